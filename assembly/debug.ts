@@ -1,0 +1,143 @@
+// debug: the full invariant check (the kind of thing CONFIG_DEBUG_VM asserts piecemeal in
+// mm/page_alloc.c and mm/debug.c), run by tests after operations. It recounts everything from the
+// page array and the lists and compares with the counters.
+
+import {
+  ERA_6_18, NIL, STATE_TAIL, STATE_FREE, STATE_ALLOC, STATE_RESERVED, STATE_HOLE,
+  MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MT_SLOTS_SHIFT, MAX_ORDER_LIMIT, MAX_ZONES,
+  Z_START, Z_END, Z_ALIGN_BASE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, Z_NR_FREE,
+  IO_OFF,
+  era, maxOrder, pageblockOrder,
+  zoneAddr, zget, pageInfo, pageNext, pagePrev, pageblockMt, infoOrder, infoState, infoMt, listAddr,
+  zoneSpans, mtIsMergeable,
+} from "./mmzone";
+
+export const CHECK_OK: i32 = 0;
+export const CHECK_TAIL_AS_HEAD: i32 = 1; // a page inside no block, or an unknown state
+export const CHECK_MISALIGNED: i32 = 2; // a block not aligned to its order
+export const CHECK_OUTSIDE_ZONE: i32 = 3; // a block running past its zone
+export const CHECK_OVERLAP: i32 = 4; // a head inside another block
+export const CHECK_LIST_LINK: i32 = 5; // next/prev/tail pointers disagree
+export const CHECK_LIST_ENTRY: i32 = 6; // a list entry that is not a free head of that order and type
+export const CHECK_NR_FREE: i32 = 7; // nr_free counters differ from the recount
+export const CHECK_FREE_PAGES: i32 = 8; // NR_FREE_PAGES / CMA / highatomic differ from the recount
+export const CHECK_UNMERGED: i32 = 9; // two free buddies the era would have merged
+export const CHECK_PAGEBLOCK_MT: i32 = 10; // 6.18: a free block on a list other than its pageblock's type
+
+const counts = memory.data(MAX_ORDER_LIMIT * 8 * 4);
+
+function fail(code: i32, slot: u32, idx: u32, extra: u32): i32 {
+  store<i32>(IO_OFF, code);
+  store<u32>(IO_OFF, slot, 4);
+  store<u32>(IO_OFF, idx, 8);
+  store<u32>(IO_OFF, extra, 12);
+  return code;
+}
+
+/** Checks every populated zone (walkZone recounts the free blocks per order and type from the
+ *  page array, then checkLists walks the lists against that recount); returns CHECK_OK or the first violation (details in the IO
+ *  buffer: code, zone slot, page idx, extra). */
+export function checkInvariants(): i32 {
+  for (let s: u32 = 0; s < MAX_ZONES; s++) {
+    const z = zoneAddr(s);
+    if (!zget(z, Z_POPULATED)) continue;
+    let r = walkZone(s, z);
+    if (r != CHECK_OK) return r;
+    r = checkLists(s, z);
+    if (r != CHECK_OK) return r;
+  }
+  return CHECK_OK;
+}
+
+function walkZone(s: u32, z: usize): i32 {
+  memory.fill(counts, 0, MAX_ORDER_LIMIT * 8 * 4);
+  const start = zget(z, Z_START);
+  const end = zget(z, Z_END);
+  const base = zget(z, Z_ALIGN_BASE);
+  let free: u32 = 0;
+  let cma: u32 = 0;
+  let ha: u32 = 0;
+  let p = start;
+  while (p < end) {
+    const info = pageInfo(p);
+    const st = infoState(info);
+    if (st == STATE_RESERVED || st == STATE_HOLE) {
+      p++;
+      continue;
+    }
+    if (st != STATE_FREE && st != STATE_ALLOC) return fail(CHECK_TAIL_AS_HEAD, s, p, info);
+    const order = infoOrder(info);
+    const size: u32 = 1 << order;
+    if (order >= maxOrder || ((p - base) & (size - 1)) != 0) return fail(CHECK_MISALIGNED, s, p, order);
+    if (<u64>p + <u64>size > <u64>end) return fail(CHECK_OUTSIDE_ZONE, s, p, order);
+    for (let q = p + 1; q < p + size; q++) if (pageInfo(q) != 0) return fail(CHECK_OVERLAP, s, q, pageInfo(q));
+    if (st == STATE_FREE) {
+      const mt = infoMt(info);
+      const c = counts + (<usize>((order << MT_SLOTS_SHIFT) | mt) << 2);
+      store<u32>(c, load<u32>(c) + 1);
+      if (mt != MIGRATE_ISOLATE) free += size;
+      if (mt == MIGRATE_CMA) cma += size;
+      if (mt == MIGRATE_HIGHATOMIC) ha += size;
+      const r = checkFreeBlock(s, z, p, order, mt);
+      if (r != CHECK_OK) return r;
+    }
+    p += size;
+  }
+  for (let o: u32 = 0; o < MAX_ORDER_LIMIT; o++) {
+    let sum: u32 = 0;
+    for (let mt: u32 = 0; mt < 8; mt++) sum += load<u32>(counts + (<usize>((o << MT_SLOTS_SHIFT) | mt) << 2));
+    if (zget(z, Z_NR_FREE + (o << 2)) != sum) return fail(CHECK_NR_FREE, s, o, 99);
+  }
+  if (zget(z, Z_FREE_PAGES) != free) return fail(CHECK_FREE_PAGES, s, 0, free);
+  if (zget(z, Z_FREE_CMA) != cma) return fail(CHECK_FREE_PAGES, s, 1, cma);
+  if (zget(z, Z_FREE_HIGHATOMIC) != ha) return fail(CHECK_FREE_PAGES, s, 2, ha);
+  return CHECK_OK;
+}
+
+/** A free block must not have a free buddy the era would merge with, and (6.18) must sit on the
+ *  list of its pageblock's migratetype. */
+function checkFreeBlock(s: u32, z: usize, p: u32, order: u32, mt: u32): i32 {
+  const base = zget(z, Z_ALIGN_BASE);
+  if (era == ERA_6_18) {
+    const step: u32 = 1 << pageblockOrder;
+    const n: u32 = order > pageblockOrder ? 1 << (order - pageblockOrder) : 1;
+    for (let i: u32 = 0; i < n; i++) if (pageblockMt(p + i * step) != mt) return fail(CHECK_PAGEBLOCK_MT, s, p, mt);
+  }
+  if (order + 1 >= maxOrder) return CHECK_OK;
+  const b = ((p - base) ^ (<u32>1 << order)) + base;
+  if (!zoneSpans(z, b)) return CHECK_OK;
+  const bi = pageInfo(b);
+  if (infoState(bi) != STATE_FREE || infoOrder(bi) != order) return CHECK_OK;
+  if (era == ERA_6_18 && order >= pageblockOrder) {
+    const a = pageblockMt(p);
+    const c = pageblockMt(b);
+    if (a != c && (!mtIsMergeable(a) || !mtIsMergeable(c))) return CHECK_OK;
+  }
+  return fail(CHECK_UNMERGED, s, p, b);
+}
+
+function checkLists(s: u32, z: usize): i32 {
+  for (let o: u32 = 0; o < MAX_ORDER_LIMIT; o++) {
+    for (let mt: u32 = 0; mt < 8; mt++) {
+      const l = listAddr(z, o, mt);
+      const want = load<u32>(counts + (<usize>((o << MT_SLOTS_SHIFT) | mt) << 2)); // from walkZone
+      let n: u32 = 0;
+      let prev: u32 = NIL;
+      let cur = load<u32>(l);
+      while (cur != NIL) {
+        if (n >= want || !zoneSpans(z, cur)) return fail(CHECK_LIST_LINK, s, cur, (o << 8) | mt);
+        if (pagePrev(cur) != prev) return fail(CHECK_LIST_LINK, s, cur, (o << 8) | mt);
+        const info = pageInfo(cur);
+        if (infoState(info) != STATE_FREE || infoOrder(info) != o || infoMt(info) != mt) return fail(CHECK_LIST_ENTRY, s, cur, info);
+        prev = cur;
+        cur = pageNext(cur);
+        n++;
+      }
+      if (n != want) return fail(CHECK_NR_FREE, s, o, mt);
+      if (load<u32>(l, 4) != prev) return fail(CHECK_LIST_LINK, s, prev, (o << 8) | mt);
+    }
+  }
+  return CHECK_OK;
+}
+
+export { STATE_TAIL };

@@ -1,0 +1,503 @@
+// page_alloc: the buddy allocator's fast path. Models mm/page_alloc.c of Linux 2.6.11 and 6.18:
+// __rmqueue_smallest/expand, the 6.18 fallback (__rmqueue_claim, __rmqueue_steal, CMA first,
+// highatomic reserves, watermark boost), __free_one_page for both eras, both watermark checks
+// and get_page_from_freelist over a zonelist. The slow path (reclaim, compaction, OOM) lives in
+// TypeScript and calls back in here.
+
+import {
+  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, STATE_TAIL,
+  MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
+  Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, Z_RESERVED_HIGHATOMIC,
+  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_LOWMEM_RESERVE, Z_NR_FREE, Z_NODE,
+  WMARK_HIGH, WMARK_MIN, ZONE_BOOSTED_WATERMARK, ZONELISTS_OFF, ZONELIST_SIZE,
+  era, maxOrder, pageblockOrder, mobilityDisabled, watermarkBoostFactor, nrPages,
+  pageInfo, setPageInfo, setPageNext, makeInfo, infoOrder, infoState, infoMt,
+  pageblockMt, setPageblockMt, changePageblockRange, zoneAddr, zget, zset, zadd, listHead, zoneSpans, zoneOfIdx,
+  addToFreeList, delFromFreeList, moveToFreeList, accountFreepages, mtIsMergeable,
+} from "./mmzone";
+
+// ALLOC_* flags, mm/internal.h 6.18. The 2.6.11 checks read the same bits: 0x10 is can_try_harder
+// (ALLOC_HARDER from 2.6.15) and 0x20 is gfp_high (ALLOC_HIGH from 2.6.15).
+export const ALLOC_WMARK_MASK: u32 = 0x03;
+export const ALLOC_NO_WATERMARKS: u32 = 0x04;
+export const ALLOC_OOM: u32 = 0x08;
+export const ALLOC_NON_BLOCK: u32 = 0x10;
+export const ALLOC_MIN_RESERVE: u32 = 0x20;
+export const ALLOC_CPUSET: u32 = 0x40;
+export const ALLOC_CMA: u32 = 0x80;
+export const ALLOC_NOFRAGMENT: u32 = 0x100;
+export const ALLOC_HIGHATOMIC: u32 = 0x200;
+export const ALLOC_KSWAPD: u32 = 0x800;
+export const ALLOC_RESERVES: u32 = ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM;
+
+// ---- buddy arithmetic ----
+
+/** __find_buddy_pfn: pfn ^ (1 << order). 2.6.11 indexes pages from zone->zone_mem_map, so its
+ *  buddies are aligned to the zone start; from 2.6.12 they are aligned to the pfn (§1.3). */
+// @ts-ignore: decorator
+@inline function buddyIdx(z: usize, idx: u32, order: u32): u32 {
+  const base = zget(z, Z_ALIGN_BASE);
+  return ((idx - base) ^ (<u32>1 << order)) + base;
+}
+
+/** page_is_buddy: inside the zone, PageBuddy, and of exactly this order. Returns the buddy's info
+ *  word, or 0 when it is not a free buddy. */
+// @ts-ignore: decorator
+@inline function freeBuddyInfo(z: usize, b: u32, order: u32): u32 {
+  if (!zoneSpans(z, b)) return 0;
+  const info = pageInfo(b);
+  return (info & 0xff) == makeInfo(order, STATE_FREE, 0) ? info : 0;
+}
+
+// ---- allocation: __rmqueue_smallest, expand ----
+
+/** expand(): hands the upper halves back, each at the head of its list; the caller keeps the
+ *  lowest sub-block ("the order of subdivision here is critical for the IO subsystem", all eras).
+ *  Returns the pages put back (6.18 accounts them to the list's migratetype). */
+// @ts-ignore: decorator
+@inline function expand(z: usize, idx: u32, low: u32, high: u32, mt: u32): u32 {
+  let size: u32 = 1 << high;
+  let added: u32 = 0;
+  while (high > low) {
+    high--;
+    size >>= 1;
+    addToFreeList(z, idx + size, high, mt, false);
+    added += size;
+  }
+  return added;
+}
+
+/** page_del_and_expand (6.18); 2.6.11's __rmqueue does the same with zone->free_pages -= 1 << order. */
+// @ts-ignore: decorator
+@inline function pageDelAndExpand(z: usize, idx: u32, low: u32, high: u32, mt: u32): void {
+  delFromFreeList(z, idx, high, mt);
+  const added = expand(z, idx, low, high, mt);
+  accountFreepages(z, <i32>((<u32>1 << high) - added) * -1, mt);
+}
+
+/** __rmqueue_smallest: the head of the first non-empty list of order >= the request. */
+// @ts-ignore: decorator
+@inline export function rmqueueSmallest(z: usize, order: u32, mt: u32): u32 {
+  for (let cur = order; cur < maxOrder; cur++) {
+    const idx = listHead(z, cur, mt);
+    if (idx == NIL) continue;
+    pageDelAndExpand(z, idx, order, cur, mt);
+    return idx;
+  }
+  return NIL;
+}
+
+// ---- 6.18 fallback: fallbacks[], __rmqueue_claim, __rmqueue_steal ----
+
+/** fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] (6.18): UNMOVABLE -> RECLAIMABLE, MOVABLE;
+ *  MOVABLE -> RECLAIMABLE, UNMOVABLE; RECLAIMABLE -> UNMOVABLE, MOVABLE. */
+// @ts-ignore: decorator
+@inline function fallbackOf(mt: u32, i: u32): u32 {
+  if (mt == MIGRATE_UNMOVABLE) return i == 0 ? MIGRATE_RECLAIMABLE : MIGRATE_MOVABLE;
+  if (mt == MIGRATE_MOVABLE) return i == 0 ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+  return i == 0 ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
+}
+
+/** should_try_claim_block (6.18): only movable requests below pageblock_order / 2 merely steal. */
+function shouldTryClaimBlock(order: u32, startMt: u32): bool {
+  if (order >= pageblockOrder) return true;
+  if (order >= pageblockOrder / 2) return true;
+  if (startMt == MIGRATE_RECLAIMABLE || startMt == MIGRATE_UNMOVABLE) return true;
+  return mobilityDisabled;
+}
+
+const FALLBACK_NONE: i32 = -1;
+const FALLBACK_STOP: i32 = -2;
+
+/** find_suitable_fallback (6.18): -2 when this order is too low to claim, -1 when no fallback
+ *  list at this order has a block, else the fallback migratetype. */
+function findSuitableFallback(z: usize, order: u32, mt: u32, claimable: bool): i32 {
+  if (claimable && !shouldTryClaimBlock(order, mt)) return FALLBACK_STOP;
+  if (zget(z, Z_NR_FREE + (order << 2)) == 0) return FALLBACK_NONE;
+  for (let i: u32 = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+    const fb = fallbackOf(mt, i);
+    if (listHead(z, order, fb) != NIL) return <i32>fb;
+  }
+  return FALLBACK_NONE;
+}
+
+/** boost_watermark (6.18): raise watermark_boost by a pageblock, up to high * factor / 10000. */
+export function boostWatermark(z: usize): bool {
+  if (watermarkBoostFactor == 0) return false;
+  const pbPages: u64 = <u64>1 << pageblockOrder;
+  if (pbPages * 4 > <u64>zget(z, Z_MANAGED)) return false;
+  let maxBoost: u64 = (<u64>zget(z, Z_WMARK + (WMARK_HIGH << 2)) * <u64>watermarkBoostFactor) / 10000;
+  if (maxBoost == 0) return false;
+  if (maxBoost < pbPages) maxBoost = pbPages;
+  let boost: u64 = <u64>zget(z, Z_BOOST) + pbPages;
+  if (boost > maxBoost) boost = maxBoost;
+  zset(z, Z_BOOST, <u32>boost);
+  zadd(z, Z_BOOST_EVENTS, 1);
+  return true;
+}
+
+/** prep_move_freepages_block (6.18) with counting: free pages and pages of allocated MOVABLE
+ *  blocks in idx's pageblock (oomlab's stand-in for PageLRU || page_has_movable_ops).
+ *  Returns false when the pageblock straddles the zone. Results in pbFree/pbMovable. */
+let pbFree: u32 = 0;
+let pbMovable: u32 = 0;
+function prepMoveFreepagesBlock(z: usize, idx: u32): bool {
+  const size: u32 = 1 << pageblockOrder;
+  const start = idx & ~(size - 1);
+  const end = start + size;
+  if (!zoneSpans(z, start) || !zoneSpans(z, end - 1)) return false;
+  pbFree = 0;
+  pbMovable = 0;
+  let p = start;
+  while (p < end) {
+    const info = pageInfo(p);
+    const st = infoState(info);
+    if (st == STATE_FREE) {
+      const n: u32 = 1 << infoOrder(info);
+      pbFree += n;
+      p += n;
+    } else if (st == STATE_ALLOC) {
+      const n: u32 = 1 << infoOrder(info);
+      if (infoMt(info) == MIGRATE_MOVABLE) pbMovable += n;
+      p += n;
+    } else {
+      p++;
+    }
+  }
+  return true;
+}
+
+/** __move_freepages_block (6.18): every free block of the pageblock to newMt's lists (tail). */
+function moveFreepagesBlock(z: usize, start: u32, newMt: u32): u32 {
+  const end = start + (<u32>1 << pageblockOrder);
+  let moved: u32 = 0;
+  let p = start;
+  while (p < end) {
+    const info = pageInfo(p);
+    if (infoState(info) != STATE_FREE) {
+      p++;
+      continue;
+    }
+    const order = infoOrder(info);
+    moveToFreeList(z, p, order, infoMt(info), newMt);
+    p += 1 << order;
+    moved += 1 << order;
+  }
+  return moved;
+}
+
+/** try_to_claim_block (6.18). */
+function tryToClaimBlock(z: usize, idx: u32, cur: u32, order: u32, startMt: u32, blockMt: u32, flags: u32): u32 {
+  if (cur >= pageblockOrder) {
+    delFromFreeList(z, idx, cur, blockMt);
+    accountFreepages(z, -(<i32>1 << cur), blockMt);
+    changePageblockRange(idx, cur, startMt);
+    const added = expand(z, idx, order, cur, startMt);
+    accountFreepages(z, <i32>added, startMt);
+    return idx;
+  }
+  if (boostWatermark(z) && (flags & ALLOC_KSWAPD)) zset(z, Z_FLAGS, zget(z, Z_FLAGS) | ZONE_BOOSTED_WATERMARK);
+  if (!prepMoveFreepagesBlock(z, idx)) return NIL;
+  const pbPages: u32 = 1 << pageblockOrder;
+  let alike: u32 = 0;
+  if (startMt == MIGRATE_MOVABLE) alike = pbMovable;
+  else if (blockMt == MIGRATE_MOVABLE) alike = pbPages - (pbFree + pbMovable);
+  if (pbFree + alike >= pbPages >> 1 || mobilityDisabled) {
+    const start = idx & ~(pbPages - 1);
+    moveFreepagesBlock(z, start, startMt);
+    setPageblockMt(start, startMt);
+    return rmqueueSmallest(z, order, startMt);
+  }
+  return NIL;
+}
+
+/** __rmqueue_claim (6.18): largest fallback block first, claiming its pageblock when allowed. */
+function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
+  let minOrder = order;
+  if (order < pageblockOrder && (flags & ALLOC_NOFRAGMENT)) minOrder = pageblockOrder;
+  for (let cur = <i32>maxOrder - 1; cur >= <i32>minOrder; cur--) {
+    const fb = findSuitableFallback(z, <u32>cur, startMt, true);
+    if (fb == FALLBACK_NONE) continue;
+    if (fb == FALLBACK_STOP) break;
+    const page = tryToClaimBlock(z, listHead(z, <u32>cur, <u32>fb), <u32>cur, order, startMt, <u32>fb, flags);
+    if (page != NIL) return page;
+  }
+  return NIL;
+}
+
+/** __rmqueue_steal (6.18): smallest fallback block; the remainder stays with the fallback type. */
+function rmqueueSteal(z: usize, order: u32, startMt: u32): u32 {
+  for (let cur = order; cur < maxOrder; cur++) {
+    const fb = findSuitableFallback(z, cur, startMt, false);
+    if (fb == FALLBACK_NONE) continue;
+    const idx = listHead(z, cur, <u32>fb);
+    pageDelAndExpand(z, idx, order, cur, <u32>fb);
+    return idx;
+  }
+  return NIL;
+}
+
+/** __rmqueue (6.18) for one allocation (rmqueue_mode starts at RMQUEUE_NORMAL). */
+function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
+  let page: u32 = NIL;
+  if ((flags & ALLOC_CMA) && zget(z, Z_FREE_CMA) > zget(z, Z_FREE_PAGES) / 2) {
+    page = rmqueueSmallest(z, order, MIGRATE_CMA);
+    if (page != NIL) return page;
+  }
+  page = rmqueueSmallest(z, order, mt);
+  if (page != NIL) return page;
+  if (flags & ALLOC_CMA) {
+    page = rmqueueSmallest(z, order, MIGRATE_CMA);
+    if (page != NIL) return page;
+  }
+  page = rmqueueClaim(z, order, mt, flags);
+  if (page != NIL) {
+    zadd(z, Z_FALLBACKS, 1);
+    return page;
+  }
+  if (!(flags & ALLOC_NOFRAGMENT)) {
+    page = rmqueueSteal(z, order, mt);
+    if (page != NIL) zadd(z, Z_FALLBACKS, 1);
+  }
+  return page;
+}
+
+/** rmqueue_buddy (6.18): highatomic reserves first for ALLOC_HIGHATOMIC, and as a last resort for
+ *  ALLOC_OOM / ALLOC_NON_BLOCK. 2.6.11: __rmqueue on the single list. */
+// @ts-ignore: decorator
+@inline export function rmqueue(z: usize, order: u32, mt: u32, flags: u32): u32 {
+  if (era == ERA_2_6_11) return rmqueueSmallest(z, order, 0);
+  let page: u32 = NIL;
+  if (flags & ALLOC_HIGHATOMIC) page = rmqueueSmallest(z, order, MIGRATE_HIGHATOMIC);
+  if (page == NIL) {
+    page = rmqueue618(z, order, mt, flags);
+    if (page == NIL && (flags & (ALLOC_OOM | ALLOC_NON_BLOCK))) page = rmqueueSmallest(z, order, MIGRATE_HIGHATOMIC);
+  }
+  return page;
+}
+
+/** reserve_highatomic_pageblock (6.18): after a successful high-order ALLOC_HIGHATOMIC allocation,
+ *  turn its pageblock into a HIGHATOMIC reserve, up to ~1% of the zone. */
+export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void {
+  const pbPages: u32 = 1 << pageblockOrder;
+  const onePct = zget(z, Z_MANAGED) / 100;
+  if (onePct < pbPages) return;
+  const maxManaged = (onePct + pbPages - 1) & ~(pbPages - 1);
+  if (zget(z, Z_RESERVED_HIGHATOMIC) >= maxManaged) return;
+  const mt = pageblockMt(idx);
+  if (!mtIsMergeable(mt)) return;
+  if (order < pageblockOrder) {
+    if (!prepMoveFreepagesBlock(z, idx)) return;
+    const start = idx & ~(pbPages - 1);
+    moveFreepagesBlock(z, start, MIGRATE_HIGHATOMIC);
+    setPageblockMt(start, MIGRATE_HIGHATOMIC);
+    zadd(z, Z_RESERVED_HIGHATOMIC, <i32>pbPages);
+  } else {
+    changePageblockRange(idx, order, MIGRATE_HIGHATOMIC);
+    zadd(z, Z_RESERVED_HIGHATOMIC, <i32>1 << order);
+  }
+}
+
+// ---- freeing: __free_one_page ----
+
+/** __free_one_page; idx's info must already be 0 (not a head). 2.6.11 (__free_pages_bulk): merge with any free buddy of the same order,
+ *  insert at the head. 6.18: above pageblock_order refuse merges between a mergeable and a
+ *  non-mergeable type (retagging the buddy when both are mergeable); insert at the tail when
+ *  toTail (FPI_TO_TAIL) or buddy_merge_likely(). */
+// @ts-ignore: decorator
+@inline export function freeOnePage(z: usize, idx: u32, order: u32, mt: u32, toTail: bool): void {
+  accountFreepages(z, <i32>1 << order, mt);
+  const top = maxOrder - 1;
+  const modern = era == ERA_6_18;
+  const base = zget(z, Z_ALIGN_BASE);
+  const start = zget(z, Z_START);
+  const span = zget(z, Z_END) - start;
+  while (order < top) {
+    const b = (((idx - base) ^ (<u32>1 << order)) + base);
+    if (b - start >= span) break; // bad_range(): the buddy lies outside the zone
+    const binfo = pageInfo(b);
+    if ((binfo & 0xff) != makeInfo(order, STATE_FREE, 0)) break; // page_is_buddy()
+    const listMt = infoMt(binfo);
+    if (modern && order >= pageblockOrder) {
+      const bmt = pageblockMt(b);
+      if (mt != bmt && (!mtIsMergeable(mt) || !mtIsMergeable(bmt))) break;
+      delFromFreeList(z, b, order, listMt);
+      if (bmt != mt) changePageblockRange(b, order, mt);
+    } else {
+      delFromFreeList(z, b, order, listMt);
+    }
+    if (b < idx) idx = b; // combined_pfn = buddy_pfn & pfn
+    order++;
+  }
+  if (modern && !toTail) toTail = buddyMergeLikely(z, idx, order);
+  addToFreeList(z, idx, order, mt, toTail);
+}
+
+/** buddy_merge_likely (6.18): below the second-largest order, is the buddy of the next-higher
+ *  order free? Then the block goes to the tail so it is not reused before it can merge.
+ *  page_is_buddy(higher_page, buddy) wants the buddy in the same zone as higher_page, which can lie
+ *  in the zone below when zone boundaries are not aligned to the block. */
+function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
+  if (order + 2 >= maxOrder) return false; // order >= MAX_PAGE_ORDER - 1
+  const higher = idx & ~(<u32>1 << order);
+  const target = buddyIdx(z, higher, order + 1);
+  if (target >= nrPages) return false;
+  const info = pageInfo(target);
+  if ((info & 0xff) != makeInfo(order + 1, STATE_FREE, 0)) return false;
+  if (zoneSpans(z, higher) && zoneSpans(z, target)) return true;
+  const zt = zoneOfIdx(target);
+  return zt >= 0 && zoneSpans(zoneAddr(<u32>zt), higher);
+}
+
+/** __free_pages(page, order): frees an allocated block head whose order the caller knows (as
+ *  kernel callers do). 6.18's free_one_page -> split_large_buddy frees a block above
+ *  pageblock_order one pageblock at a time, each with its pageblock's migratetype. */
+// @ts-ignore: decorator
+@inline export function freePages(z: usize, idx: u32, order: u32): void {
+  setPageInfo(idx, 0);
+  if (era == ERA_2_6_11) {
+    freeOnePage(z, idx, order, 0, false);
+    return;
+  }
+  if (order <= pageblockOrder) {
+    freeOnePage(z, idx, order, pageblockMt(idx), false);
+    return;
+  }
+  const end = idx + (<u32>1 << order);
+  const step: u32 = 1 << pageblockOrder;
+  for (let p = idx; p < end; p += step) freeOnePage(z, p, pageblockOrder, pageblockMt(p), false);
+}
+
+// ---- watermark checks ----
+
+/** zone_watermark_ok, 2.6.11 (§3.1): the reductions, lowmem_reserve in the order-0 test only, then
+ *  the pages of every lower order removed and the mark halved per order. */
+// @ts-ignore: decorator
+@inline export function zoneWatermarkOk2611(z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
+  let min: i64 = <i64>mark;
+  let free: i64 = <i64>zget(z, Z_FREE_PAGES) - (<i64>1 << order) + 1;
+  if (gfpHigh) min -= min / 2;
+  if (canTryHarder) min -= min / 4;
+  if (free <= min + <i64>zget(z, Z_LOWMEM_RESERVE + (classzoneIdx << 2))) return false;
+  for (let o: u32 = 0; o < order; o++) {
+    free -= <i64>zget(z, Z_NR_FREE + (o << 2)) << o;
+    min >>= 1;
+    if (free <= min) return false;
+  }
+  return true;
+}
+
+/** __zone_watermark_unusable_free (6.18). */
+// @ts-ignore: decorator
+@inline function unusableFree(z: usize, order: u32, flags: u32): i64 {
+  let u: i64 = (<i64>1 << order) - 1;
+  if (!(flags & ALLOC_RESERVES)) u += <i64>zget(z, Z_FREE_HIGHATOMIC);
+  if (!(flags & ALLOC_CMA)) u += <i64>zget(z, Z_FREE_CMA);
+  return u;
+}
+
+/** __zone_watermark_ok, 6.18 (§3.3). */
+export function zoneWatermarkOk618(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
+  let min: i64 = <i64>mark;
+  const free: i64 = <i64>zget(z, Z_FREE_PAGES) - unusableFree(z, order, flags);
+  if (flags & ALLOC_RESERVES) {
+    if (flags & ALLOC_MIN_RESERVE) {
+      min -= min / 2;
+      if (flags & ALLOC_NON_BLOCK) min -= min / 4;
+    }
+    if (flags & ALLOC_OOM) min -= min / 2;
+  }
+  if (free <= min + <i64>zget(z, Z_LOWMEM_RESERVE + (highestZoneidx << 2))) return false;
+  if (order == 0) return true;
+  for (let o = order; o < maxOrder; o++) {
+    if (zget(z, Z_NR_FREE + (o << 2)) == 0) continue;
+    for (let mt: u32 = 0; mt < MIGRATE_PCPTYPES; mt++) if (listHead(z, o, mt) != NIL) return true;
+    if ((flags & ALLOC_CMA) && listHead(z, o, MIGRATE_CMA) != NIL) return true;
+    if ((flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) && listHead(z, o, MIGRATE_HIGHATOMIC) != NIL) return true;
+  }
+  return false;
+}
+
+/** zone_watermark_fast (6.18): the order-0 shortcut, then the full check, then for __GFP_HIGH
+ *  order-0 requests at the min mark a retry against the unboosted min watermark. */
+export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
+  const lowmem: i64 = <i64>zget(z, Z_LOWMEM_RESERVE + (highestZoneidx << 2));
+  if (order == 0) {
+    let usable: i64 = <i64>zget(z, Z_FREE_PAGES);
+    const reserved = unusableFree(z, 0, flags);
+    usable -= usable < reserved ? usable : reserved;
+    if (usable > <i64>mark + lowmem) return true;
+  }
+  if (zoneWatermarkOk618(z, order, mark, highestZoneidx, flags)) return true;
+  if (order == 0 && (flags & ALLOC_MIN_RESERVE) && zget(z, Z_BOOST) != 0 && (flags & ALLOC_WMARK_MASK) == WMARK_MIN) {
+    return zoneWatermarkOk618(z, order, zget(z, Z_WMARK), highestZoneidx, flags);
+  }
+  return false;
+}
+
+/** wmark_pages(): _watermark[i] + watermark_boost (the boost is 0 in 2.6.11). */
+// @ts-ignore: decorator
+@inline export function wmarkPages(z: usize, i: u32): u32 {
+  return zget(z, Z_WMARK + (i << 2)) + zget(z, Z_BOOST);
+}
+
+/** The watermark test get_page_from_freelist applies to one zone, per era. */
+// @ts-ignore: decorator
+@inline export function zoneAllows(z: usize, order: u32, highestZoneidx: u32, flags: u32): bool {
+  if (flags & ALLOC_NO_WATERMARKS) return true;
+  const mark = wmarkPages(z, flags & ALLOC_WMARK_MASK);
+  if (era == ERA_2_6_11) {
+    return zoneWatermarkOk2611(z, order, mark, highestZoneidx, (flags & ALLOC_NON_BLOCK) != 0, (flags & ALLOC_MIN_RESERVE) != 0);
+  }
+  return zoneWatermarkFast(z, order, mark, highestZoneidx, flags);
+}
+
+/** Marks idx as an allocated block head of the given order, migratetype and owner. */
+// @ts-ignore: decorator
+@inline export function markAllocated(idx: u32, order: u32, mt: u32, owner: u32): void {
+  setPageNext(idx, owner);
+  setPageInfo(idx, makeInfo(order, STATE_ALLOC, mt));
+}
+
+/** The zone slot the last successful getPageFromFreelist() allocated from. */
+export let lastZoneSlot: u32 = 0;
+
+/** get_page_from_freelist over a registered zonelist ([highest_zoneidx, n, slot...]). 2.6.11's
+ *  __alloc_pages passes are this loop with the pass's watermark and reductions in flags.
+ *  6.18: ALLOC_NOFRAGMENT is dropped and the zonelist retried when no zone could serve
+ *  (or before leaving the preferred node), as in the kernel. The ZONE_BELOW_HIGH pre-check at the
+ *  high mark is not modelled: it only changes which mark a passing zone was tested against. */
+export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, owner: u32): u32 {
+  const l = ZONELISTS_OFF + <usize>(zl * ZONELIST_SIZE);
+  // gfp_migratetype() (include/linux/gfp.h): with grouping by mobility disabled every request is
+  // UNMOVABLE, so free lists and pageblock tags stay in step.
+  if (mobilityDisabled) mt = MIGRATE_UNMOVABLE;
+  const highest = <u32>load<u8>(l);
+  const n = <u32>load<u8>(l, 1);
+  while (true) {
+    const noFallback = era == ERA_6_18 && (flags & ALLOC_NOFRAGMENT) != 0;
+    const prefNode = n > 0 ? zget(zoneAddr(<u32>load<u8>(l, 2)), Z_NODE) : 0;
+    for (let i: u32 = 0; i < n; i++) {
+      const slot = <u32>load<u8>(l + <usize>(2 + i));
+      const z = zoneAddr(slot);
+      if (noFallback && i > 0 && zget(z, Z_NODE) != prefNode) {
+        break; // leaving the preferred node: retry locally without ALLOC_NOFRAGMENT
+      }
+      if (!zoneAllows(z, order, highest, flags)) continue;
+      const page = rmqueue(z, order, era == ERA_2_6_11 ? 0 : mt, flags);
+      if (page == NIL) continue;
+      markAllocated(page, order, mt, owner);
+      if (era == ERA_6_18 && order > 0 && (flags & ALLOC_HIGHATOMIC)) reserveHighatomicPageblock(z, page, order);
+      lastZoneSlot = slot;
+      return page;
+    }
+    if (noFallback) {
+      flags &= ~ALLOC_NOFRAGMENT;
+      continue;
+    }
+    return NIL;
+  }
+  return NIL;
+}
+
+export { STATE_TAIL, Z_START, Z_END, ERA_6_18, MIGRATE_HIGHATOMIC };

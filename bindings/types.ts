@@ -1,0 +1,181 @@
+// The shapes shared by the WASM engine's facade and the plain TypeScript reference model: a
+// machine description, its resolved geometry, and a complete state snapshot for comparison.
+
+/** Kernel eras oomlab simulates. */
+export type Era = "2.6.11" | "6.18";
+
+/** Zone types in enum zone_type order (include/linux/mmzone.h); the index is the zone index used
+ *  for lowmem_reserve[] and highest_zoneidx. 2.6.11 had only DMA, Normal and HighMem. */
+export const ZONE_TYPES = ["DMA", "DMA32", "Normal", "HighMem", "Movable"] as const;
+export type ZoneType = (typeof ZONE_TYPES)[number];
+
+/** enum migratetype, 4.4 .. 6.18 numbering. */
+export const MigrateType = {
+  Unmovable: 0,
+  Movable: 1,
+  Reclaimable: 2,
+  HighAtomic: 3,
+  CMA: 4,
+  Isolate: 5,
+} as const;
+export type MigrateType = (typeof MigrateType)[keyof typeof MigrateType];
+/** Names as /proc/pagetypeinfo prints them (mm/vmstat.c migratetype_names, 4.4 .. 6.18). */
+export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"] as const;
+
+/** ALLOC_* flags (mm/internal.h 6.18). In 2.6.11 mode, ALLOC_NON_BLOCK is can_try_harder and
+ *  ALLOC_MIN_RESERVE is gfp_high (ALLOC_HARDER and ALLOC_HIGH from 2.6.15 have the same bits). */
+export const AllocFlags = {
+  WMARK_MIN: 0x00,
+  WMARK_LOW: 0x01,
+  WMARK_HIGH: 0x02,
+  NO_WATERMARKS: 0x04,
+  OOM: 0x08,
+  NON_BLOCK: 0x10,
+  MIN_RESERVE: 0x20,
+  CPUSET: 0x40,
+  CMA: 0x80,
+  NOFRAGMENT: 0x100,
+  HIGHATOMIC: 0x200,
+  KSWAPD: 0x800,
+} as const;
+
+/** A zone as a user describes it. Sizes are in pages unless the field name says kB. */
+export interface ZoneSpec {
+  type: ZoneType;
+  /** First page frame number of the zone (zone_start_pfn). */
+  startPfn: number;
+  /** spanned_pages: the pfn range the zone covers. */
+  spannedPages: number;
+  /** present_pages (default spanned): the rest of the span is a hole at its end. */
+  presentPages?: number;
+  /** managed_pages (default present): the rest of present is reserved at the zone start. */
+  managedPages?: number;
+  /** CMA areas inside the zone, pageblock aligned (6.18 only). */
+  cma?: { startPfn: number; pages: number }[];
+  /** Explicit watermarks in pages; overrides the era's formula for this zone. */
+  watermarks?: { min: number; low: number; high: number; promo?: number };
+  /** Explicit lowmem_reserve[] (pages, indexed by zone index); overrides the formula. */
+  lowmemReserve?: number[];
+}
+
+export interface NodeSpec {
+  zones: ZoneSpec[];
+}
+
+export interface MachineSpec {
+  era: Era;
+  nodes: NodeSpec[];
+  /** Bytes per page: 4096 (default), 16384 or 65536. */
+  pageSize?: number;
+  /** MAX_ORDER in the exclusive sense of 2.6.11 .. 6.3: orders 0 .. maxOrder-1. Default 11. */
+  maxOrder?: number;
+  /** pageblock_order; default maxOrder - 1 (no hugetlb) for 2.6.11, 9 for 6.18 with 4 KiB pages. */
+  pageblockOrder?: number;
+  /** vm.min_free_kbytes; default the era's int_sqrt(lowmem_kbytes * 16) with its clamps. */
+  minFreeKbytes?: number;
+  /** vm.watermark_scale_factor (6.18 only), default 10. */
+  watermarkScaleFactor?: number;
+  /** vm.lowmem_reserve_ratio indexed by zone index; default per era. */
+  lowmemReserveRatio?: number[];
+  /** vm.watermark_boost_factor (6.18 only), default 15000. */
+  watermarkBoostFactor?: number;
+}
+
+/** A zone after resolution: engine slot (node * 5 + zone index), geometry, watermarks. */
+export interface ResolvedZone {
+  slot: number;
+  node: number;
+  type: ZoneType;
+  zoneIdx: number;
+  startPfn: number;
+  spannedPages: number;
+  presentPages: number;
+  managedPages: number;
+  cma: { startPfn: number; pages: number }[];
+  /** _watermark[] without boost: min, low, high, promo (promo is 0 in 2.6.11). */
+  watermarks: { min: number; low: number; high: number; promo: number };
+  /** lowmem_reserve[0..4]. */
+  lowmemReserve: number[];
+}
+
+export interface ResolvedMachine {
+  era: Era;
+  pageSize: number;
+  maxOrder: number;
+  pageblockOrder: number;
+  /** pfn of engine page index 0 (aligned to the largest block). */
+  basePfn: number;
+  /** Page frames the engine tracks, from basePfn to the end of the highest zone. */
+  nrPages: number;
+  minFreeKbytes: number;
+  watermarkScaleFactor: number;
+  watermarkBoostFactor: number;
+  lowmemReserveRatio: number[];
+  mobilityDisabled: boolean;
+  zones: ResolvedZone[];
+}
+
+/** One allocation request. */
+export interface AllocRequest {
+  order: number;
+  /** Preferred node (default 0). */
+  node?: number;
+  /** Highest zone type the request may use (gfp_zone), default Normal. */
+  highestZone?: ZoneType;
+  migratetype?: MigrateType;
+  allocFlags?: number;
+  owner?: number;
+}
+
+/** A zone's free-page counters (cheap to read after every operation). */
+export interface ZoneCounters {
+  freePages: number;
+  freeCmaPages: number;
+  nrReservedHighatomic: number;
+  nrFreeHighatomic: number;
+  watermarkBoost: number;
+  /** nr_free per order. */
+  nrFree: number[];
+}
+
+/** Free-area state of one zone, complete enough to compare two implementations. */
+export interface ZoneState {
+  slot: number;
+  freePages: number;
+  freeCmaPages: number;
+  nrReservedHighatomic: number;
+  nrFreeHighatomic: number;
+  watermarkBoost: number;
+  boostEvents: number;
+  /** nr_free per order. */
+  nrFree: number[];
+  /** Free block pfns per order, per migratetype list (6 lists; 2.6.11 uses list 0), head first. */
+  lists: number[][][];
+}
+
+export interface MachineState {
+  zones: ZoneState[];
+  /** Pageblock migratetypes over the engine's range (6.18; zeros in 2.6.11). */
+  pageblocks: number[];
+  /** Allocated blocks, ascending pfn: [pfn, order, migratetype, owner]. */
+  allocated: [number, number, number, number][];
+}
+
+/** What both the WASM engine and the reference model implement. */
+export interface BuddyEngine {
+  readonly machine: ResolvedMachine;
+  /** Returns the block's pfn, or -1 when no zone of the zonelist could serve it. */
+  alloc(req: AllocRequest): number;
+  /** Frees an allocated block by its head pfn. */
+  free(pfn: number): void;
+  /** Frees every block of an owner; returns the pages freed. */
+  freeOwner(owner: number): number;
+  ownerPages(owner: number): number;
+  /** zone_watermark_ok (2.6.11) on a zone slot. */
+  watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: boolean, gfpHigh: boolean): boolean;
+  /** __zone_watermark_ok (6.18) on a zone slot. */
+  watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean;
+  /** A zone's counters, by slot. */
+  counters(slot: number): ZoneCounters;
+  snapshot(): MachineState;
+}
