@@ -112,10 +112,10 @@ export async function runDemo(opts: { ops: number; json: boolean }): Promise<str
     ...stats.map(zoneLine),
     ``,
     `/proc/buddyinfo`,
-    buddyinfo(m).trimEnd(),
+    buddyinfo(m).replace(/\n$/, ""),
     ``,
     `/proc/pagetypeinfo`,
-    pagetypeinfo(m).trimEnd(),
+    pagetypeinfo(m).replace(/\n$/, ""),
     ``,
   ];
   return lines.join("\n") + "\n";
@@ -126,7 +126,7 @@ export function describeMachine(spec: unknown, json: boolean): string {
   const m = Machine.create(spec as MachineSpec);
   if (json) return JSON.stringify({ machine: m.machine, zones: m.allStats() }) + "\n";
   const r = m.machine;
-  const lines = [`era ${r.era}, page size ${r.pageSize}, MAX_ORDER ${r.maxOrder}, pageblock_order ${r.pageblockOrder}, min_free_kbytes ${r.minFreeKbytes}`, ...m.allStats().map(zoneLine), "", "/proc/buddyinfo", buddyinfo(m).trimEnd()];
-  if (r.era !== "2.6.11") lines.push("", "/proc/pagetypeinfo", pagetypeinfo(m).trimEnd());
+  const lines = [`era ${r.era}, page size ${r.pageSize}, MAX_ORDER ${r.maxOrder}, pageblock_order ${r.pageblockOrder}, min_free_kbytes ${r.minFreeKbytes}`, ...m.allStats().map(zoneLine), "", "/proc/buddyinfo", buddyinfo(m).replace(/\n$/, "")];
+  if (r.era !== "2.6.11") lines.push("", "/proc/pagetypeinfo", pagetypeinfo(m).replace(/\n$/, ""));
   return lines.join("\n") + "\n";
 }

@@ -23,32 +23,42 @@ function procZones(m: Machine): ZoneStats[] {
     .sort((a, b) => a.node - b.node || a.slot - b.slot);
 }
 
-/** /proc/buddyinfo: "Node %d, zone %8s " then "%6lu " per order. */
+export interface BuddyinfoRow {
+  node: number;
+  type: string;
+  nrFree: number[];
+}
+
+/** /proc/buddyinfo: "Node %d, zone %8s " then "%6lu " per order (frag_show_print). */
+export function formatBuddyinfo(rows: BuddyinfoRow[]): string {
+  return rows.map((z) => `Node ${z.node}, zone ${padStart(z.type, 8)} ` + z.nrFree.map((n) => `${padStart(n, 6)} `).join("") + "\n").join("");
+}
+
 export function buddyinfo(m: Machine): string {
-  return procZones(m)
-    .map((z) => `Node ${z.node}, zone ${padStart(z.type, 8)} ` + z.nrFree.map((n) => `${padStart(n, 6)} `).join("") + "\n")
-    .join("");
+  return formatBuddyinfo(procZones(m));
 }
 
 /** The free-list walk of pagetypeinfo_showfree_print stops counting at 100000 and prints ">". */
 const PAGETYPEINFO_CAP = 100000;
 
-/** /proc/pagetypeinfo (2.6.24+; oomlab renders the 4.4 .. 6.18 layout with its six types). */
-export function pagetypeinfo(m: Machine): string {
-  if (!eraProfile(m.machine.era).hasMigratetypes) {
-    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${m.machine.era} has no /proc/pagetypeinfo: it arrived with grouping by mobility in 2.6.24`);
-  }
-  const zones = procZones(m);
-  const orders = m.machine.maxOrder;
-  let out = `Page block order: ${m.machine.pageblockOrder}\n`;
-  out += `Pages per block:  ${2 ** m.machine.pageblockOrder}\n\n`;
+export interface PagetypeinfoInput {
+  pageblockOrder: number;
+  orders: number;
+  zones: { node: number; type: string; nrFreeByType: number[][]; blocks: number[] }[];
+}
+
+/** /proc/pagetypeinfo in the 4.4 .. 6.18 layout with its six types (pagetypeinfo_showfree_print,
+ *  pagetypeinfo_showblockcount_print). */
+export function formatPagetypeinfo(p: PagetypeinfoInput): string {
+  let out = `Page block order: ${p.pageblockOrder}\n`;
+  out += `Pages per block:  ${2 ** p.pageblockOrder}\n\n`;
   out += padEnd("Free pages count per migrate type at order", 43) + " ";
-  for (let o = 0; o < orders; o++) out += `${padStart(o, 6)} `;
+  for (let o = 0; o < p.orders; o++) out += `${padStart(o, 6)} `;
   out += "\n";
-  for (const z of zones) {
+  for (const z of p.zones) {
     MIGRATETYPE_NAMES.forEach((name, mt) => {
       out += `Node ${padStart(z.node, 4)}, zone ${padStart(z.type, 8)}, type ${padStart(name, 12)} `;
-      for (let o = 0; o < orders; o++) {
+      for (let o = 0; o < p.orders; o++) {
         const n = z.nrFreeByType[o][mt];
         out += n >= PAGETYPEINFO_CAP ? `>${padStart(PAGETYPEINFO_CAP, 6)} ` : `${padStart(n, 6)} `;
       }
@@ -58,13 +68,25 @@ export function pagetypeinfo(m: Machine): string {
   out += "\n" + padEnd("Number of blocks type ", 23);
   for (const name of MIGRATETYPE_NAMES) out += `${padStart(name, 12)} `;
   out += "\n";
-  const counts = pageblockCounts(m);
-  for (const z of zones) {
+  for (const z of p.zones) {
     out += `Node ${z.node}, zone ${padStart(z.type, 8)} `;
-    for (let mt = 0; mt < MIGRATETYPE_NAMES.length; mt++) out += `${padStart(counts.get(z.slot)?.[mt] ?? 0, 12)} `;
+    for (let mt = 0; mt < MIGRATETYPE_NAMES.length; mt++) out += `${padStart(z.blocks[mt] ?? 0, 12)} `;
     out += "\n";
   }
   return out;
+}
+
+/** /proc/pagetypeinfo of a machine (2.6.24+). */
+export function pagetypeinfo(m: Machine): string {
+  if (!eraProfile(m.machine.era).hasMigratetypes) {
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${m.machine.era} has no /proc/pagetypeinfo: it arrived with grouping by mobility in 2.6.24`);
+  }
+  const counts = pageblockCounts(m);
+  return formatPagetypeinfo({
+    pageblockOrder: m.machine.pageblockOrder,
+    orders: m.machine.maxOrder,
+    zones: procZones(m).map((z) => ({ node: z.node, type: z.type, nrFreeByType: z.nrFreeByType, blocks: counts.get(z.slot) ?? [] })),
+  });
 }
 
 /** Pageblocks per migratetype per zone (pagetypeinfo_showblockcount_print: from zone_start_pfn
