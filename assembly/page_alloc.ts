@@ -374,13 +374,14 @@ function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
  *  the pages of every lower order removed and the mark halved per order. */
 // @ts-ignore: decorator
 @inline export function zoneWatermarkOk2611(z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
-  let min: i64 = <i64>mark;
-  let free: i64 = <i64>zget(z, Z_FREE_PAGES) - (<i64>1 << order) + 1;
+  // i32 is exact here: free pages, marks and reserves are below 2^25 (the engine holds 2^24 pages)
+  let min = <i32>mark;
+  let free = <i32>zget(z, Z_FREE_PAGES) - (<i32>1 << order) + 1;
   if (gfpHigh) min -= min / 2;
   if (canTryHarder) min -= min / 4;
-  if (free <= min + <i64>zget(z, Z_LOWMEM_RESERVE + (classzoneIdx << 2))) return false;
+  if (free <= min + <i32>zget(z, Z_LOWMEM_RESERVE + (classzoneIdx << 2))) return false;
   for (let o: u32 = 0; o < order; o++) {
-    free -= <i64>zget(z, Z_NR_FREE + (o << 2)) << o;
+    free -= <i32>zget(z, Z_NR_FREE + (o << 2)) << o;
     min >>= 1;
     if (free <= min) return false;
   }

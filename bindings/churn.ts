@@ -55,11 +55,22 @@ function checksum(m: Machine): string {
   return `sum=${sum};hash=${u[2]};alloc=${u[3]};free=${u[4]};fail=${u[5]};capfree=${u[6]};noop=${u[7]};live=${u[8]};live_pages=${u[9]};free_pages=${u[10]};nr_free=${nrFree.join(",")}`;
 }
 
+/** Runs the churn loop on a small throwaway machine of the same compiled module, so V8 has
+ *  tiered churnRun up from its baseline compiler (Liftoff) to TurboFan before the timed run. */
+function warmUp(build?: EngineBuild): void {
+  const m = churnMachine(12, build);
+  const x = m.engineExports;
+  x.churnInit(m.machine.zones[0].slot, 1, 0);
+  x.churnPrefill();
+  for (let i = 0; i < 20; i++) x.churnRun(20_000);
+}
+
 export function runChurn(opts: ChurnOptions = {}): ChurnResult {
   const seed = opts.seed ?? CHURN_DEFAULTS.seed;
   const log2Pages = opts.log2Pages ?? CHURN_DEFAULTS.log2Pages;
   const ops = opts.ops ?? CHURN_DEFAULTS.ops;
   const chunk = opts.chunk ?? CHURN_DEFAULTS.chunk;
+  warmUp(opts.build);
   const m = churnMachine(log2Pages, opts.build);
   const x = m.engineExports;
   x.churnInit(m.machine.zones[0].slot, seed >>> 0, 0);

@@ -19,6 +19,7 @@ const OP_ALLOC = 1;
 const OP_FREE = 2;
 const OP_FREE_OWNER = 3;
 const NR_LISTS = 6;
+const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
 
 /** Statistics of one zone, read from engine memory. */
 export interface ZoneStats {
@@ -64,7 +65,10 @@ export class Machine implements BuddyEngine {
   private readonly x: WasmExports;
   private readonly L: Layout;
   private u32: Uint32Array;
-  private zonelists = new Map<string, number>();
+  /** Engine zonelist ids by node * MAX_NR_ZONES + highest zone index (-1: not registered yet). */
+  private zonelists: number[] = [];
+  private nextZonelist = 0;
+  private readonly rec = new Uint32Array(3);
 
   private constructor(m: ResolvedMachine, engine: EngineInstance) {
     this.machine = m;
@@ -139,41 +143,49 @@ export class Machine implements BuddyEngine {
 
   /** The engine id of the zonelist for (node, highest zone), registered on first use. */
   zonelistId(node: number, highestZoneIdx: number): number {
-    const key = `${node}:${highestZoneIdx}`;
-    let id = this.zonelists.get(key);
-    if (id !== undefined) return id;
+    const key = node * 5 + highestZoneIdx;
+    const known = this.zonelists[key];
+    if (known !== undefined) return known;
     const zl = buildZonelist(this.machine, node, highestZoneIdx);
-    id = this.zonelists.size;
+    const id = this.nextZonelist++;
     const io = new Uint8Array(this.x.memory.buffer, this.x.ioPtr(), 2 + zl.slots.length);
     io[0] = zl.classzoneIdx;
     io[1] = zl.slots.length;
     io.set(zl.slots, 2);
-    check(this.x.zonelistSet(id) === 0, `engine rejected zonelist ${key}`, "OOMLAB_BAD_ARGUMENT");
-    this.zonelists.set(key, id);
+    check(this.x.zonelistSet(id) === 0, `engine rejected zonelist ${id} (node ${node}, zone ${highestZoneIdx})`, "OOMLAB_BAD_ARGUMENT");
+    this.zonelists[key] = id;
     return id;
   }
 
-  private encodeAlloc(req: AllocRequest): [number, number, number] {
+  /** Validates a request and writes its engine record (3 words) into out at off. Messages are
+   *  built only on failure: this runs once per operation. */
+  private encodeAlloc(req: AllocRequest, out: Uint32Array, off: number): void {
     const order = req.order;
     if (!isInt(order) || order < 0 || order >= this.machine.maxOrder) {
       throw new OomlabError("OOMLAB_BAD_ORDER", `order ${String(order)} is out of range: this machine has orders 0 to ${this.machine.maxOrder - 1} (MAX_ORDER ${this.machine.maxOrder})`);
     }
-    const hz = ZONE_TYPES.indexOf(req.highestZone ?? "Normal");
-    check(hz >= 0, `highestZone ${String(req.highestZone)} is not a zone type`, "OOMLAB_BAD_ARGUMENT");
+    const hz = req.highestZone === undefined ? NORMAL_IDX : ZONE_TYPES.indexOf(req.highestZone);
+    if (hz < 0) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `highestZone ${String(req.highestZone)} is not a zone type`);
     const mt = req.migratetype ?? 0;
-    check(isInt(mt) && mt >= 0 && mt <= 2, `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`, "OOMLAB_BAD_ARGUMENT");
+    if (!(mt === 0 || mt === 1 || mt === 2)) {
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`);
+    }
     const flags = req.allocFlags ?? 0;
-    check(isInt(flags) && flags >= 0 && flags < 0x10000, `allocFlags ${String(flags)} out of range`, "OOMLAB_BAD_ARGUMENT");
+    if (!isInt(flags) || flags < 0 || flags >= 0x10000) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
     const owner = req.owner ?? 0;
-    check(isInt(owner) && owner >= 0 && owner <= 0xffffffff, `owner ${String(owner)} must be a 32-bit unsigned integer`, "OOMLAB_BAD_ARGUMENT");
+    if (!isInt(owner) || owner < 0 || owner > 0xffffffff) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
     const zl = this.zonelistId(req.node ?? 0, hz);
-    return [OP_ALLOC | (order << 8) | (mt << 16) | (zl << 24), flags, owner];
+    out[off] = OP_ALLOC | (order << 8) | (mt << 16) | (zl << 24);
+    out[off + 1] = flags;
+    out[off + 2] = owner;
   }
 
   /** get_page_from_freelist: returns the block's pfn, or -1 when no zone could serve it. */
   alloc(req: AllocRequest): number {
-    const [w0, flags, owner] = this.encodeAlloc(req);
-    const r = this.x.allocPages(w0 >>> 24, (w0 >>> 8) & 0xff, (w0 >>> 16) & 0xff, flags, owner);
+    const rec = this.rec;
+    this.encodeAlloc(req, rec, 0);
+    const w0 = rec[0];
+    const r = this.x.allocPages(w0 >>> 24, (w0 >>> 8) & 0xff, (w0 >>> 16) & 0xff, rec[1], rec[2]);
     if (r === E_BAD_ORDER) throw new OomlabError("OOMLAB_BAD_ORDER", `order ${req.order} is out of range`);
     return r < 0 ? -1 : r + this.machine.basePfn;
   }
@@ -219,15 +231,21 @@ export class Machine implements BuddyEngine {
     // Validate and encode everything first (registering a zonelist uses the IO buffer too), so a
     // malformed op rejects the whole batch before anything runs.
     const enc = new Uint32Array(ops.length * 4);
-    ops.forEach((o, k) => {
-      if (o.op === "alloc") enc.set(this.encodeAlloc(o.req), k * 4);
+    for (let k = 0; k < ops.length; k++) {
+      const o = ops[k];
+      if (o.op === "alloc") this.encodeAlloc(o.req, enc, k * 4);
       else if (o.op === "free") {
         const idx = o.pfn - this.machine.basePfn;
         if (!isInt(o.pfn) || idx < 0 || idx >= this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(o.pfn)} is outside every zone of this machine`);
-        enc.set([OP_FREE, idx, 0], k * 4);
-      } else enc.set([OP_FREE_OWNER, 0, o.owner >>> 0], k * 4);
-    });
-    const out: number[] = [];
+        enc[k * 4] = OP_FREE;
+        enc[k * 4 + 1] = idx;
+      } else {
+        enc[k * 4] = OP_FREE_OWNER;
+        enc[k * 4 + 2] = o.owner >>> 0;
+      }
+    }
+    const out: number[] = new Array<number>(ops.length);
+    const base = this.machine.basePfn;
     const cap = this.L.IO_BYTES >>> 4;
     for (let i = 0; i < ops.length; i += cap) {
       const n = Math.min(cap, ops.length - i);
@@ -236,7 +254,7 @@ export class Machine implements BuddyEngine {
       const res = new Int32Array(this.x.memory.buffer, this.x.ioPtr(), n * 4);
       for (let k = 0; k < done; k++) {
         const v = res[k * 4 + 3];
-        out.push(ops[i + k].op === "alloc" ? (v < 0 ? -1 : v + this.machine.basePfn) : v);
+        out[i + k] = (res[k * 4] & 0xff) === OP_ALLOC ? (v < 0 ? -1 : v + base) : v;
       }
       if (done < n) {
         const bad = ops[i + done];
