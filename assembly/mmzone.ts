@@ -104,7 +104,7 @@ export const WMARK_PROMO: u32 = 3;
 export const ZONE_BOOSTED_WATERMARK: u32 = 1;
 
 // Zonelists: up to MAX_ZONELISTS lists, each [highest_zoneidx, count, slot...].
-export const MAX_ZONELISTS: u32 = 64;
+export const MAX_ZONELISTS: u32 = 128; // 8 nodes x 5 classes, plus 40 one-zone lists
 export const ZONELIST_SIZE: u32 = 64;
 
 export const IO_BYTES: u32 = 1 << 16;

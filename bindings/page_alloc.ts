@@ -4,7 +4,7 @@
 
 import { OomlabError, check, isInt } from "./errors.js";
 import { eraProfile } from "./eras.js";
-import { buildZonelist, resolveMachine } from "./mm_init.js";
+import { buildZonelist, resolveMachine, type Zonelist } from "./mm_init.js";
 import { instantiate, type EngineBuild, type EngineInstance, type Layout, type WasmExports } from "./wasm.js";
 import {
   ZONE_TYPES, type AllocRequest, type BuddyEngine, type MachineSpec, type MachineState, type ResolvedMachine,
@@ -146,13 +146,25 @@ export class Machine implements BuddyEngine {
     const key = node * 5 + highestZoneIdx;
     const known = this.zonelists[key];
     if (known !== undefined) return known;
-    const zl = buildZonelist(this.machine, node, highestZoneIdx);
+    return this.registerZonelist(key, buildZonelist(this.machine, node, highestZoneIdx));
+  }
+
+  /** A zonelist of one zone (its own class zone), for allocations pinned to a zone. */
+  private zoneOnlyZonelist(slot: number): number {
+    const key = 100 + slot;
+    const known = this.zonelists[key];
+    if (known !== undefined) return known;
+    const z = this.zone(slot);
+    return this.registerZonelist(key, { classzoneIdx: z.zoneIdx, slots: [slot] });
+  }
+
+  private registerZonelist(key: number, zl: Zonelist): number {
     const id = this.nextZonelist++;
     const io = new Uint8Array(this.x.memory.buffer, this.x.ioPtr(), 2 + zl.slots.length);
     io[0] = zl.classzoneIdx;
     io[1] = zl.slots.length;
     io.set(zl.slots, 2);
-    check(this.x.zonelistSet(id) === 0, `engine rejected zonelist ${id} (node ${node}, zone ${highestZoneIdx})`, "OOMLAB_BAD_ARGUMENT");
+    check(this.x.zonelistSet(id) === 0, `engine rejected zonelist ${id} (${zl.slots.join(", ")})`, "OOMLAB_BAD_ARGUMENT");
     this.zonelists[key] = id;
     return id;
   }
@@ -174,7 +186,7 @@ export class Machine implements BuddyEngine {
     if (!isInt(flags) || flags < 0 || flags >= 0x10000) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
     const owner = req.owner ?? 0;
     if (!isInt(owner) || owner < 0 || owner > 0xffffffff) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
-    const zl = this.zonelistId(req.node ?? 0, hz);
+    const zl = req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
     out[off] = OP_ALLOC | (order << 8) | (mt << 16) | (zl << 24);
     out[off + 1] = flags;
     out[off + 2] = owner;

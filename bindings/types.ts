@@ -122,6 +122,9 @@ export interface AllocRequest {
   node?: number;
   /** Highest zone type the request may use (gfp_zone), default Normal. */
   highestZone?: ZoneType;
+  /** Allocate from this zone slot only (a one-zone zonelist whose class zone is that zone);
+   *  overrides node and highestZone. */
+  zoneSlot?: number;
   migratetype?: MigrateType;
   allocFlags?: number;
   owner?: number;

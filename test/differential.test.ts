@@ -121,6 +121,7 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): num
         allocFlags: flags[rng() % flags.length],
         owner: 1 + (rng() % 5),
       };
+      if (rng() % 10 === 0) req.zoneSlot = slots[rng() % slots.length];
       label = `alloc ${JSON.stringify(req)}`;
       const a = w.alloc(req);
       const b = r.alloc(req);

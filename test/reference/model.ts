@@ -725,7 +725,11 @@ export class RefMachine implements BuddyEngine {
     }
     // gfp_migratetype(): with grouping by mobility disabled every request is UNMOVABLE
     if (this.modern && this.machine.mobilityDisabled) mt = MigrateType.Unmovable;
-    const zl = this.zonelist(req.node ?? 0, ZONE_TYPES.indexOf(req.highestZone ?? "Normal"));
+    let zl: Zonelist;
+    if (req.zoneSlot !== undefined) {
+      const z = this.zoneOfSlot(req.zoneSlot);
+      zl = { classzoneIdx: z.cfg.zoneIdx, slots: [z.cfg.slot] };
+    } else zl = this.zonelist(req.node ?? 0, ZONE_TYPES.indexOf(req.highestZone ?? "Normal"));
     let flags = req.allocFlags ?? 0;
     const owner = req.owner ?? 0;
     const listMt = this.modern ? mt : 0;
