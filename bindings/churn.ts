@@ -27,6 +27,18 @@ export interface ChurnResult {
   coalesced: boolean;
 }
 
+/** xorshift32 (churn-benchmark.md): x ^= x << 13; x ^= x >> 17; x ^= x << 5, mod 2^32. Seed 0
+ *  would stay 0 forever, so it is replaced by a fixed odd constant. */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>>= 0);
+  };
+}
+
 export const CHURN_DEFAULTS = { seed: 0x12345678, log2Pages: 20, ops: 10_000_000, chunk: 100_000 };
 
 /** The machine the churn runs on. */

@@ -2,7 +2,7 @@
 // its checksum, /proc/buddyinfo after it, and a 6.18 x86-64 machine driven by a seeded mixed
 // workload through the batch API, with /proc/pagetypeinfo and the zone watermarks.
 
-import { runChurn, CHURN_DEFAULTS } from "./churn.js";
+import { runChurn, CHURN_DEFAULTS, xorshift32 } from "./churn.js";
 import { Machine, type BatchOp, type ZoneStats } from "./page_alloc.js";
 import { buddyinfo, padStart, pagetypeinfo } from "./vmstat.js";
 import { AllocFlags, MigrateType, type MachineSpec } from "./types.js";
@@ -25,15 +25,6 @@ export const X86_64_6GB: MachineSpec = {
   ],
 };
 
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
 
 export interface MixedResult {
   ops: number;
@@ -45,7 +36,7 @@ export interface MixedResult {
  *  (orders 0-3), reclaimable slab (orders 0-1), occasional GFP_ATOMIC order-2, and frees of random
  *  live blocks, run in batches through the engine. */
 export function runMixed(m: Machine, ops: number, seed = 1): MixedResult {
-  const rng = xorshift(seed);
+  const rng = xorshift32(seed);
   const live: number[] = [];
   let allocated = 0;
   let failed = 0;

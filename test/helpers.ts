@@ -20,16 +20,7 @@ export const ENGINES: { name: string; make(spec: MachineSpec): BuddyEngine }[] =
   { name: "reference", make: (spec) => new RefMachine(resolveMachine(spec)) },
 ];
 
-/** xorshift32, as the churn benchmark uses. */
-export function xorshift32(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
+export { xorshift32 } from "../bindings/churn.js";
 
 /** A single-zone machine. */
 export function oneZone(era: "2.6.11" | "6.18", pages: number, extra: Partial<MachineSpec> = {}, zone: Record<string, unknown> = {}): MachineSpec {
