@@ -18,7 +18,7 @@
 import {
   NIL, STATE_ALLOC, IO_OFF, IO_BYTES, MAX_ZONES, Z_POPULATED, Z_WMARK, Z_FREE_PAGES, Z_NR_FREE,
   maxOrder, nrPages, SCRATCH_OFF, ensureMemory, zoneAddr, zget, pageInfo, infoState, infoOrder,
-  pageOwner, zoneOfIdx,
+  pageOwner, zoneOfIdx, setPageNext,
 } from "./mmzone";
 import { getPageFromFreelist, freePages, zoneAllows, rmqueue, markAllocated, ALLOC_NO_WATERMARKS } from "./page_alloc";
 
@@ -44,6 +44,13 @@ export function freeBlock(idx: u32): i32 {
   if (slot < 0) return E_OUT_OF_RANGE;
   if (infoState(pageInfo(idx)) != STATE_ALLOC) return E_NOT_ALLOCATED;
   freePages(zoneAddr(<u32>slot), idx, infoOrder(pageInfo(idx)));
+  return 0;
+}
+
+/** Gives an allocated block head a new owner. */
+export function setOwner(idx: u32, owner: u32): i32 {
+  if (idx >= nrPages || infoState(pageInfo(idx)) != STATE_ALLOC) return E_NOT_ALLOCATED;
+  setPageNext(idx, owner);
   return 0;
 }
 

@@ -42,6 +42,32 @@ async function run(args: ParsedArgs, io: CliIo): Promise<void> {
       io.out(o.json ? JSON.stringify(result) + "\n" : `checksum ${r.checksum}\n${r.nsPerOp.toFixed(2)} ns/op, ${(r.opsPerSec / 1e6).toFixed(2)} M ops/s\n`);
       return;
     }
+    case "replay": {
+      const { replay, compare, formatCompare } = await import("./replay.js");
+      const name = args.positionals[0] ?? "seed";
+      const text = await io.readFile(/^[a-z0-9-]+$/.test(name) ? `scenario:${name}` : name);
+      let sc: unknown;
+      try {
+        sc = JSON.parse(text);
+      } catch (e) {
+        throw new OomlabError("OOMLAB_BAD_SPEC", `${name} is not valid JSON: ${(e as Error).message}`);
+      }
+      const bounds = { maxRetries: o["max-retries"] as number, maxSimMs: o["max-sim-ms"] as number };
+      if (o.compare) {
+        const rows = compare(sc, [64, 96, 128, 256], bounds);
+        io.out(o.json ? JSON.stringify(rows) + "\n" : formatCompare(rows));
+        return;
+      }
+      const r = replay(sc, { ...bounds, policy: o.policy as never, size: o.size as number | undefined, events: o.json === true });
+      if (o.json) {
+        io.out(JSON.stringify(r) + "\n");
+        return;
+      }
+      const victims = r.kills.map((k) => `${k.pid} (${k.comm})`).join(", ") || "none";
+      io.out(r.lines.join("\n") + "\n");
+      io.err(`[oomlab] ${r.scenario}: policy ${r.policy}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s\n`);
+      return;
+    }
     case "machine": {
       const { describeMachine } = await import("./demo.js");
       let spec: unknown;
@@ -87,8 +113,10 @@ if (isEntry) {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     readFile: async (p) => {
+      // "scenario:NAME" is a scenario shipped with oomlab (scenarios/NAME.json)
+      const path = p.startsWith("scenario:") ? new URL(`../../scenarios/${p.slice(9)}.json`, import.meta.url) : p;
       try {
-        return await readFile(p, "utf8");
+        return await readFile(path, "utf8");
       } catch (e) {
         throw new OomlabError("OOMLAB_USAGE", `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }

@@ -24,6 +24,8 @@ export interface CommandSpec {
   options: OptionSpec[];
   /** Names of positional arguments (none allowed when empty). */
   positionals?: string[];
+  /** The positionals may be left out. */
+  optionalPositionals?: boolean;
 }
 
 const JSON_OPT: OptionSpec = { name: "json", type: "boolean", description: "print one JSON object instead of text" };
@@ -48,6 +50,20 @@ export const COMMANDS: CommandSpec[] = [
       { name: "engine", type: "string", description: "implementation to run", default: "wasm", choices: ["wasm", "reference"] },
       JSON_OPT,
     ],
+  },
+  {
+    path: ["replay"],
+    summary: "replay a 2.6.11 scenario (default: the seed article) and print the simulated kernel log; --compare tabulates XFS kmem_alloc policies and request sizes",
+    options: [
+      { name: "policy", type: "string", description: "XFS kmem_alloc policy", default: "pre-bdfb04301fa5", choices: ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"] },
+      { name: "size", type: "int", description: "request size in bytes (overrides the scenario's)", min: 1, max: 2 ** 31 },
+      { name: "compare", type: "boolean", description: "replay every policy for 64, 96, 128 and 256 KiB and print a table" },
+      { name: "max-retries", type: "int", description: "bound on kmem_alloc's endless loop (retries)", default: 20_000, min: 1, max: 1e9 },
+      { name: "max-sim-ms", type: "int", description: "bound on kmem_alloc's endless loop (simulated ms)", default: 600_000, min: 1, max: 1e12 },
+      JSON_OPT,
+    ],
+    positionals: ["SCENARIO"],
+    optionalPositionals: true,
   },
   {
     path: ["machine"],
@@ -117,7 +133,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   const want = cmd.positionals ?? [];
-  if (!out.help && out.positionals.length !== want.length) {
+  const fewOk = cmd.optionalPositionals && out.positionals.length < want.length;
+  if (!out.help && !fewOk && out.positionals.length !== want.length) {
     throw usage(`'${cmd.path.join(" ")}' takes ${want.length ? want.join(" ") : "no arguments"}, got ${out.positionals.length ? out.positionals.map((p) => `'${p}'`).join(" ") : "none"}`);
   }
   return out;
@@ -127,7 +144,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
 export function helpText(cmd: CommandSpec | null): string {
   if (!cmd) {
     const lines = ["oomlab: why did the OOM killer fire, or an allocation fail, with free memory?", "", "Usage: oomlab <command> [options]", "", "Commands:"];
-    for (const c of COMMANDS) lines.push(`  ${[...c.path, ...(c.positionals ?? [])].join(" ").padEnd(22)} ${c.summary}`);
+    for (const c of COMMANDS) lines.push(`  ${[...c.path, ...(c.positionals ?? []).map((p) => (c.optionalPositionals ? `[${p}]` : p))].join(" ").padEnd(22)} ${c.summary}`);
     lines.push("", "Options for every command: --help, --version", "Exit status: 0 ok, 2 usage or input error, 1 other failure, 130 interrupted");
     return lines.join("\n") + "\n";
   }

@@ -38,7 +38,9 @@ function validate(spec: MachineSpec, p: EraProfile): void {
       check(!seen.has(z.type), `node ${ni}: zone ${z.type} listed twice`);
       seen.add(z.type);
       check(isInt(z.startPfn) && z.startPfn >= 0, `node ${ni} zone ${z.type}: startPfn ${String(z.startPfn)} must be a non-negative integer`);
-      check(isInt(z.spannedPages) && z.spannedPages > 0, `node ${ni} zone ${z.type}: spannedPages ${String(z.spannedPages)} must be a positive integer`);
+      // An empty zone (spannedPages 0) still exists for the formulas and the reports, as in kernels
+      // where it is configured but holds no memory (the article's Normal and HighMem).
+      check(isInt(z.spannedPages) && z.spannedPages >= 0, `node ${ni} zone ${z.type}: spannedPages ${String(z.spannedPages)} must be a non-negative integer`);
       const present = z.presentPages ?? z.spannedPages;
       const managed = z.managedPages ?? present;
       check(isInt(present) && present >= 0 && present <= z.spannedPages, `node ${ni} zone ${z.type}: presentPages ${present} must be between 0 and spannedPages ${z.spannedPages}`);
@@ -86,7 +88,8 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
     }
   });
   zones.sort((a, b) => a.slot - b.slot);
-  const sorted = [...zones].sort((a, b) => a.startPfn - b.startPfn);
+  const sorted = zones.filter((z) => z.spannedPages > 0).sort((a, b) => a.startPfn - b.startPfn);
+  check(sorted.length > 0, "the machine has no memory: every zone is empty");
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1];
     const b = sorted[i];
@@ -99,7 +102,7 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
   }
   const align = 2 ** (maxOrder - 1);
   const basePfn = Math.floor(sorted[0].startPfn / align) * align;
-  const top = Math.max(...zones.map((z) => z.startPfn + z.spannedPages));
+  const top = Math.max(...sorted.map((z) => z.startPfn + z.spannedPages));
   const nrPages = top - basePfn;
   if (nrPages > MAX_PAGES) {
     throw new OomlabError("OOMLAB_TOO_BIG", `the machine spans ${nrPages} page frames from pfn ${basePfn} to ${top}; the engine holds at most ${MAX_PAGES} (2^24)`);

@@ -95,6 +95,7 @@ export class Machine implements BuddyEngine {
     if (rc === -3) throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${m.nrPages * this.L.PAGE_META_BYTES} bytes of engine memory for ${m.nrPages} page frames`);
     check(rc === 0, `engine rejected the machine (code ${rc})`);
     for (const z of m.zones) {
+      if (z.spannedPages === 0) continue; // an empty zone lives only in the description
       const s = z.startPfn - m.basePfn;
       const r = x.zoneInit(z.slot, z.node, z.zoneIdx, s, z.spannedPages, z.presentPages, z.managedPages);
       if (r === -4) throw new OomlabError("OOMLAB_OVERLAPPING_ZONES", `zone ${z.type} of node ${z.node} overlaps another zone`);
@@ -102,6 +103,7 @@ export class Machine implements BuddyEngine {
       for (const c of z.cma) x.zoneSetPageblocks(z.slot, c.startPfn - m.basePfn, c.pages >> m.pageblockOrder, 4);
     }
     for (const z of m.zones) {
+      if (z.spannedPages === 0) continue;
       x.zonePopulate(z.slot);
       this.setWatermarks(z.slot, z.watermarks);
       z.lowmemReserve.forEach((v, i) => x.zoneSetLowmemReserve(z.slot, i, v));
@@ -227,6 +229,23 @@ export class Machine implements BuddyEngine {
     if (r !== 0) throw this.freeError(pfn, r);
   }
 
+  /** Gives an allocated block a new owner (a page leaving a per-CPU list for its user). */
+  setOwner(pfn: number, owner: number): void {
+    const idx = pfn - this.machine.basePfn;
+    if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages || this.x.setOwner(idx, owner >>> 0) !== 0) {
+      throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block`);
+    }
+  }
+
+  /** Order and owner of an allocated block head, or null. */
+  blockAt(pfn: number): { order: number; owner: number; migratetype: number } | null {
+    const idx = pfn - this.machine.basePfn;
+    if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages) return null;
+    const info = this.pageInfo(idx);
+    if (((info >>> this.L.STATE_SHIFT) & this.L.STATE_MASK) !== STATE_ALLOC) return null;
+    return { order: info & this.L.ORDER_MASK, owner: this.refresh()[(this.x.nextPtr() >>> 2) + idx], migratetype: (info >>> this.L.MT_SHIFT) & this.L.MT_MASK };
+  }
+
   /** Frees every block of an owner (the OOM killer's kill); returns the pages freed. */
   freeOwner(owner: number): number {
     return this.x.ownerWalk(owner >>> 0, 1);
@@ -287,6 +306,8 @@ export class Machine implements BuddyEngine {
   }
 
   private zword(slot: number, off: number): number {
+    // An empty zone has no engine record: every counter is 0 and every list empty.
+    if (this.zone(slot).spannedPages === 0) return off >= this.L.Z_LISTS ? this.L.NIL : 0;
     return this.refresh()[(this.x.zonesPtr() + slot * this.L.ZONE_SIZE + off) >>> 2];
   }
 
@@ -338,11 +359,11 @@ export class Machine implements BuddyEngine {
       freeCmaPages: w(L.Z_FREE_CMA),
       nrReservedHighatomic: w(L.Z_RESERVED_HIGHATOMIC),
       nrFreeHighatomic: w(L.Z_FREE_HIGHATOMIC),
-      watermarks: { min: w(L.Z_WMARK) + boost, low: w(L.Z_WMARK + 4) + boost, high: w(L.Z_WMARK + 8) + boost, promo: w(L.Z_WMARK + 12) + boost },
+      watermarks: z.spannedPages === 0 ? { ...z.watermarks } : { min: w(L.Z_WMARK) + boost, low: w(L.Z_WMARK + 4) + boost, high: w(L.Z_WMARK + 8) + boost, promo: w(L.Z_WMARK + 12) + boost },
       watermarkBoost: boost,
       boostEvents: w(L.Z_BOOST_EVENTS),
       fallbacks: w(L.Z_FALLBACKS),
-      lowmemReserve: [0, 1, 2, 3, 4].map((i) => w(L.Z_LOWMEM_RESERVE + i * 4)),
+      lowmemReserve: z.spannedPages === 0 ? [...z.lowmemReserve] : [0, 1, 2, 3, 4].map((i) => w(L.Z_LOWMEM_RESERVE + i * 4)),
       nrFree,
       nrFreeByType,
       largestFreeOrder: largest,

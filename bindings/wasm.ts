@@ -18,6 +18,7 @@ export interface WasmExports {
   zonelistSet(id: number): number;
   allocPages(zl: number, order: number, mt: number, flags: number, owner: number): number;
   freeBlock(idx: number): number;
+  setOwner(idx: number, owner: number): number;
   ownerWalk(owner: number, doFree: number): number;
   batchRun(n: number): number;
   churnInit(slot: number, seed: number, mt: number): number;

@@ -1,0 +1,155 @@
+// Replaying a 2.6.11 scenario under an XFS kmem_alloc policy: the simulated kernel log, structured
+// events, and the outcome (success, OOM kills, livelock, panic); and the policy comparison table.
+
+import { buildKernel, validateScenario, type Scenario, type ScenarioEvent } from "./scenario.js";
+import { OWNER, type Kernel2611 } from "./kernel_2611.js";
+import { Slab2611 } from "./slab.js";
+import { Vmalloc2611, armVmallocRange } from "./vmalloc.js";
+import { XfsKmem, KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL, type KmemPolicy, type KmemResult } from "./xfs/kmem.js";
+import { OomlabError } from "./errors.js";
+import type { SimEvent } from "./sim.js";
+
+export const POLICIES: KmemPolicy[] = ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"];
+const KM_FLAGS: Record<string, number> = { KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL };
+
+export interface ReplayOptions {
+  policy?: KmemPolicy;
+  /** Overrides the size of every kmem_alloc event (bytes). */
+  size?: number;
+  /** Bound for kmem_alloc's endless loop, in retries and simulated ms. */
+  maxRetries?: number;
+  maxSimMs?: number;
+  /** Record structured events (default true). */
+  events?: boolean;
+}
+
+export interface ReplayResult {
+  scenario: string;
+  policy: KmemPolicy;
+  size: number;
+  outcome: "success" | "failed" | "livelock" | "panic";
+  kills: { pid: number; comm: string }[];
+  deadlockMessages: number;
+  simMs: number;
+  /** Free memory (kB) when the OOM killer first ran, or null. */
+  freeKbAtOom: number | null;
+  lines: string[];
+  events: SimEvent[];
+  kmem: Omit<KmemResult, "ptr"> | null;
+}
+
+interface Runtime {
+  k: Kernel2611;
+  xfs: XfsKmem;
+  periodic: { e: ScenarioEvent; last: number }[];
+  refaulted: number;
+  freeKbAtOom: number | null;
+}
+
+/** Builds the kernel and the callers (slab, vmalloc, XFS) of a scenario. */
+function setUp(sc: Scenario, o: ReplayOptions): Runtime {
+  const k = buildKernel(sc);
+  k.log.recordEvents = o.events ?? true;
+  const slab = new Slab2611(k, { ramPages: k.totalPages });
+  const range = armVmallocRange(k.totalPages * k.pageSize);
+  const vmalloc = new Vmalloc2611({ pa: k, slab, log: k.log, clock: k.clock, start: range.start, end: range.end });
+  const xfs = new XfsKmem({ policy: o.policy ?? "pre-bdfb04301fa5", slab, vmalloc, clock: k.clock, log: k.log, owner: OWNER.slab, maxRetries: o.maxRetries, maxSimMs: o.maxSimMs, congestionWait: (j) => k.congestionWait(j) });
+  const rt: Runtime = { k, xfs, periodic: sc.events.filter((e) => e.every !== undefined).map((e) => ({ e, last: -Infinity })), refaulted: 0, freeKbAtOom: null };
+  k.onTick = (now) => runPeriodic(rt, now);
+  return rt;
+}
+
+/** Periodic events due by now (the background load runs while the allocating task sleeps). */
+function runPeriodic(rt: Runtime, now: number): void {
+  for (const p of rt.periodic) {
+    const e = p.e;
+    if (now < (e.from ?? 0) || now > (e.until ?? Infinity) || now - p.last < (e.every as number)) continue;
+    p.last = now;
+    if (e.do === "refault") refault(rt, e.task);
+  }
+}
+
+/** A task reads back the page-cache pages reclaim evicted since the last time (a working set
+ *  larger than memory): cold, unmapped, clean, inactive file pages. */
+function refault(rt: Runtime, pid: number): void {
+  const k = rt.k;
+  const task = k.tasks.find((t) => t.pid === pid);
+  if (!task || task.killed) return;
+  const saved = k.current;
+  k.current = task;
+  const want = k.vmscan.reclaimedFile - rt.refaulted;
+  for (let i = 0; i < want; i++) {
+    if (k.addLruPage(0xd2, OWNER.pagecache, { anon: false, mapped: false, hot: false, dirty: false, active: false }) < 0) break;
+    rt.refaulted++;
+  }
+  k.log.event("refault", { pid, pages: want });
+  k.current = saved;
+}
+
+/** Replays a scenario under one policy. */
+export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
+  const sc = validateScenario(input);
+  const rt = setUp(sc, o);
+  const { k, xfs } = rt;
+  let kmem: KmemResult | null = null;
+  let size = o.size ?? 0;
+  const oneOff = sc.events.filter((e) => e.every === undefined).sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+  // Record free memory the first time the OOM killer dumps the free areas.
+  const origOom = k.showFreeAreas.bind(k);
+  k.showFreeAreas = () => {
+    if (rt.freeKbAtOom === null) rt.freeKbAtOom = k.machine.allStats().reduce((s, z) => s + z.freePages, 0) * (k.pageSize / 1024);
+    return origOom();
+  };
+  for (const e of oneOff) {
+    if ((e.at ?? 0) > k.clock.nowMs) k.congestionWait(Math.ceil(((e.at ?? 0) - k.clock.nowMs) * k.clock.hz / 1000));
+    if (e.do !== "kmem_alloc") continue;
+    const task = k.tasks.find((t) => t.pid === e.task);
+    if (!task) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: no task ${e.task}`);
+    size = o.size ?? (e.size as number);
+    const flags = (e.flags ?? ["KM_SLEEP"]).reduce((f, n) => {
+      if (!(n in KM_FLAGS)) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: unknown kmem flag ${n}`);
+      return f | KM_FLAGS[n];
+    }, 0);
+    k.current = task;
+    k.log.event("kmem_alloc", { policy: xfs.policy, size, flags, pid: task.pid, comm: task.comm });
+    kmem = xfs.kmemAlloc(size, flags);
+    k.current = null;
+    if (k.panicked) break;
+  }
+  const kills = k.oomResults.flatMap((r) => r.killed.map((t) => ({ pid: t.pid, comm: t.comm })));
+  const outcome: ReplayResult["outcome"] = k.panicked ? "panic" : kmem?.livelock ? "livelock" : kmem?.ptr !== null && kmem !== null ? "success" : "failed";
+  const { ptr: _ptr, ...kmemRest } = kmem ?? ({ ptr: null } as KmemResult);
+  void _ptr;
+  return { scenario: sc.name, policy: xfs.policy, size, outcome, kills, deadlockMessages: kmem?.deadlockMessages ?? 0, simMs: k.clock.nowMs, freeKbAtOom: rt.freeKbAtOom, lines: k.log.lines, events: k.log.events, kmem: kmem ? (kmemRest as ReplayResult["kmem"]) : null };
+}
+
+export interface CompareRow {
+  policy: KmemPolicy;
+  sizeKb: number;
+  outcome: ReplayResult["outcome"];
+  kills: string;
+  deadlockMessages: number;
+  simMs: number;
+  freeKbAtOom: number | null;
+}
+
+/** Replays the scenario for every policy and size. */
+export function compare(input: unknown, sizesKb = [64, 96, 128, 256], o: ReplayOptions = {}): CompareRow[] {
+  const rows: CompareRow[] = [];
+  for (const sizeKb of sizesKb) {
+    for (const policy of POLICIES) {
+      const r = replay(input, { ...o, policy, size: sizeKb * 1024, events: false });
+      rows.push({ policy, sizeKb, outcome: r.outcome, kills: r.kills.map((v) => `${v.pid} (${v.comm})`).join(", ") || "-", deadlockMessages: r.deadlockMessages, simMs: r.simMs, freeKbAtOom: r.freeKbAtOom });
+    }
+  }
+  return rows;
+}
+
+/** The comparison as a text table. */
+export function formatCompare(rows: CompareRow[]): string {
+  const head = ["size", "policy", "outcome", "OOM kills", "deadlock msgs", "sim time", "free at OOM"];
+  const body = rows.map((r) => [`${r.sizeKb} KiB`, r.policy, r.outcome, r.kills, String(r.deadlockMessages), `${(r.simMs / 1000).toFixed(2)} s`, r.freeKbAtOom === null ? "-" : `${r.freeKbAtOom} kB`]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join("  ").trimEnd();
+  return [line(head), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
+}

@@ -1,0 +1,203 @@
+// Scenarios: a documented JSON format for a 2.6.11 machine, its tasks, the physical layout of its
+// memory, the counters the simulation cannot derive, and a script of events in simulated time.
+// This module validates a scenario and builds the simulated kernel from it; replay.ts runs it.
+//
+// {
+//   "name", "description",
+//   "provenance": { "fromArticle": [...], "chosen": [...] },   // where every value comes from
+//   "machine": MachineSpec (era "2.6.11"),                      // zones, min_free_kbytes, ...
+//   "hz": 100, "nrCpus": 1, "uptimeSec": 86400,
+//   "swap": { "totalKb", "usedKb", "cache": { add, del, findSuccess, findTotal, noentRace, existRace } },
+//   "tasks": [ { pid, comm, ppid, uid, euid, nice, capSysAdmin, capSysRawio, kernelThread,
+//                totalVm, startTimeSec, cpuJiffies, oomkilladj, swappedPages } ],
+//   "layout": [ { zone, at, count, step, blockPages, kind, owner, lru } ],   // see LayoutRun
+//   "events": [ { at, do: "kmem_alloc", task, size, flags }, { every, from, until, do: "refault", task } ]
+// }
+//
+// Layout: every page of a zone starts allocated to the kernel; runs then give pages to slab, page
+// tables, the LRU (with an owner task or the page cache) or free them. Free pages are freed in
+// ascending pfn order, so they coalesce exactly as the buddy allocator would.
+
+import { OomlabError, check, isInt } from "./errors.js";
+import { Kernel2611, OWNER } from "./kernel_2611.js";
+import { AllocFlags, type MachineSpec, type ZoneType } from "./types.js";
+import type { Task } from "./sim.js";
+
+export interface LruSpec {
+  list: "active" | "inactive";
+  anon?: boolean;
+  mapped?: boolean;
+  hot?: boolean;
+  locked?: boolean;
+  dirty?: boolean;
+  fileMapped?: boolean;
+}
+
+export interface LayoutRun {
+  zone?: ZoneType;
+  /** First page as an offset from the zone's start pfn. */
+  at: number;
+  /** Number of blocks (default 1). */
+  count?: number;
+  /** Pages between the starts of consecutive blocks (default blockPages). */
+  step?: number;
+  /** Pages per block (a power of two, default 1). */
+  blockPages?: number;
+  kind: "free" | "kernel" | "slab" | "pagetables" | "lru";
+  /** pid owning the pages (LRU anon pages, a task's page tables); default: the page cache. */
+  owner?: number;
+  lru?: LruSpec;
+  note?: string;
+}
+
+export interface TaskSpec extends Partial<Omit<Task, "mm" | "rss">> {
+  pid: number;
+  comm: string;
+  kernelThread?: boolean;
+  swappedPages?: number;
+}
+
+export interface ScenarioEvent {
+  do: "kmem_alloc" | "refault";
+  /** ms; for one-off events. */
+  at?: number;
+  /** ms between runs of a periodic event, from `from` until `until`. */
+  every?: number;
+  from?: number;
+  until?: number;
+  task: number;
+  /** kmem_alloc: bytes and KM_* flag names. */
+  size?: number;
+  flags?: string[];
+}
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  provenance?: { fromArticle?: string[]; chosen?: string[] };
+  machine: MachineSpec;
+  hz?: number;
+  nrCpus?: number;
+  uptimeSec?: number;
+  swap?: { totalKb: number; usedKb?: number; cache?: Record<string, number> };
+  tasks: TaskSpec[];
+  layout: LayoutRun[];
+  events: ScenarioEvent[];
+  /** Reclaim state of a zone at t = 0 that no layout implies: the scan budgets shrink_zone
+   *  carries between calls (zone->nr_scan_active, nr_scan_inactive, 0 .. 31) and pages_scanned. */
+  zoneState?: Partial<Record<ZoneType, { nrScanActive?: number; nrScanInactive?: number; pagesScanned?: number }>>;
+}
+
+function bad(msg: string): never {
+  throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: ${msg}`);
+}
+
+export function validateScenario(s: unknown): Scenario {
+  if (!s || typeof s !== "object") bad("must be a JSON object");
+  const sc = s as Scenario;
+  check(typeof sc.name === "string", "scenario: name must be a string");
+  check(sc.machine && sc.machine.era === "2.6.11", `scenario: machine.era must be "2.6.11" (the replay models 2.6.11), got ${JSON.stringify(sc.machine?.era)}`);
+  check(Array.isArray(sc.tasks) && Array.isArray(sc.layout) && Array.isArray(sc.events), "scenario: tasks, layout and events must be arrays");
+  const pids = new Set<number>();
+  sc.tasks.forEach((t, i) => {
+    check(isInt(t.pid) && t.pid > 0 && typeof t.comm === "string", `scenario: tasks[${i}] needs an integer pid > 0 and a comm`);
+    check(!pids.has(t.pid), `scenario: tasks[${i}] repeats pid ${t.pid}`);
+    pids.add(t.pid);
+  });
+  sc.layout.forEach((r, i) => {
+    check(isInt(r.at) && r.at >= 0, `scenario: layout[${i}].at must be a non-negative integer`);
+    check(["free", "kernel", "slab", "pagetables", "lru"].includes(r.kind), `scenario: layout[${i}].kind ${JSON.stringify(r.kind)} is not free, kernel, slab, pagetables or lru`);
+    const bp = r.blockPages ?? 1;
+    check(isInt(bp) && bp > 0 && (bp & (bp - 1)) === 0, `scenario: layout[${i}].blockPages must be a power of two`);
+    if (r.kind === "lru") check(r.lru && (r.lru.list === "active" || r.lru.list === "inactive"), `scenario: layout[${i}] of kind lru needs lru.list active or inactive`);
+    if (r.owner !== undefined) check(pids.has(r.owner), `scenario: layout[${i}].owner ${r.owner} is not a task`);
+  });
+  sc.events.forEach((e, i) => {
+    check(e.do === "kmem_alloc" || e.do === "refault", `scenario: events[${i}].do must be kmem_alloc or refault`);
+    check(pids.has(e.task), `scenario: events[${i}].task ${e.task} is not a task`);
+    if (e.do === "kmem_alloc") check(isInt(e.size) && (e.size as number) > 0, `scenario: events[${i}].size must be a positive integer`);
+  });
+  return sc;
+}
+
+/** Pages of one layout run, in ascending order. */
+function runPages(r: LayoutRun): number[] {
+  const bp = r.blockPages ?? 1;
+  const step = r.step ?? bp;
+  const out: number[] = [];
+  for (let b = 0; b < (r.count ?? 1); b++) for (let p = 0; p < bp; p++) out.push(r.at + b * step + p);
+  return out;
+}
+
+/** Builds the kernel, its tasks and the memory layout of a scenario. */
+export function buildKernel(sc: Scenario): Kernel2611 {
+  const pageKb = (sc.machine.pageSize ?? 4096) / 1024;
+  const swapTotal = Math.floor((sc.swap?.totalKb ?? 0) / pageKb);
+  const k = new Kernel2611(sc.machine, {
+    hz: sc.hz,
+    nrCpus: sc.nrCpus,
+    swapTotalPages: swapTotal,
+    swapFreePages: swapTotal - Math.floor((sc.swap?.usedKb ?? 0) / pageKb),
+    swapCache: sc.swap?.cache,
+    uptimeSec: sc.uptimeSec,
+  });
+  for (const t of sc.tasks) {
+    k.tasks.push({
+      pid: t.pid, comm: t.comm.slice(0, 15), ppid: t.ppid ?? 0, uid: t.uid ?? 0, euid: t.euid ?? t.uid ?? 0, nice: t.nice ?? 0,
+      capSysAdmin: t.capSysAdmin ?? false, capSysRawio: t.capSysRawio ?? false, mm: t.kernelThread ? null : t.pid,
+      totalVm: t.totalVm ?? 0, rss: 0, startTimeSec: t.startTimeSec ?? 0, cpuJiffies: t.cpuJiffies ?? 0, oomkilladj: t.oomkilladj ?? 0,
+    });
+    if (t.swappedPages) k.noteSwapped(t.pid, t.swappedPages);
+  }
+  applyLayout(k, sc);
+  for (const t of k.tasks) t.rss = k.machine.ownerPages(t.pid);
+  for (const [type, st] of Object.entries(sc.zoneState ?? {})) {
+    const lru = k.vmscan.zones.get(k.zoneSlot(type as ZoneType));
+    if (!lru || !st) bad(`zoneState names zone ${type}, which does not exist`);
+    lru.nrScanActive = st.nrScanActive ?? 0;
+    lru.nrScanInactive = st.nrScanInactive ?? 0;
+    lru.pagesScanned = st.pagesScanned ?? 0;
+  }
+  return k;
+}
+
+function applyLayout(k: Kernel2611, sc: Scenario): void {
+  const m = k.machine;
+  const zones = new Map<string, number[]>();
+  for (const z of m.machine.zones) {
+    if (z.presentPages === 0) continue;
+    const pfns: number[] = [];
+    for (let i = 0; i < z.managedPages; i++) {
+      const pfn = m.alloc({ order: 0, zoneSlot: z.slot, allocFlags: AllocFlags.NO_WATERMARKS, owner: OWNER.kernel });
+      if (pfn < 0) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: could not lay out zone ${z.type}`);
+      pfns.push(pfn);
+    }
+    zones.set(z.type, pfns);
+  }
+  const toFree: number[] = [];
+  const seen = new Set<number>();
+  sc.layout.forEach((r, i) => {
+    const zone = m.machine.zones.find((z) => z.type === (r.zone ?? "DMA") && z.node === 0);
+    if (!zone || zone.presentPages === 0) bad(`layout[${i}] names zone ${r.zone ?? "DMA"}, which has no memory`);
+    for (const off of runPages(r)) {
+      if (off >= zone.managedPages) bad(`layout[${i}] reaches page ${off} of zone ${zone.type}, which manages ${zone.managedPages}`);
+      const pfn = zone.startPfn + (zone.presentPages - zone.managedPages) + off;
+      if (seen.has(pfn)) bad(`layout[${i}] places page ${off} of zone ${zone.type} a second time`);
+      seen.add(pfn);
+      placePage(k, pfn, r, zone.slot, toFree);
+    }
+  });
+  for (const pfn of toFree.sort((a, b) => a - b)) m.free(pfn);
+}
+
+function placePage(k: Kernel2611, pfn: number, r: LayoutRun, slot: number, toFree: number[]): void {
+  const m = k.machine;
+  if (r.kind === "free") return void toFree.push(pfn);
+  if (r.kind === "kernel") return;
+  if (r.kind === "slab") return m.setOwner(pfn, OWNER.slab);
+  if (r.kind === "pagetables") return m.setOwner(pfn, OWNER.pagetables);
+  const owner = r.owner ?? OWNER.pagecache;
+  m.setOwner(pfn, owner);
+  const l = r.lru as LruSpec;
+  k.vmscan.add(slot, { pfn, owner, anon: l.anon ?? false, mapped: l.mapped ?? false, hot: l.hot ?? false, dirty: l.dirty ?? false, writeback: false, swapCache: false, active: l.list === "active", locked: l.locked ?? false, fileMapped: l.fileMapped ?? false });
+}

@@ -1,0 +1,159 @@
+// The seed replay: the article's machine, request and report, reproduced by simulation; the same
+// machine under other kmem_alloc policies; and the 2.6.11 slow path's decisions on that zone.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { replay, compare } from "../bindings/replay.js";
+import { buildKernel, validateScenario, type Scenario } from "../bindings/scenario.js";
+import { OWNER } from "../bindings/kernel_2611.js";
+import { GFP_2611 } from "../bindings/gfp.js";
+import { PCP_OWNER, pcpSizing } from "../bindings/page_alloc_2611.js";
+
+const SEED: Scenario = JSON.parse(readFileSync(new URL("../scenarios/seed.json", import.meta.url), "utf8"));
+const ARTICLE = readFileSync(new URL("fixtures/seed-article-oom-report.txt", import.meta.url), "utf8").trimEnd().split("\n");
+const seed = () => structuredClone(SEED);
+
+describe("the seed replay reproduces the article's report", () => {
+  const r = replay(seed());
+  const start = r.lines.indexOf("oom-killer: gfp_mask=0x2d0");
+  const end = r.lines.indexOf("Out of Memory: Killed process 453 (smbd).");
+  const report = r.lines.slice(start, end + 1);
+
+  it("warns about a possible deadlock before the OOM killer runs", () => {
+    const xfs = r.lines.indexOf("XFS: possible memory allocation deadlock in kmem_alloc (mode:0x2d0)");
+    expect(xfs).toBeGreaterThanOrEqual(0);
+    expect(start).toBeGreaterThan(xfs);
+    expect(end).toBeGreaterThan(start);
+  });
+
+  it("prints the report line for line", () => {
+    // pages_scanned is the one number that depends on the whole reclaim history; see the README.
+    const norm = (l: string) => l.replace(/pages_scanned:\d+/, "pages_scanned:N");
+    expect(report.map(norm)).toEqual(ARTICLE.map(norm));
+    expect(report.length).toBe(ARTICLE.length);
+  });
+
+  it("kills smbd 453, whose pages coalesce into the 128 kB block XFS was waiting for", () => {
+    expect(r.kills).toEqual([{ pid: 453, comm: "smbd" }]);
+    expect(r.outcome).toBe("success");
+    expect(r.freeKbAtOom).toBe(6524);
+    const ok = r.events.filter((e) => e.kind === "alloc-ok" && e.order === 5);
+    expect(ok).toHaveLength(1);
+    expect(ok[0].pass).toBe("low");
+  });
+});
+
+describe("every number in the report comes from the simulation", () => {
+  it("min_free_kbytes doubled: watermarks double, and the order-5 request fails earlier", () => {
+    const sc = seed();
+    sc.machine.minFreeKbytes = 2400;
+    const r = replay(sc);
+    const dma = r.lines.find((l) => l.startsWith("DMA free:")) as string;
+    expect(dma).toContain("min:2400kB low:3000kB high:3600kB");
+    expect(r.lines).toContain("cpu 0 hot: low 2, high 6, batch 1");
+  });
+
+  it("a different layout gives a different free-area dump", () => {
+    const sc = seed();
+    sc.layout[0] = { ...sc.layout[0], kind: "kernel" }; // the 64 kB free block is in use instead
+    const r = replay(sc);
+    const buddy = r.lines.find((l) => l.startsWith("DMA: ")) as string;
+    expect(buddy).toContain(" 0*64kB ");
+    expect(r.lines).toContain("Free swap  = 124768kB");
+  });
+
+  it("per-CPU list sizes follow the zone size (2.6.11 batch = present/1024/4)", () => {
+    expect(pcpSizing(4096, 4096).hot).toMatchObject({ low: 2, high: 6, batch: 1 });
+    // 880 MiB Normal zone: 220 > 256 KiB of pages, capped to 64, /4 = 16 (2.6.12 later rounds it
+    // to 2^n - 1 = 31, which is what the 2.6.14 report in test/fixtures/023-* shows)
+    expect(pcpSizing(225280, 4096).hot).toMatchObject({ low: 32, high: 96, batch: 16 });
+    expect(pcpSizing(225280, 4096).cold).toMatchObject({ low: 0, high: 32, batch: 16 });
+  });
+});
+
+describe("the 2.6.11 slow path on the article's zone (§6.1, §13)", () => {
+  /** The seed machine without its background load and with nothing reclaimable. */
+  function quietKernel(reclaimable: boolean) {
+    const sc = seed();
+    sc.events = [];
+    if (!reclaimable) sc.layout = sc.layout.filter((r) => !(r.kind === "lru" && r.lru?.list === "inactive" && !r.lru.locked));
+    return buildKernel(validateScenario(sc));
+  }
+
+  it("order 3 GFP_KERNEL passes the LOW check and is served at once", () => {
+    const k = quietKernel(true);
+    k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+    expect(k.allocPages(GFP_2611.GFP_KERNEL, 3, OWNER.slab)).toBeGreaterThan(0);
+    expect(k.log.events.filter((e) => e.kind === "reclaim")).toHaveLength(0);
+  });
+
+  it("order 5: reclaim progresses, order > 3 is not retried, NULL without a warning (__GFP_NOWARN)", () => {
+    const k = quietKernel(true);
+    k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+    expect(k.allocPages(0x2d0, 5, OWNER.slab)).toBe(-1);
+    expect(k.log.events.find((e) => e.kind === "alloc-fail")?.why).toBe("reclaim progressed, order > 3 is not retried");
+    expect(k.oomResults).toHaveLength(0);
+    expect(k.log.lines).toEqual([]);
+  });
+
+  it("order 5 without __GFP_NOWARN prints the page allocation failure", () => {
+    const k = quietKernel(true);
+    k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+    expect(k.allocPages(GFP_2611.GFP_KERNEL, 5, OWNER.slab)).toBe(-1);
+    expect(k.log.lines).toEqual(["smbd: page allocation failure. order:5, mode:0xd0"]);
+  });
+
+  it("order 5 with nothing to reclaim: no progress and __GFP_FS, so the OOM killer runs even for order 5", () => {
+    const k = quietKernel(false);
+    k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+    expect(k.allocPages(0x2d0, 5, OWNER.slab)).toBeGreaterThan(0);
+    expect(k.oomResults.map((o) => o.killed.map((t) => t.pid))).toEqual([[453]]);
+  });
+
+  it("GFP_NOFS (no __GFP_FS) does not call the OOM killer: order 5 fails instead", () => {
+    const k = quietKernel(false);
+    k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+    expect(k.allocPages(0x250, 5, OWNER.slab)).toBe(-1);
+    expect(k.oomResults).toHaveLength(0);
+  });
+
+  it("order-0 pages come through the hot per-CPU list, whose pages do not count as free", () => {
+    const k = quietKernel(true);
+    const slot = k.zoneSlot("DMA");
+    const free0 = k.machine.counters(slot).freePages;
+    const pfn = k.allocPages(GFP_2611.GFP_KERNEL, 0, OWNER.kernel);
+    const pcp = k.alloc.pcp.get(slot)?.[0].hot;
+    // the empty list was refilled with one batch (1 page) and handed out
+    expect(pcp?.count).toBe(0);
+    expect(k.machine.counters(slot).freePages).toBe(free0 - 1);
+    k.freePages(pfn, 0);
+    expect(pcp?.list).toEqual([pfn]);
+    expect(k.machine.blockAt(pfn)?.owner).toBe(PCP_OWNER);
+    expect(k.machine.counters(slot).freePages).toBe(free0 - 1);
+  });
+});
+
+describe("the policy comparison", () => {
+  const rows = compare(seed(), [64, 96, 128, 256], { maxRetries: 2000 });
+  const row = (kb: number, p: string) => rows.find((r) => r.sizeKb === kb && r.policy === p);
+
+  it("64 KiB (order 4) succeeds everywhere without reclaim trouble", () => {
+    for (const p of ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"]) expect(row(64, p)).toMatchObject({ outcome: "success", kills: "-" });
+  });
+
+  it("96 KiB: kmalloc order 5 before and after bdfb04301fa5 (the commit changes nothing below 128 KiB): OOM kill of smbd; kvmalloc falls back to vmalloc", () => {
+    expect(row(96, "pre-bdfb04301fa5")).toMatchObject({ kills: "453 (smbd)", deadlockMessages: 1, freeKbAtOom: 6524 });
+    expect(row(96, "bdfb04301fa5")).toMatchObject({ kills: "453 (smbd)", deadlockMessages: 1 });
+    expect(row(96, "kvmalloc")).toMatchObject({ outcome: "success", kills: "-" });
+  });
+
+  it("128 KiB: the old code vmallocs first; after bdfb04301fa5 kmem_alloc is kmalloc-only, order 5, and kills", () => {
+    expect(row(128, "pre-bdfb04301fa5")).toMatchObject({ outcome: "success", kills: "-" });
+    expect(row(128, "bdfb04301fa5")).toMatchObject({ kills: "453 (smbd)" });
+  });
+
+  it("256 KiB: kmalloc-only has no cache that large and loops for ever (bounded), without any OOM", () => {
+    expect(row(256, "bdfb04301fa5")).toMatchObject({ outcome: "livelock", kills: "-", deadlockMessages: 20 });
+    expect(row(256, "pre-bdfb04301fa5")).toMatchObject({ outcome: "success" });
+  });
+});
