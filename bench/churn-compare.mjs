@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Interleaved churn benchmark: C baseline vs WASM engine vs reference engine.
 //
-// The workload is defined in /work/shared/reference/churn-benchmark.md. Every
+// The workload is defined in churn-benchmark.md (the project's shared reference material). Every
 // implementation must print the same checksum (identical decisions), then the
 // churn-phase ns/op are compared. The machine is noisy (+-30% between rounds),
 // so each run gets a fresh process, implementations are interleaved within a

@@ -78,16 +78,20 @@ export class PageAlloc2611 {
     }
   }
 
+  private zonelists = new Map<number, Zonelist>();
+
   /** The zonelist __alloc_pages walks: node_zonelists[gfp & GFP_ZONEMASK] of node 0. */
   zonelistFor(gfp: number): Zonelist {
     const z = gfp & GFP_2611.__GFP_DMA ? 0 : gfp & GFP_2611.__GFP_HIGHMEM ? ZONE_TYPES.indexOf("HighMem") : ZONE_TYPES.indexOf("Normal");
-    return buildZonelist(this.machine.machine, 0, z);
+    let zl = this.zonelists.get(z);
+    if (!zl) this.zonelists.set(z, (zl = buildZonelist(this.machine.machine, 0, z)));
+    return zl;
   }
 
   private watermarkOk(slot: number, order: number, mark: "min" | "low" | "high", classzone: number, harder: boolean, high: boolean): boolean {
     const w = this.machine.zone(slot).watermarks[mark];
     const ok = this.machine.watermarkOk2611(slot, order, w, classzone, harder, high);
-    this.log.event("watermark", { zone: this.machine.zone(slot).type, order, mark, pages: w, canTryHarder: harder, gfpHigh: high, ok, free: this.machine.counters(slot).freePages });
+    if (this.log.recordEvents) this.log.event("watermark", { zone: this.machine.zone(slot).type, order, mark, pages: w, canTryHarder: harder, gfpHigh: high, ok, free: this.machine.counters(slot).freePages });
     return ok;
   }
 
