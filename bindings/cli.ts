@@ -118,7 +118,9 @@ if (isEntry) {
       try {
         return await readFile(path, "utf8");
       } catch (e) {
-        throw new OomlabError("OOMLAB_USAGE", `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        if (p.startsWith("scenario:")) throw new OomlabError("OOMLAB_USAGE", `no scenario named '${p.slice(9)}' (looked for ${String(path)}: ${why})`);
+        throw new OomlabError("OOMLAB_USAGE", `cannot read ${p}: ${why}`);
       }
     },
   };

@@ -2,7 +2,7 @@
 // churn-benchmark.md through `oomlab bench churn` for both implementations.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -82,6 +82,27 @@ describe("main: exit codes and output", () => {
     expect(await main(["machine", "m.json"], a)).toBe(0);
     expect(a.stdout).toContain("min    300 low    375 high    450");
     expect(a.stdout).toContain("Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      4 ");
+  });
+});
+
+describe("oomlab replay", () => {
+  const seed = readFileSync(new URL("../scenarios/seed.json", import.meta.url), "utf8");
+
+  it("prints the simulated kernel log on stdout and a summary on stderr", async () => {
+    const a = io({ "scenario:seed": seed });
+    expect(await main(["replay"], a)).toBe(0);
+    expect(a.stdout).toContain("XFS: possible memory allocation deadlock in kmem_alloc (mode:0x2d0)\noom-killer: gfp_mask=0x2d0\n");
+    expect(a.stdout).toContain("Out of Memory: Killed process 453 (smbd).\n");
+    expect(a.stderr).toContain("OOM kills: 453 (smbd)");
+  });
+
+  it("--compare prints the policy table; a bad scenario file exits 2", async () => {
+    const a = io({ "scenario:seed": seed });
+    expect(await main(["replay", "seed", "--compare", "--max-retries", "500"], a)).toBe(0);
+    expect(a.stdout.split("\n")[0]).toMatch(/^size\s+policy\s+outcome\s+OOM kills/);
+    const b = io({ "x.json": JSON.stringify({ name: "x", machine: { era: "6.18" }, tasks: [], layout: [], events: [] }) });
+    expect(await main(["replay", "x.json"], b)).toBe(2);
+    expect(b.stderr).toContain('machine.era must be "2.6.11"');
   });
 });
 
