@@ -1,0 +1,138 @@
+// Physical lines of a pasted kernel log -> kernel message lines. Strips the prefixes that dmesg,
+// dmesg -T/-x, /dev/kmsg, syslog/rsyslog and journalctl put in front of printk text, expands rsyslog's
+// "#012" escapes (one physical line may hold several kernel lines) and never throws: invalid UTF-8,
+// lone surrogates and control characters become U+FFFD.
+
+export interface LogLine {
+  /** 1-based physical line number in the pasted text (shared by the parts of a "#012" line). */
+  line: number;
+  /** The physical line as pasted (CR removed, invalid characters replaced). */
+  raw: string;
+  /** The kernel message without prefixes; tabs become spaces. */
+  text: string;
+  /** Seconds since boot from a "[ s.us]" (or /dev/kmsg) stamp, when the line carries one. */
+  time?: number;
+}
+
+const REPLACEMENT = "\uFFFD";
+
+// Control characters other than TAB/LF/CR, and UTF-16 surrogates that are not part of a pair.
+const BAD_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// --- prefixes, tried repeatedly until none applies ------------------------------------------------
+
+// printk log-level prefix "<N>" as read from /proc/kmsg or klogd -c (all eras; N = facility*8+level).
+const PRIO = /^<\d{1,3}>/;
+// dmesg -x "kern  :warn  : " facility/level decoration (util-linux 2.20+).
+const DMESG_X = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: /;
+// /dev/kmsg record header "level,seq,usec,flags;" (3.5+), usec since boot.
+const KMSG = /^\d{1,3},\d+,(\d+),[^;]{0,8};/;
+// printk timestamp "[%5lu.%06lu] " (CONFIG_PRINTK_TIME, 2.6.11+; older kernels print fewer digits).
+const DMESG_TIME = /^\[\s*(\d{1,10})\.(\d{1,9})\] ?/;
+// CONFIG_PRINTK_CALLER "[    T123] " / "[    C1] " after the timestamp (5.1+).
+const CALLER = /^\[\s*[TC]\d{1,10}\] ?/;
+// dmesg -T "[Mon Jan  1 00:00:00 2024] "; the day and month names follow the locale ("Di Aug").
+const DMESG_WALL = /^\[(?:[^\s\]]{1,12} +)?[^\s\]\d]{1,12} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})? +\d{4}\] ?/;
+// syslog / journalctl -o short[-precise] "Jan  1 00:00:00[.us] [host ]kernel[: ]" (host may be absent).
+const SYSLOG = /^[A-Za-z]{3} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:\.\d{1,9})? +(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
+// ISO 8601 stamps: journalctl -o short-iso, rsyslog RFC 3339, dmesg --time-format=iso.
+const ISO = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)? +(?:(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?)?/;
+// "host kernel: " left after a journalctl -o short-monotonic "[  123.456789] " stamp.
+const HOST_KERNEL = /^(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
+
+// rsyslog control-character escape "#ooo" (octal); #012 is LF, #011 is TAB.
+const RSYSLOG_ESCAPE = /#0([0-3][0-7])/g;
+
+/** Decodes bytes as UTF-8 (invalid sequences become U+FFFD); strings pass through. */
+function toText(input: string | Uint8Array): string {
+  if (typeof input === "string") return input;
+  return new TextDecoder("utf-8", { fatal: false }).decode(input);
+}
+
+/** Replaces characters no kernel line contains (see BAD_CHARS). */
+export function sanitize(s: string): string {
+  return s.replace(BAD_CHARS, REPLACEMENT);
+}
+
+interface Stripped {
+  text: string;
+  time?: number;
+  /** The step that stripped a "[ s.us]" stamp first (journalctl -o short-monotonic may follow). */
+  monotonic?: boolean;
+}
+
+/** One prefix step: returns null when no prefix applies. */
+function stripOnce(s: string, afterMonotonic: boolean): Stripped | null {
+  let m = DMESG_TIME.exec(s);
+  if (m) return { text: s.slice(m[0].length), time: Number(`${m[1]}.${m[2]}`), monotonic: true };
+  m = KMSG.exec(s);
+  if (m) return { text: s.slice(m[0].length), time: Number(m[1]) / 1e6 };
+  for (const re of [PRIO, DMESG_X, CALLER, DMESG_WALL, SYSLOG, ISO]) {
+    m = re.exec(s);
+    if (m && m[0].length > 0) return { text: s.slice(m[0].length) };
+  }
+  if (afterMonotonic) {
+    m = HOST_KERNEL.exec(s);
+    if (m) return { text: s.slice(m[0].length) };
+  }
+  return null;
+}
+
+/** Strips every leading prefix (at most 8 rounds: prefixes nest, e.g. syslog + dmesg stamp). */
+export function stripPrefixes(s: string): Stripped {
+  let cur: Stripped = { text: s };
+  for (let i = 0; i < 8; i++) {
+    const next = stripOnce(cur.text, i === 1 && cur.monotonic === true);
+    if (!next) break;
+    cur = { text: next.text, time: next.time ?? cur.time, monotonic: i === 0 && next.monotonic === true };
+  }
+  return { text: cur.text, time: cur.time };
+}
+
+/** Splits one physical line at rsyslog "#012" escapes; "#011" becomes a TAB, other escapes stay. */
+function expandEscapes(s: string): string[] {
+  if (!s.includes("#0")) return [s];
+  const out = s.replace(RSYSLOG_ESCAPE, (all: string, oct: string) => {
+    if (oct === "12") return "\n";
+    if (oct === "11") return "\t";
+    return all;
+  });
+  return out.split("\n");
+}
+
+/** The kernel lines held by one physical line. */
+function kernelLines(raw: string, line: number): LogLine[] {
+  const first = stripPrefixes(raw);
+  const parts = expandEscapes(first.text);
+  const out: LogLine[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const s: Stripped = i === 0 ? { text: parts[0] } : stripPrefixes(parts[i]);
+    const time = s.time ?? first.time;
+    const rec: LogLine = { line, raw, text: s.text.replace(/\t/g, " ") }; // TAB -> one space
+    if (time !== undefined && Number.isFinite(time)) rec.time = time;
+    out.push(rec);
+  }
+  return out;
+}
+
+/** Splits pasted text into kernel lines; a final newline does not add an empty line. */
+export function splitLines(input: string | Uint8Array): LogLine[] {
+  const text = sanitize(toText(input));
+  if (text.length === 0) return [];
+  const phys = text.split("\n");
+  if (phys[phys.length - 1] === "") phys.pop();
+  const out: LogLine[] = [];
+  for (let i = 0; i < phys.length; i++) {
+    const raw = phys[i].replace(/\r/g, ""); // CRLF line ends and stray CRs
+    for (const l of kernelLines(raw, i + 1)) out.push(l);
+  }
+  return out;
+}
+
+/** Number of physical lines splitLines counts (for checking line numbers). */
+export function countPhysicalLines(input: string): number {
+  if (input.length === 0) return 0;
+  let n = 1;
+  for (let i = 0; i < input.length; i++) if (input.charCodeAt(i) === 10) n++;
+  return input.charCodeAt(input.length - 1) === 10 ? n - 1 : n;
+}
