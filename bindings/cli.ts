@@ -10,6 +10,10 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   readFile(path: string): Promise<string>;
+  /** Standard input, for "-" (diagnose). */
+  readStdin?(): Promise<string>;
+  /** Whether a path is a directory (snapshot --proc). */
+  isDirectory?(path: string): Promise<boolean>;
 }
 
 const INPUT_ERRORS = new Set(["OOMLAB_USAGE", "OOMLAB_BAD_SPEC", "OOMLAB_BAD_ARGUMENT", "OOMLAB_OVERLAPPING_ZONES", "OOMLAB_TOO_BIG", "OOMLAB_BAD_ORDER", "OOMLAB_BAD_PFN"]);
@@ -68,6 +72,16 @@ async function run(args: ParsedArgs, io: CliIo): Promise<void> {
       io.err(`[oomlab] ${r.scenario}: policy ${r.policy}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s\n`);
       return;
     }
+    case "diagnose": {
+      const { runDiagnose } = await import("./cli_diagnose.js");
+      await runDiagnose(args.positionals, o, io);
+      return;
+    }
+    case "snapshot": {
+      const { runSnapshot } = await import("./cli_diagnose.js");
+      await runSnapshot(o, io);
+      return;
+    }
     case "machine": {
       const { describeMachine } = await import("./demo.js");
       let spec: unknown;
@@ -107,7 +121,7 @@ export { COMMANDS };
 
 const isEntry = typeof process !== "undefined" && process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
 if (isEntry) {
-  const { readFile } = await import("node:fs/promises");
+  const { readFile, stat } = await import("node:fs/promises");
   process.on("SIGINT", () => process.exit(130));
   const io: CliIo = {
     out: (t) => process.stdout.write(t),
@@ -123,6 +137,12 @@ if (isEntry) {
         throw new OomlabError("OOMLAB_USAGE", `cannot read ${p}: ${why}`);
       }
     },
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    isDirectory: async (p) => (await stat(p).catch(() => null))?.isDirectory() ?? false,
   };
   process.exitCode = await main(process.argv.slice(2), io);
 }

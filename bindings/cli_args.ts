@@ -12,6 +12,8 @@ export interface OptionSpec {
   default?: string | number | boolean;
   /** Allowed values for string options. */
   choices?: readonly string[];
+  /** May be given more than once: the values collect in a string[] (string options). */
+  repeat?: boolean;
   /** Inclusive range for int options. */
   min?: number;
   max?: number;
@@ -26,6 +28,8 @@ export interface CommandSpec {
   positionals?: string[];
   /** The positionals may be left out. */
   optionalPositionals?: boolean;
+  /** The last positional takes one or more values. */
+  variadic?: boolean;
 }
 
 const JSON_OPT: OptionSpec = { name: "json", type: "boolean", description: "print one JSON object instead of text" };
@@ -66,6 +70,21 @@ export const COMMANDS: CommandSpec[] = [
     optionalPositionals: true,
   },
   {
+    path: ["diagnose"],
+    summary: "explain OOM reports, allocation failures, show_mem dumps and /proc files with the kernel's watermark arithmetic ('-' reads standard input)",
+    options: [
+      { name: "what-if", type: "string", repeat: true, description: "re-run the verdict with min_free_kbytes=K, watermark_scale_factor=F, order=N or gfp=MASK (repeatable)" },
+      JSON_OPT,
+    ],
+    positionals: ["FILE"],
+    variadic: true,
+  },
+  {
+    path: ["snapshot"],
+    summary: "compare the running kernel's watermarks and protection with the formulas, and check every order (reads /proc or a copy laid out like it)",
+    options: [{ name: "proc", type: "string", description: "directory laid out like /proc", default: "/proc" }, JSON_OPT],
+  },
+  {
     path: ["machine"],
     summary: "build a machine from a JSON description and print its zones, /proc/buddyinfo and /proc/pagetypeinfo",
     options: [JSON_OPT],
@@ -75,7 +94,7 @@ export const COMMANDS: CommandSpec[] = [
 
 export interface ParsedArgs {
   command: CommandSpec | null;
-  options: Record<string, string | number | boolean>;
+  options: Record<string, string | number | boolean | string[]>;
   positionals: string[];
   help: boolean;
   version: boolean;
@@ -129,12 +148,14 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (opt.type === "int") out.options[name] = parseInt32(opt, raw);
     else {
       if (opt.choices && !opt.choices.includes(raw)) throw usage(`--${name} must be one of ${opt.choices.join(", ")}, got '${raw}'`);
-      out.options[name] = raw;
+      if (opt.repeat) out.options[name] = [...((out.options[name] as string[] | undefined) ?? []), raw];
+      else out.options[name] = raw;
     }
   }
   const want = cmd.positionals ?? [];
   const fewOk = cmd.optionalPositionals && out.positionals.length < want.length;
-  if (!out.help && !fewOk && out.positionals.length !== want.length) {
+  const manyOk = cmd.variadic && out.positionals.length >= want.length;
+  if (!out.help && !fewOk && !manyOk && out.positionals.length !== want.length) {
     throw usage(`'${cmd.path.join(" ")}' takes ${want.length ? want.join(" ") : "no arguments"}, got ${out.positionals.length ? out.positionals.map((p) => `'${p}'`).join(" ") : "none"}`);
   }
   return out;
@@ -148,7 +169,7 @@ export function helpText(cmd: CommandSpec | null): string {
     lines.push("", "Options for every command: --help, --version", "Exit status: 0 ok, 2 usage or input error, 1 other failure, 130 interrupted");
     return lines.join("\n") + "\n";
   }
-  const lines = [`Usage: oomlab ${[...cmd.path, ...(cmd.positionals ?? [])].join(" ")} [options]`, "", cmd.summary, "", "Options:"];
+  const lines = [`Usage: oomlab ${[...cmd.path, ...(cmd.positionals ?? [])].join(" ")}${cmd.variadic ? "..." : ""} [options]`, "", cmd.summary, "", "Options:"];
   for (const o of cmd.options) {
     const v = o.type === "boolean" ? "" : o.choices ? ` <${o.choices.join("|")}>` : " <n>";
     const d = o.default !== undefined && o.type !== "boolean" ? ` (default ${o.name === "seed" ? "0x" + Number(o.default).toString(16) : o.default})` : "";
