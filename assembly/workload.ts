@@ -20,7 +20,7 @@ import {
   maxOrder, nrPages, SCRATCH_OFF, ensureMemory, zoneAddr, zget, pageInfo, infoState, infoOrder,
   pageOwner, zoneOfIdx, setPageNext,
 } from "./mmzone";
-import { getPageFromFreelist, freePages, zoneAllows, rmqueue, markAllocated, ALLOC_NO_WATERMARKS } from "./page_alloc";
+import { getPageFromFreelist, freePages, zoneAllows, rmqueue, markAllocated, ALLOC_NO_WATERMARKS, ALLOC_CMA } from "./page_alloc";
 
 export const OP_ALLOC: u32 = 1;
 export const OP_FREE: u32 = 2;
@@ -45,6 +45,36 @@ export function freeBlock(idx: u32): i32 {
   if (infoState(pageInfo(idx)) != STATE_ALLOC) return E_NOT_ALLOCATED;
   freePages(zoneAddr(<u32>slot), idx, infoOrder(pageInfo(idx)));
   return 0;
+}
+
+/** Allocates every free page of a zone as an order-0 block (no watermarks; CMA pages too) and
+ *  returns how many: the first step of rebuilding a zone from a report's free lists. */
+export function allocAllOrder0(slot: u32, mt: u32, owner: u32): i32 {
+  if (slot >= MAX_ZONES || !zget(zoneAddr(slot), Z_POPULATED)) return -5;
+  const z = zoneAddr(slot);
+  let n: i32 = 0;
+  while (true) {
+    const page = rmqueue(z, 0, mt, ALLOC_NO_WATERMARKS | ALLOC_CMA);
+    if (page == NIL) break;
+    markAllocated(page, 0, mt, owner);
+    n++;
+  }
+  return n;
+}
+
+/** Frees count consecutive order-0 blocks from idx; stops at the first page that is not an
+ *  allocated order-0 head and returns how many were freed. */
+export function freeRange(idx: u32, count: u32): u32 {
+  for (let i: u32 = 0; i < count; i++) {
+    const p = idx + i;
+    if (p >= nrPages) return i;
+    const info = pageInfo(p);
+    if (infoState(info) != STATE_ALLOC || infoOrder(info) != 0) return i;
+    const slot = zoneOfIdx(p);
+    if (slot < 0) return i;
+    freePages(zoneAddr(<u32>slot), p, 0);
+  }
+  return count;
 }
 
 /** Gives an allocated block head a new owner. */

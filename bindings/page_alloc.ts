@@ -237,6 +237,23 @@ export class Machine implements BuddyEngine {
     }
   }
 
+  /** Allocates every free page of a zone as an order-0 block, ignoring watermarks (inside WASM, in
+   *  one call); returns how many. With freeRange, rebuilds a zone from printed free lists. */
+  allocAllOrder0(slot: number, migratetype = 0, owner = 0): number {
+    this.zone(slot);
+    const n = this.x.allocAllOrder0(slot, migratetype, owner >>> 0);
+    if (n < 0) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `zone slot ${slot} has no memory`);
+    return n;
+  }
+
+  /** Frees count consecutive order-0 blocks from pfn (they coalesce as the buddy allocator does). */
+  freeRange(pfn: number, count: number): void {
+    const idx = pfn - this.machine.basePfn;
+    if (!isInt(pfn) || !isInt(count) || count < 0 || idx < 0 || idx + count > this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `range ${pfn} + ${count} is outside this machine`);
+    const done = this.x.freeRange(idx, count);
+    if (done < count) throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn + done} is not an allocated order-0 block`);
+  }
+
   /** Order and owner of an allocated block head, or null. */
   blockAt(pfn: number): { order: number; owner: number; migratetype: number } | null {
     const idx = pfn - this.machine.basePfn;

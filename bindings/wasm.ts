@@ -19,6 +19,8 @@ export interface WasmExports {
   allocPages(zl: number, order: number, mt: number, flags: number, owner: number): number;
   freeBlock(idx: number): number;
   setOwner(idx: number, owner: number): number;
+  allocAllOrder0(slot: number, mt: number, owner: number): number;
+  freeRange(idx: number, count: number): number;
   ownerWalk(owner: number, doFree: number): number;
   batchRun(n: number): number;
   churnInit(slot: number, seed: number, mt: number): number;

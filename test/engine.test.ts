@@ -203,6 +203,22 @@ describe("owners (what the OOM killer frees)", () => {
   });
 });
 
+describe("zone rebuilding in one call each (allocAllOrder0, freeRange)", () => {
+  it("allocates every page as order 0, then frees ranges that coalesce; a bad range is rejected", () => {
+    const m = wasmMachine(oneZone("2.6.11", 64, { maxOrder: 4, minFreeKbytes: 0 }));
+    const slot = m.machine.zones[0].slot;
+    expect(m.allocAllOrder0(slot)).toBe(64);
+    expect(m.counters(slot).freePages).toBe(0);
+    m.freeRange(8, 8);
+    expect(m.counters(slot).nrFree).toEqual([0, 0, 0, 1]);
+    m.freeRange(2, 1);
+    expect(m.counters(slot).nrFree).toEqual([1, 0, 0, 1]);
+    expect(() => m.freeRange(8, 1)).toThrow("pfn 8 is not an allocated order-0 block");
+    expect(() => m.freeRange(60, 10)).toThrow("outside this machine");
+    m.checkInvariants();
+  });
+});
+
 describe("size", () => {
   it("holds a 2^24-page machine in 10 bytes per page", () => {
     const m = Machine.create(oneZone("6.18", 2 ** 24), { build: "release" });
