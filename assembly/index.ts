@@ -5,7 +5,7 @@ export {
   machineInit, zoneInit, zoneSetPageblocks, zonePopulate, zoneSetWatermarks, zoneSetLowmemReserve,
   zoneSetBoost, zonelistSet,
 } from "./mm_init";
-export { allocPages, freeBlock, setOwner, allocAllOrder0, freeRange, ownerWalk, batchRun, churnInit, churnPrefill, churnRun, churnDrain, churnStats } from "./workload";
+export { allocPages, freeBlock, setOwner, allocAllOrder0, freeRange, freeStrided, ownerWalk, batchRun, churnInit, churnPrefill, churnRun, churnDrain, churnStats } from "./workload";
 export { checkInvariants } from "./debug";
 import { zoneAddr, IO_OFF, INFO_OFF, NEXT_OFF, PREV_OFF, PAGEBLOCKS_OFF, ZONES_OFF, MAX_ZONES } from "./mmzone";
 import {

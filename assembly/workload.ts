@@ -62,6 +62,19 @@ export function allocAllOrder0(slot: u32, mt: u32, owner: u32): i32 {
   return n;
 }
 
+/** Frees `count` runs of `pages` consecutive order-0 blocks, the runs `step` pages apart, from idx
+ *  (freeRange is one run); stops at the first page that is not an allocated order-0 head and
+ *  returns how many pages were freed. */
+export function freeStrided(idx: u32, count: u32, step: u32, pages: u32): u32 {
+  let done: u32 = 0;
+  for (let r: u32 = 0; r < count; r++) {
+    const n = freeRange(idx + r * step, pages);
+    done += n;
+    if (n < pages) break;
+  }
+  return done;
+}
+
 /** Frees count consecutive order-0 blocks from idx; stops at the first page that is not an
  *  allocated order-0 head and returns how many were freed. */
 export function freeRange(idx: u32, count: u32): u32 {

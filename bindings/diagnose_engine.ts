@@ -55,13 +55,14 @@ function layoutPages(counts: number[], top: number): number {
   return counts.reduce((s, n, k) => s + n * 2 ** (k === top ? k : k + 1), 0);
 }
 
-/** Block heads, highest order first, from an aligned start (test/watermarks.test.ts articleFreePfns). */
-function layout(counts: number[], start: number, top: number): [number, number][] {
-  const out: [number, number][] = [];
+/** Runs of free blocks, highest order first, from an aligned start: each order's blocks sit every
+ *  other 2^k slot (test/watermarks.test.ts articleFreePfns). [start, count, step, blockPages]. */
+function layout(counts: number[], start: number, top: number): [number, number, number, number][] {
+  const out: [number, number, number, number][] = [];
   let cur = start;
   for (let k = counts.length - 1; k >= 0; k--) {
     const step = 2 ** (k === top ? k : k + 1);
-    for (let j = 0; j < counts[k]; j++) out.push([cur + j * step, k]);
+    if (counts[k] > 0) out.push([cur, counts[k], step, 2 ** k]);
     cur += counts[k] * step;
   }
   return out;
@@ -137,10 +138,10 @@ export class RebuiltZone {
 
   /** Allocates every page as order 0 (ALLOC_NO_WATERMARKS), then frees the chosen blocks page by
    *  page, both loops inside the engine. */
-  private fill(pages: number, blocks: [number, number][]): void {
+  private fill(pages: number, runs: [number, number, number, number][]): void {
     const mt = this.rule === "6.18" ? MigrateType.Movable : MigrateType.Unmovable;
     if (this.m.allocAllOrder0(this.slot, mt) !== pages) throw new Error("rebuilt zone: the engine could not allocate every page");
-    for (const [head, k] of blocks) this.m.freeRange(head, 2 ** k);
+    for (const [start, count, step, blockPages] of runs) this.m.freeStrided(start, count, step, blockPages);
   }
 
   freePages(): number {

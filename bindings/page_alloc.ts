@@ -248,10 +248,21 @@ export class Machine implements BuddyEngine {
 
   /** Frees count consecutive order-0 blocks from pfn (they coalesce as the buddy allocator does). */
   freeRange(pfn: number, count: number): void {
+    this.freeStrided(pfn, 1, count, count);
+  }
+
+  /** Frees `runs` runs of `pages` consecutive order-0 blocks, `step` pages apart, from pfn, in one
+   *  engine call. */
+  freeStrided(pfn: number, runs: number, step: number, pages: number): void {
     const idx = pfn - this.machine.basePfn;
-    if (!isInt(pfn) || !isInt(count) || count < 0 || idx < 0 || idx + count > this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `range ${pfn} + ${count} is outside this machine`);
-    const done = this.x.freeRange(idx, count);
-    if (done < count) throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn + done} is not an allocated order-0 block`);
+    const ok = [pfn, runs, step, pages].every(isInt) && runs >= 0 && pages >= 0 && step >= pages && idx >= 0;
+    const end = idx + (runs > 0 ? (runs - 1) * step + pages : 0);
+    if (!ok || end > this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `range ${pfn} + ${pages} (x${runs}, step ${step}) is outside this machine`);
+    const done = this.x.freeStrided(idx, runs, step, pages);
+    if (done < runs * pages) {
+      const at = pfn + Math.floor(done / pages) * step + (done % pages);
+      throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${at} is not an allocated order-0 block`);
+    }
   }
 
   /** Order and owner of an allocated block head, or null. */

@@ -21,6 +21,7 @@ export interface WasmExports {
   setOwner(idx: number, owner: number): number;
   allocAllOrder0(slot: number, mt: number, owner: number): number;
   freeRange(idx: number, count: number): number;
+  freeStrided(idx: number, count: number, step: number, pages: number): number;
   ownerWalk(owner: number, doFree: number): number;
   batchRun(n: number): number;
   churnInit(slot: number, seed: number, mt: number): number;
