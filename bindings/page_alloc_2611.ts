@@ -180,9 +180,9 @@ export class PageAlloc2611 {
     }
   }
 
+  /** rt_task(current). */
   private rt(p: Task | null): boolean {
-    void p;
-    return false; // no real-time tasks are modelled: rt_task(current) is false
+    return p?.rt === true;
   }
 
   private reclaim(zl: Zonelist, gfp: number, order: number, p: Task | null): number {

@@ -145,7 +145,7 @@ export function buildKernel(sc: Scenario): Kernel2611 {
     k.tasks.push({
       pid: t.pid, comm: t.comm.slice(0, 15), ppid: t.ppid ?? 0, uid: t.uid ?? 0, euid: t.euid ?? t.uid ?? 0, nice: t.nice ?? 0,
       capSysAdmin: t.capSysAdmin ?? false, capSysRawio: t.capSysRawio ?? false, mm: t.kernelThread ? null : t.pid,
-      totalVm: t.totalVm ?? 0, rss: 0, startTimeSec: t.startTimeSec ?? 0, cpuJiffies: t.cpuJiffies ?? 0, oomkilladj: t.oomkilladj ?? 0,
+      totalVm: t.totalVm ?? 0, rss: 0, startTimeSec: t.startTimeSec ?? 0, cpuJiffies: t.cpuJiffies ?? 0, oomkilladj: t.oomkilladj ?? 0, rt: t.rt ?? false,
     });
     if (t.swappedPages) k.noteSwapped(t.pid, t.swappedPages);
   }

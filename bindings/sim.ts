@@ -84,6 +84,8 @@ export interface Task {
   startTimeSec: number;
   /** utime + stime in jiffies. */
   cpuJiffies: number;
+  /** rt_task(): a real-time task (SCHED_FIFO/RR) may try harder in __alloc_pages. */
+  rt?: boolean;
   /** oomkilladj (2.6.11: -16 .. 15; OOM_DISABLE = -17 from 2.6.12). */
   oomkilladj: number;
   /** Task flags the OOM killer and the allocator test. */

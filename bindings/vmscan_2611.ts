@@ -84,7 +84,6 @@ interface ScanControl {
   nrToReclaim: number;
   priority: number;
   gfp: number;
-  mayWritepage: boolean;
 }
 
 const GFP_IO = 0x40;
@@ -287,13 +286,13 @@ export class Vmscan2611 {
   }
 
   private newScan(gfp: number, priority: number): ScanControl {
-    return { nrToScan: 0, nrScanned: 0, nrReclaimed: 0, nrMapped: this.nrMapped(), nrToReclaim: 0, priority, gfp, mayWritepage: false };
+    return { nrToScan: 0, nrScanned: 0, nrReclaimed: 0, nrMapped: this.nrMapped(), nrToReclaim: 0, priority, gfp };
   }
 
   /** try_to_free_pages (2.6.11): 1 only when one priority pass reclaimed >= SWAP_CLUSTER_MAX. */
   tryToFreePages(slots: number[], gfp: number, order: number): number {
-    let totalScanned = 0;
-    let totalReclaimed = 0;
+    // total_scanned/total_reclaimed only drive wakeup_bdflush and may_writepage, which matter in
+    // laptop mode alone (pageout() writes regardless otherwise): not modelled.
     const zones = slots.map((s) => this.zones.get(s)).filter((z): z is ZoneLru => !!z && z.presentPages > 0);
     for (const z of zones) z.tempPriority = DEF_PRIORITY;
     let ret = 0;
@@ -310,12 +309,8 @@ export class Vmscan2611 {
         ret = 1;
         break;
       }
-      totalScanned += sc.nrScanned;
-      totalReclaimed += sc.nrReclaimed;
       if (sc.nrScanned && priority < DEF_PRIORITY - 2) this.hooks.congestionWait(10); // HZ/10 at HZ=100
     }
-    void totalScanned;
-    void totalReclaimed;
     for (const z of zones) z.prevPriority = z.tempPriority;
     return ret;
   }

@@ -117,6 +117,18 @@ describe("the 2.6.11 slow path on the article's zone (§6.1, §13)", () => {
     expect(k.oomResults).toHaveLength(0);
   });
 
+  it("can_try_harder: a real-time task's GFP_KERNEL request gets min - min/4 in the MIN pass, others do not", () => {
+    for (const rt of [false, true]) {
+      const k = quietKernel(true);
+      const t = k.tasks.find((x) => x.pid === 453) ?? null;
+      if (t) t.rt = rt;
+      k.current = t;
+      k.allocPages(0x2d0, 5, OWNER.slab);
+      const minPass = k.log.events.find((e) => e.kind === "watermark" && e.mark === "min");
+      expect(minPass?.canTryHarder).toBe(rt);
+    }
+  });
+
   it("order-0 pages come through the hot per-CPU list, whose pages do not count as free", () => {
     const k = quietKernel(true);
     const slot = k.zoneSlot("DMA");
