@@ -2,7 +2,7 @@
 // TypeScript module that touches WebAssembly.
 
 export {
-  machineInit, zoneInit, zoneSetPageblocks, zonePopulate, zoneSetWatermarks, zoneSetLowmemReserve,
+  machineInit, machineReset, zoneInit, zoneSetPageblocks, zonePopulate, zoneSetWatermarks, zoneSetLowmemReserve,
   zoneSetBoost, zonelistSet,
 } from "./mm_init";
 export { allocPages, freeBlock, setOwner, allocAllOrder0, freeRange, freeStrided, ownerWalk, batchRun, churnInit, churnPrefill, churnRun, churnDrain, churnStats } from "./workload";

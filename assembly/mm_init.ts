@@ -29,6 +29,14 @@ export const E_BAD_ZONE: i32 = -5;
 
 let initialised = false;
 
+/** Clears the machine this instance held (its tables and page arrays) so that machineInit can run
+ *  again: instances are pooled and reused rather than recompiled and reinstantiated. */
+export function machineReset(): void {
+  if (!initialised) return;
+  memory.fill(ZONES_OFF, 0, SCRATCH_OFF - ZONES_OFF);
+  initialised = false;
+}
+
 /** Lays out a machine of nrPages page frames (idx 0 = basePfn, aligned by the caller to the largest
  *  block). One machine per instance. */
 export function machineInit(eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32): i32 {
@@ -36,8 +44,9 @@ export function machineInit(eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32,
   if (maxOrderV < 1 || maxOrderV > MAX_ORDER_LIMIT || pbOrder >= maxOrderV || eraV > ERA_6_18) return E_BAD_PARAM;
   if (pages == 0 || pages > MAX_PAGES) return E_TOO_BIG;
   configureMachine(eraV, maxOrderV, pbOrder, pages, mobilityOff, boostFactor);
+  // A fresh instance's memory is zero (WebAssembly zero-fills it), and machineInit runs once per
+  // instance: no need to clear the tables.
   if (!ensureMemory(SCRATCH_OFF)) return E_NO_MEMORY;
-  memory.fill(ZONES_OFF, 0, SCRATCH_OFF - ZONES_OFF);
   initialised = true;
   return E_OK;
 }

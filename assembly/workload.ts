@@ -16,9 +16,10 @@
 //       OP_FREE_OWNER (owner -> pages freed)
 
 import {
-  NIL, STATE_ALLOC, IO_OFF, IO_BYTES, MAX_ZONES, Z_POPULATED, Z_WMARK, Z_FREE_PAGES, Z_NR_FREE,
+  NIL, STATE_ALLOC, IO_OFF, IO_BYTES, MAX_ZONES, Z_POPULATED, Z_WMARK, Z_FREE_PAGES, Z_NR_FREE, Z_FREE_CMA,
+  Z_FREE_HIGHATOMIC, MIGRATE_TYPES, listAddr, pageNext, zset, setPageInfo,
   maxOrder, nrPages, SCRATCH_OFF, ensureMemory, zoneAddr, zget, pageInfo, infoState, infoOrder,
-  pageOwner, zoneOfIdx, setPageNext,
+  pageOwner, zoneOfIdx, zoneSpans, setPageNext,
 } from "./mmzone";
 import { getPageFromFreelist, freePages, zoneAllows, rmqueue, markAllocated, ALLOC_NO_WATERMARKS, ALLOC_CMA } from "./page_alloc";
 
@@ -47,30 +48,57 @@ export function freeBlock(idx: u32): i32 {
   return 0;
 }
 
-/** Allocates every free page of a zone as an order-0 block (no watermarks; CMA pages too) and
- *  returns how many: the first step of rebuilding a zone from a report's free lists. */
+/** Allocates every free page of a zone as an order-0 block (CMA and highatomic pages too) and returns
+ *  how many: the first step of rebuilding a zone from a report's free lists. Walks the free lists
+ *  once and rewrites the pages directly: O(free pages), no buddy splitting. */
 export function allocAllOrder0(slot: u32, mt: u32, owner: u32): i32 {
   if (slot >= MAX_ZONES || !zget(zoneAddr(slot), Z_POPULATED)) return -5;
   const z = zoneAddr(slot);
   let n: i32 = 0;
-  while (true) {
-    const page = rmqueue(z, 0, mt, ALLOC_NO_WATERMARKS | ALLOC_CMA);
-    if (page == NIL) break;
-    markAllocated(page, 0, mt, owner);
-    n++;
+  for (let o: u32 = 0; o < maxOrder; o++) {
+    for (let t: u32 = 0; t < MIGRATE_TYPES; t++) {
+      const l = listAddr(z, o, t);
+      let cur = load<u32>(l);
+      while (cur != NIL) {
+        const next = pageNext(cur);
+        const size: u32 = 1 << o;
+        for (let p = cur; p < cur + size; p++) markAllocated(p, 0, mt, owner);
+        n += <i32>size;
+        cur = next;
+      }
+      store<u32>(l, NIL);
+      store<u32>(l, NIL, 4);
+    }
+    zset(z, Z_NR_FREE + (o << 2), 0);
   }
+  zset(z, Z_FREE_PAGES, 0);
+  zset(z, Z_FREE_CMA, 0);
+  zset(z, Z_FREE_HIGHATOMIC, 0);
   return n;
 }
 
-/** Frees `count` runs of `pages` consecutive order-0 blocks, the runs `step` pages apart, from idx
- *  (freeRange is one run); stops at the first page that is not an allocated order-0 head and
- *  returns how many pages were freed. */
+/** Frees `count` aligned blocks of `pages` (a power of two) order-0 pages each, `step` pages apart,
+ *  from idx: each run's pages must be allocated order-0 heads; they become one free block, freed as
+ *  the kernel frees a block of that order (merging with free buddies). Returns the pages freed. */
 export function freeStrided(idx: u32, count: u32, step: u32, pages: u32): u32 {
+  if (pages == 0 || (pages & (pages - 1)) != 0) return 0;
+  const order = <u32>ctz(pages);
+  if (order >= maxOrder) return 0;
   let done: u32 = 0;
   for (let r: u32 = 0; r < count; r++) {
-    const n = freeRange(idx + r * step, pages);
-    done += n;
-    if (n < pages) break;
+    const head = idx + r * step;
+    if (<u64>head + <u64>pages > <u64>nrPages || (head & (pages - 1)) != 0) return done;
+    const slot = zoneOfIdx(head);
+    if (slot < 0) return done;
+    const z = zoneAddr(<u32>slot);
+    if (!zoneSpans(z, head + pages - 1)) return done;
+    for (let p = head; p < head + pages; p++) {
+      const info = pageInfo(p);
+      if (infoState(info) != STATE_ALLOC || infoOrder(info) != 0) return done;
+    }
+    for (let p = head + 1; p < head + pages; p++) setPageInfo(p, 0);
+    freePages(z, head, order);
+    done += pages;
   }
   return done;
 }
@@ -78,14 +106,18 @@ export function freeStrided(idx: u32, count: u32, step: u32, pages: u32): u32 {
 /** Frees count consecutive order-0 blocks from idx; stops at the first page that is not an
  *  allocated order-0 head and returns how many were freed. */
 export function freeRange(idx: u32, count: u32): u32 {
+  let z: usize = 0;
   for (let i: u32 = 0; i < count; i++) {
     const p = idx + i;
     if (p >= nrPages) return i;
     const info = pageInfo(p);
     if (infoState(info) != STATE_ALLOC || infoOrder(info) != 0) return i;
-    const slot = zoneOfIdx(p);
-    if (slot < 0) return i;
-    freePages(zoneAddr(<u32>slot), p, 0);
+    if (z == 0 || !zoneSpans(z, p)) {
+      const slot = zoneOfIdx(p);
+      if (slot < 0) return i;
+      z = zoneAddr(<u32>slot);
+    }
+    freePages(z, p, 0);
   }
   return count;
 }

@@ -22,7 +22,11 @@ function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
   const m = c.model;
   const key = JSON.stringify([era.rule, m.freeAreas, m.letters, m.cmaPages, m.presentPages, m.pageSize]);
   if (!cache.has(key)) {
-    if (cache.size >= 16) cache.delete(cache.keys().next().value as string);
+    if (cache.size >= 16) {
+      const oldest = cache.keys().next().value as string;
+      cache.get(oldest)?.m.dispose(); // its engine instance is reused by the next rebuild
+      cache.delete(oldest);
+    }
     cache.set(key, RebuiltZone.build(m, era.rule));
   }
   return cache.get(key) ?? null;

@@ -5,7 +5,7 @@
 import { OomlabError, check, isInt } from "./errors.js";
 import { eraProfile } from "./eras.js";
 import { buildZonelist, resolveMachine, type Zonelist } from "./mm_init.js";
-import { instantiate, type EngineBuild, type EngineInstance, type Layout, type WasmExports } from "./wasm.js";
+import { instantiate, release, type EngineBuild, type EngineInstance, type Layout, type WasmExports } from "./wasm.js";
 import {
   ZONE_TYPES, type AllocRequest, type BuddyEngine, type MachineSpec, type MachineState, type ResolvedMachine,
   type ResolvedZone, type ZoneCounters, type ZoneState, type ZoneType,
@@ -114,6 +114,16 @@ export class Machine implements BuddyEngine {
   private refresh(): Uint32Array {
     if (this.u32.buffer !== this.x.memory.buffer) this.u32 = new Uint32Array(this.x.memory.buffer);
     return this.u32;
+  }
+
+  private disposed = false;
+
+  /** Returns the engine instance to a pool for the next Machine.create. The machine must not be
+   *  used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    release(this.engine);
   }
 
   /** Which engine build this machine runs on. */
@@ -246,12 +256,14 @@ export class Machine implements BuddyEngine {
     return n;
   }
 
-  /** Frees count consecutive order-0 blocks from pfn (they coalesce as the buddy allocator does). */
+  /** Frees count consecutive order-0 blocks from pfn, one by one (they coalesce as the buddy
+   *  allocator does). */
   freeRange(pfn: number, count: number): void {
-    this.freeStrided(pfn, 1, count, count);
+    this.freeStrided(pfn, count, 1, 1);
   }
 
-  /** Frees `runs` runs of `pages` consecutive order-0 blocks, `step` pages apart, from pfn, in one
+  /** Turns `runs` aligned runs of `pages` allocated order-0 pages (a power of two), `step` pages
+   *  apart from pfn, into free blocks of that size, freed as the kernel frees such a block; one
    *  engine call. */
   freeStrided(pfn: number, runs: number, step: number, pages: number): void {
     const idx = pfn - this.machine.basePfn;

@@ -9,6 +9,7 @@ import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "./generated/wasm-bytes.j
 export interface WasmExports {
   memory: WebAssembly.Memory;
   machineInit(era: number, maxOrder: number, pbOrder: number, pages: number, mobilityOff: number, boostFactor: number): number;
+  machineReset(): void;
   zoneInit(slot: number, node: number, type: number, start: number, spanned: number, present: number, managed: number): number;
   zoneSetPageblocks(slot: number, idx: number, count: number, mt: number): number;
   zonePopulate(slot: number): number;
@@ -125,9 +126,24 @@ export interface EngineInstance {
   build: EngineBuild;
 }
 
-/** A fresh engine instance (one per machine: the engine keeps one machine in its memory). */
+/** Instances given back by disposed machines, per build (reset and reused by instantiate). */
+const pool: Record<EngineBuild, EngineInstance[]> = { release: [], debug: [] };
+const POOL_MAX = 8;
+
+/** Gives an instance back for reuse (Machine.dispose). Its memory stays allocated. */
+export function release(inst: EngineInstance): void {
+  if (pool[inst.build].length < POOL_MAX) pool[inst.build].push(inst);
+}
+
+/** An engine instance for one machine (the engine keeps one machine in its memory): a pooled one,
+ *  reset, or a new one. */
 export function instantiate(build?: EngineBuild): EngineInstance {
   const b = build ?? defaultBuild;
+  const pooled = pool[b].pop();
+  if (pooled) {
+    pooled.exports.machineReset();
+    return pooled;
+  }
   if (!modules[b]) initSync({ build: b, makeDefault: false });
   let memory: WebAssembly.Memory | undefined;
   const imports = {

@@ -219,6 +219,20 @@ describe("zone rebuilding in one call each (allocAllOrder0, freeRange)", () => {
   });
 });
 
+describe("disposed machines give their engine instance back", () => {
+  it("a machine built on a reused instance starts clean", () => {
+    const a = Machine.create(oneZone("6.18", 4096, { minFreeKbytes: 0 }));
+    for (let i = 0; i < 100; i++) a.alloc({ order: i % 5, migratetype: MigrateType.Unmovable, owner: 9 });
+    const dirty = a.engineExports;
+    a.dispose();
+    const b = Machine.create(oneZone("2.6.11", 2048, { minFreeKbytes: 0 }));
+    expect(b.engineExports).toBe(dirty); // the same instance, reset
+    expect(b.snapshot()).toEqual(Machine.create(oneZone("2.6.11", 2048, { minFreeKbytes: 0 })).snapshot());
+    expect(b.ownerPages(9)).toBe(0);
+    b.checkInvariants();
+  });
+});
+
 describe("size", () => {
   it("holds a 2^24-page machine in 10 bytes per page", () => {
     const m = Machine.create(oneZone("6.18", 2 ** 24), { build: "release" });
