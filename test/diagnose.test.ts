@@ -1,6 +1,7 @@
 // diagnose: verdicts on the seed article's report (reference §13) and on the corpus (MANIFEST.md
 // ground truth), a what-if computed by hand, and the diagnose / snapshot commands through main().
 
+import fc from "fast-check";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -215,5 +216,33 @@ describe("oomlab snapshot", () => {
     if (j.era === null) return ctx.skip(); // a kernel older than the 6.1 formulas
     expect(j.differences).toEqual([]);
     expect(j.diagnosis.kind).toBe("zoneinfo");
+  });
+});
+
+describe("diagnose never throws on damaged input", () => {
+  const files = readdirSync(new URL("fixtures/", import.meta.url)).filter((f) => f.endsWith(".log"));
+  const texts = files.map((f) => readFileSync(new URL(`fixtures/${f}`, import.meta.url), "utf8"));
+
+  it("mutated corpus files (lines deleted, duplicated, swapped, truncated, digits corrupted, bytes injected)", () => {
+    fc.assert(
+      fc.property(fc.nat(texts.length - 1), fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.nat()), { maxLength: 12 }), (which, edits) => {
+        const lines = texts[which].split("\n");
+        for (const [kind, a, b] of edits) {
+          const i = a % Math.max(1, lines.length);
+          const j = b % Math.max(1, lines.length);
+          if (kind === 0) lines.splice(i, 1);
+          else if (kind === 1) lines.splice(i, 0, lines[i] ?? "");
+          else if (kind === 2) [lines[i], lines[j]] = [lines[j], lines[i]];
+          else if (kind === 3) lines[i] = (lines[i] ?? "").slice(0, b % 40);
+          else if (kind === 4) lines[i] = (lines[i] ?? "").replace(/\d/g, (d) => String((+d + b) % 10));
+          else lines[i] = (lines[i] ?? "") + String.fromCharCode(b % 0x3000);
+        }
+        const text = lines.join("\n");
+        const r = diagnose(text);
+        const nLines = text.split("\n").length;
+        for (const rep of r.reports) for (const w of rep.warnings) expect(w.line >= 1 && w.line <= nLines + 1).toBe(true);
+      }),
+      { numRuns: 150, seed: 4242 },
+    );
   });
 });
