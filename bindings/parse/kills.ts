@@ -1,21 +1,12 @@
 // The end of an OOM report: which task was chosen and killed, the one-line oom-kill summary, the OOM
 // reaper, and the memory-cgroup usage lines (kernel-semantics.md §7; mm/oom_kill.c, mm/memcontrol.c).
 
-export interface ParsedVictim {
-  pid: number;
-  comm: string;
+export interface ParsedVictim extends Omit<ParsedKill, "detailed"> {
   /** The task the selection line named ("Kill process %d ... or sacrifice child"), when printed. */
   selectedPid: number | null;
   selectedComm: string | null;
   /** The badness score the selection line printed. */
   score: number | null;
-  totalVmKb: number | null;
-  anonRssKb: number | null;
-  fileRssKb: number | null;
-  shmemRssKb: number | null;
-  uid: number | null;
-  pgtablesKb: number | null;
-  oomScoreAdj: number | null;
   /** False when only a selection or oom-kill summary line named the task. */
   killed: boolean;
   /** An "oom_reaper: reaped process" line for this pid followed. */

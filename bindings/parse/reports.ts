@@ -15,7 +15,10 @@ export type { ReportKind } from "./headers.js";
 export type { ParsedConstraint, ParsedMemcg, ParsedVictim } from "./kills.js";
 export type { ParsedPcp, ParsedZone, Warning } from "./show_mem.js";
 
-export interface ParsedReport {
+/** The header fields a report keeps as its own (see ParsedHeader for their meaning). */
+type HeaderFields = Pick<ParsedHeader, "order" | "gfpMask" | "gfpFlagsPrinted" | "nodemask" | "oomAdj" | "oomScoreAdj" | "message">;
+
+export interface ParsedReport extends HeaderFields {
   kind: ReportKind;
   /** The header printk that matched (era evidence), or null for a report without a header line. */
   format: string | null;
@@ -26,14 +29,6 @@ export interface ParsedReport {
   time: number | null;
   kernelVersion: string | null;
   trigger: { comm: string; pid: number | null } | null;
-  order: number | null;
-  gfpMask: string | null;
-  gfpFlagsPrinted: string[] | null;
-  nodemask: string | null;
-  oomAdj: number | null;
-  oomScoreAdj: number | null;
-  /** The warn_alloc message ("page allocation failure: order:5", "vmalloc error: ..."). */
-  message: string | null;
   victim: ParsedVictim | null;
   constraint: ParsedConstraint | null;
   memcg: ParsedMemcg | null;
