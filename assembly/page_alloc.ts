@@ -319,10 +319,7 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
     if ((binfo & 0xff) != makeInfo(order, STATE_FREE, 0)) break; // page_is_buddy()
     const listMt = infoMt(binfo);
     if (modern && order >= pageblockOrder) {
-      const bmt = pageblockMt(b);
-      if (mt != bmt && (!mtIsMergeable(mt) || !mtIsMergeable(bmt))) break;
-      delFromFreeList(z, b, order, listMt);
-      if (bmt != mt) changePageblockRange(b, order, mt);
+      if (!mergeAcrossPageblocks(z, b, order, mt, listMt)) break;
     } else {
       delFromFreeList(z, b, order, listMt);
     }
@@ -331,6 +328,17 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
   }
   if (modern && !toTail) toTail = buddyMergeLikely(z, idx, order);
   addToFreeList(z, idx, order, mt, toTail);
+}
+
+/** The 6.18 merge rule above pageblock_order (kept out of line: 2.6.11 never runs it): refuse a
+ *  merge between a mergeable and a non-mergeable type; otherwise take the buddy off its list and
+ *  retag its pageblocks. */
+function mergeAcrossPageblocks(z: usize, b: u32, order: u32, mt: u32, listMt: u32): bool {
+  const bmt = pageblockMt(b);
+  if (mt != bmt && (!mtIsMergeable(mt) || !mtIsMergeable(bmt))) return false;
+  delFromFreeList(z, b, order, listMt);
+  if (bmt != mt) changePageblockRange(b, order, mt);
+  return true;
 }
 
 /** buddy_merge_likely (6.18): below the second-largest order, is the buddy of the next-higher
@@ -355,10 +363,12 @@ function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
 // @ts-ignore: decorator
 @inline export function freePages(z: usize, idx: u32, order: u32): void {
   setPageInfo(idx, 0);
-  if (era == ERA_2_6_11) {
-    freeOnePage(z, idx, order, 0, false);
-    return;
-  }
+  if (era == ERA_2_6_11) freeOnePage(z, idx, order, 0, false);
+  else freePages618(z, idx, order);
+}
+
+/** The 6.18 half of freePages, out of line so the 2.6.11 hot path stays small. */
+function freePages618(z: usize, idx: u32, order: u32): void {
   if (order <= pageblockOrder) {
     freeOnePage(z, idx, order, pageblockMt(idx), false);
     return;
