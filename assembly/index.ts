@@ -8,10 +8,8 @@ export {
 export { allocPages, freeBlock, setOwner, allocAllOrder0, freeRange, freeStrided, ownerWalk, batchRun, churnInit, churnPrefill, churnRun, churnDrain, churnStats } from "./workload";
 export { checkInvariants } from "./debug";
 import { zoneAddr, IO_OFF, INFO_OFF, NEXT_OFF, PREV_OFF, PAGEBLOCKS_OFF, ZONES_OFF, MAX_ZONES } from "./mmzone";
-import {
-  zoneWatermarkOk2611 as wmok2611, zoneWatermarkOk618 as wmok618, zoneWatermarkFast as wmfast,
-  lastZoneSlot, reserveHighatomicPageblock,
-} from "./page_alloc";
+import { lastZoneSlot, reserveHighatomicPageblock } from "./page_alloc";
+import { zoneWatermarkOk2611 as wmok2611, zoneWatermarkOk618 as wmok618, zoneWatermarkFast as wmfast } from "./watermark";
 
 // Layout constants, read once by bindings/wasm.ts so the TypeScript views never retype them.
 export {

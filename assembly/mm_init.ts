@@ -15,7 +15,7 @@ import {
   STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, IO_OFF, ZONELISTS_OFF,
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_WMARK, Z_LOWMEM_RESERVE,
   Z_BOOST, ZONE_SIZE, Z_LISTS,
-  era, maxOrder, pageblockOrder, nrPages, PAGEBLOCKS_OFF, SCRATCH_OFF,
+  era, maxOrder, pageblockOrder, nrPages, SCRATCH_OFF,
   ensureMemory, configureMachine, ZONES_OFF, zoneAddr, zget, zset, makeInfo, setPageInfo, pageblockMt, setPageblockMtRaw,
 } from "./mmzone";
 import { freeOnePage } from "./page_alloc";
@@ -169,4 +169,3 @@ export function zonelistSet(id: u32): i32 {
   return E_OK;
 }
 
-export { ZONE_SIZE };

@@ -5,30 +5,20 @@
 // TypeScript and calls back in here.
 
 import {
-  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, STATE_TAIL,
-  MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
-  Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, Z_RESERVED_HIGHATOMIC,
-  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_LOWMEM_RESERVE, Z_NR_FREE, Z_NODE,
-  WMARK_HIGH, WMARK_MIN, ZONE_BOOSTED_WATERMARK, ZONELISTS_OFF, ZONELIST_SIZE,
+  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
+  Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_RESERVED_HIGHATOMIC,
+  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_NR_FREE, Z_NODE,
+  WMARK_HIGH, ZONE_BOOSTED_WATERMARK, ZONELISTS_OFF, ZONELIST_SIZE,
   era, maxOrder, pageblockOrder, mobilityDisabled, watermarkBoostFactor, nrPages,
   pageInfo, setPageInfo, setPageNext, makeInfo, infoOrder, infoState, infoMt,
   pageblockMt, setPageblockMt, changePageblockRange, zoneAddr, zget, zset, zadd, listHead, zoneSpans, zoneOfIdx,
   addToFreeList, delFromFreeList, moveToFreeList, accountFreepages, mtIsMergeable,
 } from "./mmzone";
+import {
+  ALLOC_OOM, ALLOC_NON_BLOCK, ALLOC_CMA, ALLOC_NOFRAGMENT, ALLOC_HIGHATOMIC, ALLOC_KSWAPD,
+} from "./internal";
+import { zoneAllows } from "./watermark";
 
-// ALLOC_* flags, mm/internal.h 6.18. The 2.6.11 checks read the same bits: 0x10 is can_try_harder
-// (ALLOC_HARDER from 2.6.15) and 0x20 is gfp_high (ALLOC_HIGH from 2.6.15).
-export const ALLOC_WMARK_MASK: u32 = 0x03;
-export const ALLOC_NO_WATERMARKS: u32 = 0x04;
-export const ALLOC_OOM: u32 = 0x08;
-export const ALLOC_NON_BLOCK: u32 = 0x10;
-export const ALLOC_MIN_RESERVE: u32 = 0x20;
-export const ALLOC_CPUSET: u32 = 0x40;
-export const ALLOC_CMA: u32 = 0x80;
-export const ALLOC_NOFRAGMENT: u32 = 0x100;
-export const ALLOC_HIGHATOMIC: u32 = 0x200;
-export const ALLOC_KSWAPD: u32 = 0x800;
-export const ALLOC_RESERVES: u32 = ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM;
 
 // ---- buddy arithmetic ----
 
@@ -378,91 +368,6 @@ function freePages618(z: usize, idx: u32, order: u32): void {
   for (let p = idx; p < end; p += step) freeOnePage(z, p, pageblockOrder, pageblockMt(p), false);
 }
 
-// ---- watermark checks ----
-
-/** zone_watermark_ok, 2.6.11 (§3.1): the reductions, lowmem_reserve in the order-0 test only, then
- *  the pages of every lower order removed and the mark halved per order. */
-// @ts-ignore: decorator
-@inline export function zoneWatermarkOk2611(z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
-  // i32 is exact here: free pages, marks and reserves are below 2^25 (the engine holds 2^24 pages)
-  let min = <i32>mark;
-  let free = <i32>zget(z, Z_FREE_PAGES) - (<i32>1 << order) + 1;
-  if (gfpHigh) min -= min / 2;
-  if (canTryHarder) min -= min / 4;
-  if (free <= min + <i32>zget(z, Z_LOWMEM_RESERVE + (classzoneIdx << 2))) return false;
-  for (let o: u32 = 0; o < order; o++) {
-    free -= <i32>zget(z, Z_NR_FREE + (o << 2)) << o;
-    min >>= 1;
-    if (free <= min) return false;
-  }
-  return true;
-}
-
-/** __zone_watermark_unusable_free (6.18). */
-// @ts-ignore: decorator
-@inline function unusableFree(z: usize, order: u32, flags: u32): i64 {
-  let u: i64 = (<i64>1 << order) - 1;
-  if (!(flags & ALLOC_RESERVES)) u += <i64>zget(z, Z_FREE_HIGHATOMIC);
-  if (!(flags & ALLOC_CMA)) u += <i64>zget(z, Z_FREE_CMA);
-  return u;
-}
-
-/** __zone_watermark_ok, 6.18 (§3.3). */
-export function zoneWatermarkOk618(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
-  let min: i64 = <i64>mark;
-  const free: i64 = <i64>zget(z, Z_FREE_PAGES) - unusableFree(z, order, flags);
-  if (flags & ALLOC_RESERVES) {
-    if (flags & ALLOC_MIN_RESERVE) {
-      min -= min / 2;
-      if (flags & ALLOC_NON_BLOCK) min -= min / 4;
-    }
-    if (flags & ALLOC_OOM) min -= min / 2;
-  }
-  if (free <= min + <i64>zget(z, Z_LOWMEM_RESERVE + (highestZoneidx << 2))) return false;
-  if (order == 0) return true;
-  for (let o = order; o < maxOrder; o++) {
-    if (zget(z, Z_NR_FREE + (o << 2)) == 0) continue;
-    for (let mt: u32 = 0; mt < MIGRATE_PCPTYPES; mt++) if (listHead(z, o, mt) != NIL) return true;
-    if ((flags & ALLOC_CMA) && listHead(z, o, MIGRATE_CMA) != NIL) return true;
-    if ((flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) && listHead(z, o, MIGRATE_HIGHATOMIC) != NIL) return true;
-  }
-  return false;
-}
-
-/** zone_watermark_fast (6.18): the order-0 shortcut, then the full check, then for __GFP_HIGH
- *  order-0 requests at the min mark a retry against the unboosted min watermark. */
-export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
-  const lowmem: i64 = <i64>zget(z, Z_LOWMEM_RESERVE + (highestZoneidx << 2));
-  if (order == 0) {
-    let usable: i64 = <i64>zget(z, Z_FREE_PAGES);
-    const reserved = unusableFree(z, 0, flags);
-    usable -= usable < reserved ? usable : reserved;
-    if (usable > <i64>mark + lowmem) return true;
-  }
-  if (zoneWatermarkOk618(z, order, mark, highestZoneidx, flags)) return true;
-  if (order == 0 && (flags & ALLOC_MIN_RESERVE) && zget(z, Z_BOOST) != 0 && (flags & ALLOC_WMARK_MASK) == WMARK_MIN) {
-    return zoneWatermarkOk618(z, order, zget(z, Z_WMARK), highestZoneidx, flags);
-  }
-  return false;
-}
-
-/** wmark_pages(): _watermark[i] + watermark_boost (the boost is 0 in 2.6.11). */
-// @ts-ignore: decorator
-@inline export function wmarkPages(z: usize, i: u32): u32 {
-  return zget(z, Z_WMARK + (i << 2)) + zget(z, Z_BOOST);
-}
-
-/** The watermark test get_page_from_freelist applies to one zone, per era. */
-// @ts-ignore: decorator
-@inline export function zoneAllows(z: usize, order: u32, highestZoneidx: u32, flags: u32): bool {
-  if (flags & ALLOC_NO_WATERMARKS) return true;
-  const mark = wmarkPages(z, flags & ALLOC_WMARK_MASK);
-  if (era == ERA_2_6_11) {
-    return zoneWatermarkOk2611(z, order, mark, highestZoneidx, (flags & ALLOC_NON_BLOCK) != 0, (flags & ALLOC_MIN_RESERVE) != 0);
-  }
-  return zoneWatermarkFast(z, order, mark, highestZoneidx, flags);
-}
-
 /** Marks idx as an allocated block head of the given order, migratetype and owner. */
 // @ts-ignore: decorator
 @inline export function markAllocated(idx: u32, order: u32, mt: u32, owner: u32): void {
@@ -511,4 +416,3 @@ export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, ow
   return NIL;
 }
 
-export { STATE_TAIL, Z_START, Z_END, ERA_6_18, MIGRATE_HIGHATOMIC };

@@ -16,12 +16,13 @@
 //       OP_FREE_OWNER (owner -> pages freed)
 
 import {
-  NIL, STATE_ALLOC, IO_OFF, IO_BYTES, MAX_ZONES, Z_POPULATED, Z_WMARK, Z_FREE_PAGES, Z_NR_FREE, Z_FREE_CMA,
+  NIL, STATE_ALLOC, IO_OFF, IO_BYTES, MAX_ZONES, Z_POPULATED, Z_FREE_PAGES, Z_NR_FREE, Z_FREE_CMA,
   Z_FREE_HIGHATOMIC, MIGRATE_TYPES, listAddr, pageNext, zset, setPageInfo,
   maxOrder, nrPages, SCRATCH_OFF, ensureMemory, zoneAddr, zget, pageInfo, infoState, infoOrder,
   pageOwner, zoneOfIdx, zoneSpans, setPageNext,
 } from "./mmzone";
-import { getPageFromFreelist, freePages, zoneAllows, rmqueue, markAllocated, ALLOC_NO_WATERMARKS, ALLOC_CMA } from "./page_alloc";
+import { getPageFromFreelist, freePages, rmqueue, markAllocated } from "./page_alloc";
+import { zoneAllows } from "./watermark";
 
 export const OP_ALLOC: u32 = 1;
 export const OP_FREE: u32 = 2;
@@ -372,4 +373,3 @@ export function churnStats(): void {
   for (let o: u32 = 0; o < maxOrder; o++) store<u32>(IO_OFF + <usize>(44 + (o << 2)), zget(cz, Z_NR_FREE + (o << 2)));
 }
 
-export { ALLOC_NO_WATERMARKS, Z_WMARK };
