@@ -20,7 +20,7 @@
 
 import { OomlabError, check, isInt } from "./errors.js";
 import { Kernel2611, OWNER } from "./kernel_2611.js";
-import { AllocFlags, type MachineSpec, type ZoneType } from "./types.js";
+import type { MachineSpec, ZoneType } from "./types.js";
 import type { Task } from "./sim.js";
 
 export interface LruSpec {
@@ -163,16 +163,10 @@ export function buildKernel(sc: Scenario): Kernel2611 {
 
 function applyLayout(k: Kernel2611, sc: Scenario): void {
   const m = k.machine;
-  const zones = new Map<string, number[]>();
+  // Every managed page starts allocated to the kernel, in one engine call per zone.
   for (const z of m.machine.zones) {
     if (z.presentPages === 0) continue;
-    const pfns: number[] = [];
-    for (let i = 0; i < z.managedPages; i++) {
-      const pfn = m.alloc({ order: 0, zoneSlot: z.slot, allocFlags: AllocFlags.NO_WATERMARKS, owner: OWNER.kernel });
-      if (pfn < 0) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: could not lay out zone ${z.type}`);
-      pfns.push(pfn);
-    }
-    zones.set(z.type, pfns);
+    if (m.allocAllOrder0(z.slot, 0, OWNER.kernel) !== z.managedPages) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: could not lay out zone ${z.type}`);
   }
   const toFree: number[] = [];
   const seen = new Set<number>();
@@ -187,7 +181,7 @@ function applyLayout(k: Kernel2611, sc: Scenario): void {
       placePage(k, pfn, r, zone.slot, toFree);
     }
   });
-  for (const pfn of toFree.sort((a, b) => a - b)) m.free(pfn);
+  m.batch(toFree.sort((a, b) => a - b).map((pfn) => ({ op: "free" as const, pfn })));
 }
 
 function placePage(k: Kernel2611, pfn: number, r: LayoutRun, slot: number, toFree: number[]): void {
