@@ -60,3 +60,10 @@ export function watermarkFast618(slot: u32, order: u32, mark: u32, highestZoneid
 export function reserveHighatomic(slot: u32, idx: u32, order: u32): void {
   reserveHighatomicPageblock(zoneAddr(slot), idx, order);
 }
+
+// The ALLOC_* flags, exported so the TypeScript table (bindings/types.ts AllocFlags) is checked
+// against the engine's (test/engine.test.ts) rather than trusted to match.
+export {
+  ALLOC_NO_WATERMARKS, ALLOC_OOM, ALLOC_NON_BLOCK, ALLOC_MIN_RESERVE, ALLOC_CPUSET, ALLOC_CMA, ALLOC_NOFRAGMENT,
+  ALLOC_HIGHATOMIC, ALLOC_KSWAPD,
+} from "./internal";

@@ -233,6 +233,15 @@ describe("disposed machines give their engine instance back", () => {
   });
 });
 
+describe("the TypeScript ALLOC_* table matches the engine's (mm/internal.h 6.18)", () => {
+  it("has the same value for every flag", () => {
+    const m = wasmMachine(oneZone("6.18", 1024, { minFreeKbytes: 0 }));
+    const raw = m.engineExports as unknown as Record<string, WebAssembly.Global>;
+    const names = ["NO_WATERMARKS", "OOM", "NON_BLOCK", "MIN_RESERVE", "CPUSET", "CMA", "NOFRAGMENT", "HIGHATOMIC", "KSWAPD"] as const;
+    for (const n of names) expect({ n, v: Number(raw[`ALLOC_${n}`].value) }).toEqual({ n, v: AllocFlags[n] });
+  });
+});
+
 describe("size", () => {
   it("holds a 2^24-page machine in 10 bytes per page", () => {
     const m = Machine.create(oneZone("6.18", 2 ** 24), { build: "release" });
