@@ -43,9 +43,13 @@ export class Kernel2611 implements PageAllocator {
   current: Task | null = null;
   inInterrupt = false;
   uptimeAtStart: number;
-  private kswapdOrder = -1;
-  /** Work that happens while the allocating task sleeps (the scenario's background load). */
-  onTick: (nowMs: number) => void = () => {};
+  /** pgdat->kswapd_max_order. */
+  private kswapdMaxOrder = 0;
+  /** The kswapd0 thread: its code as a generator, when it next runs (Infinity: asleep until
+   *  woken), and whether it is on the CPU now. */
+  private readonly kswapd: { gen: Generator<number, void, void>; wakeAt: number; running: boolean };
+  private timers: { at: number; seq: number; run: () => void }[] = [];
+  private timerSeq = 0;
   oomResults: OomResult2611[] = [];
   panicked = false;
   /** Swapped-out pages per owner (their swap slots are freed when the owner exits). */
@@ -76,6 +80,8 @@ export class Kernel2611 implements PageAllocator {
       congestionWait: (j) => this.congestionWait(j),
       onZoneFree: (slot) => this.vmscan.onZoneFree(slot),
     }, opts.nrCpus ?? 1);
+    this.kswapd = { gen: this.kswapdMain(), wakeAt: 0, running: false };
+    this.runKswapd(); // kswapd_init: the thread starts and goes to sleep
   }
 
   get pageSize(): number {
@@ -111,35 +117,98 @@ export class Kernel2611 implements PageAllocator {
     return pfn;
   }
 
-  /** wakeup_kswapd (mm/vmscan.c 2.6.11): only when the zone fails pages_low for this order. */
+  /** wakeup_kswapd (mm/vmscan.c 2.6.11): only when the zone fails pages_low for this order; the
+   *  order is recorded even when kswapd is already running (it rereads it before it sleeps). */
   private wakeupKswapd(slot: number, order: number): void {
     const z = this.machine.zone(slot);
     if (z.presentPages === 0) return;
     if (this.machine.watermarkOk2611(slot, order, z.watermarks.low, 0, false, false)) return;
-    if (this.kswapdOrder < order) this.kswapdOrder = order;
+    if (this.kswapdMaxOrder < order) this.kswapdMaxOrder = order;
+    if (this.kswapd.wakeAt !== Infinity || this.kswapd.running) return; // !waitqueue_active()
+    this.kswapd.wakeAt = this.clock.nowMs; // wake_up_interruptible: it runs when the CPU is free
     this.log.event("kswapd-wake", { zone: z.type, order });
   }
 
-  /** kswapd runs while the allocating task sleeps: one balance_pgdat sweep per wake-up. */
-  private runKswapd(): void {
-    if (this.kswapdOrder < 0) return;
-    const order = this.kswapdOrder;
-    this.kswapdOrder = -1;
-    const saved = this.current;
-    this.current = null;
+  /** kswapd() (mm/vmscan.c 2.6.11): sleeps until woken, then balance_pgdat for the largest order
+   *  asked for; it does not sleep again while a larger order is pending. Yields ms to sleep
+   *  (Infinity: until woken). */
+  private *kswapdMain(): Generator<number, void, void> {
     const slots = [...this.machine.machine.zones].filter((z) => z.node === 0).sort((a, b) => a.zoneIdx - b.zoneIdx).map((z) => z.slot);
-    const freed = this.vmscan.balancePgdat(order, slots);
-    this.current = saved;
-    this.log.event("kswapd-run", { order, reclaimed: freed });
+    const napMs = this.clock.jiffiesToMs(Math.floor(this.clock.hz / 10));
+    let order = 0;
+    for (;;) {
+      const newOrder = this.kswapdMaxOrder;
+      this.kswapdMaxOrder = 0;
+      if (order < newOrder) order = newOrder; // don't sleep if someone wants a larger order
+      else {
+        yield Infinity; // schedule()
+        order = this.kswapdMaxOrder;
+      }
+      this.log.event("kswapd-run", { order });
+      const reclaimed = yield* this.vmscan.balancePgdat(order, slots, napMs);
+      this.log.event("kswapd-done", { order, reclaimed });
+    }
   }
 
-  /** blk_congestion_wait(WRITE, jiffies): time passes; writeback completes; kswapd and the
-   *  background load run. */
-  congestionWait(jiffies: number): void {
-    this.clock.advance(this.clock.jiffiesToMs(jiffies));
+  /** Runs kswapd until it sleeps (the CPU is free while the current task sleeps). */
+  private runKswapd(): void {
+    const k = this.kswapd;
+    const saved = this.current;
+    this.current = null;
+    k.running = true;
+    try {
+      for (;;) {
+        const r = k.gen.next();
+        const ms = r.done ? Infinity : r.value;
+        k.wakeAt = ms === Infinity ? Infinity : this.clock.nowMs + ms;
+        // cond_resched() gives the CPU away only to a timer that is due now.
+        if (ms !== 0 || this.nextTimerAt() <= this.clock.nowMs) break;
+      }
+    } finally {
+      k.running = false;
+      this.current = saved;
+    }
+  }
+
+  /** A timer: work due at a simulated time (the scenario's background load). */
+  addTimer(atMs: number, run: () => void): void {
+    this.timers.push({ at: atMs, seq: this.timerSeq++, run });
+  }
+
+  private nextTimerAt(): number {
+    return this.timers.reduce((m, t) => Math.min(m, t.at), Infinity);
+  }
+
+  /** The current task sleeps ms: until then, kswapd and due timers run in time order (a timer
+   *  first when both are due at once). Re-entrant: work run here may sleep in turn. */
+  sleep(ms: number): void {
+    const until = this.clock.nowMs + ms;
     this.vmscan.completeWriteback();
-    this.runKswapd();
-    this.onTick(this.clock.nowMs);
+    for (;;) {
+      let ti = -1;
+      for (let i = 0; i < this.timers.length; i++) {
+        const t = this.timers[i];
+        if (t.at <= until && (ti < 0 || t.at < this.timers[ti].at || (t.at === this.timers[ti].at && t.seq < this.timers[ti].seq))) ti = i;
+      }
+      const tAt = ti < 0 ? Infinity : this.timers[ti].at;
+      const kAt = this.kswapd.running ? Infinity : this.kswapd.wakeAt;
+      if (Math.min(tAt, kAt) > until) break;
+      if (tAt <= kAt) {
+        const [t] = this.timers.splice(ti, 1);
+        this.clock.nowMs = Math.max(this.clock.nowMs, t.at);
+        t.run();
+      } else {
+        this.clock.nowMs = Math.max(this.clock.nowMs, kAt);
+        this.vmscan.completeWriteback();
+        this.runKswapd();
+      }
+    }
+    this.clock.nowMs = Math.max(this.clock.nowMs, until);
+  }
+
+  /** blk_congestion_wait(WRITE, jiffies): the current task sleeps; writeback completes. */
+  congestionWait(jiffies: number): void {
+    this.sleep(this.clock.jiffiesToMs(jiffies));
   }
 
   /** The free-area dump the 2.6.11 OOM killer prints. */
@@ -201,8 +270,8 @@ export class Kernel2611 implements PageAllocator {
     });
     this.oomResults.push(r);
     if (r.panic) this.panicked = true;
-    // the OOM path ends with the caller sleeping one jiffy (schedule_timeout_interruptible(1))
-    this.clock.advance(this.clock.jiffiesToMs(1));
+    // the OOM path ends with the caller sleeping one jiffy (schedule_timeout(1))
+    this.sleep(this.clock.jiffiesToMs(1));
   }
 
   /** The victim exits: its LRU pages leave the LRU, its swap slots are freed, and every block it

@@ -41,9 +41,10 @@ export interface ReplayResult {
 interface Runtime {
   k: Kernel2611;
   xfs: XfsKmem;
-  periodic: { e: ScenarioEvent; last: number }[];
   refaulted: number;
   freeKbAtOom: number | null;
+  /** Kernel stacks kept by free_thread_info for reuse (ARM). */
+  threadInfoCache: number[];
 }
 
 /** Builds the kernel and the callers (slab, vmalloc, XFS) of a scenario. */
@@ -54,19 +55,20 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
   const range = armVmallocRange(k.totalPages * k.pageSize);
   const vmalloc = new Vmalloc2611({ pa: k, slab, log: k.log, clock: k.clock, start: range.start, end: range.end });
   const xfs = new XfsKmem({ policy: o.policy ?? "pre-bdfb04301fa5", slab, vmalloc, clock: k.clock, log: k.log, owner: OWNER.slab, maxRetries: o.maxRetries, maxSimMs: o.maxSimMs, congestionWait: (j) => k.congestionWait(j) });
-  const rt: Runtime = { k, xfs, periodic: sc.events.filter((e) => e.every !== undefined).map((e) => ({ e, last: -Infinity })), refaulted: 0, freeKbAtOom: null };
-  k.onTick = (now) => runPeriodic(rt, now);
+  const rt: Runtime = { k, xfs, refaulted: 0, freeKbAtOom: null, threadInfoCache: [] };
+  for (const e of sc.events) if (e.every !== undefined) schedulePeriodic(rt, e, e.from ?? 0);
   return rt;
 }
 
-/** Periodic events due by now (the background load runs while the allocating task sleeps). */
-function runPeriodic(rt: Runtime, now: number): void {
-  for (const p of rt.periodic) {
-    const e = p.e;
-    if (now < (e.from ?? 0) || now > (e.until ?? Infinity) || now - p.last < (e.every as number)) continue;
-    p.last = now;
+/** A periodic event as a kernel timer: it runs at from, from + every, ... up to until, while the
+ *  allocating task sleeps (the background load). */
+function schedulePeriodic(rt: Runtime, e: ScenarioEvent, at: number): void {
+  if (at > (e.until ?? Infinity)) return;
+  rt.k.addTimer(at, () => {
     if (e.do === "refault") refault(rt, e.task);
-  }
+    else if (e.do === "fork-exit") forkExit(rt, e);
+    schedulePeriodic(rt, e, at + (e.every as number));
+  });
 }
 
 /** A task reads back the page-cache pages reclaim evicted since the last time (a working set
@@ -84,6 +86,43 @@ function refault(rt: Runtime, pid: number): void {
   }
   k.log.event("refault", { pid, pages: want });
   k.current = saved;
+}
+
+/** arch/arm/kernel/process.c 2.6.11: freed kernel stacks (THREAD_SIZE = 8 KiB, order 1) are kept
+ *  for reuse, up to EXTRA_TASK_STRUCT = 4; only a stack freed while 4 are kept goes back to the page
+ *  allocator. */
+const EXTRA_TASK_STRUCT = 4;
+const THREAD_SIZE_ORDER = 1;
+
+/** A task forks `count` short-lived children that exit `lifetime` ms later. Each child's kernel
+ *  stack comes from the thread_info cache or __get_free_pages(GFP_KERNEL, 1) (alloc_thread_info);
+ *  at exit free_thread_info keeps it or calls free_pages, which goes straight to the buddy
+ *  allocator (__free_pages_ok -> free_pages_bulk) and so resets the zone's pages_scanned and
+ *  all_unreclaimable. The children's other memory (page tables, a few pages) is left out. */
+function forkExit(rt: Runtime, e: ScenarioEvent): void {
+  const k = rt.k;
+  const parent = k.tasks.find((t) => t.pid === e.task);
+  if (!parent || parent.killed) return;
+  const stacks: number[] = [];
+  for (let i = 0; i < (e.count ?? 1); i++) {
+    let stack = rt.threadInfoCache.pop() ?? -1;
+    if (stack < 0) {
+      const saved = k.current;
+      k.current = parent;
+      stack = k.allocPages(0xd0, THREAD_SIZE_ORDER, OWNER.kernel);
+      k.current = saved;
+    }
+    k.log.event("fork", { parent: parent.pid, stack });
+    if (stack >= 0) stacks.push(stack);
+  }
+  k.addTimer(k.clock.nowMs + (e.lifetime ?? 0), () => {
+    for (const stack of stacks) {
+      const kept = rt.threadInfoCache.length < EXTRA_TASK_STRUCT;
+      if (kept) rt.threadInfoCache.push(stack);
+      else k.freePages(stack, THREAD_SIZE_ORDER);
+      k.log.event("exit", { parent: parent.pid, stack, freed: !kept });
+    }
+  });
 }
 
 /** Replays a scenario under one policy. */

@@ -11,8 +11,17 @@
 //   "tasks": [ { pid, comm, ppid, uid, euid, nice, capSysAdmin, capSysRawio, kernelThread,
 //                totalVm, startTimeSec, cpuJiffies, oomkilladj, swappedPages } ],
 //   "layout": [ { zone, at, count, step, blockPages, kind, owner, lru } ],   // see LayoutRun
-//   "events": [ { at, do: "kmem_alloc", task, size, flags }, { every, from, until, do: "refault", task } ]
+//   "events": [ { at, do: "kmem_alloc", task, size, flags },             // one-off, in time order
+//               { every, from, until, do: "refault", task },            // periodic, while the
+//               { every, from, until, do: "fork-exit", task, lifetime, count } ] // allocating task sleeps
 // }
+//
+// LRU pages ("lru": { list, anon, mapped, hot, locked, busy, dirty, fileMapped }) carry what
+// shrink_list tests: hot = referenced at every scan, locked = PG_locked (read I/O in flight: skipped
+// and not counted as scanned), busy = held by someone besides the cache (page_count != 2: counted,
+// kept). refault reads back the page cache reclaim evicted; fork-exit forks count children of task
+// that live lifetime ms (ARM kernel stacks: order 1, up to 4 kept for reuse at exit, the rest freed
+// straight into the buddy allocator).
 //
 // Layout: every page of a zone starts allocated to the kernel; runs then give pages to slab, page
 // tables, the LRU (with an owner task or the page cache) or free them. Free pages are freed in
@@ -29,6 +38,7 @@ export interface LruSpec {
   mapped?: boolean;
   hot?: boolean;
   locked?: boolean;
+  busy?: boolean;
   dirty?: boolean;
   fileMapped?: boolean;
 }
@@ -58,7 +68,10 @@ export interface TaskSpec extends Partial<Omit<Task, "mm" | "rss">> {
 }
 
 export interface ScenarioEvent {
-  do: "kmem_alloc" | "refault";
+  do: "kmem_alloc" | "refault" | "fork-exit";
+  /** fork-exit: how long the children live (ms), and how many are forked each time (default 1). */
+  lifetime?: number;
+  count?: number;
   /** ms; for one-off events. */
   at?: number;
   /** ms between runs of a periodic event, from `from` until `until`. */
@@ -113,9 +126,13 @@ export function validateScenario(s: unknown): Scenario {
     if (r.owner !== undefined) check(pids.has(r.owner), `scenario: layout[${i}].owner ${r.owner} is not a task`);
   });
   sc.events.forEach((e, i) => {
-    check(e.do === "kmem_alloc" || e.do === "refault", `scenario: events[${i}].do must be kmem_alloc or refault`);
+    check(e.do === "kmem_alloc" || e.do === "refault" || e.do === "fork-exit", `scenario: events[${i}].do must be kmem_alloc, refault or fork-exit`);
+    if (e.do !== "kmem_alloc") check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);
+    if (e.count !== undefined) check(isInt(e.count) && e.count > 0 && e.count <= 1000, `scenario: events[${i}].count must be an integer from 1 to 1000`);
+    if (e.lifetime !== undefined) check(typeof e.lifetime === "number" && e.lifetime >= 0 && Number.isFinite(e.lifetime), `scenario: events[${i}].lifetime must be a non-negative number of ms`);
     check(pids.has(e.task), `scenario: events[${i}].task ${e.task} is not a task`);
     if (e.do === "kmem_alloc") check(isInt(e.size) && (e.size as number) > 0, `scenario: events[${i}].size must be a positive integer`);
+    if (e.every !== undefined) check(typeof e.every === "number" && e.every > 0 && Number.isFinite(e.every), `scenario: events[${i}].every must be a positive number of ms`);
   });
   return sc;
 }
@@ -193,5 +210,5 @@ function placePage(k: Kernel2611, pfn: number, r: LayoutRun, slot: number, toFre
   const owner = r.owner ?? OWNER.pagecache;
   m.setOwner(pfn, owner);
   const l = r.lru as LruSpec;
-  k.vmscan.add(slot, { pfn, owner, anon: l.anon ?? false, mapped: l.mapped ?? false, hot: l.hot ?? false, dirty: l.dirty ?? false, writeback: false, swapCache: false, active: l.list === "active", locked: l.locked ?? false, fileMapped: l.fileMapped ?? false });
+  k.vmscan.add(slot, { pfn, owner, anon: l.anon ?? false, mapped: l.mapped ?? false, hot: l.hot ?? false, dirty: l.dirty ?? false, writeback: false, swapCache: false, active: l.list === "active", locked: l.locked ?? false, busy: l.busy ?? false, fileMapped: l.fileMapped ?? false });
 }

@@ -30,6 +30,9 @@ export interface LruPage {
   writeback: boolean;
   /** PG_locked: read I/O in flight; shrink_list skips it (TestSetPageLocked fails). */
   locked?: boolean;
+  /** Held by someone besides the page cache (page_count != 2: a read or sendfile copying from it,
+   *  a pagevec): shrink_list scans it and keeps it. */
+  busy?: boolean;
   /** mapping_mapped(): the page's file is mmapped somewhere (libraries, executables). */
   fileMapped?: boolean;
   swapCache: boolean;
@@ -95,6 +98,10 @@ export class Vmscan2611 {
   reclaimedFile = 0;
   /** Pages under writeback, completed at the next wait. */
   private inFlight: LruPage[] = [];
+  /** Simulation bound: balance_pgdat loops (goto loop_again) per call before kswapd is made to
+   *  sleep. The kernel has none; a zone that can be neither balanced nor declared unreclaimable
+   *  (pages freed into it on every pass) would otherwise spin in zero simulated time. */
+  maxKswapdLoops = 1000;
 
   constructor(
     readonly swap: SwapState,
@@ -204,6 +211,8 @@ export class Vmscan2611 {
       this.inFlight.push(page);
       return "keep";
     }
+    // the non-racy check for a busy page: page_count(page) != 2 -> keep_locked
+    if (page.busy) return "keep";
     if (page.swapCache) {
       this.swap.del++; // __delete_from_swap_cache; the pte keeps the slot
       page.swapCache = false;
@@ -285,8 +294,8 @@ export class Vmscan2611 {
     }
   }
 
-  private newScan(gfp: number, priority: number): ScanControl {
-    return { nrToScan: 0, nrScanned: 0, nrReclaimed: 0, nrMapped: this.nrMapped(), nrToReclaim: 0, priority, gfp };
+  private newScan(gfp: number, priority: number, nrMapped = this.nrMapped()): ScanControl {
+    return { nrToScan: 0, nrScanned: 0, nrReclaimed: 0, nrMapped, nrToReclaim: 0, priority, gfp };
   }
 
   /** try_to_free_pages (2.6.11): 1 only when one priority pass reclaimed >= SWAP_CLUSTER_MAX. */
@@ -315,40 +324,65 @@ export class Vmscan2611 {
     return ret;
   }
 
-  /** balance_pgdat (2.6.11) for node 0, one sweep of priorities: reclaim until every zone passes
-   *  pages_high for this order. The kernel loops again while a zone is not ok; the simulation runs
-   *  one sweep per wake-up, so a zone that cannot reach the mark (fragmentation) cannot spin. */
-  balancePgdat(order: number, orderedSlots: number[]): number {
-    let totalReclaimed = 0;
-    for (const z of this.zones.values()) z.tempPriority = DEF_PRIORITY;
-    for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
-      let endZone = -1;
-      for (let i = orderedSlots.length - 1; i >= 0; i--) {
-        const z = this.zones.get(orderedSlots[i]);
-        if (!z || z.presentPages === 0 || (z.allUnreclaimable && priority !== DEF_PRIORITY)) continue;
-        if (!this.hooks.zoneOkHigh(z.slot, order, -1)) {
-          endZone = i;
-          break;
+  /** balance_pgdat(pgdat, 0, order) of 2.6.11 for node 0, as a generator: it yields the
+   *  milliseconds kswapd sleeps (its HZ/10 naps; 0 for cond_resched before `goto loop_again`) and
+   *  returns the pages reclaimed by its last loop. As the kernel does, it starts over while a zone
+   *  fails pages_high for this order, so it ends only when every zone is balanced or, scanned
+   *  4 times over without a page freed, all_unreclaimable. mm/vmscan.c 2.6.11 (read in
+   *  Antonio-Zhou/Linux-2.6.11, an annotated copy of the release): total_scanned counts only
+   *  pages shrink_list looked at, so kswapd naps only after it has scanned unlocked pages;
+   *  zone->all_unreclaimable is set here, never by direct reclaim. */
+  *balancePgdat(order: number, orderedSlots: number[], napMs: number): Generator<number, number, void> {
+    for (let loops = 0; ; loops++) {
+      // loop_again:
+      let totalScanned = 0;
+      let totalReclaimed = 0;
+      let allZonesOk = true;
+      const nrMapped = this.nrMapped(); // sc.nr_mapped is read once per loop
+      for (const z of this.zones.values()) z.tempPriority = DEF_PRIORITY;
+      for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
+        allZonesOk = true;
+        // Scan in the highmem->dma direction for the highest zone which needs scanning.
+        let endZone = -1;
+        for (let i = orderedSlots.length - 1; i >= 0; i--) {
+          const z = this.zones.get(orderedSlots[i]);
+          if (!z || z.presentPages === 0 || (z.allUnreclaimable && priority !== DEF_PRIORITY)) continue;
+          if (!this.hooks.zoneOkHigh(z.slot, order, -1)) {
+            endZone = i;
+            break;
+          }
         }
+        if (endZone < 0) break; // goto out, all_zones_ok = 1
+        for (let i = 0; i <= endZone; i++) {
+          const z = this.zones.get(orderedSlots[i]);
+          if (!z || z.presentPages === 0 || (z.allUnreclaimable && priority !== DEF_PRIORITY)) continue;
+          if (!this.hooks.zoneOkHigh(z.slot, order, orderedSlots[endZone])) allZonesOk = false;
+          z.tempPriority = priority;
+          if (z.prevPriority > priority) z.prevPriority = priority;
+          const sc = this.newScan(GFP_FS | GFP_IO | 0x10, priority, nrMapped);
+          this.shrinkZone(z, sc);
+          totalReclaimed += sc.nrReclaimed;
+          totalScanned += sc.nrScanned;
+          this.log.event("reclaim-pass", { who: "kswapd", priority, zone: z.slot, scanned: sc.nrScanned, reclaimed: sc.nrReclaimed, order, pagesScanned: z.pagesScanned });
+          if (z.allUnreclaimable) continue;
+          if (z.pagesScanned >= (z.active.length + z.inactive.length) * 4) {
+            z.allUnreclaimable = true;
+            this.log.event("all-unreclaimable", { zone: z.slot, pagesScanned: z.pagesScanned });
+          }
+        }
+        if (allZonesOk) break; // kswapd: all done
+        // OK, kswapd is getting into trouble.  Take a nap, then take another pass across the zones.
+        if (totalScanned && priority < DEF_PRIORITY - 2) yield napMs;
+        if (totalReclaimed >= SWAP_CLUSTER_MAX) break;
       }
-      if (endZone < 0) break;
-      let allOk = true;
-      for (let i = 0; i <= endZone; i++) {
-        const z = this.zones.get(orderedSlots[i]);
-        if (!z || z.presentPages === 0 || (z.allUnreclaimable && priority !== DEF_PRIORITY)) continue;
-        if (!this.hooks.zoneOkHigh(z.slot, order, orderedSlots[endZone])) allOk = false;
-        z.tempPriority = priority;
-        if (z.prevPriority > priority) z.prevPriority = priority;
-        const sc = this.newScan(GFP_FS | GFP_IO | 0x10, priority);
-        this.shrinkZone(z, sc);
-        totalReclaimed += sc.nrReclaimed;
-        this.log.event("reclaim-pass", { who: "kswapd", priority, zone: z.slot, scanned: sc.nrScanned, reclaimed: sc.nrReclaimed, order, pagesScanned: z.pagesScanned });
-        if (z.allUnreclaimable) continue;
-        if (z.pagesScanned >= (z.active.length + z.inactive.length) * 4) z.allUnreclaimable = true;
+      // out:
+      for (const z of this.zones.values()) z.prevPriority = z.tempPriority;
+      if (allZonesOk) return totalReclaimed;
+      if (loops >= this.maxKswapdLoops) {
+        this.log.event("kswapd-bound", { loops });
+        return totalReclaimed;
       }
-      if (allOk || totalReclaimed >= SWAP_CLUSTER_MAX) break;
+      yield 0; // cond_resched(); goto loop_again
     }
-    for (const z of this.zones.values()) z.prevPriority = z.tempPriority;
-    return totalReclaimed;
   }
 }
