@@ -145,7 +145,7 @@ export class Kernel2611 implements PageAllocator {
         order = this.kswapdMaxOrder;
       }
       this.log.event("kswapd-run", { order });
-      const reclaimed = yield* this.vmscan.balancePgdat(order, slots, napMs);
+      const reclaimed = yield* this.vmscan.balancePgdat(order, slots, napMs, this.clock.jiffiesToMs(1));
       this.log.event("kswapd-done", { order, reclaimed });
     }
   }

@@ -98,10 +98,11 @@ export class Vmscan2611 {
   reclaimedFile = 0;
   /** Pages under writeback, completed at the next wait. */
   private inFlight: LruPage[] = [];
-  /** Simulation bound: balance_pgdat loops (goto loop_again) per call before kswapd is made to
-   *  sleep. The kernel has none; a zone that can be neither balanced nor declared unreclaimable
-   *  (pages freed into it on every pass) would otherwise spin in zero simulated time. */
-  maxKswapdLoops = 1000;
+  /** CPU time: kswapd's work takes no simulated time, except that every this many balance_pgdat
+   *  loops (goto loop_again) it gives up the CPU for a jiffy, as if its timeslice had
+   *  run out at cond_resched(). Without it a zone that kswapd keeps freeing pages into but can never
+   *  balance (a high order in a fragmented zone with a large LRU) would spin in zero time. */
+  kswapdLoopsPerJiffy = 100;
 
   constructor(
     readonly swap: SwapState,
@@ -332,7 +333,7 @@ export class Vmscan2611 {
    *  Antonio-Zhou/Linux-2.6.11, an annotated copy of the release): total_scanned counts only
    *  pages shrink_list looked at, so kswapd naps only after it has scanned unlocked pages;
    *  zone->all_unreclaimable is set here, never by direct reclaim. */
-  *balancePgdat(order: number, orderedSlots: number[], napMs: number): Generator<number, number, void> {
+  *balancePgdat(order: number, orderedSlots: number[], napMs: number, jiffyMs: number): Generator<number, number, void> {
     for (let loops = 0; ; loops++) {
       // loop_again:
       let totalScanned = 0;
@@ -378,11 +379,8 @@ export class Vmscan2611 {
       // out:
       for (const z of this.zones.values()) z.prevPriority = z.tempPriority;
       if (allZonesOk) return totalReclaimed;
-      if (loops >= this.maxKswapdLoops) {
-        this.log.event("kswapd-bound", { loops });
-        return totalReclaimed;
-      }
-      yield 0; // cond_resched(); goto loop_again
+      // cond_resched(); goto loop_again
+      yield (loops + 1) % this.kswapdLoopsPerJiffy === 0 ? jiffyMs : 0;
     }
   }
 }

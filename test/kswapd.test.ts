@@ -53,6 +53,17 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
     expect(k.log.lines.find((l) => l.startsWith("DMA free:"))).toMatch(/all_unreclaimable\? yes/);
   });
 
+  it("gives up the CPU for a jiffy every kswapdLoopsPerJiffy loops, so that a spinning kswapd lets time pass", () => {
+    const k = buildKernel(validateScenario(machine("locked")));
+    k.vmscan.kswapdLoopsPerJiffy = 1;
+    k.allocPages(0x220, 5, 1);
+    k.sleep(100);
+    const loopStarts = passes(k.log.events, "kswapd").filter((e) => e.priority === 12).map((e) => e.t);
+    // 2 loops to reach 4 x 43 pages scanned, then the priority-12 pass of the last loop
+    expect(loopStarts).toEqual([0, 10, 20]);
+    expect(k.vmscan.zones.get(k.zoneSlot("DMA"))?.allUnreclaimable).toBe(true);
+  });
+
   it("with busy pages it counts them scanned and naps HZ/10 at every priority below 10", () => {
     const k = buildKernel(validateScenario(machine("busy")));
     k.current = k.tasks.find((t) => t.pid === 453) ?? null;
