@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildKernel, validateScenario, type Scenario } from "../bindings/scenario.js";
 import { replay } from "../bindings/replay.js";
-import type { SimEvent } from "../bindings/sim.js";
+import { KernelLog, SimClock, type SimEvent } from "../bindings/sim.js";
+import { Vmscan2611 } from "../bindings/vmscan_2611.js";
 import { OomlabError } from "../bindings/errors.js";
 
 const SEED: Scenario = JSON.parse(readFileSync(new URL("../scenarios/seed.json", import.meta.url), "utf8"));
@@ -156,5 +157,56 @@ describe("scenario events around reclaim", () => {
     const sc3 = structuredClone(SEED);
     sc3.events.push({ do: "fork-exit", task: 452, every: 100, count: 0 });
     expect(() => validateScenario(sc3)).toThrow(/count must be/);
+  });
+});
+
+describe("the scan arithmetic behind the seed's pages_scanned (README, The seed replay)", () => {
+  // 2.6.11 shrink_zone over the report's lists, 20 active mapped pages in the working set and 23
+  // inactive pages reclaim keeps: for every pair of scan budgets carried in (0..31 each), what one
+  // direct-reclaim pass adds to zone->pages_scanned at each priority. No page is freed, so nothing
+  // resets the counter in between.
+  const perPriority = (a: number, b: number): number[] => {
+    const clock = new SimClock();
+    const log = new KernelLog(clock);
+    log.recordEvents = false;
+    const swap = { totalPages: 1000, freePages: 1000, add: 0, del: 0, findSuccess: 0, findTotal: 0, noentRace: 0, existRace: 0 };
+    const hooks = { freePage: () => {}, zoneOkHigh: () => false, swappedOut: () => {}, congestionWait: () => {}, totalMemory: () => 3646 };
+    const v = new Vmscan2611(swap, hooks, log);
+    const z = v.addZone(0, 4096);
+    for (let i = 0; i < 20; i++) v.add(0, { pfn: i, owner: 1, anon: true, mapped: true, hot: true, dirty: false, writeback: false, swapCache: false, active: true });
+    for (let i = 0; i < 23; i++) v.add(0, { pfn: 100 + i, owner: 2, anon: false, mapped: false, hot: false, dirty: false, writeback: false, swapCache: false, active: false, busy: true });
+    z.nrScanActive = a;
+    z.nrScanInactive = b;
+    const out: number[] = [];
+    let last = 0;
+    const orig = log.event.bind(log);
+    log.recordEvents = true;
+    log.event = (kind, data = {}) => {
+      if (kind === "reclaim-pass") {
+        const ps = (data.pagesScanned as number[])[0];
+        out.push(ps - last);
+        last = ps;
+      }
+      orig(kind, data);
+    };
+    expect(v.tryToFreePages([0], 0x2d0, 5)).toBe(0);
+    expect([z.active.length, z.inactive.length]).toEqual([20, 23]);
+    return out; // priorities 12 .. 0
+  };
+  const all: number[][] = [];
+  for (let a = 0; a < 32; a++) for (let b = 0; b < 32; b++) all.push(perPriority(a, b));
+
+  it("a whole pass from priority 12 to 0 isolates at least 68 pages", () => {
+    const totals = all.map((p) => p.reduce((s, x) => s + x, 0));
+    expect(Math.min(...totals)).toBe(68);
+  });
+
+  it("priority 0 alone isolates 0, 20 to 40, or 48 and more: never 41", () => {
+    const p0 = new Set(all.map((p) => p[12]));
+    for (const x of p0) expect(x === 0 || (x >= 20 && x <= 40) || x >= 48).toBe(true);
+    expect(p0.has(41)).toBe(false);
+    // priorities 1 and 0 together
+    const p10 = new Set(all.map((p) => p[11] + p[12]));
+    expect(p10.has(41)).toBe(false);
   });
 });
