@@ -6,7 +6,7 @@
 //   "name", "description",
 //   "provenance": { "fromArticle": [...], "chosen": [...] },   // where every value comes from
 //   "machine": MachineSpec (era "2.6.11"),                      // zones, min_free_kbytes, ...
-//   "hz": 100, "nrCpus": 1, "uptimeSec": 86400,
+//   "hz": 100, "nrCpus": 1, "uptimeSec": 86400, "vmallocEnd": 3489660928,  // 0xd0000000
 //   "swap": { "totalKb", "usedKb", "cache": { add, del, findSuccess, findTotal, noentRace, existRace } },
 //   "tasks": [ { pid, comm, ppid, uid, euid, nice, capSysAdmin, capSysRawio, kernelThread,
 //                totalVm, startTimeSec, cpuJiffies, oomkilladj, swappedPages } ],
@@ -92,6 +92,8 @@ export interface Scenario {
   hz?: number;
   nrCpus?: number;
   uptimeSec?: number;
+  /** VMALLOC_END as a byte address (ARM: the board's include/asm-arm/arch-* /vmalloc.h value; default 0xd0000000). */
+  vmallocEnd?: number;
   swap?: { totalKb: number; usedKb?: number; cache?: Record<string, number> };
   tasks: TaskSpec[];
   layout: LayoutRun[];
@@ -125,6 +127,7 @@ export function validateScenario(s: unknown): Scenario {
     if (r.kind === "lru") check(r.lru && (r.lru.list === "active" || r.lru.list === "inactive"), `scenario: layout[${i}] of kind lru needs lru.list active or inactive`);
     if (r.owner !== undefined) check(pids.has(r.owner), `scenario: layout[${i}].owner ${r.owner} is not a task`);
   });
+  if (sc.vmallocEnd !== undefined) check(isInt(sc.vmallocEnd) && sc.vmallocEnd > 0xc0000000 && sc.vmallocEnd <= 0xffffffff, "scenario: vmallocEnd must be an address above PAGE_OFFSET 0xc0000000 and below 4 GiB");
   sc.events.forEach((e, i) => {
     check(e.do === "kmem_alloc" || e.do === "refault" || e.do === "fork-exit", `scenario: events[${i}].do must be kmem_alloc, refault or fork-exit`);
     if (e.do !== "kmem_alloc") check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { replay, compare } from "../bindings/replay.js";
 import { buildKernel, validateScenario, type Scenario } from "../bindings/scenario.js";
 import { OWNER } from "../bindings/kernel_2611.js";
+import { OomlabError } from "../bindings/errors.js";
 import { GFP_2611 } from "../bindings/gfp.js";
 import { PCP_OWNER, pcpSizing } from "../bindings/page_alloc_2611.js";
 
@@ -169,5 +170,31 @@ describe("the policy comparison", () => {
   it("256 KiB: kmalloc-only has no cache that large and loops for ever (bounded), without any OOM", () => {
     expect(row(256, "bdfb04301fa5")).toMatchObject({ outcome: "livelock", kills: "-", deadlockMessages: 20 });
     expect(row(256, "pre-bdfb04301fa5")).toMatchObject({ outcome: "success" });
+  });
+});
+
+describe("the vmalloc area of a scenario's ARM board", () => {
+  const big = (vmallocEnd?: number): Scenario => ({
+    name: "256 MiB board",
+    machine: { era: "2.6.11", pageSize: 4096, maxOrder: 11, minFreeKbytes: 4096, nodes: [{ zones: [{ type: "DMA", startPfn: 0xc0000, spannedPages: 65536 }] }] },
+    tasks: [{ pid: 2, comm: "app", totalVm: 1000 }],
+    layout: [{ at: 0, count: 1024, step: 64, kind: "free", blockPages: 32 }],
+    events: [{ do: "kmem_alloc", at: 0, task: 2, size: 256 * 1024, flags: ["KM_SLEEP"] }],
+    ...(vmallocEnd === undefined ? {} : { vmallocEnd }),
+  });
+
+  it("256 MiB at 0xc0000000 leaves no room below the default VMALLOC_END 0xd0000000: a typed error that says so", () => {
+    expect(() => replay(big())).toThrow(OomlabError);
+    expect(() => replay(big())).toThrow(/VMALLOC_START \(high_memory \+ 8 MiB, aligned\) is 0xd0800000, not below VMALLOC_END 0xd0000000/);
+  });
+
+  it("with the board's VMALLOC_END the 256 KiB request is vmalloc'ed (pre-bdfb04301fa5: __vmalloc first)", () => {
+    const r = replay(big(0xe0000000));
+    expect(r.outcome).toBe("success");
+    expect(r.kmem?.path).toEqual(["vmalloc"]);
+  });
+
+  it("rejects a VMALLOC_END that is not an address above PAGE_OFFSET", () => {
+    expect(() => validateScenario(big(0x1000))).toThrow(/vmallocEnd must be an address/);
   });
 });
