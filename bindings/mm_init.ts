@@ -29,9 +29,10 @@ function validate(spec: MachineSpec, p: EraProfile): void {
   check(isInt(maxOrder) && maxOrder >= 1 && maxOrder <= 16, `maxOrder ${String(spec.maxOrder)} must be an integer from 1 to 16`);
   check(Array.isArray(spec.nodes) && spec.nodes.length >= 1 && spec.nodes.length <= MAX_NODES, `nodes must list 1 to ${MAX_NODES} nodes`);
   spec.nodes.forEach((n, ni) => {
-    check(Array.isArray(n.zones) && n.zones.length >= 1, `node ${ni} has no zones`);
+    check(n && typeof n === "object" && Array.isArray(n.zones) && n.zones.length >= 1, `node ${ni} has no zones`);
     const seen = new Set<string>();
     for (const z of n.zones) {
+      check(z && typeof z === "object", `node ${ni}: a zone must be an object with type, startPfn and spannedPages`);
       const idx = ZONE_TYPES.indexOf(z.type);
       check(idx >= 0, `node ${ni}: zone type ${String(z.type)} is not one of ${ZONE_TYPES.join(", ")}`);
       check(p.zoneTypes.includes(idx), `node ${ni}: era ${p.era} has no zone ${z.type}`);
@@ -45,6 +46,7 @@ function validate(spec: MachineSpec, p: EraProfile): void {
       const managed = z.managedPages ?? present;
       check(isInt(present) && present >= 0 && present <= z.spannedPages, `node ${ni} zone ${z.type}: presentPages ${present} must be between 0 and spannedPages ${z.spannedPages}`);
       check(isInt(managed) && managed >= 0 && managed <= present, `node ${ni} zone ${z.type}: managedPages ${managed} must be between 0 and presentPages ${present}`);
+      check(z.cma === undefined || (Array.isArray(z.cma) && z.cma.every((c) => c && typeof c === "object" && isInt(c.startPfn) && isInt(c.pages) && c.pages > 0)), `node ${ni} zone ${z.type}: cma must list { startPfn, pages } areas of whole pages`);
     }
   });
 }
@@ -128,7 +130,7 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
     minFreeKbytes: 0,
     watermarkScaleFactor: spec.watermarkScaleFactor ?? 10,
     watermarkBoostFactor: p.hasMigratetypes ? spec.watermarkBoostFactor ?? 15000 : 0,
-    lowmemReserveRatio: [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)],
+    lowmemReserveRatio: Array.isArray(spec.lowmemReserveRatio ?? p.lowmemReserveRatio) ? [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)] : [],
     // build_all_zonelists: vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES (§2.1)
     mobilityDisabled: p.hasMigratetypes && totalPages < pb * 6,
     zones,
