@@ -69,7 +69,7 @@ export class Kernel2611 implements PageAllocator {
       congestionWait: (j) => this.congestionWait(j),
       totalMemory: () => this.totalMemory(),
       swappedOut: (owner) => this.noteSwapped(owner, 1),
-    }, this.log);
+    }, this.log, this.clock.hz);
     for (const z of this.machine.machine.zones) this.vmscan.addZone(z.slot, z.presentPages);
     this.alloc = new PageAlloc2611(this.machine, this.clock, this.log, {
       current: () => this.current,

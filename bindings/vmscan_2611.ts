@@ -108,6 +108,8 @@ export class Vmscan2611 {
     readonly swap: SwapState,
     readonly hooks: ReclaimHooks,
     readonly log: KernelLog,
+    /** HZ: the naps are HZ/10 jiffies. */
+    readonly hz = 100,
   ) {}
 
   addZone(slot: number, presentPages: number): ZoneLru {
@@ -319,7 +321,8 @@ export class Vmscan2611 {
         ret = 1;
         break;
       }
-      if (sc.nrScanned && priority < DEF_PRIORITY - 2) this.hooks.congestionWait(10); // HZ/10 at HZ=100
+      // Take a nap, wait for some writeback to complete: blk_congestion_wait(WRITE, HZ/10)
+      if (sc.nrScanned && priority < DEF_PRIORITY - 2) this.hooks.congestionWait(Math.floor(this.hz / 10));
     }
     for (const z of zones) z.prevPriority = z.tempPriority;
     return ret;

@@ -80,6 +80,22 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
     expect((next.t as number) - (ks[firstScan].t as number)).toBe(100);
   });
 
+  it("direct reclaim naps HZ/10 after a priority that scanned pages, whatever HZ is", () => {
+    for (const hz of [100, 250, 1000]) {
+      const sc = machine("busy");
+      sc.hz = hz;
+      const k = buildKernel(validateScenario(sc));
+      k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+      k.allocPages(0x2d0 | 0x200, 5, 1); // __GFP_NORETRY: one reclaim, no OOM killer
+      const direct = passes(k.log.events, "direct");
+      const i = direct.findIndex((e) => (e.scanned as number) > 0 && (e.priority as number) < 10);
+      expect(i).toBeGreaterThanOrEqual(0);
+      // the next pass, or the end of try_to_free_pages after priority 0, comes one nap later
+      const after = direct[i + 1] ?? k.log.events.find((e) => e.kind === "reclaim");
+      expect((after?.t as number) - (direct[i].t as number)).toBe(100);
+    }
+  });
+
   it("sleeps until woken and is woken only when a zone fails pages_low for the order", () => {
     const k = buildKernel(validateScenario(machine("busy")));
     k.current = k.tasks.find((t) => t.pid === 453) ?? null;
