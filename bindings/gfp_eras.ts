@@ -10,7 +10,7 @@ import { AllocFlags } from "./types.js";
 
 /** First release of each modelled layout, oldest first. Ranges (inclusive) are in PROFILES. */
 export const GFP_ERAS = [
-  "2.6.11", "2.6.12", "2.6.14", "2.6.15", "2.6.19", "2.6.23", "2.6.24", "2.6.31",
+  "2.6.11", "2.6.12", "2.6.14", "2.6.15", "2.6.19", "2.6.23", "2.6.24", "2.6.31", "2.6.38", "3.6", "3.8", "3.16", "4.1",
   "4.4", "4.5", "4.8", "4.10", "4.13", "4.14", "4.15", "4.18", "5.1", "5.14", "5.18", "6.3", "6.8", "6.18",
 ] as const;
 export type GfpEra = (typeof GFP_ERAS)[number];
@@ -47,9 +47,22 @@ const PROFILES: readonly Profile[] = [
     __GFP_RECLAIMABLE: 0x80000, __GFP_MOVABLE: 0x100000, GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
   } },
   // 2.6.31: __GFP_MOVABLE joins the zone bits (GFP_ZONE_TABLE, linux-mm 2009-03 series) and kmemcheck
-  // adds __GFP_NOTRACK; table read at 2.6.32 (§5.1). 2.6.38-4.3 additions (NO_KSWAPD 0x400000,
-  // OTHER_NODE 0x800000, WRITE 0x1000000, MEMALLOC 0x2000, KMEMCG/NOACCOUNT 0x100000) are not modelled.
-  { era: "2.6.31", last: "4.3", set: { __GFP_MOVABLE: 0x08, __GFP_NOTRACK: 0x200000 }, drop: ["__GFP_NO_GROW"] },
+  // adds __GFP_NOTRACK; table read at 2.6.32 (§5.1).
+  { era: "2.6.31", last: "2.6.37", set: { __GFP_MOVABLE: 0x08, __GFP_NOTRACK: 0x200000 }, drop: ["__GFP_NO_GROW"] },
+  // The bits 2.6.38-4.3 added, as 3.10-3.15 gfp.h lists them (___GFP_KMEMCG 0x100000, ___GFP_NOTRACK
+  // 0x200000, ___GFP_NO_KSWAPD 0x400000, ___GFP_OTHER_NODE 0x800000, ___GFP_WRITE 0x1000000). The
+  // releases are inferred from the patches' dates (not read in a release tree): __GFP_NO_KSWAPD and
+  // GFP_TRANSHUGE with transparent hugepages (2.6.38), Andi Kleen's __GFP_OTHER_NODE (2011-01, 2.6.38),
+  // __GFP_WRITE with the dirty-page zone spreading (3.3, named from 2.6.38 here: the bit was unused
+  // before, so no mask of those kernels has it set). Kernels of this era print the mask in hex only.
+  { era: "2.6.38", last: "3.5", set: {
+    __GFP_NO_KSWAPD: 0x400000, __GFP_OTHER_NODE: 0x800000, __GFP_WRITE: 0x1000000,
+    GFP_TRANSHUGE: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_NOMEMALLOC", "__GFP_NORETRY", "__GFP_NOWARN", "__GFP_NO_KSWAPD"],
+  } },
+  { era: "3.6", last: "3.7", set: { __GFP_MEMALLOC: 0x2000 } }, // swap over NFS: "introduce __GFP_MEMALLOC" (2012-07)
+  { era: "3.8", last: "3.15", set: { __GFP_KMEMCG: 0x100000 } }, // kmem accounting (Glauber Costa, 2012-12)
+  { era: "3.16", last: "4.0", drop: ["__GFP_KMEMCG"] }, // "mm: get rid of __GFP_KMEMCG" (Davydov, 2014-06)
+  { era: "4.1", last: "4.3", set: { __GFP_NOACCOUNT: 0x100000 } }, // "gfp: add __GFP_NOACCOUNT" (2015-05)
   // 4.4 (§5.1, 4.4.11 tree): __GFP_WAIT gone, reclaim split into DIRECT/KSWAPD, __GFP_ATOMIC.
   { era: "4.4", last: "4.4", set: {
     __GFP_RECLAIMABLE: 0x10, __GFP_MEMALLOC: 0x2000, __GFP_ATOMIC: 0x80000, __GFP_NOACCOUNT: 0x100000,
@@ -59,7 +72,7 @@ const PROFILES: readonly Profile[] = [
     GFP_NOFS: ["__GFP_RECLAIM", "__GFP_IO"], GFP_USER: ["GFP_KERNEL", "__GFP_HARDWALL"],
     GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
     GFP_TRANSHUGE: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_NOMEMALLOC", "__GFP_NORETRY", "__GFP_NOWARN", "~__GFP_KSWAPD_RECLAIM"],
-  }, drop: ["__GFP_WAIT"] },
+  }, drop: ["__GFP_WAIT", "__GFP_NO_KSWAPD"] },
   // 4.5: __GFP_ACCOUNT replaces __GFP_NOACCOUNT (same bit; in the 2016-01 mmflags.h rework).
   { era: "4.5", last: "4.7", set: { __GFP_ACCOUNT: 0x100000, GFP_KERNEL_ACCOUNT: ["GFP_KERNEL", "__GFP_ACCOUNT"] }, drop: ["__GFP_NOACCOUNT"] },
   { era: "4.8", last: "4.9", set: {
@@ -108,7 +121,7 @@ const PGG_ORDER = [
 ];
 
 /** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order (as gfp.ts). */
-const OLD_COMPOSITES = ["GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_TEMPORARY", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO"];
+const OLD_COMPOSITES = ["GFP_TRANSHUGE", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_TEMPORARY", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO"];
 
 const eraIndex = (era: GfpEra): number => {
   const i = GFP_ERAS.indexOf(era);
@@ -318,7 +331,8 @@ export function allocFlagsFor(mask: number, era: GfpEra, opts: AllocFlagsOptions
   }
   const movableOnly = has("__GFP_MOVABLE") && !has("__GFP_RECLAIMABLE");
   const cma = modern && movableOnly;
-  const kswapd = !modern || has("__GFP_KSWAPD_RECLAIM");
+  // 2.6.38-4.3 __alloc_pages_slowpath: if (!(gfp_mask & __GFP_NO_KSWAPD)) wake_all_kswapd(...)
+  const kswapd = modern ? has("__GFP_KSWAPD_RECLAIM") : !has("__GFP_NO_KSWAPD");
   const costlyOrderNoOom = order > 3 && gfpEraAtLeast(era, "2.6.23") && !(has("__GFP_NOFAIL") && gfpEraAtLeast(era, "2.6.31") && !gfpEraAtLeast(era, "4.13"));
   let flags = AllocFlags.WMARK_MIN | (cpuset ? AllocFlags.CPUSET : 0) | (harder ? AllocFlags.NON_BLOCK : 0);
   flags |= (minReserve ? AllocFlags.MIN_RESERVE : 0) | (highatomic ? AllocFlags.HIGHATOMIC : 0);

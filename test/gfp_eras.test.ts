@@ -38,7 +38,11 @@ describe("gfpEraForVersion", () => {
     ["2.6.26-rc5-mm2", "2.6.24"],
     ["2.6.31+frans2+mel-00002-g90702f9-dirty", "2.6.31"],
     ["2.6.32-5-amd64", "2.6.31"],
-    ["3.10.0-514.16.1.el7.stable.v1.4", "2.6.31"],
+    ["3.10.0-514.16.1.el7.stable.v1.4", "3.8"],
+    ["2.6.32-754.el6.x86_64", "2.6.31"],
+    ["3.2.0-4-amd64", "2.6.38"],
+    ["3.16.0-4-amd64", "3.16"],
+    ["4.2.0-27-generic", "4.1"],
     ["4.4.11", "4.4"],
     ["4.9.0", "4.8"],
     ["4.14.0-xilinx-v2018.3", "4.14"],
@@ -64,8 +68,46 @@ describe("gfpEraForVersion", () => {
 
   it("documents each era's range", () => {
     expect(gfpEraRange("5.14")).toEqual({ first: "5.14", last: "5.17" });
-    expect(gfpEraRange("2.6.31")).toEqual({ first: "2.6.31", last: "4.3" });
+    expect(gfpEraRange("2.6.31")).toEqual({ first: "2.6.31", last: "2.6.37" });
+    expect(gfpEraRange("4.1")).toEqual({ first: "4.1", last: "4.3" });
     expect(gfpEraRange("6.18")).toEqual({ first: "6.18", last: null });
+  });
+});
+
+describe("the bits 2.6.38-4.3 added (hex-only kernels: the names explain, they are not printed)", () => {
+  it("GFP_TRANSHUGE of 2.6.38-4.3 is GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_NOMEMALLOC|__GFP_NORETRY|__GFP_NOWARN|__GFP_NO_KSWAPD", () => {
+    expect(gfpBitsFor("3.8").GFP_TRANSHUGE).toBe(0x4352da);
+    expect(decodeGfp(0x4352da, "3.8").text).toBe("GFP_TRANSHUGE");
+    expect(decodeGfp(0x4352da, "2.6.31").text).toBe("GFP_HIGHUSER_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC|0x400000");
+  });
+
+  it("0x100000 is __GFP_KMEMCG in 3.8-3.15, unused in 3.16-4.0, __GFP_NOACCOUNT in 4.1-4.4", () => {
+    expect(decodeGfp(0x1000d0, "3.8").text).toBe("GFP_KERNEL|__GFP_KMEMCG");
+    expect(decodeGfp(0x1000d0, "3.16").text).toBe("GFP_KERNEL|0x100000");
+    expect(decodeGfp(0x1000d0, "4.1").text).toBe("GFP_KERNEL|__GFP_NOACCOUNT");
+  });
+
+  it("0x2000 is __GFP_MEMALLOC from 3.6; 0x400000 stops being __GFP_NO_KSWAPD in 4.4", () => {
+    expect(decodeGfp(0x2020, "2.6.38").text).toBe("GFP_ATOMIC|0x2000");
+    expect(decodeGfp(0x2020, "3.6").text).toBe("GFP_ATOMIC|__GFP_MEMALLOC");
+    expect(decodeGfp(0x4000d0, "4.1").names).toContain("__GFP_NO_KSWAPD");
+    expect(gfpBitsFor("4.4").__GFP_NO_KSWAPD).toBeUndefined();
+    expect(gfpBitsFor("4.4").__GFP_DIRECT_RECLAIM).toBe(0x400000);
+  });
+
+  it("__GFP_NO_KSWAPD (THP) keeps kswapd asleep; __GFP_MEMALLOC (3.6+) ignores the watermarks", () => {
+    expect(allocFlagsFor(0x4352da, "3.8", { order: 9 }).allocFlags6_18 & AllocFlags.KSWAPD).toBe(0);
+    expect(allocFlagsFor(0x200da, "3.8").allocFlags6_18 & AllocFlags.KSWAPD).toBe(AllocFlags.KSWAPD);
+    expect(allocFlagsFor(0x2020, "3.6").allocFlags6_18 & AllocFlags.NO_WATERMARKS).toBe(AllocFlags.NO_WATERMARKS);
+    expect(allocFlagsFor(0x2020, "2.6.38").allocFlags6_18 & AllocFlags.NO_WATERMARKS).toBe(0);
+  });
+
+  it("no two bits of one era share a value", () => {
+    for (const era of GFP_ERAS) {
+      const single = Object.entries(gfpBitsFor(era)).filter(([n, v]) => n.startsWith("__GFP_") && n !== "__GFP_RECLAIM" && v !== 0);
+      const values = single.map(([, v]) => v);
+      expect(new Set(values).size, `${era}: ${JSON.stringify(single)}`).toBe(values.length);
+    }
   });
 });
 
