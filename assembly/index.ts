@@ -3,7 +3,7 @@
 
 export {
   machineInit, machineReset, zoneInit, zoneSetPageblocks, zonePopulate, zoneSetWatermarks, zoneSetLowmemReserve,
-  zoneSetBoost, zonelistSet,
+  zoneSetFreePages, zoneSetBoost, zonelistSet,
 } from "./mm_init";
 export { allocPages, freeBlock, setOwner, allocAllOrder0, freeRange, freeStrided, ownerWalk, batchRun, churnInit, churnPrefill, churnRun, churnDrain, churnStats } from "./workload";
 export { checkInvariants } from "./debug";

@@ -14,7 +14,7 @@ import {
   ERA_6_18, MAX_PAGES, MAX_ZONES, MAX_NR_ZONES, MAX_NODES, MAX_ORDER_LIMIT, MIGRATE_MOVABLE, MIGRATE_TYPES,
   STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, IO_OFF, ZONELISTS_OFF,
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_WMARK, Z_LOWMEM_RESERVE,
-  Z_BOOST, ZONE_SIZE, Z_LISTS,
+  Z_BOOST, ZONE_SIZE, Z_LISTS, Z_FREE_PAGES,
   era, maxOrder, pageblockOrder, nrPages, SCRATCH_OFF,
   ensureMemory, configureMachine, ZONES_OFF, zoneAddr, zget, zset, makeInfo, setPageInfo, pageblockMt, setPageblockMtRaw,
 } from "./mmzone";
@@ -146,6 +146,17 @@ export function zoneSetLowmemReserve(slot: u32, idx: u32, pages: u32): i32 {
   const z = zoneAddr(slot);
   if (slot >= MAX_ZONES || idx >= MAX_NR_ZONES || !zget(z, Z_POPULATED)) return E_BAD_ZONE;
   zset(z, Z_LOWMEM_RESERVE + (idx << 2), pages);
+  return E_OK;
+}
+
+/** Sets NR_FREE_PAGES without touching the free lists: a rebuilt zone whose counter a report printed
+ *  at another moment than its free lists (show_free_areas prints the zone line first). Only the
+ *  watermark checks read it then; the caller puts the lists' own count back (checkInvariants would
+ *  report the difference). */
+export function zoneSetFreePages(slot: u32, pages: u32): i32 {
+  const z = zoneAddr(slot);
+  if (slot >= MAX_ZONES || !zget(z, Z_POPULATED)) return E_BAD_ZONE;
+  zset(z, Z_FREE_PAGES, pages);
   return E_OK;
 }
 

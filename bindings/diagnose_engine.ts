@@ -31,6 +31,9 @@ export interface CheckInput {
   allocFlags: number;
   /** 3.x .. 4.3 (CONFIG_CMA): free CMA pages are subtracted in the order-0 test without ALLOC_CMA. */
   subtractCma: boolean;
+  /** NR_FREE_PAGES as the zone line printed it ("free:"), which is what zone_watermark_ok reads;
+   *  null when not printed. The per-order lists, printed after it, may add up to another number. */
+  freeCounter?: number | null;
 }
 
 /** What stopped the zone: nothing, the mark, lowmem_reserve, CMA exclusion, or no suitable block. */
@@ -40,6 +43,8 @@ export interface CheckResult {
   ok: boolean;
   stage: Stage;
   steps: string[];
+  /** Pages above the order-0 test's threshold (free - (min + lowmem_reserve)); <= 0 when it failed. */
+  margin?: number;
 }
 
 const ENGINE_CAP = 1 << 22;
@@ -156,9 +161,19 @@ export class RebuiltZone {
     this.m.engineExports.zoneSetLowmemReserve(this.slot, CLASS_IDX, Math.max(0, Math.round(pages)));
   }
 
-  /** Runs the era's check in the engine and explains it. */
+  /** Runs the era's check in the engine and explains it, with the printed NR_FREE_PAGES as the
+   *  zone's counter when the report has one (the free lists stay as printed). */
   check(c: CheckInput, printedCma: number): CheckResult {
-    return this.rule === "2.6.11" ? this.check2611(c, printedCma) : this.check618(c, printedCma);
+    const lists = this.freePages();
+    const counter = c.freeCounter ?? lists;
+    if (counter !== lists) this.m.engineExports.zoneSetFreePages(this.slot, counter);
+    try {
+      const r = this.rule === "2.6.11" ? this.check2611(c, printedCma) : this.check618(c, printedCma);
+      if (counter !== lists) r.steps.unshift(`free is the zone line's ${counter} pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to ${lists}`);
+      return r;
+    } finally {
+      if (counter !== lists) this.m.engineExports.zoneSetFreePages(this.slot, lists);
+    }
   }
 
   /** zone_watermark_ok (2.6.11; 2.6.15 .. 4.3 with ALLOC_HIGH/ALLOC_HARDER; 3.x subtracts free CMA). */
@@ -175,10 +190,11 @@ export class RebuiltZone {
     const f0 = free - cma;
     const lhs = cma ? `${free} - ${cma} (free_cma) = ${f0}` : `${free}`;
     let stage: Stage = "ok";
+    const margin = f0 - (min + c.reserve);
     if (f0 <= min + c.reserve) {
       stage = free > min + c.reserve ? "cma" : free > min ? "reserve" : "mark";
       steps.push(`${lhs} <= ${min} + ${c.reserve} (lowmem_reserve) -> fail`);
-      return this.agree({ ok: false, stage, steps }, ok);
+      return this.agree({ ok: false, stage, steps, margin }, ok);
     }
     steps.push(`${lhs} > ${min} + ${c.reserve} (lowmem_reserve) -> ok`);
     for (let o = 0; o < c.order; o++) {
@@ -188,9 +204,9 @@ export class RebuiltZone {
       const pass = next > min;
       steps.push(`o=${o}: ${free} - ${sub} = ${next} ${pass ? ">" : "<="} ${min} -> ${pass ? "ok" : "fail"}`);
       free = next;
-      if (!pass) return this.agree({ ok: false, stage: "block", steps }, ok);
+      if (!pass) return this.agree({ ok: false, stage: "block", steps, margin }, ok);
     }
-    return this.agree({ ok: true, stage, steps }, ok);
+    return this.agree({ ok: true, stage, steps, margin }, ok);
   }
 
   /** __zone_watermark_ok (4.4 .. 6.18): order-0 test, then a suitable free list of order >= order. */
@@ -210,14 +226,15 @@ export class RebuiltZone {
       if (c.allocFlags & AllocFlags.MIN_RESERVE && c.allocFlags & AllocFlags.NON_BLOCK) min = step(steps, min, 4, "ALLOC_NON_BLOCK");
       if (c.allocFlags & AllocFlags.OOM) min = step(steps, min, 2, "ALLOC_OOM");
     }
+    const margin = free - (min + c.reserve);
     if (free <= min + c.reserve) {
       const stage: Stage = free + cma > min + c.reserve ? "cma" : free > min ? "reserve" : "mark";
       steps.push(`${free} <= ${min} + ${c.reserve} (lowmem_reserve) -> fail`);
-      return this.agree({ ok: false, stage, steps }, ok);
+      return this.agree({ ok: false, stage, steps, margin }, ok);
     }
     steps.push(`${free} > ${min} + ${c.reserve} (lowmem_reserve) -> ok`);
-    if (c.order === 0) return this.agree({ ok: true, stage: "ok", steps }, ok);
-    return this.agree(this.suitable(c, steps), ok);
+    if (c.order === 0) return this.agree({ ok: true, stage: "ok", steps, margin }, ok);
+    return this.agree({ ...this.suitable(c, steps), margin }, ok);
   }
 
   private suitable(c: CheckInput, steps: string[]): CheckResult {

@@ -50,6 +50,7 @@ function input(c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: Report
   return {
     order, mark: c.marks ? c.marks[mark] : 0, reserve: c.reserve, gfpHigh: reduce && g.gfpHigh, harder: reduce && g.harder,
     allocFlags: reduce ? g.allocFlags | cmaFlag : cmaFlag, subtractCma: era.subtractCma && !g.cma,
+    freeCounter: c.z.freeKb !== null ? Math.floor(c.z.freeKb / (c.model.pageSize / 1024)) : null,
   };
 }
 
@@ -80,7 +81,8 @@ function zoneSentences(all: ZoneCtx[], res: Map<ZoneCtx, CheckResult | null>, ma
     if (!c.allowed) return `${label(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone ?? "?"}).`;
     const r = res.get(c);
     if (!r) return `${label(c)}: allowed; not judged (no watermarks or free lists printed).`;
-    return `${label(c)}: allowed; at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve}) it ${STOPPED[r.stage]}.`;
+    const by = r.stage === "ok" && r.margin !== undefined ? ` by ${r.margin} page${r.margin === 1 ? "" : "s"}` : "";
+    return `${label(c)}: allowed; at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve}) it ${STOPPED[r.stage]}${by}.`;
   }).join(" ");
 }
 

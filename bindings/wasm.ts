@@ -15,6 +15,7 @@ export interface WasmExports {
   zonePopulate(slot: number): number;
   zoneSetWatermarks(slot: number, min: number, low: number, high: number, promo: number): number;
   zoneSetLowmemReserve(slot: number, idx: number, pages: number): number;
+  zoneSetFreePages(slot: number, pages: number): number;
   zoneSetBoost(slot: number, pages: number): number;
   zonelistSet(id: number): number;
   allocPages(zl: number, order: number, mt: number, flags: number, owner: number): number;

@@ -105,6 +105,16 @@ describe("the corpus: every file diagnoses; causes where MANIFEST.md settles the
     expect(r.victim).toEqual({ pid: 473206, comm: "doxygen" });
   });
 
+  it("039 (borderline): judged on the zone line's free (NR_FREE_PAGES), DMA32 withheld by lowmem_reserve 3854, Normal passes by 28 pages", () => {
+    const r = first("039-");
+    expect(r.verdict?.cause).toBe("unexplained");
+    // MANIFEST: "DMA32 44432 < 29352 + reserve 15416 -> withheld" (11108 <= 7338 + 3854 pages)
+    expect(r.verdict?.summary).toMatch(/DMA32: allowed; at the min mark \(7338 pages \+ lowmem_reserve 3854\) it has the pages, but lowmem_reserve holds them back/);
+    expect(r.verdict?.summary).toContain("Normal: allowed; at the min mark (10031 pages + lowmem_reserve 0) it passes by 28 pages.");
+    expect(r.verdict?.steps).toContain("free is the zone line's 10072 pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to 10269");
+    expect(r.verdict?.steps).toContain("free = 10072 - 0 - 13 (free_cma) = 10059");
+  });
+
   it.each(["020-", "021-", "029-"])("%s: memcg-limit", (p) => {
     expect(first(p)).toMatchObject({ kind: "memcg-oom", verdict: { cause: "memcg-limit" } });
   });
@@ -244,5 +254,23 @@ describe("diagnose never throws on damaged input", () => {
       }),
       { numRuns: 150, seed: 4242 },
     );
+  });
+});
+
+describe("a rebuilt zone judged on a printed NR_FREE_PAGES", () => {
+  it("uses the counter for the check and puts the lists' own count back", async () => {
+    const { RebuiltZone } = await import("../bindings/diagnose_engine.js");
+    // 2.6.11 rule, order 1: 10 order-0 and 4 order-1 blocks = 18 free pages in the lists
+    const z = RebuiltZone.build({ freeAreas: [10, 4, 0], letters: null, cmaPages: 0, presentPages: null, pageSize: 4096 }, "2.6.11");
+    expect(z).not.toBeNull();
+    const base = { order: 1, mark: 4, reserve: 0, gfpHigh: false, harder: false, allocFlags: 0, subtractCma: false };
+    // lists: free = 18 - 2 + 1 = 17 > 4; o=0: 17 - 10 = 7 > 2 -> ok
+    expect(z?.check({ ...base, freeCounter: null }, 0).ok).toBe(true);
+    // the zone line said 13: free = 13 - 1 = 12 > 4; o=0: 12 - 10 = 2 <= 2 -> fail
+    const r = z?.check({ ...base, freeCounter: 13 }, 0);
+    expect(r?.ok).toBe(false);
+    expect(r?.steps).toContain("o=0: 12 - 10 = 2 <= 2 -> fail");
+    expect(z?.freePages()).toBe(18);
+    expect(() => z?.m.checkInvariants()).not.toThrow();
   });
 });
