@@ -225,4 +225,11 @@ describe("the scan arithmetic behind the seed's pages_scanned (README, The seed 
     const p10 = new Set(all.map((p) => p[11] + p[12]));
     expect(p10.has(41)).toBe(false);
   });
+
+  it("no suffix of a pass (a free between two priorities, then the rest of the pass) adds up to 41", () => {
+    const suffixes = new Set<number>();
+    for (const p of all) for (let i = 0; i < p.length; i++) suffixes.add(p.slice(i).reduce((s, x) => s + x, 0));
+    expect(suffixes.has(41)).toBe(false);
+    expect(suffixes.has(40)).toBe(true); // the arithmetic does reach its neighbours
+  });
 });
