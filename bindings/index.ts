@@ -13,3 +13,8 @@ export { Kernel2611, OWNER } from "./kernel_2611.js";
 export { GFP_2611, decodeGfp2611 } from "./gfp.js";
 export { badness2611, selectBadProcess2611 } from "./oom_kill.js";
 export { KernelLog, SimClock, type Task, type PageAllocator } from "./sim.js";
+export { diagnose, type DiagnoseResult, type DiagnosedReport, type DiagnoseOptions, type WhatIf, type Verdict } from "./diagnose.js";
+export { parseReports, type ParsedReport, type ParseResult, type ParsedZone, type Warning } from "./parse/reports.js";
+export { parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, type BuddyinfoResult, type ZoneinfoResult, type PagetypeinfoResult } from "./parse/proc.js";
+export { snapshotFromFiles, type SnapshotFiles, type SnapshotReport } from "./snapshot.js";
+export { GFP_ERAS, decodeGfp, allocFlagsFor, gfpEraForVersion, gfpBitsFor, type GfpEra, type DecodedGfp } from "./gfp_eras.js";

@@ -1,11 +1,11 @@
 // The engine in a real browser: dist/bindings must load as plain ES modules in Chromium, compile
 // the embedded WASM on the main thread and in a module worker, and make exactly the decisions it
-// makes in Node (same buddyinfo text, same churn checksum).
+// makes in Node (same buddyinfo text, same churn checksum, same seed replay and diagnosis).
 //
 // Needs Debian's Chromium at /usr/bin/chromium and a built dist/ (`npm run build`; `npm test`
 // builds first). Without Chromium the test is skipped, except under CI, where it fails.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -25,6 +25,11 @@ const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "d
 const LAUNCH_TIMEOUT_MS = 30_000;
 const STEP_TIMEOUT_MS = 60_000;
 const CHURN = { log2Pages: 16, ops: 200_000 };
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
+// The seed replay and a diagnosis of real reports run in the page too: the whole library, not
+// just the engine, has no Node-only dependency below the CLI.
+const SEED_JSON = readFileSync(path.resolve(FIXTURES, "..", "..", "scenarios", "seed.json"), "utf8");
+const REPORTS_TEXT = ["004-", "039-"].map((p) => readFileSync(path.join(FIXTURES, (readdirSync(FIXTURES).find((f) => f.startsWith(p)) as string)), "utf8")).join("\n");
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -66,6 +71,9 @@ const WORKLOAD_SRC = `function workload(api) {
   }
   const c = api.runChurn(${JSON.stringify(CHURN)});
   out.churn = { checksum: c.checksum, coalesced: c.coalesced };
+  const r = api.replay(JSON.parse(${JSON.stringify(SEED_JSON)}), { events: false });
+  out.replay = { lines: r.lines, kills: r.kills, simMs: r.simMs };
+  out.diagnose = JSON.stringify(api.diagnose(${JSON.stringify(REPORTS_TEXT)}));
   return out;
 }`;
 
@@ -91,6 +99,8 @@ interface WorkloadResult {
   pfns: number[];
   buddyinfo: string[];
   churn: { checksum: string; coalesced: boolean };
+  replay: { lines: string[]; kills: { pid: number; comm: string }[]; simMs: number };
+  diagnose: string;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
@@ -204,6 +214,10 @@ describe("browser (Chromium via playwright-core)", () => {
     expect(inPage.buddyinfo).toEqual(node.buddyinfo);
     expect(inPage.pfns).toEqual(node.pfns);
     expect(inPage.churn).toEqual(node.churn);
+    expect(node.replay.lines).toContain("Out of Memory: Killed process 453 (smbd).");
+    expect(inPage.replay).toEqual(node.replay);
+    expect(JSON.parse(node.diagnose).reports.length).toBeGreaterThan(1);
+    expect(inPage.diagnose).toBe(node.diagnose);
     expect(inWorker.error).toBeUndefined();
     expect(inWorker).toEqual(node.churn);
     await page.close();
