@@ -178,8 +178,8 @@ export function validateScenario(s: unknown): Scenario {
     check(pids.has(e.task), `scenario: events[${i}].task ${e.task} is not a task`);
     for (const f of ["at", "from", "until", "lifetime"] as const) check(optNum(e[f], 0, 1e12, false), `scenario: events[${i}].${f} must be a non-negative number of ms`);
     if (e.do !== "kmem_alloc") check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);
-    if (e.every !== undefined) check(typeof e.every === "number" && e.every > 0 && Number.isFinite(e.every), `scenario: events[${i}].every must be a positive number of ms`);
-    if (e.count !== undefined) check(isInt(e.count) && e.count > 0 && e.count <= 1000, `scenario: events[${i}].count must be an integer from 1 to 1000`);
+    if (e.every !== undefined) check(typeof e.every === "number" && e.every >= 1 && Number.isFinite(e.every), `scenario: events[${i}].every must be a number of ms, at least 1`);
+    if (e.count !== undefined) check(isInt(e.count) && e.count > 0 && e.count <= 64, `scenario: events[${i}].count must be an integer from 1 to 64`);
     if (e.do === "kmem_alloc") {
       check(isInt(e.size) && (e.size as number) > 0 && (e.size as number) <= 2 ** 31, `scenario: events[${i}].size must be a positive integer (bytes, at most 2 GiB)`);
       check(e.flags === undefined || (Array.isArray(e.flags) && e.flags.every((f) => KM_FLAG_NAMES.includes(f))), `scenario: events[${i}].flags must be a list of ${KM_FLAG_NAMES.join(", ")}`);
