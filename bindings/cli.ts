@@ -56,6 +56,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<void> {
       } catch (e) {
         throw new OomlabError("OOMLAB_BAD_SPEC", `${name} is not valid JSON: ${(e as Error).message}`);
       }
+      if (o.set) {
+        const { setScenarioValue } = await import("./scenario_set.js");
+        for (const edit of o.set as string[]) setScenarioValue(sc, edit);
+      }
       const bounds = { maxRetries: o["max-retries"] as number, maxSimMs: o["max-sim-ms"] as number };
       if (o.compare) {
         const rows = compare(sc, [64, 96, 128, 256], bounds);

@@ -106,6 +106,40 @@ describe("oomlab replay", () => {
   });
 });
 
+describe("oomlab replay --set", () => {
+  const seed = readFileSync(new URL("../scenarios/seed.json", import.meta.url), "utf8");
+
+  it("min_free_kbytes doubled: the replay's report shows the doubled watermarks", async () => {
+    const a = io({ "scenario:seed": seed });
+    expect(await main(["replay", "--set", "machine.minFreeKbytes=2400"], a)).toBe(0);
+    expect(a.stdout).toMatch(/DMA free:\d+kB min:2400kB low:3000kB high:3600kB/);
+  });
+
+  it("edits list entries by index and takes JSON values", async () => {
+    const a = io({ "scenario:seed": seed });
+    expect(await main(["replay", "--set", "events.0.size=65536", "--set", 'events.0.flags=["KM_SLEEP"]', "--json"], a)).toBe(0);
+    const r = JSON.parse(a.stdout);
+    expect([r.size, r.outcome, r.kills]).toEqual([65536, "success", []]);
+  });
+
+  it.each([
+    ["machine.minFreeKbytes", "needs PATH=VALUE"],
+    ["nope.deeper=1", "nope is not an object or array"],
+    ["events.9.size=1", "events.9 is not an object or array"],
+    ["__proto__.x=1", "is not a dot-separated list of keys"],
+  ])("--set %s exits 2: %s", async (edit, msg) => {
+    const a = io({ "scenario:seed": seed });
+    expect(await main(["replay", "--set", edit], a)).toBe(2);
+    expect(a.stderr).toContain(msg);
+  });
+
+  it("a value the scenario rejects is a typed error naming the field", async () => {
+    const a = io({ "scenario:seed": seed });
+    expect(await main(["replay", "--set", "hz=7"], a)).toBe(2);
+    expect(a.stderr).toContain("hz must be an integer from 12 to 1535");
+  });
+});
+
 describe("the churn benchmark (churn-benchmark.md)", () => {
   it("WASM engine: the published checksum for L = 20, 10,000,000 operations, seed 0x12345678", () => {
     const r = runChurn({ build: "release" });
