@@ -170,9 +170,10 @@ export function helpText(cmd: CommandSpec | null): string {
     lines.push("", "Options for every command: --help, --version", "Exit status: 0 ok, 2 usage or input error, 1 other failure, 130 interrupted");
     return lines.join("\n") + "\n";
   }
-  const lines = [`Usage: oomlab ${[...cmd.path, ...(cmd.positionals ?? [])].join(" ")}${cmd.variadic ? "..." : ""} [options]`, "", cmd.summary, "", "Options:"];
+  const pos = (cmd.positionals ?? []).map((p) => (cmd.optionalPositionals ? `[${p}]` : p));
+  const lines = [`Usage: oomlab ${[...cmd.path, ...pos].join(" ")}${cmd.variadic ? "..." : ""} [options]`, "", cmd.summary, "", "Options:"];
   for (const o of cmd.options) {
-    const v = o.type === "boolean" ? "" : o.choices ? ` <${o.choices.join("|")}>` : " <n>";
+    const v = o.type === "boolean" ? "" : o.choices ? ` <${o.choices.join("|")}>` : o.type === "int" ? " <n>" : " <value>";
     const d = o.default !== undefined && o.type !== "boolean" ? ` (default ${o.name === "seed" ? "0x" + Number(o.default).toString(16) : o.default})` : "";
     lines.push(`  --${o.name}${v}`.padEnd(34) + ` ${o.description}${d}`);
   }

@@ -63,6 +63,10 @@ describe("main: exit codes and output", () => {
     const c = io();
     expect(await main(["bench", "churn", "--help"], c)).toBe(0);
     expect(c.stdout).toContain("--log2-pages <n>");
+    const r = io();
+    expect(await main(["replay", "--help"], r)).toBe(0);
+    expect(r.stdout).toContain("Usage: oomlab replay [SCENARIO] [options]");
+    expect(r.stdout).toContain("--set <value>");
   });
 
   it("exits 2 on usage errors and on a bad machine file, with the reason on stderr", async () => {
