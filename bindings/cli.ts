@@ -66,7 +66,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<void> {
         io.out(o.json ? JSON.stringify(rows) + "\n" : formatCompare(rows));
         return;
       }
-      const r = replay(sc, { ...bounds, policy: o.policy as never, size: o.size as number | undefined, events: o.json === true });
+      const r = replay(sc, { ...bounds, policy: o.policy as never, size: o.size as number | undefined, events: o.json === true || o.trace === true });
+      if (o.trace && !o.json) {
+        const { formatTrace } = await import("./replay_trace.js");
+        io.out(formatTrace(r));
+        return;
+      }
       if (o.json) {
         io.out(JSON.stringify(r) + "\n");
         return;

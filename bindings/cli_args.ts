@@ -62,6 +62,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: "policy", type: "string", description: "XFS kmem_alloc policy", default: "pre-bdfb04301fa5", choices: ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"] },
       { name: "size", type: "int", description: "request size in bytes (overrides the scenario's)", min: 1, max: 2 ** 31 },
       { name: "compare", type: "boolean", description: "replay every policy for 64, 96, 128 and 256 KiB and print a table" },
+      { name: "trace", type: "boolean", description: "tell the replay as a story: each attempt's passes with the watermark arithmetic, reclaim, kswapd, the OOM killer" },
       { name: "set", type: "string", repeat: true, description: "change the scenario before the replay: PATH=VALUE, e.g. machine.minFreeKbytes=2400 or events.0.size=131072 (repeatable)" },
       { name: "max-retries", type: "int", description: "bound on kmem_alloc's endless loop (retries)", default: 20_000, min: 1, max: 1e9 },
       { name: "max-sim-ms", type: "int", description: "bound on kmem_alloc's endless loop (simulated ms)", default: 600_000, min: 1, max: 1e12 },

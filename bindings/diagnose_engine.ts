@@ -6,6 +6,7 @@
 
 import { Machine } from "./page_alloc.js";
 import { AllocFlags, MigrateType, type MachineSpec } from "./types.js";
+import { explain2611, reduceStep, type Stage } from "./watermark_explain.js";
 
 export type RuleEra = "2.6.11" | "6.18";
 
@@ -36,8 +37,7 @@ export interface CheckInput {
   freeCounter?: number | null;
 }
 
-/** What stopped the zone: nothing, the mark, lowmem_reserve, CMA exclusion, or no suitable block. */
-export type Stage = "ok" | "mark" | "reserve" | "cma" | "block";
+export type { Stage } from "./watermark_explain.js";
 
 export interface CheckResult {
   ok: boolean;
@@ -181,32 +181,8 @@ export class RebuiltZone {
     const cma = c.subtractCma ? printedCma : 0;
     this.setReserve(c.reserve + cma); // only the order-0 test reads lowmem_reserve: the same arithmetic
     const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, CLASS_IDX, c.harder, c.gfpHigh);
-    const nr = this.m.counters(this.slot).nrFree;
-    const F = this.freePages();
-    const steps: string[] = [];
-    let free = F - 2 ** c.order + 1;
-    steps.push(`free = ${F} - ${2 ** c.order} + 1 = ${free}`);
-    let min = reduce2611(c, steps);
-    const f0 = free - cma;
-    const lhs = cma ? `${free} - ${cma} (free_cma) = ${f0}` : `${free}`;
-    let stage: Stage = "ok";
-    const margin = f0 - (min + c.reserve);
-    if (f0 <= min + c.reserve) {
-      stage = free > min + c.reserve ? "cma" : free > min ? "reserve" : "mark";
-      steps.push(`${lhs} <= ${min} + ${c.reserve} (lowmem_reserve) -> fail`);
-      return this.agree({ ok: false, stage, steps, margin }, ok);
-    }
-    steps.push(`${lhs} > ${min} + ${c.reserve} (lowmem_reserve) -> ok`);
-    for (let o = 0; o < c.order; o++) {
-      const sub = nr[o] * 2 ** o;
-      const next = free - sub;
-      min >>= 1;
-      const pass = next > min;
-      steps.push(`o=${o}: ${free} - ${sub} = ${next} ${pass ? ">" : "<="} ${min} -> ${pass ? "ok" : "fail"}`);
-      free = next;
-      if (!pass) return this.agree({ ok: false, stage: "block", steps, margin }, ok);
-    }
-    return this.agree({ ok: true, stage, steps, margin }, ok);
+    const e = explain2611({ freePages: this.freePages(), nrFree: this.m.counters(this.slot).nrFree, order: c.order, mark: c.mark, reserve: c.reserve, gfpHigh: c.gfpHigh, harder: c.harder, cma });
+    return this.agree(e, ok);
   }
 
   /** __zone_watermark_ok (4.4 .. 6.18): order-0 test, then a suitable free list of order >= order. */
@@ -222,9 +198,9 @@ export class RebuiltZone {
     const steps = [`free = ${F} - ${2 ** c.order - 1}${cma ? ` - ${cma} (free_cma)` : ""} = ${free}`];
     let min = c.mark;
     if (c.allocFlags & ALLOC_RESERVES) {
-      if (c.allocFlags & AllocFlags.MIN_RESERVE) min = step(steps, min, 2, "ALLOC_MIN_RESERVE");
-      if (c.allocFlags & AllocFlags.MIN_RESERVE && c.allocFlags & AllocFlags.NON_BLOCK) min = step(steps, min, 4, "ALLOC_NON_BLOCK");
-      if (c.allocFlags & AllocFlags.OOM) min = step(steps, min, 2, "ALLOC_OOM");
+      if (c.allocFlags & AllocFlags.MIN_RESERVE) min = reduceStep(steps, min, 2, "ALLOC_MIN_RESERVE");
+      if (c.allocFlags & AllocFlags.MIN_RESERVE && c.allocFlags & AllocFlags.NON_BLOCK) min = reduceStep(steps, min, 4, "ALLOC_NON_BLOCK");
+      if (c.allocFlags & AllocFlags.OOM) min = reduceStep(steps, min, 2, "ALLOC_OOM");
     }
     const margin = free - (min + c.reserve);
     if (free <= min + c.reserve) {
@@ -261,17 +237,4 @@ export class RebuiltZone {
     if (r.ok !== engine) r.steps.push(`(the engine's check says ${engine ? "ok" : "fail"}; the engine decides)`);
     return { ...r, ok: engine, stage: engine ? "ok" : r.stage === "ok" ? "block" : r.stage };
   }
-}
-
-function step(steps: string[], min: number, div: number, why: string): number {
-  const next = min - Math.floor(min / div);
-  steps.push(`min = ${min} - ${min}/${div} = ${next} (${why})`);
-  return next;
-}
-
-function reduce2611(c: CheckInput, steps: string[]): number {
-  let min = c.mark;
-  if (c.gfpHigh) min = step(steps, min, 2, "__GFP_HIGH");
-  if (c.harder) min = step(steps, min, 4, "can_try_harder / ALLOC_HARDER");
-  return min;
 }

@@ -193,14 +193,25 @@ export class Kernel2611 implements PageAllocator {
       const tAt = ti < 0 ? Infinity : this.timers[ti].at;
       const kAt = this.kswapd.running ? Infinity : this.kswapd.wakeAt;
       if (Math.min(tAt, kAt) > until) break;
+      const saved = this.log.context;
       if (tAt <= kAt) {
         const [t] = this.timers.splice(ti, 1);
         this.clock.nowMs = Math.max(this.clock.nowMs, t.at);
-        t.run();
+        this.log.context = "background";
+        try {
+          t.run();
+        } finally {
+          this.log.context = saved;
+        }
       } else {
         this.clock.nowMs = Math.max(this.clock.nowMs, kAt);
         this.vmscan.completeWriteback();
-        this.runKswapd();
+        this.log.context = "kswapd";
+        try {
+          this.runKswapd();
+        } finally {
+          this.log.context = saved;
+        }
       }
     }
     this.clock.nowMs = Math.max(this.clock.nowMs, until);

@@ -8,6 +8,7 @@ import { GFP_2611 } from "./gfp.js";
 import type { Machine } from "./page_alloc.js";
 import type { KernelLog, SimClock, Task } from "./sim.js";
 import { buildZonelist, type Zonelist } from "./mm_init.js";
+import { explain2611 } from "./watermark_explain.js";
 
 /** Owner id of pages sitting on a per-CPU list (taken from the buddy, not free, not anyone's). */
 export const PCP_OWNER = 0xfffffff0;
@@ -89,9 +90,16 @@ export class PageAlloc2611 {
   }
 
   private watermarkOk(slot: number, order: number, mark: "min" | "low" | "high", classzone: number, harder: boolean, high: boolean): boolean {
-    const w = this.machine.zone(slot).watermarks[mark];
+    const z = this.machine.zone(slot);
+    const w = z.watermarks[mark];
     const ok = this.machine.watermarkOk2611(slot, order, w, classzone, harder, high);
-    if (this.log.recordEvents) this.log.event("watermark", { zone: this.machine.zone(slot).type, order, mark, pages: w, canTryHarder: harder, gfpHigh: high, ok, free: this.machine.counters(slot).freePages });
+    if (this.log.recordEvents) {
+      // the same check in words (the engine decides; a disagreement would be a bug, and says so)
+      const c = this.machine.counters(slot);
+      const e = explain2611({ freePages: c.freePages, nrFree: c.nrFree, order, mark: w, reserve: z.lowmemReserve[classzone] ?? 0, gfpHigh: high, harder });
+      const steps = e.ok === ok ? e.steps : [...e.steps, `(the engine's check says ${ok ? "ok" : "fail"})`];
+      this.log.event("watermark", { zone: z.type, order, mark, pages: w, canTryHarder: harder, gfpHigh: high, ok, free: c.freePages, steps });
+    }
     return ok;
   }
 
@@ -174,7 +182,11 @@ export class PageAlloc2611 {
         }
         const doRetry = !(gfp & GFP_2611.__GFP_NORETRY) && (order <= 3 || (gfp & (GFP_2611.__GFP_REPEAT | GFP_2611.__GFP_NOFAIL)) !== 0);
         this.log.event("retry-decision", { order, progress, doRetry });
-        if (!doRetry) return this.fail(gfp, order, progress ? "reclaim progressed, order > 3 is not retried" : "no progress and no OOM (no __GFP_FS or __GFP_NORETRY)");
+        if (!doRetry) {
+          const noretry = (gfp & GFP_2611.__GFP_NORETRY) !== 0;
+          const why = progress ? (noretry ? "reclaim progressed, __GFP_NORETRY: no retry" : "reclaim progressed, order > 3 is not retried") : noretry ? "no progress, __GFP_NORETRY: no OOM killer, no retry" : "no progress and no __GFP_FS: no OOM killer, and order > 3 is not retried";
+          return this.fail(gfp, order, why);
+        }
         this.hooks.congestionWait(Math.floor(this.clock.hz / 50));
       }
     }

@@ -36,6 +36,9 @@ export class KernelLog {
   readonly events: SimEvent[] = [];
   /** When false, events are not recorded (long sweeps); printk lines always are. */
   recordEvents = true;
+  /** Who is running when an event happens, when it is not the task the scenario follows:
+   *  "kswapd" or "background" (a timed scenario event). Recorded as the event's ctx. */
+  context: "kswapd" | "background" | null = null;
   constructor(private readonly clock: SimClock) {}
 
   /** printk: text may hold several lines; each ends with "\n" in the kernel. */
@@ -45,7 +48,7 @@ export class KernelLog {
   }
 
   event(kind: string, data: Record<string, unknown> = {}): void {
-    if (this.recordEvents) this.events.push({ t: this.clock.nowMs, kind, ...data });
+    if (this.recordEvents) this.events.push(this.context ? { t: this.clock.nowMs, kind, ctx: this.context, ...data } : { t: this.clock.nowMs, kind, ...data });
   }
 }
 
