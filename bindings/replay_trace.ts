@@ -45,7 +45,7 @@ function attempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; af
 function shape(a: Attempt): string {
   const out: string[] = [String(a.end.via), String(a.end.ok)];
   for (const e of own(a.events)) {
-    if (e.kind === "watermark") out.push(`${e.mark}:${e.ok ? "ok" : lastStep(e).replace(/[\d ]+/g, "")}`);
+    if (e.kind === "watermark") out.push(`${e.mark}:o${e.order}:${e.ok ? "ok" : (/^o=(\d+)/.exec(lastStep(e))?.[1] ?? "order-0 test")}`);
     else if (e.kind === "reclaim") out.push(`reclaim:${e.progress}`);
     else if (e.kind === "retry-decision") out.push(`retry:${e.doRetry}`);
     else if (e.kind === "alloc-fail" || e.kind === "alloc-ok" || e.kind.startsWith("oom") || e.kind.startsWith("vmalloc")) out.push(e.kind);
