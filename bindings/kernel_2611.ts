@@ -7,7 +7,7 @@ import { PageAlloc2611, PCP_OWNER } from "./page_alloc_2611.js";
 import { Vmscan2611, type LruPage, type SwapState } from "./vmscan_2611.js";
 import { showFreeAreas2611, type ShowMem2611 } from "./show_mem_2611.js";
 import { outOfMemory2611, type OomResult2611 } from "./oom_kill.js";
-import { KernelLog, SimClock, type PageAllocator, type Task } from "./sim.js";
+import { KernelLog, PrintkRatelimit, SimClock, type PageAllocator, type Task } from "./sim.js";
 import { ERA_2_6_11 } from "./eras.js";
 import { ZONE_TYPES, type MachineSpec } from "./types.js";
 import { OomlabError } from "./errors.js";
@@ -38,6 +38,8 @@ export class Kernel2611 implements PageAllocator {
   readonly alloc: PageAlloc2611;
   readonly vmscan: Vmscan2611;
   readonly swap: SwapState;
+  /** printk_ratelimit's one bucket (kernel/printk.c): allocation-failure and vmalloc warnings. */
+  readonly ratelimit: PrintkRatelimit;
   readonly tasks: Task[] = [];
   /** The task on the CPU (current); null = interrupt context. */
   current: Task | null = null;
@@ -59,6 +61,7 @@ export class Kernel2611 implements PageAllocator {
     if (spec.era !== ERA_2_6_11.era) throw new OomlabError("OOMLAB_BAD_SPEC", `the 2.6.11 kernel model needs era 2.6.11, got ${spec.era}`);
     this.clock = new SimClock(opts.hz ?? 100);
     this.log = new KernelLog(this.clock);
+    this.ratelimit = new PrintkRatelimit(this.clock, this.log);
     this.machine = Machine.create(spec);
     const total = opts.swapTotalPages ?? 0;
     this.swap = { totalPages: total, freePages: opts.swapFreePages ?? total, add: 0, del: 0, findSuccess: 0, findTotal: 0, noentRace: 0, existRace: 0, ...opts.swapCache };
@@ -79,7 +82,7 @@ export class Kernel2611 implements PageAllocator {
       outOfMemory: (gfp) => this.outOfMemory(gfp),
       congestionWait: (j) => this.congestionWait(j),
       onZoneFree: (slot) => this.vmscan.onZoneFree(slot),
-    }, opts.nrCpus ?? 1);
+    }, opts.nrCpus ?? 1, this.ratelimit);
     this.kswapd = { gen: this.kswapdMain(), wakeAt: 0, running: false };
     this.runKswapd(); // kswapd_init: the thread starts and goes to sleep
   }

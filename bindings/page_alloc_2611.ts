@@ -6,7 +6,7 @@
 import { AllocFlags, ZONE_TYPES } from "./types.js";
 import { GFP_2611 } from "./gfp.js";
 import type { Machine } from "./page_alloc.js";
-import type { KernelLog, SimClock, Task } from "./sim.js";
+import { PrintkRatelimit, type KernelLog, type SimClock, type Task } from "./sim.js";
 import { buildZonelist, type Zonelist } from "./mm_init.js";
 import { explain2611 } from "./watermark_explain.js";
 
@@ -72,6 +72,8 @@ export class PageAlloc2611 {
     readonly log: KernelLog,
     readonly hooks: SlowPathHooks,
     readonly nrCpus = 1,
+    /** printk_ratelimit(): the kernel's one bucket, shared with the other warnings. */
+    readonly ratelimit: PrintkRatelimit = new PrintkRatelimit(clock, log),
   ) {
     for (const z of machine.machine.zones) {
       if (z.presentPages === 0) continue;
@@ -213,7 +215,8 @@ export class PageAlloc2611 {
   private fail(gfp: number, order: number, why: string): number {
     this.stats.failures++;
     this.log.event("alloc-fail", { gfp, order, why });
-    if (!(gfp & GFP_2611.__GFP_NOWARN)) {
+    // nopage: if (!(gfp_mask & __GFP_NOWARN) && printk_ratelimit()) printk(...); dump_stack();
+    if (!(gfp & GFP_2611.__GFP_NOWARN) && this.ratelimit.allow()) {
       const comm = this.hooks.current()?.comm ?? "swapper";
       this.log.printk(`${comm}: page allocation failure. order:${order}, mode:0x${gfp.toString(16)}`);
     }

@@ -57,7 +57,7 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
     const hex = (n: number) => `0x${n.toString(16)}`;
     throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: no room for vmalloc: with ${(k.totalPages * k.pageSize) >> 20} MiB of RAM at PAGE_OFFSET 0xc0000000, VMALLOC_START (high_memory + 8 MiB, aligned) is ${hex(range.start)}, not below VMALLOC_END ${hex(range.end)}; set vmallocEnd to the board's value or give the machine less memory`);
   }
-  const vmalloc = new Vmalloc2611({ pa: k, slab, log: k.log, clock: k.clock, start: range.start, end: range.end });
+  const vmalloc = new Vmalloc2611({ pa: k, slab, log: k.log, clock: k.clock, start: range.start, end: range.end, ratelimit: k.ratelimit });
   const xfs = new XfsKmem({ policy: o.policy ?? "pre-bdfb04301fa5", slab, vmalloc, clock: k.clock, log: k.log, owner: OWNER.slab, maxRetries: o.maxRetries, maxSimMs: o.maxSimMs, congestionWait: (j) => k.congestionWait(j) });
   const rt: Runtime = { k, xfs, refaulted: 0, freeKbAtOom: null, threadInfoCache: [] };
   for (const e of sc.events) if (e.every !== undefined) schedulePeriodic(rt, e, e.from ?? 0);

@@ -52,6 +52,37 @@ export class KernelLog {
   }
 }
 
+/** printk_ratelimit (kernel/printk.c 2.6.11, __printk_ratelimit): a token bucket of burst × interval
+ *  jiffies, full at boot; each allowed message costs interval; suppressed messages are counted and
+ *  announced as "printk: N messages suppressed." before the next allowed one. The kernel has one
+ *  bucket for every caller: share an instance to model that. */
+export class PrintkRatelimit {
+  private toks: number;
+  private lastMsg = 0;
+  private missed = 0;
+  readonly intervalJiffies: number;
+
+  constructor(private readonly clock: SimClock, private readonly log: KernelLog, intervalJiffies?: number, readonly burst = 10) {
+    this.intervalJiffies = intervalJiffies ?? 5 * clock.hz; // printk_ratelimit_jiffies = 5*HZ
+    this.toks = this.burst * this.intervalJiffies; // static unsigned long toks = 10*5*HZ
+  }
+
+  allow(): boolean {
+    const now = this.clock.jiffies;
+    this.toks = Math.min(this.toks + now - this.lastMsg, this.burst * this.intervalJiffies);
+    this.lastMsg = now;
+    if (this.toks < this.intervalJiffies) {
+      this.missed++;
+      return false;
+    }
+    const lost = this.missed;
+    this.missed = 0;
+    this.toks -= this.intervalJiffies;
+    if (lost) this.log.printk(`printk: ${lost} messages suppressed.\n`);
+    return true;
+  }
+}
+
 /** What kmalloc, vmalloc and their callers allocate pages through: 2.6.11's __alloc_pages (the whole
  *  slow path, OOM killer included) and __free_pages. */
 export interface PageAllocator {

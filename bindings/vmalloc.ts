@@ -9,6 +9,8 @@ import type { KernelLog, PageAllocator, SimClock } from "./sim.js";
 import { GFP_2611 } from "./gfp.js";
 import type { Kptr, Slab2611 } from "./slab.js";
 import { OomlabError, check, isInt } from "./errors.js";
+import { PrintkRatelimit } from "./sim.js";
+export { PrintkRatelimit } from "./sim.js";
 
 const GFP_HIGHMEM = GFP_2611.__GFP_HIGHMEM;
 const GFP_KERNEL = GFP_2611.GFP_KERNEL;
@@ -23,37 +25,6 @@ export function armVmallocRange(ramBytes: number, pageOffset = 0xc0000000, end =
   const highMemory = pageOffset + ramBytes;
   const start = Math.floor((highMemory + ARM_VMALLOC_OFFSET) / ARM_VMALLOC_OFFSET) * ARM_VMALLOC_OFFSET;
   return { start, end };
-}
-
-/** printk_ratelimit (kernel/printk.c 2.6.11, __printk_ratelimit): a token bucket of burst × interval
- *  jiffies, full at boot; each allowed message costs interval; suppressed messages are counted and
- *  announced as "printk: N messages suppressed." before the next allowed one. The kernel has one
- *  bucket for every caller: share an instance to model that. */
-export class PrintkRatelimit {
-  private toks: number;
-  private lastMsg = 0;
-  private missed = 0;
-  readonly intervalJiffies: number;
-
-  constructor(private readonly clock: SimClock, private readonly log: KernelLog, intervalJiffies?: number, readonly burst = 10) {
-    this.intervalJiffies = intervalJiffies ?? 5 * clock.hz; // printk_ratelimit_jiffies = 5*HZ
-    this.toks = this.burst * this.intervalJiffies; // static unsigned long toks = 10*5*HZ
-  }
-
-  allow(): boolean {
-    const now = this.clock.jiffies;
-    this.toks = Math.min(this.toks + now - this.lastMsg, this.burst * this.intervalJiffies);
-    this.lastMsg = now;
-    if (this.toks < this.intervalJiffies) {
-      this.missed++;
-      return false;
-    }
-    const lost = this.missed;
-    this.missed = 0;
-    this.toks -= this.intervalJiffies;
-    if (lost) this.log.printk(`printk: ${lost} messages suppressed.\n`);
-    return true;
-  }
 }
 
 /** A struct vm_struct on the vmlist. size includes the guard page. */

@@ -148,6 +148,19 @@ describe("the 2.6.11 slow path on the article's zone (§6.1, §13)", () => {
   });
 });
 
+describe("the page allocation failure warning is rate limited (printk_ratelimit, one bucket)", () => {
+  it("10 warnings at once, then silence, then 'N messages suppressed' once the bucket refills", () => {
+    const k = buildKernel(validateScenario({ ...seed(), events: [] }));
+    k.current = k.tasks.find((t) => t.pid === 453) ?? null;
+    const warn = "smbd: page allocation failure. order:5, mode:0x20";
+    for (let i = 0; i < 15; i++) expect(k.allocPages(GFP_2611.GFP_ATOMIC, 5, 1)).toBe(-1); // order 5 fails LOW and MIN
+    expect(k.log.lines.filter((l) => l === warn)).toHaveLength(10);
+    k.sleep(5000); // printk_ratelimit_jiffies = 5*HZ: one message's worth of tokens back
+    k.allocPages(GFP_2611.GFP_ATOMIC, 5, 1);
+    expect(k.log.lines.slice(-2)).toEqual(["printk: 5 messages suppressed.", warn]);
+  });
+});
+
 describe("the policy comparison", () => {
   const rows = compare(seed(), [64, 96, 128, 256], { maxRetries: 2000 });
   const row = (kb: number, p: string) => rows.find((r) => r.sizeKb === kb && r.policy === p);
