@@ -171,6 +171,9 @@ function detail(a: Attempt, next: Attempt | undefined, out: string[]): void {
   const req = mine.find((e) => e.kind === "alloc-attempt");
   const gfp = num(a.end.gfp);
   out.push(`${sec(a.t0)}  attempt ${a.n}: ${a.end.via}(${a.end.size})${req ? ` -> order-${req.order} pages` : ""}, gfp 0x${gfp.toString(16)} (${decodeGfp2611(gfp).text})`);
+  if (!req && a.end.via === "kmalloc") {
+    out.push(a.end.ok ? "    served from a slab that had a free object: no page allocation" : `    no kmalloc size class holds ${a.end.size} bytes (2.6.11's largest is 131072): NULL without a page allocation`);
+  }
   const segs = segments(mine);
   for (let i = 0; i < segs.length; ) {
     const kind = simple(segs[i]);

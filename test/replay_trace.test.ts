@@ -65,6 +65,7 @@ describe("other policies", () => {
   it("256 KiB after bdfb04301fa5: no kmalloc cache that large, a livelock stopped by the bound", () => {
     const t = trace({ policy: "bdfb04301fa5", size: 256 * 1024, maxRetries: 300 });
     expect(t.some((l) => l.includes("stopped by the simulator's bound after 300 retries"))).toBe(true);
+    expect(t).toContain("    no kmalloc size class holds 262144 bytes (2.6.11's largest is 131072): NULL without a page allocation");
     expect(t.some((l) => l.startsWith("outcome: livelock"))).toBe(true);
   });
 });
