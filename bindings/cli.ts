@@ -78,7 +78,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<void> {
       }
       const victims = r.kills.map((k) => `${k.pid} (${k.comm})`).join(", ") || "none";
       io.out(r.lines.join("\n") + "\n");
-      io.err(`[oomlab] ${r.scenario}: policy ${r.policy}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s\n`);
+      io.err(`[oomlab] ${r.scenario}: ${r.request === "kmem_alloc" ? `policy ${r.policy}` : "alloc_pages"}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s\n`);
       return;
     }
     case "diagnose": {

@@ -123,3 +123,21 @@ export function gfpZone2611(mask: number): ZoneName2611 {
       );
   }
 }
+
+/** A 2.6.11 gfp mask from a number or from names joined by "|" ("GFP_KERNEL|__GFP_NOWARN",
+ *  "GFP_ATOMIC", "0x20"); names are those of GFP_2611. Throws OomlabError naming the bad part. */
+export function parseGfp2611(v: unknown): number {
+  if (typeof v === "number") {
+    if (!Number.isInteger(v) || v < 0 || v >= 1 << GFP_BITS_SHIFT_2611) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp ${v} is not a 2.6.11 mask (0 .. 0xffff)`);
+    return v;
+  }
+  if (typeof v !== "string" || !v.trim()) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp must be a number or names like "GFP_KERNEL|__GFP_NOWARN", got ${JSON.stringify(v)}`);
+  let mask = 0;
+  for (const part of v.split("|").map((x) => x.trim())) {
+    if (/^0x[0-9a-f]+$/i.test(part)) mask |= parseInt(part, 16);
+    else if (part in GFP_2611) mask |= GFP_2611[part as keyof typeof GFP_2611];
+    else throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp: ${JSON.stringify(part)} is not a 2.6.11 flag (${Object.keys(GFP_2611).join(", ")})`);
+  }
+  return parseGfp2611(mask >>> 0);
+}
+

@@ -7,6 +7,7 @@ import { Slab2611 } from "./slab.js";
 import { Vmalloc2611, armVmallocRange } from "./vmalloc.js";
 import { XfsKmem, KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL, type KmemPolicy, type KmemResult } from "./xfs/kmem.js";
 import { OomlabError } from "./errors.js";
+import { parseGfp2611 } from "./gfp.js";
 import type { SimEvent } from "./sim.js";
 
 export const POLICIES: KmemPolicy[] = ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"];
@@ -25,7 +26,10 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   scenario: string;
+  /** The last request the scenario made: an XFS kmem_alloc or a plain alloc_pages. */
+  request: "kmem_alloc" | "alloc_pages";
   policy: KmemPolicy;
+  /** Bytes asked for by the last request (PAGE_SIZE << order for alloc_pages). */
   size: number;
   outcome: "success" | "failed" | "livelock" | "panic";
   kills: { pid: number; comm: string }[];
@@ -45,6 +49,9 @@ interface Runtime {
   freeKbAtOom: number | null;
   /** Kernel stacks kept by free_thread_info for reuse (ARM). */
   threadInfoCache: number[];
+  /** alloc_pages events run so far by the task the replay follows, and in the background. */
+  requests: number;
+  bgRequests: number;
 }
 
 /** Builds the kernel and the callers (slab, vmalloc, XFS) of a scenario. */
@@ -59,7 +66,7 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
   }
   const vmalloc = new Vmalloc2611({ pa: k, slab, log: k.log, clock: k.clock, start: range.start, end: range.end, ratelimit: k.ratelimit });
   const xfs = new XfsKmem({ policy: o.policy ?? "pre-bdfb04301fa5", slab, vmalloc, clock: k.clock, log: k.log, owner: OWNER.slab, maxRetries: o.maxRetries, maxSimMs: o.maxSimMs, congestionWait: (j) => k.congestionWait(j) });
-  const rt: Runtime = { k, xfs, refaulted: 0, freeKbAtOom: null, threadInfoCache: [] };
+  const rt: Runtime = { k, xfs, refaulted: 0, freeKbAtOom: null, threadInfoCache: [], requests: 0, bgRequests: 0 };
   for (const e of sc.events) if (e.every !== undefined) schedulePeriodic(rt, e, e.from ?? 0);
   return rt;
 }
@@ -71,6 +78,7 @@ function schedulePeriodic(rt: Runtime, e: ScenarioEvent, at: number): void {
   rt.k.addTimer(at, () => {
     if (e.do === "refault") refault(rt, e.task);
     else if (e.do === "fork-exit") forkExit(rt, e);
+    else if (e.do === "alloc_pages") allocPagesEvent(rt, e);
     schedulePeriodic(rt, e, at + (e.every as number));
   });
 }
@@ -129,6 +137,31 @@ function forkExit(rt: Runtime, e: ScenarioEvent): void {
   });
 }
 
+/** __alloc_pages(gfp, order) for the event's task (in interrupt context if it says so); the pages
+ *  are freed lifetime ms later when the event gives a lifetime. Returns the pfn or -1. */
+function allocPagesEvent(rt: Runtime, e: ScenarioEvent): number {
+  const k = rt.k;
+  const task = k.tasks.find((t) => t.pid === e.task);
+  if (!task || task.killed) return -1;
+  const gfp = parseGfp2611(e.gfp);
+  const order = e.order as number;
+  const saved = { current: k.current, irq: k.inInterrupt };
+  k.current = task;
+  k.inInterrupt = e.interrupt === true;
+  let pfn = -1;
+  try {
+    k.log.event("alloc_pages-request", { pid: task.pid, comm: task.comm, order, gfp, interrupt: k.inInterrupt });
+    pfn = k.allocPages(gfp, order, task.pid);
+    const n = k.log.context === "background" ? ++rt.bgRequests : ++rt.requests;
+    k.log.event("alloc_pages-done", { via: "alloc_pages", size: k.pageSize * 2 ** order, order, gfp, ok: pfn >= 0, pfn, attempt: n });
+  } finally {
+    k.current = saved.current;
+    k.inInterrupt = saved.irq;
+  }
+  if (pfn >= 0 && e.lifetime !== undefined) k.addTimer(k.clock.nowMs + e.lifetime, () => k.freePages(pfn, order));
+  return pfn;
+}
+
 /** Replays a scenario under one policy. */
 export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
   const sc = validateScenario(input);
@@ -136,6 +169,7 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
   const { k, xfs } = rt;
   let kmem: KmemResult | null = null;
   let size = o.size ?? 0;
+  let last: { request: ReplayResult["request"]; ok: boolean; size: number } | null = null;
   const oneOff = sc.events.filter((e) => e.every === undefined).sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
   // Record free memory the first time the OOM killer dumps the free areas.
   const origOom = k.showFreeAreas.bind(k);
@@ -145,6 +179,12 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
   };
   for (const e of oneOff) {
     if ((e.at ?? 0) > k.clock.nowMs) k.congestionWait(Math.ceil(((e.at ?? 0) - k.clock.nowMs) * k.clock.hz / 1000));
+    if (e.do === "alloc_pages") {
+      const pfn = allocPagesEvent(rt, e);
+      last = { request: "alloc_pages", ok: pfn >= 0, size: k.pageSize * 2 ** (e.order as number) };
+      if (k.panicked) break;
+      continue;
+    }
     if (e.do !== "kmem_alloc") continue;
     const task = k.tasks.find((t) => t.pid === e.task);
     if (!task) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: no task ${e.task}`);
@@ -156,14 +196,15 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
     k.current = task;
     k.log.event("kmem_alloc", { policy: xfs.policy, size, flags, pid: task.pid, comm: task.comm });
     kmem = xfs.kmemAlloc(size, flags);
+    last = { request: "kmem_alloc", ok: kmem.ptr !== null, size };
     k.current = null;
     if (k.panicked) break;
   }
   const kills = k.oomResults.flatMap((r) => r.killed.map((t) => ({ pid: t.pid, comm: t.comm })));
-  const outcome: ReplayResult["outcome"] = k.panicked ? "panic" : kmem?.livelock ? "livelock" : kmem?.ptr !== null && kmem !== null ? "success" : "failed";
+  const outcome: ReplayResult["outcome"] = k.panicked ? "panic" : last?.request === "kmem_alloc" && kmem?.livelock ? "livelock" : last?.ok ? "success" : "failed";
   const { ptr: _ptr, ...kmemRest } = kmem ?? ({ ptr: null } as KmemResult);
   void _ptr;
-  return { scenario: sc.name, policy: xfs.policy, size, outcome, kills, deadlockMessages: kmem?.deadlockMessages ?? 0, simMs: k.clock.nowMs, freeKbAtOom: rt.freeKbAtOom, lines: k.log.lines, events: k.log.events, kmem: kmem ? (kmemRest as ReplayResult["kmem"]) : null };
+  return { scenario: sc.name, request: last?.request ?? "kmem_alloc", policy: xfs.policy, size: last?.size ?? size, outcome, kills, deadlockMessages: kmem?.deadlockMessages ?? 0, simMs: k.clock.nowMs, freeKbAtOom: rt.freeKbAtOom, lines: k.log.lines, events: k.log.events, kmem: kmem ? (kmemRest as ReplayResult["kmem"]) : null };
 }
 
 export interface CompareRow {

@@ -26,12 +26,12 @@ function attempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; af
   let cur: SimEvent[] = [];
   let before: SimEvent[] | null = null;
   for (const e of events) {
-    if (e.kind === "kmem_alloc" && before === null) {
+    if ((e.kind === "kmem_alloc" || e.kind === "alloc_pages-request") && e.ctx === undefined && before === null) {
       before = cur;
       cur = [];
       continue;
     }
-    if (e.kind === "kmem_alloc-attempt") {
+    if (e.kind === "kmem_alloc-attempt" || (e.kind === "alloc_pages-done" && e.ctx === undefined)) {
       list.push({ n: num(e.attempt), t0: own(cur)[0]?.t ?? e.t, t1: e.t, events: cur, end: e });
       cur = [];
       continue;
@@ -83,7 +83,14 @@ function kswapdNote(events: SimEvent[]): string | null {
 function background(events: SimEvent[]): string | null {
   const pages = events.filter((e) => e.ctx === "background" && e.kind === "refault").reduce((s, e) => s + num(e.pages), 0);
   const exits = events.filter((e) => e.ctx === "background" && e.kind === "exit" && e.freed).length;
-  const parts = [pages ? `${pages} page-cache pages read back (refault)` : "", exits ? `${exits} kernel stack${exits === 1 ? "" : "s"} freed by exiting children` : ""].filter(Boolean);
+  const allocs = events.filter((e) => e.ctx === "background" && e.kind === "alloc_pages-done");
+  const failed = allocs.filter((e) => !e.ok).length;
+  const orders = [...new Set(allocs.map((e) => e.order))].join(", ");
+  const parts = [
+    pages ? `${pages} page-cache pages read back (refault)` : "",
+    exits ? `${exits} kernel stack${exits === 1 ? "" : "s"} freed by exiting children` : "",
+    allocs.length ? `${allocs.length} alloc_pages call${allocs.length === 1 ? "" : "s"} (order ${orders}), ${failed} failed` : "",
+  ].filter(Boolean);
   return parts.length ? `background: ${parts.join(", ")}` : null;
 }
 
@@ -186,16 +193,23 @@ function detail(a: Attempt, next: Attempt | undefined, out: string[]): void {
     i = j;
   }
   for (const note of [kswapdNote(a.events), background(a.events)]) if (note) out.push(`    ${note}`);
-  if (a.end.ok) out.push("    kmem_alloc succeeds");
-  else if (!next) out.push("    kmem_alloc returns NULL");
+  const who = a.end.via === "alloc_pages" ? "alloc_pages" : "kmem_alloc";
+  if (a.end.ok) out.push(`    ${who} succeeds`);
+  else if (!next || who === "alloc_pages") out.push(`    ${who} returns NULL`);
   else if (next.t0 > a.t1) out.push(`    kmem_alloc sleeps ${((next.t0 - a.t1) / 1000).toFixed(3)} s (blk_congestion_wait) and tries again`);
   else out.push(`    then ${next.end.via}`);
 }
 
 /** The whole replay as a story (the events must have been recorded). */
 export function formatTrace(r: ReplayResult): string {
-  const out: string[] = [`${r.scenario}: kmem_alloc(${r.size}) under the ${r.policy} policy`];
-  const { list, after } = attempts(r.events);
+  const out: string[] = [r.request === "kmem_alloc" ? `${r.scenario}: kmem_alloc(${r.size}) under the ${r.policy} policy` : `${r.scenario}: alloc_pages requests`];
+  const { before, list, after } = attempts(r.events);
+  const pre = [kswapdNote(before), background(before)].filter((x): x is string => x !== null);
+  if (pre.length) {
+    out.push(`${sec(before[0].t)} .. ${sec(before[before.length - 1].t)}  before the first request:`);
+    for (const note of pre) out.push(`    ${note}`);
+    for (const m of before.filter((e) => e.kind === "printk")) out.push(`    ${sec(m.t)} printk: ${String(m.text).split("\n")[0]}`);
+  }
   if (!list.length) return out.concat("no kmem_alloc attempt was recorded (replay with events on)").join("\n") + "\n";
   for (let i = 0; i < list.length; ) {
     const s = shape(list[i]);

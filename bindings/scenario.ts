@@ -13,7 +13,8 @@
 //   "layout": [ { zone, at, count, step, blockPages, kind, owner, lru } ],   // see LayoutRun
 //   "events": [ { at, do: "kmem_alloc", task, size, flags },             // one-off, in time order
 //               { every, from, until, do: "refault", task },            // periodic, while the
-//               { every, from, until, do: "fork-exit", task, lifetime, count } ] // allocating task sleeps
+//               { every, from, until, do: "fork-exit", task, lifetime, count },   // allocating task sleeps
+//               { at | every/from/until, do: "alloc_pages", task, order, gfp, interrupt, lifetime } ]
 // }
 //
 // LRU pages ("lru": { list, anon, mapped, hot, locked, busy, dirty, fileMapped }) carry what
@@ -21,7 +22,9 @@
 // and not counted as scanned), busy = held by someone besides the cache (page_count != 2: counted,
 // kept). refault reads back the page cache reclaim evicted; fork-exit forks count children of task
 // that live lifetime ms (ARM kernel stacks: order 1, up to 4 kept for reuse at exit, the rest freed
-// straight into the buddy allocator).
+// straight into the buddy allocator). alloc_pages calls __alloc_pages(gfp, order) for task: once at
+// `at` as the task the replay follows, or every `every` ms in the background (a driver's receive
+// path), its pages freed lifetime ms later when lifetime is given.
 //
 // Layout: every page of a zone starts allocated to the kernel; runs then give pages to slab, page
 // tables, the LRU (with an owner task or the page cache) or free them. Free pages are freed in
@@ -29,6 +32,7 @@
 
 import { OomlabError, check, isInt } from "./errors.js";
 import { Kernel2611, OWNER } from "./kernel_2611.js";
+import { parseGfp2611 } from "./gfp.js";
 import { ZONE_TYPES, type MachineSpec, type ZoneType } from "./types.js";
 import type { Task } from "./sim.js";
 
@@ -68,7 +72,13 @@ export interface TaskSpec extends Partial<Omit<Task, "mm" | "rss">> {
 }
 
 export interface ScenarioEvent {
-  do: "kmem_alloc" | "refault" | "fork-exit";
+  do: "kmem_alloc" | "refault" | "fork-exit" | "alloc_pages";
+  /** alloc_pages: the order and the gfp mask (a number or names: "GFP_ATOMIC", "GFP_KERNEL|__GFP_NOWARN"). */
+  order?: number;
+  gfp?: number | string;
+  /** alloc_pages: run in interrupt context (in_interrupt(): no can_try_harder for rt tasks, no
+   *  PF_MEMALLOC pass), as a NIC's receive path does. */
+  interrupt?: boolean;
   /** fork-exit: how long the children live (ms), and how many are forked each time (default 1). */
   lifetime?: number;
   count?: number;
@@ -174,10 +184,19 @@ export function validateScenario(s: unknown): Scenario {
   }
   sc.events.forEach((e, i) => {
     check(isObj(e), `scenario: events[${i}] must be an object`);
-    check(e.do === "kmem_alloc" || e.do === "refault" || e.do === "fork-exit", `scenario: events[${i}].do must be kmem_alloc, refault or fork-exit`);
+    check(e.do === "kmem_alloc" || e.do === "refault" || e.do === "fork-exit" || e.do === "alloc_pages", `scenario: events[${i}].do must be kmem_alloc, alloc_pages, refault or fork-exit`);
     check(pids.has(e.task), `scenario: events[${i}].task ${e.task} is not a task`);
     for (const f of ["at", "from", "until", "lifetime"] as const) check(optNum(e[f], 0, 1e12, false), `scenario: events[${i}].${f} must be a non-negative number of ms`);
-    if (e.do !== "kmem_alloc") check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);
+    if (e.do === "refault" || e.do === "fork-exit") check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);
+    if (e.do === "alloc_pages") {
+      check(isInt(e.order) && (e.order as number) >= 0 && (e.order as number) < (sc.machine.maxOrder ?? 11), `scenario: events[${i}].order must be an integer from 0 to MAX_ORDER - 1 (${(sc.machine.maxOrder ?? 11) - 1})`);
+      try {
+        parseGfp2611(e.gfp);
+      } catch (err) {
+        bad(`events[${i}].${(err as Error).message}`);
+      }
+      check(optBool(e.interrupt), `scenario: events[${i}].interrupt must be true or false`);
+    }
     if (e.every !== undefined) check(typeof e.every === "number" && e.every >= 1 && Number.isFinite(e.every), `scenario: events[${i}].every must be a number of ms, at least 1`);
     if (e.count !== undefined) check(isInt(e.count) && e.count > 0 && e.count <= 64, `scenario: events[${i}].count must be an integer from 1 to 64`);
     if (e.do === "kmem_alloc") {

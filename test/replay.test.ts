@@ -211,3 +211,44 @@ describe("the vmalloc area of a scenario's ARM board", () => {
     expect(() => validateScenario(big(0x1000))).toThrow(/vmallocEnd must be an address/);
   });
 });
+
+describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => {
+  const NIC: Scenario = JSON.parse(readFileSync(new URL("../scenarios/nic-atomic.json", import.meta.url), "utf8"));
+
+  it("parses gfp masks from names", async () => {
+    const { parseGfp2611 } = await import("../bindings/gfp.js");
+    expect(parseGfp2611("GFP_KERNEL|__GFP_NOWARN")).toBe(0x2d0);
+    expect(parseGfp2611("GFP_ATOMIC")).toBe(0x20);
+    expect(parseGfp2611("0x20|__GFP_NOWARN")).toBe(0x220);
+    expect(parseGfp2611(0xd2)).toBe(0xd2);
+    expect(() => parseGfp2611("GFP_KERNL")).toThrow(/"GFP_KERNL" is not a 2.6.11 flag/);
+    expect(() => parseGfp2611(0x10000)).toThrow(OomlabError);
+  });
+
+  it("nic-atomic: order-3 GFP_ATOMIC from interrupt context fails at once with half the zone free; 10 warnings, then printk_ratelimit", () => {
+    const r = replay(structuredClone(NIC));
+    const warn = "ksoftirqd/0: page allocation failure. order:3, mode:0x20";
+    expect(r.lines.filter((l) => l === warn)).toHaveLength(10);
+    const bg = r.events.filter((e) => e.kind === "alloc_pages-done" && e.ctx === "background");
+    expect(bg).toHaveLength(100);
+    expect(bg.every((e) => e.ok === false)).toBe(true);
+    expect(r.events.filter((e) => e.kind === "alloc-fail" && e.ctx === "background").every((e) => e.why === "cannot sleep")).toBe(true);
+    expect([r.request, r.outcome, r.size, r.kills]).toEqual(["alloc_pages", "success", 8192, []]);
+  });
+
+  it("a one-off alloc_pages is the request the replay follows; its failure is the outcome", () => {
+    const sc = structuredClone(NIC);
+    sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 3, gfp: "GFP_ATOMIC|__GFP_NOWARN", interrupt: true }];
+    const r = replay(sc);
+    expect([r.request, r.outcome, r.size]).toEqual(["alloc_pages", "failed", 32768]);
+    expect(r.lines.some((l) => l.includes("page allocation failure"))).toBe(false);
+  });
+
+  it("rejects alloc_pages events without a valid order or gfp", () => {
+    const sc = structuredClone(NIC);
+    sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 11, gfp: "GFP_ATOMIC" }];
+    expect(() => validateScenario(sc)).toThrow(/order must be an integer from 0 to MAX_ORDER - 1 \(10\)/);
+    sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 3, gfp: "GFP_ATOMC" }];
+    expect(() => validateScenario(sc)).toThrow(/events\[0\]\.gfp: "GFP_ATOMC" is not a 2.6.11 flag/);
+  });
+});

@@ -70,6 +70,19 @@ describe("other policies", () => {
   });
 });
 
+describe("an alloc_pages scenario (nic-atomic)", () => {
+  it("tells the background receive path's failures before the request it follows", () => {
+    const nic = JSON.parse(readFileSync(new URL("../scenarios/nic-atomic.json", import.meta.url), "utf8"));
+    const t = formatTrace(replay(nic)).split("\n");
+    expect(t[0]).toBe("nic-atomic: alloc_pages requests");
+    expect(t[1]).toBe("t=0.000 s .. t=0.990 s  before the first request:");
+    expect(t).toContain("    background: 100 alloc_pages calls (order 3), 100 failed");
+    expect(t.filter((l) => l.endsWith("printk: ksoftirqd/0: page allocation failure. order:3, mode:0x20"))).toHaveLength(10);
+    expect(t).toContain("t=1.000 s  attempt 1: alloc_pages(8192) -> order-1 pages, gfp 0x20 (GFP_ATOMIC)");
+    expect(t).toContain("    alloc_pages succeeds");
+  });
+});
+
 describe("oomlab replay --trace", () => {
   it("prints the trace on stdout", async () => {
     const o = { stdout: "", stderr: "", out(s: string) { o.stdout += s; }, err(s: string) { o.stderr += s; }, async readFile() { return JSON.stringify(SEED); } };

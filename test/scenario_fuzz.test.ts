@@ -8,6 +8,7 @@ import { replay } from "../bindings/replay.js";
 import { OomlabError } from "../bindings/errors.js";
 
 const SEED = JSON.parse(readFileSync(new URL("../scenarios/seed.json", import.meta.url), "utf8"));
+const NIC = JSON.parse(readFileSync(new URL("../scenarios/nic-atomic.json", import.meta.url), "utf8"));
 
 /** Every path to a leaf or container in a JSON value. */
 function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -18,9 +19,12 @@ function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[
 }
 
 const REPLACEMENTS: unknown[] = [null, -1, 0, 1, 3, 4097, 1e12, 0.5, NaN, "", "x", "DMA", true, [], {}, [1, 2], { list: "active" }];
-const ALL = paths(SEED).filter((p) => p.length > 0 && p[0] !== "provenance" && p[0] !== "description");
+const keep = (p: (string | number)[]) => p.length > 0 && p[0] !== "provenance" && p[0] !== "description";
+const BASES = [SEED, NIC].map((root) => ({ root, all: paths(root).filter(keep) }));
 
-function mutate(root: unknown, edits: [number, number, number][]): unknown {
+function mutate(base: (typeof BASES)[number], edits: [number, number, number][]): unknown {
+  const ALL = base.all;
+  const root = base.root;
   const sc = structuredClone(root) as Record<string, unknown>;
   for (const [pi, kind, ri] of edits) {
     const p = ALL[pi % ALL.length];
@@ -40,8 +44,8 @@ function mutate(root: unknown, edits: [number, number, number][]): unknown {
 describe("mutated scenarios", () => {
   it("replay or a typed error, within the simulation bounds", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 4 }), (edits) => {
-        const sc = mutate(SEED, edits);
+      fc.property(fc.nat(1), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 4 }), (which, edits) => {
+        const sc = mutate(BASES[which], edits);
         try {
           const r = replay(sc, { events: false, maxRetries: 150, maxSimMs: 5000 });
           expect(["success", "failed", "livelock", "panic"]).toContain(r.outcome);
