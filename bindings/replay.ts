@@ -219,6 +219,8 @@ export interface CompareRow {
 
 /** Replays the scenario for every policy and size. */
 export function compare(input: unknown, sizesKb = [64, 96, 128, 256], o: ReplayOptions = {}): CompareRow[] {
+  const sc = validateScenario(input);
+  if (!sc.events.some((e) => e.do === "kmem_alloc")) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario ${sc.name} has no kmem_alloc event: the comparison replays XFS kmem_alloc policies and sizes`);
   const rows: CompareRow[] = [];
   for (const sizeKb of sizesKb) {
     for (const policy of POLICIES) {

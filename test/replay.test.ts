@@ -244,6 +244,10 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
     expect(r.lines.some((l) => l.includes("page allocation failure"))).toBe(false);
   });
 
+  it("--compare needs a kmem_alloc event to compare", () => {
+    expect(() => compare(structuredClone(NIC))).toThrow(/nic-atomic has no kmem_alloc event/);
+  });
+
   it("rejects alloc_pages events without a valid order or gfp", () => {
     const sc = structuredClone(NIC);
     sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 11, gfp: "GFP_ATOMIC" }];
