@@ -5,13 +5,12 @@ import { buildKernel, validateScenario, type Scenario, type ScenarioEvent } from
 import { OWNER, type Kernel2611 } from "./kernel_2611.js";
 import { Slab2611 } from "./slab.js";
 import { Vmalloc2611, armVmallocRange } from "./vmalloc.js";
-import { XfsKmem, KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL, type KmemPolicy, type KmemResult } from "./xfs/kmem.js";
+import { XfsKmem, KM_FLAGS, type KmemPolicy, type KmemResult } from "./xfs/kmem.js";
 import { OomlabError } from "./errors.js";
 import { parseGfp2611 } from "./gfp.js";
 import type { SimEvent } from "./sim.js";
 
 export const POLICIES: KmemPolicy[] = ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"];
-const KM_FLAGS: Record<string, number> = { KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL };
 
 export interface ReplayOptions {
   policy?: KmemPolicy;
@@ -189,10 +188,7 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
     const task = k.tasks.find((t) => t.pid === e.task);
     if (!task) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: no task ${e.task}`);
     size = o.size ?? (e.size as number);
-    const flags = (e.flags ?? ["KM_SLEEP"]).reduce((f, n) => {
-      if (!(n in KM_FLAGS)) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: unknown kmem flag ${n}`);
-      return f | KM_FLAGS[n];
-    }, 0);
+    const flags = (e.flags ?? ["KM_SLEEP"]).reduce((f, n) => f | KM_FLAGS[n], 0); // names checked by validateScenario
     k.current = task;
     k.log.event("kmem_alloc", { policy: xfs.policy, size, flags, pid: task.pid, comm: task.comm });
     kmem = xfs.kmemAlloc(size, flags);

@@ -33,6 +33,7 @@
 import { OomlabError, check, isInt } from "./errors.js";
 import { Kernel2611, OWNER } from "./kernel_2611.js";
 import { parseGfp2611 } from "./gfp.js";
+import { KM_FLAGS } from "./xfs/kmem.js";
 import { ZONE_TYPES, type MachineSpec, type ZoneType } from "./types.js";
 import type { Task } from "./sim.js";
 
@@ -121,9 +122,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 const optNum = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER, int = true) =>
   v === undefined || (typeof v === "number" && Number.isFinite(v) && v >= min && v <= max && (!int || Number.isInteger(v)));
 const optBool = (v: unknown) => v === undefined || typeof v === "boolean";
-const ZONE_NAMES: readonly ZoneType[] = ZONE_TYPES;
 const LRU_FLAGS = ["anon", "mapped", "hot", "locked", "busy", "dirty", "fileMapped"] as const;
-const KM_FLAG_NAMES = ["KM_SLEEP", "KM_NOSLEEP", "KM_NOFS", "KM_MAYFAIL"];
+const KM_FLAG_NAMES = Object.keys(KM_FLAGS);
 
 /** Checks a scenario's shape and ranges; every problem is an OomlabError naming the field. The
  *  machine itself is checked by Machine.create. */
@@ -161,7 +161,7 @@ export function validateScenario(s: unknown): Scenario {
     check(isObj(r), `scenario: layout[${i}] must be an object`);
     check(isInt(r.at) && r.at >= 0, `scenario: layout[${i}].at must be a non-negative integer`);
     check(["free", "kernel", "slab", "pagetables", "lru"].includes(r.kind), `scenario: layout[${i}].kind ${JSON.stringify(r.kind)} is not free, kernel, slab, pagetables or lru`);
-    check(r.zone === undefined || ZONE_NAMES.includes(r.zone), `scenario: layout[${i}].zone ${JSON.stringify(r.zone)} is not one of ${ZONE_NAMES.join(", ")}`);
+    check(r.zone === undefined || (ZONE_TYPES as readonly string[]).includes(r.zone), `scenario: layout[${i}].zone ${JSON.stringify(r.zone)} is not one of ${ZONE_TYPES.join(", ")}`);
     const bp = r.blockPages ?? 1;
     check(isInt(bp) && bp > 0 && bp <= 1 << 24 && (bp & (bp - 1)) === 0, `scenario: layout[${i}].blockPages must be a power of two`);
     check(optNum(r.count, 1, 1 << 24), `scenario: layout[${i}].count must be a positive integer`);
@@ -177,7 +177,7 @@ export function validateScenario(s: unknown): Scenario {
   if (sc.zoneState !== undefined) {
     check(isObj(sc.zoneState), "scenario: zoneState must be an object keyed by zone name");
     for (const [z, st] of Object.entries(sc.zoneState)) {
-      check(ZONE_NAMES.includes(z as ZoneType) && isObj(st), `scenario: zoneState.${z} must be a zone name with an object`);
+      check((ZONE_TYPES as readonly string[]).includes(z) && isObj(st), `scenario: zoneState.${z} must be a zone name with an object`);
       check(optNum(st.nrScanActive, 0, 31) && optNum(st.nrScanInactive, 0, 31), `scenario: zoneState.${z}: nrScanActive and nrScanInactive are scan budgets from 0 to 31`);
       check(optNum(st.pagesScanned, 0, 2 ** 40), `scenario: zoneState.${z}.pagesScanned must be a non-negative integer`);
     }

@@ -29,6 +29,8 @@ export const KM_SLEEP = 0x1;
 export const KM_NOSLEEP = 0x2;
 export const KM_NOFS = 0x4;
 export const KM_MAYFAIL = 0x8;
+/** The KM_* flags by name (scenario files name them). */
+export const KM_FLAGS: Readonly<Record<string, number>> = { KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL };
 /** fs/xfs/linux-2.6/kmem.c (2.6.11). */
 export const MAX_VMALLOCS = 6;
 export const MAX_SLAB_SIZE = 0x20000;
