@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const C_SOURCE = "bench/native/churn.c";
 const C_BINARY = "bench/native/churn";
-const CLI = "dist/bindings/cli.js";
+const CLI = "dist/bindings/cli/main.js";
 const ALL_IMPLS = ["c", "wasm", "reference"];
 const VALUE_FLAGS = ["--seed", "--log2-pages", "--ops", "--rounds", "--only"];
 

@@ -2,7 +2,7 @@
 // in one process: `npm run bench:diagnose`. Prints the date, node version, sizes and timings.
 import { readFileSync, readdirSync } from "node:fs";
 import { parseReports } from "../dist/bindings/parse/reports.js";
-import { diagnose } from "../dist/bindings/diagnose.js";
+import { diagnose } from "../dist/bindings/analyse/diagnose.js";
 
 const dir = new URL("../test/fixtures/", import.meta.url);
 const corpus = readdirSync(dir).filter((f) => f.endsWith(".log")).map((f) => readFileSync(new URL(f, dir), "utf8")).join("\n");

@@ -20,8 +20,8 @@ import os from "node:os";
 import path from "node:path";
 import { Bench } from "tinybench";
 import { AllocFlags, Machine, initSync } from "../dist/bindings/index.js";
-import { resolveMachine } from "../dist/bindings/mm_init.js";
-import { RefMachine } from "../dist/test/reference/model.js";
+import { resolveMachine } from "../dist/bindings/mm/mm_init.js";
+import { RefMachine } from "../dist/reference/model.js";
 
 const ORDERS = [0, 3, 9];
 const PAIRS_PER_SAMPLE = 256;

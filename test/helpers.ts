@@ -1,10 +1,10 @@
 // Shared test helpers: engine factories for both implementations and a seeded PRNG.
 
-import { initSync } from "../bindings/wasm.js";
-import { Machine } from "../bindings/page_alloc.js";
-import { resolveMachine } from "../bindings/mm_init.js";
-import { RefMachine } from "./reference/model.js";
-import type { BuddyEngine, MachineSpec } from "../bindings/types.js";
+import { initSync } from "../bindings/engine/wasm.js";
+import { Machine } from "../bindings/engine/machine.js";
+import { resolveMachine } from "../bindings/mm/mm_init.js";
+import { RefMachine } from "../reference/model.js";
+import type { BuddyEngine, MachineSpec } from "../bindings/include/machine.js";
 
 initSync({ build: "debug", makeDefault: false });
 initSync({ build: "release", makeDefault: false });
@@ -20,7 +20,7 @@ export const ENGINES: { name: string; make(spec: MachineSpec): BuddyEngine }[] =
   { name: "reference", make: (spec) => new RefMachine(resolveMachine(spec)) },
 ];
 
-export { xorshift32 } from "../bindings/churn.js";
+export { xorshift32 } from "../bindings/engine/churn.js";
 
 /** A single-zone machine. */
 export function oneZone(era: "2.6.11" | "6.18", pages: number, extra: Partial<MachineSpec> = {}, zone: Record<string, unknown> = {}): MachineSpec {

@@ -1,0 +1,122 @@
+// diagnose_proc: /proc/buddyinfo, /proc/zoneinfo and /proc/pagetypeinfo (mm/vmstat.c) as reports:
+// their zones in the report shape and, where watermarks and free lists are both known, every order
+// checked at the low and min marks (kernel-semantics.md §3, §9.2).
+
+import type { DiagnosedKind, DiagnosedReport } from "./diagnose.js";
+import { zoneOut } from "./diagnose.js";
+import { judgePerOrder } from "./verdict.js";
+import { reportEra, zoneContexts } from "./zones.js";
+import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type ZoneinfoZone } from "../parse/proc.js";
+import type { ParsedReport, ParsedZone, Warning } from "../parse/reports.js";
+
+export interface ProcTexts {
+  version?: string | null;
+  buddyinfo?: string;
+  zoneinfo?: string;
+  pagetypeinfo?: string;
+}
+
+// mm/vmstat.c migratetype_names -> show_migration_types letters (mm/page_alloc.c, 4.x-6.x).
+const LETTER: Record<string, string> = { Unmovable: "U", Movable: "M", Reclaimable: "E", HighAtomic: "H", CMA: "C", Isolate: "I", Reserve: "R" };
+
+function blank(node: number, name: string): ParsedZone {
+  return {
+    node, name, freeKb: null, minKb: null, lowKb: null, highKb: null, boostKb: null, presentKb: null, managedKb: null, freeCmaKb: null,
+    allUnreclaimable: null, fieldsKb: {}, lowmemReserve: null, freeAreas: [], freeAreasKb: null, migratetypes: null, pageSizeKb: 4,
+    pcp: null, zoneLine: null, freeAreasLine: null,
+  };
+}
+
+function fromZoneinfo(q: ZoneinfoZone): ParsedZone {
+  const z = blank(q.node, q.name);
+  const kb = (n: number | undefined) => (n === undefined ? null : n * 4);
+  Object.assign(z, {
+    freeKb: kb(q.pagesFree), minKb: kb(q.min), lowKb: kb(q.low), highKb: kb(q.high), boostKb: kb(q.boost), presentKb: kb(q.present),
+    managedKb: kb(q.managed), freeCmaKb: kb(q.stats.nr_free_cma), lowmemReserve: q.protection, zoneLine: q.line,
+  });
+  return z;
+}
+
+function zoneOf(zones: ParsedZone[], node: number, name: string): ParsedZone {
+  let z = zones.find((q) => q.node === node && q.name === name);
+  if (!z) zones.push((z = blank(node, name)));
+  return z;
+}
+
+function setAreas(z: ParsedZone, counts: number[]): void {
+  z.freeAreas = counts;
+  z.freeAreasKb = counts.reduce((s, n, o) => s + n * 2 ** o * 4, 0);
+}
+
+/** Zones of one or more /proc files, merged by node and name. */
+export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
+  const zones: ParsedZone[] = [];
+  if (t.zoneinfo !== undefined) {
+    const zi = parseZoneinfo(t.zoneinfo);
+    warnings.push(...zi.warnings);
+    zones.push(...zi.zones.map(fromZoneinfo));
+  }
+  if (t.pagetypeinfo !== undefined) {
+    const pt = parsePagetypeinfo(t.pagetypeinfo);
+    warnings.push(...pt.warnings);
+    for (const f of pt.free) {
+      const z = zoneOf(zones, f.node, f.name);
+      const sum = z.freeAreas.length ? z.freeAreas : f.counts.map(() => 0);
+      setAreas(z, sum.map((n, o) => n + (f.counts[o] ?? 0)));
+      const letters = z.migratetypes ?? f.counts.map(() => "");
+      z.migratetypes = letters.map((l, o) => ((f.counts[o] ?? 0) > 0 ? l + (LETTER[f.type] ?? "?") : l));
+    }
+  }
+  if (t.buddyinfo !== undefined) {
+    const bi = parseBuddyinfo(t.buddyinfo);
+    warnings.push(...bi.warnings);
+    for (const b of bi.zones) setAreas(zoneOf(zones, b.node, b.name), b.freeAreas); // buddyinfo is exact; pagetypeinfo caps
+  }
+  return zones;
+}
+
+function fakeReport(zones: ParsedZone[], version: string | null): ParsedReport {
+  return {
+    kind: "show-mem", format: null, line: 1, endLine: 1, time: null, kernelVersion: version, trigger: null, order: null, gfpMask: null,
+    gfpFlagsPrinted: null, nodemask: null, oomAdj: null, oomScoreAdj: null, message: null, victim: null, constraint: null, memcg: null,
+    zones, pageSizeKb: 4, lines: [],
+  };
+}
+
+/** For judging: a zone with watermarks but no free lists is checked at order 0 from its free pages. */
+function judgeable(z: ParsedZone): ParsedZone {
+  if (z.freeAreas.length || z.freeKb === null) return z;
+  return { ...z, freeAreas: [Math.floor(z.freeKb / 4)] };
+}
+
+/** One report for the given /proc texts. */
+export function procReport(kind: DiagnosedKind, t: ProcTexts): DiagnosedReport {
+  const warnings: Warning[] = [];
+  const zones = procZones(t, warnings);
+  const version = t.version ?? (zones.some((z) => z.managedKb !== null || z.freeAreas.length) ? null : "2.6.15");
+  const r = fakeReport(zones.map(judgeable), version ?? "6.1");
+  let verdict = null;
+  try {
+    verdict = judgePerOrder(r, reportEra(r), zoneContexts(r, null), null, () => undefined);
+    if (zones.some((z) => !z.freeAreas.length && z.freeKb !== null)) verdict.summary += " Zones without free lists (zoneinfo alone) are checked at order 0 only.";
+  } catch (e) {
+    warnings.push({ line: 1, message: `no verdict: ${(e as Error).message}` });
+  }
+  return {
+    kind, line: 1, kernelVersion: t.version ?? null, pageSizeKb: 4, trigger: null, order: null, gfpMask: null, gfpFlags: [],
+    zones: zones.map(zoneOut), victim: null, verdict, warnings,
+  };
+}
+
+/** A /proc file's kind from its text, or null. */
+export function procKind(text: string): "buddyinfo" | "zoneinfo" | "pagetypeinfo" | null {
+  if (/^(Page block order:|Free pages count per migrate type|Node\s+\d+, zone\s+\S+, type\s)/m.test(text)) return "pagetypeinfo";
+  if (/^\s*pages free\s+\d+/m.test(text) || /^Node \d+, zone\s+\S+\s*$/m.test(text)) return "zoneinfo";
+  if (/^Node \d+, zone\s+\S+(?:\s+\d+)+\s*$/m.test(text)) return "buddyinfo";
+  return null;
+}
+
+export function procReports(text: string): DiagnosedReport[] | null {
+  const kind = procKind(text);
+  return kind ? [procReport(kind, { [kind]: text })] : null;
+}

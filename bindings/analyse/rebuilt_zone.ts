@@ -1,0 +1,240 @@
+// diagnose_engine: rebuilds a zone of a report in the WASM engine with exactly the printed free
+// blocks per order (and the CMA-only orders in a CMA area) and runs the era's watermark check on it:
+// zone_watermark_ok (mm/page_alloc.c 2.6.11 .. 4.3, kernel-semantics.md §3.1/§3.2) or
+// __zone_watermark_ok (4.4 .. 6.18, §3.3). The arithmetic is also spelled out step by step; the
+// engine's answer is the verdict, the steps explain it.
+
+import { Machine } from "../engine/machine.js";
+import { AllocFlags, MigrateType, type MachineSpec } from "../include/machine.js";
+import { explain2611, reduceStep, type Stage } from "../mm/watermark.js";
+
+export type RuleEra = "2.6.11" | "6.18";
+
+/** A zone as printed, in pages. */
+export interface ZoneModel {
+  freeAreas: number[];
+  /** Migratetype letters per order ("" where none), or null. */
+  letters: string[] | null;
+  /** Free CMA pages as printed (free_cma), 0 when not printed. */
+  cmaPages: number;
+  presentPages: number | null;
+  pageSize: number;
+}
+
+export interface CheckInput {
+  order: number;
+  mark: number;
+  reserve: number;
+  /** 2.6.11 rule: __GFP_HIGH (min/2) and can_try_harder / ALLOC_HARDER (min/4). */
+  gfpHigh: boolean;
+  harder: boolean;
+  /** 6.18 rule: ALLOC_* flags (CMA, MIN_RESERVE, NON_BLOCK, OOM, HIGHATOMIC). */
+  allocFlags: number;
+  /** 3.x .. 4.3 (CONFIG_CMA): free CMA pages are subtracted in the order-0 test without ALLOC_CMA. */
+  subtractCma: boolean;
+  /** NR_FREE_PAGES as the zone line printed it ("free:"), which is what zone_watermark_ok reads;
+   *  null when not printed. The per-order lists, printed after it, may add up to another number. */
+  freeCounter?: number | null;
+}
+
+export type { Stage } from "../mm/watermark.js";
+
+export interface CheckResult {
+  ok: boolean;
+  stage: Stage;
+  steps: string[];
+  /** Pages above the order-0 test's threshold (free - (min + lowmem_reserve)); <= 0 when it failed. */
+  margin?: number;
+}
+
+const ENGINE_CAP = 1 << 22;
+const ALLOC_RESERVES = AllocFlags.NON_BLOCK | AllocFlags.MIN_RESERVE | AllocFlags.HIGHATOMIC | AllocFlags.OOM;
+const CLASS_IDX = 2; // the rebuilt zone is a DMA zone; its lowmem_reserve[Normal] holds the reserve
+
+function roundUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+/** Pages a layout needs: each block of order k < top sits in a 2^(k+1) slot beside its allocated buddy. */
+function layoutPages(counts: number[], top: number): number {
+  return counts.reduce((s, n, k) => s + n * 2 ** (k === top ? k : k + 1), 0);
+}
+
+/** Runs of free blocks, highest order first, from an aligned start: each order's blocks sit every
+ *  other 2^k slot (test/watermarks.test.ts articleFreePfns). [start, count, step, blockPages]. */
+function layout(counts: number[], start: number, top: number): [number, number, number, number][] {
+  const out: [number, number, number, number][] = [];
+  let cur = start;
+  for (let k = counts.length - 1; k >= 0; k--) {
+    const step = 2 ** (k === top ? k : k + 1);
+    if (counts[k] > 0) out.push([cur, counts[k], step, 2 ** k]);
+    cur += counts[k] * step;
+  }
+  return out;
+}
+
+/** Splits the free blocks into non-CMA and CMA ones: orders printed "(C)" alone are CMA; further
+ *  blocks of "(…C…)" orders go to CMA until free_cma is reached, keeping one non-CMA block. */
+function splitCma(z: ZoneModel): { plain: number[]; cma: number[] } {
+  const plain = [...z.freeAreas];
+  const cma = plain.map(() => 0);
+  const L = z.letters;
+  if (!L) return { plain, cma };
+  let left = z.cmaPages;
+  plain.forEach((n, k) => {
+    if (L[k] === "C") {
+      cma[k] = n;
+      plain[k] = 0;
+      left -= n * 2 ** k;
+    }
+  });
+  for (let k = plain.length - 1; k >= 0; k--) {
+    if (!L[k]?.includes("C") || L[k] === "C") continue;
+    while (plain[k] > 1 && left >= 2 ** k) {
+      plain[k]--;
+      cma[k]++;
+      left -= 2 ** k;
+    }
+  }
+  return { plain, cma };
+}
+
+/** A zone rebuilt in the engine. */
+export class RebuiltZone {
+  readonly m: Machine;
+  readonly slot: number;
+  readonly rule: RuleEra;
+  readonly maxOrder: number;
+
+  private constructor(m: Machine, rule: RuleEra, maxOrder: number) {
+    this.m = m;
+    this.slot = m.machine.zones[0].slot;
+    this.rule = rule;
+    this.maxOrder = maxOrder;
+  }
+
+  /** null when the zone cannot be rebuilt (too large for the engine or no per-order line). */
+  static build(z: ZoneModel, rule: RuleEra): RebuiltZone | null {
+    const maxOrder = z.freeAreas.length;
+    if (maxOrder < 1 || maxOrder > 16) return null;
+    const top = maxOrder - 1;
+    const pageSize = [4096, 16384, 65536].includes(z.pageSize) ? z.pageSize : 4096;
+    const pbOrder = rule === "6.18" && pageSize === 4096 ? Math.min(9, top) : top;
+    const align = 2 ** top;
+    const { plain, cma } = rule === "6.18" ? splitCma(z) : { plain: z.freeAreas, cma: z.freeAreas.map(() => 0) };
+    const cmaStart = roundUp(Math.max(1, layoutPages(plain, top)), align);
+    const cmaNeed = layoutPages(cma, top);
+    const cmaSize = cmaNeed > 0 ? roundUp(cmaNeed, Math.max(align, 2 ** pbOrder)) : 0;
+    let spanned = cmaStart + cmaSize;
+    // 6.18: keep page mobility grouping on (vm_total_pages >= pageblock_nr_pages * MIGRATE_TYPES)
+    if (rule === "6.18") spanned = Math.max(spanned, 6 * 2 ** pbOrder);
+    // The checks read only the free counts, so the zone holds just the layout: rebuilding a
+    // multi-gigabyte zone page by page would cost time and change no answer.
+    if (spanned > ENGINE_CAP) return null;
+    const spec: MachineSpec = {
+      era: rule, pageSize, maxOrder, pageblockOrder: pbOrder, minFreeKbytes: 0,
+      nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: spanned, watermarks: { min: 0, low: 0, high: 0 }, lowmemReserve: [0, 0, 0, 0, 0], ...(cmaSize ? { cma: [{ startPfn: cmaStart, pages: cmaSize }] } : {}) }] }],
+    };
+    const m = Machine.create(spec);
+    const r = new RebuiltZone(m, rule, maxOrder);
+    r.fill(spanned, [...layout(plain, 0, top), ...layout(cma, cmaStart, top)]);
+    return r;
+  }
+
+  /** Allocates every page as order 0 (ALLOC_NO_WATERMARKS), then frees the chosen blocks page by
+   *  page, both loops inside the engine. */
+  private fill(pages: number, runs: [number, number, number, number][]): void {
+    const mt = this.rule === "6.18" ? MigrateType.Movable : MigrateType.Unmovable;
+    if (this.m.allocAllOrder0(this.slot, mt) !== pages) throw new Error("rebuilt zone: the engine could not allocate every page");
+    for (const [start, count, step, blockPages] of runs) this.m.freeStrided(start, count, step, blockPages);
+  }
+
+  freePages(): number {
+    return this.m.counters(this.slot).freePages;
+  }
+
+  cmaPages(): number {
+    return this.m.counters(this.slot).freeCmaPages;
+  }
+
+  private setReserve(pages: number): void {
+    this.m.engineExports.zoneSetLowmemReserve(this.slot, CLASS_IDX, Math.max(0, Math.round(pages)));
+  }
+
+  /** Runs the era's check in the engine and explains it, with the printed NR_FREE_PAGES as the
+   *  zone's counter when the report has one (the free lists stay as printed). */
+  check(c: CheckInput, printedCma: number): CheckResult {
+    const lists = this.freePages();
+    const counter = c.freeCounter ?? lists;
+    if (counter !== lists) this.m.engineExports.zoneSetFreePages(this.slot, counter);
+    try {
+      const r = this.rule === "2.6.11" ? this.check2611(c, printedCma) : this.check618(c, printedCma);
+      if (counter !== lists) r.steps.unshift(`free is the zone line's ${counter} pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to ${lists}`);
+      return r;
+    } finally {
+      if (counter !== lists) this.m.engineExports.zoneSetFreePages(this.slot, lists);
+    }
+  }
+
+  /** zone_watermark_ok (2.6.11; 2.6.15 .. 4.3 with ALLOC_HIGH/ALLOC_HARDER; 3.x subtracts free CMA). */
+  private check2611(c: CheckInput, printedCma: number): CheckResult {
+    const cma = c.subtractCma ? printedCma : 0;
+    this.setReserve(c.reserve + cma); // only the order-0 test reads lowmem_reserve: the same arithmetic
+    const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, CLASS_IDX, c.harder, c.gfpHigh);
+    const e = explain2611({ freePages: this.freePages(), nrFree: this.m.counters(this.slot).nrFree, order: c.order, mark: c.mark, reserve: c.reserve, gfpHigh: c.gfpHigh, harder: c.harder, cma });
+    return this.agree(e, ok);
+  }
+
+  /** __zone_watermark_ok (4.4 .. 6.18): order-0 test, then a suitable free list of order >= order. */
+  private check618(c: CheckInput, printedCma: number): CheckResult {
+    const useCma = (c.allocFlags & AllocFlags.CMA) !== 0;
+    const engCma = this.cmaPages();
+    const extra = useCma ? 0 : Math.max(0, printedCma - engCma); // free_cma not placed in CMA blocks
+    this.setReserve(c.reserve + extra);
+    const ok = this.m.watermarkOk618(this.slot, c.order, c.mark, CLASS_IDX, c.allocFlags);
+    const F = this.freePages();
+    const cma = useCma ? 0 : Math.max(engCma, printedCma);
+    const free = F - (2 ** c.order - 1) - cma;
+    const steps = [`free = ${F} - ${2 ** c.order - 1}${cma ? ` - ${cma} (free_cma)` : ""} = ${free}`];
+    let min = c.mark;
+    if (c.allocFlags & ALLOC_RESERVES) {
+      if (c.allocFlags & AllocFlags.MIN_RESERVE) min = reduceStep(steps, min, 2, "ALLOC_MIN_RESERVE");
+      if (c.allocFlags & AllocFlags.MIN_RESERVE && c.allocFlags & AllocFlags.NON_BLOCK) min = reduceStep(steps, min, 4, "ALLOC_NON_BLOCK");
+      if (c.allocFlags & AllocFlags.OOM) min = reduceStep(steps, min, 2, "ALLOC_OOM");
+    }
+    const margin = free - (min + c.reserve);
+    if (free <= min + c.reserve) {
+      const stage: Stage = free + cma > min + c.reserve ? "cma" : free > min ? "reserve" : "mark";
+      steps.push(`${free} <= ${min} + ${c.reserve} (lowmem_reserve) -> fail`);
+      return this.agree({ ok: false, stage, steps, margin }, ok);
+    }
+    steps.push(`${free} > ${min} + ${c.reserve} (lowmem_reserve) -> ok`);
+    if (c.order === 0) return this.agree({ ok: true, stage: "ok", steps, margin }, ok);
+    return this.agree({ ...this.suitable(c, steps), margin }, ok);
+  }
+
+  private suitable(c: CheckInput, steps: string[]): CheckResult {
+    const byType = this.m.stats(this.slot).nrFreeByType;
+    const f = c.allocFlags;
+    for (let o = c.order; o < this.maxOrder; o++) {
+      const t = byType[o];
+      const n = t.reduce((s, x) => s + x, 0);
+      if (n === 0) continue;
+      const pcp = t[0] + t[1] + t[2];
+      const cma = f & AllocFlags.CMA ? t[MigrateType.CMA] : 0;
+      const ha = f & (AllocFlags.HIGHATOMIC | AllocFlags.OOM) ? t[MigrateType.HighAtomic] : 0;
+      if (pcp + cma + ha > 0) {
+        steps.push(`o=${o}: ${n} free block(s), ${pcp + cma + ha} on a list the request may use -> ok`);
+        return { ok: true, stage: "ok", steps };
+      }
+      steps.push(`o=${o}: ${n} free block(s), all ${t[MigrateType.CMA] ? "CMA" : "HighAtomic/isolated"} -> not usable`);
+    }
+    steps.push(`no usable free block of order >= ${c.order} -> fail`);
+    return { ok: false, stage: "block", steps };
+  }
+
+  private agree(r: CheckResult, engine: boolean): CheckResult {
+    if (r.ok !== engine) r.steps.push(`(the engine's check says ${engine ? "ok" : "fail"}; the engine decides)`);
+    return { ...r, ok: engine, stage: engine ? "ok" : r.stage === "ok" ? "block" : r.stage };
+  }
+}

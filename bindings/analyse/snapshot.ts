@@ -1,0 +1,282 @@
+// snapshot: a running system's /proc files against oomlab's formulas. Parses /proc/buddyinfo,
+// /proc/zoneinfo and /proc/pagetypeinfo, rebuilds each zone's min/low/high/promo and protection
+// (lowmem_reserve) from vm.min_free_kbytes, vm.watermark_scale_factor, vm.lowmem_reserve_ratio and
+// the zones' managed pages with mm_init's setupWatermarks / setupLowmemReserve, and says where the
+// kernel disagrees. No Node APIs: the caller reads the files.
+
+import { ERA_6_18, type EraProfile } from "../kernel/releases.js";
+import { intSqrt, setupLowmemReserve, setupWatermarks } from "../mm/mm_init.js";
+import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type BuddyinfoResult, type PagetypeinfoResult, type ZoneinfoResult, type ZoneinfoZone } from "../parse/proc.js";
+import { ZONE_TYPES, type ResolvedMachine, type ResolvedZone, type ZoneType } from "../include/machine.js";
+
+export interface SnapshotFiles {
+  /** `uname -r` or /proc/sys/kernel/osrelease, e.g. "6.18.44-fc-v669". */
+  version?: string;
+  /** Bytes per page (default 4096); /proc does not print it. */
+  pageSize?: number;
+  buddyinfo?: string;
+  zoneinfo?: string;
+  pagetypeinfo?: string;
+  /** /proc/sys/vm/<name> contents by name: min_free_kbytes, watermark_scale_factor, lowmem_reserve_ratio. */
+  sysVm: Record<string, string>;
+}
+
+/** Watermarks in pages as /proc/zoneinfo prints them (boost included) and protection by kernel zone index. */
+export interface ZoneMarks {
+  min: number;
+  low: number;
+  high: number;
+  promo: number | null;
+  protection: number[] | null;
+}
+
+export interface SnapshotZone {
+  node: number;
+  name: string;
+  managed: number;
+  boost: number;
+  kernel: ZoneMarks;
+  /** The formulas' values plus the zone's current boost; null when they cannot be computed. */
+  computed: ZoneMarks | null;
+}
+
+export interface SnapshotDifference {
+  node: number;
+  zone: string;
+  /** "min", "low", "high", "promo" or "protection[i]" (i: kernel zone index). */
+  field: string;
+  kernel: number | null;
+  computed: number | null;
+}
+
+export interface MinFreeOrigin {
+  value: number | null;
+  origin: "default" | "transparent hugepage" | "user or transparent-hugepage setting" | "unknown";
+  /** calculate_min_free_kbytes at boot (watermarks 0) and as recomputed now (pages above high). */
+  defaultAtBoot: number | null;
+  defaultNow: number | null;
+  /** khugepaged set_recommended_min_free_kbytes, kB. */
+  thpRecommended: number | null;
+  explanation: string;
+}
+
+export interface SnapshotReport {
+  version: string | null;
+  /** oomlab's profile for the kernel, or null with an "unsupported era" note. */
+  era: "6.18" | null;
+  zones: SnapshotZone[];
+  differences: SnapshotDifference[];
+  minFreeKbytes: MinFreeOrigin;
+  notes: string[];
+  warnings: { file: string; line: number; message: string }[];
+  buddyinfo: BuddyinfoResult | null;
+  zoneinfo: ZoneinfoResult | null;
+  pagetypeinfo: PagetypeinfoResult | null;
+}
+
+const ZONE_HIGHMEM = 3;
+
+/** The 6.1 .. 6.18 profile: 6.6+ give ZONE_MOVABLE highmem's capped min (reference §3.4);
+ *  6.1 .. 6.5 count it in lowmem_pages and give it a proportional min. */
+function profileFor(version: string | null, notes: string[]): EraProfile | null {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) {
+    notes.push("no kernel version: assuming the 6.6+ formulas (promo watermark, capped Movable min)");
+    return ERA_6_18;
+  }
+  const v = Number(m[1]) * 1000 + Number(m[2]);
+  if (v < 6001) {
+    notes.push(`unsupported era: ${version} (oomlab recomputes the 6.1+ formulas with WMARK_PROMO only)`);
+    return null;
+  }
+  return v < 6006 ? { ...ERA_6_18, cappedMinZones: [ZONE_HIGHMEM] } : ERA_6_18;
+}
+
+function sysInts(sys: Record<string, string>, key: string): number[] | null {
+  const s = sys[key];
+  if (s === undefined || s.trim() === "") return null;
+  const v = s.trim().split(/\s+/).map(Number);
+  return v.every((n) => Number.isSafeInteger(n)) ? v : null;
+}
+
+/** Zone names in the kernel's enum zone_type order: 6.x prints every zone of every node. */
+function kernelZoneOrder(zones: ZoneinfoZone[]): string[] {
+  const order: string[] = [];
+  for (const z of zones) if (!order.includes(z.name)) order.push(z.name);
+  return order;
+}
+
+const isOurs = (name: string): name is ZoneType => (ZONE_TYPES as readonly string[]).includes(name);
+
+/** A ResolvedMachine holding just what setupWatermarks and setupLowmemReserve read. */
+function buildMachine(zones: ZoneinfoZone[], files: SnapshotFiles, sys: { minFree: number; wsf: number; ratios: number[] }, pt: PagetypeinfoResult | null): ResolvedMachine {
+  const resolved: ResolvedZone[] = zones.filter((z) => isOurs(z.name)).map((z) => {
+    const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
+    return {
+      slot: z.node * ZONE_TYPES.length + zoneIdx,
+      node: z.node,
+      type: z.name as ZoneType,
+      zoneIdx,
+      startPfn: z.startPfn ?? 0,
+      spannedPages: z.spanned,
+      presentPages: z.present,
+      managedPages: z.managed ?? z.present,
+      cma: [],
+      watermarks: { min: 0, low: 0, high: 0, promo: 0 },
+      lowmemReserve: [0, 0, 0, 0, 0],
+    };
+  });
+  return {
+    era: "6.18",
+    pageSize: files.pageSize ?? 4096,
+    maxOrder: 11,
+    pageblockOrder: pt?.pageblockOrder ?? 9,
+    basePfn: 0,
+    nrPages: 1,
+    minFreeKbytes: sys.minFree,
+    watermarkScaleFactor: sys.wsf,
+    watermarkBoostFactor: 15000,
+    lowmemReserveRatio: sys.ratios,
+    mobilityDisabled: false,
+    zones: resolved,
+  };
+}
+
+/** setup_per_zone_lowmem_reserve works node by node; mm_init's loop stops at MAX_NODES (8), so
+ *  each node runs alone as node 0. */
+function lowmemReservePerNode(m: ResolvedMachine, p: EraProfile): void {
+  for (const node of new Set(m.zones.map((z) => z.node))) {
+    const own = m.zones.filter((z) => z.node === node);
+    const alone = own.map((z) => ({ ...z, node: 0, lowmemReserve: [0, 0, 0, 0, 0] }));
+    setupLowmemReserve({ ...m, zones: alone }, p);
+    own.forEach((z, i) => (z.lowmemReserve = alone[i].lowmemReserve));
+  }
+}
+
+/** Protection by kernel zone index. A zone oomlab does not model (ZONE_DEVICE) must have no
+ *  managed pages: it then adds nothing to the sums, so its column repeats the one before. */
+function protectionOf(z: ZoneinfoZone, rz: ResolvedZone | undefined, order: string[], nodeZones: ZoneinfoZone[]): number[] | null {
+  if (nodeZones.some((q) => !isOurs(q.name) && (q.managed ?? 0) > 0)) return null;
+  const own = order.indexOf(z.name);
+  const out: number[] = [];
+  order.forEach((name, j) => {
+    if (!rz || j <= own) out.push(0);
+    else if (isOurs(name)) out.push(rz.lowmemReserve[ZONE_TYPES.indexOf(name)]);
+    else out.push(j - 1 > own ? out[j - 1] : 0);
+  });
+  return out;
+}
+
+function computedMarks(z: ZoneinfoZone, rz: ResolvedZone | undefined, protection: number[] | null): ZoneMarks | null {
+  const b = z.boost ?? 0;
+  if (rz) {
+    const w = rz.watermarks;
+    return { min: w.min + b, low: w.low + b, high: w.high + b, promo: w.promo + b, protection };
+  }
+  // __setup_per_zone_wmarks: a zone that is neither highmem nor movable gets tmp = 0 with no pages
+  return (z.managed ?? 0) === 0 ? { min: b, low: b, high: b, promo: b, protection } : null;
+}
+
+function differencesOf(zones: SnapshotZone[]): SnapshotDifference[] {
+  const out: SnapshotDifference[] = [];
+  for (const z of zones) {
+    if (!z.computed) continue;
+    for (const f of ["min", "low", "high", "promo"] as const) {
+      if (z.kernel[f] !== null && z.kernel[f] !== z.computed[f]) out.push({ node: z.node, zone: z.name, field: f, kernel: z.kernel[f], computed: z.computed[f] });
+    }
+    const kp = z.kernel.protection ?? [];
+    const cp = z.computed.protection;
+    if (!cp) continue;
+    kp.forEach((v, i) => {
+      if (v !== cp[i]) out.push({ node: z.node, zone: z.name, field: `protection[${i}]`, kernel: v, computed: cp[i] ?? null });
+    });
+  }
+  return out;
+}
+
+/** Zones of the GFP_USER zonelist: zone_idx <= gfp_zone(GFP_USER) = ZONE_NORMAL. */
+const USER_ZONES = new Set(["DMA", "DMA32", "Normal"]);
+const clampDefault = (kb: number) => Math.min(262144, Math.max(128, intSqrt(kb * 16)));
+
+/** Where vm.min_free_kbytes came from (mm/page_alloc.c calculate_min_free_kbytes 6.x;
+ *  mm/khugepaged.c set_recommended_min_free_kbytes, torvalds/linux 00f58104). */
+export function minFreeOrigin(value: number | null, zones: ZoneinfoZone[], pageSize: number, pagesPerBlock: number | null): MinFreeOrigin {
+  const kbPerPage = pageSize / 1024;
+  const user = zones.filter((z) => USER_ZONES.has(z.name));
+  // nr_free_buffer_pages: sum of managed - high_wmark_pages over the zonelist (high is 0 at boot)
+  const atBoot = user.reduce((s, z) => s + (z.managed ?? z.present), 0);
+  const now = user.reduce((s, z) => s + Math.max(0, (z.managed ?? z.present) - z.high), 0);
+  const defaultAtBoot = user.length ? clampDefault(atBoot * kbPerPage) : null;
+  const defaultNow = user.length ? clampDefault(now * kbPerPage) : null;
+  // pageblock_nr_pages * nr_zones * (2 + MIGRATE_PCPTYPES^2), at most 5% of nr_free_buffer_pages
+  const pb = pagesPerBlock ?? (pageSize === 4096 ? 512 : null);
+  const nrZones = user.filter((z) => z.present > 0).length;
+  const thp = pb === null || !user.length ? null : Math.min(pb * nrZones * 2 + pb * nrZones * 3 * 3, Math.floor(now / 20)) * kbPerPage;
+  const base = { value, defaultAtBoot, defaultNow, thpRecommended: thp };
+  if (value === null) return { ...base, origin: "unknown", explanation: "vm.min_free_kbytes was not given" };
+  if (thp !== null && value === thp && thp > Math.max(defaultAtBoot ?? 0, defaultNow ?? 0)) {
+    return { ...base, origin: "transparent hugepage", explanation: `khugepaged raised it to pageblock_nr_pages ${pb} x ${nrZones} zones x (2 + 3*3) pages = ${thp} kB (set_recommended_min_free_kbytes)` };
+  }
+  if (value === defaultAtBoot || value === defaultNow) {
+    return { ...base, origin: "default", explanation: `int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144] = ${value} kB (calculate_min_free_kbytes)` };
+  }
+  return { ...base, origin: "user or transparent-hugepage setting", explanation: `${value} kB matches neither the default (${defaultAtBoot} at boot, ${defaultNow} now) nor khugepaged's ${thp ?? "?"} kB` };
+}
+
+function parseAll(files: SnapshotFiles, r: SnapshotReport): void {
+  const add = (file: string, w: { line: number; message: string }[]) => w.forEach((x) => r.warnings.push({ file, ...x }));
+  if (files.buddyinfo !== undefined) add("buddyinfo", (r.buddyinfo = parseBuddyinfo(files.buddyinfo)).warnings);
+  if (files.zoneinfo !== undefined) add("zoneinfo", (r.zoneinfo = parseZoneinfo(files.zoneinfo)).warnings);
+  if (files.pagetypeinfo !== undefined) add("pagetypeinfo", (r.pagetypeinfo = parsePagetypeinfo(files.pagetypeinfo)).warnings);
+}
+
+/** Sysctls the formulas need, mapping lowmem_reserve_ratio from the kernel's zone order to oomlab's
+ *  zone types by name (x86-64 has DMA DMA32 Normal Movable Device; i386 DMA Normal HighMem Movable). */
+function readSysVm(files: SnapshotFiles, order: string[], notes: string[]): { minFree: number; wsf: number; ratios: number[] } | null {
+  const minFree = sysInts(files.sysVm, "min_free_kbytes")?.[0];
+  if (minFree === undefined) {
+    notes.push("vm.min_free_kbytes missing: watermarks not recomputed");
+    return null;
+  }
+  const wsf = sysInts(files.sysVm, "watermark_scale_factor")?.[0] ?? 10;
+  const raw = sysInts(files.sysVm, "lowmem_reserve_ratio");
+  if (raw && raw.length !== order.length) notes.push(`lowmem_reserve_ratio has ${raw.length} entries for ${order.length} zones (${order.join(" ")})`);
+  const ratios = ZONE_TYPES.map((t, i) => {
+    const k = order.indexOf(t);
+    return raw ? (k >= 0 ? raw[k] ?? 0 : 0) : ERA_6_18.lowmemReserveRatio[i];
+  });
+  if (!raw) notes.push("vm.lowmem_reserve_ratio missing: using the 6.x defaults");
+  return { minFree, wsf, ratios };
+}
+
+export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
+  const r: SnapshotReport = { version: files.version ?? null, era: null, zones: [], differences: [], minFreeKbytes: minFreeOrigin(null, [], 4096, null), notes: [], warnings: [], buddyinfo: null, zoneinfo: null, pagetypeinfo: null };
+  parseAll(files, r);
+  const zi = r.zoneinfo?.zones ?? [];
+  const pageSize = files.pageSize ?? 4096;
+  r.minFreeKbytes = minFreeOrigin(sysInts(files.sysVm, "min_free_kbytes")?.[0] ?? null, zi, pageSize, r.pagetypeinfo?.pagesPerBlock ?? null);
+  if (!zi.length) {
+    r.notes.push("no /proc/zoneinfo zones: nothing to compare");
+    return r;
+  }
+  const order = kernelZoneOrder(zi);
+  const p = profileFor(r.version, r.notes);
+  const sys = p ? readSysVm(files, order, r.notes) : null;
+  let m: ResolvedMachine | null = null;
+  if (p && sys) {
+    r.era = "6.18";
+    m = buildMachine(zi, files, sys, r.pagetypeinfo);
+    setupWatermarks(m, p);
+    lowmemReservePerNode(m, p);
+  }
+  for (const z of zi) {
+    const rz = m?.zones.find((q) => q.node === z.node && q.type === z.name);
+    const nodeZones = zi.filter((q) => q.node === z.node);
+    const kernel: ZoneMarks = { min: z.min, low: z.low, high: z.high, promo: z.promo ?? null, protection: z.protection };
+    const computed = m ? computedMarks(z, rz, protectionOf(z, rz, order, nodeZones)) : null;
+    if (m && !computed) r.notes.push(`node ${z.node} zone ${z.name}: a zone oomlab does not model has managed pages; not recomputed`);
+    r.zones.push({ node: z.node, name: z.name, managed: z.managed ?? z.present, boost: z.boost ?? 0, kernel, computed });
+  }
+  r.differences = differencesOf(r.zones);
+  return r;
+}

@@ -1,0 +1,175 @@
+// diagnose_verdict: the cause of a failure from the zones the request may use, each rebuilt in the
+// engine and checked at the mark the failing path used (kernel-semantics.md §3, §6): below the
+// mark, held back by lowmem_reserve, CMA excluded, or no suitable block of the order.
+
+import { RebuiltZone, type CheckInput, type CheckResult, type Stage } from "./rebuilt_zone.js";
+import { gfpMeaning, type GfpMeaning } from "./gfp.js";
+import { pageKb, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
+import type { ParsedReport } from "../parse/reports.js";
+import { AllocFlags } from "../include/machine.js";
+
+export interface Verdict {
+  cause: string | null;
+  summary: string;
+  steps: string[];
+}
+
+type Mark = "min" | "low" | "high";
+
+const cache = new Map<string, RebuiltZone | null>();
+
+function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
+  const m = c.model;
+  const key = JSON.stringify([era.rule, m.freeAreas, m.letters, m.cmaPages, m.presentPages, m.pageSize]);
+  if (!cache.has(key)) {
+    if (cache.size >= 16) {
+      const oldest = cache.keys().next().value as string;
+      cache.get(oldest)?.m.dispose(); // its engine instance is reused by the next rebuild
+      cache.delete(oldest);
+    }
+    cache.set(key, RebuiltZone.build(m, era.rule));
+  }
+  return cache.get(key) ?? null;
+}
+
+const label = (c: ZoneCtx) => (c.z.node ? `Node ${c.z.node} ${c.z.name}` : c.z.name);
+const NONE: GfpMeaning = { names: [], highestZone: "Normal", gfpHigh: false, harder: false, allocFlags: 0, cma: false };
+
+function meaning(mask: number, era: ReportEra, order: number, warn: (m: string) => void): GfpMeaning {
+  try {
+    return gfpMeaning(mask, era.release, order);
+  } catch (e) {
+    warn(`gfp mask 0x${mask.toString(16)} not decoded (${(e as Error).message}); assuming GFP_KERNEL's zones`);
+    return NONE;
+  }
+}
+
+/** The check a zone gets on the failing path: reductions only on the min-mark attempt. */
+function input(c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: ReportEra, reduce: boolean): CheckInput {
+  const cmaFlag = g.cma ? AllocFlags.CMA : 0;
+  return {
+    order, mark: c.marks ? c.marks[mark] : 0, reserve: c.reserve, gfpHigh: reduce && g.gfpHigh, harder: reduce && g.harder,
+    allocFlags: reduce ? g.allocFlags | cmaFlag : cmaFlag, subtractCma: era.subtractCma && !g.cma,
+    freeCounter: c.z.freeKb !== null ? Math.floor(c.z.freeKb / (c.model.pageSize / 1024)) : null,
+  };
+}
+
+function run(c: ZoneCtx, era: ReportEra, inp: CheckInput): CheckResult | null {
+  const z = rebuilt(c, era);
+  return z ? z.check(inp, c.model.cmaPages) : null;
+}
+
+function sizePages(c: ZoneCtx): number | null {
+  return c.model.presentPages;
+}
+
+function tooSmall(c: ZoneCtx, order: number): boolean {
+  const size = sizePages(c);
+  return order >= Math.max(c.model.freeAreas.length, 1) + (c.model.freeAreas.length ? 0 : 10) || (size !== null && 2 ** order > size);
+}
+
+const STOPPED: Record<Stage, string> = {
+  ok: "passes",
+  mark: "is at or below the mark",
+  reserve: "has the pages, but lowmem_reserve holds them back for higher zones' requests",
+  cma: "has enough free pages only by counting CMA pageblocks, which this request cannot use",
+  block: "has the pages but no suitable free block of the order",
+};
+
+function zoneSentences(all: ZoneCtx[], res: Map<ZoneCtx, CheckResult | null>, mark: Mark, g: GfpMeaning | null): string {
+  return all.filter((c) => c.z.presentKb !== 0).map((c) => {
+    if (!c.allowed) return `${label(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone ?? "?"}).`;
+    const r = res.get(c);
+    if (!r) return `${label(c)}: allowed; not judged (no watermarks or free lists printed).`;
+    const by = r.stage === "ok" && r.margin !== undefined ? ` by ${r.margin} page${r.margin === 1 ? "" : "s"}` : "";
+    return `${label(c)}: allowed; at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve}) it ${STOPPED[r.stage]}${by}.`;
+  }).join(" ");
+}
+
+function causeOf(stages: Stage[]): string {
+  if (stages.includes("ok")) return "unexplained";
+  if (stages.includes("block")) return "fragmentation";
+  if (stages.includes("cma")) return "cma-unusable";
+  return "exhaustion";
+}
+
+const HEADLINE: Record<string, (o: number, mark: Mark) => string> = {
+  fragmentation: (o) => `Fragmentation: an allowed zone has the free pages but no suitable free block of order ${o}.`,
+  exhaustion: (_o, m) => `Exhaustion: every zone the request may use is at or below the ${m} watermark plus lowmem_reserve.`,
+  "cma-unusable": () => "CMA: most free memory sits in CMA pageblocks, which this (non-movable) request cannot use.",
+  unexplained: (_o, m) => `Unexplained: a zone passes the ${m} check in the printed state (memory changed before the dump, or another limit such as a cpuset or __GFP_THISNODE).`,
+  pagefault: () => "Page fault: VM_FAULT_OOM (gfp_mask 0) with no zone short of memory: pagefault_out_of_memory ran the OOM killer.",
+};
+
+/** A report with a printed order: judge it at the failing path's mark. */
+export function judgeOrder(r: ParsedReport, era: ReportEra, mask: number, order: number, warn: (m: string) => void): Verdict {
+  const g = meaning(mask, era, order, warn);
+  const all = zoneContexts(r, g.highestZone);
+  const allowed = all.filter((c) => c.allowed).sort((a, b) => b.rank - a.rank);
+  if (!allowed.length) return { cause: "unexplained", summary: `The mask allows ${g.highestZone} and below, and the report shows no populated zone there.`, steps: [] };
+  if (allowed.every((c) => tooSmall(c, order))) {
+    const sizes = allowed.map((c) => `${label(c)} ${sizePages(c) ?? "?"} pages`).join(", ");
+    return { cause: "zone-too-small", summary: `Zone too small: an order-${order} block is ${2 ** order} pages (${2 ** order * pageKb(r)} kB), more than the allowed zones can ever hold (${sizes}).`, steps: [] };
+  }
+  const oom = r.kind === "oom";
+  const mark: Mark = oom ? "high" : "min";
+  const res = new Map<ZoneCtx, CheckResult | null>();
+  for (const c of allowed) res.set(c, c.marks && c.model.freeAreas.length ? run(c, era, input(c, order, mark, g, era, !oom)) : null);
+  const judged = allowed.filter((c) => res.get(c));
+  if (!judged.length) return { cause: "unexplained", summary: `No allowed zone printed both watermarks and free lists. ${zoneSentences(all, res, mark, g)}`, steps: [] };
+  const stages = judged.map((c) => (res.get(c) as CheckResult).stage);
+  let cause = causeOf(stages);
+  if (cause === "unexplained" && oom && mask === 0) cause = "pagefault";
+  const want: Stage = cause === "fragmentation" ? "block" : cause === "cma-unusable" ? "cma" : cause === "unexplained" || cause === "pagefault" ? "ok" : stages[0];
+  const decide = judged.find((c) => res.get(c)?.stage === want) ?? judged[0];
+  const dr = res.get(decide) as CheckResult;
+  const how = oom ? "the OOM path's last attempt, __alloc_pages_may_oom at ALLOC_WMARK_HIGH" : "the last attempt of the slow path, the min mark with the mask's reductions";
+  const steps = [`${label(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`, ...dr.steps];
+  return { cause, summary: `${HEADLINE[cause](order, mark)} ${zoneSentences(all, res, mark, g)}`, steps };
+}
+
+interface OrderRow {
+  c: ZoneCtx;
+  low: boolean[];
+  min: boolean[];
+}
+
+function span(ok: boolean[]): string {
+  const first = ok.indexOf(false);
+  if (first < 0) return ok.length === 1 ? "order 0" : `every order (0-${ok.length - 1})`;
+  return first === 0 ? "no order" : `orders up to ${first - 1}`;
+}
+
+/** Reports without an order (2.6.11/2.6.12 OOMs, show_mem dumps, /proc): every order at low and min. */
+export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] | null, mask: number | null, warn: (m: string) => void): Verdict {
+  const g = mask !== null ? meaning(mask, era, 0, warn) : null;
+  const all = ctxs ?? zoneContexts(r, g ? g.highestZone : null);
+  const zones = all.filter((c) => c.allowed && c.marks && c.model.freeAreas.length).sort((a, b) => b.rank - a.rank);
+  if (!zones.length) return { cause: g ? "unexplained" : null, summary: "No zone printed both watermarks and free lists: nothing to check.", steps: [] };
+  const gm = g ?? NONE;
+  const rows: OrderRow[] = zones.map((c) => {
+    const n = c.model.freeAreas.length;
+    const at = (mark: Mark, reduce: boolean) => Array.from({ length: n }, (_, o) => run(c, era, input(c, o, mark, gm, era, reduce))?.ok ?? false);
+    return { c, low: at("low", false), min: at("min", true) };
+  });
+  const steps = rows.map((w) => `${label(w.c)}: low mark ${w.c.marks?.low} pages: ${span(w.low)} pass; min mark ${w.c.marks?.min} pages: ${span(w.min)} pass`);
+  const text = rows.map((w) => `${label(w.c)}: ${span(w.low)} pass at the low mark, ${span(w.min)} at the min mark.`).join(" ");
+  if (!g) return { cause: null, summary: `No request to judge; per zone and order: ${text}`, steps };
+  const n = Math.max(...rows.map((w) => w.low.length));
+  const fails = (o: number) => rows.every((w) => !w.low[o] && !w.min[o]);
+  const f = Array.from({ length: n }, (_, o) => o).find(fails);
+  if (f === undefined) {
+    const cause = mask === 0 ? "pagefault" : "unexplained";
+    return { cause, summary: `${HEADLINE[cause](0, "min")} ${text}`, steps };
+  }
+  const decide = rows.find((w) => w.min.slice(0, f).every(Boolean) && w.c.model.freeAreas.length > f) ?? rows[0];
+  const c = decide.c;
+  const low = run(c, era, input(c, f, "low", gm, era, false)) as CheckResult;
+  const min = run(c, era, input(c, f, "min", gm, era, true)) as CheckResult;
+  const cause = causeOf([min.stage]);
+  const lead = f === 0
+    ? "No order was printed; even order 0 fails at the low and min marks."
+    : `No order was printed (a 2.6.11/2.6.12 report): in ${label(c)} orders up to ${f - 1} pass at the low and min marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
+  steps.push(`${label(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps, `${label(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
+  return { cause, summary: `${lead} ${HEADLINE[cause](f, "min")} ${zoneSentences(all, new Map([[c, min]]), "min", g)}`, steps };
+}

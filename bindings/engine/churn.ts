@@ -1,0 +1,100 @@
+// The churn benchmark on the WASM engine (shared reference churn-benchmark.md): one Normal zone of
+// 2^L pages at pfn 0, MAX_ORDER 11, 2.6.11 free lists, the min watermark at floor(N / 100) and no
+// lowmem_reserve. The whole workload runs inside WASM (assembly/workload.ts), called in chunks so
+// V8's tiers settle, and only the churn phase is timed.
+
+import { Machine } from "./machine.js";
+import type { EngineBuild } from "./wasm.js";
+
+export interface ChurnOptions {
+  seed?: number;
+  log2Pages?: number;
+  ops?: number;
+  /** Operations per WASM call (default 100,000). */
+  chunk?: number;
+  build?: EngineBuild;
+}
+
+export interface ChurnResult {
+  impl: string;
+  checksum: string;
+  nsPerOp: number;
+  opsPerSec: number;
+  ops: number;
+  log2Pages: number;
+  seed: number;
+  /** Freeing every live block afterwards gave back N/1024 order-10 blocks. */
+  coalesced: boolean;
+}
+
+/** xorshift32 (churn-benchmark.md): x ^= x << 13; x ^= x >> 17; x ^= x << 5, mod 2^32. Seed 0
+ *  would stay 0 forever, so it is replaced by a fixed odd constant. */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>>= 0);
+  };
+}
+
+export const CHURN_DEFAULTS = { seed: 0x12345678, log2Pages: 20, ops: 10_000_000, chunk: 100_000 };
+
+/** The machine the churn runs on. */
+export function churnMachine(log2Pages: number, build?: EngineBuild): Machine {
+  const n = 2 ** log2Pages;
+  const min = Math.floor(n / 100);
+  return Machine.create(
+    {
+      era: "2.6.11",
+      maxOrder: 11,
+      minFreeKbytes: 0,
+      nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: n, watermarks: { min, low: min, high: min }, lowmemReserve: [0, 0, 0, 0, 0] }] }],
+    },
+    { build },
+  );
+}
+
+/** The checksum string of churn-benchmark.md from the engine's counters. */
+function checksum(m: Machine): string {
+  const x = m.engineExports;
+  x.churnStats();
+  const io = x.ioPtr();
+  const u = new Uint32Array(x.memory.buffer, io, 11 + m.machine.maxOrder);
+  const sum = new BigUint64Array(x.memory.buffer, io, 1)[0];
+  const nrFree = Array.from(u.subarray(11, 11 + m.machine.maxOrder));
+  return `sum=${sum};hash=${u[2]};alloc=${u[3]};free=${u[4]};fail=${u[5]};capfree=${u[6]};noop=${u[7]};live=${u[8]};live_pages=${u[9]};free_pages=${u[10]};nr_free=${nrFree.join(",")}`;
+}
+
+/** Runs the churn loop on a small throwaway machine of the same compiled module, so V8 has
+ *  tiered churnRun up from its baseline compiler (Liftoff) to TurboFan before the timed run. */
+function warmUp(build?: EngineBuild): void {
+  const m = churnMachine(12, build);
+  const x = m.engineExports;
+  x.churnInit(m.machine.zones[0].slot, 1, 0);
+  x.churnPrefill();
+  for (let i = 0; i < 20; i++) x.churnRun(20_000);
+}
+
+export function runChurn(opts: ChurnOptions = {}): ChurnResult {
+  const seed = opts.seed ?? CHURN_DEFAULTS.seed;
+  const log2Pages = opts.log2Pages ?? CHURN_DEFAULTS.log2Pages;
+  const ops = opts.ops ?? CHURN_DEFAULTS.ops;
+  const chunk = opts.chunk ?? CHURN_DEFAULTS.chunk;
+  warmUp(opts.build);
+  const m = churnMachine(log2Pages, opts.build);
+  const x = m.engineExports;
+  x.churnInit(m.machine.zones[0].slot, seed >>> 0, 0);
+  x.churnPrefill();
+  const t0 = performance.now();
+  for (let done = 0; done < ops; done += chunk) x.churnRun(Math.min(chunk, ops - done));
+  const ms = performance.now() - t0;
+  const sum = checksum(m);
+  x.churnDrain();
+  const s = m.stats(m.machine.zones[0].slot);
+  const top = m.machine.maxOrder - 1;
+  const coalesced = s.nrFree[top] === 2 ** log2Pages / 2 ** top && s.nrFree.slice(0, top).every((n) => n === 0);
+  const nsPerOp = ops > 0 ? (ms * 1e6) / ops : 0;
+  return { impl: "wasm", checksum: sum, nsPerOp, opsPerSec: nsPerOp > 0 ? 1e9 / nsPerOp : 0, ops, log2Pages, seed, coalesced };
+}

@@ -1,0 +1,164 @@
+// The only module that touches WebAssembly. It compiles the engine once (from the embedded bytes,
+// from bytes the caller passes, or from a URL) and instantiates one instance per machine.
+// No Node-only API: this file runs unchanged in Node, browsers and workers.
+
+import { OomlabError } from "../errors.js";
+import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "../generated/wasm-bytes.js";
+
+/** The engine's exports (assembly/index.ts). */
+export interface WasmExports {
+  memory: WebAssembly.Memory;
+  machineInit(era: number, maxOrder: number, pbOrder: number, pages: number, mobilityOff: number, boostFactor: number): number;
+  machineReset(): void;
+  zoneInit(slot: number, node: number, type: number, start: number, spanned: number, present: number, managed: number): number;
+  zoneSetPageblocks(slot: number, idx: number, count: number, mt: number): number;
+  zonePopulate(slot: number): number;
+  zoneSetWatermarks(slot: number, min: number, low: number, high: number, promo: number): number;
+  zoneSetLowmemReserve(slot: number, idx: number, pages: number): number;
+  zoneSetFreePages(slot: number, pages: number): number;
+  zoneSetBoost(slot: number, pages: number): number;
+  zonelistSet(id: number): number;
+  allocPages(zl: number, order: number, mt: number, flags: number, owner: number): number;
+  freeBlock(idx: number): number;
+  setOwner(idx: number, owner: number): number;
+  allocAllOrder0(slot: number, mt: number, owner: number): number;
+  freeRange(idx: number, count: number): number;
+  freeStrided(idx: number, count: number, step: number, pages: number): number;
+  ownerWalk(owner: number, doFree: number): number;
+  batchRun(n: number): number;
+  churnInit(slot: number, seed: number, mt: number): number;
+  churnPrefill(): void;
+  churnRun(ops: number): void;
+  churnDrain(): void;
+  churnStats(): void;
+  checkInvariants(): number;
+  ioPtr(): number;
+  zonesPtr(): number;
+  infoPtr(): number;
+  nextPtr(): number;
+  prevPtr(): number;
+  pageblocksPtr(): number;
+  lastZone(): number;
+  watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: number, gfpHigh: number): number;
+  watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
+  watermarkFast618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
+  reserveHighatomic(slot: number, idx: number, order: number): void;
+}
+
+/** Layout constants exported by the engine as globals (assembly/mmzone.ts). */
+export const LAYOUT_NAMES = [
+  "PAGE_META_BYTES", "ORDER_MASK", "STATE_SHIFT", "STATE_MASK", "MT_SHIFT",
+  "MT_MASK", "Z_START", "Z_END", "Z_PRESENT", "Z_MANAGED", "Z_TYPE", "Z_NODE", "Z_POPULATED", "Z_FREE_PAGES",
+  "Z_FREE_CMA", "Z_RESERVED_HIGHATOMIC", "Z_FREE_HIGHATOMIC", "Z_WMARK", "Z_BOOST", "Z_FLAGS", "Z_BOOST_EVENTS",
+  "Z_FALLBACKS", "Z_LOWMEM_RESERVE", "Z_NR_FREE", "Z_LISTS", "ZONE_SIZE", "MT_SLOTS_SHIFT",
+  "MAX_ORDER_LIMIT", "MAX_PAGES", "MAX_ZONES", "MAX_ZONELISTS", "IO_BYTES", "NIL",
+] as const;
+export type Layout = Record<(typeof LAYOUT_NAMES)[number], number>;
+
+export type EngineBuild = "release" | "debug";
+
+const modules: Partial<Record<EngineBuild, WebAssembly.Module>> = {};
+let defaultBuild: EngineBuild = "release";
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function embedded(build: EngineBuild): Uint8Array<ArrayBuffer> {
+  return decodeBase64(build === "debug" ? WASM_DEBUG_BASE64 : WASM_RELEASE_BASE64);
+}
+
+export interface InitOptions {
+  /** "release" (optimised, no assertions) or "debug" (assertions on). Default release. */
+  build?: EngineBuild;
+  /** Engine bytes to use instead of the embedded ones. */
+  bytes?: BufferSource;
+  /** Make this build the default for new machines. Default true. */
+  makeDefault?: boolean;
+}
+
+/** Compiles the engine synchronously (fine in Node and workers; Chromium allows synchronous
+ *  compilation of modules this small on the main thread). */
+export function initSync(opts: InitOptions = {}): void {
+  const build = opts.build ?? "release";
+  if (!modules[build] || opts.bytes) {
+    try {
+      modules[build] = new WebAssembly.Module(opts.bytes ?? embedded(build));
+    } catch (e) {
+      throw new OomlabError("OOMLAB_WASM", `cannot compile the ${build} engine: ${(e as Error).message}`);
+    }
+  }
+  if (opts.makeDefault ?? true) defaultBuild = build;
+}
+
+/** Compiles the engine asynchronously, from bytes, a URL (streaming where the host supports it) or
+ *  the embedded bytes. */
+export async function init(opts: InitOptions & { url?: string | URL } = {}): Promise<void> {
+  const build = opts.build ?? "release";
+  try {
+    if (opts.url) {
+      const res = await fetch(opts.url);
+      modules[build] =
+        typeof WebAssembly.compileStreaming === "function" && res.headers.get("content-type") === "application/wasm"
+          ? await WebAssembly.compileStreaming(res)
+          : await WebAssembly.compile(await res.arrayBuffer());
+    } else if (!modules[build] || opts.bytes) {
+      modules[build] = await WebAssembly.compile(opts.bytes ?? embedded(build));
+    }
+  } catch (e) {
+    throw new OomlabError("OOMLAB_WASM", `cannot load the ${build} engine: ${(e as Error).message}`);
+  }
+  if (opts.makeDefault ?? true) defaultBuild = build;
+}
+
+/** Reads an AssemblyScript string (UTF-16, byte length stored 4 bytes before it). */
+function readString(mem: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return "";
+  const len = new Uint32Array(mem.buffer, ptr - 4, 1)[0] >>> 1;
+  return String.fromCharCode(...new Uint16Array(mem.buffer, ptr, len));
+}
+
+export interface EngineInstance {
+  exports: WasmExports;
+  layout: Layout;
+  build: EngineBuild;
+}
+
+/** Instances given back by disposed machines, per build (reset and reused by instantiate). */
+const pool: Record<EngineBuild, EngineInstance[]> = { release: [], debug: [] };
+const POOL_MAX = 8;
+
+/** Gives an instance back for reuse (Machine.dispose). Its memory stays allocated. */
+export function release(inst: EngineInstance): void {
+  if (pool[inst.build].length < POOL_MAX) pool[inst.build].push(inst);
+}
+
+/** An engine instance for one machine (the engine keeps one machine in its memory): a pooled one,
+ *  reset, or a new one. */
+export function instantiate(build?: EngineBuild): EngineInstance {
+  const b = build ?? defaultBuild;
+  const pooled = pool[b].pop();
+  if (pooled) {
+    pooled.exports.machineReset();
+    return pooled;
+  }
+  if (!modules[b]) initSync({ build: b, makeDefault: false });
+  let memory: WebAssembly.Memory | undefined;
+  const imports = {
+    env: {
+      abort(msg: number, file: number, line: number, col: number): never {
+        const m = memory ? `${readString(memory, msg)} at ${readString(memory, file)}:${line}:${col}` : "abort";
+        throw new OomlabError("OOMLAB_WASM", `engine assertion failed: ${m}`);
+      },
+    },
+  };
+  const instance = new WebAssembly.Instance(modules[b] as WebAssembly.Module, imports);
+  const raw = instance.exports as unknown as Record<string, unknown>;
+  memory = raw.memory as WebAssembly.Memory;
+  const layout = {} as Layout;
+  for (const name of LAYOUT_NAMES) layout[name] = Number((raw[name] as WebAssembly.Global).value) >>> 0;
+  return { exports: raw as unknown as WasmExports, layout, build: b };
+}

@@ -1,0 +1,56 @@
+// `oomlab replay --set PATH=VALUE`: what-if edits of a scenario before it is replayed. PATH is dot
+// separated (numbers index arrays: events.0.size); VALUE is JSON when it parses as JSON (numbers,
+// true/false, objects, quoted strings) and a plain string otherwise. The edited scenario is then
+// validated like any other, so a wrong value is a typed error naming the field.
+
+import { OomlabError } from "../errors.js";
+
+function usage(msg: string): OomlabError {
+  return new OomlabError("OOMLAB_USAGE", `--set ${msg}`);
+}
+
+/** Applies one PATH=VALUE edit to a parsed scenario (in place); returns it. */
+export function setScenarioValue(sc: unknown, edit: string): unknown {
+  const eq = edit.indexOf("=");
+  if (eq <= 0) throw usage(`needs PATH=VALUE, got '${edit}'`);
+  const path = edit.slice(0, eq).split(".");
+  const raw = edit.slice(eq + 1);
+  if (path.some((k) => k === "" || k === "__proto__" || k === "constructor" || k === "prototype")) throw usage(`path '${edit.slice(0, eq)}' is not a dot-separated list of keys`);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  let node: unknown = sc;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = step(node, path[i]);
+    if (next === undefined || next === null || typeof next !== "object") throw usage(`${path.slice(0, i + 1).join(".")} is not an object or array in this scenario`);
+    node = next;
+  }
+  const last = path[path.length - 1];
+  if (Array.isArray(node)) {
+    const i = index(last, node.length + 1);
+    if (i === null) throw usage(`${path.join(".")}: '${last}' is not an index of a ${node.length}-element list`);
+    node[i] = value;
+  } else if (node && typeof node === "object") {
+    (node as Record<string, unknown>)[last] = value;
+  } else {
+    throw usage(`the scenario is not an object`);
+  }
+  return sc;
+}
+
+function index(k: string, limit: number): number | null {
+  if (!/^\d+$/.test(k)) return null;
+  const i = Number(k);
+  return i < limit ? i : null;
+}
+
+function step(node: unknown, k: string): unknown {
+  if (Array.isArray(node)) {
+    const i = index(k, node.length);
+    return i === null ? undefined : node[i];
+  }
+  return node && typeof node === "object" && Object.prototype.hasOwnProperty.call(node, k) ? (node as Record<string, unknown>)[k] : undefined;
+}
