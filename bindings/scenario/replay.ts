@@ -226,12 +226,3 @@ export function compare(input: unknown, sizesKb = [64, 96, 128, 256], o: ReplayO
   }
   return rows;
 }
-
-/** The comparison as a text table. */
-export function formatCompare(rows: CompareRow[]): string {
-  const head = ["size", "policy", "outcome", "OOM kills", "deadlock msgs", "sim time", "free at OOM"];
-  const body = rows.map((r) => [`${r.sizeKb} KiB`, r.policy, r.outcome, r.kills, String(r.deadlockMessages), `${(r.simMs / 1000).toFixed(2)} s`, r.freeKbAtOom === null ? "-" : `${r.freeKbAtOom} kB`]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join("  ").trimEnd();
-  return [line(head), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
-}

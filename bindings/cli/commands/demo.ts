@@ -1,11 +1,15 @@
-// What `npm start` shows until the seed replay exists: the churn benchmark on the WASM engine with
-// its checksum, /proc/buddyinfo after it, and a 6.18 x86-64 machine driven by a seeded mixed
-// workload through the batch API, with /proc/pagetypeinfo and the zone watermarks.
+// `oomlab demo`: the engine on its own. The churn benchmark of churn-benchmark.md on the WASM engine
+// with its checksum, then a 6 GiB x86-64 machine of Linux 6.18 driven by a seeded mixed workload
+// through the batch API (engine/mixed.ts), with its zones, /proc/buddyinfo and /proc/pagetypeinfo.
 
-import { runChurn, CHURN_DEFAULTS, xorshift32 } from "../../engine/churn.js";
-import { Machine, type BatchOp, type ZoneStats } from "../../engine/machine.js";
-import { buddyinfo, padStart, pagetypeinfo } from "../../mm/vmstat.js";
-import { AllocFlags, MigrateType, type MachineSpec } from "../../include/machine.js";
+import type { ParsedArgs } from "../args.js";
+import type { CliIo } from "../io.js";
+import { CHURN_DEFAULTS, runChurn } from "../../engine/churn.js";
+import { Machine } from "../../engine/machine.js";
+import { runMixed } from "../../engine/mixed.js";
+import { buddyinfo, pagetypeinfo } from "../../mm/vmstat.js";
+import { renderDemo } from "../../render/demo.js";
+import type { MachineSpec } from "../../include/machine.js";
 
 /** churn-benchmark.md's checksum for L = 20, 10,000,000 operations, seed 0x12345678. */
 export const REFERENCE_CHURN_CHECKSUM =
@@ -25,99 +29,27 @@ export const X86_64_6GB: MachineSpec = {
   ],
 };
 
+/** Operations of the mixed workload, and its seed. */
+const MIXED_OPS = 400_000;
+const MIXED_SEED = 7;
 
-export interface MixedResult {
-  ops: number;
-  allocated: number;
-  failed: number;
-}
-
-/** A seeded mixed workload: movable page cache and anon (order 0), unmovable kernel objects
- *  (orders 0-3), reclaimable slab (orders 0-1), occasional GFP_ATOMIC order-2, and frees of random
- *  live blocks, run in batches through the engine. */
-export function runMixed(m: Machine, ops: number, seed = 1): MixedResult {
-  const rng = xorshift32(seed);
-  const live: number[] = [];
-  let allocated = 0;
-  let failed = 0;
-  for (let done = 0; done < ops; ) {
-    const n = Math.min(4096, ops - done);
-    const batch: BatchOp[] = [];
-    const freed = new Set<number>();
-    for (let i = 0; i < n; i++) {
-      const r = rng() % 100;
-      if (r < 35 && live.length > freed.size) {
-        let k = rng() % live.length;
-        while (freed.has(live[k])) k = (k + 1) % live.length;
-        freed.add(live[k]);
-        batch.push({ op: "free", pfn: live[k] });
-      } else if (r < 75) batch.push({ op: "alloc", req: { order: 0, migratetype: MigrateType.Movable, owner: 1, allocFlags: AllocFlags.WMARK_LOW } });
-      else if (r < 90) batch.push({ op: "alloc", req: { order: rng() % 4, migratetype: MigrateType.Unmovable, owner: 2, allocFlags: AllocFlags.WMARK_LOW | AllocFlags.KSWAPD } });
-      else if (r < 99) batch.push({ op: "alloc", req: { order: rng() % 2, migratetype: MigrateType.Reclaimable, owner: 3, allocFlags: AllocFlags.WMARK_LOW | AllocFlags.KSWAPD } });
-      else batch.push({ op: "alloc", req: { order: 2, migratetype: MigrateType.Unmovable, owner: 4, allocFlags: AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD } });
-    }
-    const res = m.batch(batch);
-    const kept = live.filter((p) => !freed.has(p));
-    batch.forEach((op, i) => {
-      if (op.op !== "alloc") return;
-      if (res[i] < 0) failed++;
-      else {
-        allocated++;
-        kept.push(res[i]);
-      }
-    });
-    live.splice(0, live.length, ...kept);
-    done += n;
-  }
-  return { ops, allocated, failed };
-}
-
-function zoneLine(z: ZoneStats): string {
-  const w = z.watermarks;
-  return `Node ${z.node}, zone ${padStart(z.type, 8)}: free ${padStart(z.freePages, 8)}  min ${padStart(w.min, 6)} low ${padStart(w.low, 6)} high ${padStart(w.high, 6)}  boost ${padStart(z.watermarkBoost, 5)}  fallbacks ${padStart(z.fallbacks, 6)}  highatomic ${z.nrReservedHighatomic}  largest order ${z.largestFreeOrder}  protection (${z.lowmemReserve.join(", ")})`;
-}
-
-export async function runDemo(opts: { ops: number; json: boolean }): Promise<string> {
-  const churn = runChurn({ ops: opts.ops });
-  const churnMachineInfo = `2^${churn.log2Pages} pages, 2.6.11 free lists, seed 0x${churn.seed.toString(16)}`;
-  const matches = opts.ops === CHURN_DEFAULTS.ops ? churn.checksum === REFERENCE_CHURN_CHECKSUM : null;
+export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
+  const ops = args.options.ops as number;
+  const churn = runChurn({ ops });
+  const matchesReference = ops === CHURN_DEFAULTS.ops ? churn.checksum === REFERENCE_CHURN_CHECKSUM : null;
   const m = Machine.create(X86_64_6GB);
-  const t0 = performance.now();
-  const mixed = runMixed(m, 400_000, 7);
-  const mixedMs = performance.now() - t0;
-  const stats = m.allStats();
-  if (opts.json) {
-    return JSON.stringify({ churn: { ...churn, matchesReference: matches }, mixed: { ...mixed, ms: mixedMs, zones: stats } }) + "\n";
+  try {
+    const t0 = performance.now();
+    const mixed = runMixed(m, MIXED_OPS, MIXED_SEED);
+    const ms = performance.now() - t0;
+    const zones = m.allStats();
+    if (args.options.json) {
+      io.out(JSON.stringify({ churn: { ...churn, matchesReference }, mixed: { ...mixed, ms, zones } }) + "\n");
+      return;
+    }
+    const machine = { machine: m.machine, zones, buddyinfo: buddyinfo(m), pagetypeinfo: pagetypeinfo(m) };
+    io.out(renderDemo({ churn, matchesReference, mixed: { ...mixed, ms }, machine }));
+  } finally {
+    m.dispose();
   }
-  const lines = [
-    `oomlab engine demo`,
-    ``,
-    `== churn benchmark (${churnMachineInfo}) on the WASM engine ==`,
-    `operations       ${churn.ops.toLocaleString("en-US")}`,
-    `checksum         ${churn.checksum}`,
-    matches === null ? `reference        (published only for 10,000,000 operations: run with --ops 10000000)` : `reference        ${matches ? "matches churn-benchmark.md" : "DOES NOT MATCH churn-benchmark.md"}`,
-    `time             ${churn.nsPerOp.toFixed(2)} ns/op, ${(churn.opsPerSec / 1e6).toFixed(1)} M ops/s`,
-    `coalesced after freeing everything: ${churn.coalesced ? "yes" : "NO"}`,
-    ``,
-    `== 6.18 x86-64, 6 GiB: ${mixed.ops.toLocaleString("en-US")} mixed operations (${mixed.allocated.toLocaleString("en-US")} allocations, ${mixed.failed} failed) in ${mixedMs.toFixed(0)} ms ==`,
-    ...stats.map(zoneLine),
-    ``,
-    `/proc/buddyinfo`,
-    buddyinfo(m).replace(/\n$/, ""),
-    ``,
-    `/proc/pagetypeinfo`,
-    pagetypeinfo(m).replace(/\n$/, ""),
-    ``,
-  ];
-  return lines.join("\n") + "\n";
-}
-
-/** The `machine` command: zones with their watermarks and reserves, and the /proc views. */
-export function describeMachine(spec: unknown, json: boolean): string {
-  const m = Machine.create(spec as MachineSpec);
-  if (json) return JSON.stringify({ machine: m.machine, zones: m.allStats() }) + "\n";
-  const r = m.machine;
-  const lines = [`era ${r.era}, page size ${r.pageSize}, MAX_ORDER ${r.maxOrder}, pageblock_order ${r.pageblockOrder}, min_free_kbytes ${r.minFreeKbytes}`, ...m.allStats().map(zoneLine), "", "/proc/buddyinfo", buddyinfo(m).replace(/\n$/, "")];
-  if (r.era !== "2.6.11") lines.push("", "/proc/pagetypeinfo", pagetypeinfo(m).replace(/\n$/, ""));
-  return lines.join("\n") + "\n";
 }

@@ -1,20 +1,18 @@
-// The diagnose and snapshot commands: read the inputs through CliIo, run the pure library, print.
-// Inputs the command cannot read are usage errors (exit 2); missing /proc files are warnings.
+// `oomlab diagnose FILE...`: read each input ("-" is standard input), run the pure library
+// (analyse/diagnose.ts), print the text report or one JSON object. Unreadable inputs are usage errors.
 
-import type { CliIo } from "../main.js";
-import { diagnose, type WhatIf } from "../../analyse/diagnose.js";
-import { procReport } from "../../analyse/proc.js";
-import { renderReport, renderSnapshot, type FragIndices } from "../../render/diagnose.js";
+import type { ParsedArgs } from "../args.js";
+import type { CliIo } from "../io.js";
 import { OomlabError } from "../../errors.js";
-import { snapshotFromFiles, type SnapshotFiles } from "../../analyse/snapshot.js";
+import { diagnose, type DiagnosedReport, type WhatIf } from "../../analyse/diagnose.js";
+import { renderReport } from "../../render/diagnose.js";
+import { fragIndices } from "./frag.js";
 
-/** The indices of §9.1 (mm/vmstat.c), from bindings/fragmentation.ts. */
-async function fragIndices(): Promise<FragIndices | null> {
-  const { unusableFreeIndex, extfragIndex } = await import("../../mm/fragmentation.js");
-  return { unusableFreeIndex: (n, o) => unusableFreeIndex(n, o), extfragIndex: (n, o) => extfragIndex(n, o) };
-}
-
-const WHAT_IF_KEYS: Record<string, keyof WhatIf> = { min_free_kbytes: "minFreeKbytes", watermark_scale_factor: "watermarkScaleFactor", order: "order", gfp: "gfp" };
+const WHAT_IF_KEYS: Record<string, keyof WhatIf> = {
+  min_free_kbytes: "minFreeKbytes", watermark_scale_factor: "watermarkScaleFactor", order: "order", gfp: "gfp",
+};
+/** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too). */
+const MAX_WHAT_IF_ORDER = 15;
 
 /** "--what-if min_free_kbytes=600" -> { minFreeKbytes: 600 }. */
 export function parseWhatIf(items: string[]): WhatIf {
@@ -22,9 +20,14 @@ export function parseWhatIf(items: string[]): WhatIf {
   for (const it of items) {
     const m = /^([a-z_]+)=(0x[0-9a-f]+|\d+)$/i.exec(it);
     const key = m ? WHAT_IF_KEYS[m[1]] : undefined;
-    if (!m || !key) throw new OomlabError("OOMLAB_USAGE", `--what-if needs KEY=VALUE with KEY one of ${Object.keys(WHAT_IF_KEYS).join(", ")}, got '${it}'`);
+    if (!m || !key) {
+      const keys = Object.keys(WHAT_IF_KEYS).join(", ");
+      throw new OomlabError("OOMLAB_USAGE", `--what-if needs KEY=VALUE with KEY one of ${keys}, got '${it}'`);
+    }
     const v = /^0x/i.test(m[2]) ? Number.parseInt(m[2], 16) : Number(m[2]);
-    if (!Number.isSafeInteger(v) || (key === "order" && v > 15)) throw new OomlabError("OOMLAB_USAGE", `--what-if ${it}: value out of range`);
+    if (!Number.isSafeInteger(v) || (key === "order" && v > MAX_WHAT_IF_ORDER)) {
+      throw new OomlabError("OOMLAB_USAGE", `--what-if ${it}: value out of range`);
+    }
     w[key] = v;
   }
   return w;
@@ -36,10 +39,12 @@ async function readInput(io: CliIo, path: string): Promise<string> {
   return io.readStdin();
 }
 
-export async function runDiagnose(files: string[], opts: Record<string, unknown>, io: CliIo): Promise<void> {
+export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
+  const files = args.positionals;
+  const opts = args.options;
   const whatIf = parseWhatIf((opts["what-if"] as string[] | undefined) ?? []);
   const frag = opts.json ? null : await fragIndices();
-  const all = [];
+  const all: DiagnosedReport[] = [];
   for (const f of files) {
     const res = diagnose(await readInput(io, f), { whatIf });
     if (!res.reports.length) io.err(`oomlab: ${f}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
@@ -49,34 +54,4 @@ export async function runDiagnose(files: string[], opts: Record<string, unknown>
     }
   }
   if (opts.json) io.out(JSON.stringify({ reports: all }) + "\n");
-}
-
-async function optional(io: CliIo, path: string, missing: string[]): Promise<string | undefined> {
-  try {
-    return await io.readFile(path);
-  } catch {
-    missing.push(path);
-    return undefined;
-  }
-}
-
-export async function runSnapshot(opts: Record<string, unknown>, io: CliIo): Promise<void> {
-  const dir = String(opts.proc ?? "/proc").replace(/\/+$/, "") || "/";
-  if (io.isDirectory && !(await io.isDirectory(dir))) throw new OomlabError("OOMLAB_USAGE", `--proc ${dir} is not a directory`);
-  const missing: string[] = [];
-  const at = (p: string) => optional(io, `${dir}/${p}`, missing);
-  const version = (await at("sys/kernel/osrelease")) ?? (await at("version"))?.replace(/^Linux version (\S+).*$/s, "$1");
-  if (version !== undefined) missing.splice(0, missing.length); // one of osrelease / version suffices
-  const sysVm: Record<string, string> = {};
-  for (const k of ["min_free_kbytes", "watermark_scale_factor", "lowmem_reserve_ratio"]) {
-    const v = await at(`sys/vm/${k}`);
-    if (v !== undefined) sysVm[k] = v;
-  }
-  const files: SnapshotFiles = { version: version?.trim(), buddyinfo: await at("buddyinfo"), zoneinfo: await at("zoneinfo"), pagetypeinfo: await at("pagetypeinfo"), sysVm };
-  const snap = snapshotFromFiles(files);
-  for (const m of missing) snap.warnings.push({ file: m, line: 0, message: "missing or unreadable" });
-  const have = files.buddyinfo !== undefined || files.zoneinfo !== undefined || files.pagetypeinfo !== undefined;
-  const diag = have ? procReport("zoneinfo", { version: files.version ?? null, buddyinfo: files.buddyinfo, zoneinfo: files.zoneinfo, pagetypeinfo: files.pagetypeinfo }) : null;
-  if (opts.json) io.out(JSON.stringify({ ...snap, diagnosis: diag }) + "\n");
-  else io.out(renderSnapshot(snap, diag, await fragIndices()));
 }

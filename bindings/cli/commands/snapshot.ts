@@ -1,0 +1,49 @@
+// `oomlab snapshot [--proc DIR]`: read a running system's /proc (or a copy laid out like it), compare
+// its watermarks and protection with the formulas (analyse/snapshot.ts) and check every order.
+// Missing /proc files are warnings; a --proc that is not a directory is a usage error.
+
+import type { ParsedArgs } from "../args.js";
+import type { CliIo } from "../io.js";
+import { OomlabError } from "../../errors.js";
+import { procReport } from "../../analyse/proc.js";
+import { snapshotFromFiles, type SnapshotFiles } from "../../analyse/snapshot.js";
+import { renderSnapshot } from "../../render/diagnose.js";
+import { fragIndices } from "./frag.js";
+
+/** The /proc/sys/vm settings the formulas read. */
+const SYS_VM_KEYS = ["min_free_kbytes", "watermark_scale_factor", "lowmem_reserve_ratio"];
+
+async function optional(io: CliIo, path: string, missing: string[]): Promise<string | undefined> {
+  try {
+    return await io.readFile(path);
+  } catch {
+    missing.push(path);
+    return undefined;
+  }
+}
+
+export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
+  const opts = args.options;
+  const dir = String(opts.proc ?? "/proc").replace(/\/+$/, "") || "/";
+  if (io.isDirectory && !(await io.isDirectory(dir))) throw new OomlabError("OOMLAB_USAGE", `--proc ${dir} is not a directory`);
+  const missing: string[] = [];
+  const at = (p: string) => optional(io, `${dir}/${p}`, missing);
+  const version = (await at("sys/kernel/osrelease")) ?? (await at("version"))?.replace(/^Linux version (\S+).*$/s, "$1");
+  if (version !== undefined) missing.splice(0, missing.length); // one of osrelease / version suffices
+  const sysVm: Record<string, string> = {};
+  for (const k of SYS_VM_KEYS) {
+    const v = await at(`sys/vm/${k}`);
+    if (v !== undefined) sysVm[k] = v;
+  }
+  const files: SnapshotFiles = {
+    version: version?.trim(), buddyinfo: await at("buddyinfo"), zoneinfo: await at("zoneinfo"),
+    pagetypeinfo: await at("pagetypeinfo"), sysVm,
+  };
+  const snap = snapshotFromFiles(files);
+  for (const m of missing) snap.warnings.push({ file: m, line: 0, message: "missing or unreadable" });
+  const have = files.buddyinfo !== undefined || files.zoneinfo !== undefined || files.pagetypeinfo !== undefined;
+  const procTexts = { version: files.version ?? null, buddyinfo: files.buddyinfo, zoneinfo: files.zoneinfo, pagetypeinfo: files.pagetypeinfo };
+  const diag = have ? procReport("zoneinfo", procTexts) : null;
+  if (opts.json) io.out(JSON.stringify({ ...snap, diagnosis: diag }) + "\n");
+  else io.out(renderSnapshot(snap, diag, await fragIndices()));
+}

@@ -1,0 +1,13 @@
+// The one-line summary `oomlab replay` prints to standard error after the simulated kernel log.
+
+import type { ReplayResult } from "../scenario/replay.js";
+
+export function replaySummary(r: ReplayResult): string {
+  const victims = r.kills.map((k) => `${k.pid} (${k.comm})`).join(", ") || "none";
+  const request = r.request === "kmem_alloc" ? `policy ${r.policy}` : "alloc_pages";
+  const sim = (r.simMs / 1000).toFixed(2);
+  return (
+    `[oomlab] ${r.scenario}: ${request}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; ` +
+    `deadlock warnings: ${r.deadlockMessages}; simulated ${sim} s\n`
+  );
+}
