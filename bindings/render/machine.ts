@@ -3,14 +3,16 @@
 
 import type { ResolvedMachine } from "../include/machine.js";
 import type { ZoneStats } from "../engine/machine.js";
-import { padStart } from "../mm/vmstat.js";
+
+/** printf("%*s"): right-aligned in width, never truncated. */
+const pad = (v: string | number, width: number): string => String(v).padStart(width);
 
 export function zoneLine(z: ZoneStats): string {
   const w = z.watermarks;
   return (
-    `Node ${z.node}, zone ${padStart(z.type, 8)}: free ${padStart(z.freePages, 8)}  ` +
-    `min ${padStart(w.min, 6)} low ${padStart(w.low, 6)} high ${padStart(w.high, 6)}  ` +
-    `boost ${padStart(z.watermarkBoost, 5)}  fallbacks ${padStart(z.fallbacks, 6)}  ` +
+    `Node ${z.node}, zone ${pad(z.type, 8)}: free ${pad(z.freePages, 8)}  ` +
+    `min ${pad(w.min, 6)} low ${pad(w.low, 6)} high ${pad(w.high, 6)}  ` +
+    `boost ${pad(z.watermarkBoost, 5)}  fallbacks ${pad(z.fallbacks, 6)}  ` +
     `highatomic ${z.nrReservedHighatomic}  largest order ${z.largestFreeOrder}  protection (${z.lowmemReserve.join(", ")})`
   );
 }
