@@ -22,7 +22,7 @@ export function exitCodeFor(e: unknown): number {
 /** A command's implementation, loaded on demand so that `oomlab diagnose` never loads the simulator. */
 type Command = (args: ParsedArgs, io: CliIo) => Promise<void>;
 
-const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = {
+export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = {
   demo: () => import("./commands/demo.js"),
   "bench churn": () => import("./commands/bench.js"),
   replay: () => import("./commands/replay.js"),

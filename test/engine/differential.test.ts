@@ -1,193 +1,13 @@
-// Differential tests: the WASM engine (debug build) against the plain TypeScript reference model
-// (test/reference/model.ts) on seeded random operation sequences over random machines, both eras.
-// Small machines compare the complete state and run the invariant check after every operation;
-// large ones compare every result and the counters after every operation and the complete state
-// periodically. Together well over 1,000,000 operations per run.
+// Differential tests on small machines: the WASM engine (debug build) against the reference model,
+// the complete state compared and the invariant check run after every operation (fast-check
+// properties with shrinking, and seeded machines, which must reach 6.18's fallback, boost,
+// highatomic and CMA paths). The large machines are in differential.slow.test.ts.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { resolveMachine } from "../../bindings/mm/mm_init.js";
-import { OomlabError } from "../../bindings/errors.js";
-import { AllocFlags, ZONE_TYPES, type AllocRequest, type Era, type MachineSpec, type ZoneSpec } from "../../bindings/include/machine.js";
-import { RefMachine } from "../../reference/model.js";
-import { wasmMachine, xorshift32 } from "../helpers.js";
-import type { Machine } from "../../bindings/engine/machine.js";
+import { addCoverage, ERAS, PLAN, randomMachine, runSequence, smallMachine, type Coverage } from "./differential.js";
 
-/** Flag sets a caller could pass, per era (2.6.11 reads 0x10 as can_try_harder, 0x20 as gfp_high). */
-const FLAG_SETS: Record<Era, number[]> = {
-  "2.6.11": [
-    AllocFlags.WMARK_LOW, AllocFlags.WMARK_MIN, AllocFlags.WMARK_HIGH, AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
-    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK | AllocFlags.MIN_RESERVE, AllocFlags.NO_WATERMARKS,
-  ],
-  "6.18": [
-    AllocFlags.WMARK_LOW | AllocFlags.KSWAPD, AllocFlags.WMARK_MIN, AllocFlags.WMARK_HIGH, AllocFlags.WMARK_LOW | AllocFlags.CMA,
-    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD, AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN | AllocFlags.OOM, AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK, AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
-    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
-  ],
-};
-
-interface MachineParams {
-  era: Era;
-  maxOrder: number;
-  pageblockOrder: number;
-  nodes: number;
-  zonePages: number;
-  seed: number;
-}
-
-/** A random machine: 1-2 nodes, 1-3 zones each, unaligned starts, holes, reserved pages, gaps,
- *  CMA areas (6.18), explicit small watermarks or the era's formula. */
-export function randomMachine(p: MachineParams): MachineSpec {
-  const rng = xorshift32(p.seed);
-  const pb = 2 ** p.pageblockOrder;
-  const types = p.era === "2.6.11" ? ["DMA", "Normal", "HighMem"] : ZONE_TYPES;
-  let pfn = rng() % 3 === 0 ? rng() % 64 : 2 ** (p.maxOrder - 1) * (rng() % 3);
-  const nodes = [];
-  for (let n = 0; n < p.nodes; n++) {
-    const zones: ZoneSpec[] = [];
-    const pick = types.filter(() => rng() % 2 === 0).slice(0, 3);
-    if (pick.length === 0) pick.push(types[rng() % types.length]);
-    for (const type of pick) {
-      const spanned = Math.max(8, Math.floor(p.zonePages * (0.5 + (rng() % 100) / 100)));
-      const present = rng() % 4 === 0 ? spanned - (rng() % Math.max(1, spanned >> 3)) : spanned;
-      const managed = rng() % 4 === 0 ? present - (rng() % Math.max(1, present >> 4)) : present;
-      const z: ZoneSpec = { type: type as ZoneSpec["type"], startPfn: pfn, spannedPages: spanned, presentPages: present, managedPages: managed };
-      if (p.era === "6.18" && rng() % 3 === 0) {
-        const first = Math.ceil((pfn + present - managed) / pb) * pb;
-        const room = Math.floor((pfn + present - first) / pb);
-        if (room >= 2) z.cma = [{ startPfn: first + pb * (rng() % (room - 1)), pages: pb }];
-      }
-      if (rng() % 2 === 0) {
-        const min = rng() % Math.max(1, managed >> 5);
-        const low = min + (rng() % Math.max(1, managed >> 6));
-        z.watermarks = { min, low, high: low + (rng() % Math.max(1, managed >> 6)) };
-      }
-      zones.push(z);
-      pfn += spanned + (rng() % 3 === 0 ? rng() % 40 : 0);
-    }
-    nodes.push({ zones });
-  }
-  return { era: p.era, maxOrder: p.maxOrder, pageblockOrder: p.pageblockOrder, minFreeKbytes: rng() % 2 ? undefined : rng() % 512, nodes } as MachineSpec;
-}
-
-/** Deep equality through JSON first (fast), expect().toEqual only to report a difference. */
-function same(a: unknown, b: unknown, msg: string): void {
-  if (JSON.stringify(a) !== JSON.stringify(b)) expect(a, msg).toEqual(b);
-}
-
-type Outcome = { ok: number } | { err: string };
-function attempt(f: () => number): Outcome {
-  try {
-    return { ok: f() };
-  } catch (e) {
-    if (e instanceof OomlabError) return { err: e.code };
-    throw e;
-  }
-}
-
-export interface RunOptions {
-  ops: number;
-  /** Compare the complete state every this many operations (1 = always). */
-  fullEvery: number;
-  /** Run the engine's invariant check every this many operations. */
-  checkEvery: number;
-}
-
-/** Runs one seeded operation sequence on both engines, comparing as it goes; returns the number
- *  of operations performed. */
-export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): number {
-  const w: Machine = wasmMachine(spec);
-  const r = new RefMachine(resolveMachine(spec));
-  expect(w.snapshot()).toEqual(r.snapshot());
-  const rng = xorshift32(seed);
-  const flags = FLAG_SETS[spec.era];
-  const zoneTypes = [...new Set(w.machine.zones.map((z) => z.type))];
-  const nodes = Math.max(...w.machine.zones.map((z) => z.node)) + 1;
-  const slots = w.machine.zones.map((z) => z.slot);
-  const live: number[] = [];
-  const maxOrder = w.machine.maxOrder;
-  for (let i = 1; i <= o.ops; i++) {
-    const op = rng() % 100;
-    let label: string;
-    if (op < 52 || live.length === 0) {
-      const rr = rng() % 100;
-      const order = (rr < 55 ? 0 : rr < 75 ? 1 : rr < 87 ? 2 : rr < 94 ? 3 : rng()) % maxOrder;
-      const req: AllocRequest = {
-        order,
-        node: rng() % nodes,
-        highestZone: zoneTypes[rng() % zoneTypes.length],
-        migratetype: (rng() % 3) as 0 | 1 | 2,
-        allocFlags: flags[rng() % flags.length],
-        owner: 1 + (rng() % 5),
-      };
-      if (rng() % 10 === 0) req.zoneSlot = slots[rng() % slots.length];
-      label = `alloc ${JSON.stringify(req)}`;
-      const a = w.alloc(req);
-      const b = r.alloc(req);
-      expect(a, `op ${i}: ${label}`).toBe(b);
-      if (a >= 0) live.push(a);
-    } else if (op < 95) {
-      const k = rng() % live.length;
-      const pfn = live[k];
-      live[k] = live[live.length - 1];
-      live.pop();
-      label = `free ${pfn}`;
-      w.free(pfn);
-      r.free(pfn);
-    } else if (op < 97) {
-      // rejected calls: a double free or a pfn inside a block must change nothing
-      const pfn = rng() % 2 && live.length ? live[rng() % live.length] + 1 : w.machine.basePfn + (rng() % w.machine.nrPages);
-      label = `bad free ${pfn}`;
-      const before = o.fullEvery === 1 ? w.snapshot() : null;
-      const a = attempt(() => (w.free(pfn), 0));
-      const b = attempt(() => (r.free(pfn), 0));
-      expect(a, `op ${i}: ${label}`).toEqual(b);
-      if ("ok" in a) live.splice(live.indexOf(pfn), 1);
-      else if (before) same(w.snapshot(), before, `op ${i}: ${label} changed the state`);
-    } else if (op < 98) {
-      const owner = 1 + (rng() % 5);
-      label = `freeOwner ${owner}`;
-      expect(w.ownerPages(owner), label).toBe(r.ownerPages(owner));
-      expect(w.freeOwner(owner), label).toBe(r.freeOwner(owner));
-      const still = new Set(w.snapshot().allocated.map((b) => b[0]));
-      for (let k = live.length - 1; k >= 0; k--) if (!still.has(live[k])) live.splice(k, 1);
-    } else {
-      const slot = slots[rng() % slots.length];
-      const order = rng() % maxOrder;
-      const mark = rng() % 64;
-      const hz = rng() % 5;
-      label = `watermark checks slot ${slot} order ${order} mark ${mark}`;
-      const harder = rng() % 2 === 0;
-      const high = rng() % 2 === 0;
-      expect(w.watermarkOk2611(slot, order, mark, hz, harder, high), label).toBe(r.watermarkOk2611(slot, order, mark, hz, harder, high));
-      const f = flags[rng() % flags.length];
-      expect(w.watermarkOk618(slot, order, mark, hz, f), label).toBe(r.watermarkOk618(slot, order, mark, hz, f));
-    }
-    for (const s of slots) same(w.counters(s), r.counters(s), `op ${i}: ${label}, zone slot ${s}`);
-    if (i % o.fullEvery === 0) same(w.snapshot(), r.snapshot(), `op ${i}: ${label}`);
-    if (i % o.checkEvery === 0) w.checkInvariants();
-  }
-  w.checkInvariants();
-  same(w.snapshot(), r.snapshot(), "final state");
-  for (const z of w.allStats()) {
-    const c = coverage[spec.era];
-    c.fallbacks += z.fallbacks;
-    c.boostEvents += z.boostEvents;
-    c.highatomicReserved += z.nrReservedHighatomic;
-    c.cmaFree += z.freeCmaPages;
-  }
-  return o.ops;
-}
-
-/** How often the sequences reached the rarer paths (asserted below, so the volume means something). */
-const coverage: Record<Era, { fallbacks: number; boostEvents: number; highatomicReserved: number; cmaFree: number }> = {
-  "2.6.11": { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 },
-  "6.18": { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 },
-};
-
-const ERAS: Era[] = ["2.6.11", "6.18"];
-let total = 0;
+const smallMachines = Array.from({ length: PLAN.small.machines }, (_, i) => i + 1);
 
 describe.each(ERAS)("WASM engine vs reference model, %s", (era) => {
   it("fast-check: small random machines, complete state and invariants after every operation", () => {
@@ -203,37 +23,39 @@ describe.each(ERAS)("WASM engine vs reference model, %s", (era) => {
         (q) => {
           const pageblockOrder = Math.max(0, q.maxOrder - q.pbDelta);
           const spec = randomMachine({ era, maxOrder: q.maxOrder, pageblockOrder, nodes: q.nodes, zonePages: q.zonePages, seed: q.seed });
-          total += runSequence(spec, q.seed, { ops: 250, fullEvery: 1, checkEvery: 1 });
+          runSequence(spec, q.seed, { ops: PLAN.fastCheck.ops, fullEvery: 1, checkEvery: 1 });
         },
       ),
-      { numRuns: 80, seed: era === "6.18" ? 618 : 2611 },
+      { numRuns: PLAN.fastCheck.runs, seed: era === "6.18" ? 618 : 2611 },
     );
   });
 
-  it.each(Array.from({ length: 30 }, (_, i) => i + 1))("seeded small machine %i: complete state after every operation", (n) => {
-    const seed = n * 7919 + (era === "6.18" ? 1000 : 0);
-    const maxOrder = 4 + (n % 8);
-    const spec = randomMachine({ era, maxOrder, pageblockOrder: Math.max(1, maxOrder - 1 - (n % 4)), nodes: 1 + (n % 2), zonePages: 128 + 64 * (n % 12), seed });
-    total += runSequence(spec, seed, { ops: 3000, fullEvery: 1, checkEvery: 1 });
+  it.each(smallMachines)("seeded small machine %i: complete state after every operation", (n) => {
+    const { spec, seed } = smallMachine(era, n);
+    runSequence(spec, seed, { ops: PLAN.small.ops, fullEvery: 1, checkEvery: 1 });
   });
 
-  it.each([1, 2, 3, 4])("large machine %i (2^16 .. 2^17 pages a zone): every result and counter, full state periodically", (n) => {
-    const seed = 424242 + n + (era === "6.18" ? 77 : 0);
-    const spec = randomMachine({ era, maxOrder: 11, pageblockOrder: era === "6.18" ? 9 : 10, nodes: 1 + (n % 2), zonePages: 2 ** (15 + (n % 2)), seed });
-    total += runSequence(spec, seed, { ops: 110_000, fullEvery: 25_000, checkEvery: 25_000 });
+  // The same sequences (comparing states only at the end, which draws the same operations), summed:
+  // a volume of operations that never reaches the rarer paths would prove little.
+  it(era === "6.18" ? "the seeded small machines reach the fallback, boost, highatomic and CMA paths" : "the seeded small machines have no fallback, boost, highatomic or CMA (2.6.11 has none)", () => {
+    const c: Coverage = { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 };
+    for (const n of smallMachines) {
+      const { spec, seed } = smallMachine(era, n);
+      addCoverage(c, runSequence(spec, seed, { ops: PLAN.small.ops, fullEvery: PLAN.small.ops, checkEvery: PLAN.small.ops }));
+    }
+    if (era === "2.6.11") expect(c).toEqual({ fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 });
+    else {
+      expect(c.fallbacks).toBeGreaterThan(100);
+      expect(c.boostEvents).toBeGreaterThan(10);
+      expect(c.highatomicReserved).toBeGreaterThan(0);
+      expect(c.cmaFree).toBeGreaterThan(0);
+    }
   });
 });
 
 describe("volume", () => {
-  it("ran at least 1,000,000 differential operations", () => {
-    expect(total).toBeGreaterThanOrEqual(1_000_000);
-  });
-
-  it("reached the 6.18 fallback, boost, highatomic and CMA paths; 2.6.11 has none of them", () => {
-    expect(coverage["6.18"].fallbacks).toBeGreaterThan(100);
-    expect(coverage["6.18"].boostEvents).toBeGreaterThan(10);
-    expect(coverage["6.18"].highatomicReserved).toBeGreaterThan(0);
-    expect(coverage["6.18"].cmaFree).toBeGreaterThan(0);
-    expect(coverage["2.6.11"]).toEqual({ fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 });
+  it("the plan runs at least 1,000,000 differential operations (here and in differential.slow.test.ts)", () => {
+    const perEra = PLAN.fastCheck.runs * PLAN.fastCheck.ops + PLAN.small.machines * PLAN.small.ops + PLAN.large.machines * PLAN.large.ops;
+    expect(perEra * ERAS.length).toBeGreaterThanOrEqual(1_000_000);
   });
 });
