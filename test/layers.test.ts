@@ -44,6 +44,7 @@ export function layerOf(file: string): string {
   if (parts[0] === "test" || parts[0] === "bench") return parts[0];
   if (parts[0] !== "bindings") return "other";
   if (parts.length === 2) return parts[1].replace(/\.ts$/, "");
+  if (parts[1] === "generated") return "engine"; // the engine's embedded bytes (a build output)
   return parts[1].startsWith("linux-") ? "linux-*" : parts[1];
 }
 

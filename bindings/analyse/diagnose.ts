@@ -8,52 +8,11 @@ import { gfpMeaning } from "./gfp.js";
 import { judgeOrder, judgePerOrder, type Verdict } from "./verdict.js";
 import { procReports } from "./proc.js";
 import { recomputeMarks, reportEra, zoneContexts, type Remarked } from "./zones.js";
-import { parseReports, type ParsedReport, type ParsedZone, type Warning } from "../parse/reports.js";
+import { zoneOut, type DiagnosedReport, type DiagnoseOptions, type DiagnoseResult, type WhatIf } from "./report.js";
+import { parseReports, type ParsedReport, type Warning } from "../parse/reports.js";
 
 export type { Verdict } from "./verdict.js";
-
-/** A zone in diagnose's JSON: the parsed fields the format fixes. */
-export type DiagnosedZone = Pick<ParsedZone, "node" | "name" | "freeKb" | "minKb" | "lowKb" | "highKb" | "lowmemReserve" | "freeAreas" | "freeAreasKb" | "migratetypes">;
-
-export type DiagnosedKind = "oom" | "alloc-failure" | "memcg-oom" | "show-mem" | "buddyinfo" | "zoneinfo" | "pagetypeinfo";
-
-export interface WhatIf {
-  minFreeKbytes?: number;
-  watermarkScaleFactor?: number;
-  order?: number;
-  gfp?: number;
-}
-
-export interface DiagnosedReport {
-  kind: DiagnosedKind;
-  line: number;
-  kernelVersion: string | null;
-  pageSizeKb: number;
-  trigger: { comm: string; pid: number | null } | null;
-  order: number | null;
-  gfpMask: string | null;
-  gfpFlags: string[];
-  zones: DiagnosedZone[];
-  victim: { pid: number; comm: string } | null;
-  verdict: Verdict | null;
-  warnings: Warning[];
-  whatIf?: { changes: { settings: WhatIf; marks: Remarked[] }; verdict: Verdict | null };
-}
-
-export interface DiagnoseResult {
-  reports: DiagnosedReport[];
-}
-
-export interface DiagnoseOptions {
-  whatIf?: WhatIf;
-}
-
-export function zoneOut(z: ParsedZone): DiagnosedZone {
-  return {
-    node: z.node, name: z.name, freeKb: z.freeKb, minKb: z.minKb, lowKb: z.lowKb, highKb: z.highKb,
-    lowmemReserve: z.lowmemReserve, freeAreas: z.freeAreas, freeAreasKb: z.freeAreasKb, migratetypes: z.migratetypes,
-  };
-}
+export type { DiagnosedKind, DiagnosedReport, DiagnosedZone, DiagnoseOptions, DiagnoseResult, WhatIf } from "./report.js";
 
 function parseMask(s: string | null): number | null {
   if (s === null || !/^0x[0-9a-f]{1,8}$/i.test(s)) return null;

@@ -2,8 +2,7 @@
 // their zones in the report shape and, where watermarks and free lists are both known, every order
 // checked at the low and min marks (kernel-semantics.md §3, §9.2).
 
-import type { DiagnosedKind, DiagnosedReport } from "./diagnose.js";
-import { zoneOut } from "./diagnose.js";
+import { zoneOut, type DiagnosedKind, type DiagnosedReport } from "./report.js";
 import { judgePerOrder } from "./verdict.js";
 import { reportEra, zoneContexts } from "./zones.js";
 import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type ZoneinfoZone } from "../parse/proc.js";

@@ -4,8 +4,27 @@
 
 import { OomlabError } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
-import type { Machine, ZoneStats } from "../engine/machine.js";
-import { MIGRATETYPE_NAMES } from "../include/machine.js";
+import { MIGRATETYPE_NAMES, type ResolvedMachine, type ZoneType } from "../include/machine.js";
+
+/** What the /proc views read of a zone (engine/machine.ts ZoneStats has these fields). */
+export interface VmstatZone {
+  node: number;
+  type: ZoneType;
+  slot: number;
+  presentPages: number;
+  /** nr_free per order. */
+  nrFree: number[];
+  /** Blocks per order per migratetype list. */
+  nrFreeByType: number[][];
+}
+
+/** What the /proc views read of a machine (engine/machine.ts Machine provides it). */
+export interface VmstatSource {
+  readonly machine: ResolvedMachine;
+  allStats(): VmstatZone[];
+  /** Pageblock migratetypes, one per pageblock from basePfn. */
+  pageblockTypes(): Uint8Array;
+}
 
 /** printf("%*s") / ("%-*s"): pad to width, never truncate. */
 export function padStart(s: string | number, width: number): string {
@@ -16,7 +35,7 @@ export function padEnd(s: string | number, width: number): string {
 }
 
 /** Populated zones in /proc order: by node, then zone index. */
-function procZones(m: Machine): ZoneStats[] {
+function procZones(m: VmstatSource): VmstatZone[] {
   return m
     .allStats()
     .filter((z) => z.presentPages > 0)
@@ -34,7 +53,7 @@ export function formatBuddyinfo(rows: BuddyinfoRow[]): string {
   return rows.map((z) => `Node ${z.node}, zone ${padStart(z.type, 8)} ` + z.nrFree.map((n) => `${padStart(n, 6)} `).join("") + "\n").join("");
 }
 
-export function buddyinfo(m: Machine): string {
+export function buddyinfo(m: VmstatSource): string {
   return formatBuddyinfo(procZones(m));
 }
 
@@ -77,7 +96,7 @@ export function formatPagetypeinfo(p: PagetypeinfoInput): string {
 }
 
 /** /proc/pagetypeinfo of a machine (2.6.24+). */
-export function pagetypeinfo(m: Machine): string {
+export function pagetypeinfo(m: VmstatSource): string {
   if (!eraProfile(m.machine.era).hasMigratetypes) {
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${m.machine.era} has no /proc/pagetypeinfo: it arrived with grouping by mobility in 2.6.24`);
   }
@@ -91,7 +110,7 @@ export function pagetypeinfo(m: Machine): string {
 
 /** Pageblocks per migratetype per zone (pagetypeinfo_showblockcount_print: from zone_start_pfn
  *  in steps of pageblock_nr_pages, the type of the pageblock holding each pfn). */
-export function pageblockCounts(m: Machine): Map<number, number[]> {
+export function pageblockCounts(m: VmstatSource): Map<number, number[]> {
   const types = m.pageblockTypes();
   const pb = 2 ** m.machine.pageblockOrder;
   const out = new Map<number, number[]>();
