@@ -19,7 +19,8 @@
 
 import { OomlabError } from "../../errors.js";
 import { intSqrt } from "../../mm/mm_init.js";
-import type { KernelLog, Task } from "../../sim/sim.js";
+import type { KernelLog } from "../../sim/log.js";
+import type { Task } from "../../sim/tasks.js";
 
 /** panic() (kernel/panic.c 2.6.11) prints "Kernel panic - not syncing: %s\n" with the message
  *  "Out of memory and no killable processes...\n" (mm/oom_kill.c 2.6.11): hence the blank line. */

@@ -11,7 +11,7 @@
 //  - writeback is asynchronous: a page written out becomes clean when the writer next waits
 //    (blk_congestion_wait); slab shrinkers (dcache/icache) are not modelled (shrink_slab frees 0).
 
-import type { KernelLog } from "../../sim/sim.js";
+import type { KernelLog } from "../../sim/log.js";
 
 export const DEF_PRIORITY = 12;
 export const SWAP_CLUSTER_MAX = 32;

@@ -13,7 +13,8 @@
 //   name for the 0x400 bit, renamed __GFP_RETRY_MAYFAIL in 4.13); on failure and size > PAGE_SIZE,
 //   __vmalloc with the caller's flags. Bits are the 2.6.11 layout, the allocator underneath is the sim's.
 
-import type { KernelLog, SimClock } from "../../../sim/sim.js";
+import type { KernelLog } from "../../../sim/log.js";
+import type { SimClock } from "../../../sim/clock.js";
 import { GFP_2611 } from "../../../include/linux/gfp_2611.js";
 import type { Kptr, Slab2611 } from "../../mm/slab.js";
 import type { Vmalloc2611 } from "../../mm/vmalloc.js";
