@@ -4,9 +4,13 @@
 // rule, the OOM killer. Runs of attempts that took the same decisions are told once and counted.
 
 import type { ReplayResult } from "../scenario/replay.js";
-import { eventsOfKind, type SimEvent, type SimEventOf, type WatermarkName } from "../sim/events.js";
+import type { SimEvent, SimEventKind, SimEventOf, WatermarkName } from "../sim/events.js";
 import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp_2611.js";
-import { SWAP_CLUSTER_MAX } from "../linux-2.6.11/mm/vmscan.js";
+
+/** SWAP_CLUSTER_MAX (include/linux/swap.h 2.6.11): try_to_free_pages reports progress once one pass
+ *  reclaims this many pages. The same constant as linux-2.6.11/mm/vmscan.ts (render/ imports only
+ *  types from there). */
+const SWAP_CLUSTER_MAX = 32;
 
 /** The event that ends an attempt: a kmem_alloc try, or an alloc_pages request of the scenario. */
 type AttemptEnd = SimEventOf<"kmem_alloc-attempt"> | SimEventOf<"alloc_pages-done">;
@@ -19,6 +23,9 @@ interface Attempt {
   end: AttemptEnd;
 }
 
+/** The events of one kind, in order. */
+const eventsOfKind = <K extends SimEventKind>(events: SimEvent[], kind: K): SimEventOf<K>[] =>
+  events.filter((e): e is SimEventOf<K> => e.kind === kind);
 /** Events of the task the story follows (not kswapd's, not the background load's). */
 const ownEvents = (events: SimEvent[]) => events.filter((e) => e.ctx === undefined);
 const formatSimTime = (ms: number) => `t=${(ms / 1000).toFixed(3)} s`;
