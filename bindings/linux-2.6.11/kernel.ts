@@ -14,6 +14,7 @@ import type { Task } from "../sim/tasks.js";
 import { PrintkRatelimit } from "./kernel/printk.js";
 import { ERA_2_6_11 } from "../kernel/releases.js";
 import { ZONE_TYPES, type MachineSpec } from "../include/machine.js";
+import { GFP_2611 } from "../include/linux/gfp_2611.js";
 import { OomlabError } from "../errors.js";
 
 /** Owner ids of kernel memory that belongs to no task. */
@@ -101,7 +102,7 @@ export class Kernel2611 implements PageAllocator {
 
   /** nr_free_pagecache_pages() at boot: sum over the GFP_HIGHUSER zonelist of present - high. */
   totalMemory(): number {
-    return this.alloc.zonelistFor(0xd2).slots.reduce((s, slot) => {
+    return this.alloc.zonelistFor(GFP_2611.GFP_HIGHUSER).slots.reduce((s, slot) => {
       const z = this.machine.zone(slot);
       return s + Math.max(0, z.presentPages - z.watermarks.high);
     }, 0);
