@@ -19,6 +19,7 @@ export type { PageAllocator } from "./sim/page_allocator.js";
 export {
   SIM_EVENT_KINDS,
   isSimEventKind,
+  eventsOfKind,
   type SimEvent,
   type SimEventKind,
   type SimEventOf,
