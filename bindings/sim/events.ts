@@ -1,8 +1,8 @@
 // The structured events the simulation records (`oomlab replay --json`, `--trace`): one kind per
 // decision or action of the simulated kernel and its callers, each with its own fields. Every event
-// is { t, kind, ctx?, ...fields }, built in that order, the fields in the order listed here (the
-// JSON output keeps that order). KernelLog.event takes a kind and the fields of that kind, so a
-// misspelt kind or field is a type error; readers narrow on kind.
+// is { t, kind, ctx?, ...fields }, built in that order, the fields in the order the recording call
+// gives them (listed here in that order; `--json` prints them so). KernelLog.event takes a kind and
+// the fields of that kind, so a misspelt kind or field is a type error; readers narrow on kind.
 
 import type { ZoneType } from "../include/machine.js";
 
@@ -93,7 +93,7 @@ export type VmallocFailure =
   | { reason: "pages array"; size: number; gfp: number }
   | { reason: "page"; size: number; gfp: number; got: number; nrPages: number };
 
-/** The fields of each kind (besides t, kind and ctx), in the order they are recorded. */
+/** The fields of each kind (besides t, kind and ctx), in the order the recording calls give them. */
 export interface SimEventFields {
   /** __alloc_pages is entered: the zonelist it walks, by zone name. */
   "alloc-attempt": { gfp: number; order: number; owner: number; zones: ZoneType[] };
