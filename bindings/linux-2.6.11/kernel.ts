@@ -8,7 +8,7 @@ import { Vmscan2611, type LruPage, type SwapState } from "./mm/vmscan.js";
 import { showFreeAreas2611, type ShowMem2611 } from "./mm/show_mem.js";
 import { outOfMemory2611, type OomResult2611 } from "./mm/oom_kill.js";
 import { KernelLog } from "../sim/log.js";
-import { SimClock } from "../sim/clock.js";
+import { HZ_DEFAULT, SimClock } from "../sim/clock.js";
 import type { PageAllocator } from "../sim/page_allocator.js";
 import type { Task } from "../sim/tasks.js";
 import { PrintkRatelimit } from "./kernel/printk.js";
@@ -64,7 +64,7 @@ export class Kernel2611 implements PageAllocator {
 
   constructor(spec: MachineSpec, opts: KernelOptions = {}) {
     if (spec.era !== ERA_2_6_11.era) throw new OomlabError("OOMLAB_BAD_SPEC", `the 2.6.11 kernel model needs era 2.6.11, got ${spec.era}`);
-    this.clock = new SimClock(opts.hz ?? 100);
+    this.clock = new SimClock(opts.hz ?? HZ_DEFAULT);
     this.log = new KernelLog(this.clock);
     this.ratelimit = new PrintkRatelimit(this.clock, this.log);
     this.machine = Machine.create(spec);
