@@ -13,7 +13,20 @@ export { buildKernel, validateScenario, type Scenario, type LayoutRun, type Scen
 export { Kernel2611, OWNER } from "./linux-2.6.11/kernel.js";
 export { GFP_2611, decodeGfp2611 } from "./include/linux/gfp_2611.js";
 export { badness2611, selectBadProcess2611 } from "./linux-2.6.11/mm/oom_kill.js";
-export { KernelLog, SimClock, type Task, type PageAllocator } from "./sim/sim.js";
+export { KernelLog } from "./sim/log.js";
+export { SimClock, HZ_DEFAULT } from "./sim/clock.js";
+export type { Task } from "./sim/tasks.js";
+export type { PageAllocator } from "./sim/page_allocator.js";
+export {
+  SIM_EVENT_KINDS,
+  isSimEventKind,
+  eventsOfKind,
+  type SimEvent,
+  type SimEventKind,
+  type SimEventOf,
+  type SimEventFields,
+  type SimContext,
+} from "./sim/events.js";
 export { diagnose, type DiagnoseResult, type DiagnosedReport, type DiagnoseOptions, type WhatIf, type Verdict } from "./analyse/diagnose.js";
 export { parseReports, type ParsedReport, type ParseResult, type ParsedZone, type Warning } from "./parse/reports.js";
 export { parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, type BuddyinfoResult, type ZoneinfoResult, type PagetypeinfoResult } from "./parse/proc.js";

@@ -7,9 +7,14 @@ import { PageAlloc2611, PCP_OWNER } from "./mm/page_alloc.js";
 import { Vmscan2611, type LruPage, type SwapState } from "./mm/vmscan.js";
 import { showFreeAreas2611, type ShowMem2611 } from "./mm/show_mem.js";
 import { outOfMemory2611, type OomResult2611 } from "./mm/oom_kill.js";
-import { KernelLog, PrintkRatelimit, SimClock, type PageAllocator, type Task } from "../sim/sim.js";
+import { KernelLog } from "../sim/log.js";
+import { HZ_DEFAULT, SimClock } from "../sim/clock.js";
+import type { PageAllocator } from "../sim/page_allocator.js";
+import type { Task } from "../sim/tasks.js";
+import { PrintkRatelimit } from "./kernel/printk.js";
 import { ERA_2_6_11 } from "../kernel/releases.js";
 import { ZONE_TYPES, type MachineSpec } from "../include/machine.js";
+import { GFP_2611 } from "../include/linux/gfp_2611.js";
 import { OomlabError } from "../errors.js";
 
 /** Owner ids of kernel memory that belongs to no task. */
@@ -59,7 +64,7 @@ export class Kernel2611 implements PageAllocator {
 
   constructor(spec: MachineSpec, opts: KernelOptions = {}) {
     if (spec.era !== ERA_2_6_11.era) throw new OomlabError("OOMLAB_BAD_SPEC", `the 2.6.11 kernel model needs era 2.6.11, got ${spec.era}`);
-    this.clock = new SimClock(opts.hz ?? 100);
+    this.clock = new SimClock(opts.hz ?? HZ_DEFAULT);
     this.log = new KernelLog(this.clock);
     this.ratelimit = new PrintkRatelimit(this.clock, this.log);
     this.machine = Machine.create(spec);
@@ -97,7 +102,7 @@ export class Kernel2611 implements PageAllocator {
 
   /** nr_free_pagecache_pages() at boot: sum over the GFP_HIGHUSER zonelist of present - high. */
   totalMemory(): number {
-    return this.alloc.zonelistFor(0xd2).slots.reduce((s, slot) => {
+    return this.alloc.zonelistFor(GFP_2611.GFP_HIGHUSER).slots.reduce((s, slot) => {
       const z = this.machine.zone(slot);
       return s + Math.max(0, z.presentPages - z.watermarks.high);
     }, 0);

@@ -4,24 +4,34 @@
 // rule, the OOM killer. Runs of attempts that took the same decisions are told once and counted.
 
 import type { ReplayResult } from "../scenario/replay.js";
-import type { SimEvent } from "../sim/sim.js";
-import { decodeGfp2611 } from "../include/linux/gfp_2611.js";
+import type { SimEvent, SimEventKind, SimEventOf, WatermarkName } from "../sim/events.js";
+import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp_2611.js";
+
+/** SWAP_CLUSTER_MAX (include/linux/swap.h 2.6.11): try_to_free_pages reports progress once one pass
+ *  reclaims this many pages. The same constant as linux-2.6.11/mm/vmscan.ts (render/ imports only
+ *  types from there). */
+const SWAP_CLUSTER_MAX = 32;
+
+/** The event that ends an attempt: a kmem_alloc try, or an alloc_pages request of the scenario. */
+type AttemptEnd = SimEventOf<"kmem_alloc-attempt"> | SimEventOf<"alloc_pages-done">;
 
 interface Attempt {
   n: number;
   t0: number;
   t1: number;
   events: SimEvent[];
-  end: SimEvent;
+  end: AttemptEnd;
 }
 
+/** The events of one kind, in order. */
+const eventsOfKind = <K extends SimEventKind>(events: SimEvent[], kind: K): SimEventOf<K>[] =>
+  events.filter((e): e is SimEventOf<K> => e.kind === kind);
 /** Events of the task the story follows (not kswapd's, not the background load's). */
-const own = (events: SimEvent[]) => events.filter((e) => e.ctx === undefined);
-const sec = (ms: number) => `t=${(ms / 1000).toFixed(3)} s`;
-const num = (v: unknown) => (typeof v === "number" ? v : 0);
+const ownEvents = (events: SimEvent[]) => events.filter((e) => e.ctx === undefined);
+const formatSimTime = (ms: number) => `t=${(ms / 1000).toFixed(3)} s`;
 
 /** Splits the events into kmem_alloc attempts (each ends with its kmem_alloc-attempt event). */
-function attempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; after: SimEvent[] } {
+function splitIntoAttempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; after: SimEvent[] } {
   const list: Attempt[] = [];
   let cur: SimEvent[] = [];
   let before: SimEvent[] | null = null;
@@ -32,7 +42,7 @@ function attempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; af
       continue;
     }
     if (e.kind === "kmem_alloc-attempt" || (e.kind === "alloc_pages-done" && e.ctx === undefined)) {
-      list.push({ n: num(e.attempt), t0: own(cur)[0]?.t ?? e.t, t1: e.t, events: cur, end: e });
+      list.push({ n: e.attempt, t0: ownEvents(cur)[0]?.t ?? e.t, t1: e.t, events: cur, end: e });
       cur = [];
       continue;
     }
@@ -41,49 +51,59 @@ function attempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; af
   return { before: before ?? [], list, after: cur };
 }
 
-/** The decisions an attempt took, without its numbers: attempts with equal shapes are told once. */
-function shape(a: Attempt): string {
-  const out: string[] = [String(a.end.via), String(a.end.ok)];
-  for (const e of own(a.events)) {
-    if (e.kind === "watermark") out.push(`${e.mark}:o${e.order}:${e.ok ? "ok" : (/^o=(\d+)/.exec(lastStep(e))?.[1] ?? "order-0 test")}`);
-    else if (e.kind === "reclaim") out.push(`reclaim:${e.progress}`);
+/** The decisions an attempt took, without its numbers: attempts with equal signatures are told once. */
+function decisionSignature(a: Attempt): string {
+  const out: string[] = [a.end.via, String(a.end.ok)];
+  for (const e of ownEvents(a.events)) {
+    if (e.kind === "watermark") {
+      out.push(`${e.mark}:o${e.order}:${e.ok ? "ok" : (/^o=(\d+)/.exec(lastWatermarkStep(e))?.[1] ?? "order-0 test")}`);
+    } else if (e.kind === "reclaim") out.push(`reclaim:${e.progress}`);
     else if (e.kind === "retry-decision") out.push(`retry:${e.doRetry}`);
-    else if (e.kind === "alloc-fail" || e.kind === "alloc-ok" || e.kind.startsWith("oom") || e.kind.startsWith("vmalloc")) out.push(e.kind);
+    else if (e.kind === "alloc-fail" || e.kind === "alloc-ok") out.push(e.kind);
+    else if (e.kind.startsWith("oom") || e.kind.startsWith("vmalloc")) out.push(e.kind);
   }
   return out.join(" ");
 }
 
-function lastStep(e: SimEvent): string {
-  const steps = (e.steps as string[] | undefined) ?? [];
-  return steps[steps.length - 1] ?? "";
+function lastWatermarkStep(e: SimEventOf<"watermark">): string {
+  return e.steps[e.steps.length - 1] ?? "";
 }
 
-function directReclaim(events: SimEvent[]): string | null {
-  const passes = own(events).filter((e) => e.kind === "reclaim-pass" && e.who === "direct");
+function tellDirectReclaim(events: SimEvent[]): string | null {
+  const passes = eventsOfKind(ownEvents(events), "reclaim-pass").filter((e) => e.who === "direct");
   if (!passes.length) return null;
-  const first = num(passes[0].priority);
-  const last = num(passes[passes.length - 1].priority);
-  const best = passes.reduce((m, e) => Math.max(m, num(e.reclaimed)), 0);
-  const hit = passes.find((e) => num(e.reclaimed) >= 32);
+  const first = passes[0].priority;
+  const last = passes[passes.length - 1].priority;
+  const best = passes.reduce((m, e) => Math.max(m, e.reclaimed), 0);
+  // try_to_free_pages (mm/vmscan.c 2.6.11) returns 1 once a pass reclaims SWAP_CLUSTER_MAX pages
+  const hit = passes.find((e) => e.reclaimed >= SWAP_CLUSTER_MAX);
   const naps = new Set(passes.map((e) => e.t)).size - 1;
-  const ps = passes[passes.length - 1].pagesScanned as number[] | undefined;
-  return hit
-    ? `direct reclaim (try_to_free_pages), priorities ${first}..${last}: ${num(hit.reclaimed)} pages freed in the priority-${num(hit.priority)} pass, 32 or more: progress`
-    : `direct reclaim (try_to_free_pages), priorities ${first}..${last}: at most ${best} pages freed in one pass, never 32: no progress${naps > 0 ? ` (${naps} nap${naps === 1 ? "" : "s"} of HZ/10 while it scanned)` : ""}; zone pages_scanned ${ps?.[0] ?? "?"}`;
+  const ps = passes[passes.length - 1].pagesScanned;
+  const head = `direct reclaim (try_to_free_pages), priorities ${first}..${last}`;
+  if (hit) {
+    const freed = `${hit.reclaimed} pages freed in the priority-${hit.priority} pass`;
+    return `${head}: ${freed}, ${SWAP_CLUSTER_MAX} or more: progress`;
+  }
+  const napped = naps > 0 ? ` (${naps} nap${naps === 1 ? "" : "s"} of HZ/10 while it scanned)` : "";
+  return (
+    `${head}: at most ${best} pages freed in one pass, never ${SWAP_CLUSTER_MAX}: no progress${napped}; ` +
+    `zone pages_scanned ${ps[0] ?? "?"}`
+  );
 }
 
-function kswapdNote(events: SimEvent[]): string | null {
-  const passes = events.filter((e) => e.ctx === "kswapd" && e.kind === "reclaim-pass");
+function tellKswapd(events: SimEvent[]): string | null {
+  const passes = eventsOfKind(events, "reclaim-pass").filter((e) => e.ctx === "kswapd");
   if (!passes.length) return null;
-  const freed = passes.reduce((s, e) => s + num(e.reclaimed), 0);
+  const freed = passes.reduce((s, e) => s + e.reclaimed, 0);
   const marked = events.some((e) => e.kind === "all-unreclaimable");
   return `kswapd ran ${passes.length} zone pass${passes.length === 1 ? "" : "es"} while the task slept, freeing ${freed} page${freed === 1 ? "" : "s"}${marked ? "; it marked the zone all_unreclaimable" : ""}`;
 }
 
-function background(events: SimEvent[]): string | null {
-  const pages = events.filter((e) => e.ctx === "background" && e.kind === "refault").reduce((s, e) => s + num(e.pages), 0);
-  const exits = events.filter((e) => e.ctx === "background" && e.kind === "exit" && e.freed).length;
-  const allocs = events.filter((e) => e.ctx === "background" && e.kind === "alloc_pages-done");
+function tellBackground(events: SimEvent[]): string | null {
+  const background = events.filter((e) => e.ctx === "background");
+  const pages = eventsOfKind(background, "refault").reduce((s, e) => s + e.pages, 0);
+  const exits = eventsOfKind(background, "exit").filter((e) => e.freed).length;
+  const allocs = eventsOfKind(background, "alloc_pages-done");
   const failed = allocs.filter((e) => !e.ok).length;
   const orders = [...new Set(allocs.map((e) => e.order))].join(", ");
   const parts = [
@@ -94,10 +114,10 @@ function background(events: SimEvent[]): string | null {
   return parts.length ? `background: ${parts.join(", ")}` : null;
 }
 
-const PASS: Record<string, string> = { low: "LOW", min: "MIN", high: "HIGH" };
+const WATERMARK_LABEL: Record<WatermarkName, string> = { low: "LOW", min: "MIN", high: "HIGH" };
 
 /** The __alloc_pages calls of an attempt: each from its alloc-attempt to its alloc-ok/alloc-fail. */
-function segments(events: SimEvent[]): SimEvent[][] {
+function splitIntoAllocPagesCalls(events: SimEvent[]): SimEvent[][] {
   const out: SimEvent[][] = [];
   let cur: SimEvent[] | null = null;
   for (const e of events) {
@@ -113,41 +133,50 @@ function segments(events: SimEvent[]): SimEvent[][] {
   return out;
 }
 
-/** A call served by its first check: one watermark test that passed, then the page. */
-function simple(seg: SimEvent[]): string | null {
-  const w = seg.filter((e) => e.kind === "watermark");
-  const ok = seg[seg.length - 1];
-  if (seg[0]?.kind !== "alloc-attempt" || w.length !== 1 || !w[0].ok || ok.kind !== "alloc-ok") return null;
-  return `order ${seg[0].order}, ${PASS[String(w[0].mark)] ?? w[0].mark}`;
+/** A call served by its first check: one watermark test that passed, then the page. Returns what such
+ *  calls have in common (order and pass), or null. */
+function servedByFirstCheck(call: SimEvent[]): string | null {
+  const checks = eventsOfKind(call, "watermark");
+  const first = call[0];
+  const last = call[call.length - 1];
+  if (first?.kind !== "alloc-attempt" || checks.length !== 1 || !checks[0].ok || last.kind !== "alloc-ok") return null;
+  return `order ${first.order}, ${WATERMARK_LABEL[checks[0].mark]}`;
+}
+
+/** Why __vmalloc gave up (mm/vmalloc.c 2.6.11). */
+function vmallocFailure(e: SimEventOf<"vmalloc-fail"> | SimEventOf<"vmalloc-out-of-space">): string {
+  if (e.kind === "vmalloc-out-of-space") return "no room in the vmalloc area";
+  return e.reason === "page" ? `no page after ${e.got} of ${e.nrPages}` : "no memory for the pages array";
 }
 
 /** One __alloc_pages call in full. */
-function call(seg: SimEvent[], gfp: number, all: SimEvent[], out: string[]): void {
+function tellAllocPagesCall(call: SimEvent[], gfp: number, attemptEvents: SimEvent[], out: string[]): void {
   let afterReclaim = false;
-  for (const e of seg) {
+  for (const e of call) {
     switch (e.kind) {
       case "watermark": {
-        const label = `${e.zone} ${PASS[String(e.mark)] ?? e.mark}${e.mark === "min" && afterReclaim ? " after reclaim" : ""}, order ${e.order} (mark ${e.pages} pages${e.gfpHigh || e.canTryHarder ? ", reduced" : ""})`;
-        out.push(`    ${label}: ${e.ok ? "ok" : "fail"}`);
-        for (const s of (e.steps as string[] | undefined) ?? []) out.push(`        ${s}`);
+        const pass = `${WATERMARK_LABEL[e.mark]}${e.mark === "min" && afterReclaim ? " after reclaim" : ""}`;
+        const reduced = e.gfpHigh || e.canTryHarder ? ", reduced" : "";
+        out.push(`    ${e.zone} ${pass}, order ${e.order} (mark ${e.pages} pages${reduced}): ${e.ok ? "ok" : "fail"}`);
+        for (const s of e.steps) out.push(`        ${s}`);
         break;
       }
       case "kswapd-wake":
         out.push(`    kswapd woken for order ${e.order}`);
         break;
       case "reclaim": {
-        const d = directReclaim(all);
+        const d = tellDirectReclaim(attemptEvents);
         if (d) out.push(`    ${d}`);
         afterReclaim = true;
         break;
       }
       case "retry-decision":
         if (e.doRetry) out.push("    retry after blk_congestion_wait(HZ/50)");
-        else if (gfp & 0x1000) out.push("    no retry: __GFP_NORETRY");
+        else if (gfp & GFP_2611.__GFP_NORETRY) out.push("    no retry: __GFP_NORETRY");
         else out.push(`    no retry: order ${e.order} > 3 without __GFP_REPEAT or __GFP_NOFAIL${e.progress ? " (reclaim progressed)" : ""}`);
         break;
       case "oom-select": {
-        const c = ((e.candidates as { pid: number; comm: string; points: number }[]) ?? []).slice().sort((x, y) => y.points - x.points).slice(0, 3);
+        const c = e.candidates.slice().sort((x, y) => y.points - x.points).slice(0, 3);
         out.push("    no progress, __GFP_FS set, no __GFP_NORETRY, HIGH check failed: out_of_memory()");
         out.push(`    select_bad_process: ${c.map((x) => `${x.comm} ${x.pid} (badness ${x.points})`).join(", ")} -> ${e.comm} ${e.pid}`);
         break;
@@ -156,43 +185,46 @@ function call(seg: SimEvent[], gfp: number, all: SimEvent[], out: string[]): voi
         out.push(`    killed ${e.comm} ${e.pid}: ${e.freedPages} pages freed, coalescing with free buddies where they lie`);
         break;
       case "alloc-ok":
-        out.push(`    served from the ${String(e.pass).toUpperCase()} pass`);
+        out.push(`    served from the ${e.pass.toUpperCase()} pass`);
         break;
       case "alloc-fail":
-        out.push(`    returns NULL: ${e.why}${gfp & 0x200 ? " (no warning: __GFP_NOWARN)" : ""}`);
+        out.push(`    returns NULL: ${e.why}${gfp & GFP_2611.__GFP_NOWARN ? " (no warning: __GFP_NOWARN)" : ""}`);
         break;
       case "vmalloc-fail":
       case "vmalloc-out-of-space":
-        out.push(`    vmalloc failed: ${e.kind === "vmalloc-out-of-space" ? "no room in the vmalloc area" : String(e.why ?? "")}`);
+        out.push(`    vmalloc failed: ${vmallocFailure(e)}`);
         break;
       case "printk":
-        out.push(`    printk: ${String(e.text).split("\n")[0]}${String(e.text).includes("\n") ? " ..." : ""}`);
+        out.push(`    printk: ${e.text.split("\n")[0]}${e.text.includes("\n") ? " ..." : ""}`);
         break;
     }
   }
 }
 
 /** One attempt in full; next is the attempt after it (to say whether kmem_alloc slept). */
-function detail(a: Attempt, next: Attempt | undefined, out: string[]): void {
-  const mine = own(a.events);
-  const req = mine.find((e) => e.kind === "alloc-attempt");
-  const gfp = num(a.end.gfp);
-  out.push(`${sec(a.t0)}  attempt ${a.n}: ${a.end.via}(${a.end.size})${req ? ` -> order-${req.order} pages` : ""}, gfp 0x${gfp.toString(16)} (${decodeGfp2611(gfp).text})`);
+function tellAttempt(a: Attempt, next: Attempt | undefined, out: string[]): void {
+  const mine = ownEvents(a.events);
+  const req = eventsOfKind(mine, "alloc-attempt")[0];
+  const gfp = a.end.gfp;
+  const pages = req ? ` -> order-${req.order} pages` : "";
+  const mask = `gfp 0x${gfp.toString(16)} (${decodeGfp2611(gfp).text})`;
+  out.push(`${formatSimTime(a.t0)}  attempt ${a.n}: ${a.end.via}(${a.end.size})${pages}, ${mask}`);
   if (!req && a.end.via === "kmalloc") {
     out.push(a.end.ok ? "    served from a slab that had a free object: no page allocation" : `    no kmalloc size class holds ${a.end.size} bytes (2.6.11's largest is 131072): NULL without a page allocation`);
   }
-  const segs = segments(mine);
-  for (let i = 0; i < segs.length; ) {
-    const kind = simple(segs[i]);
+  const calls = splitIntoAllocPagesCalls(mine);
+  for (let i = 0; i < calls.length; ) {
+    const common = servedByFirstCheck(calls[i]);
     let j = i + 1;
-    while (kind && j < segs.length && simple(segs[j]) === kind) j++;
-    if (kind && j - i > 1) {
-      const free = (k: number) => (segs[k].find((e) => e.kind === "watermark")?.free as number | undefined) ?? "?";
-      out.push(`    ${j - i} allocations (${kind}), each served at once (free ${free(i)} -> ${free(j - 1)} before the last)`);
-    } else call(segs[i], gfp, mine, out);
+    while (common && j < calls.length && servedByFirstCheck(calls[j]) === common) j++;
+    if (common && j - i > 1) {
+      const free = (k: number) => eventsOfKind(calls[k], "watermark")[0]?.free ?? "?";
+      const freeRange = `free ${free(i)} -> ${free(j - 1)} before the last`;
+      out.push(`    ${j - i} allocations (${common}), each served at once (${freeRange})`);
+    } else tellAllocPagesCall(calls[i], gfp, mine, out);
     i = j;
   }
-  for (const note of [kswapdNote(a.events), background(a.events)]) if (note) out.push(`    ${note}`);
+  for (const note of [tellKswapd(a.events), tellBackground(a.events)]) if (note) out.push(`    ${note}`);
   const who = a.end.via === "alloc_pages" ? "alloc_pages" : "kmem_alloc";
   if (a.end.ok) out.push(`    ${who} succeeds`);
   else if (!next || who === "alloc_pages") out.push(`    ${who} returns NULL`);
@@ -200,33 +232,44 @@ function detail(a: Attempt, next: Attempt | undefined, out: string[]): void {
   else out.push(`    then ${next.end.via}`);
 }
 
+/** A printk with its time, first line only. */
+function tellPrintkAt(m: SimEventOf<"printk">): string {
+  return `    ${formatSimTime(m.t)} printk: ${m.text.split("\n")[0]}`;
+}
+
 /** The whole replay as a story (the events must have been recorded). */
 export function formatTrace(r: ReplayResult): string {
   const out: string[] = [r.request === "kmem_alloc" ? `${r.scenario}: kmem_alloc(${r.size}) under the ${r.policy} policy` : `${r.scenario}: alloc_pages requests`];
-  const { before, list, after } = attempts(r.events);
-  const pre = [kswapdNote(before), background(before)].filter((x): x is string => x !== null);
+  const { before, list, after } = splitIntoAttempts(r.events);
+  const pre = [tellKswapd(before), tellBackground(before)].filter((x): x is string => x !== null);
   if (pre.length) {
-    out.push(`${sec(before[0].t)} .. ${sec(before[before.length - 1].t)}  before the first request:`);
+    const span = `${formatSimTime(before[0].t)} .. ${formatSimTime(before[before.length - 1].t)}`;
+    out.push(`${span}  before the first request:`);
     for (const note of pre) out.push(`    ${note}`);
-    for (const m of before.filter((e) => e.kind === "printk")) out.push(`    ${sec(m.t)} printk: ${String(m.text).split("\n")[0]}`);
+    for (const m of eventsOfKind(before, "printk")) out.push(tellPrintkAt(m));
   }
   if (!list.length) return out.concat("no kmem_alloc attempt was recorded (replay with events on)").join("\n") + "\n";
   for (let i = 0; i < list.length; ) {
-    const s = shape(list[i]);
+    const signature = decisionSignature(list[i]);
     let j = i + 1;
-    while (j < list.length && shape(list[j]) === s) j++;
-    detail(list[i], list[i + 1], out);
+    while (j < list.length && decisionSignature(list[j]) === signature) j++;
+    tellAttempt(list[i], list[i + 1], out);
     if (j - i > 1) {
       const run = list.slice(i + 1, j);
       const ev = run.flatMap((a) => a.events);
-      const msgs = own(ev).filter((e) => e.kind === "printk");
-      out.push(`${sec(run[0].t0)} .. ${sec(run[run.length - 1].t1)}  attempts ${run[0].n}-${run[run.length - 1].n}: the same decisions`);
-      for (const note of [kswapdNote(ev), background(ev)]) if (note) out.push(`    ${note}`);
-      for (const m of msgs) out.push(`    ${sec(m.t)} printk: ${String(m.text).split("\n")[0]}`);
+      const msgs = eventsOfKind(ownEvents(ev), "printk");
+      const first = run[0];
+      const last = run[run.length - 1];
+      const span = `${formatSimTime(first.t0)} .. ${formatSimTime(last.t1)}`;
+      out.push(`${span}  attempts ${first.n}-${last.n}: the same decisions`);
+      for (const note of [tellKswapd(ev), tellBackground(ev)]) if (note) out.push(`    ${note}`);
+      for (const m of msgs) out.push(tellPrintkAt(m));
     }
     i = j;
   }
-  for (const e of after) if (e.kind === "livelock") out.push(`${sec(e.t)}  stopped by the simulator's bound after ${e.retries} retries: a livelock`);
+  for (const e of eventsOfKind(after, "livelock")) {
+    out.push(`${formatSimTime(e.t)}  stopped by the simulator's bound after ${e.retries} retries: a livelock`);
+  }
   const kills = r.kills.map((k) => `${k.comm} ${k.pid}`).join(", ") || "none";
   out.push(`outcome: ${r.outcome}; OOM kills: ${kills}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s`);
   return out.join("\n") + "\n";

@@ -7,8 +7,8 @@ import { Slab2611 } from "../linux-2.6.11/mm/slab.js";
 import { Vmalloc2611, armVmallocRange } from "../linux-2.6.11/mm/vmalloc.js";
 import { XfsKmem, KM_FLAGS, type KmemPolicy, type KmemResult } from "../linux-2.6.11/fs/xfs/kmem.js";
 import { OomlabError } from "../errors.js";
-import { parseGfp2611 } from "../include/linux/gfp_2611.js";
-import type { SimEvent } from "../sim/sim.js";
+import { GFP_2611, parseGfp2611 } from "../include/linux/gfp_2611.js";
+import type { SimEvent } from "../sim/events.js";
 
 export const POLICIES: KmemPolicy[] = ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"];
 
@@ -92,7 +92,10 @@ function refault(rt: Runtime, pid: number): void {
   k.current = task;
   const want = k.vmscan.reclaimedFile - rt.refaulted;
   for (let i = 0; i < want; i++) {
-    if (k.addLruPage(0xd2, OWNER.pagecache, { anon: false, mapped: false, hot: false, dirty: false, active: false }) < 0) break;
+    // page_cache_alloc (include/linux/pagemap.h 2.6.11): the mapping's gfp mask, GFP_HIGHUSER for an
+    // ordinary inode (fs/inode.c alloc_inode)
+    const page = { anon: false, mapped: false, hot: false, dirty: false, active: false };
+    if (k.addLruPage(GFP_2611.GFP_HIGHUSER, OWNER.pagecache, page) < 0) break;
     rt.refaulted++;
   }
   k.log.event("refault", { pid, pages: want });
@@ -120,7 +123,7 @@ function forkExit(rt: Runtime, e: ScenarioEvent): void {
     if (stack < 0) {
       const saved = k.current;
       k.current = parent;
-      stack = k.allocPages(0xd0, THREAD_SIZE_ORDER, OWNER.kernel);
+      stack = k.allocPages(GFP_2611.GFP_KERNEL, THREAD_SIZE_ORDER, OWNER.kernel); // alloc_thread_info
       k.current = saved;
     }
     k.log.event("fork", { parent: parent.pid, stack });

@@ -35,7 +35,7 @@ import { Kernel2611, OWNER } from "../linux-2.6.11/kernel.js";
 import { parseGfp2611 } from "../include/linux/gfp_2611.js";
 import { KM_FLAGS } from "../linux-2.6.11/fs/xfs/kmem.js";
 import { ZONE_TYPES, type MachineSpec, type ZoneType } from "../include/machine.js";
-import type { Task } from "../sim/sim.js";
+import type { Task } from "../sim/tasks.js";
 
 export interface LruSpec {
   list: "active" | "inactive";

@@ -11,7 +11,9 @@ import {
   selectBadProcess2611,
   shiftHz2611,
 } from "../../bindings/linux-2.6.11/mm/oom_kill.js";
-import { KernelLog, SimClock, type Task } from "../../bindings/sim/sim.js";
+import { KernelLog } from "../../bindings/sim/log.js";
+import { SimClock } from "../../bindings/sim/clock.js";
+import type { Task } from "../../bindings/sim/tasks.js";
 
 /** An unprivileged, un-niced task with its own mm (mm id = pid), started at boot, no CPU time. */
 function task(pid: number, over: Partial<Task> = {}): Task {

@@ -2,9 +2,12 @@
 // allocator, so the cases are deterministic and independent of the real slow path.
 
 import { describe, expect, it } from "vitest";
-import { KernelLog, SimClock, type PageAllocator } from "../../bindings/sim/sim.js";
+import { KernelLog } from "../../bindings/sim/log.js";
+import { SimClock } from "../../bindings/sim/clock.js";
+import type { PageAllocator } from "../../bindings/sim/page_allocator.js";
+import { PrintkRatelimit } from "../../bindings/linux-2.6.11/kernel/printk.js";
 import { Slab2611, getOrder, kmallocSizes, slabLayout, type Kptr } from "../../bindings/linux-2.6.11/mm/slab.js";
-import { OUT_OF_VMALLOC_SPACE, PrintkRatelimit, Vmalloc2611, armVmallocRange } from "../../bindings/linux-2.6.11/mm/vmalloc.js";
+import { OUT_OF_VMALLOC_SPACE, Vmalloc2611, armVmallocRange } from "../../bindings/linux-2.6.11/mm/vmalloc.js";
 import { KM_MAYFAIL, KM_NOFS, KM_NOSLEEP, KM_SLEEP, XfsKmem, kmemFlagsConvert, type KmemPolicy } from "../../bindings/linux-2.6.11/fs/xfs/kmem.js";
 
 const GFP_KERNEL = 0xd0;
@@ -224,7 +227,7 @@ const attemptsBeforePrintk = (log: KernelLog) => {
   const at: number[] = [];
   for (const e of log.events) {
     if (e.kind === "kmem_alloc-attempt") n++;
-    if (e.kind === "printk" && String(e.text).startsWith("XFS")) at.push(n);
+    if (e.kind === "printk" && e.text.startsWith("XFS")) at.push(n);
   }
   return at;
 };

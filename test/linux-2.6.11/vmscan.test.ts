@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildKernel, validateScenario, type Scenario } from "../../bindings/scenario/schema.js";
 import { replay } from "../../bindings/scenario/replay.js";
-import { KernelLog, SimClock, type SimEvent } from "../../bindings/sim/sim.js";
+import { KernelLog } from "../../bindings/sim/log.js";
+import { SimClock } from "../../bindings/sim/clock.js";
+import { eventsOfKind, type SimEvent, type SimEventOf } from "../../bindings/sim/events.js";
 import { Vmscan2611 } from "../../bindings/linux-2.6.11/mm/vmscan.js";
 
 const SEED: Scenario = JSON.parse(readFileSync(new URL("../../scenarios/seed.json", import.meta.url), "utf8"));
@@ -24,7 +26,9 @@ function machine(inactive: "locked" | "busy"): Scenario {
   return sc;
 }
 
-const passes = (ev: SimEvent[], who: string) => ev.filter((e) => e.kind === "reclaim-pass" && e.who === who);
+type ReclaimPass<W> = Extract<SimEventOf<"reclaim-pass">, { who: W }>;
+const passes = <W extends "direct" | "kswapd">(ev: SimEvent[], who: W): ReclaimPass<W>[] =>
+  eventsOfKind(ev, "reclaim-pass").filter((e): e is ReclaimPass<W> => e.who === who);
 
 describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
   it("with only locked pages it scans without napping (total_scanned stays 0) and loops until the zone is all_unreclaimable", () => {
@@ -49,7 +53,7 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
     k.allocPages(0x2d0, 5, 1);
     const direct = passes(k.log.events.slice(before), "direct");
     expect(direct).toHaveLength(13);
-    expect(direct.every((e) => (e.pagesScanned as number[])[0] === (direct[0].pagesScanned as number[])[0])).toBe(true);
+    expect(direct.every((e) => e.pagesScanned[0] === direct[0].pagesScanned[0])).toBe(true);
     expect(k.log.lines.find((l) => l.startsWith("DMA free:"))).toMatch(/all_unreclaimable\? yes/);
   });
 
@@ -71,12 +75,12 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
     const ks = passes(k.log.events, "kswapd");
     // the first sweep: priorities 12..0 (with 43 LRU pages the scan budgets reach 32 only at the
     // low priorities); once it has scanned a busy page, each later priority starts 100 ms after the last
-    const times = ks.map((e) => e.t as number);
+    const times = ks.map((e) => e.t);
     expect(Math.max(...times)).toBeGreaterThan(Math.min(...times));
-    const firstScan = ks.findIndex((e) => (e.scanned as number) > 0);
+    const firstScan = ks.findIndex((e) => e.scanned > 0);
     expect(firstScan).toBeGreaterThanOrEqual(0);
     const next = ks[firstScan + 1];
-    expect((next.t as number) - (ks[firstScan].t as number)).toBe(100);
+    expect(next.t - ks[firstScan].t).toBe(100);
   });
 
   it("direct reclaim naps HZ/10 after a priority that scanned pages, whatever HZ is", () => {
@@ -87,11 +91,11 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
       k.current = k.tasks.find((t) => t.pid === 453) ?? null;
       k.allocPages(0x2d0 | 0x200, 5, 1); // __GFP_NORETRY: one reclaim, no OOM killer
       const direct = passes(k.log.events, "direct");
-      const i = direct.findIndex((e) => (e.scanned as number) > 0 && (e.priority as number) < 10);
+      const i = direct.findIndex((e) => e.scanned > 0 && e.priority < 10);
       expect(i).toBeGreaterThanOrEqual(0);
       // the next pass, or the end of try_to_free_pages after priority 0, comes one nap later
       const after = direct[i + 1] ?? k.log.events.find((e) => e.kind === "reclaim");
-      expect((after?.t as number) - (direct[i].t as number)).toBe(100);
+      expect((after?.t ?? NaN) - direct[i].t).toBe(100);
     }
   });
 
@@ -150,13 +154,13 @@ describe("scenario events around reclaim", () => {
     expect(exits.map((e) => e.freed)).toEqual([false, false, false, false, true]);
     expect(exits.map((e) => e.stack).sort()).toEqual(forks.map((e) => e.stack).sort());
     const marked = r.events.find((e) => e.kind === "all-unreclaimable");
-    expect(marked && (marked.t as number) < 500).toBe(true);
+    expect(marked && marked.t < 500).toBe(true);
     // at 1000 direct reclaim starts from 0 on a zone no longer marked: one full pass over 20 active
     // and 23 locked pages, nothing reclaimed, then the OOM killer prints what that pass scanned
     const direct = passes(r.events, "direct");
     expect(direct.map((e) => e.t)).toEqual(new Array(13).fill(1000));
-    expect((direct[0].pagesScanned as number[])[0]).toBe(0);
-    const last = (direct[12].pagesScanned as number[])[0];
+    expect(direct[0].pagesScanned[0]).toBe(0);
+    const last = direct[12].pagesScanned[0];
     expect(last).toBeGreaterThan(0);
     expect(last).toBeLessThan(172);
     expect(dmaLine(r)).toContain(`pages_scanned:${last} all_unreclaimable? no`);
@@ -183,7 +187,6 @@ describe("the scan arithmetic behind the seed's pages_scanned (README, The seed 
   const perPriority = (a: number, b: number): number[] => {
     const clock = new SimClock();
     const log = new KernelLog(clock);
-    log.recordEvents = false;
     const swap = { totalPages: 1000, freePages: 1000, add: 0, del: 0, findSuccess: 0, findTotal: 0, noentRace: 0, existRace: 0 };
     const hooks = { freePage: () => {}, zoneOkHigh: () => false, swappedOut: () => {}, congestionWait: () => {}, totalMemory: () => 3646 };
     const v = new Vmscan2611(swap, hooks, log);
@@ -192,21 +195,10 @@ describe("the scan arithmetic behind the seed's pages_scanned (README, The seed 
     for (let i = 0; i < 23; i++) v.add(0, { pfn: 100 + i, owner: 2, anon: false, mapped: false, hot: false, dirty: false, writeback: false, swapCache: false, active: false, busy: true });
     z.nrScanActive = a;
     z.nrScanInactive = b;
-    const out: number[] = [];
-    let last = 0;
-    const orig = log.event.bind(log);
-    log.recordEvents = true;
-    log.event = (kind, data = {}) => {
-      if (kind === "reclaim-pass") {
-        const ps = (data.pagesScanned as number[])[0];
-        out.push(ps - last);
-        last = ps;
-      }
-      orig(kind, data);
-    };
     expect(v.tryToFreePages([0], 0x2d0, 5)).toBe(0);
     expect([z.active.length, z.inactive.length]).toEqual([20, 23]);
-    return out; // priorities 12 .. 0
+    const scanned = passes(log.events, "direct").map((e) => e.pagesScanned[0]);
+    return scanned.map((ps, i) => ps - (scanned[i - 1] ?? 0)); // priorities 12 .. 0
   };
   const all: number[][] = [];
   for (let a = 0; a < 32; a++) for (let b = 0; b < 32; b++) all.push(perPriority(a, b));

@@ -62,6 +62,13 @@ describe("other policies", () => {
     expect(t.some((l) => /^ {4}\d+ allocations \(order 0, LOW\), each served at once/.test(l))).toBe(true);
   });
 
+  it("kvmalloc, 8 MiB: vmalloc takes 1584 order-0 pages, gets no more, and the trace says so", () => {
+    const t = trace({ policy: "kvmalloc", size: 8 << 20 });
+    expect(t).toContain("    returns NULL: PF_MEMALLOC/TIF_MEMDIE and no block (no warning: __GFP_NOWARN)");
+    expect(t).toContain("    vmalloc failed: no page after 1584 of 2048");
+    expect(t.some((l) => l.startsWith("outcome: failed; OOM kills: smbd 453"))).toBe(true);
+  });
+
   it("256 KiB after bdfb04301fa5: no kmalloc cache that large, a livelock stopped by the bound", () => {
     const t = trace({ policy: "bdfb04301fa5", size: 256 * 1024, maxRetries: 300 });
     expect(t.some((l) => l.includes("stopped by the simulator's bound after 300 retries"))).toBe(true);

@@ -9,6 +9,7 @@ import { OWNER } from "../../bindings/linux-2.6.11/kernel.js";
 import { OomlabError } from "../../bindings/errors.js";
 import { GFP_2611 } from "../../bindings/include/linux/gfp_2611.js";
 import { PCP_OWNER, pcpSizing } from "../../bindings/linux-2.6.11/mm/page_alloc.js";
+import { eventsOfKind } from "../../bindings/sim/events.js";
 
 const SEED: Scenario = JSON.parse(readFileSync(new URL("../../scenarios/seed.json", import.meta.url), "utf8"));
 const ARTICLE = readFileSync(new URL("../fixtures/seed-article-oom-report.txt", import.meta.url), "utf8").trimEnd().split("\n");
@@ -40,7 +41,7 @@ describe("the seed replay reproduces the article's report", () => {
     expect(r.kills).toEqual([{ pid: 453, comm: "smbd" }]);
     expect(r.outcome).toBe("success");
     expect(r.freeKbAtOom).toBe(6524);
-    const ok = r.events.filter((e) => e.kind === "alloc-ok" && e.order === 5);
+    const ok = eventsOfKind(r.events, "alloc-ok").filter((e) => e.order === 5);
     expect(ok).toHaveLength(1);
     expect(ok[0].pass).toBe("low");
   });
@@ -127,7 +128,7 @@ describe("the 2.6.11 slow path on the article's zone (§6.1, §13)", () => {
       if (t) t.rt = rt;
       k.current = t;
       k.allocPages(0x2d0, 5, OWNER.slab);
-      const minPass = k.log.events.find((e) => e.kind === "watermark" && e.mark === "min");
+      const minPass = eventsOfKind(k.log.events, "watermark").find((e) => e.mark === "min");
       expect(minPass?.canTryHarder).toBe(rt);
     }
   });
@@ -229,10 +230,11 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
     const r = replay(structuredClone(NIC));
     const warn = "ksoftirqd/0: page allocation failure. order:3, mode:0x20";
     expect(r.lines.filter((l) => l === warn)).toHaveLength(10);
-    const bg = r.events.filter((e) => e.kind === "alloc_pages-done" && e.ctx === "background");
+    const bg = eventsOfKind(r.events, "alloc_pages-done").filter((e) => e.ctx === "background");
     expect(bg).toHaveLength(100);
     expect(bg.every((e) => e.ok === false)).toBe(true);
-    expect(r.events.filter((e) => e.kind === "alloc-fail" && e.ctx === "background").every((e) => e.why === "cannot sleep")).toBe(true);
+    const bgFailures = eventsOfKind(r.events, "alloc-fail").filter((e) => e.ctx === "background");
+    expect(bgFailures.every((e) => e.why === "cannot sleep")).toBe(true);
     expect([r.request, r.outcome, r.size, r.kills]).toEqual(["alloc_pages", "success", 8192, []]);
   });
 

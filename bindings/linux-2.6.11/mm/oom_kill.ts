@@ -19,7 +19,9 @@
 
 import { OomlabError } from "../../errors.js";
 import { intSqrt } from "../../mm/mm_init.js";
-import type { KernelLog, Task } from "../../sim/sim.js";
+import type { KernelLog } from "../../sim/log.js";
+import type { Task } from "../../sim/tasks.js";
+import type { OomCandidateScore } from "../../sim/events.js";
 
 /** panic() (kernel/panic.c 2.6.11) prints "Kernel panic - not syncing: %s\n" with the message
  *  "Out of memory and no killable processes...\n" (mm/oom_kill.c 2.6.11): hence the blank line. */
@@ -80,11 +82,8 @@ export function badness2611(p: Task, tasks: Task[], uptimeSec: number, hz: numbe
   return points;
 }
 
-export interface OomCandidate {
-  pid: number;
-  comm: string;
-  points: number;
-}
+/** A task select_bad_process scored, as the oom-select, oom-skip and oom-panic events record it. */
+export type OomCandidate = OomCandidateScore;
 
 interface Scan {
   chosen: Task | "dying" | null;

@@ -6,7 +6,10 @@
 import { AllocFlags, ZONE_TYPES } from "../../include/machine.js";
 import { GFP_2611 } from "../../include/linux/gfp_2611.js";
 import type { Machine } from "../../engine/machine.js";
-import { PrintkRatelimit, type KernelLog, type SimClock, type Task } from "../../sim/sim.js";
+import type { KernelLog } from "../../sim/log.js";
+import type { SimClock } from "../../sim/clock.js";
+import type { Task } from "../../sim/tasks.js";
+import { PrintkRatelimit } from "../kernel/printk.js";
 import { buildZonelist, type Zonelist } from "../../mm/mm_init.js";
 import { explain2611 } from "../../mm/watermark.js";
 

@@ -7,7 +7,7 @@
 // object), free_block's free_limit rule (which may destroy an empty slab at once), colouring, and the
 // cache_reap timer (shrink() is the explicit reap).
 
-import type { PageAllocator } from "../../sim/sim.js";
+import type { PageAllocator } from "../../sim/page_allocator.js";
 import { GFP_2611 } from "../../include/linux/gfp_2611.js";
 import { OomlabError, check, isInt } from "../../errors.js";
 

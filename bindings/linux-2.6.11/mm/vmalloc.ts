@@ -5,12 +5,13 @@
 // Not modelled: the kernel page-table pages map_vm_area allocates (pte_alloc_kernel; never freed by
 // vfree), and map_vm_area failing.
 
-import type { KernelLog, PageAllocator, SimClock } from "../../sim/sim.js";
+import type { KernelLog } from "../../sim/log.js";
+import type { SimClock } from "../../sim/clock.js";
+import type { PageAllocator } from "../../sim/page_allocator.js";
 import { GFP_2611 } from "../../include/linux/gfp_2611.js";
 import type { Kptr, Slab2611 } from "./slab.js";
 import { OomlabError, check, isInt } from "../../errors.js";
-import { PrintkRatelimit } from "../../sim/sim.js";
-export { PrintkRatelimit } from "../../sim/sim.js";
+import { PrintkRatelimit } from "../kernel/printk.js";
 
 const GFP_HIGHMEM = GFP_2611.__GFP_HIGHMEM;
 const GFP_KERNEL = GFP_2611.GFP_KERNEL;

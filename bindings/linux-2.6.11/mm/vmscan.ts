@@ -11,7 +11,8 @@
 //  - writeback is asynchronous: a page written out becomes clean when the writer next waits
 //    (blk_congestion_wait); slab shrinkers (dcache/icache) are not modelled (shrink_slab frees 0).
 
-import type { KernelLog } from "../../sim/sim.js";
+import type { KernelLog } from "../../sim/log.js";
+import { GFP_2611 } from "../../include/linux/gfp_2611.js";
 
 export const DEF_PRIORITY = 12;
 export const SWAP_CLUSTER_MAX = 32;
@@ -89,8 +90,7 @@ interface ScanControl {
   gfp: number;
 }
 
-const GFP_IO = 0x40;
-const GFP_FS = 0x80;
+const { __GFP_IO, __GFP_FS } = GFP_2611;
 
 export class Vmscan2611 {
   readonly zones = new Map<number, ZoneLru>();
@@ -206,7 +206,7 @@ export class Vmscan2611 {
       page.swapCache = true;
       page.dirty = true;
     }
-    const mayEnterFs = (sc.gfp & GFP_FS) !== 0 || (page.swapCache && (sc.gfp & GFP_IO) !== 0);
+    const mayEnterFs = (sc.gfp & __GFP_FS) !== 0 || (page.swapCache && (sc.gfp & __GFP_IO) !== 0);
     if (page.mapped) page.mapped = false; // try_to_unmap: SWAP_SUCCESS
     if (page.dirty) {
       if (referenced || !mayEnterFs) return "keep";
@@ -363,7 +363,7 @@ export class Vmscan2611 {
           if (!this.hooks.zoneOkHigh(z.slot, order, orderedSlots[endZone])) allZonesOk = false;
           z.tempPriority = priority;
           if (z.prevPriority > priority) z.prevPriority = priority;
-          const sc = this.newScan(GFP_FS | GFP_IO | 0x10, priority, nrMapped);
+          const sc = this.newScan(GFP_2611.GFP_KERNEL, priority, nrMapped); // sc.gfp_mask = GFP_KERNEL
           this.shrinkZone(z, sc);
           totalReclaimed += sc.nrReclaimed;
           totalScanned += sc.nrScanned;

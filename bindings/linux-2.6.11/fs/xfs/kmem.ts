@@ -13,16 +13,23 @@
 //   name for the 0x400 bit, renamed __GFP_RETRY_MAYFAIL in 4.13); on failure and size > PAGE_SIZE,
 //   __vmalloc with the caller's flags. Bits are the 2.6.11 layout, the allocator underneath is the sim's.
 
-import type { KernelLog, SimClock } from "../../../sim/sim.js";
+import type { KernelLog } from "../../../sim/log.js";
+import type { SimClock } from "../../../sim/clock.js";
 import { GFP_2611 } from "../../../include/linux/gfp_2611.js";
 import type { Kptr, Slab2611 } from "../../mm/slab.js";
 import type { Vmalloc2611 } from "../../mm/vmalloc.js";
 import { check, isInt } from "../../../errors.js";
 
-const G = GFP_2611;
-const GFP = { HIGHMEM: G.__GFP_HIGHMEM, FS: G.__GFP_FS, NOWARN: G.__GFP_NOWARN, REPEAT: G.__GFP_REPEAT, NORETRY: G.__GFP_NORETRY } as const;
-const GFP_KERNEL = G.GFP_KERNEL;
-const GFP_ATOMIC = G.GFP_ATOMIC;
+/** The __GFP_* bits kmem_alloc and kvmalloc set or test, by short name. */
+const GFP = {
+  HIGHMEM: GFP_2611.__GFP_HIGHMEM,
+  FS: GFP_2611.__GFP_FS,
+  NOWARN: GFP_2611.__GFP_NOWARN,
+  REPEAT: GFP_2611.__GFP_REPEAT,
+  NORETRY: GFP_2611.__GFP_NORETRY,
+} as const;
+const GFP_KERNEL = GFP_2611.GFP_KERNEL;
+const GFP_ATOMIC = GFP_2611.GFP_ATOMIC;
 
 /** fs/xfs/linux-2.6/kmem.h (2.6.11). */
 export const KM_SLEEP = 0x1;

@@ -1,0 +1,205 @@
+// The structured events the simulation records (`oomlab replay --json`, `--trace`): one kind per
+// decision or action of the simulated kernel and its callers, each with its own fields. Every event
+// is { t, kind, ctx?, ...fields }, built in that order, the fields in the order the recording call
+// gives them (listed here in that order; `--json` prints them so). KernelLog.event takes a kind and
+// the fields of that kind, so a misspelt kind or field is a type error; readers narrow on kind.
+
+import type { ZoneType } from "../include/machine.js";
+
+/** Every event kind, grouped by who records it. SimEvent is derived from this list. */
+export const SIM_EVENT_KINDS = [
+  // __alloc_pages and its slow path (mm/page_alloc.c 2.6.11)
+  "alloc-attempt",
+  "watermark",
+  "alloc-ok",
+  "alloc-fail",
+  "reclaim",
+  "retry-decision",
+  // reclaim and kswapd (mm/vmscan.c 2.6.11)
+  "reclaim-pass",
+  "all-unreclaimable",
+  "kswapd-wake",
+  "kswapd-run",
+  "kswapd-done",
+  // the OOM killer (mm/oom_kill.c 2.6.11)
+  "oom-select",
+  "oom-kill",
+  "oom-skip",
+  "oom-panic",
+  "oom-livelock",
+  // printk (kernel/printk.c): every line the kernel log receives
+  "printk",
+  // __vmalloc (mm/vmalloc.c 2.6.11)
+  "vmalloc",
+  "vmalloc-out-of-space",
+  "vmalloc-past-end",
+  "vmalloc-fail",
+  "vmalloc-array-free-mismatch",
+  // XFS kmem_alloc (fs/xfs/linux-2.6/kmem.c) and the scenario's requests
+  "kmem_alloc",
+  "kmem_alloc-attempt",
+  "livelock",
+  // the scenario's tasks and background load
+  "refault",
+  "fork",
+  "exit",
+  "alloc_pages-request",
+  "alloc_pages-done",
+] as const;
+
+export type SimEventKind = (typeof SIM_EVENT_KINDS)[number];
+
+/** Who is running when an event happens, when it is not the task the scenario follows: kswapd, or
+ *  a timed scenario event (the background load). Recorded as the event's ctx. */
+export type SimContext = "kswapd" | "background";
+
+/** The zone watermarks (pages_min, pages_low, pages_high). */
+export type WatermarkName = "min" | "low" | "high";
+
+/** A task select_bad_process scored: its badness() points. */
+export interface OomCandidateScore {
+  pid: number;
+  comm: string;
+  points: number;
+}
+
+/** One priority pass of direct reclaim over the zonelist (try_to_free_pages, mm/vmscan.c 2.6.11). */
+export interface DirectReclaimPass {
+  who: "direct";
+  priority: number;
+  /** sc.nr_scanned and sc.nr_reclaimed of the pass. */
+  scanned: number;
+  reclaimed: number;
+  order: number;
+  /** zone->pages_scanned of each zone of the zonelist after the pass. */
+  pagesScanned: number[];
+}
+
+/** One zone pass of kswapd (balance_pgdat, mm/vmscan.c 2.6.11). */
+export interface KswapdReclaimPass {
+  who: "kswapd";
+  priority: number;
+  /** The zone's slot in the machine (not its name). */
+  zone: number;
+  scanned: number;
+  reclaimed: number;
+  order: number;
+  /** zone->pages_scanned after the pass. */
+  pagesScanned: number;
+}
+
+/** __vmalloc gave up (mm/vmalloc.c 2.6.11): the pages array, or a page, was not allocated. */
+export type VmallocFailure =
+  | { reason: "pages array"; size: number; gfp: number }
+  | { reason: "page"; size: number; gfp: number; got: number; nrPages: number };
+
+/** The fields of each kind (besides t, kind and ctx), in the order the recording calls give them. */
+export interface SimEventFields {
+  /** __alloc_pages is entered: the zonelist it walks, by zone name. */
+  "alloc-attempt": { gfp: number; order: number; owner: number; zones: ZoneType[] };
+  /** zone_watermark_ok for one zone and pass, with the arithmetic in words (steps). pages is the mark;
+   *  canTryHarder and gfpHigh are the reductions asked for; free is the zone's free pages. */
+  watermark: {
+    zone: ZoneType;
+    order: number;
+    mark: WatermarkName;
+    pages: number;
+    canTryHarder: boolean;
+    gfpHigh: boolean;
+    ok: boolean;
+    free: number;
+    steps: string[];
+  };
+  /** __alloc_pages returns a block; pass names the pass that served it ("low", "min after reclaim" ...). */
+  "alloc-ok": { pfn: number; order: number; pass: string };
+  /** __alloc_pages returns NULL; why says which rule gave up. */
+  "alloc-fail": { gfp: number; order: number; why: string };
+  /** try_to_free_pages returned: progress is 1 when one pass reclaimed SWAP_CLUSTER_MAX pages. */
+  reclaim: { order: number; progress: number };
+  /** The do_retry rule of __alloc_pages after reclaim. */
+  "retry-decision": { order: number; progress: number; doRetry: boolean };
+  "reclaim-pass": DirectReclaimPass | KswapdReclaimPass;
+  /** kswapd marked a zone all_unreclaimable (zone is its slot in the machine). */
+  "all-unreclaimable": { zone: number; pagesScanned: number };
+  /** wakeup_kswapd woke kswapd for a zone and order. */
+  "kswapd-wake": { zone: ZoneType; order: number };
+  /** kswapd runs balance_pgdat for an order, and is done (reclaimed by its last loop). */
+  "kswapd-run": { order: number };
+  "kswapd-done": { order: number; reclaimed: number };
+  /** out_of_memory chose a victim; swapoff: it was chosen as the swapoff(2) caller. */
+  "oom-select": { candidates: OomCandidateScore[]; pid: number; comm: string; swapoff: boolean };
+  /** A victim exited and freed its pages. */
+  "oom-kill": { pid: number; comm: string; freedPages: number };
+  /** A task was already dying: nobody killed (pid and comm: that task). */
+  "oom-skip": { pid?: number; comm?: string; candidates: OomCandidateScore[] };
+  /** No killable task: panic. */
+  "oom-panic": { candidates: OomCandidateScore[] };
+  /** The chosen task has no mm: the kernel would pick it for ever; the simulation stops. */
+  "oom-livelock": { pid: number; comm: string };
+  /** A printk: text without its final newline, possibly several lines. */
+  printk: { text: string };
+  /** __vmalloc mapped an area of pages order-0 pages. */
+  vmalloc: { addr: number; size: number; gfp: number; pages: number };
+  /** __get_vm_area found no hole (size includes the guard page). */
+  "vmalloc-out-of-space": { size: number; largestFreeGap: number };
+  /** 2.6.11's first-fit walk placed an area past VMALLOC_END (its unchecked last step). */
+  "vmalloc-past-end": { addr: number; size: number; end: number };
+  "vmalloc-fail": VmallocFailure;
+  /** 2.6.11's __vunmap would kfree a vmalloc'd pages array (a kernel bug the simulation flags). */
+  "vmalloc-array-free-mismatch": { addr: number; nrPages: number; got: number };
+  /** The scenario's task calls XFS kmem_alloc (policy: an XFS kmem_alloc policy, flags: KM_*). */
+  kmem_alloc: { policy: string; size: number; flags: number; pid: number; comm: string };
+  /** One kmalloc or __vmalloc try of kmem_alloc; attempt counts from 1 within the call. */
+  "kmem_alloc-attempt": {
+    policy: string;
+    size: number;
+    gfp: number;
+    attempt: number;
+    via: "kmalloc" | "vmalloc";
+    ok: boolean;
+  };
+  /** The simulator's bound stopped kmem_alloc's endless loop (simMs: time spent in the call). */
+  livelock: { caller: "kmem_alloc"; policy: string; size: number; lflags: number; retries: number; simMs: number };
+  /** A task read back pages page-cache pages reclaim had evicted. */
+  refault: { pid: number; pages: number };
+  /** A child forked: its kernel stack's pfn (-1 when it could not be allocated). */
+  fork: { parent: number; stack: number };
+  /** A child exited: its stack went back to the page allocator (freed) or to the thread_info cache. */
+  exit: { parent: number; stack: number; freed: boolean };
+  /** A scenario alloc_pages request, before and after __alloc_pages; attempt counts the requests of
+   *  the task the scenario follows, or of the background load (ctx "background"). */
+  "alloc_pages-request": { pid: number; comm: string; order: number; gfp: number; interrupt: boolean };
+  "alloc_pages-done": {
+    via: "alloc_pages";
+    size: number;
+    order: number;
+    gfp: number;
+    ok: boolean;
+    pfn: number;
+    attempt: number;
+  };
+}
+
+/** The fields every event has: simulated time in ms, the kind, and who ran when not the task the
+ *  scenario follows. */
+export interface SimEventBase<K extends SimEventKind> {
+  t: number;
+  kind: K;
+  ctx?: SimContext;
+}
+
+/** Any recorded event: narrow on kind. */
+export type SimEvent = { [K in SimEventKind]: SimEventBase<K> & SimEventFields[K] }[SimEventKind];
+
+/** The event of one kind. */
+export type SimEventOf<K extends SimEventKind> = Extract<SimEvent, { kind: K }>;
+
+/** True for the kind names SIM_EVENT_KINDS lists. */
+export function isSimEventKind(kind: string): kind is SimEventKind {
+  return (SIM_EVENT_KINDS as readonly string[]).includes(kind);
+}
+
+/** The events of one kind, in order. */
+export function eventsOfKind<K extends SimEventKind>(events: readonly SimEvent[], kind: K): SimEventOf<K>[] {
+  return events.filter((e): e is SimEventOf<K> => e.kind === kind);
+}
