@@ -4,10 +4,12 @@
 // the zones' managed pages with mm_init's setupWatermarks / setupLowmemReserve, and says where the
 // kernel disagrees. No Node APIs: the caller reads the files.
 
-import { ERA_6_18, type EraProfile } from "../kernel/releases.js";
+import { ERA_6_18, watermarkProfileFor, type EraProfile } from "../kernel/releases.js";
+import { KERNEL_VERSION, parseRelease } from "../include/linux/version.js";
 import { intSqrt, setupLowmemReserve, setupWatermarks } from "../mm/mm_init.js";
 import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type BuddyinfoResult, type PagetypeinfoResult, type ZoneinfoResult, type ZoneinfoZone } from "../parse/proc.js";
-import { ZONE_TYPES, type ResolvedMachine, type ResolvedZone, type ZoneType } from "../include/machine.js";
+import type { ResolvedMachine, ResolvedZone } from "../include/machine.js";
+import { ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
 export interface SnapshotFiles {
   /** `uname -r` or /proc/sys/kernel/osrelease, e.g. "6.18.44-fc-v669". */
@@ -74,22 +76,22 @@ export interface SnapshotReport {
   pagetypeinfo: PagetypeinfoResult | null;
 }
 
-const ZONE_HIGHMEM = 3;
+/** The oldest release whose formulas oomlab recomputes from /proc: WMARK_PROMO and the 6.x clamps. */
+const OLDEST_SNAPSHOT_RELEASE = KERNEL_VERSION(6, 1, 0);
 
-/** The 6.1 .. 6.18 profile: 6.6+ give ZONE_MOVABLE highmem's capped min (reference §3.4);
- *  6.1 .. 6.5 count it in lowmem_pages and give it a proportional min. */
+/** The 6.1 .. 6.18 profile (kernel/releases.ts WATERMARK_FORMULA_ERAS): 6.6+ give ZONE_MOVABLE
+ *  highmem's capped min; 6.1 .. 6.5 count it in lowmem_pages and give it a proportional min. */
 function profileFor(version: string | null, notes: string[]): EraProfile | null {
-  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
-  if (!m) {
+  const release = parseRelease(version);
+  if (!release) {
     notes.push("no kernel version: assuming the 6.6+ formulas (promo watermark, capped Movable min)");
     return ERA_6_18;
   }
-  const v = Number(m[1]) * 1000 + Number(m[2]);
-  if (v < 6001) {
+  if (release.code < OLDEST_SNAPSHOT_RELEASE) {
     notes.push(`unsupported era: ${version} (oomlab recomputes the 6.1+ formulas with WMARK_PROMO only)`);
     return null;
   }
-  return v < 6006 ? { ...ERA_6_18, cappedMinZones: [ZONE_HIGHMEM] } : ERA_6_18;
+  return watermarkProfileFor(release);
 }
 
 function sysInts(sys: Record<string, string>, key: string): number[] | null {

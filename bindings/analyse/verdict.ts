@@ -6,7 +6,7 @@ import { RebuiltZone, type CheckInput, type CheckResult, type Stage } from "./re
 import { gfpMeaning, type GfpMeaning } from "./gfp.js";
 import { pageKb, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
 import type { ParsedReport } from "../parse/reports.js";
-import { AllocFlags } from "../include/machine.js";
+import { AllocFlags } from "../mm/internal.js";
 
 export interface Verdict {
   cause: string | null;

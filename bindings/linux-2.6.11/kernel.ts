@@ -9,7 +9,8 @@ import { showFreeAreas2611, type ShowMem2611 } from "./mm/show_mem.js";
 import { outOfMemory2611, type OomResult2611 } from "./mm/oom_kill.js";
 import { KernelLog, PrintkRatelimit, SimClock, type PageAllocator, type Task } from "../sim/sim.js";
 import { ERA_2_6_11 } from "../kernel/releases.js";
-import { ZONE_TYPES, type MachineSpec } from "../include/machine.js";
+import type { MachineSpec } from "../include/machine.js";
+import { ZONE_TYPES } from "../include/linux/mmzone.js";
 import { OomlabError } from "../errors.js";
 
 /** Owner ids of kernel memory that belongs to no task. */

@@ -5,10 +5,10 @@
 
 import { check, isInt, OomlabError } from "../errors.js";
 import { eraProfile, type EraProfile } from "../kernel/releases.js";
-import { ZONE_TYPES, type MachineSpec, type ResolvedMachine, type ResolvedZone } from "../include/machine.js";
+import type { MachineSpec, ResolvedMachine, ResolvedZone } from "../include/machine.js";
+import { MAX_NR_ZONES, ZONE_TYPES } from "../include/linux/mmzone.js";
 
 export const MAX_NODES = 8;
-export const MAX_NR_ZONES = 5;
 /** The engine's limit: 2^24 page frames (64 GiB of 4 KiB pages) between basePfn and the top. */
 export const MAX_PAGES = 1 << 24;
 export const SWAP_CLUSTER_MAX = 32;

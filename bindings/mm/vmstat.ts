@@ -5,7 +5,7 @@
 import { OomlabError } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
 import type { Machine, ZoneStats } from "../engine/machine.js";
-import { MIGRATETYPE_NAMES } from "../include/machine.js";
+import { MIGRATETYPE_NAMES } from "../include/linux/mmzone.js";
 
 /** printf("%*s") / ("%-*s"): pad to width, never truncate. */
 export function padStart(s: string | number, width: number): string {

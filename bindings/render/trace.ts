@@ -5,7 +5,7 @@
 
 import type { ReplayResult } from "../scenario/replay.js";
 import type { SimEvent } from "../sim/sim.js";
-import { decodeGfp2611 } from "../include/linux/gfp_2611.js";
+import { decodeGfp2611 } from "../include/linux/gfp.js";
 
 interface Attempt {
   n: number;

@@ -5,7 +5,9 @@
 import { runChurn, CHURN_DEFAULTS, xorshift32 } from "../../engine/churn.js";
 import { Machine, type BatchOp, type ZoneStats } from "../../engine/machine.js";
 import { buddyinfo, padStart, pagetypeinfo } from "../../mm/vmstat.js";
-import { AllocFlags, MigrateType, type MachineSpec } from "../../include/machine.js";
+import type { MachineSpec } from "../../include/machine.js";
+import { MigrateType } from "../../include/linux/mmzone.js";
+import { AllocFlags } from "../../mm/internal.js";
 
 /** churn-benchmark.md's checksum for L = 20, 10,000,000 operations, seed 0x12345678. */
 export const REFERENCE_CHURN_CHECKSUM =

@@ -6,7 +6,7 @@
 // vfree), and map_vm_area failing.
 
 import type { KernelLog, PageAllocator, SimClock } from "../../sim/sim.js";
-import { GFP_2611 } from "../../include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../include/linux/gfp.js";
 import type { Kptr, Slab2611 } from "./slab.js";
 import { OomlabError, check, isInt } from "../../errors.js";
 import { PrintkRatelimit } from "../../sim/sim.js";

@@ -14,7 +14,7 @@
 //   __vmalloc with the caller's flags. Bits are the 2.6.11 layout, the allocator underneath is the sim's.
 
 import type { KernelLog, SimClock } from "../../../sim/sim.js";
-import { GFP_2611 } from "../../../include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../../include/linux/gfp.js";
 import type { Kptr, Slab2611 } from "../../mm/slab.js";
 import type { Vmalloc2611 } from "../../mm/vmalloc.js";
 import { check, isInt } from "../../../errors.js";
