@@ -6,7 +6,7 @@
 
 import { Machine } from "../engine/machine.js";
 import type { Era, MachineSpec } from "../include/machine.js";
-import { MigrateType } from "../include/linux/mmzone.js";
+import { MigrateType, ZONE_TYPES } from "../include/linux/mmzone.js";
 import { AllocFlags } from "../mm/internal.js";
 import { agreeWithEngine, explain2611, explain618, type Stage } from "../mm/watermark.js";
 import { OomlabError } from "../errors.js";
@@ -48,8 +48,10 @@ export interface CheckResult {
   margin?: number;
 }
 
-const ENGINE_CAP = 1 << 22;
-const CLASS_IDX = 2; // the rebuilt zone is a DMA zone; its lowmem_reserve[Normal] holds the reserve
+/** The largest zone rebuilt (pages): the checks read only free counts, see RebuiltZone.build. */
+const MAX_REBUILT_PAGES = 1 << 22;
+/** The rebuilt zone is a DMA zone; its lowmem_reserve[ZONE_NORMAL] holds the reserve. */
+const RESERVE_CLASSZONE_IDX = ZONE_TYPES.indexOf("Normal");
 
 function roundUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
@@ -130,7 +132,7 @@ export class RebuiltZone {
     if (rule === "6.18") spanned = Math.max(spanned, 6 * 2 ** pbOrder);
     // The checks read only the free counts, so the zone holds just the layout: rebuilding a
     // multi-gigabyte zone page by page would cost time and change no answer.
-    if (spanned > ENGINE_CAP) return null;
+    if (spanned > MAX_REBUILT_PAGES) return null;
     const spec: MachineSpec = {
       era: rule, pageSize, maxOrder, pageblockOrder: pbOrder, minFreeKbytes: 0,
       nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: spanned, watermarks: { min: 0, low: 0, high: 0 }, lowmemReserve: [0, 0, 0, 0, 0], ...(cmaSize ? { cma: [{ startPfn: cmaStart, pages: cmaSize }] } : {}) }] }],
@@ -158,7 +160,7 @@ export class RebuiltZone {
   }
 
   private setReserve(pages: number): void {
-    this.m.engineExports.zoneSetLowmemReserve(this.slot, CLASS_IDX, Math.max(0, Math.round(pages)));
+    this.m.engineExports.zoneSetLowmemReserve(this.slot, RESERVE_CLASSZONE_IDX, Math.max(0, Math.round(pages)));
   }
 
   /** Runs the era's check in the engine and explains it, with the printed NR_FREE_PAGES as the
@@ -180,7 +182,7 @@ export class RebuiltZone {
   private check2611(c: CheckInput, printedCma: number): CheckResult {
     const cma = c.subtractCma ? printedCma : 0;
     this.setReserve(c.reserve + cma); // only the order-0 test reads lowmem_reserve: the same arithmetic
-    const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, CLASS_IDX, c.harder, c.gfpHigh);
+    const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.harder, c.gfpHigh);
     const e = explain2611({ freePages: this.freePages(), nrFree: this.m.counters(this.slot).nrFree, order: c.order, mark: c.mark, reserve: c.reserve, gfpHigh: c.gfpHigh, harder: c.harder, cma });
     return agreeWithEngine(e, ok, true);
   }
@@ -191,7 +193,7 @@ export class RebuiltZone {
     const engCma = this.cmaPages();
     const extra = useCma ? 0 : Math.max(0, printedCma - engCma); // free_cma not placed in CMA blocks
     this.setReserve(c.reserve + extra);
-    const ok = this.m.watermarkOk618(this.slot, c.order, c.mark, CLASS_IDX, c.allocFlags);
+    const ok = this.m.watermarkOk618(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.allocFlags);
     // the per-type counts walk the free lists: only a high-order request reads them
     const nrFreeByType = c.order > 0 ? this.m.stats(this.slot).nrFreeByType : [];
     const e = explain618({

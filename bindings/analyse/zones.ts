@@ -62,7 +62,7 @@ export function populated(z: ParsedZone): boolean {
 }
 
 /** gfp_zone's answer mapped onto the report's zones: without ZONE_DMA32 (i386) GFP_DMA32 means
- *  Normal, without ZONE_DMA GFP_DMA too (GFP_ZONE_TABLE's OPT_ZONE_*, §4). */
+ *  Normal, without ZONE_DMA GFP_DMA too (GFP_ZONE_TABLE's OPT_ZONE_*, include/linux/gfp.h). */
 export function highestRank(zones: ParsedZone[], highest: string): number {
   const names = new Set(zones.map((z) => z.name));
   if ((highest === "DMA32" || highest === "DMA") && !names.has(highest)) return ZONE_INDEX_BY_NAME.Normal;
@@ -115,7 +115,7 @@ export interface RecomputedMarks {
   after: { minKb: number; lowKb: number; highKb: number };
 }
 
-/** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (§3.4). */
+/** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (__setup_per_zone_wmarks). */
 export function impliedMinFree(r: ParsedReport, p: EraProfile): number {
   return r.zones.filter((z) => !p.cappedMinZones.includes(ZONE_INDEX_BY_NAME[z.name] ?? -1)).reduce((s, z) => s + (z.minKb ?? 0), 0);
 }

@@ -1,6 +1,6 @@
 // The first line of each kind of kernel memory report, and the "who is current" lines that
 // dump_stack prints after it. Each regex names the printk it matches and the kernels that print it
-// (kernel-semantics.md §6, §7; mm/oom_kill.c, mm/page_alloc.c, lib/dump_stack.c).
+// (mm/oom_kill.c, mm/page_alloc.c, lib/dump_stack.c).
 
 export type ReportKind = "oom" | "alloc-failure" | "memcg-oom" | "show-mem";
 
