@@ -17,7 +17,9 @@ export interface ProcTexts {
 }
 
 // mm/vmstat.c migratetype_names -> show_migration_types letters (mm/page_alloc.c, 4.x-6.x).
-const MIGRATETYPE_LETTER: Record<string, string> = { Unmovable: "U", Movable: "M", Reclaimable: "E", HighAtomic: "H", CMA: "C", Isolate: "I", Reserve: "R" };
+const MIGRATETYPE_LETTER: Record<string, string> = {
+  Unmovable: "U", Movable: "M", Reclaimable: "E", HighAtomic: "H", CMA: "C", Isolate: "I", Reserve: "R",
+};
 
 function blank(node: number, name: string): ParsedZone {
   return {

@@ -147,7 +147,9 @@ export class RebuiltZone {
    *  page, both loops inside the engine. */
   private fill(pages: number, runs: [number, number, number, number][]): void {
     const mt = this.rule === "6.18" ? MigrateType.Movable : MigrateType.Unmovable;
-    if (this.m.allocAllOrder0(this.slot, mt) !== pages) throw new OomlabError("OOMLAB_INVARIANT", "rebuilt zone: the engine could not allocate every page");
+    if (this.m.allocAllOrder0(this.slot, mt) !== pages) {
+      throw new OomlabError("OOMLAB_INVARIANT", "rebuilt zone: the engine could not allocate every page");
+    }
     for (const [start, count, step, blockPages] of runs) this.m.freeStrided(start, count, step, blockPages);
   }
 
@@ -197,8 +199,8 @@ export class RebuiltZone {
     // the per-type counts walk the free lists: only a high-order request reads them
     const nrFreeByType = c.order > 0 ? this.m.stats(this.slot).nrFreeByType : [];
     const e = explain618({
-      freePages: this.freePages(), nrFreeByType, order: c.order, mark: c.mark, reserve: c.reserve, allocFlags: c.allocFlags,
-      cma: useCma ? 0 : Math.max(engCma, printedCma),
+      freePages: this.freePages(), nrFreeByType, order: c.order, mark: c.mark, reserve: c.reserve,
+      allocFlags: c.allocFlags, cma: useCma ? 0 : Math.max(engCma, printedCma),
     });
     return agreeWithEngine(e, ok, true);
   }

@@ -36,7 +36,9 @@ function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
 }
 
 const zoneLabel = (c: ZoneCtx) => (c.z.node ? `Node ${c.z.node} ${c.z.name}` : c.z.name);
-const UNDECODED_GFP: GfpMeaning = { names: [], highestZone: "Normal", gfpHigh: false, harder: false, allocFlags: 0, cma: false };
+const UNDECODED_GFP: GfpMeaning = {
+  names: [], highestZone: "Normal", gfpHigh: false, harder: false, allocFlags: 0, cma: false,
+};
 
 function meaning(mask: number, era: ReportEra, order: number, warn: (m: string) => void): GfpMeaning {
   try {
@@ -48,7 +50,9 @@ function meaning(mask: number, era: ReportEra, order: number, warn: (m: string) 
 }
 
 /** The check a zone gets on the failing path: reductions only on the min-mark attempt. */
-function checkInputFor(c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: ReportEra, reduce: boolean): CheckInput {
+function checkInputFor(
+  c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: ReportEra, reduce: boolean,
+): CheckInput {
   const cmaFlag = g.cma ? AllocFlags.CMA : 0;
   return {
     order, mark: c.marks ? c.marks[mark] : 0, reserve: c.reserve, gfpHigh: reduce && g.gfpHigh, harder: reduce && g.harder,
@@ -85,7 +89,8 @@ function zoneSentences(all: ZoneCtx[], res: Map<ZoneCtx, CheckResult | null>, ma
     const r = res.get(c);
     if (!r) return `${zoneLabel(c)}: allowed; not judged (no watermarks or free lists printed).`;
     const by = r.stage === "ok" && r.margin !== undefined ? ` by ${r.margin} page${r.margin === 1 ? "" : "s"}` : "";
-    return `${zoneLabel(c)}: allowed; at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve}) it ${STAGE_SENTENCE[r.stage]}${by}.`;
+    const at = `at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve})`;
+    return `${zoneLabel(c)}: allowed; ${at} it ${STAGE_SENTENCE[r.stage]}${by}.`;
   }).join(" ");
 }
 
@@ -117,7 +122,9 @@ export function judgeOrder(r: ParsedReport, era: ReportEra, mask: number, order:
   const oom = r.kind === "oom";
   const mark: Mark = oom ? "high" : "min";
   const res = new Map<ZoneCtx, CheckResult | null>();
-  for (const c of allowed) res.set(c, c.marks && c.model.freeAreas.length ? runCheck(c, era, checkInputFor(c, order, mark, g, era, !oom)) : null);
+  for (const c of allowed) {
+    res.set(c, c.marks && c.model.freeAreas.length ? runCheck(c, era, checkInputFor(c, order, mark, g, era, !oom)) : null);
+  }
   const judged = allowed.filter((c) => res.get(c));
   if (!judged.length) return { cause: "unexplained", summary: `No allowed zone printed both watermarks and free lists. ${zoneSentences(all, res, mark, g)}`, steps: [] };
   const stages = judged.map((c) => (res.get(c) as CheckResult).stage);
@@ -127,7 +134,9 @@ export function judgeOrder(r: ParsedReport, era: ReportEra, mask: number, order:
   const decide = judged.find((c) => res.get(c)?.stage === want) ?? judged[0];
   const dr = res.get(decide) as CheckResult;
   const how = oom ? "the OOM path's last attempt, __alloc_pages_may_oom at ALLOC_WMARK_HIGH" : "the last attempt of the slow path, the min mark with the mask's reductions";
-  const steps = [`${zoneLabel(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`, ...dr.steps];
+  const steps = [
+    `${zoneLabel(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`, ...dr.steps,
+  ];
   return { cause, summary: `${CAUSE_HEADLINE[cause](order, mark)} ${zoneSentences(all, res, mark, g)}`, steps };
 }
 
@@ -152,11 +161,17 @@ export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] |
   const gm = g ?? UNDECODED_GFP;
   const rows: OrderRow[] = zones.map((c) => {
     const n = c.model.freeAreas.length;
-    const at = (mark: Mark, reduce: boolean) => Array.from({ length: n }, (_, o) => runCheck(c, era, checkInputFor(c, o, mark, gm, era, reduce))?.ok ?? false);
+    const at = (mark: Mark, reduce: boolean) =>
+      Array.from({ length: n }, (_, o) => runCheck(c, era, checkInputFor(c, o, mark, gm, era, reduce))?.ok ?? false);
     return { c, low: at("low", false), min: at("min", true) };
   });
-  const steps = rows.map((w) => `${zoneLabel(w.c)}: low mark ${w.c.marks?.low} pages: ${passingOrders(w.low)} pass; min mark ${w.c.marks?.min} pages: ${passingOrders(w.min)} pass`);
-  const text = rows.map((w) => `${zoneLabel(w.c)}: ${passingOrders(w.low)} pass at the low mark, ${passingOrders(w.min)} at the min mark.`).join(" ");
+  const steps = rows.map((w) => {
+    const low = `low mark ${w.c.marks?.low} pages: ${passingOrders(w.low)} pass`;
+    return `${zoneLabel(w.c)}: ${low}; min mark ${w.c.marks?.min} pages: ${passingOrders(w.min)} pass`;
+  });
+  const text = rows
+    .map((w) => `${zoneLabel(w.c)}: ${passingOrders(w.low)} pass at the low mark, ${passingOrders(w.min)} at the min mark.`)
+    .join(" ");
   if (!g) return { cause: null, summary: `No request to judge; per zone and order: ${text}`, steps };
   const n = Math.max(...rows.map((w) => w.low.length));
   const fails = (o: number) => rows.every((w) => !w.low[o] && !w.min[o]);
@@ -172,7 +187,10 @@ export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] |
   const cause = causeOf([min.stage]);
   const lead = f === 0
     ? "No order was printed; even order 0 fails at the low and min marks."
-    : `No order was printed (a 2.6.11/2.6.12 report): in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
-  steps.push(`${zoneLabel(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps, `${zoneLabel(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
-  return { cause, summary: `${lead} ${CAUSE_HEADLINE[cause](f, "min")} ${zoneSentences(all, new Map([[c, min]]), "min", g)}`, steps };
+    : `No order was printed (a 2.6.11/2.6.12 report): in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min` +
+      ` marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
+  steps.push(`${zoneLabel(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps);
+  steps.push(`${zoneLabel(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
+  const sentences = zoneSentences(all, new Map([[c, min]]), "min", g);
+  return { cause, summary: `${lead} ${CAUSE_HEADLINE[cause](f, "min")} ${sentences}`, steps };
 }

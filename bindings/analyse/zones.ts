@@ -98,12 +98,14 @@ export function zoneContexts(r: ParsedReport, highest: string | null): ZoneCtx[]
   const kb = pageKb(r);
   const top = highest === null ? UNKNOWN_ZONE_INDEX : highestRank(r.zones, highest);
   const usable = r.zones.filter((z) => populated(z) && (ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX) <= top);
-  const classZone = usable.reduce<ParsedZone | null>((c, z) => (!c || ZONE_INDEX_BY_NAME[z.name] > ZONE_INDEX_BY_NAME[c.name] ? z : c), null);
+  const higher = (z: ParsedZone, c: ParsedZone) => ZONE_INDEX_BY_NAME[z.name] > ZONE_INDEX_BY_NAME[c.name];
+  const classZone = usable.reduce<ParsedZone | null>((c, z) => (!c || higher(z, c) ? z : c), null);
   return r.zones.map((z) => {
     const order = r.zones.filter((q) => q.node === z.node).map((q) => q.name);
     const idx = classZone ? order.indexOf(classZone.name) : -1;
     const reserve = idx >= 0 ? z.lowmemReserve?.[idx] ?? 0 : 0;
-    return { z, allowed: usable.includes(z), reserve, marks: marksOf(z, kb), model: modelOf(z, kb), rank: ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX };
+    const rank = ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX;
+    return { z, allowed: usable.includes(z), reserve, marks: marksOf(z, kb), model: modelOf(z, kb), rank };
   });
 }
 
@@ -117,19 +119,23 @@ export interface RecomputedMarks {
 
 /** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (__setup_per_zone_wmarks). */
 export function impliedMinFree(r: ParsedReport, p: EraProfile): number {
-  return r.zones.filter((z) => !p.cappedMinZones.includes(ZONE_INDEX_BY_NAME[z.name] ?? -1)).reduce((s, z) => s + (z.minKb ?? 0), 0);
+  const lowmem = r.zones.filter((z) => !p.cappedMinZones.includes(ZONE_INDEX_BY_NAME[z.name] ?? -1));
+  return lowmem.reduce((s, z) => s + (z.minKb ?? 0), 0);
 }
 
 /** Recomputes min/low/high from the report's present/managed pages (a ResolvedMachine built from them). */
-export function recomputeMarks(r: ParsedReport, era: ReportEra, minFreeKbytes: number | undefined, wsf: number | undefined): RecomputedMarks[] {
+export function recomputeMarks(
+  r: ParsedReport, era: ReportEra, minFreeKbytes: number | undefined, wsf: number | undefined,
+): RecomputedMarks[] {
   const p = watermarkProfileFor(era.code);
   const kb = pageKb(r);
   const zones: ResolvedZone[] = r.zones.filter((z) => z.name in ZONE_INDEX_BY_NAME).map((z, i) => {
     const present = Math.floor((z.presentKb ?? z.managedKb ?? 0) / kb);
     const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
     return {
-      slot: z.node * MAX_NR_ZONES + zoneIdx, node: z.node, type: z.name as ZoneType, zoneIdx, startPfn: i, spannedPages: present, presentPages: present,
-      managedPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : present, cma: [], watermarks: { min: 0, low: 0, high: 0, promo: 0 }, lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
+      slot: z.node * MAX_NR_ZONES + zoneIdx, node: z.node, type: z.name as ZoneType, zoneIdx, startPfn: i,
+      spannedPages: present, presentPages: present, managedPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : present,
+      cma: [], watermarks: { min: 0, low: 0, high: 0, promo: 0 }, lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
     };
   });
   const m: ResolvedMachine = {

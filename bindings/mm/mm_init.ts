@@ -52,7 +52,8 @@ function validate(spec: MachineSpec, p: EraProfile): void {
 }
 
 /** The default pageblock_order: HPAGE_PMD_ORDER (9) with 4 KiB pages in 6.18 (x86-64, arm64 with
- *  hugetlb), else MAX_ORDER-1 (include/linux/pageblock-flags.h). 2.6.11 has no pageblocks; the engine still needs a value. */
+ *  hugetlb), else MAX_ORDER-1 (include/linux/pageblock-flags.h). 2.6.11 has no pageblocks; the
+ *  engine still needs a value. */
 function defaultPageblockOrder(era: string, pageSize: number, maxOrder: number): number {
   if (era === "6.18" && pageSize === 4096) return Math.min(9, maxOrder - 1);
   return maxOrder - 1;

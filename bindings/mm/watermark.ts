@@ -138,5 +138,6 @@ export function explain618(c: Check618): Explained {
 export function agreeWithEngine(e: Explained, engineOk: boolean, engineDecides = false): Explained {
   if (e.ok === engineOk) return e;
   const note = `(the engine's check says ${engineOk ? "ok" : "fail"}${engineDecides ? "; the engine decides" : ""})`;
-  return { ...e, steps: [...e.steps, note], ok: engineOk, stage: engineOk ? "ok" : e.stage === "ok" ? "block" : e.stage };
+  const stage: Stage = engineOk ? "ok" : e.stage === "ok" ? "block" : e.stage;
+  return { ...e, steps: [...e.steps, note], ok: engineOk, stage };
 }

@@ -3,7 +3,9 @@
 // Never throws: anything malformed becomes a warning { line, message }.
 
 import { MAX_MATCH_CHARS, isKillTail, isReportBody } from "./body.js";
-import { isShowMemStart, parseCurrentTask, parseHeader, type HeaderFormat, type ParsedHeader, type ReportKind } from "./headers.js";
+import {
+  isShowMemStart, parseCurrentTask, parseHeader, type HeaderFormat, type ParsedHeader, type ReportKind,
+} from "./headers.js";
 import {
   emptyMemcg, foldMemcg, parseConstraint, parseKilled, parseReaped, parseSelected, victimFromKill, victimFromName,
   type ParsedConstraint, type ParsedMemcg, type ParsedSelection, type ParsedVictim,

@@ -319,13 +319,15 @@ describe("header formats: typed ids, each with a label and the release a report 
     ["oom-killer: gfp_mask=0xd0, order=0", "oom-killer-order", "2.6.13"],
     ["bash invoked oom-killer: gfp_mask=0x201d2, order=0, oomkilladj=0", "invoked-oomkilladj", "2.6.24"],
     ["httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0", "invoked-oom-adj", "2.6.32"],
-    ["httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=-17, oom_score_adj=-1000", "invoked-oom-adj", "2.6.32"],
+    ["h invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=-17, oom_score_adj=-1000", "invoked-oom-adj", "2.6.32"],
     ["x invoked oom-killer: gfp_mask=0x201da, order=0, oom_score_adj=0", "invoked-oom-score-adj", "3.10"],
-    ["x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0", "invoked-pgg", "4.9"],
+    ["x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0",
+      "invoked-pgg", "4.9"],
     ["swapper: page allocation failure. order:5, mode:0x20", "alloc-failure-2.6", "2.6.24"],
     ["swapper/0: page allocation failure: order:5, mode:0x20", "warn-alloc-failed", "3.10"],
     ["kworker/0:1: page allocation failure: order:5, mode:0x20(GFP_ATOMIC), nodemask=(null)", "warn-alloc", "4.10"],
-    ["insmod: vmalloc: allocation failure: 4096 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)", "warn-alloc", "4.10"],
+    ["insmod: vmalloc: allocation failure: 4096 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)", "warn-alloc",
+      "4.10"],
     ["x invoked oom-killer: gfp_mask=#garbage#", "unrecognised", null],
   ])("%s -> %s -> %s", (line, format, release) => {
     expect(parseHeader(line)?.format).toBe(format);

@@ -268,7 +268,7 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
       }
       expect(err).toBeInstanceOf(OomlabError);
       expect((err as OomlabError).code).toBe("OOMLAB_BAD_SPEC");
-      expect((err as Error).message).toMatch(/^scenario: events\[0\]\.gfp: gfp mask 0x(d3|3) sets both __GFP_DMA and __GFP_HIGHMEM/);
+      expect((err as Error).message).toMatch(/^scenario: events\[0\]\.gfp: gfp mask 0x(d3|3) sets both __GFP_DMA and __GFP_HIGH/);
     }
     sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 0, gfp: "GFP_HIGHUSER" }];
     expect(validateScenario(sc).events[0].gfp).toBe("GFP_HIGHUSER");

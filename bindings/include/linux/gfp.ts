@@ -194,9 +194,9 @@ export type Gfp2611Name = keyof typeof GFP_2611_TABLE;
 
 /** include/linux/gfp.h 2.6.11 by name, as numbers: the 2.6.11 overlay resolved (GFP_KERNEL = 0xd0),
  *  for the 2.6.11 model's code. */
-export const GFP_2611: Readonly<Record<Gfp2611Name, number>> = Object.freeze(
-  Object.fromEntries(Object.keys(GFP_2611_TABLE).map((n) => [n, gfpBitsFor("2.6.11")[n]])) as Record<Gfp2611Name, number>,
-);
+export const GFP_2611 = Object.freeze(
+  Object.fromEntries(Object.keys(GFP_2611_TABLE).map((n) => [n, gfpBitsFor("2.6.11")[n]])),
+) as Readonly<Record<Gfp2611Name, number>>;
 
 /** include/linux/mmzone.h 2.6.11: the zone-modifier bits that index node_zonelists. */
 export const GFP_ZONEMASK_2611 = GFP_2611.__GFP_DMA | GFP_2611.__GFP_HIGHMEM;
@@ -331,7 +331,8 @@ export function gfpZone(mask: number, era: GfpEra): GfpZone {
       default:
         throw new OomlabError(
           "OOMLAB_BAD_ARGUMENT",
-          `gfp mask ${hex(mask)} sets both __GFP_DMA and __GFP_HIGHMEM: 2.6.11 builds no zonelist for index 3 (GFP_ZONETYPES = 3)`,
+          `gfp mask ${hex(mask)} sets both __GFP_DMA and __GFP_HIGHMEM: ` +
+            "2.6.11 builds no zonelist for index 3 (GFP_ZONETYPES = 3)",
         );
     }
   }
@@ -358,15 +359,23 @@ export function parseGfp(v: unknown, era: GfpEra): number {
   const shift = PROFILES[eraIndex(era)].bitsShift;
   const limit = 2 ** (shift ?? 32);
   if (typeof v === "number") {
-    if (!Number.isInteger(v) || v < 0 || v >= limit) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp ${v} is not a ${era} mask (0 .. ${hex(limit - 1)})`);
+    if (!Number.isInteger(v) || v < 0 || v >= limit) {
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp ${v} is not a ${era} mask (0 .. ${hex(limit - 1)})`);
+    }
     return v;
   }
-  if (typeof v !== "string" || !v.trim()) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp must be a number or names like "GFP_KERNEL|__GFP_NOWARN", got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !v.trim()) {
+    const got = JSON.stringify(v);
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp must be a number or names like "GFP_KERNEL|__GFP_NOWARN", got ${got}`);
+  }
   let mask = 0;
   for (const part of v.split("|").map((x) => x.trim())) {
     if (/^0x[0-9a-f]+$/i.test(part)) mask |= parseInt(part, 16);
     else if (Object.prototype.hasOwnProperty.call(bits, part)) mask |= bits[part];
-    else throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp: ${JSON.stringify(part)} is not a ${era} flag (${Object.keys(bits).join(", ")})`);
+    else {
+      const names = Object.keys(bits).join(", ");
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp: ${JSON.stringify(part)} is not a ${era} flag (${names})`);
+    }
   }
   return parseGfp(mask >>> 0, era);
 }
