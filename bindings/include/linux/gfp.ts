@@ -146,7 +146,7 @@ const PGG_ORDER = [
   "__GFP_OTHER_NODE", "__GFP_ZEROTAGS", "__GFP_SKIP_KASAN_POISON",
 ];
 
-/** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order (as gfp.ts). */
+/** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order. */
 const OLD_COMPOSITES = ["GFP_TRANSHUGE", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_TEMPORARY", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO"];
 
 const eraIndex = (era: GfpEra): number => {

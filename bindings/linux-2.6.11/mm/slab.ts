@@ -11,7 +11,7 @@ import type { PageAllocator } from "../../sim/sim.js";
 import { GFP_2611 } from "../../include/linux/gfp.js";
 import { OomlabError, check, isInt } from "../../errors.js";
 
-// 2.6.11 include/linux/gfp.h bits, from the one table in bindings/gfp.ts.
+// 2.6.11 include/linux/gfp.h bits, from the one table in include/linux/gfp.ts.
 const G = GFP_2611;
 const GFP = {
   DMA: G.__GFP_DMA, WAIT: G.__GFP_WAIT, HIGH: G.__GFP_HIGH, IO: G.__GFP_IO, FS: G.__GFP_FS, COLD: G.__GFP_COLD,
