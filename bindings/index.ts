@@ -2,16 +2,21 @@
 export { Machine, type BatchOp, type MachineOptions, type ZoneStats } from "./engine/machine.js";
 export { init, initSync, type EngineBuild, type InitOptions } from "./engine/wasm.js";
 export { resolveMachine, buildZonelist, defaultMinFreeKbytes, setupWatermarks, setupLowmemReserve, intSqrt, type Zonelist } from "./mm/mm_init.js";
-export { ERAS, ERA_2_6_11, ERA_6_18, eraProfile, type EraProfile } from "./kernel/releases.js";
+export {
+  ERAS, ERA_2_6_11, ERA_6_18, eraProfile, WATERMARK_CHECK_ERAS, WATERMARK_FORMULA_ERAS, watermarkCheckFor, watermarkProfileFor,
+  type EraProfile, type WatermarkCheckEra, type WatermarkFormulaEra,
+} from "./kernel/releases.js";
 export { buddyinfo, pagetypeinfo } from "./mm/vmstat.js";
 export { runChurn, churnMachine, type ChurnOptions, type ChurnResult } from "./engine/churn.js";
 export { OomlabError, type OomlabErrorCode } from "./errors.js";
 export * from "./include/machine.js";
+export * from "./include/linux/mmzone.js";
+export { AllocFlags, ALLOC_RESERVES } from "./mm/internal.js";
+export { KERNEL_VERSION, parseRelease, type KernelRelease } from "./include/linux/version.js";
 export { replay, compare, POLICIES, type ReplayOptions, type ReplayResult, type CompareRow } from "./scenario/replay.js";
 export { formatCompare } from "./render/compare.js";
 export { buildKernel, validateScenario, type Scenario, type LayoutRun, type ScenarioEvent } from "./scenario/schema.js";
 export { Kernel2611, OWNER } from "./linux-2.6.11/kernel.js";
-export { GFP_2611, decodeGfp2611 } from "./include/linux/gfp_2611.js";
 export { badness2611, selectBadProcess2611 } from "./linux-2.6.11/mm/oom_kill.js";
 export { KernelLog } from "./sim/log.js";
 export { SimClock, HZ_DEFAULT } from "./sim/clock.js";
@@ -31,4 +36,8 @@ export { diagnose, type DiagnoseResult, type DiagnosedReport, type DiagnoseOptio
 export { parseReports, type ParsedReport, type ParseResult, type ParsedZone, type Warning } from "./parse/reports.js";
 export { parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, type BuddyinfoResult, type ZoneinfoResult, type PagetypeinfoResult } from "./parse/proc.js";
 export { snapshotFromFiles, type SnapshotFiles, type SnapshotReport } from "./analyse/snapshot.js";
-export { GFP_ERAS, decodeGfp, allocFlagsFor, gfpEraForVersion, gfpBitsFor, type GfpEra, type DecodedGfp } from "./include/linux/gfp.js";
+export {
+  GFP_ERAS, GFP_2611, decodeGfp, decodeGfp2611, gfpEraForVersion, gfpBitsFor, gfpZone, parseGfp,
+  type GfpEra, type DecodedGfp, type DecodedGfp2611,
+} from "./include/linux/gfp.js";
+export { allocFlagsFor, type AllocFlagsOptions, type EraAllocFlags } from "./mm/page_alloc.js";

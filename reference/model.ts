@@ -5,18 +5,17 @@
 
 import { OomlabError } from "../bindings/errors.js";
 import { buildZonelist, type Zonelist } from "../bindings/mm/mm_init.js";
-import {
-  AllocFlags,
-  MigrateType,
-  ZONE_TYPES,
-  type AllocRequest,
-  type BuddyEngine,
-  type MachineState,
-  type ResolvedMachine,
-  type ResolvedZone,
-  type ZoneCounters,
-  type ZoneState,
+import type {
+  AllocRequest,
+  BuddyEngine,
+  MachineState,
+  ResolvedMachine,
+  ResolvedZone,
+  ZoneCounters,
+  ZoneState,
 } from "../bindings/include/machine.js";
+import { MigrateType, ZONE_TYPES } from "../bindings/include/linux/mmzone.js";
+import { AllocFlags } from "../bindings/mm/internal.js";
 
 /** MIGRATE_TYPES: free lists per order. */
 const NR_MIGRATETYPES = 6;

@@ -7,7 +7,7 @@
 import { gfpMeaning } from "./gfp.js";
 import { judgeOrder, judgePerOrder, type Verdict } from "./verdict.js";
 import { procReports } from "./proc.js";
-import { recomputeMarks, reportEra, zoneContexts, type Remarked } from "./zones.js";
+import { recomputeMarks, reportEra, zoneContexts, type RecomputedMarks } from "./zones.js";
 import { zoneOut, type DiagnosedReport, type DiagnoseOptions, type DiagnoseResult, type WhatIf } from "./report.js";
 import { parseReports, type ParsedReport, type Warning } from "../parse/reports.js";
 
@@ -50,7 +50,7 @@ function warningsOf(r: ParsedReport, all: Warning[], next: number): Warning[] {
 function whatIfReport(r: ParsedReport, w: WhatIf): DiagnosedReport["whatIf"] {
   const era = reportEra(r);
   const changed: ParsedReport = { ...r, order: w.order ?? r.order, gfpMask: w.gfp !== undefined ? `0x${w.gfp.toString(16)}` : r.gfpMask };
-  let marks: Remarked[] = [];
+  let marks: RecomputedMarks[] = [];
   if (w.minFreeKbytes !== undefined || w.watermarkScaleFactor !== undefined) {
     marks = recomputeMarks(r, era, w.minFreeKbytes, w.watermarkScaleFactor);
     changed.zones = r.zones.map((z) => {

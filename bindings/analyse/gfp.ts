@@ -1,8 +1,11 @@
 // diagnose_gfp: what a report's gfp mask means for the verdict, through the per-era GFP tables of
-// bindings/gfp_eras.ts (kernel-semantics.md §5): printed flag names, gfp_zone (§4) and the ALLOC_*
-// reductions gfp_to_alloc_flags derives from the mask (§3.2, §3.3, §6).
+// include/linux/gfp.ts: printed flag names, gfp_zone and the ALLOC_* reductions gfp_to_alloc_flags
+// derives from the mask (mm/page_alloc.ts allocFlagsFor).
 
-import { allocFlagsFor, decodeGfp, gfpEraForVersion, gfpZone } from "../include/linux/gfp.js";
+import { OomlabError } from "../errors.js";
+import { decodeGfp, gfpEraForVersion, gfpZone } from "../include/linux/gfp.js";
+import { ZONE_TYPES } from "../include/linux/mmzone.js";
+import { allocFlagsFor } from "../mm/page_alloc.js";
 
 export interface GfpMeaning {
   /** Flag names as %pGg prints them. */
@@ -18,10 +21,8 @@ export interface GfpMeaning {
   cma: boolean;
 }
 
-const ZONE_BY_INDEX = ["DMA", "DMA32", "Normal", "HighMem", "Movable"];
-
 function zoneName(z: unknown): string {
-  if (typeof z === "number") return ZONE_BY_INDEX[z] ?? "Normal";
+  if (typeof z === "number") return ZONE_TYPES[z] ?? "Normal";
   if (typeof z === "string") return z;
   if (z && typeof z === "object" && "name" in z) return String((z as { name: unknown }).name);
   return "Normal";
@@ -30,7 +31,7 @@ function zoneName(z: unknown): string {
 /** Decodes a mask for a kernel release ("2.6.11", "4.9.0", "6.1.1-arch1-1"). */
 export function gfpMeaning(mask: number, version: string, order: number): GfpMeaning {
   const era = gfpEraForVersion(version) ?? gfpEraForVersion("2.6.11");
-  if (era === null) throw new Error(`no GFP table for ${version}`);
+  if (era === null) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `no GFP table for ${version}`);
   const d = decodeGfp(mask, era);
   const f = allocFlagsFor(mask, era, { order: Math.max(0, order) });
   return {

@@ -16,7 +16,9 @@ export interface ProcTexts {
 }
 
 // mm/vmstat.c migratetype_names -> show_migration_types letters (mm/page_alloc.c, 4.x-6.x).
-const LETTER: Record<string, string> = { Unmovable: "U", Movable: "M", Reclaimable: "E", HighAtomic: "H", CMA: "C", Isolate: "I", Reserve: "R" };
+const MIGRATETYPE_LETTER: Record<string, string> = {
+  Unmovable: "U", Movable: "M", Reclaimable: "E", HighAtomic: "H", CMA: "C", Isolate: "I", Reserve: "R",
+};
 
 function blank(node: number, name: string): ParsedZone {
   return {
@@ -63,7 +65,7 @@ export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
       const sum = z.freeAreas.length ? z.freeAreas : f.counts.map(() => 0);
       setAreas(z, sum.map((n, o) => n + (f.counts[o] ?? 0)));
       const letters = z.migratetypes ?? f.counts.map(() => "");
-      z.migratetypes = letters.map((l, o) => ((f.counts[o] ?? 0) > 0 ? l + (LETTER[f.type] ?? "?") : l));
+      z.migratetypes = letters.map((l, o) => ((f.counts[o] ?? 0) > 0 ? l + (MIGRATETYPE_LETTER[f.type] ?? "?") : l));
     }
   }
   if (t.buddyinfo !== undefined) {

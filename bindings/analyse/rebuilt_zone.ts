@@ -1,14 +1,15 @@
 // diagnose_engine: rebuilds a zone of a report in the WASM engine with exactly the printed free
 // blocks per order (and the CMA-only orders in a CMA area) and runs the era's watermark check on it:
-// zone_watermark_ok (mm/page_alloc.c 2.6.11 .. 4.3, kernel-semantics.md §3.1/§3.2) or
-// __zone_watermark_ok (4.4 .. 6.18, §3.3). The arithmetic is also spelled out step by step; the
-// engine's answer is the verdict, the steps explain it.
+// zone_watermark_ok (mm/page_alloc.c 2.6.11 .. 4.3) or __zone_watermark_ok (mm/page_alloc.c 4.4 ..
+// 6.18). The arithmetic is also spelled out step by step (mm/watermark.ts); the engine's answer is the
+// verdict, the steps explain it.
 
 import { Machine } from "../engine/machine.js";
-import { AllocFlags, MigrateType, type MachineSpec } from "../include/machine.js";
-import { explain2611, reduceStep, type Stage } from "../mm/watermark.js";
-
-export type RuleEra = "2.6.11" | "6.18";
+import type { Era, MachineSpec } from "../include/machine.js";
+import { MigrateType, ZONE_TYPES } from "../include/linux/mmzone.js";
+import { AllocFlags } from "../mm/internal.js";
+import { agreeWithEngine, explain2611, explain618, type Stage } from "../mm/watermark.js";
+import { OomlabError } from "../errors.js";
 
 /** A zone as printed, in pages. */
 export interface ZoneModel {
@@ -47,9 +48,10 @@ export interface CheckResult {
   margin?: number;
 }
 
-const ENGINE_CAP = 1 << 22;
-const ALLOC_RESERVES = AllocFlags.NON_BLOCK | AllocFlags.MIN_RESERVE | AllocFlags.HIGHATOMIC | AllocFlags.OOM;
-const CLASS_IDX = 2; // the rebuilt zone is a DMA zone; its lowmem_reserve[Normal] holds the reserve
+/** The largest zone rebuilt (pages): the checks read only free counts, see RebuiltZone.build. */
+const MAX_REBUILT_PAGES = 1 << 22;
+/** The rebuilt zone is a DMA zone; its lowmem_reserve[ZONE_NORMAL] holds the reserve. */
+const RESERVE_CLASSZONE_IDX = ZONE_TYPES.indexOf("Normal");
 
 function roundUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
@@ -103,10 +105,10 @@ function splitCma(z: ZoneModel): { plain: number[]; cma: number[] } {
 export class RebuiltZone {
   readonly m: Machine;
   readonly slot: number;
-  readonly rule: RuleEra;
+  readonly rule: Era;
   readonly maxOrder: number;
 
-  private constructor(m: Machine, rule: RuleEra, maxOrder: number) {
+  private constructor(m: Machine, rule: Era, maxOrder: number) {
     this.m = m;
     this.slot = m.machine.zones[0].slot;
     this.rule = rule;
@@ -114,7 +116,7 @@ export class RebuiltZone {
   }
 
   /** null when the zone cannot be rebuilt (too large for the engine or no per-order line). */
-  static build(z: ZoneModel, rule: RuleEra): RebuiltZone | null {
+  static build(z: ZoneModel, rule: Era): RebuiltZone | null {
     const maxOrder = z.freeAreas.length;
     if (maxOrder < 1 || maxOrder > 16) return null;
     const top = maxOrder - 1;
@@ -130,7 +132,7 @@ export class RebuiltZone {
     if (rule === "6.18") spanned = Math.max(spanned, 6 * 2 ** pbOrder);
     // The checks read only the free counts, so the zone holds just the layout: rebuilding a
     // multi-gigabyte zone page by page would cost time and change no answer.
-    if (spanned > ENGINE_CAP) return null;
+    if (spanned > MAX_REBUILT_PAGES) return null;
     const spec: MachineSpec = {
       era: rule, pageSize, maxOrder, pageblockOrder: pbOrder, minFreeKbytes: 0,
       nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: spanned, watermarks: { min: 0, low: 0, high: 0 }, lowmemReserve: [0, 0, 0, 0, 0], ...(cmaSize ? { cma: [{ startPfn: cmaStart, pages: cmaSize }] } : {}) }] }],
@@ -145,7 +147,9 @@ export class RebuiltZone {
    *  page, both loops inside the engine. */
   private fill(pages: number, runs: [number, number, number, number][]): void {
     const mt = this.rule === "6.18" ? MigrateType.Movable : MigrateType.Unmovable;
-    if (this.m.allocAllOrder0(this.slot, mt) !== pages) throw new Error("rebuilt zone: the engine could not allocate every page");
+    if (this.m.allocAllOrder0(this.slot, mt) !== pages) {
+      throw new OomlabError("OOMLAB_INVARIANT", "rebuilt zone: the engine could not allocate every page");
+    }
     for (const [start, count, step, blockPages] of runs) this.m.freeStrided(start, count, step, blockPages);
   }
 
@@ -158,7 +162,7 @@ export class RebuiltZone {
   }
 
   private setReserve(pages: number): void {
-    this.m.engineExports.zoneSetLowmemReserve(this.slot, CLASS_IDX, Math.max(0, Math.round(pages)));
+    this.m.engineExports.zoneSetLowmemReserve(this.slot, RESERVE_CLASSZONE_IDX, Math.max(0, Math.round(pages)));
   }
 
   /** Runs the era's check in the engine and explains it, with the printed NR_FREE_PAGES as the
@@ -180,9 +184,9 @@ export class RebuiltZone {
   private check2611(c: CheckInput, printedCma: number): CheckResult {
     const cma = c.subtractCma ? printedCma : 0;
     this.setReserve(c.reserve + cma); // only the order-0 test reads lowmem_reserve: the same arithmetic
-    const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, CLASS_IDX, c.harder, c.gfpHigh);
+    const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.harder, c.gfpHigh);
     const e = explain2611({ freePages: this.freePages(), nrFree: this.m.counters(this.slot).nrFree, order: c.order, mark: c.mark, reserve: c.reserve, gfpHigh: c.gfpHigh, harder: c.harder, cma });
-    return this.agree(e, ok);
+    return agreeWithEngine(e, ok, true);
   }
 
   /** __zone_watermark_ok (4.4 .. 6.18): order-0 test, then a suitable free list of order >= order. */
@@ -191,50 +195,13 @@ export class RebuiltZone {
     const engCma = this.cmaPages();
     const extra = useCma ? 0 : Math.max(0, printedCma - engCma); // free_cma not placed in CMA blocks
     this.setReserve(c.reserve + extra);
-    const ok = this.m.watermarkOk618(this.slot, c.order, c.mark, CLASS_IDX, c.allocFlags);
-    const F = this.freePages();
-    const cma = useCma ? 0 : Math.max(engCma, printedCma);
-    const free = F - (2 ** c.order - 1) - cma;
-    const steps = [`free = ${F} - ${2 ** c.order - 1}${cma ? ` - ${cma} (free_cma)` : ""} = ${free}`];
-    let min = c.mark;
-    if (c.allocFlags & ALLOC_RESERVES) {
-      if (c.allocFlags & AllocFlags.MIN_RESERVE) min = reduceStep(steps, min, 2, "ALLOC_MIN_RESERVE");
-      if (c.allocFlags & AllocFlags.MIN_RESERVE && c.allocFlags & AllocFlags.NON_BLOCK) min = reduceStep(steps, min, 4, "ALLOC_NON_BLOCK");
-      if (c.allocFlags & AllocFlags.OOM) min = reduceStep(steps, min, 2, "ALLOC_OOM");
-    }
-    const margin = free - (min + c.reserve);
-    if (free <= min + c.reserve) {
-      const stage: Stage = free + cma > min + c.reserve ? "cma" : free > min ? "reserve" : "mark";
-      steps.push(`${free} <= ${min} + ${c.reserve} (lowmem_reserve) -> fail`);
-      return this.agree({ ok: false, stage, steps, margin }, ok);
-    }
-    steps.push(`${free} > ${min} + ${c.reserve} (lowmem_reserve) -> ok`);
-    if (c.order === 0) return this.agree({ ok: true, stage: "ok", steps, margin }, ok);
-    return this.agree({ ...this.suitable(c, steps), margin }, ok);
-  }
-
-  private suitable(c: CheckInput, steps: string[]): CheckResult {
-    const byType = this.m.stats(this.slot).nrFreeByType;
-    const f = c.allocFlags;
-    for (let o = c.order; o < this.maxOrder; o++) {
-      const t = byType[o];
-      const n = t.reduce((s, x) => s + x, 0);
-      if (n === 0) continue;
-      const pcp = t[0] + t[1] + t[2];
-      const cma = f & AllocFlags.CMA ? t[MigrateType.CMA] : 0;
-      const ha = f & (AllocFlags.HIGHATOMIC | AllocFlags.OOM) ? t[MigrateType.HighAtomic] : 0;
-      if (pcp + cma + ha > 0) {
-        steps.push(`o=${o}: ${n} free block(s), ${pcp + cma + ha} on a list the request may use -> ok`);
-        return { ok: true, stage: "ok", steps };
-      }
-      steps.push(`o=${o}: ${n} free block(s), all ${t[MigrateType.CMA] ? "CMA" : "HighAtomic/isolated"} -> not usable`);
-    }
-    steps.push(`no usable free block of order >= ${c.order} -> fail`);
-    return { ok: false, stage: "block", steps };
-  }
-
-  private agree(r: CheckResult, engine: boolean): CheckResult {
-    if (r.ok !== engine) r.steps.push(`(the engine's check says ${engine ? "ok" : "fail"}; the engine decides)`);
-    return { ...r, ok: engine, stage: engine ? "ok" : r.stage === "ok" ? "block" : r.stage };
+    const ok = this.m.watermarkOk618(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.allocFlags);
+    // the per-type counts walk the free lists: only a high-order request reads them
+    const nrFreeByType = c.order > 0 ? this.m.stats(this.slot).nrFreeByType : [];
+    const e = explain618({
+      freePages: this.freePages(), nrFreeByType, order: c.order, mark: c.mark, reserve: c.reserve,
+      allocFlags: c.allocFlags, cma: useCma ? 0 : Math.max(engCma, printedCma),
+    });
+    return agreeWithEngine(e, ok, true);
   }
 }

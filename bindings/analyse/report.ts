@@ -3,7 +3,7 @@
 
 import type { ParsedZone, Warning } from "../parse/reports.js";
 import type { Verdict } from "./verdict.js";
-import type { Remarked } from "./zones.js";
+import type { RecomputedMarks } from "./zones.js";
 
 /** A zone in diagnose's JSON: the parsed fields the format fixes. */
 export type DiagnosedZone = Pick<ParsedZone, "node" | "name" | "freeKb" | "minKb" | "lowKb" | "highKb" | "lowmemReserve" | "freeAreas" | "freeAreasKb" | "migratetypes">;
@@ -30,7 +30,7 @@ export interface DiagnosedReport {
   victim: { pid: number; comm: string } | null;
   verdict: Verdict | null;
   warnings: Warning[];
-  whatIf?: { changes: { settings: WhatIf; marks: Remarked[] }; verdict: Verdict | null };
+  whatIf?: { changes: { settings: WhatIf; marks: RecomputedMarks[] }; verdict: Verdict | null };
 }
 
 export interface DiagnoseResult {

@@ -4,10 +4,12 @@
 // the zones' managed pages with mm_init's setupWatermarks / setupLowmemReserve, and says where the
 // kernel disagrees. No Node APIs: the caller reads the files.
 
-import { ERA_6_18, type EraProfile } from "../kernel/releases.js";
+import { ERA_6_18, watermarkProfileFor, type EraProfile } from "../kernel/releases.js";
+import { KERNEL_VERSION, parseRelease } from "../include/linux/version.js";
 import { intSqrt, setupLowmemReserve, setupWatermarks } from "../mm/mm_init.js";
 import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type BuddyinfoResult, type PagetypeinfoResult, type ZoneinfoResult, type ZoneinfoZone } from "../parse/proc.js";
-import { ZONE_TYPES, type ResolvedMachine, type ResolvedZone, type ZoneType } from "../include/machine.js";
+import type { ResolvedMachine, ResolvedZone } from "../include/machine.js";
+import { MAX_NR_ZONES, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
 export interface SnapshotFiles {
   /** `uname -r` or /proc/sys/kernel/osrelease, e.g. "6.18.44-fc-v669". */
@@ -74,22 +76,22 @@ export interface SnapshotReport {
   pagetypeinfo: PagetypeinfoResult | null;
 }
 
-const ZONE_HIGHMEM = 3;
+/** The oldest release whose formulas oomlab recomputes from /proc: WMARK_PROMO and the 6.x clamps. */
+const OLDEST_SNAPSHOT_RELEASE = KERNEL_VERSION(6, 1, 0);
 
-/** The 6.1 .. 6.18 profile: 6.6+ give ZONE_MOVABLE highmem's capped min (reference §3.4);
- *  6.1 .. 6.5 count it in lowmem_pages and give it a proportional min. */
+/** The 6.1 .. 6.18 profile (kernel/releases.ts WATERMARK_FORMULA_ERAS): 6.6+ give ZONE_MOVABLE
+ *  highmem's capped min; 6.1 .. 6.5 count it in lowmem_pages and give it a proportional min. */
 function profileFor(version: string | null, notes: string[]): EraProfile | null {
-  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
-  if (!m) {
+  const release = parseRelease(version);
+  if (!release) {
     notes.push("no kernel version: assuming the 6.6+ formulas (promo watermark, capped Movable min)");
     return ERA_6_18;
   }
-  const v = Number(m[1]) * 1000 + Number(m[2]);
-  if (v < 6001) {
+  if (release.code < OLDEST_SNAPSHOT_RELEASE) {
     notes.push(`unsupported era: ${version} (oomlab recomputes the 6.1+ formulas with WMARK_PROMO only)`);
     return null;
   }
-  return v < 6006 ? { ...ERA_6_18, cappedMinZones: [ZONE_HIGHMEM] } : ERA_6_18;
+  return watermarkProfileFor(release);
 }
 
 function sysInts(sys: Record<string, string>, key: string): number[] | null {
@@ -106,14 +108,15 @@ function kernelZoneOrder(zones: ZoneinfoZone[]): string[] {
   return order;
 }
 
-const isOurs = (name: string): name is ZoneType => (ZONE_TYPES as readonly string[]).includes(name);
+/** A zone type oomlab models (ZONE_DEVICE is not one). */
+const isModelledZone = (name: string): name is ZoneType => (ZONE_TYPES as readonly string[]).includes(name);
 
 /** A ResolvedMachine holding just what setupWatermarks and setupLowmemReserve read. */
 function buildMachine(zones: ZoneinfoZone[], files: SnapshotFiles, sys: { minFree: number; wsf: number; ratios: number[] }, pt: PagetypeinfoResult | null): ResolvedMachine {
-  const resolved: ResolvedZone[] = zones.filter((z) => isOurs(z.name)).map((z) => {
+  const resolved: ResolvedZone[] = zones.filter((z) => isModelledZone(z.name)).map((z) => {
     const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
     return {
-      slot: z.node * ZONE_TYPES.length + zoneIdx,
+      slot: z.node * MAX_NR_ZONES + zoneIdx,
       node: z.node,
       type: z.name as ZoneType,
       zoneIdx,
@@ -123,7 +126,7 @@ function buildMachine(zones: ZoneinfoZone[], files: SnapshotFiles, sys: { minFre
       managedPages: z.managed ?? z.present,
       cma: [],
       watermarks: { min: 0, low: 0, high: 0, promo: 0 },
-      lowmemReserve: [0, 0, 0, 0, 0],
+      lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
     };
   });
   return {
@@ -147,7 +150,7 @@ function buildMachine(zones: ZoneinfoZone[], files: SnapshotFiles, sys: { minFre
 function lowmemReservePerNode(m: ResolvedMachine, p: EraProfile): void {
   for (const node of new Set(m.zones.map((z) => z.node))) {
     const own = m.zones.filter((z) => z.node === node);
-    const alone = own.map((z) => ({ ...z, node: 0, lowmemReserve: [0, 0, 0, 0, 0] }));
+    const alone = own.map((z) => ({ ...z, node: 0, lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0) }));
     setupLowmemReserve({ ...m, zones: alone }, p);
     own.forEach((z, i) => (z.lowmemReserve = alone[i].lowmemReserve));
   }
@@ -156,12 +159,12 @@ function lowmemReservePerNode(m: ResolvedMachine, p: EraProfile): void {
 /** Protection by kernel zone index. A zone oomlab does not model (ZONE_DEVICE) must have no
  *  managed pages: it then adds nothing to the sums, so its column repeats the one before. */
 function protectionOf(z: ZoneinfoZone, rz: ResolvedZone | undefined, order: string[], nodeZones: ZoneinfoZone[]): number[] | null {
-  if (nodeZones.some((q) => !isOurs(q.name) && (q.managed ?? 0) > 0)) return null;
+  if (nodeZones.some((q) => !isModelledZone(q.name) && (q.managed ?? 0) > 0)) return null;
   const own = order.indexOf(z.name);
   const out: number[] = [];
   order.forEach((name, j) => {
     if (!rz || j <= own) out.push(0);
-    else if (isOurs(name)) out.push(rz.lowmemReserve[ZONE_TYPES.indexOf(name)]);
+    else if (isModelledZone(name)) out.push(rz.lowmemReserve[ZONE_TYPES.indexOf(name)]);
     else out.push(j - 1 > own ? out[j - 1] : 0);
   });
   return out;
@@ -196,7 +199,11 @@ function differencesOf(zones: SnapshotZone[]): SnapshotDifference[] {
 
 /** Zones of the GFP_USER zonelist: zone_idx <= gfp_zone(GFP_USER) = ZONE_NORMAL. */
 const USER_ZONES = new Set(["DMA", "DMA32", "Normal"]);
-const clampDefault = (kb: number) => Math.min(262144, Math.max(128, intSqrt(kb * 16)));
+/** calculate_min_free_kbytes: int_sqrt(lowmem_kbytes * 16), clamped to [128, 262144] (6.x). */
+const defaultMinFreeKbytesOf = (kb: number) => {
+  const [lo, hi] = ERA_6_18.minFreeKbytesClamp;
+  return Math.min(hi, Math.max(lo, intSqrt(kb * 16)));
+};
 
 /** Where vm.min_free_kbytes came from (mm/page_alloc.c calculate_min_free_kbytes 6.x;
  *  mm/khugepaged.c set_recommended_min_free_kbytes, torvalds/linux 00f58104). */
@@ -206,8 +213,8 @@ export function minFreeOrigin(value: number | null, zones: ZoneinfoZone[], pageS
   // nr_free_buffer_pages: sum of managed - high_wmark_pages over the zonelist (high is 0 at boot)
   const atBoot = user.reduce((s, z) => s + (z.managed ?? z.present), 0);
   const now = user.reduce((s, z) => s + Math.max(0, (z.managed ?? z.present) - z.high), 0);
-  const defaultAtBoot = user.length ? clampDefault(atBoot * kbPerPage) : null;
-  const defaultNow = user.length ? clampDefault(now * kbPerPage) : null;
+  const defaultAtBoot = user.length ? defaultMinFreeKbytesOf(atBoot * kbPerPage) : null;
+  const defaultNow = user.length ? defaultMinFreeKbytesOf(now * kbPerPage) : null;
   // pageblock_nr_pages * nr_zones * (2 + MIGRATE_PCPTYPES^2), at most 5% of nr_free_buffer_pages
   const pb = pagesPerBlock ?? (pageSize === 4096 ? 512 : null);
   const nrZones = user.filter((z) => z.present > 0).length;

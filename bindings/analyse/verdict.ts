@@ -1,12 +1,13 @@
 // diagnose_verdict: the cause of a failure from the zones the request may use, each rebuilt in the
-// engine and checked at the mark the failing path used (kernel-semantics.md §3, §6): below the
-// mark, held back by lowmem_reserve, CMA excluded, or no suitable block of the order.
+// engine and checked at the mark the failing path used (the watermark checks of mm/page_alloc.c, at
+// the slow path's last attempt): below the mark, held back by lowmem_reserve, CMA excluded, or no
+// suitable block of the order.
 
 import { RebuiltZone, type CheckInput, type CheckResult, type Stage } from "./rebuilt_zone.js";
 import { gfpMeaning, type GfpMeaning } from "./gfp.js";
 import { pageKb, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
 import type { ParsedReport } from "../parse/reports.js";
-import { AllocFlags } from "../include/machine.js";
+import { AllocFlags } from "../mm/internal.js";
 
 export interface Verdict {
   cause: string | null;
@@ -16,36 +17,42 @@ export interface Verdict {
 
 type Mark = "min" | "low" | "high";
 
-const cache = new Map<string, RebuiltZone | null>();
+/** Zones rebuilt in the engine, by their printed state; the oldest is dropped past REBUILT_ZONES_KEPT. */
+const rebuiltZones = new Map<string, RebuiltZone | null>();
+const REBUILT_ZONES_KEPT = 16;
 
 function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
   const m = c.model;
   const key = JSON.stringify([era.rule, m.freeAreas, m.letters, m.cmaPages, m.presentPages, m.pageSize]);
-  if (!cache.has(key)) {
-    if (cache.size >= 16) {
-      const oldest = cache.keys().next().value as string;
-      cache.get(oldest)?.m.dispose(); // its engine instance is reused by the next rebuild
-      cache.delete(oldest);
+  if (!rebuiltZones.has(key)) {
+    if (rebuiltZones.size >= REBUILT_ZONES_KEPT) {
+      const oldest = rebuiltZones.keys().next().value as string;
+      rebuiltZones.get(oldest)?.m.dispose(); // its engine instance is reused by the next rebuild
+      rebuiltZones.delete(oldest);
     }
-    cache.set(key, RebuiltZone.build(m, era.rule));
+    rebuiltZones.set(key, RebuiltZone.build(m, era.rule));
   }
-  return cache.get(key) ?? null;
+  return rebuiltZones.get(key) ?? null;
 }
 
-const label = (c: ZoneCtx) => (c.z.node ? `Node ${c.z.node} ${c.z.name}` : c.z.name);
-const NONE: GfpMeaning = { names: [], highestZone: "Normal", gfpHigh: false, harder: false, allocFlags: 0, cma: false };
+const zoneLabel = (c: ZoneCtx) => (c.z.node ? `Node ${c.z.node} ${c.z.name}` : c.z.name);
+const UNDECODED_GFP: GfpMeaning = {
+  names: [], highestZone: "Normal", gfpHigh: false, harder: false, allocFlags: 0, cma: false,
+};
 
 function meaning(mask: number, era: ReportEra, order: number, warn: (m: string) => void): GfpMeaning {
   try {
     return gfpMeaning(mask, era.release, order);
   } catch (e) {
     warn(`gfp mask 0x${mask.toString(16)} not decoded (${(e as Error).message}); assuming GFP_KERNEL's zones`);
-    return NONE;
+    return UNDECODED_GFP;
   }
 }
 
 /** The check a zone gets on the failing path: reductions only on the min-mark attempt. */
-function input(c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: ReportEra, reduce: boolean): CheckInput {
+function checkInputFor(
+  c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: ReportEra, reduce: boolean,
+): CheckInput {
   const cmaFlag = g.cma ? AllocFlags.CMA : 0;
   return {
     order, mark: c.marks ? c.marks[mark] : 0, reserve: c.reserve, gfpHigh: reduce && g.gfpHigh, harder: reduce && g.harder,
@@ -54,7 +61,7 @@ function input(c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: Report
   };
 }
 
-function run(c: ZoneCtx, era: ReportEra, inp: CheckInput): CheckResult | null {
+function runCheck(c: ZoneCtx, era: ReportEra, inp: CheckInput): CheckResult | null {
   const z = rebuilt(c, era);
   return z ? z.check(inp, c.model.cmaPages) : null;
 }
@@ -68,7 +75,7 @@ function tooSmall(c: ZoneCtx, order: number): boolean {
   return order >= Math.max(c.model.freeAreas.length, 1) + (c.model.freeAreas.length ? 0 : 10) || (size !== null && 2 ** order > size);
 }
 
-const STOPPED: Record<Stage, string> = {
+const STAGE_SENTENCE: Record<Stage, string> = {
   ok: "passes",
   mark: "is at or below the mark",
   reserve: "has the pages, but lowmem_reserve holds them back for higher zones' requests",
@@ -78,11 +85,12 @@ const STOPPED: Record<Stage, string> = {
 
 function zoneSentences(all: ZoneCtx[], res: Map<ZoneCtx, CheckResult | null>, mark: Mark, g: GfpMeaning | null): string {
   return all.filter((c) => c.z.presentKb !== 0).map((c) => {
-    if (!c.allowed) return `${label(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone ?? "?"}).`;
+    if (!c.allowed) return `${zoneLabel(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone ?? "?"}).`;
     const r = res.get(c);
-    if (!r) return `${label(c)}: allowed; not judged (no watermarks or free lists printed).`;
+    if (!r) return `${zoneLabel(c)}: allowed; not judged (no watermarks or free lists printed).`;
     const by = r.stage === "ok" && r.margin !== undefined ? ` by ${r.margin} page${r.margin === 1 ? "" : "s"}` : "";
-    return `${label(c)}: allowed; at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve}) it ${STOPPED[r.stage]}${by}.`;
+    const at = `at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve})`;
+    return `${zoneLabel(c)}: allowed; ${at} it ${STAGE_SENTENCE[r.stage]}${by}.`;
   }).join(" ");
 }
 
@@ -93,7 +101,7 @@ function causeOf(stages: Stage[]): string {
   return "exhaustion";
 }
 
-const HEADLINE: Record<string, (o: number, mark: Mark) => string> = {
+const CAUSE_HEADLINE: Record<string, (o: number, mark: Mark) => string> = {
   fragmentation: (o) => `Fragmentation: an allowed zone has the free pages but no suitable free block of order ${o}.`,
   exhaustion: (_o, m) => `Exhaustion: every zone the request may use is at or below the ${m} watermark plus lowmem_reserve.`,
   "cma-unusable": () => "CMA: most free memory sits in CMA pageblocks, which this (non-movable) request cannot use.",
@@ -108,13 +116,15 @@ export function judgeOrder(r: ParsedReport, era: ReportEra, mask: number, order:
   const allowed = all.filter((c) => c.allowed).sort((a, b) => b.rank - a.rank);
   if (!allowed.length) return { cause: "unexplained", summary: `The mask allows ${g.highestZone} and below, and the report shows no populated zone there.`, steps: [] };
   if (allowed.every((c) => tooSmall(c, order))) {
-    const sizes = allowed.map((c) => `${label(c)} ${sizePages(c) ?? "?"} pages`).join(", ");
+    const sizes = allowed.map((c) => `${zoneLabel(c)} ${sizePages(c) ?? "?"} pages`).join(", ");
     return { cause: "zone-too-small", summary: `Zone too small: an order-${order} block is ${2 ** order} pages (${2 ** order * pageKb(r)} kB), more than the allowed zones can ever hold (${sizes}).`, steps: [] };
   }
   const oom = r.kind === "oom";
   const mark: Mark = oom ? "high" : "min";
   const res = new Map<ZoneCtx, CheckResult | null>();
-  for (const c of allowed) res.set(c, c.marks && c.model.freeAreas.length ? run(c, era, input(c, order, mark, g, era, !oom)) : null);
+  for (const c of allowed) {
+    res.set(c, c.marks && c.model.freeAreas.length ? runCheck(c, era, checkInputFor(c, order, mark, g, era, !oom)) : null);
+  }
   const judged = allowed.filter((c) => res.get(c));
   if (!judged.length) return { cause: "unexplained", summary: `No allowed zone printed both watermarks and free lists. ${zoneSentences(all, res, mark, g)}`, steps: [] };
   const stages = judged.map((c) => (res.get(c) as CheckResult).stage);
@@ -124,8 +134,10 @@ export function judgeOrder(r: ParsedReport, era: ReportEra, mask: number, order:
   const decide = judged.find((c) => res.get(c)?.stage === want) ?? judged[0];
   const dr = res.get(decide) as CheckResult;
   const how = oom ? "the OOM path's last attempt, __alloc_pages_may_oom at ALLOC_WMARK_HIGH" : "the last attempt of the slow path, the min mark with the mask's reductions";
-  const steps = [`${label(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`, ...dr.steps];
-  return { cause, summary: `${HEADLINE[cause](order, mark)} ${zoneSentences(all, res, mark, g)}`, steps };
+  const steps = [
+    `${zoneLabel(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`, ...dr.steps,
+  ];
+  return { cause, summary: `${CAUSE_HEADLINE[cause](order, mark)} ${zoneSentences(all, res, mark, g)}`, steps };
 }
 
 interface OrderRow {
@@ -134,7 +146,7 @@ interface OrderRow {
   min: boolean[];
 }
 
-function span(ok: boolean[]): string {
+function passingOrders(ok: boolean[]): string {
   const first = ok.indexOf(false);
   if (first < 0) return ok.length === 1 ? "order 0" : `every order (0-${ok.length - 1})`;
   return first === 0 ? "no order" : `orders up to ${first - 1}`;
@@ -146,30 +158,39 @@ export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] |
   const all = ctxs ?? zoneContexts(r, g ? g.highestZone : null);
   const zones = all.filter((c) => c.allowed && c.marks && c.model.freeAreas.length).sort((a, b) => b.rank - a.rank);
   if (!zones.length) return { cause: g ? "unexplained" : null, summary: "No zone printed both watermarks and free lists: nothing to check.", steps: [] };
-  const gm = g ?? NONE;
+  const gm = g ?? UNDECODED_GFP;
   const rows: OrderRow[] = zones.map((c) => {
     const n = c.model.freeAreas.length;
-    const at = (mark: Mark, reduce: boolean) => Array.from({ length: n }, (_, o) => run(c, era, input(c, o, mark, gm, era, reduce))?.ok ?? false);
+    const at = (mark: Mark, reduce: boolean) =>
+      Array.from({ length: n }, (_, o) => runCheck(c, era, checkInputFor(c, o, mark, gm, era, reduce))?.ok ?? false);
     return { c, low: at("low", false), min: at("min", true) };
   });
-  const steps = rows.map((w) => `${label(w.c)}: low mark ${w.c.marks?.low} pages: ${span(w.low)} pass; min mark ${w.c.marks?.min} pages: ${span(w.min)} pass`);
-  const text = rows.map((w) => `${label(w.c)}: ${span(w.low)} pass at the low mark, ${span(w.min)} at the min mark.`).join(" ");
+  const steps = rows.map((w) => {
+    const low = `low mark ${w.c.marks?.low} pages: ${passingOrders(w.low)} pass`;
+    return `${zoneLabel(w.c)}: ${low}; min mark ${w.c.marks?.min} pages: ${passingOrders(w.min)} pass`;
+  });
+  const text = rows
+    .map((w) => `${zoneLabel(w.c)}: ${passingOrders(w.low)} pass at the low mark, ${passingOrders(w.min)} at the min mark.`)
+    .join(" ");
   if (!g) return { cause: null, summary: `No request to judge; per zone and order: ${text}`, steps };
   const n = Math.max(...rows.map((w) => w.low.length));
   const fails = (o: number) => rows.every((w) => !w.low[o] && !w.min[o]);
   const f = Array.from({ length: n }, (_, o) => o).find(fails);
   if (f === undefined) {
     const cause = mask === 0 ? "pagefault" : "unexplained";
-    return { cause, summary: `${HEADLINE[cause](0, "min")} ${text}`, steps };
+    return { cause, summary: `${CAUSE_HEADLINE[cause](0, "min")} ${text}`, steps };
   }
   const decide = rows.find((w) => w.min.slice(0, f).every(Boolean) && w.c.model.freeAreas.length > f) ?? rows[0];
   const c = decide.c;
-  const low = run(c, era, input(c, f, "low", gm, era, false)) as CheckResult;
-  const min = run(c, era, input(c, f, "min", gm, era, true)) as CheckResult;
+  const low = runCheck(c, era, checkInputFor(c, f, "low", gm, era, false)) as CheckResult;
+  const min = runCheck(c, era, checkInputFor(c, f, "min", gm, era, true)) as CheckResult;
   const cause = causeOf([min.stage]);
   const lead = f === 0
     ? "No order was printed; even order 0 fails at the low and min marks."
-    : `No order was printed (a 2.6.11/2.6.12 report): in ${label(c)} orders up to ${f - 1} pass at the low and min marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
-  steps.push(`${label(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps, `${label(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
-  return { cause, summary: `${lead} ${HEADLINE[cause](f, "min")} ${zoneSentences(all, new Map([[c, min]]), "min", g)}`, steps };
+    : `No order was printed (a 2.6.11/2.6.12 report): in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min` +
+      ` marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
+  steps.push(`${zoneLabel(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps);
+  steps.push(`${zoneLabel(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
+  const sentences = zoneSentences(all, new Map([[c, min]]), "min", g);
+  return { cause, summary: `${lead} ${CAUSE_HEADLINE[cause](f, "min")} ${sentences}`, steps };
 }

@@ -1,42 +1,26 @@
 // diagnose_zones: the era of a report (its kernel version, else its header's format), the zones a
-// request may use (gfp_zone + build_zonerefs_node: every populated zone at or below the highest
-// allowed one, kernel-semantics.md §4), the lowmem_reserve entry of the class zone (§3.5), and the
-// era's watermark formulas for what-ifs (§3.4, bindings/mm_init.ts setupWatermarks).
+// request may use (gfp_zone + build_zonerefs_node, mm/page_alloc.c: every populated zone at or below
+// the highest allowed one), the lowmem_reserve entry of the class zone (setup_per_zone_lowmem_reserve),
+// and the release's watermark formulas for what-ifs (kernel/releases.ts, mm/mm_init.ts setupWatermarks).
 
-import { ERA_2_6_11, ERA_6_18, type EraProfile } from "../kernel/releases.js";
+import { watermarkCheckFor, watermarkProfileFor, type EraProfile } from "../kernel/releases.js";
 import { setupWatermarks } from "../mm/mm_init.js";
-import type { RuleEra, ZoneModel } from "./rebuilt_zone.js";
-import type { ParsedReport, ParsedZone } from "../parse/reports.js";
-import { ZONE_TYPES, type ResolvedMachine, type ResolvedZone, type ZoneType } from "../include/machine.js";
-
-/** A release as one comparable number: 2.6.11 -> 20611, 4.9 -> 40900, 6.1.1 -> 60101. */
-export function versionNumber(v: string | null): number | null {
-  const m = /^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,3}))?/.exec(v ?? "");
-  if (!m) return null;
-  const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  return a * 10000 + b * 100 + (a === 2 ? c : 0);
-}
-
-// A release standing in for each header format when dump_stack printed no version (headers.ts).
-const FORMAT_RELEASE: [RegExp, string][] = [
-  [/2\.6\.11-2\.6\.12/, "2.6.11"],
-  [/2\.6\.13-2\.6\.18/, "2.6.13"],
-  [/oomkilladj/, "2.6.24"],
-  [/oom_adj 2\.6\.32/, "2.6.32"],
-  [/oom_score_adj 3\.x|warn_alloc_failed/, "3.10"],
-  [/page allocation failure\. 2\.6/, "2.6.24"],
-  [/%pGg 4\.8/, "4.9"],
-  [/warn_alloc 4\.10/, "4.10"],
-];
+import type { ZoneModel } from "./rebuilt_zone.js";
+import { HEADER_FORMATS, type ParsedReport, type ParsedZone } from "../parse/reports.js";
+import type { Era, ResolvedMachine, ResolvedZone } from "../include/machine.js";
+import { KERNEL_VERSION, parseRelease } from "../include/linux/version.js";
+import { MAX_NR_ZONES, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
 export interface ReportEra {
   /** The release whose GFP table and formulas apply (printed, or inferred from the format). */
   release: string;
   inferred: boolean;
-  version: number;
+  /** KERNEL_VERSION code of release. */
+  code: number;
   /** zone_watermark_ok's per-order subtraction (before 4.4) or the 4.4+ suitable-list test. */
-  rule: RuleEra;
-  /** 3.8 .. 4.3 with CONFIG_CMA: free CMA pages left out of the order-0 test (from memory). */
+  rule: Era;
+  /** The pre-4.4 check leaves free CMA pages out of the order-0 test (3.8 .. 4.3, or CMA free lists
+   *  printed; WATERMARK_CHECK_ERAS). */
   subtractCma: boolean;
 }
 
@@ -47,19 +31,29 @@ function zoneHints(zones: ParsedZone[]): string {
   return "2.6.24";
 }
 
+/** The release a report is judged by: the one dump_stack printed, else the one its header format
+ *  stands for (HEADER_FORMATS), else the zone fields' hint. */
 export function reportEra(r: ParsedReport): ReportEra {
   let release = r.kernelVersion;
+  let parsed = parseRelease(release);
   let inferred = false;
-  if (!release || versionNumber(release) === null) {
+  if (!release || !parsed) {
     inferred = true;
-    release = FORMAT_RELEASE.find(([re]) => re.test(r.format ?? ""))?.[1] ?? zoneHints(r.zones);
+    release = (r.format !== null ? HEADER_FORMATS[r.format].assumedRelease : null) ?? zoneHints(r.zones);
+    parsed = parseRelease(release);
   }
-  const version = versionNumber(release) ?? 20624;
+  const code = parsed?.code ?? KERNEL_VERSION(2, 6, 24);
+  const check = watermarkCheckFor(code);
+  // CMA letters in the free lists: a CONFIG_CMA kernel, whose free CMA pages the pre-4.4 check leaves out
   const letters = r.zones.some((z) => z.migratetypes?.some((l) => l.includes("C")));
-  return { release, inferred, version, rule: version < 40400 ? "2.6.11" : "6.18", subtractCma: version >= 30800 || (letters && version < 40400) };
+  const subtractCma = check.rule === "2.6.11" && (check.subtractsFreeCma || letters);
+  return { release, inferred, code, rule: check.rule, subtractCma };
 }
 
-const RANK: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, HighMem: 3, Movable: 4 };
+/** Zone index (enum zone_type) by zone name. */
+const ZONE_INDEX_BY_NAME: Readonly<Record<string, number>> = Object.fromEntries(ZONE_TYPES.map((t, i) => [t, i]));
+/** Where a zone oomlab does not model sorts: after every zone of the enum. */
+const UNKNOWN_ZONE_INDEX = 99;
 
 export const pageKb = (r: ParsedReport): number => r.pageSizeKb ?? 4;
 
@@ -68,11 +62,11 @@ export function populated(z: ParsedZone): boolean {
 }
 
 /** gfp_zone's answer mapped onto the report's zones: without ZONE_DMA32 (i386) GFP_DMA32 means
- *  Normal, without ZONE_DMA GFP_DMA too (GFP_ZONE_TABLE's OPT_ZONE_*, §4). */
+ *  Normal, without ZONE_DMA GFP_DMA too (GFP_ZONE_TABLE's OPT_ZONE_*, include/linux/gfp.h). */
 export function highestRank(zones: ParsedZone[], highest: string): number {
   const names = new Set(zones.map((z) => z.name));
-  if ((highest === "DMA32" || highest === "DMA") && !names.has(highest)) return RANK.Normal;
-  return RANK[highest] ?? RANK.Normal;
+  if ((highest === "DMA32" || highest === "DMA") && !names.has(highest)) return ZONE_INDEX_BY_NAME.Normal;
+  return ZONE_INDEX_BY_NAME[highest] ?? ZONE_INDEX_BY_NAME.Normal;
 }
 
 export interface ZoneCtx {
@@ -102,49 +96,46 @@ function marksOf(z: ParsedZone, kb: number): ZoneCtx["marks"] {
 /** Zones with their eligibility; `highest` null means every zone (no request to judge). */
 export function zoneContexts(r: ParsedReport, highest: string | null): ZoneCtx[] {
   const kb = pageKb(r);
-  const top = highest === null ? 99 : highestRank(r.zones, highest);
-  const usable = r.zones.filter((z) => populated(z) && (RANK[z.name] ?? 99) <= top);
-  const classZone = usable.reduce<ParsedZone | null>((c, z) => (!c || RANK[z.name] > RANK[c.name] ? z : c), null);
+  const top = highest === null ? UNKNOWN_ZONE_INDEX : highestRank(r.zones, highest);
+  const usable = r.zones.filter((z) => populated(z) && (ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX) <= top);
+  const higher = (z: ParsedZone, c: ParsedZone) => ZONE_INDEX_BY_NAME[z.name] > ZONE_INDEX_BY_NAME[c.name];
+  const classZone = usable.reduce<ParsedZone | null>((c, z) => (!c || higher(z, c) ? z : c), null);
   return r.zones.map((z) => {
     const order = r.zones.filter((q) => q.node === z.node).map((q) => q.name);
     const idx = classZone ? order.indexOf(classZone.name) : -1;
     const reserve = idx >= 0 ? z.lowmemReserve?.[idx] ?? 0 : 0;
-    return { z, allowed: usable.includes(z), reserve, marks: marksOf(z, kb), model: modelOf(z, kb), rank: RANK[z.name] ?? 99 };
+    const rank = ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX;
+    return { z, allowed: usable.includes(z), reserve, marks: marksOf(z, kb), model: modelOf(z, kb), rank };
   });
 }
 
-/** The watermark formulas of a release (§3.4): 2.6.11-2.6.14 min*5/4, min*6/4; 2.6.15-4.5
- *  min + tmp/4, min + tmp/2; 4.6+ watermark_scale_factor; 6.6+ also cap ZONE_MOVABLE's min. */
-export function profileFor(version: number): EraProfile {
-  if (version < 20615) return ERA_2_6_11;
-  if (version < 40600) {
-    return { ...ERA_2_6_11, zonePages: version >= 31100 ? "managed" : "present", watermarks: (min, tmp) => [min + (tmp >> 2), min + (tmp >> 1), 0] };
-  }
-  return version < 60600 ? { ...ERA_6_18, cappedMinZones: [3] } : ERA_6_18;
-}
-
-export interface Remarked {
+/** A zone's watermarks as printed and as recomputed for a what-if (kB). */
+export interface RecomputedMarks {
   node: number;
   name: string;
   before: { minKb: number | null; lowKb: number | null; highKb: number | null };
   after: { minKb: number; lowKb: number; highKb: number };
 }
 
-/** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (§3.4). */
+/** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (__setup_per_zone_wmarks). */
 export function impliedMinFree(r: ParsedReport, p: EraProfile): number {
-  return r.zones.filter((z) => !p.cappedMinZones.includes(RANK[z.name] ?? -1)).reduce((s, z) => s + (z.minKb ?? 0), 0);
+  const lowmem = r.zones.filter((z) => !p.cappedMinZones.includes(ZONE_INDEX_BY_NAME[z.name] ?? -1));
+  return lowmem.reduce((s, z) => s + (z.minKb ?? 0), 0);
 }
 
 /** Recomputes min/low/high from the report's present/managed pages (a ResolvedMachine built from them). */
-export function recomputeMarks(r: ParsedReport, era: ReportEra, minFreeKbytes: number | undefined, wsf: number | undefined): Remarked[] {
-  const p = profileFor(era.version);
+export function recomputeMarks(
+  r: ParsedReport, era: ReportEra, minFreeKbytes: number | undefined, wsf: number | undefined,
+): RecomputedMarks[] {
+  const p = watermarkProfileFor(era.code);
   const kb = pageKb(r);
-  const zones: ResolvedZone[] = r.zones.filter((z) => z.name in RANK).map((z, i) => {
+  const zones: ResolvedZone[] = r.zones.filter((z) => z.name in ZONE_INDEX_BY_NAME).map((z, i) => {
     const present = Math.floor((z.presentKb ?? z.managedKb ?? 0) / kb);
     const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
     return {
-      slot: z.node * 5 + zoneIdx, node: z.node, type: z.name as ZoneType, zoneIdx, startPfn: i, spannedPages: present, presentPages: present,
-      managedPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : present, cma: [], watermarks: { min: 0, low: 0, high: 0, promo: 0 }, lowmemReserve: [0, 0, 0, 0, 0],
+      slot: z.node * MAX_NR_ZONES + zoneIdx, node: z.node, type: z.name as ZoneType, zoneIdx, startPfn: i,
+      spannedPages: present, presentPages: present, managedPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : present,
+      cma: [], watermarks: { min: 0, low: 0, high: 0, promo: 0 }, lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
     };
   });
   const m: ResolvedMachine = {

@@ -6,10 +6,10 @@ import { OomlabError, check, isInt } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
 import { buildZonelist, resolveMachine, type Zonelist } from "../mm/mm_init.js";
 import { instantiate, release, type EngineBuild, type EngineInstance, type Layout, type WasmExports } from "./wasm.js";
-import {
-  ZONE_TYPES, type AllocRequest, type BuddyEngine, type MachineSpec, type MachineState, type ResolvedMachine,
-  type ResolvedZone, type ZoneCounters, type ZoneState, type ZoneType,
+import type {
+  AllocRequest, BuddyEngine, MachineSpec, MachineState, ResolvedMachine, ResolvedZone, ZoneCounters, ZoneState,
 } from "../include/machine.js";
+import { ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
 const E_OUT_OF_RANGE = -11;
 const E_BAD_ORDER = -12;

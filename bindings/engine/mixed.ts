@@ -4,7 +4,8 @@
 
 import { xorshift32 } from "./churn.js";
 import type { BatchOp, Machine } from "./machine.js";
-import { AllocFlags, MigrateType } from "../include/machine.js";
+import { MigrateType } from "../include/linux/mmzone.js";
+import { AllocFlags } from "../mm/internal.js";
 
 export interface MixedResult {
   ops: number;

@@ -1,43 +1,10 @@
 // The shapes shared by the WASM engine's facade and the plain TypeScript reference model: a
 // machine description, its resolved geometry, and a complete state snapshot for comparison.
 
+import type { MigrateType, ZoneType } from "./linux/mmzone.js";
+
 /** Kernel eras oomlab simulates. */
 export type Era = "2.6.11" | "6.18";
-
-/** Zone types in enum zone_type order (include/linux/mmzone.h); the index is the zone index used
- *  for lowmem_reserve[] and highest_zoneidx. 2.6.11 had only DMA, Normal and HighMem. */
-export const ZONE_TYPES = ["DMA", "DMA32", "Normal", "HighMem", "Movable"] as const;
-export type ZoneType = (typeof ZONE_TYPES)[number];
-
-/** enum migratetype, 4.4 .. 6.18 numbering. */
-export const MigrateType = {
-  Unmovable: 0,
-  Movable: 1,
-  Reclaimable: 2,
-  HighAtomic: 3,
-  CMA: 4,
-  Isolate: 5,
-} as const;
-export type MigrateType = (typeof MigrateType)[keyof typeof MigrateType];
-/** Names as /proc/pagetypeinfo prints them (mm/vmstat.c migratetype_names, 4.4 .. 6.18). */
-export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"] as const;
-
-/** ALLOC_* flags (mm/internal.h 6.18). In 2.6.11 mode, ALLOC_NON_BLOCK is can_try_harder and
- *  ALLOC_MIN_RESERVE is gfp_high (ALLOC_HARDER and ALLOC_HIGH from 2.6.15 have the same bits). */
-export const AllocFlags = {
-  WMARK_MIN: 0x00,
-  WMARK_LOW: 0x01,
-  WMARK_HIGH: 0x02,
-  NO_WATERMARKS: 0x04,
-  OOM: 0x08,
-  NON_BLOCK: 0x10,
-  MIN_RESERVE: 0x20,
-  CPUSET: 0x40,
-  CMA: 0x80,
-  NOFRAGMENT: 0x100,
-  HIGHATOMIC: 0x200,
-  KSWAPD: 0x800,
-} as const;
 
 /** A zone as a user describes it. Sizes are in pages unless the field name says kB. */
 export interface ZoneSpec {

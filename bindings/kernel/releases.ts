@@ -1,6 +1,11 @@
-// Kernel eras as profiles: tables and small functions, not copies of the engine. Each profile
-// names the release it models; only what differs between eras lives here.
+// Kernel releases as profiles: tables and small functions, not copies of the engine. Every era
+// oomlab knows lives here, keyed by the first release it covers, with the selection by release:
+// the engine eras (the two kernels the engine simulates), the watermark check each release runs on
+// the engine, and the watermark formulas of setup_per_zone_pages_min / __setup_per_zone_wmarks.
+// Releases are compared as KERNEL_VERSION codes (include/linux/version.ts).
 
+import { OomlabError } from "../errors.js";
+import { parseRelease, type KernelRelease } from "../include/linux/version.js";
 import type { Era } from "../include/machine.js";
 
 export interface EraProfile {
@@ -32,8 +37,10 @@ const ZONE_DMA = 0;
 const ZONE_NORMAL = 2;
 const ZONE_HIGHMEM = 3;
 const ZONE_MOVABLE = 4;
+/** watermark_scale_factor is in units of 1/10000 of the zone (mm/page_alloc.c mult_frac(..., 10000)). */
+const WATERMARK_SCALE_DIVISOR = 10000;
 
-/** 2.6.11: mm/page_alloc.c setup_per_zone_pages_min / setup_per_zone_lowmem_reserve (§3.4, §3.5). */
+/** 2.6.11: mm/page_alloc.c setup_per_zone_pages_min / setup_per_zone_lowmem_reserve, 2.6.11. */
 export const ERA_2_6_11: EraProfile = {
   era: "2.6.11",
   release: "Linux 2.6.11 (2005-03-02)",
@@ -49,7 +56,7 @@ export const ERA_2_6_11: EraProfile = {
   watermarks: (min) => [Math.floor((min * 5) / 4), Math.floor((min * 6) / 4), 0],
 };
 
-/** 6.18: mm/page_alloc.c __setup_per_zone_wmarks / setup_per_zone_lowmem_reserve (§3.4, §3.5). */
+/** 6.18: mm/page_alloc.c __setup_per_zone_wmarks / setup_per_zone_lowmem_reserve, 6.18. */
 export const ERA_6_18: EraProfile = {
   era: "6.18",
   release: "Linux 6.18",
@@ -64,16 +71,111 @@ export const ERA_6_18: EraProfile = {
   classzoneFromZonelist: false,
   watermarks: (min, tmp, pages, wsf) => {
     // tmp = max(tmp >> 2, mult_frac(managed, watermark_scale_factor, 10000))
-    const d = Math.max(Math.floor(tmp / 4), Math.floor((pages * wsf) / 10000));
+    const d = Math.max(Math.floor(tmp / 4), Math.floor((pages * wsf) / WATERMARK_SCALE_DIVISOR));
     return [min + d, min + 2 * d, min + 3 * d];
   },
 };
 
-/** Profiles sorted by release. */
+/** The engine eras, sorted by release. */
 export const ERAS: readonly EraProfile[] = [ERA_2_6_11, ERA_6_18];
 
 export function eraProfile(era: Era): EraProfile {
   const p = ERAS.find((e) => e.era === era);
-  if (!p) throw new Error(`unknown era ${String(era)}`);
+  if (!p) throw new OomlabError("OOMLAB_BAD_SPEC", `unknown era ${String(era)}`);
   return p;
+}
+
+/** A table row that holds from its first release up to the next row's; the first row also stands
+ *  for the releases before it. */
+export interface FromRelease {
+  /** First release of the row, as "2.6.15" or "4.4". */
+  first: string;
+}
+
+/** The KERNEL_VERSION code of a row's first release. */
+function firstCode(row: FromRelease): number {
+  const r = parseRelease(row.first);
+  if (!r) throw new OomlabError("OOMLAB_INVARIANT", `release table row ${JSON.stringify(row.first)} is no release`);
+  return r.code;
+}
+
+/** The row of a table (sorted by first release) that covers a release. */
+export function rowForRelease<T extends FromRelease>(table: readonly T[], release: KernelRelease | number): T {
+  const code = typeof release === "number" ? release : release.code;
+  let row = table[0];
+  for (const r of table) if (code >= firstCode(r)) row = r;
+  return row;
+}
+
+/** The watermark check a release runs, and which engine era runs it. */
+export interface WatermarkCheckEra extends FromRelease {
+  /** The engine era whose check is the release's: "2.6.11" runs zone_watermark_ok's per-order
+   *  subtraction, "6.18" __zone_watermark_ok's search for a suitable free list. */
+  rule: Era;
+  /** Free CMA pages are left out of the order-0 test without ALLOC_CMA (CONFIG_CMA kernels). */
+  subtractsFreeCma: boolean;
+}
+
+/** The watermark check by release.
+ *  - 2.6.11 .. 4.3: zone_watermark_ok removes each lower order's free pages and halves min per
+ *    order (mm/page_alloc.c zone_watermark_ok, 2.6.11; __zone_watermark_ok 2.6.15 .. 4.3 with ALLOC_*).
+ *  - 3.8 .. 4.3: free_pages -= NR_FREE_CMA_PAGES without ALLOC_CMA (mm/page_alloc.c
+ *    __zone_watermark_ok, read in 3.8.13; also in 3.7.2, absent in 3.6.5: oomlab starts it at 3.8
+ *    and counts it before 3.8 only when the report prints CMA free lists).
+ *  - 4.4+: order-0 test, then any free list of order >= order the request may use (mm/page_alloc.c
+ *    __zone_watermark_ok, 4.4 "only enforce watermarks for order-0 allocations"). */
+export const WATERMARK_CHECK_ERAS: readonly WatermarkCheckEra[] = [
+  { first: "2.6.11", rule: "2.6.11", subtractsFreeCma: false },
+  { first: "3.8", rule: "2.6.11", subtractsFreeCma: true },
+  { first: "4.4", rule: "6.18", subtractsFreeCma: true },
+];
+
+/** The watermark check of a release (WATERMARK_CHECK_ERAS). */
+export function watermarkCheckFor(release: KernelRelease | number): WatermarkCheckEra {
+  return rowForRelease(WATERMARK_CHECK_ERAS, release);
+}
+
+/** A watermark formula era: the profile setupWatermarks runs for its releases. Only the formula
+ *  fields (watermarks, zonePages, cappedMinZones) are the era's own; the others are those of the
+ *  engine era the row overlays. */
+export interface WatermarkFormulaEra extends FromRelease {
+  profile: EraProfile;
+}
+
+/** low = min + tmp/4, high = min + tmp/2 (tmp: the zone's proportional share of min_free_kbytes). */
+const quarterAndHalfOfShare = (min: number, tmp: number): [number, number, number] => [
+  min + (tmp >> 2), min + (tmp >> 1), 0,
+];
+
+/** The watermark formulas by release.
+ *  - 2.6.11 .. 2.6.14: low = min*5/4, high = min*6/4 on present pages (mm/page_alloc.c
+ *    setup_per_zone_pages_min, 2.6.11 .. 2.6.14).
+ *  - 2.6.15: low = min + tmp/4, high = min + tmp/2 (setup_per_zone_pages_min, 2.6.15; 2.6.19+ tmp >> 2).
+ *  - 3.11: the same on managed pages (oomlab's boundary; __setup_per_zone_wmarks already reads
+ *    zone->managed_pages in 3.9.6, present_pages in 3.8.13).
+ *  - 4.6: low = min + d, high = min + 2d, d = max(tmp/4, managed * watermark_scale_factor / 10000)
+ *    (__setup_per_zone_wmarks, 4.6.2; absent in 4.5.7); ZONE_HIGHMEM's min capped at managed/1024
+ *    within [SWAP_CLUSTER_MAX, 128]. promo = high + d exists from WMARK_PROMO (present in 5.19,
+ *    absent in 5.15); nothing reads it for older releases.
+ *  - 6.6: ZONE_MOVABLE's min capped like highmem and left out of lowmem_pages (__setup_per_zone_wmarks,
+ *    6.6.9; 6.5.0 caps highmem only). */
+export const WATERMARK_FORMULA_ERAS: readonly WatermarkFormulaEra[] = [
+  { first: "2.6.11", profile: ERA_2_6_11 },
+  {
+    first: "2.6.15",
+    profile: { ...ERA_2_6_11, release: "Linux 2.6.15 .. 3.10 watermarks", watermarks: quarterAndHalfOfShare },
+  },
+  {
+    first: "3.11",
+    profile: {
+      ...ERA_2_6_11, release: "Linux 3.11 .. 4.5 watermarks", zonePages: "managed", watermarks: quarterAndHalfOfShare,
+    },
+  },
+  { first: "4.6", profile: { ...ERA_6_18, release: "Linux 4.6 .. 6.5 watermarks", cappedMinZones: [ZONE_HIGHMEM] } },
+  { first: "6.6", profile: ERA_6_18 },
+];
+
+/** The watermark formulas of a release (WATERMARK_FORMULA_ERAS). */
+export function watermarkProfileFor(release: KernelRelease | number): EraProfile {
+  return rowForRelease(WATERMARK_FORMULA_ERAS, release).profile;
 }

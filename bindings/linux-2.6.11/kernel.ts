@@ -13,8 +13,9 @@ import type { PageAllocator } from "../sim/page_allocator.js";
 import type { Task } from "../sim/tasks.js";
 import { PrintkRatelimit } from "./kernel/printk.js";
 import { ERA_2_6_11 } from "../kernel/releases.js";
-import { ZONE_TYPES, type MachineSpec } from "../include/machine.js";
-import { GFP_2611 } from "../include/linux/gfp_2611.js";
+import type { MachineSpec } from "../include/machine.js";
+import { ZONE_TYPES } from "../include/linux/mmzone.js";
+import { GFP_2611 } from "../include/linux/gfp.js";
 import { OomlabError } from "../errors.js";
 
 /** Owner ids of kernel memory that belongs to no task. */

@@ -1,4 +1,4 @@
-// Fragmentation indices exactly as mm/vmstat.c computes them (2.6.35+; 6.18 text read, §9.1):
+// Fragmentation indices exactly as mm/vmstat.c computes them (2.6.35+; 6.18 text read):
 // fill_contig_page_info, unusable_free_index, __fragmentation_index and extfrag_for_order, in integer
 // arithmetic (div_u64 truncates; every dividend here is non-negative). nrFree[o] is a zone's
 // free_area[o].nr_free, as /proc/buddyinfo prints it; its length is the era's order count.

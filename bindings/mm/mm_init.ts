@@ -5,10 +5,10 @@
 
 import { check, isInt, OomlabError } from "../errors.js";
 import { eraProfile, type EraProfile } from "../kernel/releases.js";
-import { ZONE_TYPES, type MachineSpec, type ResolvedMachine, type ResolvedZone } from "../include/machine.js";
+import type { MachineSpec, ResolvedMachine, ResolvedZone } from "../include/machine.js";
+import { MAX_NR_ZONES, ZONE_TYPES } from "../include/linux/mmzone.js";
 
 export const MAX_NODES = 8;
-export const MAX_NR_ZONES = 5;
 /** The engine's limit: 2^24 page frames (64 GiB of 4 KiB pages) between basePfn and the top. */
 export const MAX_PAGES = 1 << 24;
 export const SWAP_CLUSTER_MAX = 32;
@@ -52,7 +52,8 @@ function validate(spec: MachineSpec, p: EraProfile): void {
 }
 
 /** The default pageblock_order: HPAGE_PMD_ORDER (9) with 4 KiB pages in 6.18 (x86-64, arm64 with
- *  hugetlb), else MAX_ORDER-1 (§2.2). 2.6.11 has no pageblocks; the engine still needs a value. */
+ *  hugetlb), else MAX_ORDER-1 (include/linux/pageblock-flags.h). 2.6.11 has no pageblocks; the
+ *  engine still needs a value. */
 function defaultPageblockOrder(era: string, pageSize: number, maxOrder: number): number {
   if (era === "6.18" && pageSize === 4096) return Math.min(9, maxOrder - 1);
   return maxOrder - 1;
@@ -131,7 +132,7 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
     watermarkScaleFactor: spec.watermarkScaleFactor ?? 10,
     watermarkBoostFactor: p.hasMigratetypes ? spec.watermarkBoostFactor ?? 15000 : 0,
     lowmemReserveRatio: Array.isArray(spec.lowmemReserveRatio ?? p.lowmemReserveRatio) ? [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)] : [],
-    // build_all_zonelists: vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES (§2.1)
+    // build_all_zonelists: vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES (mm/page_alloc.c 6.18)
     mobilityDisabled: p.hasMigratetypes && totalPages < pb * 6,
     zones,
   };
@@ -143,7 +144,7 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
   for (const z of zones) {
     const s = spec.nodes[z.node].zones.find((x) => x.type === z.type);
     if (s?.watermarks) z.watermarks = { promo: 0, ...s.watermarks };
-    if (s?.lowmemReserve) z.lowmemReserve = [0, 1, 2, 3, 4].map((i) => s.lowmemReserve?.[i] ?? 0);
+    if (s?.lowmemReserve) z.lowmemReserve = Array.from({ length: MAX_NR_ZONES }, (_, i) => s.lowmemReserve?.[i] ?? 0);
   }
   return m;
 }

@@ -4,7 +4,8 @@
 
 import { OomlabError } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
-import { MIGRATETYPE_NAMES, type ResolvedMachine, type ZoneType } from "../include/machine.js";
+import type { ResolvedMachine } from "../include/machine.js";
+import { MIGRATETYPE_NAMES, type ZoneType } from "../include/linux/mmzone.js";
 
 /** What the /proc views read of a zone (engine/machine.ts ZoneStats has these fields). */
 export interface VmstatZone {

@@ -1,13 +1,39 @@
 // The first line of each kind of kernel memory report, and the "who is current" lines that
 // dump_stack prints after it. Each regex names the printk it matches and the kernels that print it
-// (kernel-semantics.md §6, §7; mm/oom_kill.c, mm/page_alloc.c, lib/dump_stack.c).
+// (mm/oom_kill.c, mm/page_alloc.c, lib/dump_stack.c).
 
 export type ReportKind = "oom" | "alloc-failure" | "memcg-oom" | "show-mem";
 
+/** The header printks by id: a label for people, and the release diagnose judges a report by when
+ *  dump_stack printed no version (null: none, the zone fields decide). Ids never change with labels. */
+export const HEADER_FORMATS = {
+  // "oom-killer: gfp_mask=0x%x" (mm/oom_kill.c out_of_memory, 2.6.11-2.6.12)
+  "oom-killer": { label: "oom-killer 2.6.11-2.6.12", assumedRelease: "2.6.11" },
+  // "oom-killer: gfp_mask=0x%x, order=%d" (mm/oom_kill.c out_of_memory, 2.6.13-2.6.18)
+  "oom-killer-order": { label: "oom-killer 2.6.13-2.6.18", assumedRelease: "2.6.13" },
+  // "%s invoked oom-killer: ..., oomkilladj=%d" (2.6.19-2.6.31)
+  "invoked-oomkilladj": { label: "invoked oomkilladj 2.6.19-2.6.31", assumedRelease: "2.6.24" },
+  // "..., oom_adj=%d" (2.6.32-2.6.35), "..., oom_adj=%d, oom_score_adj=%d" (2.6.36-3.x)
+  "invoked-oom-adj": { label: "invoked oom_adj 2.6.32-3.x", assumedRelease: "2.6.32" },
+  // "..., order=%d, oom_score_adj=%hd" (3.x-4.7)
+  "invoked-oom-score-adj": { label: "invoked oom_score_adj 3.x-4.7", assumedRelease: "3.10" },
+  // "gfp_mask=%#x(%pGg), nodemask=%*pbl, order=%d, oom_score_adj=%hd" (4.8+)
+  "invoked-pgg": { label: "invoked %pGg 4.8+", assumedRelease: "4.9" },
+  // "%s: page allocation failure. order:%d, mode:0x%x" (2.6.x __alloc_pages)
+  "alloc-failure-2.6": { label: "page allocation failure. 2.6.x", assumedRelease: "2.6.24" },
+  // "%s: page allocation failure: order:%d, mode:0x%x" (mm/page_alloc.c warn_alloc_failed, 3.x-4.9)
+  "warn-alloc-failed": { label: "warn_alloc_failed 3.x-4.9", assumedRelease: "3.10" },
+  // "%s: %pV, mode:%#x(%pGg), nodemask=%*pbl" (mm/page_alloc.c warn_alloc, 4.10+)
+  "warn-alloc": { label: "warn_alloc 4.10+", assumedRelease: "4.10" },
+  // a line that only looks like a header: fields salvaged
+  unrecognised: { label: "unrecognised", assumedRelease: null },
+} as const satisfies Record<string, { label: string; assumedRelease: string | null }>;
+export type HeaderFormat = keyof typeof HEADER_FORMATS;
+
 export interface ParsedHeader {
   kind: ReportKind;
-  /** Which printk matched, e.g. "oom-killer 2.6.11-2.6.12" (era evidence). */
-  format: string;
+  /** Which printk matched (era evidence); its label and assumed release are in HEADER_FORMATS. */
+  format: HeaderFormat;
   comm: string | null;
   order: number | null;
   gfpMask: string | null;
@@ -60,7 +86,7 @@ function int(s: string | undefined): number | null {
   return s === undefined ? null : Number.parseInt(s, 10);
 }
 
-function base(kind: ReportKind, format: string): ParsedHeader {
+function base(kind: ReportKind, format: HeaderFormat): ParsedHeader {
   return {
     kind, format, comm: null, order: null, gfpMask: null, gfpFlagsPrinted: null, nodemask: null,
     oomAdj: null, oomScoreAdj: null, message: null, salvaged: false,
@@ -68,13 +94,13 @@ function base(kind: ReportKind, format: string): ParsedHeader {
 }
 
 function oomOld(m: RegExpExecArray): ParsedHeader {
-  const h = base("oom", m[2] === undefined ? "oom-killer 2.6.11-2.6.12" : "oom-killer 2.6.13-2.6.18");
+  const h = base("oom", m[2] === undefined ? "oom-killer" : "oom-killer-order");
   return { ...h, gfpMask: mask(m[1]), order: int(m[2]) };
 }
 
 function oomInvoked(m: RegExpExecArray): ParsedHeader {
-  const format = m[3] !== undefined ? "invoked %pGg 4.8+" : m[6] !== undefined ? "invoked oomkilladj 2.6.19-2.6.31"
-    : m[7] !== undefined ? "invoked oom_adj 2.6.32-3.x" : "invoked oom_score_adj 3.x-4.7";
+  const format: HeaderFormat = m[3] !== undefined ? "invoked-pgg" : m[6] !== undefined ? "invoked-oomkilladj"
+    : m[7] !== undefined ? "invoked-oom-adj" : "invoked-oom-score-adj";
   return {
     ...base("oom", format), comm: m[1], gfpMask: mask(m[2]), gfpFlagsPrinted: flags(m[3]), nodemask: m[4] ?? null,
     order: int(m[5]), oomAdj: int(m[6] ?? m[7]), oomScoreAdj: int(m[8]),
@@ -84,7 +110,7 @@ function oomInvoked(m: RegExpExecArray): ParsedHeader {
 function allocFail(m: RegExpExecArray, line: string): ParsedHeader {
   // "failure." is the 2.6.x wording, "failure:" 3.x+.
   const dot = line.includes("page allocation failure.");
-  const format = dot ? "page allocation failure. 2.6.x" : m[4] !== undefined ? "warn_alloc 4.10+" : "warn_alloc_failed 3.x-4.9";
+  const format: HeaderFormat = dot ? "alloc-failure-2.6" : m[4] !== undefined ? "warn-alloc" : "warn-alloc-failed";
   return {
     ...base("alloc-failure", format), comm: m[1], order: int(m[2]), gfpMask: mask(m[3]), gfpFlagsPrinted: flags(m[4]),
     nodemask: m[5] ?? null, message: `page allocation failure: order:${m[2]}`,
@@ -95,7 +121,7 @@ function warnAlloc(m: RegExpExecArray): ParsedHeader {
   // "order:%u" inside the %pV message (warn_alloc callers, 4.10+); vmalloc messages have none.
   const order = /order:(\d{1,3})/.exec(m[2]);
   return {
-    ...base("alloc-failure", "warn_alloc 4.10+"), comm: m[1], message: m[2], order: int(order?.[1]),
+    ...base("alloc-failure", "warn-alloc"), comm: m[1], message: m[2], order: int(order?.[1]),
     gfpMask: mask(m[3]), gfpFlagsPrinted: flags(m[4]), nodemask: m[5],
   };
 }

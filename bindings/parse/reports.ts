@@ -3,7 +3,9 @@
 // Never throws: anything malformed becomes a warning { line, message }.
 
 import { MAX_MATCH_CHARS, isKillTail, isReportBody } from "./body.js";
-import { isShowMemStart, parseCurrentTask, parseHeader, type ParsedHeader, type ReportKind } from "./headers.js";
+import {
+  isShowMemStart, parseCurrentTask, parseHeader, type HeaderFormat, type ParsedHeader, type ReportKind,
+} from "./headers.js";
 import {
   emptyMemcg, foldMemcg, parseConstraint, parseKilled, parseReaped, parseSelected, victimFromKill, victimFromName,
   type ParsedConstraint, type ParsedMemcg, type ParsedSelection, type ParsedVictim,
@@ -11,7 +13,7 @@ import {
 import { splitLines, type LogLine } from "./lines.js";
 import { ShowMemCollector, type ParsedZone, type Warning } from "./show_mem.js";
 
-export type { ReportKind } from "./headers.js";
+export { HEADER_FORMATS, type HeaderFormat, type ReportKind } from "./headers.js";
 export type { ParsedConstraint, ParsedMemcg, ParsedVictim } from "./kills.js";
 export type { ParsedPcp, ParsedZone, Warning } from "./show_mem.js";
 
@@ -20,8 +22,8 @@ type HeaderFields = Pick<ParsedHeader, "order" | "gfpMask" | "gfpFlagsPrinted" |
 
 export interface ParsedReport extends HeaderFields {
   kind: ReportKind;
-  /** The header printk that matched (era evidence), or null for a report without a header line. */
-  format: string | null;
+  /** The header printk that matched (era evidence, HEADER_FORMATS), or null for a report without a header line. */
+  format: HeaderFormat | null;
   /** Physical line of the first and last line attributed to the report. */
   line: number;
   endLine: number;

@@ -5,7 +5,7 @@
 
 import type { ReplayResult } from "../scenario/replay.js";
 import type { SimEvent, SimEventKind, SimEventOf, WatermarkName } from "../sim/events.js";
-import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp_2611.js";
+import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp.js";
 
 /** SWAP_CLUSTER_MAX (include/linux/swap.h 2.6.11): try_to_free_pages reports progress once one pass
  *  reclaims this many pages. The same constant as linux-2.6.11/mm/vmscan.ts (render/ imports only

@@ -7,7 +7,7 @@ import { Slab2611 } from "../linux-2.6.11/mm/slab.js";
 import { Vmalloc2611, armVmallocRange } from "../linux-2.6.11/mm/vmalloc.js";
 import { XfsKmem, KM_FLAGS, type KmemPolicy, type KmemResult } from "../linux-2.6.11/fs/xfs/kmem.js";
 import { OomlabError } from "../errors.js";
-import { GFP_2611, parseGfp2611 } from "../include/linux/gfp_2611.js";
+import { GFP_2611, parseGfp2611 } from "../include/linux/gfp.js";
 import type { SimEvent } from "../sim/events.js";
 
 export const POLICIES: KmemPolicy[] = ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"];

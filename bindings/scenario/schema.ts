@@ -32,9 +32,10 @@
 
 import { OomlabError, check, isInt } from "../errors.js";
 import { Kernel2611, OWNER } from "../linux-2.6.11/kernel.js";
-import { parseGfp2611 } from "../include/linux/gfp_2611.js";
+import { gfpZone, parseGfp2611 } from "../include/linux/gfp.js";
 import { KM_FLAGS } from "../linux-2.6.11/fs/xfs/kmem.js";
-import { ZONE_TYPES, type MachineSpec, type ZoneType } from "../include/machine.js";
+import type { MachineSpec } from "../include/machine.js";
+import { ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 import type { Task } from "../sim/tasks.js";
 
 export interface LruSpec {
@@ -190,10 +191,16 @@ export function validateScenario(s: unknown): Scenario {
     if (e.do === "refault" || e.do === "fork-exit") check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);
     if (e.do === "alloc_pages") {
       check(isInt(e.order) && (e.order as number) >= 0 && (e.order as number) < (sc.machine.maxOrder ?? 11), `scenario: events[${i}].order must be an integer from 0 to MAX_ORDER - 1 (${(sc.machine.maxOrder ?? 11) - 1})`);
+      let mask = 0;
       try {
-        parseGfp2611(e.gfp);
+        mask = parseGfp2611(e.gfp);
       } catch (err) {
         bad(`events[${i}].${(err as Error).message}`);
+      }
+      try {
+        gfpZone(mask, "2.6.11"); // the zonelist __alloc_pages would walk
+      } catch (err) {
+        bad(`events[${i}].gfp: ${(err as Error).message}`);
       }
       check(optBool(e.interrupt), `scenario: events[${i}].interrupt must be true or false`);
     }

@@ -4,7 +4,7 @@
 // gives them (listed here in that order; `--json` prints them so). KernelLog.event takes a kind and
 // the fields of that kind, so a misspelt kind or field is a type error; readers narrow on kind.
 
-import type { ZoneType } from "../include/machine.js";
+import type { ZoneType } from "../include/linux/mmzone.js";
 
 /** Every event kind, grouped by who records it. SimEvent is derived from this list. */
 export const SIM_EVENT_KINDS = [

@@ -274,3 +274,50 @@ describe("a rebuilt zone judged on a printed NR_FREE_PAGES", () => {
     expect(() => z?.m.checkInvariants()).not.toThrow();
   });
 });
+
+describe("reportEra: the release a report is judged by, and its watermark check", () => {
+  const era = async (text: string) => {
+    const { parseReports } = await import("../../bindings/parse/reports.js");
+    const { reportEra } = await import("../../bindings/analyse/zones.js");
+    return reportEra(parseReports(text).reports[0]);
+  };
+  const header = "x invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=0";
+  const withVersion = (v: string, extra = "") => `${header}\nCPU: 0 PID: 1 Comm: x Not tainted ${v} #1\n${extra}`;
+
+  it.each<[string, string, "2.6.11" | "6.18"]>([
+    ["oom-killer: gfp_mask=0x2d0", "2.6.11", "2.6.11"],
+    ["oom-killer: gfp_mask=0xd0, order=0", "2.6.13", "2.6.11"],
+    ["bash invoked oom-killer: gfp_mask=0x201d2, order=0, oomkilladj=0", "2.6.24", "2.6.11"],
+    ["httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0", "2.6.32", "2.6.11"],
+    ["x invoked oom-killer: gfp_mask=0x201da, order=0, oom_score_adj=0", "3.10", "2.6.11"],
+    ["x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0", "4.9",
+      "6.18"],
+    ["swapper: page allocation failure. order:5, mode:0x20", "2.6.24", "2.6.11"],
+    ["swapper/0: page allocation failure: order:5, mode:0x20", "3.10", "2.6.11"],
+    ["kworker/0:1: page allocation failure: order:5, mode:0x20(GFP_ATOMIC), nodemask=(null)", "4.10", "6.18"],
+  ])("no version printed: %s -> %s (%s rule)", async (header, release, rule) => {
+    expect(await era(header)).toMatchObject({ release, inferred: true, rule });
+  });
+
+  it("an unrecognised header falls back to the zone fields' hint", async () => {
+    const zone = "Node 0 Normal free:4kB min:4kB low:8kB high:12kB managed:400kB";
+    const e = await era(`x invoked oom-killer: gfp_mask=#garbage#\n${zone}\n`);
+    expect([e.release, e.inferred]).toEqual(["3.10", true]);
+  });
+
+  it.each<[string, "2.6.11" | "6.18", boolean]>([
+    ["2.6.32-754.el6.x86_64", "2.6.11", false],
+    ["3.7.10", "2.6.11", false],
+    ["3.8.13", "2.6.11", true],
+    ["4.3.6", "2.6.11", true],
+    ["4.4.0-21-generic", "6.18", false], // the 4.4+ check handles free CMA itself
+    ["6.1.1-arch1-1", "6.18", false],
+  ])("printed %s: %s rule, subtract free CMA %s", async (v, rule, subtractCma) => {
+    expect(await era(withVersion(v))).toMatchObject({ release: v, inferred: false, rule, subtractCma });
+  });
+
+  it("CMA free lists printed make a pre-3.8 kernel subtract free CMA too", async () => {
+    const e = await era(withVersion("3.5.0", "Node 0 Normal: 1*4kB (C) 0*8kB = 4kB\n"));
+    expect([e.rule, e.subtractCma]).toEqual(["2.6.11", true]);
+  });
+});

@@ -6,7 +6,9 @@
 import { expect } from "vitest";
 import { resolveMachine } from "../../bindings/mm/mm_init.js";
 import { OomlabError } from "../../bindings/errors.js";
-import { AllocFlags, ZONE_TYPES, type AllocRequest, type Era, type MachineSpec, type ZoneSpec } from "../../bindings/include/machine.js";
+import type { AllocRequest, Era, MachineSpec, ZoneSpec } from "../../bindings/include/machine.js";
+import { ZONE_TYPES } from "../../bindings/include/linux/mmzone.js";
+import { AllocFlags } from "../../bindings/mm/internal.js";
 import { RefMachine } from "../../reference/model.js";
 import { wasmMachine, xorshift32 } from "../helpers.js";
 import type { Machine } from "../../bindings/engine/machine.js";

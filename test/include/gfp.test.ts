@@ -4,16 +4,18 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeGfp2611, GFP_2611 } from "../../bindings/include/linux/gfp_2611.js";
 import { OomlabError } from "../../bindings/errors.js";
 import {
-  allocFlagsFor,
   decodeGfp,
+  decodeGfp2611,
+  GFP_2611,
   GFP_ERAS,
   gfpBitsFor,
   gfpEraForVersion,
   gfpEraRange,
   gfpZone,
+  parseGfp,
+  parseGfp2611,
   type GfpEra,
 } from "../../bindings/include/linux/gfp.js";
 import {
@@ -24,7 +26,8 @@ import {
   fragmentationTable,
   unusableFreeIndex,
 } from "../../bindings/mm/fragmentation.js";
-import { AllocFlags } from "../../bindings/include/machine.js";
+import { allocFlagsFor } from "../../bindings/mm/page_alloc.js";
+import { AllocFlags } from "../../bindings/mm/internal.js";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
@@ -116,9 +119,16 @@ describe("gfpBitsFor: composites (§5.2 table, plus the corrections from real lo
     for (const era of GFP_ERAS) expect(gfpBitsFor(era).GFP_KERNEL).toBeGreaterThan(0);
   });
 
-  it("2.6.11 reuses bindings/gfp.ts GFP_2611", () => {
-    const b = gfpBitsFor("2.6.11");
-    for (const [name, value] of Object.entries(GFP_2611)) expect(b[name]).toBe(value);
+  it("GFP_2611 is the 2.6.11 table resolved: include/linux/gfp.h 2.6.11's values, in the header's order", () => {
+    expect(Object.entries(GFP_2611)).toEqual([
+      ["__GFP_DMA", 0x01], ["__GFP_HIGHMEM", 0x02], ["__GFP_WAIT", 0x10], ["__GFP_HIGH", 0x20], ["__GFP_IO", 0x40],
+      ["__GFP_FS", 0x80], ["__GFP_COLD", 0x100], ["__GFP_NOWARN", 0x200], ["__GFP_REPEAT", 0x400],
+      ["__GFP_NOFAIL", 0x800], ["__GFP_NORETRY", 0x1000], ["__GFP_NO_GROW", 0x2000], ["__GFP_COMP", 0x4000],
+      ["__GFP_ZERO", 0x8000],
+      ["GFP_ATOMIC", 0x20], ["GFP_NOIO", 0x10], ["GFP_NOFS", 0x50], ["GFP_KERNEL", 0xd0], ["GFP_USER", 0xd0],
+      ["GFP_HIGHUSER", 0xd2], ["GFP_DMA", 0x01],
+    ]);
+    expect(gfpBitsFor("2.6.11")).toEqual(GFP_2611);
   });
 
   const table: [GfpEra, Record<string, number>][] = [
@@ -197,9 +207,18 @@ describe("decodeGfp", () => {
     expect(decodeGfp(0x3000d0, "2.6.31").unknown).toBe(0x100000);
   });
 
-  it("2.6.11 agrees with bindings/gfp.ts decodeGfp2611 for every 16-bit mask and a few above", () => {
+  it("decodeGfp2611's fields rebuild decodeGfp's 2.6.11 text for every 16-bit mask and more; 0 reads 0x0", () => {
     const masks = [...Array.from({ length: 0xffff }, (_, i) => i + 1), 0x10000, 0x12d0, 0xffff0000];
-    for (const m of masks) expect(decodeGfp(m, "2.6.11").text).toBe(decodeGfp2611(m).text);
+    for (const m of masks) {
+      const d = decodeGfp2611(m);
+      const covered = d.composite ? GFP_2611[d.composite as keyof typeof GFP_2611] : 0;
+      const rest = d.names.filter((n) => (GFP_2611[n as keyof typeof GFP_2611] & covered) === 0);
+      const hex = d.unknown ? [`0x${d.unknown.toString(16)}`] : [];
+      const parts = [...(d.composite ? [d.composite] : []), ...rest, ...hex];
+      expect(parts.join("|")).toBe(decodeGfp(m, "2.6.11").text);
+      expect(d.text).toBe(decodeGfp(m, "2.6.11").text);
+    }
+    expect([decodeGfp(0, "2.6.11").text, decodeGfp2611(0).text]).toEqual(["", "0x0"]);
   });
 
   it("rejects masks that are not unsigned 32-bit integers", () => {
@@ -260,87 +279,25 @@ describe("gfpZone", () => {
   });
 });
 
-describe("allocFlagsFor", () => {
-  const { CPUSET, NON_BLOCK, MIN_RESERVE, HIGHATOMIC, CMA, KSWAPD, OOM, NO_WATERMARKS } = AllocFlags;
-
-  it("2.6.11 GFP_KERNEL|__GFP_NOWARN (0x2d0): waits, so no can_try_harder, no gfp_high", () => {
-    expect(allocFlagsFor(0x2d0, "2.6.11", { order: 5 })).toEqual({
-      canReclaim: true, minReserve: false, harder: false, highatomic: false, cma: false, fs: true, noretry: false,
-      costlyOrderNoOom: false, // 2.6.11 calls out_of_memory even for order 5 (§6.1)
-      allocFlags6_18: KSWAPD, // no ALLOC_CPUSET before 2.6.15; kswapd is always woken
-    });
+describe("parseGfp: masks written as names, by era", () => {
+  it("reads names, hex parts and numbers with the era's table", () => {
+    expect(parseGfp("GFP_KERNEL|__GFP_NOWARN", "2.6.11")).toBe(0x2d0);
+    expect(parseGfp("GFP_KERNEL|__GFP_NOWARN", "6.18")).toBe(0x2cc0);
+    expect(parseGfp("GFP_ATOMIC", "4.4")).toBe(0x2080020);
+    expect(parseGfp(" GFP_NOWAIT | 0x100 ", "6.8")).toBe(0x2900);
+    expect(parseGfp(0xffffffff, "6.18")).toBe(0xffffffff);
+    expect(parseGfp2611("GFP_HIGHUSER")).toBe(parseGfp("GFP_HIGHUSER", "2.6.11"));
   });
 
-  it("2.6.11 GFP_ATOMIC (0x20): gfp_high and can_try_harder (min*3/8 in pass 2)", () => {
-    const f = allocFlagsFor(0x20, "2.6.11");
-    expect([f.canReclaim, f.minReserve, f.harder]).toEqual([false, true, true]);
-    expect(f.allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | KSWAPD);
-  });
-
-  it("2.6.11 rt task in process context tries harder; in an interrupt it does not", () => {
-    expect(allocFlagsFor(0xd0, "2.6.11", { rtTask: true }).harder).toBe(true);
-    expect(allocFlagsFor(0xd0, "2.6.11", { rtTask: true, inInterrupt: true }).harder).toBe(false);
-  });
-
-  it("2.6.31 GFP_KERNEL: ALLOC_CPUSET while it can wait; costly orders skip the OOM killer unless NOFAIL", () => {
-    expect(allocFlagsFor(0xd0, "2.6.31").allocFlags6_18).toBe(CPUSET | KSWAPD);
-    expect(allocFlagsFor(0xd0, "2.6.31", { order: 4 }).costlyOrderNoOom).toBe(true);
-    expect(allocFlagsFor(0xd0 | 0x800, "2.6.31", { order: 4 }).costlyOrderNoOom).toBe(false); // __GFP_NOFAIL
-    expect(allocFlagsFor(0xd0, "2.6.24", { order: 4 }).costlyOrderNoOom).toBe(true); // 2.6.23+: goto nopage
-    expect(allocFlagsFor(0xd0, "2.6.19", { order: 4 }).costlyOrderNoOom).toBe(false);
-  });
-
-  it("4.4 GFP_ATOMIC (0x2080020): __GFP_ATOMIC → ALLOC_HARDER, drops CPUSET; order > 0 may use HIGHATOMIC", () => {
-    expect(allocFlagsFor(0x2080020, "4.4").allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | KSWAPD);
-    const o1 = allocFlagsFor(0x2080020, "4.4", { order: 1 });
-    expect([o1.harder, o1.highatomic, o1.allocFlags6_18]).toEqual([true, true, NON_BLOCK | MIN_RESERVE | HIGHATOMIC | KSWAPD]);
-    // __GFP_NOMEMALLOC (0x10000) removes ALLOC_HARDER but still drops the cpuset
-    expect(allocFlagsFor(0x2090020, "4.4").harder).toBe(false);
-  });
-
-  it("4.4 0x2d0 is no GFP_KERNEL: no DIRECT_RECLAIM, no KSWAPD, but a reclaimable-slab request", () => {
-    const f = allocFlagsFor(0x2d0, "4.4");
-    expect([f.canReclaim, f.harder, f.minReserve, f.fs, f.allocFlags6_18]).toEqual([false, false, false, true, CPUSET]);
-  });
-
-  it("4.18 GFP_NOWAIT (0x400000, the 039 failure): neither HIGH nor HARDER, so the full min watermark", () => {
-    expect(allocFlagsFor(0x400000, "4.18")).toMatchObject({ canReclaim: false, minReserve: false, harder: false, allocFlags6_18: CPUSET | KSWAPD });
-  });
-
-  it("5.1 0x2d0 carries __GFP_ATOMIC (0x200): ALLOC_HARDER", () => {
-    expect(allocFlagsFor(0x2d0, "5.1").harder).toBe(true);
-  });
-
-  it("6.3 GFP_NOWAIT: ALLOC_NON_BLOCK (no min reduction without MIN_RESERVE); high orders get HIGHATOMIC until 6.18", () => {
-    expect(allocFlagsFor(0x800, "6.3").allocFlags6_18).toBe(CPUSET | NON_BLOCK | KSWAPD);
-    expect(allocFlagsFor(0x800, "6.3", { order: 2 }).highatomic).toBe(true);
-    expect(allocFlagsFor(0x2800, "6.8", { order: 2 }).highatomic).toBe(true);
-    expect(allocFlagsFor(0x2800, "6.18", { order: 2 })).toMatchObject({ highatomic: false, allocFlags6_18: CPUSET | NON_BLOCK | KSWAPD });
-  });
-
-  it("6.18 GFP_ATOMIC (0x820): MIN_RESERVE|NON_BLOCK (min*3/8), no cpuset; order 3 reserves highatomic", () => {
-    expect(allocFlagsFor(0x820, "6.18").allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | KSWAPD);
-    expect(allocFlagsFor(0x820, "6.18", { order: 3 }).allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | HIGHATOMIC | KSWAPD);
-  });
-
-  it("6.18 GFP_KERNEL: rt tasks get MIN_RESERVE; costly orders never OOM-kill, even with NOFAIL", () => {
-    expect(allocFlagsFor(0xcc0, "6.18")).toMatchObject({ canReclaim: true, fs: true, allocFlags6_18: CPUSET | KSWAPD });
-    expect(allocFlagsFor(0xcc0, "6.18", { rtTask: true }).allocFlags6_18).toBe(CPUSET | KSWAPD | MIN_RESERVE);
-    expect(allocFlagsFor(0xcc0 | 0x8000, "6.18", { order: 4 }).costlyOrderNoOom).toBe(true);
-    expect(allocFlagsFor(0xcc0 | 0x10000, "6.18").noretry).toBe(true);
-  });
-
-  it("movable requests may use CMA from 4.4 (gfp_migratetype == MOVABLE)", () => {
-    expect(allocFlagsFor(0x140dca, "5.18").allocFlags6_18).toBe(CPUSET | KSWAPD | CMA);
-    expect(allocFlagsFor(0x16080c0, "4.14").cma).toBe(false);
-    expect(allocFlagsFor(0x200da, "2.6.31").cma).toBe(false);
-  });
-
-  it("OOM victims: NO_WATERMARKS before 4.15, ALLOC_OOM after, none with __GFP_NOMEMALLOC or in an interrupt", () => {
-    expect(allocFlagsFor(0x14000c0, "4.14", { oomVictim: true }).allocFlags6_18 & (OOM | NO_WATERMARKS)).toBe(NO_WATERMARKS);
-    expect(allocFlagsFor(0xcc0, "6.18", { oomVictim: true }).allocFlags6_18 & (OOM | NO_WATERMARKS)).toBe(OOM);
-    expect(allocFlagsFor(0xcc0 | 0x80000, "6.18", { oomVictim: true }).allocFlags6_18 & OOM).toBe(0);
-    expect(allocFlagsFor(0xcc0, "6.18", { oomVictim: true, inInterrupt: true }).allocFlags6_18 & OOM).toBe(0);
+  it("refuses names the era does not have, numbers past __GFP_BITS_SHIFT (2.6.11: 16) or 32 bits", () => {
+    expect(() => parseGfp("__GFP_WAIT", "6.18")).toThrow(/"__GFP_WAIT" is not a 6.18 flag/);
+    expect(() => parseGfp("GFP_KERNEL_ACCOUNT", "2.6.11")).toThrow(/not a 2.6.11 flag \(__GFP_DMA, __GFP_HIGHMEM, __GFP_WAIT/);
+    expect(() => parseGfp("toString", "2.6.11")).toThrow(OomlabError);
+    expect(() => parseGfp(0x10000, "2.6.11")).toThrow("gfp 65536 is not a 2.6.11 mask (0 .. 0xffff)");
+    expect(parseGfp(0x10000, "2.6.12")).toBe(0x10000);
+    expect(() => parseGfp(2 ** 32, "6.18")).toThrow("gfp 4294967296 is not a 6.18 mask (0 .. 0xffffffff)");
+    expect(() => parseGfp("", "6.18")).toThrow(OomlabError);
+    expect(() => parseGfp(null, "6.18")).toThrow(OomlabError);
   });
 });
 

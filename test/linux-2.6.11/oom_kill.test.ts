@@ -2,7 +2,7 @@
 // (include/linux/gfp.h 2.6.11). Every badness value below is worked out by hand from the formula.
 
 import { describe, expect, it } from "vitest";
-import { decodeGfp2611, gfpZone2611, GFP_2611 } from "../../bindings/include/linux/gfp_2611.js";
+import { decodeGfp2611, gfpZone, GFP_2611 } from "../../bindings/include/linux/gfp.js";
 import { OomlabError } from "../../bindings/errors.js";
 import {
   badness2611,
@@ -380,9 +380,9 @@ describe("2.6.11 gfp masks (include/linux/gfp.h 2.6.11)", () => {
   });
 
   it("picks the zonelist by gfp & GFP_ZONEMASK and refuses index 3", () => {
-    expect(gfpZone2611(0x2d0)).toBe("Normal");
-    expect(gfpZone2611(0xd2)).toBe("HighMem");
-    expect(gfpZone2611(0xd1)).toBe("DMA");
-    expect(() => gfpZone2611(0xd3)).toThrow(OomlabError);
+    expect(gfpZone(0x2d0, "2.6.11")).toBe("Normal");
+    expect(gfpZone(0xd2, "2.6.11")).toBe("HighMem");
+    expect(gfpZone(0xd1, "2.6.11")).toBe("DMA");
+    expect(() => gfpZone(0xd3, "2.6.11")).toThrow(OomlabError);
   });
 });

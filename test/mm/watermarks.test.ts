@@ -6,8 +6,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERA_6_18 } from "../../bindings/kernel/releases.js";
 import { intSqrt, resolveMachine, setupLowmemReserve, setupWatermarks } from "../../bindings/mm/mm_init.js";
-import { AllocFlags, Machine, type BuddyEngine, type ResolvedMachine, type ResolvedZone, type ZoneType } from "../../bindings/index.js";
-import { ENGINES } from "../helpers.js";
+import {
+  AllocFlags, Machine, MigrateType, type BuddyEngine, type ResolvedMachine, type ResolvedZone, type ZoneType,
+} from "../../bindings/index.js";
+import { ENGINES, oneZone, wasmMachine } from "../helpers.js";
+import { agreeWithEngine, explain618 } from "../../bindings/mm/watermark.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 
@@ -220,5 +223,90 @@ describe.each(ENGINES)("the article's zone (§13) on $name: order 5 fails both m
     e.free(p);
     // ALLOC_NO_WATERMARKS (PF_MEMALLOC / TIF_MEMDIE) takes the free 128 kB block
     expect(e.alloc({ order: 5, highestZone: "Normal", allocFlags: AllocFlags.NO_WATERMARKS })).toBe(ARTICLE_START);
+  });
+});
+
+describe("explain618 (mm/watermark.ts) against the engine's __zone_watermark_ok", () => {
+  const { CMA, MIN_RESERVE, NON_BLOCK, OOM, HIGHATOMIC } = AllocFlags;
+  const ALL = CMA | MIN_RESERVE | NON_BLOCK | HIGHATOMIC;
+  const FLAGS = [0, CMA, MIN_RESERVE, MIN_RESERVE | NON_BLOCK, OOM, HIGHATOMIC, ALL];
+  const NORMAL_IDX = 2;
+
+  /** Every order, a spread of marks around the free count, every flag set and two reserves. */
+  function agreesEverywhere(m: Machine): number {
+    const slot = m.machine.zones[0].slot;
+    const c = m.counters(slot);
+    const nrFreeByType = m.stats(slot).nrFreeByType;
+    let checks = 0;
+    for (const reserve of [0, 37]) {
+      m.engineExports.zoneSetLowmemReserve(slot, NORMAL_IDX, reserve);
+      for (let order = 0; order < m.machine.maxOrder; order++) {
+        const free = c.freePages;
+        const marks = [0, 1, 100, free >> 1, free - c.freeCmaPages - 40, free - 600, free, 2 * free];
+        for (const mark of marks.filter((w) => w >= 0)) {
+          for (const allocFlags of FLAGS) {
+            const engine = m.watermarkOk618(slot, order, mark, NORMAL_IDX, allocFlags);
+            const e = explain618({
+              freePages: c.freePages, nrFreeByType, order, mark, reserve, allocFlags,
+              cma: allocFlags & CMA ? 0 : c.freeCmaPages, highatomic: c.nrFreeHighatomic,
+            });
+            expect([order, mark, allocFlags, reserve, e.ok]).toEqual([order, mark, allocFlags, reserve, engine]);
+            checks++;
+          }
+        }
+      }
+    }
+    m.engineExports.zoneSetLowmemReserve(slot, NORMAL_IDX, 0);
+    return checks;
+  }
+
+  it("a zone with a CMA area: free CMA pages count only with ALLOC_CMA, CMA lists serve only ALLOC_CMA", () => {
+    const cma = { cma: [{ startPfn: 1024, pages: 512 }] };
+    const m = wasmMachine(oneZone("6.18", 4096, { minFreeKbytes: 0, pageblockOrder: 9 }, cma));
+    expect(m.counters(m.machine.zones[0].slot).freeCmaPages).toBe(512);
+    expect(agreesEverywhere(m)).toBe(2 * 11 * 8 * FLAGS.length);
+  });
+
+  it("a HIGHATOMIC reserve: its free pages left out without ALLOC_RESERVES, its lists only for HIGHATOMIC/OOM", () => {
+    const m = wasmMachine(oneZone("6.18", 64 * 1024, { minFreeKbytes: 0, pageblockOrder: 9 }));
+    const atomic = AllocFlags.WMARK_MIN | MIN_RESERVE | NON_BLOCK | HIGHATOMIC;
+    expect(m.alloc({ order: 2, migratetype: MigrateType.Unmovable, allocFlags: atomic })).toBeGreaterThanOrEqual(0);
+    const slot = m.machine.zones[0].slot;
+    expect(m.counters(slot).nrFreeHighatomic).toBe(508);
+    expect(agreesEverywhere(m)).toBeGreaterThan(0);
+    // then only the reserve is left free: the order-0 test passes for ALLOC_MIN_RESERVE, no list serves it
+    while (m.alloc({ order: 0, migratetype: MigrateType.Movable, allocFlags: AllocFlags.NO_WATERMARKS }) >= 0);
+    expect([m.counters(slot).freePages, m.counters(slot).nrFreeHighatomic]).toEqual([508, 508]);
+    expect(agreesEverywhere(m)).toBeGreaterThan(0);
+    expect(m.watermarkOk618(slot, 1, 10, NORMAL_IDX, MIN_RESERVE)).toBe(false);
+    expect(m.watermarkOk618(slot, 1, 10, NORMAL_IDX, MIN_RESERVE | HIGHATOMIC)).toBe(true);
+  });
+
+  it("a fragmented zone: only order-0 holes left, so high orders find no suitable list", () => {
+    const m = wasmMachine(oneZone("6.18", 4096, { minFreeKbytes: 0, pageblockOrder: 9 }));
+    const slot = m.machine.zones[0].slot;
+    expect(m.allocAllOrder0(slot, MigrateType.Movable)).toBe(4096);
+    m.freeStrided(m.machine.zones[0].startPfn, 2048, 2, 1);
+    expect(m.counters(slot).nrFree.slice(0, 2)).toEqual([2048, 0]);
+    expect(agreesEverywhere(m)).toBeGreaterThan(0);
+    const nrFreeByType = m.stats(slot).nrFreeByType;
+    const e = explain618({ freePages: 2048, nrFreeByType, order: 1, mark: 100, reserve: 0, allocFlags: 0, cma: 0 });
+    expect(e).toEqual({
+      ok: false, stage: "block", margin: 1947,
+      steps: ["free = 2048 - 1 = 2047", "2047 > 100 + 0 (lowmem_reserve) -> ok", "no usable free block of order >= 1 -> fail"],
+    });
+  });
+
+  it("agreeWithEngine: the engine decides and says so when the steps disagree", () => {
+    const e = explain618({ freePages: 10, nrFreeByType: [], order: 0, mark: 20, reserve: 0, allocFlags: MIN_RESERVE, cma: 0 });
+    expect([e.ok, e.stage, e.steps]).toEqual([
+      false, "mark", ["free = 10 - 0 = 10", "min = 20 - 20/2 = 10 (ALLOC_MIN_RESERVE)", "10 <= 10 + 0 (lowmem_reserve) -> fail"],
+    ]);
+    expect(agreeWithEngine(e, false)).toBe(e);
+    const trace = agreeWithEngine(e, true);
+    expect([trace.ok, trace.stage, trace.steps.at(-1)]).toEqual([true, "ok", "(the engine's check says ok)"]);
+    expect(agreeWithEngine({ ...e, ok: true, stage: "ok" }, false, true)).toMatchObject({
+      ok: false, stage: "block", steps: [...e.steps, "(the engine's check says fail; the engine decides)"],
+    });
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type ProcWarning } from "../../bindings/parse/proc.js";
 import { snapshotFromFiles } from "../../bindings/analyse/snapshot.js";
 import { formatBuddyinfo, formatPagetypeinfo } from "../../bindings/mm/vmstat.js";
-import { MIGRATETYPE_NAMES, ZONE_TYPES } from "../../bindings/include/machine.js";
+import { MIGRATETYPE_NAMES, ZONE_TYPES } from "../../bindings/include/linux/mmzone.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 const F = {

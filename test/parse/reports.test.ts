@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { countPhysicalLines, splitLines } from "../../bindings/parse/lines.js";
 import { parseReports, type ParsedReport, type ParsedZone } from "../../bindings/parse/reports.js";
+import { HEADER_FORMATS, parseHeader, type HeaderFormat } from "../../bindings/parse/headers.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/", import.meta.url));
 const LOGS = readdirSync(DIR).filter((f) => f.endsWith(".log")).sort();
@@ -215,7 +216,8 @@ describe("the seed article's 2.6.11 report", () => {
     expect(warnings).toEqual([]);
     expect(reports).toHaveLength(1);
     const r = reports[0];
-    expect([r.kind, r.gfpMask, r.order, r.format]).toEqual(["oom", "0x2d0", null, "oom-killer 2.6.11-2.6.12"]);
+    expect([r.kind, r.gfpMask, r.order, r.format]).toEqual(["oom", "0x2d0", null, "oom-killer"]);
+    expect(HEADER_FORMATS[r.format as HeaderFormat].label).toBe("oom-killer 2.6.11-2.6.12");
     expect([r.victim?.pid, r.victim?.comm]).toEqual([453, "smbd"]);
     const dma = zone(r, "DMA");
     expect(dma.freeAreas).toEqual([411, 252, 113, 27, 1, 1, 0, 0, 0, 0, 0]);
@@ -308,6 +310,34 @@ describe("malformed input", () => {
     expect(warnings).toEqual([]);
     const z = zone(reports[0], "Normal");
     expect([z.pageSizeKb, z.freeAreas.length, reports[0].pageSizeKb, z.migratetypes?.[11]]).toEqual([64, 12, 64, "M"]);
+  });
+});
+
+describe("header formats: typed ids, each with a label and the release a report without a version is judged by", () => {
+  it.each<[string, HeaderFormat, string | null]>([
+    ["oom-killer: gfp_mask=0x2d0", "oom-killer", "2.6.11"],
+    ["oom-killer: gfp_mask=0xd0, order=0", "oom-killer-order", "2.6.13"],
+    ["bash invoked oom-killer: gfp_mask=0x201d2, order=0, oomkilladj=0", "invoked-oomkilladj", "2.6.24"],
+    ["httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0", "invoked-oom-adj", "2.6.32"],
+    ["h invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=-17, oom_score_adj=-1000", "invoked-oom-adj", "2.6.32"],
+    ["x invoked oom-killer: gfp_mask=0x201da, order=0, oom_score_adj=0", "invoked-oom-score-adj", "3.10"],
+    ["x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0",
+      "invoked-pgg", "4.9"],
+    ["swapper: page allocation failure. order:5, mode:0x20", "alloc-failure-2.6", "2.6.24"],
+    ["swapper/0: page allocation failure: order:5, mode:0x20", "warn-alloc-failed", "3.10"],
+    ["kworker/0:1: page allocation failure: order:5, mode:0x20(GFP_ATOMIC), nodemask=(null)", "warn-alloc", "4.10"],
+    ["insmod: vmalloc: allocation failure: 4096 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)", "warn-alloc",
+      "4.10"],
+    ["x invoked oom-killer: gfp_mask=#garbage#", "unrecognised", null],
+  ])("%s -> %s -> %s", (line, format, release) => {
+    expect(parseHeader(line)?.format).toBe(format);
+    expect(HEADER_FORMATS[format].assumedRelease).toBe(release);
+  });
+
+  it("labels are distinct and every id but unrecognised stands for a release", () => {
+    const rows = Object.entries(HEADER_FORMATS);
+    expect(new Set(rows.map(([, f]) => f.label)).size).toBe(rows.length);
+    expect(rows.filter(([, f]) => f.assumedRelease === null).map(([id]) => id)).toEqual(["unrecognised"]);
   });
 });
 

@@ -7,7 +7,7 @@ import { replay, compare } from "../../bindings/scenario/replay.js";
 import { buildKernel, validateScenario, type Scenario } from "../../bindings/scenario/schema.js";
 import { OWNER } from "../../bindings/linux-2.6.11/kernel.js";
 import { OomlabError } from "../../bindings/errors.js";
-import { GFP_2611 } from "../../bindings/include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../bindings/include/linux/gfp.js";
 import { PCP_OWNER, pcpSizing } from "../../bindings/linux-2.6.11/mm/page_alloc.js";
 import { eventsOfKind } from "../../bindings/sim/events.js";
 
@@ -217,7 +217,7 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
   const NIC: Scenario = JSON.parse(readFileSync(new URL("../../scenarios/nic-atomic.json", import.meta.url), "utf8"));
 
   it("parses gfp masks from names", async () => {
-    const { parseGfp2611 } = await import("../../bindings/include/linux/gfp_2611.js");
+    const { parseGfp2611 } = await import("../../bindings/include/linux/gfp.js");
     expect(parseGfp2611("GFP_KERNEL|__GFP_NOWARN")).toBe(0x2d0);
     expect(parseGfp2611("GFP_ATOMIC")).toBe(0x20);
     expect(parseGfp2611("0x20|__GFP_NOWARN")).toBe(0x220);
@@ -256,5 +256,23 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
     expect(() => validateScenario(sc)).toThrow(/order must be an integer from 0 to MAX_ORDER - 1 \(10\)/);
     sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 3, gfp: "GFP_ATOMC" }];
     expect(() => validateScenario(sc)).toThrow(/events\[0\]\.gfp: "GFP_ATOMC" is not a 2.6.11 flag/);
+  });
+
+  it("rejects a mask with __GFP_DMA|__GFP_HIGHMEM: 2.6.11 builds no zonelist for it (gfpZone)", () => {
+    const sc = structuredClone(NIC);
+    for (const gfp of ["GFP_HIGHUSER|__GFP_DMA", 0xd3, "0x3"]) {
+      sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 0, gfp }];
+      let err: unknown;
+      try {
+        validateScenario(sc);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(OomlabError);
+      expect((err as OomlabError).code).toBe("OOMLAB_BAD_SPEC");
+      expect((err as Error).message).toMatch(/^scenario: events\[0\]\.gfp: gfp mask 0x(d3|3) sets both __GFP_DMA and __GFP_HIGH/);
+    }
+    sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 0, gfp: "GFP_HIGHUSER" }];
+    expect(validateScenario(sc).events[0].gfp).toBe("GFP_HIGHUSER");
   });
 });

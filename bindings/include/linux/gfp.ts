@@ -1,12 +1,13 @@
 // gfp masks era by era: the __GFP_* bit layout and composites of include/linux/gfp.h (gfp_types.h
-// from 6.0), the %pGg printer (lib/vsprintf.c format_flags over include/trace/events/mmflags.h),
-// gfp_zone, and the ALLOC_* flags gfp_to_alloc_flags derives (mm/page_alloc.c). Eras are data: each
-// profile overlays the previous one and is named by the first release with that layout. Sources:
-// kernel-semantics.md §4-§6 and the trees/patches cited inline. Pure data and arithmetic.
+// from 6.0), the %pGg printer (lib/vsprintf.c format_flags over include/trace/events/mmflags.h), the
+// names pre-4.4 kernels' hex-only masks stand for, gfp_zone, and masks written as names. Eras are
+// data: 2.6.11's table comes first and each later profile overlays the one before, named by the
+// first release with that layout. The ALLOC_* flags gfp_to_alloc_flags derives are mm/page_alloc.c
+// logic (mm/page_alloc.ts allocFlagsFor). Pure data and arithmetic: no Node API.
 
-import { GFP_2611, gfpZone2611 } from "./gfp_2611.js";
 import { OomlabError } from "../../errors.js";
-import { AllocFlags } from "../machine.js";
+import { KERNEL_VERSION, parseRelease } from "./version.js";
+import type { ZoneType } from "./mmzone.js";
 
 /** First release of each modelled layout, oldest first. Ranges (inclusive) are in PROFILES. */
 export const GFP_ERAS = [
@@ -22,24 +23,49 @@ interface Profile {
   last: string | null;
   set?: Readonly<Record<string, Def>>;
   drop?: readonly string[];
+  /** __GFP_BITS_SHIFT where oomlab checks it (not inherited): no flag at or above 1 << shift exists. */
+  bitsShift?: number;
 }
 
 const RECLAIM = ["__GFP_DIRECT_RECLAIM", "__GFP_KSWAPD_RECLAIM"];
-const BITS_2611 = Object.fromEntries(Object.entries(GFP_2611).filter(([n]) => n.startsWith("__GFP_")));
+
+/** include/linux/gfp.h 2.6.11: the zone modifiers (low two bits), the action modifiers, then the
+ *  composites, in the order the header defines them. Also used for 2.6.0-2.6.10 (a subset). */
+const GFP_2611_TABLE = {
+  __GFP_DMA: 0x01,
+  __GFP_HIGHMEM: 0x02,
+  __GFP_WAIT: 0x10, // can wait and reschedule
+  __GFP_HIGH: 0x20, // may dip into emergency pools (min/2 in zone_watermark_ok)
+  __GFP_IO: 0x40,
+  __GFP_FS: 0x80,
+  __GFP_COLD: 0x100,
+  __GFP_NOWARN: 0x200,
+  __GFP_REPEAT: 0x400,
+  __GFP_NOFAIL: 0x800,
+  __GFP_NORETRY: 0x1000,
+  __GFP_NO_GROW: 0x2000,
+  __GFP_COMP: 0x4000,
+  __GFP_ZERO: 0x8000,
+  // GFP_USER == GFP_KERNEL until 2.6.14 added __GFP_HARDWALL.
+  GFP_ATOMIC: ["__GFP_HIGH"],
+  GFP_NOIO: ["__GFP_WAIT"],
+  GFP_NOFS: ["__GFP_WAIT", "__GFP_IO"],
+  GFP_KERNEL: ["__GFP_WAIT", "__GFP_IO", "__GFP_FS"],
+  GFP_USER: ["__GFP_WAIT", "__GFP_IO", "__GFP_FS"],
+  GFP_HIGHUSER: ["GFP_USER", "__GFP_HIGHMEM"],
+  GFP_DMA: ["__GFP_DMA"],
+} as const satisfies Record<string, Def>;
+
+/** __GFP_BITS_SHIFT 16 (include/linux/gfp.h 2.6.11): no flag above 0x8000 exists in 2.6.11. */
+export const GFP_BITS_SHIFT_2611 = 16;
 
 const PROFILES: readonly Profile[] = [
-  // include/linux/gfp.h 2.6.11 (bindings/gfp.ts); also used for 2.6.0-2.6.10, whose bits are a subset.
-  { era: "2.6.11", last: "2.6.11", set: {
-    ...BITS_2611,
-    GFP_ATOMIC: ["__GFP_HIGH"], GFP_NOIO: ["__GFP_WAIT"], GFP_NOFS: ["__GFP_WAIT", "__GFP_IO"],
-    GFP_KERNEL: ["__GFP_WAIT", "__GFP_IO", "__GFP_FS"], GFP_USER: ["__GFP_WAIT", "__GFP_IO", "__GFP_FS"],
-    GFP_HIGHUSER: ["GFP_USER", "__GFP_HIGHMEM"], GFP_DMA: ["__GFP_DMA"],
-  } },
-  { era: "2.6.12", last: "2.6.13", set: { __GFP_NOMEMALLOC: 0x10000 } }, // §5.1
+  { era: "2.6.11", last: "2.6.11", set: GFP_2611_TABLE, bitsShift: GFP_BITS_SHIFT_2611 },
+  { era: "2.6.12", last: "2.6.13", set: { __GFP_NOMEMALLOC: 0x10000 } }, // include/linux/gfp.h 2.6.12
   { era: "2.6.14", last: "2.6.14", set: {
     __GFP_NORECLAIM: 0x20000, __GFP_HARDWALL: 0x40000, GFP_USER: ["GFP_KERNEL", "__GFP_HARDWALL"],
   } },
-  // §5.1: 2.6.15 adds __GFP_DMA32 (0x04 on 64-bit; 0 or __GFP_DMA on some arches), moves HARDWALL.
+  // include/linux/gfp.h 2.6.15 adds __GFP_DMA32 (0x04 on 64-bit; 0 or __GFP_DMA on some arches), moves HARDWALL.
   { era: "2.6.15", last: "2.6.18", set: { __GFP_DMA32: 0x04, __GFP_HARDWALL: 0x20000, GFP_DMA32: ["__GFP_DMA32"] }, drop: ["__GFP_NORECLAIM"] },
   { era: "2.6.19", last: "2.6.22", set: { __GFP_THISNODE: 0x40000 } },
   { era: "2.6.23", last: "2.6.23", set: { __GFP_MOVABLE: 0x80000, GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE"] } },
@@ -47,7 +73,7 @@ const PROFILES: readonly Profile[] = [
     __GFP_RECLAIMABLE: 0x80000, __GFP_MOVABLE: 0x100000, GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
   } },
   // 2.6.31: __GFP_MOVABLE joins the zone bits (GFP_ZONE_TABLE, linux-mm 2009-03 series) and kmemcheck
-  // adds __GFP_NOTRACK; table read at 2.6.32 (§5.1).
+  // adds __GFP_NOTRACK; table read in include/linux/gfp.h 2.6.32.
   { era: "2.6.31", last: "2.6.37", set: { __GFP_MOVABLE: 0x08, __GFP_NOTRACK: 0x200000 }, drop: ["__GFP_NO_GROW"] },
   // The bits 2.6.38-4.3 added, as 3.10-3.15 gfp.h lists them (___GFP_KMEMCG 0x100000, ___GFP_NOTRACK
   // 0x200000, ___GFP_NO_KSWAPD 0x400000, ___GFP_OTHER_NODE 0x800000, ___GFP_WRITE 0x1000000). The
@@ -63,7 +89,7 @@ const PROFILES: readonly Profile[] = [
   { era: "3.8", last: "3.15", set: { __GFP_KMEMCG: 0x100000 } }, // kmem accounting (Glauber Costa, 2012-12)
   { era: "3.16", last: "4.0", drop: ["__GFP_KMEMCG"] }, // "mm: get rid of __GFP_KMEMCG" (Davydov, 2014-06)
   { era: "4.1", last: "4.3", set: { __GFP_NOACCOUNT: 0x100000 } }, // "gfp: add __GFP_NOACCOUNT" (2015-05)
-  // 4.4 (§5.1, 4.4.11 tree): __GFP_WAIT gone, reclaim split into DIRECT/KSWAPD, __GFP_ATOMIC.
+  // include/linux/gfp.h 4.4 (4.4.11 read): __GFP_WAIT gone, reclaim split into DIRECT/KSWAPD, __GFP_ATOMIC.
   { era: "4.4", last: "4.4", set: {
     __GFP_RECLAIMABLE: 0x10, __GFP_MEMALLOC: 0x2000, __GFP_ATOMIC: 0x80000, __GFP_NOACCOUNT: 0x100000,
     __GFP_DIRECT_RECLAIM: 0x400000, __GFP_OTHER_NODE: 0x800000, __GFP_WRITE: 0x1000000, __GFP_KSWAPD_RECLAIM: 0x2000000,
@@ -120,7 +146,7 @@ const PGG_ORDER = [
   "__GFP_OTHER_NODE", "__GFP_ZEROTAGS", "__GFP_SKIP_KASAN_POISON",
 ];
 
-/** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order (as gfp.ts). */
+/** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order. */
 const OLD_COMPOSITES = ["GFP_TRANSHUGE", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_TEMPORARY", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO"];
 
 const eraIndex = (era: GfpEra): number => {
@@ -139,7 +165,7 @@ export function gfpEraRange(era: GfpEra): { first: string; last: string | null }
 function evalDef(name: string, defs: Record<string, Def>, out: Record<string, number>): number {
   if (name in out) return out[name];
   const d = defs[name];
-  if (d === undefined) throw new Error(`gfp name ${name} is not defined`);
+  if (d === undefined) throw new OomlabError("OOMLAB_INVARIANT", `gfp name ${name} is not defined`);
   if (typeof d === "number") return (out[name] = d);
   const or = d.filter((n) => !n.startsWith("~")).reduce((m, n) => m | evalDef(n, defs, out), 0);
   const clear = d.filter((n) => n.startsWith("~")).reduce((m, n) => m | evalDef(n.slice(1), defs, out), 0);
@@ -164,26 +190,31 @@ export function gfpBitsFor(era: GfpEra): Record<string, number> {
   return frozen;
 }
 
+export type Gfp2611Name = keyof typeof GFP_2611_TABLE;
+
+/** include/linux/gfp.h 2.6.11 by name, as numbers: the 2.6.11 overlay resolved (GFP_KERNEL = 0xd0),
+ *  for the 2.6.11 model's code. */
+export const GFP_2611 = Object.freeze(
+  Object.fromEntries(Object.keys(GFP_2611_TABLE).map((n) => [n, gfpBitsFor("2.6.11")[n]])),
+) as Readonly<Record<Gfp2611Name, number>>;
+
+/** include/linux/mmzone.h 2.6.11: the zone-modifier bits that index node_zonelists. */
+export const GFP_ZONEMASK_2611 = GFP_2611.__GFP_DMA | GFP_2611.__GFP_HIGHMEM;
+
+/** The oldest kernel whose masks the 2.6.11 table names (its bits are a subset of 2.6.11's). */
+const OLDEST_NAMED_RELEASE = KERNEL_VERSION(2, 6, 0);
+
 /** gfpEraForVersion("5.15.158-2-pve") → "5.14". 2.6.0-2.6.10 map to 2.6.11; older kernels → null. */
 export function gfpEraForVersion(version: string | null): GfpEra | null {
-  const m = version === null ? null : /^\s*(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
-  if (!m) return null;
-  const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  if (v[0] < 2 || (v[0] === 2 && v[1] < 6)) return null;
+  const release = parseRelease(version);
+  if (!release || release.code < OLDEST_NAMED_RELEASE) return null;
   let era: GfpEra = GFP_ERAS[0];
-  for (const e of GFP_ERAS) {
-    const s = e.split(".").map(Number);
-    if (cmp(v, [s[0], s[1], s[2] ?? 0]) >= 0) era = e;
-  }
+  for (const e of GFP_ERAS) if (release.code >= (parseRelease(e)?.code ?? Infinity)) era = e;
   return era;
 }
 
-function cmp(a: number[], b: number[]): number {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-}
-
-function checkMask(mask: number): void {
+/** Throws OOMLAB_BAD_ARGUMENT unless mask is an unsigned 32-bit integer (gfp_t is unsigned int). */
+export function checkGfpMask(mask: number): void {
   if (!Number.isInteger(mask) || mask < 0 || mask > 0xffffffff) {
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp mask ${String(mask)} is not an unsigned 32-bit integer`);
   }
@@ -215,10 +246,17 @@ function formatFlags(mask: number, era: GfpEra): DecodedGfp {
   return { names, text: [...names, ...(flags ? [hex(flags)] : [])].join("|"), unknown: flags };
 }
 
-/** Pre-4.4 kernels printed only the hex: name one composite (bindings/gfp.ts rules), then bits. */
+/** The era's single __GFP_* bits, lowest first. */
+function singleBits(era: GfpEra): [string, number][] {
+  return Object.entries(gfpBitsFor(era)).filter(([n]) => n.startsWith("__GFP_")).sort((a, b) => a[1] - b[1]);
+}
+
+/** Pre-4.4 kernels printed only the hex: name the largest composite whose bits are all set (ties in
+ *  the later %pGg table's order: ... GFP_KERNEL, GFP_NOFS, GFP_ATOMIC, GFP_NOIO), then the other
+ *  bits in bit order, then the bits no name covers in hex. */
 function decodeOld(mask: number, era: GfpEra): DecodedGfp {
   const bits = gfpBitsFor(era);
-  const single = Object.entries(bits).filter(([n]) => n.startsWith("__GFP_")).sort((a, b) => a[1] - b[1]);
+  const single = singleBits(era);
   const known = single.reduce((m, [, v]) => m | v, 0);
   const composite = OLD_COMPOSITES.find((c) => {
     const v = bits[c];
@@ -232,13 +270,35 @@ function decodeOld(mask: number, era: GfpEra): DecodedGfp {
   return { names, text: [...names, ...(unknown ? [hex(unknown)] : [])].join("|"), unknown };
 }
 
-/** Decode a gfp mask as a kernel of that era names it. */
+/** Decode a gfp mask as a kernel of that era names it: %pGg from 4.4, oomlab's naming of the hex
+ *  before (decodeOld). One decoder per layout: the era picks the table. */
 export function decodeGfp(mask: number, era: GfpEra): DecodedGfp {
-  checkMask(mask);
+  checkGfpMask(mask);
   return gfpEraAtLeast(era, "4.4") ? formatFlags(mask, era) : decodeOld(mask, era);
 }
 
-export type GfpZone = "DMA" | "DMA32" | "Normal" | "HighMem" | "Movable";
+export interface DecodedGfp2611 {
+  /** The __GFP_* bits present, in bit order. */
+  names: string[];
+  /** The largest composite whose bits are all present, or null. */
+  composite: string | null;
+  /** Bits that are no 2.6.11 flag (0x04, 0x08, and anything from 0x10000 up). */
+  unknown: number;
+  /** composite, then the remaining __GFP_* names, then the unknown bits as 0x%x, joined by "|"; 0 → "0x0". */
+  text: string;
+}
+
+/** decodeGfp(mask, "2.6.11") in the shape the 2.6.11 model prints ("oom-killer: gfp_mask=0x%x" and
+ *  "page allocation failure. order:%d, mode:0x%x" with names), e.g. 0x2d0 → GFP_KERNEL|__GFP_NOWARN
+ *  (the XFS KM_SLEEP mask); the mask 0 reads "0x0". */
+export function decodeGfp2611(mask: number): DecodedGfp2611 {
+  const d = decodeGfp(mask, "2.6.11");
+  const composite = d.names.length && !d.names[0].startsWith("__GFP_") ? d.names[0] : null;
+  const names = singleBits("2.6.11").filter(([, v]) => (mask & v) !== 0).map(([n]) => n);
+  return { names, composite, unknown: d.unknown, text: d.text || hex(0) };
+}
+
+export type GfpZone = ZoneType;
 
 /** GFP_ZONE_TABLE (include/linux/gfp.h 2.6.31 … 6.18) by the low four bits DMA|HIGHMEM<<1|DMA32<<2|MOVABLE<<3;
  *  missing entries are GFP_ZONE_BAD. OPT_ZONE_* fall back to Normal on a kernel without that zone. */
@@ -247,14 +307,35 @@ const GFP_ZONE_TABLE: Readonly<Record<number, GfpZone>> = {
 };
 
 /**
- * The highest zone a request may use, as the era's kernel picks it (§4): ≤2.6.14 the zonelist index
- * (bindings/gfp.ts); 2.6.15-2.6.30 DMA, then DMA32, then (2.6.23+) HIGHMEM|MOVABLE → Movable, then
- * HIGHMEM, else Normal (2.6.15 highest_zone, 2.6.19 gfp_zone); 2.6.31+ GFP_ZONE_TABLE. The nominal
- * zone is returned: a machine without it (e.g. no ZONE_DMA32 on i386) uses Normal.
+ * The highest zone a request may use, as the era's kernel picks it; the one zone rule of oomlab.
+ * - 2.6.11 .. 2.6.14: the zonelist alloc_pages_node takes, `node_zonelists + (gfp_mask & GFP_ZONEMASK)`
+ *   (include/linux/gfp.h 2.6.11); build_zonelists (mm/page_alloc.c 2.6.11) starts index i at NORMAL,
+ *   HIGHMEM if i & __GFP_HIGHMEM, DMA if i & __GFP_DMA. Index 3 (__GFP_DMA|__GFP_HIGHMEM) is never
+ *   built: include/linux/mmzone.h 2.6.11 has GFP_ZONETYPES ((GFP_ZONEMASK + 1) / 2 + 1) = 3 ("loner"
+ *   form: __GFP_DMA is only valid alone), so index 3 reads past node_zonelists[]; refused here.
+ * - 2.6.15 .. 2.6.30: DMA, then DMA32, then (2.6.23+) HIGHMEM|MOVABLE → Movable, then HIGHMEM, else
+ *   Normal (highest_zone, 2.6.15; gfp_zone, 2.6.19).
+ * - 2.6.31+: GFP_ZONE_TABLE.
+ * The nominal zone is returned: a machine without it (e.g. no ZONE_DMA32 on i386) uses Normal.
  */
 export function gfpZone(mask: number, era: GfpEra): GfpZone {
-  checkMask(mask);
-  if (!gfpEraAtLeast(era, "2.6.15")) return gfpZone2611(mask);
+  checkGfpMask(mask);
+  if (!gfpEraAtLeast(era, "2.6.15")) {
+    switch (mask & GFP_ZONEMASK_2611) {
+      case 0:
+        return "Normal";
+      case GFP_2611.__GFP_DMA:
+        return "DMA";
+      case GFP_2611.__GFP_HIGHMEM:
+        return "HighMem";
+      default:
+        throw new OomlabError(
+          "OOMLAB_BAD_ARGUMENT",
+          `gfp mask ${hex(mask)} sets both __GFP_DMA and __GFP_HIGHMEM: ` +
+            "2.6.11 builds no zonelist for index 3 (GFP_ZONETYPES = 3)",
+        );
+    }
+  }
   const b = gfpBitsFor(era);
   const has = (n: string) => b[n] !== undefined && (mask & b[n]) !== 0;
   const [dma, high, dma32, movable] = ["__GFP_DMA", "__GFP_HIGHMEM", "__GFP_DMA32", "__GFP_MOVABLE"].map(has);
@@ -269,82 +350,35 @@ export function gfpZone(mask: number, era: GfpEra): GfpZone {
   return zone;
 }
 
-export interface AllocFlagsOptions {
-  order?: number;
-  /** rt_task(current) (6.x: rt_or_dl_task). */
-  rtTask?: boolean;
-  inInterrupt?: boolean;
-  /** The task is an OOM victim (TIF_MEMDIE; 4.15+ tsk_is_oom_victim). */
-  oomVictim?: boolean;
-}
-
-export interface EraAllocFlags {
-  /** __GFP_WAIT (≤4.3) / __GFP_DIRECT_RECLAIM (4.4+): may enter direct reclaim. */
-  canReclaim: boolean;
-  /** gfp_high / ALLOC_HIGH / ALLOC_MIN_RESERVE: min -= min/2. */
-  minReserve: boolean;
-  /** can_try_harder (≤2.6.14) / ALLOC_HARDER (≤6.2) / ALLOC_NON_BLOCK (6.3+). */
-  harder: boolean;
-  /** May take (and reserve) MIGRATE_HIGHATOMIC blocks (4.4+). */
-  highatomic: boolean;
-  /** ALLOC_CMA: a movable request may use CMA pageblocks (4.4+). */
-  cma: boolean;
-  fs: boolean;
-  noretry: boolean;
-  /** order > PAGE_ALLOC_COSTLY_ORDER and the era never OOM-kills for it (2.6.23+). */
-  costlyOrderNoOom: boolean;
-  /** The same in bindings/types.ts AllocFlags (6.18 numbering) for watermarkOk618; before 6.3 harder and
-   *  minReserve reduce min independently, so callers of older eras should use the two booleans. */
-  allocFlags6_18: number;
-}
-
-/**
- * The slowpath's alloc_flags for a gfp mask (§6): 2.6.11 __alloc_pages can_try_harder/gfp_high;
- * 2.6.15-4.3 ALLOC_HARDER/ALLOC_HIGH (same rules); 4.4-6.2 gfp_to_alloc_flags with __GFP_ATOMIC;
- * 6.3+ ALLOC_NON_BLOCK/ALLOC_MIN_RESERVE/ALLOC_HIGHATOMIC (6.18: HIGHATOMIC needs __GFP_HIGH).
- */
-export function allocFlagsFor(mask: number, era: GfpEra, opts: AllocFlagsOptions = {}): EraAllocFlags {
-  checkMask(mask);
-  const b = gfpBitsFor(era);
-  const has = (n: string) => b[n] !== undefined && b[n] !== 0 && (mask & b[n]) >>> 0 === b[n];
-  const order = opts.order ?? 0;
-  const rt = !!opts.rtTask && !opts.inInterrupt;
-  const modern = gfpEraAtLeast(era, "4.4");
-  const canReclaim = has(modern ? "__GFP_DIRECT_RECLAIM" : "__GFP_WAIT");
-  const noMemalloc = has("__GFP_NOMEMALLOC");
-  let minReserve = has("__GFP_HIGH");
-  let harder: boolean;
-  let highatomic = false;
-  let cpuset: boolean;
-  if (!modern) {
-    harder = !canReclaim || rt;
-    cpuset = gfpEraAtLeast(era, "2.6.15") && canReclaim; // no ALLOC_CPUSET before 2.6.15
-  } else if (!gfpEraAtLeast(era, "6.3")) {
-    harder = has("__GFP_ATOMIC") ? !noMemalloc : rt;
-    highatomic = harder && order > 0; // 4.4 __rmqueue / reserve_highatomic_pageblock
-    cpuset = !has("__GFP_ATOMIC");
-  } else {
-    harder = !canReclaim && !noMemalloc;
-    if (canReclaim && rt) minReserve = true;
-    highatomic = harder && order > 0 && (!gfpEraAtLeast(era, "6.18") || minReserve);
-    cpuset = canReclaim || !minReserve;
+/** A gfp mask of an era from a number or from names joined by "|" ("GFP_KERNEL|__GFP_NOWARN",
+ *  "GFP_ATOMIC", "0x20"); names are the era's (gfpBitsFor). A number must be below 1 << __GFP_BITS_SHIFT
+ *  where oomlab knows the shift (2.6.11: 16), else an unsigned 32-bit integer. Throws OomlabError
+ *  naming the bad part. */
+export function parseGfp(v: unknown, era: GfpEra): number {
+  const bits = gfpBitsFor(era);
+  const shift = PROFILES[eraIndex(era)].bitsShift;
+  const limit = 2 ** (shift ?? 32);
+  if (typeof v === "number") {
+    if (!Number.isInteger(v) || v < 0 || v >= limit) {
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp ${v} is not a ${era} mask (0 .. ${hex(limit - 1)})`);
+    }
+    return v;
   }
-  const movableOnly = has("__GFP_MOVABLE") && !has("__GFP_RECLAIMABLE");
-  const cma = modern && movableOnly;
-  // 2.6.38-4.3 __alloc_pages_slowpath: if (!(gfp_mask & __GFP_NO_KSWAPD)) wake_all_kswapd(...)
-  const kswapd = modern ? has("__GFP_KSWAPD_RECLAIM") : !has("__GFP_NO_KSWAPD");
-  const costlyOrderNoOom = order > 3 && gfpEraAtLeast(era, "2.6.23") && !(has("__GFP_NOFAIL") && gfpEraAtLeast(era, "2.6.31") && !gfpEraAtLeast(era, "4.13"));
-  let flags = AllocFlags.WMARK_MIN | (cpuset ? AllocFlags.CPUSET : 0) | (harder ? AllocFlags.NON_BLOCK : 0);
-  flags |= (minReserve ? AllocFlags.MIN_RESERVE : 0) | (highatomic ? AllocFlags.HIGHATOMIC : 0);
-  flags |= (cma ? AllocFlags.CMA : 0) | (kswapd ? AllocFlags.KSWAPD : 0) | reserveFlags(era, has, opts);
-  return { canReclaim, minReserve, harder, highatomic, cma, fs: has("__GFP_FS"), noretry: has("__GFP_NORETRY"), costlyOrderNoOom, allocFlags6_18: flags };
+  if (typeof v !== "string" || !v.trim()) {
+    const got = JSON.stringify(v);
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp must be a number or names like "GFP_KERNEL|__GFP_NOWARN", got ${got}`);
+  }
+  let mask = 0;
+  for (const part of v.split("|").map((x) => x.trim())) {
+    if (/^0x[0-9a-f]+$/i.test(part)) mask |= parseInt(part, 16);
+    else if (Object.prototype.hasOwnProperty.call(bits, part)) mask |= bits[part];
+    else {
+      const names = Object.keys(bits).join(", ");
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp: ${JSON.stringify(part)} is not a ${era} flag (${names})`);
+    }
+  }
+  return parseGfp(mask >>> 0, era);
 }
 
-/** __gfp_pfmemalloc_flags: __GFP_MEMALLOC, or an OOM victim in task context, unless __GFP_NOMEMALLOC;
- *  victims get ALLOC_NO_WATERMARKS before 4.15 (TIF_MEMDIE) and ALLOC_OOM from 4.15 (cd04ae1e2dc8). */
-function reserveFlags(era: GfpEra, has: (n: string) => boolean, opts: AllocFlagsOptions): number {
-  if (has("__GFP_NOMEMALLOC")) return 0;
-  if (has("__GFP_MEMALLOC")) return AllocFlags.NO_WATERMARKS;
-  if (!opts.oomVictim || opts.inInterrupt) return 0;
-  return gfpEraAtLeast(era, "4.15") ? AllocFlags.OOM : AllocFlags.NO_WATERMARKS;
-}
+/** parseGfp for 2.6.11: the masks of scenario events. */
+export const parseGfp2611 = (v: unknown): number => parseGfp(v, "2.6.11");

@@ -3,15 +3,17 @@
 // buddy work (__rmqueue, __free_pages_bulk) and the watermark arithmetic (zone_watermark_ok);
 // this module makes the decisions around them. mm/page_alloc.c 2.6.11.
 
-import { AllocFlags, ZONE_TYPES } from "../../include/machine.js";
-import { GFP_2611 } from "../../include/linux/gfp_2611.js";
+import { ZONE_TYPES, PAGE_ALLOC_COSTLY_ORDER } from "../../include/linux/mmzone.js";
+import { GFP_2611, gfpZone } from "../../include/linux/gfp.js";
+import { AllocFlags } from "../../mm/internal.js";
 import type { Machine } from "../../engine/machine.js";
 import type { KernelLog } from "../../sim/log.js";
 import type { SimClock } from "../../sim/clock.js";
 import type { Task } from "../../sim/tasks.js";
 import { PrintkRatelimit } from "../kernel/printk.js";
 import { buildZonelist, type Zonelist } from "../../mm/mm_init.js";
-import { explain2611 } from "../../mm/watermark.js";
+import { agreeWithEngine, explain2611 } from "../../mm/watermark.js";
+import { OomlabError } from "../../errors.js";
 
 /** Owner id of pages sitting on a per-CPU list (taken from the buddy, not free, not anyone's). */
 export const PCP_OWNER = 0xfffffff0;
@@ -86,9 +88,10 @@ export class PageAlloc2611 {
 
   private zonelists = new Map<number, Zonelist>();
 
-  /** The zonelist __alloc_pages walks: node_zonelists[gfp & GFP_ZONEMASK] of node 0. */
+  /** The zonelist __alloc_pages walks: node_zonelists[gfp & GFP_ZONEMASK] of node 0, from the zone
+   *  gfp_zone names (a mask with __GFP_DMA|__GFP_HIGHMEM has none: OomlabError). */
   zonelistFor(gfp: number): Zonelist {
-    const z = gfp & GFP_2611.__GFP_DMA ? 0 : gfp & GFP_2611.__GFP_HIGHMEM ? ZONE_TYPES.indexOf("HighMem") : ZONE_TYPES.indexOf("Normal");
+    const z = ZONE_TYPES.indexOf(gfpZone(gfp, "2.6.11"));
     let zl = this.zonelists.get(z);
     if (!zl) this.zonelists.set(z, (zl = buildZonelist(this.machine.machine, 0, z)));
     return zl;
@@ -102,7 +105,7 @@ export class PageAlloc2611 {
       // the same check in words (the engine decides; a disagreement would be a bug, and says so)
       const c = this.machine.counters(slot);
       const e = explain2611({ freePages: c.freePages, nrFree: c.nrFree, order, mark: w, reserve: z.lowmemReserve[classzone] ?? 0, gfpHigh: high, harder });
-      const steps = e.ok === ok ? e.steps : [...e.steps, `(the engine's check says ${ok ? "ok" : "fail"})`];
+      const steps = agreeWithEngine(e, ok).steps;
       this.log.event("watermark", { zone: z.type, order, mark, pages: w, canTryHarder: harder, gfpHigh: high, ok, free: c.freePages, steps });
     }
     return ok;
@@ -185,7 +188,8 @@ export class PageAlloc2611 {
           this.hooks.outOfMemory(gfp, order);
           break; // goto restart
         }
-        const doRetry = !(gfp & GFP_2611.__GFP_NORETRY) && (order <= 3 || (gfp & (GFP_2611.__GFP_REPEAT | GFP_2611.__GFP_NOFAIL)) !== 0);
+        const repeat = (gfp & (GFP_2611.__GFP_REPEAT | GFP_2611.__GFP_NOFAIL)) !== 0;
+        const doRetry = !(gfp & GFP_2611.__GFP_NORETRY) && (order <= PAGE_ALLOC_COSTLY_ORDER || repeat);
         this.log.event("retry-decision", { order, progress, doRetry });
         if (!doRetry) {
           const noretry = (gfp & GFP_2611.__GFP_NORETRY) !== 0;
@@ -256,7 +260,7 @@ export class PageAlloc2611 {
 
   slotOf(pfn: number): number {
     const z = this.machine.machine.zones.find((q) => pfn >= q.startPfn && pfn < q.startPfn + q.spannedPages);
-    if (!z) throw new Error(`pfn ${pfn} is in no zone`);
+    if (!z) throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${pfn} is in no zone`);
     return z.slot;
   }
 }

@@ -8,7 +8,7 @@
 // cache_reap timer (shrink() is the explicit reap).
 
 import type { PageAllocator } from "../../sim/page_allocator.js";
-import { GFP_2611 } from "../../include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../include/linux/gfp.js";
 import { OomlabError, check, isInt } from "../../errors.js";
 
 // 2.6.11 include/linux/gfp.h bits, from the one table in bindings/gfp.ts.

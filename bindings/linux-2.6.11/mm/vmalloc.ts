@@ -8,7 +8,7 @@
 import type { KernelLog } from "../../sim/log.js";
 import type { SimClock } from "../../sim/clock.js";
 import type { PageAllocator } from "../../sim/page_allocator.js";
-import { GFP_2611 } from "../../include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../include/linux/gfp.js";
 import type { Kptr, Slab2611 } from "./slab.js";
 import { OomlabError, check, isInt } from "../../errors.js";
 import { PrintkRatelimit } from "../kernel/printk.js";

@@ -12,7 +12,7 @@
 //    (blk_congestion_wait); slab shrinkers (dcache/icache) are not modelled (shrink_slab frees 0).
 
 import type { KernelLog } from "../../sim/log.js";
-import { GFP_2611 } from "../../include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../include/linux/gfp.js";
 
 export const DEF_PRIORITY = 12;
 export const SWAP_CLUSTER_MAX = 32;

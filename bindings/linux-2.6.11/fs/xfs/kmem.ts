@@ -15,7 +15,7 @@
 
 import type { KernelLog } from "../../../sim/log.js";
 import type { SimClock } from "../../../sim/clock.js";
-import { GFP_2611 } from "../../../include/linux/gfp_2611.js";
+import { GFP_2611 } from "../../../include/linux/gfp.js";
 import type { Kptr, Slab2611 } from "../../mm/slab.js";
 import type { Vmalloc2611 } from "../../mm/vmalloc.js";
 import { check, isInt } from "../../../errors.js";
