@@ -6,7 +6,7 @@ import {
   ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, STATE_RESERVED, STATE_HOLE,
   MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MT_SLOTS_SHIFT, MT_SLOTS, MAX_ORDER_LIMIT, MAX_ZONES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, LIST_HEAD, LIST_TAIL,
-  IO_OFF,
+  ioOff,
   era, maxOrder, pageblockOrder, nrFreeOff,
   zoneAddr, zget, pageInfo, pageNext, pagePrev, pageblockMt, infoOrder, infoState, infoMt, listAddr,
   zoneSpans, mtIsMergeable,
@@ -57,10 +57,10 @@ const counts = memory.data(MAX_ORDER_LIMIT * MT_SLOTS * 4);
 }
 
 function fail(code: i32, slot: u32, idx: u32, detail: u32): i32 {
-  store<i32>(IO_OFF + <usize>IR_CODE, code);
-  store<u32>(IO_OFF + <usize>IR_SLOT, slot);
-  store<u32>(IO_OFF + <usize>IR_IDX, idx);
-  store<u32>(IO_OFF + <usize>IR_DETAIL, detail);
+  store<i32>(ioOff() + <usize>IR_CODE, code);
+  store<u32>(ioOff() + <usize>IR_SLOT, slot);
+  store<u32>(ioOff() + <usize>IR_IDX, idx);
+  store<u32>(ioOff() + <usize>IR_DETAIL, detail);
   return code;
 }
 

@@ -12,7 +12,7 @@ export {
 } from "./workload";
 export { checkInvariants } from "./debug";
 import {
-  zoneAddr, infoOff, hget, IO_OFF, ZONES_OFF, HEADER_OFF, H_NEXT_OFF, H_PREV_OFF, H_PAGEBLOCKS_OFF, H_LAST_ZONE_SLOT,
+  zoneAddr, infoOff, hget, ioOff, zonesOff, headerOff, H_NEXT_OFF, H_PREV_OFF, H_PAGEBLOCKS_OFF, H_LAST_ZONE_SLOT,
   MAX_ZONES,
 } from "./mmzone";
 import { reserveHighatomicPageblock } from "./page_alloc";
@@ -57,13 +57,13 @@ export {
 // ---- where the records are (fixed once machineInit has run) ----
 
 export function headerPtr(): usize {
-  return HEADER_OFF;
+  return headerOff();
 }
 export function ioPtr(): usize {
-  return IO_OFF;
+  return ioOff();
 }
 export function zonesPtr(): usize {
-  return ZONES_OFF;
+  return zonesOff();
 }
 export function infoPtr(): usize {
   return infoOff();

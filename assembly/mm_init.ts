@@ -12,10 +12,10 @@
 
 import {
   ERA_6_18, MAX_PAGES, MAX_ZONES, MAX_NR_ZONES, MAX_NODES, MAX_ORDER_LIMIT, MIGRATE_MOVABLE, MIGRATE_TYPES,
-  STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, IO_OFF, ZONELISTS_OFF,
+  STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, ioOff, zonelistsOff,
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_WMARK, Z_LOWMEM_RESERVE,
   Z_BOOST, ZONE_SIZE, Z_LISTS, Z_FREE_PAGES, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
-  H_INITIALISED, STATIC_OFF, STATIC_END, era, maxOrder, pageblockOrder, nrPages, scratchOff, infoOff, hget, hset,
+  H_INITIALISED, TABLES_BYTES, headerOff, era, maxOrder, pageblockOrder, nrPages, scratchOff, infoOff, hget, hset,
   ensureMemory, configureMachine, zoneAddr, zget, zset, makeInfo, setPageInfo, pageblockMt, setPageblockMtRaw,
 } from "./mmzone";
 import { freeOnePage } from "./page_alloc";
@@ -31,15 +31,19 @@ export const E_BAD_ZONE: i32 = -5;
  *  H_INITIALISED too) so that machineInit can run again: instances are pooled and reused rather
  *  than recompiled and reinstantiated. */
 export function machineReset(): void {
-  if (!hget(H_INITIALISED)) return;
-  const scratch = scratchOff();
-  memory.fill(STATIC_OFF, 0, STATIC_END - STATIC_OFF);
-  memory.fill(infoOff(), 0, scratch - infoOff());
+  if (!tablesAddressable() || !hget(H_INITIALISED)) return;
+  memory.fill(headerOff(), 0, scratchOff() - headerOff());
+}
+
+/** Whether linear memory reaches past the tables (not before the first machineInit). */
+function tablesAddressable(): bool {
+  return ((<usize>memory.size()) << 16) >= infoOff();
 }
 
 /** Lays out a machine of nrPages page frames (idx 0 = basePfn, aligned by the caller to the largest
  *  block). One machine per instance. */
 export function machineInit(eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32): i32 {
+  if (!ensureMemory(infoOff())) return E_NO_MEMORY;
   if (hget(H_INITIALISED)) return E_BAD_PARAM;
   if (maxOrderV < 1 || maxOrderV > MAX_ORDER_LIMIT || pbOrder >= maxOrderV || eraV > ERA_6_18) return E_BAD_PARAM;
   if (pages == 0 || pages > MAX_PAGES) return E_TOO_BIG;
@@ -173,13 +177,13 @@ export function zoneSetBoost(slot: u32, pages: u32): i32 {
  *  slotn-1] (bytes). */
 export function zonelistSet(id: u32): i32 {
   if (id >= MAX_ZONELISTS) return E_BAD_PARAM;
-  const n = <u32>load<u8>(IO_OFF + <usize>ZL_COUNT);
-  if (ZL_SLOTS + n > ZONELIST_SIZE || <u32>load<u8>(IO_OFF + <usize>ZL_HIGHEST) >= MAX_NR_ZONES) return E_BAD_PARAM;
+  const n = <u32>load<u8>(ioOff() + <usize>ZL_COUNT);
+  if (ZL_SLOTS + n > ZONELIST_SIZE || <u32>load<u8>(ioOff() + <usize>ZL_HIGHEST) >= MAX_NR_ZONES) return E_BAD_PARAM;
   for (let i: u32 = 0; i < n; i++) {
-    const s = <u32>load<u8>(IO_OFF + <usize>(ZL_SLOTS + i));
+    const s = <u32>load<u8>(ioOff() + <usize>(ZL_SLOTS + i));
     if (s >= MAX_ZONES || !zget(zoneAddr(s), Z_POPULATED)) return E_BAD_ZONE;
   }
-  memory.copy(ZONELISTS_OFF + <usize>(id * ZONELIST_SIZE), IO_OFF, ZL_SLOTS + n);
+  memory.copy(zonelistsOff() + <usize>(id * ZONELIST_SIZE), ioOff(), ZL_SLOTS + n);
   return E_OK;
 }
 

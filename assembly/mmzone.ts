@@ -5,13 +5,14 @@
 // Everything lives in linear memory; there are no managed objects and no mutable module globals, so
 // a copy of an instance's memory is a copy of its machine (what a parallel sweep forks from).
 //
-//   static data: offsets fixed when the engine is compiled, the same in every instance of a build
-//   +------------------------+ HEADER_OFF         HEADER_SIZE: the machine header (below)
-//   +------------------------+ ZONES_OFF          MAX_ZONES x ZONE_SIZE: zone records (below)
-//   +------------------------+ ZONELISTS_OFF      MAX_ZONELISTS x ZONELIST_SIZE: zonelists (below)
-//   +------------------------+ IO_OFF             IO_BYTES: batch records in, results out (workload.ts)
-//   heap: laid out by machineInit for nrPages page frames, offsets in the header
-//   +------------------------+ INFO_OFF           __heap_base rounded up to 64: u16 per page frame
+//   __heap_base (the end of AssemblyScript's static data) rounded up to 64; the same in every instance
+//   of a build, so these offsets fold to constants:
+//   +------------------------+ headerOff()        HEADER_SIZE: the machine header (below)
+//   +------------------------+ zonesOff()         MAX_ZONES x ZONE_SIZE: zone records (below)
+//   +------------------------+ zonelistsOff()     MAX_ZONELISTS x ZONELIST_SIZE: zonelists (below)
+//   +------------------------+ ioOff()            IO_BYTES: records in and out (workload.ts, debug.ts)
+//   then the per-page arrays, laid out by machineInit for nrPages page frames (offsets in the header):
+//   +------------------------+ infoOff()          u16 per page frame: order, state, migratetype
 //   +------------------------+ H_NEXT_OFF         u32 per page frame: list next, or an allocated head's owner
 //   +------------------------+ H_PREV_OFF         u32 per page frame: list prev
 //   +------------------------+ H_PAGEBLOCKS_OFF   one u8 migratetype per pageblock
@@ -238,30 +239,43 @@ export const IO_BYTES: u32 = 1 << 16;
 
 // ---- memory ----
 
-/** The header, zone records, zonelists and IO buffer: one static block, at offsets known when the
- *  engine is compiled (so the accessors below use constant addresses). */
-const STATIC_BYTES: i32 = <i32>(HEADER_SIZE + MAX_ZONES * ZONE_SIZE + MAX_ZONELISTS * ZONELIST_SIZE + IO_BYTES);
-export const STATIC_OFF: usize = memory.data(STATIC_BYTES, 64);
-export const HEADER_OFF: usize = STATIC_OFF;
-export const ZONES_OFF: usize = HEADER_OFF + <usize>HEADER_SIZE;
-export const ZONELISTS_OFF: usize = ZONES_OFF + <usize>(MAX_ZONES * ZONE_SIZE);
-export const IO_OFF: usize = ZONELISTS_OFF + <usize>(MAX_ZONELISTS * ZONELIST_SIZE);
-export const STATIC_END: usize = IO_OFF + <usize>IO_BYTES;
+/** Bytes of the fixed tables: header, zone records, zonelists, IO buffer (all multiples of 64). */
+export const TABLES_BYTES: u32 = HEADER_SIZE + MAX_ZONES * ZONE_SIZE + MAX_ZONELISTS * ZONELIST_SIZE + IO_BYTES;
 
-/** The info array, first of the per-page arrays: right after all static data. */
+// Where the tables are: from __heap_base (the end of the static data) rounded up to a cache line.
+// Functions rather than constants: a global initialised from __heap_base would be a mutable global
+// set at start, while in a function body it folds to a constant address.
+
+// @ts-ignore: decorator
+@inline export function headerOff(): usize {
+  return (__heap_base + 63) & ~(<usize>63);
+}
+// @ts-ignore: decorator
+@inline export function zonesOff(): usize {
+  return headerOff() + <usize>HEADER_SIZE;
+}
+// @ts-ignore: decorator
+@inline export function zonelistsOff(): usize {
+  return zonesOff() + <usize>(MAX_ZONES * ZONE_SIZE);
+}
+// @ts-ignore: decorator
+@inline export function ioOff(): usize {
+  return zonelistsOff() + <usize>(MAX_ZONELISTS * ZONELIST_SIZE);
+}
+/** The info array, first of the per-page arrays, right after the tables. */
 // @ts-ignore: decorator
 @inline export function infoOff(): usize {
-  return (__heap_base + 63) & ~(<usize>63);
+  return headerOff() + <usize>TABLES_BYTES;
 }
 
 /** A u32 field of the machine header. */
 // @ts-ignore: decorator
 @inline export function hget(off: u32): u32 {
-  return load<u32>(HEADER_OFF + <usize>off);
+  return load<u32>(headerOff() + <usize>off);
 }
 // @ts-ignore: decorator
 @inline export function hset(off: u32, v: u32): void {
-  store<u32>(HEADER_OFF + <usize>off, v);
+  store<u32>(headerOff() + <usize>off, v);
 }
 
 // @ts-ignore: decorator
@@ -402,7 +416,7 @@ export function changePageblockRange(idx: u32, order: u32, mt: u32): void {
 
 // @ts-ignore: decorator
 @inline export function zoneAddr(slot: u32): usize {
-  return ZONES_OFF + <usize>(slot * ZONE_SIZE);
+  return zonesOff() + <usize>(slot * ZONE_SIZE);
 }
 // @ts-ignore: decorator
 @inline export function zget(z: usize, off: u32): u32 {

@@ -9,7 +9,7 @@ import {
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_RESERVED_HIGHATOMIC,
   Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_NODE,
-  WMARK_HIGH, ZONE_BOOSTED_WATERMARK, ZONELISTS_OFF, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, H_LAST_ZONE_SLOT,
+  WMARK_HIGH, ZONE_BOOSTED_WATERMARK, zonelistsOff, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, H_LAST_ZONE_SLOT,
   era, maxOrder, pageblockOrder, mobilityDisabled, watermarkBoostFactor, nrPages, hset, nrFreeOff,
   pageInfo, setPageInfo, setPageNext, makeInfo, infoOrder, infoState, infoMt,
   pageblockMt, setPageblockMt, changePageblockRange, zoneAddr, zget, zset, zadd, listHead, zoneSpans, zoneOfIdx,
@@ -396,7 +396,7 @@ function freePages618(z: usize, idx: u32, order: u32): void {
  *  (or before leaving the preferred node), as in the kernel. The ZONE_BELOW_HIGH pre-check at the
  *  high mark is not modelled: it only changes which mark a passing zone was tested against. */
 export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, owner: u32): u32 {
-  const l = ZONELISTS_OFF + <usize>(zl * ZONELIST_SIZE);
+  const l = zonelistsOff() + <usize>(zl * ZONELIST_SIZE);
   // gfp_migratetype() (include/linux/gfp.h): with grouping by mobility disabled every request is
   // UNMOVABLE, so free lists and pageblock tags stay in step.
   if (mobilityDisabled()) mt = MIGRATE_UNMOVABLE;

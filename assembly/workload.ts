@@ -25,8 +25,8 @@
 //   OP_FREE_OWNER  frees every block of owner -> pages freed
 
 import {
-  NIL, STATE_FREE, STATE_ALLOC, STATE_TAIL, TAIL_INFO, IO_OFF, IO_BYTES, MAX_ZONES, Z_START, Z_END, Z_MANAGED,
-  Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, MIGRATE_TYPES, LIST_HEAD, LIST_TAIL, HEADER_OFF, H_CHURN,
+  NIL, STATE_FREE, STATE_ALLOC, STATE_TAIL, TAIL_INFO, ioOff, IO_BYTES, MAX_ZONES, Z_START, Z_END, Z_MANAGED,
+  Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, MIGRATE_TYPES, LIST_HEAD, LIST_TAIL, headerOff, H_CHURN,
   CHURN_STATE_SIZE,
   listAddr, pageNext, zset, setPageInfo, nrFreeOff, maxOrder, nrPages, scratchOff, ensureMemory, zoneAddr, zget,
   pageInfo, infoState, infoOrder, pageOwner, zoneOfIdx, zoneSpans, setPageNext,
@@ -184,7 +184,7 @@ export function batchRun(n: u32): u32 {
   const max = IO_BYTES / BATCH_RECORD_BYTES;
   if (n > max) n = max;
   for (let i: u32 = 0; i < n; i++) {
-    const r = IO_OFF + <usize>(i * BATCH_RECORD_BYTES);
+    const r = ioOff() + <usize>(i * BATCH_RECORD_BYTES);
     const w0 = load<u32>(r, BR_OP);
     const op = (w0 >>> BR_OP_SHIFT) & BR_FIELD_MASK;
     let res: i32 = 0;
@@ -264,7 +264,10 @@ const CH_FREES: u32 = 52;
 const CH_FAILS: u32 = 56;
 const CH_CAP_FREES: u32 = 60;
 const CH_NOOPS: u32 = 64;
-const CHURN_OFF: usize = HEADER_OFF + <usize>H_CHURN;
+// @ts-ignore: decorator
+@inline function churnOff(): usize {
+  return headerOff() + <usize>H_CHURN;
+}
 
 // The churn stats record churnStats writes to the IO buffer (the checksum of churn-benchmark.md):
 //
@@ -319,11 +322,11 @@ const CHURN_OWNER: u32 = 1;
 
 // @ts-ignore: decorator
 @inline function cget(off: u32): u32 {
-  return load<u32>(CHURN_OFF + <usize>off);
+  return load<u32>(churnOff() + <usize>off);
 }
 // @ts-ignore: decorator
 @inline function cset(off: u32, v: u32): void {
-  store<u32>(CHURN_OFF + <usize>off, v);
+  store<u32>(churnOff() + <usize>off, v);
 }
 
 // @ts-ignore: decorator
@@ -349,7 +352,7 @@ export function churnInit(slot: u32, seed: u32, mt: u32): i32 {
   const livePfn = (scratchOff() + 63) & ~(<usize>63);
   const liveOrd = livePfn + (<usize>n << 2);
   if (!ensureMemory(liveOrd + <usize>n)) return E_NO_MEMORY;
-  memory.fill(CHURN_OFF, 0, CHURN_STATE_SIZE);
+  memory.fill(churnOff(), 0, CHURN_STATE_SIZE);
   cset(CH_ZONE, <u32>z);
   cset(CH_MT, mt);
   cset(CH_RNG, seed);
@@ -372,7 +375,7 @@ export function churnPrefill(): void {
   let count = cget(CH_LIVE_COUNT);
   let pages = cget(CH_LIVE_PAGES);
   let h = cget(CH_HASH);
-  let s = load<u64>(CHURN_OFF + <usize>CH_SUM);
+  let s = load<u64>(churnOff() + <usize>CH_SUM);
   let nAlloc = cget(CH_ALLOCS);
   let nFail = cget(CH_FAILS);
   while (pages < half) {
@@ -399,7 +402,7 @@ export function churnPrefill(): void {
   cset(CH_LIVE_COUNT, count);
   cset(CH_LIVE_PAGES, pages);
   cset(CH_HASH, h);
-  store<u64>(CHURN_OFF + <usize>CH_SUM, s);
+  store<u64>(churnOff() + <usize>CH_SUM, s);
   cset(CH_ALLOCS, nAlloc);
   cset(CH_FAILS, nFail);
 }
@@ -417,7 +420,7 @@ export function churnRun(ops: u32): void {
   let count = cget(CH_LIVE_COUNT);
   let pages = cget(CH_LIVE_PAGES);
   let h = cget(CH_HASH);
-  let s = load<u64>(CHURN_OFF + <usize>CH_SUM);
+  let s = load<u64>(churnOff() + <usize>CH_SUM);
   let nAlloc = cget(CH_ALLOCS);
   let nFree = cget(CH_FREES);
   let nFail = cget(CH_FAILS);
@@ -476,7 +479,7 @@ export function churnRun(ops: u32): void {
   cset(CH_LIVE_COUNT, count);
   cset(CH_LIVE_PAGES, pages);
   cset(CH_HASH, h);
-  store<u64>(CHURN_OFF + <usize>CH_SUM, s);
+  store<u64>(churnOff() + <usize>CH_SUM, s);
   cset(CH_ALLOCS, nAlloc);
   cset(CH_FREES, nFree);
   cset(CH_FAILS, nFail);
@@ -501,16 +504,16 @@ export function churnDrain(): void {
 /** Writes the churn stats record (above) to the IO buffer. */
 export function churnStats(): void {
   const z = <usize>cget(CH_ZONE);
-  store<u64>(IO_OFF + <usize>CS_SUM, load<u64>(CHURN_OFF + <usize>CH_SUM));
-  store<u32>(IO_OFF + <usize>CS_HASH, cget(CH_HASH));
-  store<u32>(IO_OFF + <usize>CS_ALLOCS, cget(CH_ALLOCS));
-  store<u32>(IO_OFF + <usize>CS_FREES, cget(CH_FREES));
-  store<u32>(IO_OFF + <usize>CS_FAILS, cget(CH_FAILS));
-  store<u32>(IO_OFF + <usize>CS_CAP_FREES, cget(CH_CAP_FREES));
-  store<u32>(IO_OFF + <usize>CS_NOOPS, cget(CH_NOOPS));
-  store<u32>(IO_OFF + <usize>CS_LIVE_COUNT, cget(CH_LIVE_COUNT));
-  store<u32>(IO_OFF + <usize>CS_LIVE_PAGES, cget(CH_LIVE_PAGES));
-  store<u32>(IO_OFF + <usize>CS_FREE_PAGES, zget(z, Z_FREE_PAGES));
+  store<u64>(ioOff() + <usize>CS_SUM, load<u64>(churnOff() + <usize>CH_SUM));
+  store<u32>(ioOff() + <usize>CS_HASH, cget(CH_HASH));
+  store<u32>(ioOff() + <usize>CS_ALLOCS, cget(CH_ALLOCS));
+  store<u32>(ioOff() + <usize>CS_FREES, cget(CH_FREES));
+  store<u32>(ioOff() + <usize>CS_FAILS, cget(CH_FAILS));
+  store<u32>(ioOff() + <usize>CS_CAP_FREES, cget(CH_CAP_FREES));
+  store<u32>(ioOff() + <usize>CS_NOOPS, cget(CH_NOOPS));
+  store<u32>(ioOff() + <usize>CS_LIVE_COUNT, cget(CH_LIVE_COUNT));
+  store<u32>(ioOff() + <usize>CS_LIVE_PAGES, cget(CH_LIVE_PAGES));
+  store<u32>(ioOff() + <usize>CS_FREE_PAGES, zget(z, Z_FREE_PAGES));
   const top = maxOrder();
-  for (let o: u32 = 0; o < top; o++) store<u32>(IO_OFF + <usize>(CS_NR_FREE + (o << 2)), zget(z, nrFreeOff(o)));
+  for (let o: u32 = 0; o < top; o++) store<u32>(ioOff() + <usize>(CS_NR_FREE + (o << 2)), zget(z, nrFreeOff(o)));
 }

@@ -3,7 +3,7 @@
 // No Node-only API: this file runs unchanged in Node, browsers and workers.
 
 import { OomlabError } from "../errors.js";
-import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "../generated/wasm-bytes.js";
+import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "./generated/wasm-bytes.js";
 
 /** The engine's exports (assembly/index.ts). */
 export interface WasmExports {
