@@ -224,6 +224,9 @@ export class ZoneRecords {
     const a = this.abi;
     const w = (off: number) => this.word(slot, off);
     const mark = (i: number) => w(a.Z_WMARK + i * 4);
+    const watermark = {
+      min: mark(a.WMARK_MIN), low: mark(a.WMARK_LOW), high: mark(a.WMARK_HIGH), promo: mark(a.WMARK_PROMO),
+    };
     return {
       start: w(a.Z_START),
       end: w(a.Z_END),
@@ -237,7 +240,7 @@ export class ZoneRecords {
       freeCmaPages: w(a.Z_FREE_CMA),
       nrReservedHighatomic: w(a.Z_RESERVED_HIGHATOMIC),
       nrFreeHighatomic: w(a.Z_FREE_HIGHATOMIC),
-      watermark: { min: mark(a.WMARK_MIN), low: mark(a.WMARK_LOW), high: mark(a.WMARK_HIGH), promo: mark(a.WMARK_PROMO) },
+      watermark,
       watermarkBoost: w(a.Z_BOOST),
       flags: w(a.Z_FLAGS),
       boostEvents: w(a.Z_BOOST_EVENTS),
@@ -249,7 +252,9 @@ export class ZoneRecords {
 }
 
 /** The zonelist record zonelistSet() reads from the IO buffer: [highest zone index, count, slots]. */
-export function writeZonelistRecord(abi: Abi, views: MemoryViews, ioPtr: number, classzoneIdx: number, slots: readonly number[]): void {
+export function writeZonelistRecord(
+  abi: Abi, views: MemoryViews, ioPtr: number, classzoneIdx: number, slots: readonly number[],
+): void {
   const u8 = views.u8;
   u8[ioPtr + abi.ZL_HIGHEST] = classzoneIdx;
   u8[ioPtr + abi.ZL_COUNT] = slots.length;
@@ -279,8 +284,8 @@ export class BatchRecords {
   alloc(out: Uint32Array, k: number, zonelist: number, order: number, mt: number, flags: number, owner: number): void {
     const a = this.abi;
     const r = k * this.words;
-    out[r + this.opWord] =
-      (a.OP_ALLOC << a.BR_OP_SHIFT) | (order << a.BR_ORDER_SHIFT) | (mt << a.BR_MT_SHIFT) | (zonelist << a.BR_ZONELIST_SHIFT);
+    const op = (a.OP_ALLOC << a.BR_OP_SHIFT) | (order << a.BR_ORDER_SHIFT) | (mt << a.BR_MT_SHIFT);
+    out[r + this.opWord] = op | (zonelist << a.BR_ZONELIST_SHIFT);
     out[r + this.argWord] = flags;
     out[r + this.ownerWord] = owner;
   }

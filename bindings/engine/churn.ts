@@ -68,7 +68,8 @@ export function churnStats(m: Machine): ChurnStats {
 export function churnChecksum(s: ChurnStats): string {
   return (
     `sum=${s.sum};hash=${s.hash};alloc=${s.allocs};free=${s.frees};fail=${s.fails};capfree=${s.capFrees};` +
-    `noop=${s.noops};live=${s.liveCount};live_pages=${s.livePages};free_pages=${s.freePages};nr_free=${s.nrFree.join(",")}`
+    `noop=${s.noops};live=${s.liveCount};live_pages=${s.livePages};free_pages=${s.freePages};` +
+    `nr_free=${s.nrFree.join(",")}`
   );
 }
 

@@ -11,13 +11,15 @@ import {
   type Abi, type MemoryViews, type ZoneRecord,
 } from "./abi.js";
 import {
-  MigrateType, ZONE_TYPES, type AllocRequest, type BuddyEngine, type MachineSpec, type MachineState, type ResolvedMachine,
-  type ResolvedZone, type ZoneCounters, type ZoneState, type ZoneType,
+  MigrateType, ZONE_TYPES, type AllocRequest, type BuddyEngine, type MachineSpec, type MachineState,
+  type ResolvedMachine, type ResolvedZone, type ZoneCounters, type ZoneState, type ZoneType,
 } from "../include/machine.js";
 
 const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
 /** Migratetypes a caller may request (CMA and HighAtomic come through allocFlags). */
-const REQUESTABLE_MIGRATETYPES: readonly number[] = [MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable];
+const REQUESTABLE_MIGRATETYPES: readonly number[] = [
+  MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable,
+];
 /** allocFlags must fit the batch record's flags word below this. */
 const ALLOC_FLAGS_LIMIT = 0x10000;
 
@@ -109,18 +111,30 @@ export class Machine implements BuddyEngine {
   private boot(): void {
     const { exports: engine, abi, machine: m } = this;
     const p = eraProfile(m.era);
-    const rc = engine.machineInit(p.engineId, m.maxOrder, m.pageblockOrder, m.nrPages, m.mobilityDisabled ? 1 : 0, m.watermarkBoostFactor);
-    if (rc === abi.E_TOO_BIG) throw new OomlabError("OOMLAB_TOO_BIG", `the machine spans ${m.nrPages} page frames; the engine holds at most ${abi.MAX_PAGES}`);
-    if (rc === abi.E_NO_MEMORY) throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${m.nrPages * abi.PAGE_META_BYTES} bytes of engine memory for ${m.nrPages} page frames`);
+    const mobilityOff = m.mobilityDisabled ? 1 : 0;
+    const boost = m.watermarkBoostFactor;
+    const rc = engine.machineInit(p.engineId, m.maxOrder, m.pageblockOrder, m.nrPages, mobilityOff, boost);
+    const frames = `${m.nrPages} page frames`;
+    if (rc === abi.E_TOO_BIG) {
+      throw new OomlabError("OOMLAB_TOO_BIG", `the machine spans ${frames}; the engine holds at most ${abi.MAX_PAGES}`);
+    }
+    if (rc === abi.E_NO_MEMORY) {
+      const bytes = m.nrPages * abi.PAGE_META_BYTES;
+      throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${bytes} bytes of engine memory for ${frames}`);
+    }
     check(rc === abi.E_OK, `engine rejected the machine (code ${rc})`);
     this.mapPages();
     for (const z of m.zones) {
       if (z.spannedPages === 0) continue; // an empty zone lives only in the description
       const s = z.startPfn - m.basePfn;
       const r = engine.zoneInit(z.slot, z.node, z.zoneIdx, s, z.spannedPages, z.presentPages, z.managedPages);
-      if (r === abi.E_OVERLAP) throw new OomlabError("OOMLAB_OVERLAPPING_ZONES", `zone ${z.type} of node ${z.node} overlaps another zone`);
+      if (r === abi.E_OVERLAP) {
+        throw new OomlabError("OOMLAB_OVERLAPPING_ZONES", `zone ${z.type} of node ${z.node} overlaps another zone`);
+      }
       check(r === abi.E_OK, `engine rejected zone ${z.type} of node ${z.node} (code ${r})`);
-      for (const c of z.cma) engine.zoneSetPageblocks(z.slot, c.startPfn - m.basePfn, c.pages >> m.pageblockOrder, abi.MIGRATE_CMA);
+      for (const c of z.cma) {
+        engine.zoneSetPageblocks(z.slot, c.startPfn - m.basePfn, c.pages >> m.pageblockOrder, abi.MIGRATE_CMA);
+      }
     }
     for (const z of m.zones) {
       if (z.spannedPages === 0) continue;
@@ -133,7 +147,8 @@ export class Machine implements BuddyEngine {
   /** Reads where machineInit put the per-page arrays. */
   private mapPages(): void {
     const engine = this.exports;
-    this.pages = new PageArrays(this.abi, this.views, { info: engine.infoPtr(), next: engine.nextPtr(), pageblocks: engine.pageblocksPtr() });
+    const ptrs = { info: engine.infoPtr(), next: engine.nextPtr(), pageblocks: engine.pageblocksPtr() };
+    this.pages = new PageArrays(this.abi, this.views, ptrs);
   }
 
   private disposed = false;
@@ -204,7 +219,8 @@ export class Machine implements BuddyEngine {
   private registerZonelist(key: number, zl: Zonelist): number {
     const id = this.nextZonelist++;
     writeZonelistRecord(this.abi, this.views, this.ioPtr, zl.classzoneIdx, zl.slots);
-    check(this.exports.zonelistSet(id) === this.abi.E_OK, `engine rejected zonelist ${id} (${zl.slots.join(", ")})`, "OOMLAB_BAD_ARGUMENT");
+    const ok = this.exports.zonelistSet(id) === this.abi.E_OK;
+    check(ok, `engine rejected zonelist ${id} (${zl.slots.join(", ")})`, "OOMLAB_BAD_ARGUMENT");
     this.zonelists[key] = id;
     return id;
   }
@@ -223,10 +239,13 @@ export class Machine implements BuddyEngine {
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`);
     }
     const flags = req.allocFlags ?? 0;
-    if (!isInt(flags) || flags < 0 || flags >= ALLOC_FLAGS_LIMIT) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
+    if (!isInt(flags) || flags < 0 || flags >= ALLOC_FLAGS_LIMIT) {
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
+    }
     const owner = req.owner ?? 0;
     if (!isInt(owner) || owner < 0 || owner > 0xffffffff) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
-    const zonelist = req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
+    const zonelist =
+      req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
     return { zonelist, order, mt, flags, owner };
   }
 
@@ -246,10 +265,15 @@ export class Machine implements BuddyEngine {
   private freeError(pfn: number, code: number): OomlabError {
     const abi = this.abi;
     const idx = pfn - this.machine.basePfn;
-    if (code === abi.E_OUT_OF_RANGE || idx < 0) return new OomlabError("OOMLAB_BAD_PFN", `pfn ${pfn} is outside every zone of this machine`);
+    if (code === abi.E_OUT_OF_RANGE || idx < 0) {
+      return new OomlabError("OOMLAB_BAD_PFN", `pfn ${pfn} is outside every zone of this machine`);
+    }
     const { state, order } = decodePageInfo(abi, this.pages.info(idx));
-    if (state === abi.STATE_FREE) return new OomlabError("OOMLAB_DOUBLE_FREE", `double free: pfn ${pfn} is already a free block of order ${order}`);
-    const what = state === abi.STATE_TAIL ? "inside a block" : state === abi.STATE_RESERVED ? "a reserved page" : "in a hole";
+    if (state === abi.STATE_FREE) {
+      return new OomlabError("OOMLAB_DOUBLE_FREE", `double free: pfn ${pfn} is already a free block of order ${order}`);
+    }
+    const what =
+      state === abi.STATE_TAIL ? "inside a block" : state === abi.STATE_RESERVED ? "a reserved page" : "in a hole";
     return new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block (it is ${what})`);
   }
 
@@ -264,7 +288,8 @@ export class Machine implements BuddyEngine {
   /** Gives an allocated block a new owner (a page leaving a per-CPU list for its user). */
   setOwner(pfn: number, owner: number): void {
     const idx = pfn - this.machine.basePfn;
-    if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages || this.exports.setOwner(idx, owner >>> 0) !== this.abi.E_OK) {
+    const inRange = isInt(pfn) && idx >= 0 && idx < this.machine.nrPages;
+    if (!inRange || this.exports.setOwner(idx, owner >>> 0) !== this.abi.E_OK) {
       throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block`);
     }
   }
@@ -374,7 +399,8 @@ export class Machine implements BuddyEngine {
   }
 
   private emptyCounters(): ZoneCounters {
-    return { freePages: 0, freeCmaPages: 0, nrReservedHighatomic: 0, nrFreeHighatomic: 0, watermarkBoost: 0, nrFree: new Array<number>(this.machine.maxOrder).fill(0) };
+    const nrFree = new Array<number>(this.machine.maxOrder).fill(0);
+    return { freePages: 0, freeCmaPages: 0, nrReservedHighatomic: 0, nrFreeHighatomic: 0, watermarkBoost: 0, nrFree };
   }
 
   /** A zone's free-page counters, without walking any list. */
@@ -421,7 +447,9 @@ export class Machine implements BuddyEngine {
       freeCmaPages: c.freeCmaPages,
       nrReservedHighatomic: c.nrReservedHighatomic,
       nrFreeHighatomic: c.nrFreeHighatomic,
-      watermarks: w ? { min: w.min + boost, low: w.low + boost, high: w.high + boost, promo: w.promo + boost } : { ...z.watermarks },
+      watermarks: w
+        ? { min: w.min + boost, low: w.low + boost, high: w.high + boost, promo: w.promo + boost }
+        : { ...z.watermarks },
       watermarkBoost: boost,
       boostEvents: r ? r.boostEvents : 0,
       fallbacks: r ? r.fallbacks : 0,
@@ -490,6 +518,7 @@ export class Machine implements BuddyEngine {
     const r = this.exports.checkInvariants();
     if (r === this.abi.CHECK_OK) return;
     const d = readInvariantRecord(this.abi, this.views, this.ioPtr);
-    throw new OomlabError("OOMLAB_INVARIANT", `invariant violated: ${invariantMessage(this.abi, r)} (zone slot ${d.slot}, page idx ${d.idx}, detail ${d.detail})`);
+    const where = `zone slot ${d.slot}, page idx ${d.idx}, detail ${d.detail}`;
+    throw new OomlabError("OOMLAB_INVARIANT", `invariant violated: ${invariantMessage(this.abi, r)} (${where})`);
   }
 }

@@ -175,7 +175,9 @@ const WASM_PAGE_BYTES = 65536;
  *  zeroed). The engine keeps all of a machine's state in its memory, so to then holds the same
  *  machine: this is how a machine is forked. Both instances must be of the same build. */
 export function copyMemory(from: EngineInstance, to: EngineInstance): void {
-  if (from.build !== to.build) throw new OomlabError("OOMLAB_WASM", `cannot copy a ${from.build} engine's memory into a ${to.build} engine`);
+  if (from.build !== to.build) {
+    throw new OomlabError("OOMLAB_WASM", `cannot copy a ${from.build} engine's memory into a ${to.build} engine`);
+  }
   const src = from.exports.memory;
   const dst = to.exports.memory;
   const missing = src.buffer.byteLength - dst.buffer.byteLength;
@@ -183,7 +185,8 @@ export function copyMemory(from: EngineInstance, to: EngineInstance): void {
     try {
       dst.grow(Math.ceil(missing / WASM_PAGE_BYTES));
     } catch (e) {
-      throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${missing} more bytes of engine memory: ${(e as Error).message}`);
+      const why = (e as Error).message;
+      throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${missing} more bytes of engine memory: ${why}`);
     }
   }
   const target = new Uint8Array(dst.buffer);
