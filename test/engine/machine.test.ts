@@ -244,7 +244,7 @@ describe("the TypeScript ALLOC_* table matches the engine's (mm/internal.h 6.18)
 describe("size", () => {
   it("holds a 2^24-page machine in 10 bytes per page", () => {
     const m = Machine.create(oneZone("6.18", 2 ** 24), { build: "release" });
-    const bytes = m.engineExports.memory.buffer.byteLength;
+    const bytes = m.engineViews.byteLength;
     expect(bytes).toBeLessThan(2 ** 24 * 16 + 16 * 2 ** 20);
     expect(m.counters(m.machine.zones[0].slot).nrFree[10]).toBe(2 ** 14);
     expect(m.alloc({ order: 10, migratetype: MigrateType.Movable })).toBe(0);
