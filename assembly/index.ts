@@ -16,7 +16,7 @@ import {
   MAX_ZONES,
 } from "./mmzone";
 import { reserveHighatomicPageblock } from "./page_alloc";
-import { zoneWatermarkOk2611 as wmok2611, zoneWatermarkOk618 as wmok618, zoneWatermarkFast as wmfast } from "./watermark";
+import { zoneWatermarkOk2611, zoneWatermarkOk618, zoneWatermarkFast } from "./watermark";
 
 // ---- the ABI: constants read by bindings/engine/abi.ts ----
 
@@ -83,17 +83,17 @@ export function lastZone(): u32 {
 
 /** zone_watermark_ok (mm/page_alloc.c, 2.6.11), on a zone slot. */
 export function watermarkOk2611(slot: u32, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
-  return slot < MAX_ZONES && wmok2611(zoneAddr(slot), order, mark, classzoneIdx, canTryHarder, gfpHigh);
+  return slot < MAX_ZONES && zoneWatermarkOk2611(zoneAddr(slot), order, mark, classzoneIdx, canTryHarder, gfpHigh);
 }
 
 /** __zone_watermark_ok (mm/page_alloc.c, 6.18), on a zone slot. */
 export function watermarkOk618(slot: u32, order: u32, mark: u32, highestZoneidx: u32, allocFlags: u32): bool {
-  return slot < MAX_ZONES && wmok618(zoneAddr(slot), order, mark, highestZoneidx, allocFlags);
+  return slot < MAX_ZONES && zoneWatermarkOk618(zoneAddr(slot), order, mark, highestZoneidx, allocFlags);
 }
 
 /** zone_watermark_fast (mm/page_alloc.c, 6.18), on a zone slot. */
 export function watermarkFast618(slot: u32, order: u32, mark: u32, highestZoneidx: u32, allocFlags: u32): bool {
-  return slot < MAX_ZONES && wmfast(zoneAddr(slot), order, mark, highestZoneidx, allocFlags);
+  return slot < MAX_ZONES && zoneWatermarkFast(zoneAddr(slot), order, mark, highestZoneidx, allocFlags);
 }
 
 export function reserveHighatomic(slot: u32, idx: u32, order: u32): void {
