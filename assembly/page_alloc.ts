@@ -24,7 +24,8 @@ import { zoneAllows } from "./watermark";
 // ---- buddy arithmetic ----
 
 /** __find_buddy_pfn: pfn ^ (1 << order). 2.6.11 indexes pages from zone->zone_mem_map, so its
- *  buddies are aligned to the zone start; from 2.6.12 they are aligned to the pfn (§1.3). */
+ *  buddies are aligned to the zone start; from 2.6.12 they are aligned to the pfn (__free_pages_bulk,
+ *  mm/page_alloc.c 2.6.12). */
 // @ts-ignore: decorator
 @inline function buddyIdx(z: usize, idx: u32, order: u32): u32 {
   const base = zget(z, Z_ALIGN_BASE);

@@ -10,8 +10,8 @@ import {
   ALLOC_RESERVES,
 } from "./internal";
 
-/** zone_watermark_ok, 2.6.11 (§3.1): the reductions, lowmem_reserve in the order-0 test only, then
- *  the pages of every lower order removed and the mark halved per order. */
+/** zone_watermark_ok (mm/page_alloc.c 2.6.11): the reductions, lowmem_reserve in the order-0 test only,
+ *  then the pages of every lower order removed and the mark halved per order. */
 // @ts-ignore: decorator
 @inline export function zoneWatermarkOk2611(z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
   // i32 is exact here: free pages, marks and reserves are below 2^25 (the engine holds 2^24 pages)
@@ -37,7 +37,7 @@ import {
   return u;
 }
 
-/** __zone_watermark_ok, 6.18 (§3.3). */
+/** __zone_watermark_ok (mm/page_alloc.c 6.18). */
 export function zoneWatermarkOk618(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
   let min: i64 = <i64>mark;
   const free: i64 = <i64>zget(z, Z_FREE_PAGES) - unusableFree(z, order, flags);

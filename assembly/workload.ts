@@ -269,7 +269,7 @@ const CH_NOOPS: u32 = 64;
   return headerOff() + <usize>H_CHURN;
 }
 
-// The churn stats record churnStats writes to the IO buffer (the checksum of churn-benchmark.md):
+// The churn stats record churnStats writes to the IO buffer (the fields of the churn benchmark's checksum):
 //
 //    3                   2                   1
 //  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
@@ -311,7 +311,7 @@ export const CS_LIVE_PAGES: u32 = 36;
 export const CS_FREE_PAGES: u32 = 40;
 export const CS_NR_FREE: u32 = 44;
 
-// churn-benchmark.md's constants: the cap on live pages (percent of N), FNV-1a.
+// The churn benchmark's constants: the cap on live pages (percent of N), FNV-1a.
 const CHURN_CAP_PERCENT: u64 = 60;
 const FNV_OFFSET_BASIS: u32 = 2166136261;
 const FNV_PRIME: u32 = 16777619;

@@ -313,7 +313,7 @@ export class BatchRecords {
   }
 }
 
-/** The churn stats record (churn-benchmark.md's checksum fields), by name. */
+/** The churn stats record (the fields of the churn benchmark's checksum), by name. */
 export interface ChurnStats {
   sum: bigint;
   hash: number;

@@ -64,7 +64,7 @@ export function churnStats(m: Machine): ChurnStats {
   return readChurnStats(m.engineAbi, m.engineViews, engine.ioPtr(), m.machine.maxOrder);
 }
 
-/** The checksum string of churn-benchmark.md. */
+/** The churn benchmark's checksum string. */
 export function churnChecksum(s: ChurnStats): string {
   return (
     `sum=${s.sum};hash=${s.hash};alloc=${s.allocs};free=${s.frees};fail=${s.fails};capfree=${s.capFrees};` +
