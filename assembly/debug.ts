@@ -4,10 +4,10 @@
 
 import {
   ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, STATE_RESERVED, STATE_HOLE,
-  MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MT_SLOTS_SHIFT, MAX_ORDER_LIMIT, MAX_ZONES,
-  Z_START, Z_END, Z_ALIGN_BASE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, Z_NR_FREE,
-  IO_OFF,
-  era, maxOrder, pageblockOrder,
+  MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MT_SLOTS_SHIFT, MT_SLOTS, MAX_ORDER_LIMIT, MAX_ZONES,
+  Z_START, Z_END, Z_ALIGN_BASE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, LIST_HEAD, LIST_TAIL,
+  ioOff,
+  era, maxOrder, pageblockOrder, nrFreeOff,
   zoneAddr, zget, pageInfo, pageNext, pagePrev, pageblockMt, infoOrder, infoState, infoMt, listAddr,
   zoneSpans, mtIsMergeable,
 } from "./mmzone";
@@ -24,13 +24,43 @@ export const CHECK_FREE_PAGES: i32 = 8; // NR_FREE_PAGES / CMA / highatomic diff
 export const CHECK_UNMERGED: i32 = 9; // two free buddies the era would have merged
 export const CHECK_PAGEBLOCK_MT: i32 = 10; // 6.18: a free block on a list other than its pageblock's type
 
-const counts = memory.data(MAX_ORDER_LIMIT * 8 * 4);
+// The invariant record checkInvariants writes to the IO buffer on a violation:
+//
+//    3                   2                   1
+//  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |                      CHECK_* code (i32)                       |     0  IR_CODE
+// +---------------------------------------------------------------+
+// |                           zone slot                           |     4  IR_SLOT
+// +---------------------------------------------------------------+
+// |           page idx (CHECK_NR_FREE: the order;                 |     8  IR_IDX
+// |           CHECK_FREE_PAGES: 0 free, 1 CMA, 2 highatomic)      |
+// +---------------------------------------------------------------+
+// |                            detail                             |    12  IR_DETAIL
+// +---------------------------------------------------------------+
+//                                                                      16  INVARIANT_RECORD_BYTES
 
-function fail(code: i32, slot: u32, idx: u32, extra: u32): i32 {
-  store<i32>(IO_OFF, code);
-  store<u32>(IO_OFF, slot, 4);
-  store<u32>(IO_OFF, idx, 8);
-  store<u32>(IO_OFF, extra, 12);
+export const IR_CODE: u32 = 0;
+export const IR_SLOT: u32 = 4;
+export const IR_IDX: u32 = 8;
+export const IR_DETAIL: u32 = 12;
+export const INVARIANT_RECORD_BYTES: u32 = 16;
+/** The detail of a CHECK_NR_FREE found by the page walk (the list walk gives the list's migratetype). */
+const DETAIL_ALL_LISTS: u32 = 99;
+
+/** Free blocks per (order, list slot), recounted from the page array by walkZone. */
+const counts = memory.data(MAX_ORDER_LIMIT * MT_SLOTS * 4);
+
+// @ts-ignore: decorator
+@inline function countAddr(order: u32, mt: u32): usize {
+  return counts + (<usize>((order << MT_SLOTS_SHIFT) | mt) << 2);
+}
+
+function fail(code: i32, slot: u32, idx: u32, detail: u32): i32 {
+  store<i32>(ioOff() + <usize>IR_CODE, code);
+  store<u32>(ioOff() + <usize>IR_SLOT, slot);
+  store<u32>(ioOff() + <usize>IR_IDX, idx);
+  store<u32>(ioOff() + <usize>IR_DETAIL, detail);
   return code;
 }
 
@@ -50,7 +80,7 @@ export function checkInvariants(): i32 {
 }
 
 function walkZone(s: u32, z: usize): i32 {
-  memory.fill(counts, 0, MAX_ORDER_LIMIT * 8 * 4);
+  memory.fill(counts, 0, MAX_ORDER_LIMIT * MT_SLOTS * 4);
   const start = zget(z, Z_START);
   const end = zget(z, Z_END);
   const base = zget(z, Z_ALIGN_BASE);
@@ -68,12 +98,12 @@ function walkZone(s: u32, z: usize): i32 {
     if (st != STATE_FREE && st != STATE_ALLOC) return fail(CHECK_TAIL_AS_HEAD, s, p, info);
     const order = infoOrder(info);
     const size: u32 = 1 << order;
-    if (order >= maxOrder || ((p - base) & (size - 1)) != 0) return fail(CHECK_MISALIGNED, s, p, order);
+    if (order >= maxOrder() || ((p - base) & (size - 1)) != 0) return fail(CHECK_MISALIGNED, s, p, order);
     if (<u64>p + <u64>size > <u64>end) return fail(CHECK_OUTSIDE_ZONE, s, p, order);
     for (let q = p + 1; q < p + size; q++) if (pageInfo(q) != 0) return fail(CHECK_OVERLAP, s, q, pageInfo(q));
     if (st == STATE_FREE) {
       const mt = infoMt(info);
-      const c = counts + (<usize>((order << MT_SLOTS_SHIFT) | mt) << 2);
+      const c = countAddr(order, mt);
       store<u32>(c, load<u32>(c) + 1);
       if (mt != MIGRATE_ISOLATE) free += size;
       if (mt == MIGRATE_CMA) cma += size;
@@ -85,8 +115,8 @@ function walkZone(s: u32, z: usize): i32 {
   }
   for (let o: u32 = 0; o < MAX_ORDER_LIMIT; o++) {
     let sum: u32 = 0;
-    for (let mt: u32 = 0; mt < 8; mt++) sum += load<u32>(counts + (<usize>((o << MT_SLOTS_SHIFT) | mt) << 2));
-    if (zget(z, Z_NR_FREE + (o << 2)) != sum) return fail(CHECK_NR_FREE, s, o, 99);
+    for (let mt: u32 = 0; mt < MT_SLOTS; mt++) sum += load<u32>(countAddr(o, mt));
+    if (zget(z, nrFreeOff(o)) != sum) return fail(CHECK_NR_FREE, s, o, DETAIL_ALL_LISTS);
   }
   if (zget(z, Z_FREE_PAGES) != free) return fail(CHECK_FREE_PAGES, s, 0, free);
   if (zget(z, Z_FREE_CMA) != cma) return fail(CHECK_FREE_PAGES, s, 1, cma);
@@ -98,17 +128,18 @@ function walkZone(s: u32, z: usize): i32 {
  *  list of its pageblock's migratetype. */
 function checkFreeBlock(s: u32, z: usize, p: u32, order: u32, mt: u32): i32 {
   const base = zget(z, Z_ALIGN_BASE);
-  if (era == ERA_6_18) {
-    const step: u32 = 1 << pageblockOrder;
-    const n: u32 = order > pageblockOrder ? 1 << (order - pageblockOrder) : 1;
+  const pbOrder = pageblockOrder();
+  if (era() == ERA_6_18) {
+    const step: u32 = 1 << pbOrder;
+    const n: u32 = order > pbOrder ? 1 << (order - pbOrder) : 1;
     for (let i: u32 = 0; i < n; i++) if (pageblockMt(p + i * step) != mt) return fail(CHECK_PAGEBLOCK_MT, s, p, mt);
   }
-  if (order + 1 >= maxOrder) return CHECK_OK;
+  if (order + 1 >= maxOrder()) return CHECK_OK;
   const b = ((p - base) ^ (<u32>1 << order)) + base;
   if (!zoneSpans(z, b)) return CHECK_OK;
   const bi = pageInfo(b);
   if (infoState(bi) != STATE_FREE || infoOrder(bi) != order) return CHECK_OK;
-  if (era == ERA_6_18 && order >= pageblockOrder) {
+  if (era() == ERA_6_18 && order >= pbOrder) {
     const a = pageblockMt(p);
     const c = pageblockMt(b);
     if (a != c && (!mtIsMergeable(a) || !mtIsMergeable(c))) return CHECK_OK;
@@ -118,12 +149,12 @@ function checkFreeBlock(s: u32, z: usize, p: u32, order: u32, mt: u32): i32 {
 
 function checkLists(s: u32, z: usize): i32 {
   for (let o: u32 = 0; o < MAX_ORDER_LIMIT; o++) {
-    for (let mt: u32 = 0; mt < 8; mt++) {
+    for (let mt: u32 = 0; mt < MT_SLOTS; mt++) {
       const l = listAddr(z, o, mt);
-      const want = load<u32>(counts + (<usize>((o << MT_SLOTS_SHIFT) | mt) << 2)); // from walkZone
+      const want = load<u32>(countAddr(o, mt)); // from walkZone
       let n: u32 = 0;
       let prev: u32 = NIL;
-      let cur = load<u32>(l);
+      let cur = load<u32>(l, LIST_HEAD);
       while (cur != NIL) {
         if (n >= want || !zoneSpans(z, cur)) return fail(CHECK_LIST_LINK, s, cur, (o << 8) | mt);
         if (pagePrev(cur) != prev) return fail(CHECK_LIST_LINK, s, cur, (o << 8) | mt);
@@ -134,7 +165,7 @@ function checkLists(s: u32, z: usize): i32 {
         n++;
       }
       if (n != want) return fail(CHECK_NR_FREE, s, o, mt);
-      if (load<u32>(l, 4) != prev) return fail(CHECK_LIST_LINK, s, prev, (o << 8) | mt);
+      if (load<u32>(l, LIST_TAIL) != prev) return fail(CHECK_LIST_LINK, s, prev, (o << 8) | mt);
     }
   }
   return CHECK_OK;

@@ -12,11 +12,11 @@
 
 import {
   ERA_6_18, MAX_PAGES, MAX_ZONES, MAX_NR_ZONES, MAX_NODES, MAX_ORDER_LIMIT, MIGRATE_MOVABLE, MIGRATE_TYPES,
-  STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, IO_OFF, ZONELISTS_OFF,
+  STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, ioOff, zonelistsOff,
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_WMARK, Z_LOWMEM_RESERVE,
-  Z_BOOST, ZONE_SIZE, Z_LISTS, Z_FREE_PAGES,
-  era, maxOrder, pageblockOrder, nrPages, SCRATCH_OFF,
-  ensureMemory, configureMachine, ZONES_OFF, zoneAddr, zget, zset, makeInfo, setPageInfo, pageblockMt, setPageblockMtRaw,
+  Z_BOOST, ZONE_SIZE, Z_LISTS, Z_FREE_PAGES, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
+  H_INITIALISED, TABLES_BYTES, headerOff, era, maxOrder, pageblockOrder, nrPages, scratchOff, infoOff, hget, hset,
+  ensureMemory, configureMachine, zoneAddr, zget, zset, makeInfo, setPageInfo, pageblockMt, setPageblockMtRaw,
 } from "./mmzone";
 import { freeOnePage } from "./page_alloc";
 
@@ -27,37 +27,41 @@ export const E_NO_MEMORY: i32 = -3;
 export const E_OVERLAP: i32 = -4;
 export const E_BAD_ZONE: i32 = -5;
 
-let initialised = false;
-
-/** Clears the machine this instance held (its tables and page arrays) so that machineInit can run
- *  again: instances are pooled and reused rather than recompiled and reinstantiated. */
+/** Clears the machine this instance held (header, tables and page arrays; the header's
+ *  H_INITIALISED too) so that machineInit can run again: instances are pooled and reused rather
+ *  than recompiled and reinstantiated. */
 export function machineReset(): void {
-  if (!initialised) return;
-  memory.fill(ZONES_OFF, 0, SCRATCH_OFF - ZONES_OFF);
-  initialised = false;
+  if (!tablesAddressable() || !hget(H_INITIALISED)) return;
+  memory.fill(headerOff(), 0, scratchOff() - headerOff());
+}
+
+/** Whether linear memory reaches past the tables (not before the first machineInit). */
+function tablesAddressable(): bool {
+  return ((<usize>memory.size()) << 16) >= infoOff();
 }
 
 /** Lays out a machine of nrPages page frames (idx 0 = basePfn, aligned by the caller to the largest
  *  block). One machine per instance. */
 export function machineInit(eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32): i32 {
-  if (initialised) return E_BAD_PARAM;
+  if (!ensureMemory(infoOff())) return E_NO_MEMORY;
+  if (hget(H_INITIALISED)) return E_BAD_PARAM;
   if (maxOrderV < 1 || maxOrderV > MAX_ORDER_LIMIT || pbOrder >= maxOrderV || eraV > ERA_6_18) return E_BAD_PARAM;
   if (pages == 0 || pages > MAX_PAGES) return E_TOO_BIG;
   configureMachine(eraV, maxOrderV, pbOrder, pages, mobilityOff, boostFactor);
   // A fresh instance's memory is zero (WebAssembly zero-fills it), and machineInit runs once per
   // instance: no need to clear the tables.
-  if (!ensureMemory(SCRATCH_OFF)) return E_NO_MEMORY;
-  initialised = true;
+  if (!ensureMemory(scratchOff())) return E_NO_MEMORY;
+  hset(H_INITIALISED, 1);
   return E_OK;
 }
 
 /** Defines a zone: idx range, present and managed pages, the buddy alignment origin. Every
  *  pageblock starts MOVABLE in 6.18 (memmap_init_range); 2.6.11 has no pageblock types. */
 export function zoneInit(slot: u32, node: u32, type: u32, start: u32, spanned: u32, present: u32, managed: u32): i32 {
-  if (!initialised) return E_BAD_PARAM;
+  if (!hget(H_INITIALISED)) return E_BAD_PARAM;
   if (slot >= MAX_ZONES || node >= MAX_NODES || type >= MAX_NR_ZONES) return E_BAD_ZONE;
   if (spanned == 0 || present > spanned || managed > present) return E_BAD_ZONE;
-  if (<u64>start + <u64>spanned > <u64>nrPages) return E_TOO_BIG;
+  if (<u64>start + <u64>spanned > <u64>nrPages()) return E_TOO_BIG;
   const z = zoneAddr(slot);
   if (zget(z, Z_POPULATED)) return E_BAD_ZONE;
   for (let s: u32 = 0; s < MAX_ZONES; s++) {
@@ -70,15 +74,15 @@ export function zoneInit(slot: u32, node: u32, type: u32, start: u32, spanned: u
   zset(z, Z_END, start + spanned);
   zset(z, Z_PRESENT, present);
   zset(z, Z_MANAGED, managed);
-  zset(z, Z_ALIGN_BASE, era == ERA_6_18 ? 0 : start);
+  zset(z, Z_ALIGN_BASE, era() == ERA_6_18 ? 0 : start);
   zset(z, Z_TYPE, type);
   zset(z, Z_NODE, node);
   zset(z, Z_POPULATED, 1);
   const reserved = present - managed;
   for (let i: u32 = 0; i < reserved; i++) setPageInfo(start + i, makeInfo(0, STATE_RESERVED, 0));
   for (let i = start + present; i < start + spanned; i++) setPageInfo(i, makeInfo(0, STATE_HOLE, 0));
-  if (era == ERA_6_18) {
-    const step: u32 = 1 << pageblockOrder;
+  if (era() == ERA_6_18) {
+    const step: u32 = 1 << pageblockOrder();
     for (let p = start & ~(step - 1); p < start + spanned; p += step) setPageblockMtRaw(p, MIGRATE_MOVABLE);
   }
   return E_OK;
@@ -89,11 +93,12 @@ export function zoneInit(slot: u32, node: u32, type: u32, start: u32, spanned: u
 export function zoneSetPageblocks(slot: u32, idx: u32, count: u32, mt: u32): i32 {
   const z = zoneAddr(slot);
   if (slot >= MAX_ZONES || !zget(z, Z_POPULATED) || mt >= MIGRATE_TYPES) return E_BAD_ZONE;
-  const step: u32 = 1 << pageblockOrder;
+  const pbOrder = pageblockOrder();
+  const step: u32 = 1 << pbOrder;
   if (idx & (step - 1)) return E_BAD_PARAM;
-  const end = <u64>idx + (<u64>count << pageblockOrder);
+  const end = <u64>idx + (<u64>count << pbOrder);
   if (idx < zget(z, Z_START) || end > <u64>zget(z, Z_END)) return E_BAD_PARAM;
-  for (let i: u32 = 0; i < count; i++) setPageblockMtRaw(idx + (i << pageblockOrder), mt);
+  for (let i: u32 = 0; i < count; i++) setPageblockMtRaw(idx + (i << pbOrder), mt);
   return E_OK;
 }
 
@@ -108,7 +113,7 @@ export function zonePopulate(slot: u32): i32 {
   let p = start + (zget(z, Z_PRESENT) - zget(z, Z_MANAGED));
   const end = start + zget(z, Z_PRESENT);
   while (p < end) {
-    let order = maxOrder - 1;
+    let order = maxOrder() - 1;
     const rel = p - base;
     if (rel != 0) {
       const tz = <u32>ctz(rel);
@@ -122,23 +127,24 @@ export function zonePopulate(slot: u32): i32 {
 }
 
 function freeCore(z: usize, idx: u32, order: u32): void {
-  if (era != ERA_6_18 || order <= pageblockOrder) {
-    freeOnePage(z, idx, order, era == ERA_6_18 ? pageblockMt(idx) : 0, true);
+  const pbOrder = pageblockOrder();
+  if (era() != ERA_6_18 || order <= pbOrder) {
+    freeOnePage(z, idx, order, era() == ERA_6_18 ? pageblockMt(idx) : 0, true);
     return;
   }
-  const step: u32 = 1 << pageblockOrder;
+  const step: u32 = 1 << pbOrder;
   const end = idx + (<u32>1 << order);
-  for (let p = idx; p < end; p += step) freeOnePage(z, p, pageblockOrder, pageblockMt(p), true);
+  for (let p = idx; p < end; p += step) freeOnePage(z, p, pbOrder, pageblockMt(p), true);
 }
 
 /** Watermarks (pages, without boost) and lowmem_reserve, computed in TypeScript per era. */
 export function zoneSetWatermarks(slot: u32, min: u32, low: u32, high: u32, promo: u32): i32 {
   const z = zoneAddr(slot);
   if (slot >= MAX_ZONES || !zget(z, Z_POPULATED)) return E_BAD_ZONE;
-  zset(z, Z_WMARK, min);
-  zset(z, Z_WMARK + 4, low);
-  zset(z, Z_WMARK + 8, high);
-  zset(z, Z_WMARK + 12, promo);
+  zset(z, Z_WMARK + (WMARK_MIN << 2), min);
+  zset(z, Z_WMARK + (WMARK_LOW << 2), low);
+  zset(z, Z_WMARK + (WMARK_HIGH << 2), high);
+  zset(z, Z_WMARK + (WMARK_PROMO << 2), promo);
   return E_OK;
 }
 
@@ -167,16 +173,17 @@ export function zoneSetBoost(slot: u32, pages: u32): i32 {
   return E_OK;
 }
 
-/** Registers zonelist id from the IO buffer: [highest_zoneidx, n, slot0 .. slotn-1] (bytes). */
+/** Registers zonelist id from the IO buffer, in the zonelist layout: [highest_zoneidx, n, slot0 ..
+ *  slotn-1] (bytes). */
 export function zonelistSet(id: u32): i32 {
   if (id >= MAX_ZONELISTS) return E_BAD_PARAM;
-  const n = <u32>load<u8>(IO_OFF, 1);
-  if (n + 2 > ZONELIST_SIZE || <u32>load<u8>(IO_OFF) >= MAX_NR_ZONES) return E_BAD_PARAM;
+  const n = <u32>load<u8>(ioOff() + <usize>ZL_COUNT);
+  if (ZL_SLOTS + n > ZONELIST_SIZE || <u32>load<u8>(ioOff() + <usize>ZL_HIGHEST) >= MAX_NR_ZONES) return E_BAD_PARAM;
   for (let i: u32 = 0; i < n; i++) {
-    const s = <u32>load<u8>(IO_OFF + <usize>(2 + i));
+    const s = <u32>load<u8>(ioOff() + <usize>(ZL_SLOTS + i));
     if (s >= MAX_ZONES || !zget(zoneAddr(s), Z_POPULATED)) return E_BAD_ZONE;
   }
-  memory.copy(ZONELISTS_OFF + <usize>(id * ZONELIST_SIZE), IO_OFF, n + 2);
+  memory.copy(zonelistsOff() + <usize>(id * ZONELIST_SIZE), ioOff(), ZL_SLOTS + n);
   return E_OK;
 }
 

@@ -2,37 +2,39 @@
 // Models include/linux/mmzone.h (struct zone, struct free_area, struct page's buddy fields) for the
 // two eras oomlab simulates: 2.6.11 (one list per order) and 6.18 (a list per order and migratetype).
 //
-// Everything lives in linear memory at offsets fixed by machineInit(); there are no managed objects.
+// Everything lives in linear memory; there are no managed objects and no mutable module globals, so
+// a copy of an instance's memory is a copy of its machine (what a parallel sweep forks from).
 //
-//   HEAP_BASE
-//   +------------------------+ ZONES_OFF        MAX_ZONES x ZONE_SIZE bytes (zone records, below)
-//   +------------------------+ ZONELISTS_OFF    MAX_ZONELISTS x ZONELIST_SIZE (u8 zone slots)
-//   +------------------------+ IO_OFF           IO_BYTES: batch records in, results out
-//   +------------------------+ PAGEBLOCKS_OFF   one u8 migratetype per pageblock
-//   +------------------------+ INFO_OFF         u16 per page frame: order, state, migratetype
-//   +------------------------+ NEXT_OFF         u32 per page frame: list next, or an allocated head's owner
-//   +------------------------+ PREV_OFF         u32 per page frame: list prev
-//   +------------------------+ SCRATCH_OFF      workload scratch, grown on demand
+//   __heap_base (the end of AssemblyScript's static data) rounded up to 64; the same in every instance
+//   of a build, so these offsets fold to constants:
+//   +------------------------+ headerOff()        HEADER_SIZE: the machine header (below)
+//   +------------------------+ zonesOff()         MAX_ZONES x ZONE_SIZE: zone records (below)
+//   +------------------------+ zonelistsOff()     MAX_ZONELISTS x ZONELIST_SIZE: zonelists (below)
+//   +------------------------+ ioOff()            IO_BYTES: records in and out (workload.ts, debug.ts)
+//   then the per-page arrays, laid out by machineInit for nrPages page frames (offsets in the header):
+//   +------------------------+ infoOff()          u16 per page frame: order, state, migratetype
+//   +------------------------+ H_NEXT_OFF         u32 per page frame: list next, or an allocated head's owner
+//   +------------------------+ H_PREV_OFF         u32 per page frame: list prev
+//   +------------------------+ H_PAGEBLOCKS_OFF   one u8 migratetype per pageblock
+//   +------------------------+ H_SCRATCH_OFF      workload scratch, grown on demand
 //
 // struct page, split into three arrays (10 bytes per page frame; "idx" = pfn - basePfn). The buddy
 // test reads only the dense info array (2 bytes a page), so it stays in cache the way the kernel's
 // PageBuddy/page_private test cannot; links are touched only by list operations:
 //
-//   info (u16)  bits 0-4 order | bits 5-7 state | bits 8-11 migratetype (of the list / the request)
+//   info (u16)  order, state (STATE_*), migratetype of the list (free) or of the request (allocated):
+//
+//            1
+//  5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |   0   |  mt   |state|  order  |   order: ORDER_MASK; state, mt: >> STATE_SHIFT, MT_SHIFT & STATE_MASK, MT_MASK
+// +-------+-------+-----+---------+
+//
 //   next (u32)  free head: next idx on its list (NIL at the end); allocated head: owner id
 //   prev (u32)  free head: previous idx on its list (NIL at the head)
 //
 //   A page that is not the head of a block (a "tail") has info == 0: splits write the new heads,
 //   merges clear the absorbed head, so "is this pfn a block head" is one load.
-//
-// Zone record (ZONE_SIZE bytes, u32 fields):
-//
-//   Z_START .. Z_TYPE          geometry in idx units, zone type (ZONE_DMA..ZONE_MOVABLE), node
-//   Z_FREE_PAGES ..            NR_FREE_PAGES, NR_FREE_CMA_PAGES, nr_reserved_highatomic, nr_free_highatomic
-//   Z_WMARK                    _watermark[WMARK_MIN, LOW, HIGH, PROMO] (without boost), watermark_boost
-//   Z_LOWMEM_RESERVE           lowmem_reserve[MAX_NR_ZONES]
-//   Z_NR_FREE                  free_area[order].nr_free (blocks)
-//   Z_LISTS                    free_area[order].free_list[mt]: (head idx, tail idx) pairs
 
 export const NIL: u32 = 0xffffffff;
 
@@ -51,19 +53,24 @@ export const MIGRATE_CMA: u32 = 4;
 export const MIGRATE_ISOLATE: u32 = 5;
 export const MIGRATE_TYPES: u32 = 6;
 export const MT_SLOTS_SHIFT: u32 = 3; // 8 list slots per order (6 used)
+export const MT_SLOTS: u32 = 1 << MT_SLOTS_SHIFT;
 
-// Page states kept in info bits 5-7.
+// Page states kept in the info word.
 export const STATE_TAIL: u32 = 0; // not a block head (or never initialised)
 export const STATE_FREE: u32 = 1; // PageBuddy head of a free block
 export const STATE_ALLOC: u32 = 2; // head of an allocated block
 export const STATE_RESERVED: u32 = 3; // PageReserved: present but never handed to the buddy allocator
 export const STATE_HOLE: u32 = 4; // spanned but not present
+/** The info word of a page inside a block: makeInfo(0, STATE_TAIL, 0). */
+export const TAIL_INFO: u32 = 0;
 
 export const ORDER_MASK: u32 = 0x1f;
 export const STATE_SHIFT: u32 = 5;
 export const STATE_MASK: u32 = 0x7;
 export const MT_SHIFT: u32 = 8;
 export const MT_MASK: u32 = 0xf;
+/** The order and state bits: what page_is_buddy compares (the list's migratetype does not matter). */
+export const ORDER_STATE_MASK: u32 = (STATE_MASK << STATE_SHIFT) | ORDER_MASK;
 
 export const MAX_ORDER_LIMIT: u32 = 16; // free_area slots per zone; MAX_ORDER itself is a parameter
 export const MAX_NR_ZONES: u32 = 5; // DMA, DMA32, NORMAL, HIGHMEM, MOVABLE
@@ -73,12 +80,114 @@ export const MAX_PAGES: u32 = 1 << 24; // 64 GiB of 4 KiB pages
 /** Metadata bytes per page frame: u16 info + u32 next + u32 prev. */
 export const PAGE_META_BYTES: u32 = 10;
 
-// Zone record offsets (bytes).
-export const Z_START: u32 = 0; // first idx of the zone (zone_start_pfn - basePfn)
-export const Z_END: u32 = 4; // start + spanned_pages
+// ---- the machine header: every value the engine keeps between calls ----
+//
+//    3                   2                   1
+//  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |                 initialised: machineInit ran                  |     0  H_INITIALISED
+// +---------------------------------------------------------------+
+// |                  era: ERA_2_6_11 or ERA_6_18                  |     4  H_ERA
+// +---------------------------------------------------------------+
+// |           MAX_ORDER (exclusive), <= MAX_ORDER_LIMIT           |     8  H_MAX_ORDER
+// +---------------------------------------------------------------+
+// |                        pageblock_order                        |    12  H_PAGEBLOCK_ORDER
+// +---------------------------------------------------------------+
+// |                 page frames (idx 0 = basePfn)                 |    16  H_NR_PAGES
+// +---------------------------------------------------------------+
+// |                page_group_by_mobility_disabled                |    20  H_MOBILITY_DISABLED
+// +---------------------------------------------------------------+
+// |                   vm.watermark_boost_factor                   |    24  H_BOOST_FACTOR
+// +---------------------------------------------------------------+
+// |      zone slot the last get_page_from_freelist served         |    28  H_LAST_ZONE_SLOT
+// +---------------------------------------------------------------+
+// |                 byte offset of the next array                 |    32  H_NEXT_OFF
+// +---------------------------------------------------------------+
+// |                 byte offset of the prev array                 |    36  H_PREV_OFF
+// +---------------------------------------------------------------+
+// |              byte offset of the pageblock array               |    40  H_PAGEBLOCKS_OFF
+// +---------------------------------------------------------------+
+// |                byte offset of workload scratch                |    44  H_SCRATCH_OFF
+// +---------------------------------------------------------------+
+// |                       spare (4 words)                         |    48
+// +---------------------------------------------------------------+
+// |      the churn benchmark's state (workload.ts), 128 bytes     |    64  H_CHURN
+// +---------------------------------------------------------------+
+//                                                                     192  HEADER_SIZE
+
+export const H_INITIALISED: u32 = 0;
+export const H_ERA: u32 = 4;
+export const H_MAX_ORDER: u32 = 8; // exclusive, as MAX_ORDER in 2.6.11 .. 6.3 (6.18: NR_PAGE_ORDERS)
+export const H_PAGEBLOCK_ORDER: u32 = 12;
+export const H_NR_PAGES: u32 = 16;
+export const H_MOBILITY_DISABLED: u32 = 20;
+export const H_BOOST_FACTOR: u32 = 24;
+export const H_LAST_ZONE_SLOT: u32 = 28;
+export const H_NEXT_OFF: u32 = 32;
+export const H_PREV_OFF: u32 = 36;
+export const H_PAGEBLOCKS_OFF: u32 = 40;
+export const H_SCRATCH_OFF: u32 = 44;
+export const H_CHURN: u32 = 64;
+export const CHURN_STATE_SIZE: u32 = 128;
+export const HEADER_SIZE: u32 = H_CHURN + CHURN_STATE_SIZE;
+
+// ---- zone records (struct zone), u32 fields ----
+//
+//    3                   2                   1
+//  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |               start (zone_start_pfn - basePfn)                |     0  Z_START
+// +---------------------------------------------------------------+
+// |                  end (start + spanned_pages)                  |     4  Z_END
+// +---------------------------------------------------------------+
+// |                         present_pages                         |     8  Z_PRESENT
+// +---------------------------------------------------------------+
+// |                         managed_pages                         |    12  Z_MANAGED
+// +---------------------------------------------------------------+
+// |           buddy index origin: 2.6.11 start, 0 after           |    16  Z_ALIGN_BASE
+// +---------------------------------------------------------------+
+// |              zone type: ZONE_DMA .. ZONE_MOVABLE              |    20  Z_TYPE
+// +---------------------------------------------------------------+
+// |                             node                              |    24  Z_NODE
+// +---------------------------------------------------------------+
+// |                    populated: zoneInit ran                    |    28  Z_POPULATED
+// +---------------------------------------------------------------+
+// |                         NR_FREE_PAGES                         |    32  Z_FREE_PAGES
+// +---------------------------------------------------------------+
+// |                       NR_FREE_CMA_PAGES                       |    36  Z_FREE_CMA
+// +---------------------------------------------------------------+
+// |                    nr_reserved_highatomic                     |    40  Z_RESERVED_HIGHATOMIC
+// +---------------------------------------------------------------+
+// |                      nr_free_highatomic                       |    44  Z_FREE_HIGHATOMIC
+// +---------------------------------------------------------------+
+// |  _watermark[WMARK_MIN .. WMARK_PROMO], without boost: 4 words |    48  Z_WMARK
+// +---------------------------------------------------------------+
+// |                        watermark_boost                        |    64  Z_BOOST
+// +---------------------------------------------------------------+
+// |                 flags: ZONE_BOOSTED_WATERMARK                 |    68  Z_FLAGS
+// +---------------------------------------------------------------+
+// |           times boost_watermark() raised the boost            |    72  Z_BOOST_EVENTS
+// +---------------------------------------------------------------+
+// |    allocations served from another migratetype's pageblock    |    76  Z_FALLBACKS
+// +---------------------------------------------------------------+
+// |        lowmem_reserve[MAX_NR_ZONES]: 5 words, 7 spare         |    80  Z_LOWMEM_RESERVE
+// +---------------------------------------------------------------+
+// |        free_area[order].nr_free: MAX_ORDER_LIMIT words        |   128  Z_NR_FREE
+// +---------------------------------------------------------------+
+// |             free_list[0][0] head idx (NIL: empty)             |   192  Z_LISTS
+// +---------------------------------------------------------------+
+// |                   free_list[0][0] tail idx                    |   196
+// +---------------------------------------------------------------+
+// |   free_list[order][mt] (head, tail) at 8 x (8 x order + mt)   |   200
+// |          ... up to free_list[MAX_ORDER_LIMIT - 1][7]          |
+// +---------------------------------------------------------------+
+//                                                                    1216  ZONE_SIZE
+
+export const Z_START: u32 = 0;
+export const Z_END: u32 = 4;
 export const Z_PRESENT: u32 = 8;
 export const Z_MANAGED: u32 = 12;
-export const Z_ALIGN_BASE: u32 = 16; // buddy index origin: zone start in 2.6.11 (page - zone_mem_map), 0 after
+export const Z_ALIGN_BASE: u32 = 16; // 2.6.11 indexes buddies from zone->zone_mem_map, later kernels from pfn 0
 export const Z_TYPE: u32 = 20;
 export const Z_NODE: u32 = 24;
 export const Z_POPULATED: u32 = 28;
@@ -86,14 +195,16 @@ export const Z_FREE_PAGES: u32 = 32;
 export const Z_FREE_CMA: u32 = 36;
 export const Z_RESERVED_HIGHATOMIC: u32 = 40;
 export const Z_FREE_HIGHATOMIC: u32 = 44;
-export const Z_WMARK: u32 = 48; // 4 x u32: min, low, high, promo
+export const Z_WMARK: u32 = 48; // 4 x u32, indexed by WMARK_*
 export const Z_BOOST: u32 = 64;
-export const Z_FLAGS: u32 = 68; // ZONE_BOOSTED_WATERMARK
-export const Z_BOOST_EVENTS: u32 = 72; // how many times boost_watermark() raised the boost
-export const Z_FALLBACKS: u32 = 76; // allocations served from another migratetype's pageblock
-export const Z_LOWMEM_RESERVE: u32 = 80; // 5 x u32
+export const Z_FLAGS: u32 = 68;
+export const Z_BOOST_EVENTS: u32 = 72;
+export const Z_FALLBACKS: u32 = 76;
+export const Z_LOWMEM_RESERVE: u32 = 80; // MAX_NR_ZONES x u32
 export const Z_NR_FREE: u32 = 128; // MAX_ORDER_LIMIT x u32
-export const Z_LISTS: u32 = Z_NR_FREE + MAX_ORDER_LIMIT * 4; // MAX_ORDER_LIMIT x 8 x (head, tail)
+export const Z_LISTS: u32 = Z_NR_FREE + MAX_ORDER_LIMIT * 4; // MAX_ORDER_LIMIT x MT_SLOTS x (head, tail)
+export const LIST_HEAD: u32 = 0; // byte offsets in a (head, tail) pair
+export const LIST_TAIL: u32 = 4;
 export const ZONE_SIZE: u32 = Z_LISTS + (MAX_ORDER_LIMIT << MT_SLOTS_SHIFT) * 8;
 
 export const WMARK_MIN: u32 = 0;
@@ -103,31 +214,98 @@ export const WMARK_PROMO: u32 = 3;
 
 export const ZONE_BOOSTED_WATERMARK: u32 = 1;
 
-// Zonelists: up to MAX_ZONELISTS lists, each [highest_zoneidx, count, slot...].
+// ---- zonelists: [highest_zoneidx, count, slot...] bytes, the order get_page_from_freelist tries ----
+//
+//    3                   2                   1
+//  1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |    slot 1     |    slot 0     |     count     |    highest    |     0  ZL_HIGHEST, ZL_COUNT, ZL_SLOTS
+// +---------------+---------------+---------------+---------------+
+// |    slot 5     |    slot 4     |    slot 3     |    slot 2     |     4
+// +---------------+---------------+---------------+---------------+
+// |    slot 61    |    slot 60    |    slot 59    |    slot 58    |    60
+// +---------------+---------------+---------------+---------------+
+//                                                                      64  ZONELIST_SIZE
+//
+// zonelistSet() reads the same bytes from the start of the IO buffer.
+
+export const ZL_HIGHEST: u32 = 0; // highest_zoneidx (the class zone of lowmem_reserve)
+export const ZL_COUNT: u32 = 1;
+export const ZL_SLOTS: u32 = 2;
 export const MAX_ZONELISTS: u32 = 128; // 8 nodes x 5 classes, plus 40 one-zone lists
 export const ZONELIST_SIZE: u32 = 64;
 
 export const IO_BYTES: u32 = 1 << 16;
 
-// Machine-wide parameters, set once by machineInit().
-export let era: u32 = ERA_2_6_11;
-export let maxOrder: u32 = 11; // exclusive, as MAX_ORDER in 2.6.11 .. 6.3 (6.18: NR_PAGE_ORDERS)
-export let pageblockOrder: u32 = 10;
-export let nrPages: u32 = 0;
-export let nrZones: u32 = 0;
-export let mobilityDisabled: bool = false; // page_group_by_mobility_disabled
-export let watermarkBoostFactor: u32 = 15000; // vm.watermark_boost_factor, 6.18 default
-
-export let ZONES_OFF: usize = 0;
-export let ZONELISTS_OFF: usize = 0;
-export let IO_OFF: usize = 0;
-export let PAGEBLOCKS_OFF: usize = 0;
-export let INFO_OFF: usize = 0;
-export let NEXT_OFF: usize = 0;
-export let PREV_OFF: usize = 0;
-export let SCRATCH_OFF: usize = 0;
-
 // ---- memory ----
+
+/** Bytes of the fixed tables: header, zone records, zonelists, IO buffer (all multiples of 64). */
+export const TABLES_BYTES: u32 = HEADER_SIZE + MAX_ZONES * ZONE_SIZE + MAX_ZONELISTS * ZONELIST_SIZE + IO_BYTES;
+
+// Where the tables are: from __heap_base (the end of the static data) rounded up to a cache line.
+// Functions rather than constants: a global initialised from __heap_base would be a mutable global
+// set at start, while in a function body it folds to a constant address.
+
+// @ts-ignore: decorator
+@inline export function headerOff(): usize {
+  return (__heap_base + 63) & ~(<usize>63);
+}
+// @ts-ignore: decorator
+@inline export function zonesOff(): usize {
+  return headerOff() + <usize>HEADER_SIZE;
+}
+// @ts-ignore: decorator
+@inline export function zonelistsOff(): usize {
+  return zonesOff() + <usize>(MAX_ZONES * ZONE_SIZE);
+}
+// @ts-ignore: decorator
+@inline export function ioOff(): usize {
+  return zonelistsOff() + <usize>(MAX_ZONELISTS * ZONELIST_SIZE);
+}
+/** The info array, first of the per-page arrays, right after the tables. */
+// @ts-ignore: decorator
+@inline export function infoOff(): usize {
+  return headerOff() + <usize>TABLES_BYTES;
+}
+
+/** A u32 field of the machine header. */
+// @ts-ignore: decorator
+@inline export function hget(off: u32): u32 {
+  return load<u32>(headerOff() + <usize>off);
+}
+// @ts-ignore: decorator
+@inline export function hset(off: u32, v: u32): void {
+  store<u32>(headerOff() + <usize>off, v);
+}
+
+// @ts-ignore: decorator
+@inline export function era(): u32 {
+  return hget(H_ERA);
+}
+// @ts-ignore: decorator
+@inline export function maxOrder(): u32 {
+  return hget(H_MAX_ORDER);
+}
+// @ts-ignore: decorator
+@inline export function pageblockOrder(): u32 {
+  return hget(H_PAGEBLOCK_ORDER);
+}
+// @ts-ignore: decorator
+@inline export function nrPages(): u32 {
+  return hget(H_NR_PAGES);
+}
+// @ts-ignore: decorator
+@inline export function mobilityDisabled(): bool {
+  return hget(H_MOBILITY_DISABLED) != 0;
+}
+// @ts-ignore: decorator
+@inline export function watermarkBoostFactor(): u32 {
+  return hget(H_BOOST_FACTOR);
+}
+// @ts-ignore: decorator
+@inline export function scratchOff(): usize {
+  return <usize>hget(H_SCRATCH_OFF);
+}
 
 /** Grows linear memory so that [0, end) is addressable; false if the host refuses. */
 export function ensureMemory(end: usize): bool {
@@ -137,55 +315,51 @@ export function ensureMemory(end: usize): bool {
   return memory.grow(pages) >= 0;
 }
 
-/** Sets the machine parameters and lays out the tables after the static data (once per instance). */
-export function configureMachine(eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32): void {
-  era = eraV;
-  maxOrder = maxOrderV;
-  pageblockOrder = pbOrder;
-  nrPages = pages;
-  mobilityDisabled = mobilityOff;
-  watermarkBoostFactor = boostFactor;
-  ZONES_OFF = (__heap_base + 63) & ~(<usize>63);
-  ZONELISTS_OFF = ZONES_OFF + <usize>(MAX_ZONES * ZONE_SIZE);
-  IO_OFF = ZONELISTS_OFF + <usize>(MAX_ZONELISTS * ZONELIST_SIZE);
-  PAGEBLOCKS_OFF = IO_OFF + <usize>IO_BYTES;
+/** Sets the machine parameters and lays out the per-page arrays after the static data. */
+export function configureMachine(
+  eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32,
+): void {
+  hset(H_ERA, eraV);
+  hset(H_MAX_ORDER, maxOrderV);
+  hset(H_PAGEBLOCK_ORDER, pbOrder);
+  hset(H_NR_PAGES, pages);
+  hset(H_MOBILITY_DISABLED, mobilityOff ? 1 : 0);
+  hset(H_BOOST_FACTOR, boostFactor);
+  const next = (infoOff() + (<usize>pages << 1) + 63) & ~(<usize>63);
+  const prev = next + (<usize>pages << 2);
+  const pageblocks = prev + (<usize>pages << 2);
   const nrBlocks = ((<usize>pages - 1) >> pbOrder) + 1;
-  INFO_OFF = (PAGEBLOCKS_OFF + nrBlocks + 63) & ~(<usize>63);
-  NEXT_OFF = (INFO_OFF + (<usize>pages << 1) + 63) & ~(<usize>63);
-  PREV_OFF = NEXT_OFF + (<usize>pages << 2);
-  SCRATCH_OFF = PREV_OFF + (<usize>pages << 2);
-}
-
-/** The first byte of workload scratch memory, grown on demand by the workloads. */
-export function scratchBase(): usize {
-  return SCRATCH_OFF;
+  hset(H_NEXT_OFF, <u32>next);
+  hset(H_PREV_OFF, <u32>prev);
+  hset(H_PAGEBLOCKS_OFF, <u32>pageblocks);
+  hset(H_SCRATCH_OFF, <u32>((pageblocks + nrBlocks + 63) & ~(<usize>63)));
 }
 
 // ---- struct page accessors ----
 
 // @ts-ignore: decorator
 @inline export function pageInfo(idx: u32): u32 {
-  return <u32>load<u16>(INFO_OFF + ((<usize>idx) << 1));
+  return <u32>load<u16>(infoOff() + ((<usize>idx) << 1));
 }
 // @ts-ignore: decorator
 @inline export function setPageInfo(idx: u32, info: u32): void {
-  store<u16>(INFO_OFF + ((<usize>idx) << 1), <u16>info);
+  store<u16>(infoOff() + ((<usize>idx) << 1), <u16>info);
 }
 // @ts-ignore: decorator
 @inline export function pageNext(idx: u32): u32 {
-  return load<u32>(NEXT_OFF + ((<usize>idx) << 2));
+  return load<u32>(<usize>hget(H_NEXT_OFF) + ((<usize>idx) << 2));
 }
 // @ts-ignore: decorator
 @inline export function setPageNext(idx: u32, v: u32): void {
-  store<u32>(NEXT_OFF + ((<usize>idx) << 2), v);
+  store<u32>(<usize>hget(H_NEXT_OFF) + ((<usize>idx) << 2), v);
 }
 // @ts-ignore: decorator
 @inline export function pagePrev(idx: u32): u32 {
-  return load<u32>(PREV_OFF + ((<usize>idx) << 2));
+  return load<u32>(<usize>hget(H_PREV_OFF) + ((<usize>idx) << 2));
 }
 // @ts-ignore: decorator
 @inline export function setPagePrev(idx: u32, v: u32): void {
-  store<u32>(PREV_OFF + ((<usize>idx) << 2), v);
+  store<u32>(<usize>hget(H_PREV_OFF) + ((<usize>idx) << 2), v);
 }
 // @ts-ignore: decorator
 @inline export function makeInfo(order: u32, state: u32, mt: u32): u32 {
@@ -213,24 +387,25 @@ export function scratchBase(): usize {
 
 // @ts-ignore: decorator
 @inline export function pageblockMt(idx: u32): u32 {
-  return <u32>load<u8>(PAGEBLOCKS_OFF + <usize>(idx >> pageblockOrder));
+  return <u32>load<u8>(<usize>hget(H_PAGEBLOCKS_OFF) + <usize>(idx >> pageblockOrder()));
 }
 // @ts-ignore: decorator
 @inline export function setPageblockMtRaw(idx: u32, mt: u32): void {
-  store<u8>(PAGEBLOCKS_OFF + <usize>(idx >> pageblockOrder), <u8>mt);
+  store<u8>(<usize>hget(H_PAGEBLOCKS_OFF) + <usize>(idx >> pageblockOrder()), <u8>mt);
 }
 
 /** set_pageblock_migratetype (mm/page_alloc.c 6.18): with mobility grouping disabled, every
  *  PCP type becomes UNMOVABLE. */
 export function setPageblockMt(idx: u32, mt: u32): void {
-  if (mobilityDisabled && mt < MIGRATE_PCPTYPES) mt = MIGRATE_UNMOVABLE;
+  if (mobilityDisabled() && mt < MIGRATE_PCPTYPES) mt = MIGRATE_UNMOVABLE;
   setPageblockMtRaw(idx, mt);
 }
 
 /** change_pageblock_range (6.18): retag the 2^(order - pageblock_order) pageblocks of a block. */
 export function changePageblockRange(idx: u32, order: u32, mt: u32): void {
-  let n: u32 = 1 << (order - pageblockOrder);
-  const step: u32 = 1 << pageblockOrder;
+  const pbOrder = pageblockOrder();
+  let n: u32 = 1 << (order - pbOrder);
+  const step: u32 = 1 << pbOrder;
   while (n--) {
     setPageblockMt(idx, mt);
     idx += step;
@@ -241,7 +416,7 @@ export function changePageblockRange(idx: u32, order: u32, mt: u32): void {
 
 // @ts-ignore: decorator
 @inline export function zoneAddr(slot: u32): usize {
-  return ZONES_OFF + <usize>(slot * ZONE_SIZE);
+  return zonesOff() + <usize>(slot * ZONE_SIZE);
 }
 // @ts-ignore: decorator
 @inline export function zget(z: usize, off: u32): u32 {
@@ -260,8 +435,12 @@ export function changePageblockRange(idx: u32, order: u32, mt: u32): void {
   return z + <usize>Z_LISTS + (<usize>((order << MT_SLOTS_SHIFT) | mt) << 3);
 }
 // @ts-ignore: decorator
+@inline export function nrFreeOff(order: u32): u32 {
+  return Z_NR_FREE + (order << 2);
+}
+// @ts-ignore: decorator
 @inline export function listHead(z: usize, order: u32, mt: u32): u32 {
-  return load<u32>(listAddr(z, order, mt));
+  return load<u32>(listAddr(z, order, mt), LIST_HEAD);
 }
 
 /** zone_spans_pfn, in idx units. */
@@ -287,22 +466,22 @@ export function zoneOfIdx(idx: u32): i32 {
 @inline export function addToFreeList(z: usize, idx: u32, order: u32, mt: u32, tail: bool): void {
   const l = listAddr(z, order, mt);
   if (tail) {
-    const t = load<u32>(l, 4);
+    const t = load<u32>(l, LIST_TAIL);
     setPageNext(idx, NIL);
     setPagePrev(idx, t);
-    if (t == NIL) store<u32>(l, idx);
+    if (t == NIL) store<u32>(l, idx, LIST_HEAD);
     else setPageNext(t, idx);
-    store<u32>(l, idx, 4);
+    store<u32>(l, idx, LIST_TAIL);
   } else {
-    const h = load<u32>(l);
+    const h = load<u32>(l, LIST_HEAD);
     setPageNext(idx, h);
     setPagePrev(idx, NIL);
-    if (h == NIL) store<u32>(l, idx, 4);
+    if (h == NIL) store<u32>(l, idx, LIST_TAIL);
     else setPagePrev(h, idx);
-    store<u32>(l, idx);
+    store<u32>(l, idx, LIST_HEAD);
   }
   setPageInfo(idx, makeInfo(order, STATE_FREE, mt));
-  zadd(z, Z_NR_FREE + (order << 2), 1);
+  zadd(z, nrFreeOff(order), 1);
 }
 
 /** __del_page_from_free_list without account_freepages: list_del, clear PageBuddy, nr_free--.
@@ -312,12 +491,12 @@ export function zoneOfIdx(idx: u32): i32 {
   const n = pageNext(idx);
   const v = pagePrev(idx);
   const l = listAddr(z, order, mt);
-  if (v == NIL) store<u32>(l, n);
+  if (v == NIL) store<u32>(l, n, LIST_HEAD);
   else setPageNext(v, n);
-  if (n == NIL) store<u32>(l, v, 4);
+  if (n == NIL) store<u32>(l, v, LIST_TAIL);
   else setPagePrev(n, v);
-  setPageInfo(idx, 0);
-  zadd(z, Z_NR_FREE + (order << 2), -1);
+  setPageInfo(idx, TAIL_INFO);
+  zadd(z, nrFreeOff(order), -1);
 }
 
 /** move_to_free_list (6.18): list_move_tail to another type's list, with the accounting. */

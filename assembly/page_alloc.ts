@@ -5,11 +5,12 @@
 // TypeScript and calls back in here.
 
 import {
-  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
+  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK,
+  MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_RESERVED_HIGHATOMIC,
-  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_NR_FREE, Z_NODE,
-  WMARK_HIGH, ZONE_BOOSTED_WATERMARK, ZONELISTS_OFF, ZONELIST_SIZE,
-  era, maxOrder, pageblockOrder, mobilityDisabled, watermarkBoostFactor, nrPages,
+  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_NODE,
+  WMARK_HIGH, ZONE_BOOSTED_WATERMARK, zonelistsOff, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, H_LAST_ZONE_SLOT,
+  era, maxOrder, pageblockOrder, mobilityDisabled, watermarkBoostFactor, nrPages, hset, nrFreeOff,
   pageInfo, setPageInfo, setPageNext, makeInfo, infoOrder, infoState, infoMt,
   pageblockMt, setPageblockMt, changePageblockRange, zoneAddr, zget, zset, zadd, listHead, zoneSpans, zoneOfIdx,
   addToFreeList, delFromFreeList, moveToFreeList, accountFreepages, mtIsMergeable,
@@ -23,7 +24,8 @@ import { zoneAllows } from "./watermark";
 // ---- buddy arithmetic ----
 
 /** __find_buddy_pfn: pfn ^ (1 << order). 2.6.11 indexes pages from zone->zone_mem_map, so its
- *  buddies are aligned to the zone start; from 2.6.12 they are aligned to the pfn (§1.3). */
+ *  buddies are aligned to the zone start; from 2.6.12 they are aligned to the pfn (__free_pages_bulk,
+ *  mm/page_alloc.c 2.6.12). */
 // @ts-ignore: decorator
 @inline function buddyIdx(z: usize, idx: u32, order: u32): u32 {
   const base = zget(z, Z_ALIGN_BASE);
@@ -36,7 +38,7 @@ import { zoneAllows } from "./watermark";
 @inline function freeBuddyInfo(z: usize, b: u32, order: u32): u32 {
   if (!zoneSpans(z, b)) return 0;
   const info = pageInfo(b);
-  return (info & 0xff) == makeInfo(order, STATE_FREE, 0) ? info : 0;
+  return (info & ORDER_STATE_MASK) == makeInfo(order, STATE_FREE, 0) ? info : 0;
 }
 
 // ---- allocation: __rmqueue_smallest, expand ----
@@ -68,7 +70,8 @@ import { zoneAllows } from "./watermark";
 /** __rmqueue_smallest: the head of the first non-empty list of order >= the request. */
 // @ts-ignore: decorator
 @inline export function rmqueueSmallest(z: usize, order: u32, mt: u32): u32 {
-  for (let cur = order; cur < maxOrder; cur++) {
+  const top = maxOrder();
+  for (let cur = order; cur < top; cur++) {
     const idx = listHead(z, cur, mt);
     if (idx == NIL) continue;
     pageDelAndExpand(z, idx, order, cur, mt);
@@ -90,10 +93,11 @@ import { zoneAllows } from "./watermark";
 
 /** should_try_claim_block (6.18): only movable requests below pageblock_order / 2 merely steal. */
 function shouldTryClaimBlock(order: u32, startMt: u32): bool {
-  if (order >= pageblockOrder) return true;
-  if (order >= pageblockOrder / 2) return true;
+  const pbOrder = pageblockOrder();
+  if (order >= pbOrder) return true;
+  if (order >= pbOrder / 2) return true;
   if (startMt == MIGRATE_RECLAIMABLE || startMt == MIGRATE_UNMOVABLE) return true;
-  return mobilityDisabled;
+  return mobilityDisabled();
 }
 
 const FALLBACK_NONE: i32 = -1;
@@ -103,7 +107,7 @@ const FALLBACK_STOP: i32 = -2;
  *  list at this order has a block, else the fallback migratetype. */
 function findSuitableFallback(z: usize, order: u32, mt: u32, claimable: bool): i32 {
   if (claimable && !shouldTryClaimBlock(order, mt)) return FALLBACK_STOP;
-  if (zget(z, Z_NR_FREE + (order << 2)) == 0) return FALLBACK_NONE;
+  if (zget(z, nrFreeOff(order)) == 0) return FALLBACK_NONE;
   for (let i: u32 = 0; i < MIGRATE_PCPTYPES - 1; i++) {
     const fb = fallbackOf(mt, i);
     if (listHead(z, order, fb) != NIL) return <i32>fb;
@@ -111,12 +115,16 @@ function findSuitableFallback(z: usize, order: u32, mt: u32, claimable: bool): i
   return FALLBACK_NONE;
 }
 
+/** vm.watermark_boost_factor is in units of 1/10000 of the high watermark (boost_watermark, 6.18). */
+const BOOST_FACTOR_SCALE: u64 = 10000;
+
 /** boost_watermark (6.18): raise watermark_boost by a pageblock, up to high * factor / 10000. */
 export function boostWatermark(z: usize): bool {
-  if (watermarkBoostFactor == 0) return false;
-  const pbPages: u64 = <u64>1 << pageblockOrder;
+  const factor = watermarkBoostFactor();
+  if (factor == 0) return false;
+  const pbPages: u64 = <u64>1 << pageblockOrder();
   if (pbPages * 4 > <u64>zget(z, Z_MANAGED)) return false;
-  let maxBoost: u64 = (<u64>zget(z, Z_WMARK + (WMARK_HIGH << 2)) * <u64>watermarkBoostFactor) / 10000;
+  let maxBoost: u64 = (<u64>zget(z, Z_WMARK + (WMARK_HIGH << 2)) * <u64>factor) / BOOST_FACTOR_SCALE;
   if (maxBoost == 0) return false;
   if (maxBoost < pbPages) maxBoost = pbPages;
   let boost: u64 = <u64>zget(z, Z_BOOST) + pbPages;
@@ -126,18 +134,19 @@ export function boostWatermark(z: usize): bool {
   return true;
 }
 
+/** prep_move_freepages_block's answer when the pageblock straddles the zone. */
+const PB_STRADDLES: u64 = <u64>-1;
+
 /** prep_move_freepages_block (6.18) with counting: free pages and pages of allocated MOVABLE
- *  blocks in idx's pageblock (oomlab's stand-in for PageLRU || page_has_movable_ops).
- *  Returns false when the pageblock straddles the zone. Results in pbFree/pbMovable. */
-let pbFree: u32 = 0;
-let pbMovable: u32 = 0;
-function prepMoveFreepagesBlock(z: usize, idx: u32): bool {
-  const size: u32 = 1 << pageblockOrder;
+ *  blocks in idx's pageblock (oomlab's stand-in for PageLRU || page_has_movable_ops), as
+ *  (movable << 32) | free (pbFree, pbMovable), or PB_STRADDLES. */
+function prepMoveFreepagesBlock(z: usize, idx: u32): u64 {
+  const size: u32 = 1 << pageblockOrder();
   const start = idx & ~(size - 1);
   const end = start + size;
-  if (!zoneSpans(z, start) || !zoneSpans(z, end - 1)) return false;
-  pbFree = 0;
-  pbMovable = 0;
+  if (!zoneSpans(z, start) || !zoneSpans(z, end - 1)) return PB_STRADDLES;
+  let pbFree: u32 = 0;
+  let pbMovable: u32 = 0;
   let p = start;
   while (p < end) {
     const info = pageInfo(p);
@@ -154,12 +163,12 @@ function prepMoveFreepagesBlock(z: usize, idx: u32): bool {
       p++;
     }
   }
-  return true;
+  return (<u64>pbMovable << 32) | <u64>pbFree;
 }
 
 /** __move_freepages_block (6.18): every free block of the pageblock to newMt's lists (tail). */
 function moveFreepagesBlock(z: usize, start: u32, newMt: u32): u32 {
-  const end = start + (<u32>1 << pageblockOrder);
+  const end = start + (<u32>1 << pageblockOrder());
   let moved: u32 = 0;
   let p = start;
   while (p < end) {
@@ -178,7 +187,7 @@ function moveFreepagesBlock(z: usize, start: u32, newMt: u32): u32 {
 
 /** try_to_claim_block (6.18). */
 function tryToClaimBlock(z: usize, idx: u32, cur: u32, order: u32, startMt: u32, blockMt: u32, flags: u32): u32 {
-  if (cur >= pageblockOrder) {
+  if (cur >= pageblockOrder()) {
     delFromFreeList(z, idx, cur, blockMt);
     accountFreepages(z, -(<i32>1 << cur), blockMt);
     changePageblockRange(idx, cur, startMt);
@@ -187,12 +196,15 @@ function tryToClaimBlock(z: usize, idx: u32, cur: u32, order: u32, startMt: u32,
     return idx;
   }
   if (boostWatermark(z) && (flags & ALLOC_KSWAPD)) zset(z, Z_FLAGS, zget(z, Z_FLAGS) | ZONE_BOOSTED_WATERMARK);
-  if (!prepMoveFreepagesBlock(z, idx)) return NIL;
-  const pbPages: u32 = 1 << pageblockOrder;
+  const counts = prepMoveFreepagesBlock(z, idx);
+  if (counts == PB_STRADDLES) return NIL;
+  const pbFree = <u32>counts;
+  const pbMovable = <u32>(counts >> 32);
+  const pbPages: u32 = 1 << pageblockOrder();
   let alike: u32 = 0;
   if (startMt == MIGRATE_MOVABLE) alike = pbMovable;
   else if (blockMt == MIGRATE_MOVABLE) alike = pbPages - (pbFree + pbMovable);
-  if (pbFree + alike >= pbPages >> 1 || mobilityDisabled) {
+  if (pbFree + alike >= pbPages >> 1 || mobilityDisabled()) {
     const start = idx & ~(pbPages - 1);
     moveFreepagesBlock(z, start, startMt);
     setPageblockMt(start, startMt);
@@ -203,9 +215,10 @@ function tryToClaimBlock(z: usize, idx: u32, cur: u32, order: u32, startMt: u32,
 
 /** __rmqueue_claim (6.18): largest fallback block first, claiming its pageblock when allowed. */
 function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
+  const pbOrder = pageblockOrder();
   let minOrder = order;
-  if (order < pageblockOrder && (flags & ALLOC_NOFRAGMENT)) minOrder = pageblockOrder;
-  for (let cur = <i32>maxOrder - 1; cur >= <i32>minOrder; cur--) {
+  if (order < pbOrder && (flags & ALLOC_NOFRAGMENT)) minOrder = pbOrder;
+  for (let cur = <i32>maxOrder() - 1; cur >= <i32>minOrder; cur--) {
     const fb = findSuitableFallback(z, <u32>cur, startMt, true);
     if (fb == FALLBACK_NONE) continue;
     if (fb == FALLBACK_STOP) break;
@@ -217,7 +230,8 @@ function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
 
 /** __rmqueue_steal (6.18): smallest fallback block; the remainder stays with the fallback type. */
 function rmqueueSteal(z: usize, order: u32, startMt: u32): u32 {
-  for (let cur = order; cur < maxOrder; cur++) {
+  const top = maxOrder();
+  for (let cur = order; cur < top; cur++) {
     const fb = findSuitableFallback(z, cur, startMt, false);
     if (fb == FALLBACK_NONE) continue;
     const idx = listHead(z, cur, <u32>fb);
@@ -256,7 +270,7 @@ function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
  *  ALLOC_OOM / ALLOC_NON_BLOCK. 2.6.11: __rmqueue on the single list. */
 // @ts-ignore: decorator
 @inline export function rmqueue(z: usize, order: u32, mt: u32, flags: u32): u32 {
-  if (era == ERA_2_6_11) return rmqueueSmallest(z, order, 0);
+  if (era() == ERA_2_6_11) return rmqueueSmallest(z, order, 0);
   let page: u32 = NIL;
   if (flags & ALLOC_HIGHATOMIC) page = rmqueueSmallest(z, order, MIGRATE_HIGHATOMIC);
   if (page == NIL) {
@@ -269,15 +283,16 @@ function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
 /** reserve_highatomic_pageblock (6.18): after a successful high-order ALLOC_HIGHATOMIC allocation,
  *  turn its pageblock into a HIGHATOMIC reserve, up to ~1% of the zone. */
 export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void {
-  const pbPages: u32 = 1 << pageblockOrder;
+  const pbOrder = pageblockOrder();
+  const pbPages: u32 = 1 << pbOrder;
   const onePct = zget(z, Z_MANAGED) / 100;
   if (onePct < pbPages) return;
   const maxManaged = (onePct + pbPages - 1) & ~(pbPages - 1);
   if (zget(z, Z_RESERVED_HIGHATOMIC) >= maxManaged) return;
   const mt = pageblockMt(idx);
   if (!mtIsMergeable(mt)) return;
-  if (order < pageblockOrder) {
-    if (!prepMoveFreepagesBlock(z, idx)) return;
+  if (order < pbOrder) {
+    if (prepMoveFreepagesBlock(z, idx) == PB_STRADDLES) return;
     const start = idx & ~(pbPages - 1);
     moveFreepagesBlock(z, start, MIGRATE_HIGHATOMIC);
     setPageblockMt(start, MIGRATE_HIGHATOMIC);
@@ -297,8 +312,8 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
 // @ts-ignore: decorator
 @inline export function freeOnePage(z: usize, idx: u32, order: u32, mt: u32, toTail: bool): void {
   accountFreepages(z, <i32>1 << order, mt);
-  const top = maxOrder - 1;
-  const modern = era == ERA_6_18;
+  const top = maxOrder() - 1;
+  const modern = era() == ERA_6_18;
   const base = zget(z, Z_ALIGN_BASE);
   const start = zget(z, Z_START);
   const span = zget(z, Z_END) - start;
@@ -306,9 +321,9 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
     const b = (((idx - base) ^ (<u32>1 << order)) + base);
     if (b - start >= span) break; // bad_range(): the buddy lies outside the zone
     const binfo = pageInfo(b);
-    if ((binfo & 0xff) != makeInfo(order, STATE_FREE, 0)) break; // page_is_buddy()
+    if ((binfo & ORDER_STATE_MASK) != makeInfo(order, STATE_FREE, 0)) break; // page_is_buddy()
     const listMt = infoMt(binfo);
-    if (modern && order >= pageblockOrder) {
+    if (modern && order >= pageblockOrder()) {
       if (!mergeAcrossPageblocks(z, b, order, mt, listMt)) break;
     } else {
       delFromFreeList(z, b, order, listMt);
@@ -336,12 +351,12 @@ function mergeAcrossPageblocks(z: usize, b: u32, order: u32, mt: u32, listMt: u3
  *  page_is_buddy(higher_page, buddy) wants the buddy in the same zone as higher_page, which can lie
  *  in the zone below when zone boundaries are not aligned to the block. */
 function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
-  if (order + 2 >= maxOrder) return false; // order >= MAX_PAGE_ORDER - 1
+  if (order + 2 >= maxOrder()) return false; // order >= MAX_PAGE_ORDER - 1
   const higher = idx & ~(<u32>1 << order);
   const target = buddyIdx(z, higher, order + 1);
-  if (target >= nrPages) return false;
+  if (target >= nrPages()) return false;
   const info = pageInfo(target);
-  if ((info & 0xff) != makeInfo(order + 1, STATE_FREE, 0)) return false;
+  if ((info & ORDER_STATE_MASK) != makeInfo(order + 1, STATE_FREE, 0)) return false;
   if (zoneSpans(z, higher) && zoneSpans(z, target)) return true;
   const zt = zoneOfIdx(target);
   return zt >= 0 && zoneSpans(zoneAddr(<u32>zt), higher);
@@ -352,20 +367,21 @@ function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
  *  pageblock_order one pageblock at a time, each with its pageblock's migratetype. */
 // @ts-ignore: decorator
 @inline export function freePages(z: usize, idx: u32, order: u32): void {
-  setPageInfo(idx, 0);
-  if (era == ERA_2_6_11) freeOnePage(z, idx, order, 0, false);
+  setPageInfo(idx, TAIL_INFO);
+  if (era() == ERA_2_6_11) freeOnePage(z, idx, order, 0, false);
   else freePages618(z, idx, order);
 }
 
 /** The 6.18 half of freePages, out of line so the 2.6.11 hot path stays small. */
 function freePages618(z: usize, idx: u32, order: u32): void {
-  if (order <= pageblockOrder) {
+  const pbOrder = pageblockOrder();
+  if (order <= pbOrder) {
     freeOnePage(z, idx, order, pageblockMt(idx), false);
     return;
   }
   const end = idx + (<u32>1 << order);
-  const step: u32 = 1 << pageblockOrder;
-  for (let p = idx; p < end; p += step) freeOnePage(z, p, pageblockOrder, pageblockMt(p), false);
+  const step: u32 = 1 << pbOrder;
+  for (let p = idx; p < end; p += step) freeOnePage(z, p, pbOrder, pageblockMt(p), false);
 }
 
 /** Marks idx as an allocated block head of the given order, migratetype and owner. */
@@ -375,36 +391,34 @@ function freePages618(z: usize, idx: u32, order: u32): void {
   setPageInfo(idx, makeInfo(order, STATE_ALLOC, mt));
 }
 
-/** The zone slot the last successful getPageFromFreelist() allocated from. */
-export let lastZoneSlot: u32 = 0;
-
 /** get_page_from_freelist over a registered zonelist ([highest_zoneidx, n, slot...]). 2.6.11's
  *  __alloc_pages passes are this loop with the pass's watermark and reductions in flags.
  *  6.18: ALLOC_NOFRAGMENT is dropped and the zonelist retried when no zone could serve
  *  (or before leaving the preferred node), as in the kernel. The ZONE_BELOW_HIGH pre-check at the
  *  high mark is not modelled: it only changes which mark a passing zone was tested against. */
 export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, owner: u32): u32 {
-  const l = ZONELISTS_OFF + <usize>(zl * ZONELIST_SIZE);
+  const l = zonelistsOff() + <usize>(zl * ZONELIST_SIZE);
   // gfp_migratetype() (include/linux/gfp.h): with grouping by mobility disabled every request is
   // UNMOVABLE, so free lists and pageblock tags stay in step.
-  if (mobilityDisabled) mt = MIGRATE_UNMOVABLE;
-  const highest = <u32>load<u8>(l);
-  const n = <u32>load<u8>(l, 1);
+  if (mobilityDisabled()) mt = MIGRATE_UNMOVABLE;
+  const highest = <u32>load<u8>(l + <usize>ZL_HIGHEST);
+  const n = <u32>load<u8>(l + <usize>ZL_COUNT);
+  const modern = era() == ERA_6_18;
   while (true) {
-    const noFallback = era == ERA_6_18 && (flags & ALLOC_NOFRAGMENT) != 0;
-    const prefNode = n > 0 ? zget(zoneAddr(<u32>load<u8>(l, 2)), Z_NODE) : 0;
+    const noFallback = modern && (flags & ALLOC_NOFRAGMENT) != 0;
+    const prefNode = n > 0 ? zget(zoneAddr(<u32>load<u8>(l + <usize>ZL_SLOTS)), Z_NODE) : 0;
     for (let i: u32 = 0; i < n; i++) {
-      const slot = <u32>load<u8>(l + <usize>(2 + i));
+      const slot = <u32>load<u8>(l + <usize>(ZL_SLOTS + i));
       const z = zoneAddr(slot);
       if (noFallback && i > 0 && zget(z, Z_NODE) != prefNode) {
         break; // leaving the preferred node: retry locally without ALLOC_NOFRAGMENT
       }
       if (!zoneAllows(z, order, highest, flags)) continue;
-      const page = rmqueue(z, order, era == ERA_2_6_11 ? 0 : mt, flags);
+      const page = rmqueue(z, order, modern ? mt : MIGRATE_UNMOVABLE, flags);
       if (page == NIL) continue;
       markAllocated(page, order, mt, owner);
-      if (era == ERA_6_18 && order > 0 && (flags & ALLOC_HIGHATOMIC)) reserveHighatomicPageblock(z, page, order);
-      lastZoneSlot = slot;
+      if (modern && order > 0 && (flags & ALLOC_HIGHATOMIC)) reserveHighatomicPageblock(z, page, order);
+      hset(H_LAST_ZONE_SLOT, slot);
       return page;
     }
     if (noFallback) {

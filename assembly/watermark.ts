@@ -3,15 +3,15 @@
 
 import {
   ERA_2_6_11, NIL, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC,
-  Z_LOWMEM_RESERVE, Z_NR_FREE, Z_WMARK, Z_BOOST, WMARK_MIN, era, maxOrder, zget, listHead,
+  Z_LOWMEM_RESERVE, Z_WMARK, Z_BOOST, WMARK_MIN, era, maxOrder, zget, listHead, nrFreeOff,
 } from "./mmzone";
 import {
   ALLOC_WMARK_MASK, ALLOC_NO_WATERMARKS, ALLOC_OOM, ALLOC_NON_BLOCK, ALLOC_MIN_RESERVE, ALLOC_CMA, ALLOC_HIGHATOMIC,
   ALLOC_RESERVES,
 } from "./internal";
 
-/** zone_watermark_ok, 2.6.11 (§3.1): the reductions, lowmem_reserve in the order-0 test only, then
- *  the pages of every lower order removed and the mark halved per order. */
+/** zone_watermark_ok (mm/page_alloc.c 2.6.11): the reductions, lowmem_reserve in the order-0 test only,
+ *  then the pages of every lower order removed and the mark halved per order. */
 // @ts-ignore: decorator
 @inline export function zoneWatermarkOk2611(z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
   // i32 is exact here: free pages, marks and reserves are below 2^25 (the engine holds 2^24 pages)
@@ -21,7 +21,7 @@ import {
   if (canTryHarder) min -= min / 4;
   if (free <= min + <i32>zget(z, Z_LOWMEM_RESERVE + (classzoneIdx << 2))) return false;
   for (let o: u32 = 0; o < order; o++) {
-    free -= <i32>zget(z, Z_NR_FREE + (o << 2)) << o;
+    free -= <i32>zget(z, nrFreeOff(o)) << o;
     min >>= 1;
     if (free <= min) return false;
   }
@@ -37,7 +37,7 @@ import {
   return u;
 }
 
-/** __zone_watermark_ok, 6.18 (§3.3). */
+/** __zone_watermark_ok (mm/page_alloc.c 6.18). */
 export function zoneWatermarkOk618(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
   let min: i64 = <i64>mark;
   const free: i64 = <i64>zget(z, Z_FREE_PAGES) - unusableFree(z, order, flags);
@@ -50,8 +50,9 @@ export function zoneWatermarkOk618(z: usize, order: u32, mark: u32, highestZonei
   }
   if (free <= min + <i64>zget(z, Z_LOWMEM_RESERVE + (highestZoneidx << 2))) return false;
   if (order == 0) return true;
-  for (let o = order; o < maxOrder; o++) {
-    if (zget(z, Z_NR_FREE + (o << 2)) == 0) continue;
+  const top = maxOrder();
+  for (let o = order; o < top; o++) {
+    if (zget(z, nrFreeOff(o)) == 0) continue;
     for (let mt: u32 = 0; mt < MIGRATE_PCPTYPES; mt++) if (listHead(z, o, mt) != NIL) return true;
     if ((flags & ALLOC_CMA) && listHead(z, o, MIGRATE_CMA) != NIL) return true;
     if ((flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) && listHead(z, o, MIGRATE_HIGHATOMIC) != NIL) return true;
@@ -71,7 +72,7 @@ export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneid
   }
   if (zoneWatermarkOk618(z, order, mark, highestZoneidx, flags)) return true;
   if (order == 0 && (flags & ALLOC_MIN_RESERVE) && zget(z, Z_BOOST) != 0 && (flags & ALLOC_WMARK_MASK) == WMARK_MIN) {
-    return zoneWatermarkOk618(z, order, zget(z, Z_WMARK), highestZoneidx, flags);
+    return zoneWatermarkOk618(z, order, zget(z, Z_WMARK + (WMARK_MIN << 2)), highestZoneidx, flags);
   }
   return false;
 }
@@ -87,7 +88,7 @@ export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneid
 @inline export function zoneAllows(z: usize, order: u32, highestZoneidx: u32, flags: u32): bool {
   if (flags & ALLOC_NO_WATERMARKS) return true;
   const mark = wmarkPages(z, flags & ALLOC_WMARK_MASK);
-  if (era == ERA_2_6_11) {
+  if (era() == ERA_2_6_11) {
     return zoneWatermarkOk2611(z, order, mark, highestZoneidx, (flags & ALLOC_NON_BLOCK) != 0, (flags & ALLOC_MIN_RESERVE) != 0);
   }
   return zoneWatermarkFast(z, order, mark, highestZoneidx, flags);

@@ -77,7 +77,7 @@ function assertSameState(pair, slot, what) {
 
 /** Bytes of engine memory per page frame: the WASM linear memory, or the reference's typed arrays. */
 function bytesPerPage(impl, m) {
-  if (impl === "wasm") return m.engineExports.memory.buffer.byteLength / m.machine.nrPages;
+  if (impl === "wasm") return m.engineViews.byteLength / m.machine.nrPages;
   const bytes = Object.values(m).filter((v) => ArrayBuffer.isView(v)).reduce((s, v) => s + v.byteLength, 0);
   return bytes / m.machine.nrPages;
 }

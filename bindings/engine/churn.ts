@@ -3,6 +3,7 @@
 // lowmem_reserve. The whole workload runs inside WASM (assembly/workload.ts), called in chunks so
 // V8's tiers settle, and only the churn phase is timed.
 
+import { readChurnStats, type ChurnStats } from "./abi.js";
 import { Machine } from "./machine.js";
 import type { EngineBuild } from "./wasm.js";
 
@@ -56,25 +57,33 @@ export function churnMachine(log2Pages: number, build?: EngineBuild): Machine {
   );
 }
 
-/** The checksum string of churn-benchmark.md from the engine's counters. */
-function checksum(m: Machine): string {
-  const x = m.engineExports;
-  x.churnStats();
-  const io = x.ioPtr();
-  const u = new Uint32Array(x.memory.buffer, io, 11 + m.machine.maxOrder);
-  const sum = new BigUint64Array(x.memory.buffer, io, 1)[0];
-  const nrFree = Array.from(u.subarray(11, 11 + m.machine.maxOrder));
-  return `sum=${sum};hash=${u[2]};alloc=${u[3]};free=${u[4]};fail=${u[5]};capfree=${u[6]};noop=${u[7]};live=${u[8]};live_pages=${u[9]};free_pages=${u[10]};nr_free=${nrFree.join(",")}`;
+/** The engine's churn counters (churnStats(), read through the churn stats record). */
+export function churnStats(m: Machine): ChurnStats {
+  const engine = m.engineExports;
+  engine.churnStats();
+  return readChurnStats(m.engineAbi, m.engineViews, engine.ioPtr(), m.machine.maxOrder);
 }
+
+/** The churn benchmark's checksum string. */
+export function churnChecksum(s: ChurnStats): string {
+  return (
+    `sum=${s.sum};hash=${s.hash};alloc=${s.allocs};free=${s.frees};fail=${s.fails};capfree=${s.capFrees};` +
+    `noop=${s.noops};live=${s.liveCount};live_pages=${s.livePages};free_pages=${s.freePages};` +
+    `nr_free=${s.nrFree.join(",")}`
+  );
+}
+
+/** The warm-up run: a 2^12-page zone, 20 calls of 20,000 operations. */
+const WARM_UP = { log2Pages: 12, seed: 1, calls: 20, opsPerCall: 20_000 };
 
 /** Runs the churn loop on a small throwaway machine of the same compiled module, so V8 has
  *  tiered churnRun up from its baseline compiler (Liftoff) to TurboFan before the timed run. */
 function warmUp(build?: EngineBuild): void {
-  const m = churnMachine(12, build);
-  const x = m.engineExports;
-  x.churnInit(m.machine.zones[0].slot, 1, 0);
-  x.churnPrefill();
-  for (let i = 0; i < 20; i++) x.churnRun(20_000);
+  const m = churnMachine(WARM_UP.log2Pages, build);
+  const engine = m.engineExports;
+  engine.churnInit(m.machine.zones[0].slot, WARM_UP.seed, m.engineAbi.MIGRATE_UNMOVABLE);
+  engine.churnPrefill();
+  for (let i = 0; i < WARM_UP.calls; i++) engine.churnRun(WARM_UP.opsPerCall);
 }
 
 export function runChurn(opts: ChurnOptions = {}): ChurnResult {
@@ -84,14 +93,14 @@ export function runChurn(opts: ChurnOptions = {}): ChurnResult {
   const chunk = opts.chunk ?? CHURN_DEFAULTS.chunk;
   warmUp(opts.build);
   const m = churnMachine(log2Pages, opts.build);
-  const x = m.engineExports;
-  x.churnInit(m.machine.zones[0].slot, seed >>> 0, 0);
-  x.churnPrefill();
+  const engine = m.engineExports;
+  engine.churnInit(m.machine.zones[0].slot, seed >>> 0, m.engineAbi.MIGRATE_UNMOVABLE);
+  engine.churnPrefill();
   const t0 = performance.now();
-  for (let done = 0; done < ops; done += chunk) x.churnRun(Math.min(chunk, ops - done));
+  for (let done = 0; done < ops; done += chunk) engine.churnRun(Math.min(chunk, ops - done));
   const ms = performance.now() - t0;
-  const sum = checksum(m);
-  x.churnDrain();
+  const sum = churnChecksum(churnStats(m));
+  engine.churnDrain();
   const s = m.stats(m.machine.zones[0].slot);
   const top = m.machine.maxOrder - 1;
   const coalesced = s.nrFree[top] === 2 ** log2Pages / 2 ** top && s.nrFree.slice(0, top).every((n) => n === 0);

@@ -5,21 +5,23 @@
 import { OomlabError, check, isInt } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
 import { buildZonelist, resolveMachine, type Zonelist } from "../mm/mm_init.js";
-import { instantiate, release, type EngineBuild, type EngineInstance, type Layout, type WasmExports } from "./wasm.js";
+import { copyMemory, instantiate, release, type EngineBuild, type EngineInstance, type WasmExports } from "./wasm.js";
+import {
+  BatchRecords, PageArrays, ZoneRecords, decodePageInfo, invariantMessage, readInvariantRecord, writeZonelistRecord,
+  type Abi, type MemoryViews, type ZoneRecord,
+} from "./abi.js";
 import type {
   AllocRequest, BuddyEngine, MachineSpec, MachineState, ResolvedMachine, ResolvedZone, ZoneCounters, ZoneState,
 } from "../include/machine.js";
-import { ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
+import { MigrateType, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
-const E_OUT_OF_RANGE = -11;
-const E_BAD_ORDER = -12;
-const STATE_FREE = 1;
-const STATE_ALLOC = 2;
-const OP_ALLOC = 1;
-const OP_FREE = 2;
-const OP_FREE_OWNER = 3;
-const NR_LISTS = 6;
 const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
+/** Migratetypes a caller may request (CMA and HighAtomic come through allocFlags). */
+const REQUESTABLE_MIGRATETYPES: readonly number[] = [
+  MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable,
+];
+/** allocFlags must fit the batch record's flags word below this. */
+const ALLOC_FLAGS_LIMIT = 0x10000;
 
 /** Statistics of one zone, read from engine memory. */
 export interface ZoneStats {
@@ -62,20 +64,27 @@ export interface MachineOptions {
 export class Machine implements BuddyEngine {
   readonly machine: ResolvedMachine;
   private readonly engine: EngineInstance;
-  private readonly x: WasmExports;
-  private readonly L: Layout;
-  private u32: Uint32Array;
-  /** Engine zonelist ids by node * MAX_NR_ZONES + highest zone index (-1: not registered yet). */
+  private readonly exports: WasmExports;
+  private readonly abi: Abi;
+  private readonly views: MemoryViews;
+  private readonly ioPtr: number;
+  private readonly zoneRecords: ZoneRecords;
+  private readonly batchRecords: BatchRecords;
+  /** The per-page arrays; their offsets are fixed by machineInit (boot, or the machine forked from). */
+  private pages!: PageArrays;
+  /** Engine zonelist ids by registry key (zonelistKey, zoneOnlyZonelistKey). */
   private zonelists: number[] = [];
   private nextZonelist = 0;
-  private readonly rec = new Uint32Array(3);
 
   private constructor(m: ResolvedMachine, engine: EngineInstance) {
     this.machine = m;
     this.engine = engine;
-    this.x = engine.exports;
-    this.L = engine.layout;
-    this.u32 = new Uint32Array(this.x.memory.buffer);
+    this.exports = engine.exports;
+    this.abi = engine.abi;
+    this.views = engine.views;
+    this.ioPtr = this.exports.ioPtr();
+    this.zoneRecords = new ZoneRecords(this.abi, this.views, this.exports.zonesPtr(), m.maxOrder);
+    this.batchRecords = new BatchRecords(this.abi);
   }
 
   /** Builds a machine from a description (watermarks and reserves from the era's formulas unless
@@ -87,33 +96,59 @@ export class Machine implements BuddyEngine {
     return machine;
   }
 
+  /** A copy of this machine on another engine instance: the instance's memory is a copy of this
+   *  one's (the engine keeps no state elsewhere), the description and zonelist registry are copied.
+   *  The two then evolve independently (a parallel sweep's starting point). */
+  fork(): Machine {
+    const twin = new Machine(structuredClone(this.machine), instantiate(this.engine.build));
+    copyMemory(this.engine, twin.engine);
+    twin.zonelists = [...this.zonelists];
+    twin.nextZonelist = this.nextZonelist;
+    twin.mapPages();
+    return twin;
+  }
+
   private boot(): void {
-    const { x, machine: m } = this;
+    const { exports: engine, abi, machine: m } = this;
     const p = eraProfile(m.era);
-    const rc = x.machineInit(p.engineId, m.maxOrder, m.pageblockOrder, m.nrPages, m.mobilityDisabled ? 1 : 0, m.watermarkBoostFactor);
-    if (rc === -2) throw new OomlabError("OOMLAB_TOO_BIG", `the machine spans ${m.nrPages} page frames; the engine holds at most ${this.L.MAX_PAGES}`);
-    if (rc === -3) throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${m.nrPages * this.L.PAGE_META_BYTES} bytes of engine memory for ${m.nrPages} page frames`);
-    check(rc === 0, `engine rejected the machine (code ${rc})`);
+    const mobilityOff = m.mobilityDisabled ? 1 : 0;
+    const boost = m.watermarkBoostFactor;
+    const rc = engine.machineInit(p.engineId, m.maxOrder, m.pageblockOrder, m.nrPages, mobilityOff, boost);
+    const frames = `${m.nrPages} page frames`;
+    if (rc === abi.E_TOO_BIG) {
+      throw new OomlabError("OOMLAB_TOO_BIG", `the machine spans ${frames}; the engine holds at most ${abi.MAX_PAGES}`);
+    }
+    if (rc === abi.E_NO_MEMORY) {
+      const bytes = m.nrPages * abi.PAGE_META_BYTES;
+      throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${bytes} bytes of engine memory for ${frames}`);
+    }
+    check(rc === abi.E_OK, `engine rejected the machine (code ${rc})`);
+    this.mapPages();
     for (const z of m.zones) {
       if (z.spannedPages === 0) continue; // an empty zone lives only in the description
       const s = z.startPfn - m.basePfn;
-      const r = x.zoneInit(z.slot, z.node, z.zoneIdx, s, z.spannedPages, z.presentPages, z.managedPages);
-      if (r === -4) throw new OomlabError("OOMLAB_OVERLAPPING_ZONES", `zone ${z.type} of node ${z.node} overlaps another zone`);
-      check(r === 0, `engine rejected zone ${z.type} of node ${z.node} (code ${r})`);
-      for (const c of z.cma) x.zoneSetPageblocks(z.slot, c.startPfn - m.basePfn, c.pages >> m.pageblockOrder, 4);
+      const r = engine.zoneInit(z.slot, z.node, z.zoneIdx, s, z.spannedPages, z.presentPages, z.managedPages);
+      if (r === abi.E_OVERLAP) {
+        throw new OomlabError("OOMLAB_OVERLAPPING_ZONES", `zone ${z.type} of node ${z.node} overlaps another zone`);
+      }
+      check(r === abi.E_OK, `engine rejected zone ${z.type} of node ${z.node} (code ${r})`);
+      for (const c of z.cma) {
+        engine.zoneSetPageblocks(z.slot, c.startPfn - m.basePfn, c.pages >> m.pageblockOrder, abi.MIGRATE_CMA);
+      }
     }
     for (const z of m.zones) {
       if (z.spannedPages === 0) continue;
-      x.zonePopulate(z.slot);
+      engine.zonePopulate(z.slot);
       this.setWatermarks(z.slot, z.watermarks);
-      z.lowmemReserve.forEach((v, i) => x.zoneSetLowmemReserve(z.slot, i, v));
+      z.lowmemReserve.forEach((v, i) => engine.zoneSetLowmemReserve(z.slot, i, v));
     }
-    this.refresh();
   }
 
-  private refresh(): Uint32Array {
-    if (this.u32.buffer !== this.x.memory.buffer) this.u32 = new Uint32Array(this.x.memory.buffer);
-    return this.u32;
+  /** Reads where machineInit put the per-page arrays. */
+  private mapPages(): void {
+    const engine = this.exports;
+    const ptrs = { info: engine.infoPtr(), next: engine.nextPtr(), pageblocks: engine.pageblocksPtr() };
+    this.pages = new PageArrays(this.abi, this.views, ptrs);
   }
 
   private disposed = false;
@@ -133,7 +168,17 @@ export class Machine implements BuddyEngine {
 
   /** Raw engine exports, for workloads that batch inside WASM (the churn benchmark). */
   get engineExports(): WasmExports {
-    return this.x;
+    return this.exports;
+  }
+
+  /** The engine's constants (operation and return codes, record layouts), as abi.ts reads them. */
+  get engineAbi(): Abi {
+    return this.abi;
+  }
+
+  /** Typed views over the engine's memory (abi.ts), for readers of the engine's records. */
+  get engineViews(): MemoryViews {
+    return this.views;
   }
 
   zone(slotOrType: number | ZoneType, node = 0): ResolvedZone {
@@ -150,20 +195,21 @@ export class Machine implements BuddyEngine {
     const z = this.zone(slot);
     for (const v of [w.min, w.low, w.high, w.promo ?? 0]) check(isInt(v) && v >= 0, `watermark ${v} must be a non-negative integer`, "OOMLAB_BAD_ARGUMENT");
     z.watermarks = { min: w.min, low: w.low, high: w.high, promo: w.promo ?? 0 };
-    this.x.zoneSetWatermarks(slot, w.min, w.low, w.high, w.promo ?? 0);
+    this.exports.zoneSetWatermarks(slot, w.min, w.low, w.high, w.promo ?? 0);
   }
 
   /** The engine id of the zonelist for (node, highest zone), registered on first use. */
   zonelistId(node: number, highestZoneIdx: number): number {
-    const key = node * 5 + highestZoneIdx;
+    const key = node * this.abi.MAX_NR_ZONES + highestZoneIdx;
     const known = this.zonelists[key];
     if (known !== undefined) return known;
     return this.registerZonelist(key, buildZonelist(this.machine, node, highestZoneIdx));
   }
 
-  /** A zonelist of one zone (its own class zone), for allocations pinned to a zone. */
+  /** A zonelist of one zone (its own class zone), for allocations pinned to a zone. Registry keys
+   *  after those of zonelistId. */
   private zoneOnlyZonelist(slot: number): number {
-    const key = 100 + slot;
+    const key = this.abi.MAX_ZONES + slot;
     const known = this.zonelists[key];
     if (known !== undefined) return known;
     const z = this.zone(slot);
@@ -172,77 +218,78 @@ export class Machine implements BuddyEngine {
 
   private registerZonelist(key: number, zl: Zonelist): number {
     const id = this.nextZonelist++;
-    const io = new Uint8Array(this.x.memory.buffer, this.x.ioPtr(), 2 + zl.slots.length);
-    io[0] = zl.classzoneIdx;
-    io[1] = zl.slots.length;
-    io.set(zl.slots, 2);
-    check(this.x.zonelistSet(id) === 0, `engine rejected zonelist ${id} (${zl.slots.join(", ")})`, "OOMLAB_BAD_ARGUMENT");
+    writeZonelistRecord(this.abi, this.views, this.ioPtr, zl.classzoneIdx, zl.slots);
+    const ok = this.exports.zonelistSet(id) === this.abi.E_OK;
+    check(ok, `engine rejected zonelist ${id} (${zl.slots.join(", ")})`, "OOMLAB_BAD_ARGUMENT");
     this.zonelists[key] = id;
     return id;
   }
 
-  /** Validates a request and writes its engine record (3 words) into out at off. Messages are
-   *  built only on failure: this runs once per operation. */
-  private encodeAlloc(req: AllocRequest, out: Uint32Array, off: number): void {
+  /** Validates a request and resolves its zonelist. Messages are built only on failure: this runs
+   *  once per operation. */
+  private allocArgs(req: AllocRequest): { zonelist: number; order: number; mt: number; flags: number; owner: number } {
     const order = req.order;
     if (!isInt(order) || order < 0 || order >= this.machine.maxOrder) {
       throw new OomlabError("OOMLAB_BAD_ORDER", `order ${String(order)} is out of range: this machine has orders 0 to ${this.machine.maxOrder - 1} (MAX_ORDER ${this.machine.maxOrder})`);
     }
     const hz = req.highestZone === undefined ? NORMAL_IDX : ZONE_TYPES.indexOf(req.highestZone);
     if (hz < 0) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `highestZone ${String(req.highestZone)} is not a zone type`);
-    const mt = req.migratetype ?? 0;
-    if (!(mt === 0 || mt === 1 || mt === 2)) {
+    const mt = req.migratetype ?? MigrateType.Unmovable;
+    if (!REQUESTABLE_MIGRATETYPES.includes(mt)) {
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`);
     }
     const flags = req.allocFlags ?? 0;
-    if (!isInt(flags) || flags < 0 || flags >= 0x10000) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
+    if (!isInt(flags) || flags < 0 || flags >= ALLOC_FLAGS_LIMIT) {
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
+    }
     const owner = req.owner ?? 0;
     if (!isInt(owner) || owner < 0 || owner > 0xffffffff) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
-    const zl = req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
-    out[off] = OP_ALLOC | (order << 8) | (mt << 16) | (zl << 24);
-    out[off + 1] = flags;
-    out[off + 2] = owner;
+    const zonelist =
+      req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
+    return { zonelist, order, mt, flags, owner };
   }
 
   /** get_page_from_freelist: returns the block's pfn, or -1 when no zone could serve it. */
   alloc(req: AllocRequest): number {
-    const rec = this.rec;
-    this.encodeAlloc(req, rec, 0);
-    const w0 = rec[0];
-    const r = this.x.allocPages(w0 >>> 24, (w0 >>> 8) & 0xff, (w0 >>> 16) & 0xff, rec[1], rec[2]);
-    if (r === E_BAD_ORDER) throw new OomlabError("OOMLAB_BAD_ORDER", `order ${req.order} is out of range`);
+    const a = this.allocArgs(req);
+    const r = this.exports.allocPages(a.zonelist, a.order, a.mt, a.flags, a.owner);
+    if (r === this.abi.E_BAD_ORDER) throw new OomlabError("OOMLAB_BAD_ORDER", `order ${req.order} is out of range`);
     return r < 0 ? -1 : r + this.machine.basePfn;
   }
 
   /** The zone slot the last successful allocation came from. */
   lastZoneSlot(): number {
-    return this.x.lastZone();
-  }
-
-  private pageInfo(idx: number): number {
-    return new Uint16Array(this.x.memory.buffer, this.x.infoPtr() + idx * 2, 1)[0];
+    return this.exports.lastZone();
   }
 
   private freeError(pfn: number, code: number): OomlabError {
+    const abi = this.abi;
     const idx = pfn - this.machine.basePfn;
-    if (code === E_OUT_OF_RANGE || idx < 0) return new OomlabError("OOMLAB_BAD_PFN", `pfn ${pfn} is outside every zone of this machine`);
-    const state = (this.pageInfo(idx) >>> this.L.STATE_SHIFT) & this.L.STATE_MASK;
-    if (state === STATE_FREE) return new OomlabError("OOMLAB_DOUBLE_FREE", `double free: pfn ${pfn} is already a free block of order ${this.pageInfo(idx) & this.L.ORDER_MASK}`);
-    return new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block (it is ${state === 0 ? "inside a block" : state === 3 ? "a reserved page" : "in a hole"})`);
+    if (code === abi.E_OUT_OF_RANGE || idx < 0) {
+      return new OomlabError("OOMLAB_BAD_PFN", `pfn ${pfn} is outside every zone of this machine`);
+    }
+    const { state, order } = decodePageInfo(abi, this.pages.info(idx));
+    if (state === abi.STATE_FREE) {
+      return new OomlabError("OOMLAB_DOUBLE_FREE", `double free: pfn ${pfn} is already a free block of order ${order}`);
+    }
+    const what =
+      state === abi.STATE_TAIL ? "inside a block" : state === abi.STATE_RESERVED ? "a reserved page" : "in a hole";
+    return new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block (it is ${what})`);
   }
 
   /** Frees an allocated block by its head pfn. Rejected calls change nothing. */
   free(pfn: number): void {
     const idx = pfn - this.machine.basePfn;
     if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(pfn)} is outside every zone of this machine`);
-    const r = this.x.freeBlock(idx);
-    if (r !== 0) throw this.freeError(pfn, r);
+    const r = this.exports.freeBlock(idx);
+    if (r !== this.abi.E_OK) throw this.freeError(pfn, r);
   }
 
   /** Gives an allocated block a new owner (a page leaving a per-CPU list for its user). */
   setOwner(pfn: number, owner: number): void {
     const idx = pfn - this.machine.basePfn;
-    if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages || this.x.setOwner(idx, owner >>> 0) !== 0) {
+    const inRange = isInt(pfn) && idx >= 0 && idx < this.machine.nrPages;
+    if (!inRange || this.exports.setOwner(idx, owner >>> 0) !== this.abi.E_OK) {
       throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block`);
     }
   }
@@ -251,7 +298,7 @@ export class Machine implements BuddyEngine {
    *  one call); returns how many. With freeRange, rebuilds a zone from printed free lists. */
   allocAllOrder0(slot: number, migratetype = 0, owner = 0): number {
     this.zone(slot);
-    const n = this.x.allocAllOrder0(slot, migratetype, owner >>> 0);
+    const n = this.exports.allocAllOrder0(slot, migratetype, owner >>> 0);
     if (n < 0) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `zone slot ${slot} has no memory`);
     return n;
   }
@@ -270,7 +317,7 @@ export class Machine implements BuddyEngine {
     const ok = [pfn, runs, step, pages].every(isInt) && runs >= 0 && pages >= 0 && step >= pages && idx >= 0;
     const end = idx + (runs > 0 ? (runs - 1) * step + pages : 0);
     if (!ok || end > this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `range ${pfn} + ${pages} (x${runs}, step ${step}) is outside this machine`);
-    const done = this.x.freeStrided(idx, runs, step, pages);
+    const done = this.exports.freeStrided(idx, runs, step, pages);
     if (done < runs * pages) {
       const at = pfn + Math.floor(done / pages) * step + (done % pages);
       throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${at} is not an allocated order-0 block`);
@@ -281,18 +328,18 @@ export class Machine implements BuddyEngine {
   blockAt(pfn: number): { order: number; owner: number; migratetype: number } | null {
     const idx = pfn - this.machine.basePfn;
     if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages) return null;
-    const info = this.pageInfo(idx);
-    if (((info >>> this.L.STATE_SHIFT) & this.L.STATE_MASK) !== STATE_ALLOC) return null;
-    return { order: info & this.L.ORDER_MASK, owner: this.refresh()[(this.x.nextPtr() >>> 2) + idx], migratetype: (info >>> this.L.MT_SHIFT) & this.L.MT_MASK };
+    const { order, state, migratetype } = decodePageInfo(this.abi, this.pages.info(idx));
+    if (state !== this.abi.STATE_ALLOC) return null;
+    return { order, owner: this.pages.next(idx), migratetype };
   }
 
   /** Frees every block of an owner (the OOM killer's kill); returns the pages freed. */
   freeOwner(owner: number): number {
-    return this.x.ownerWalk(owner >>> 0, 1);
+    return this.exports.ownerWalk(owner >>> 0, 1);
   }
 
   ownerPages(owner: number): number {
-    return this.x.ownerWalk(owner >>> 0, 0);
+    return this.exports.ownerWalk(owner >>> 0, 0);
   }
 
   /** Runs operations in batches inside WASM (one boundary crossing per batch of up to 4096).
@@ -301,35 +348,36 @@ export class Machine implements BuddyEngine {
   batch(ops: BatchOp[]): number[] {
     // Validate and encode everything first (registering a zonelist uses the IO buffer too), so a
     // malformed op rejects the whole batch before anything runs.
-    const enc = new Uint32Array(ops.length * 4);
+    const records = this.batchRecords;
+    const enc = new Uint32Array(ops.length * records.words);
     for (let k = 0; k < ops.length; k++) {
       const o = ops[k];
-      if (o.op === "alloc") this.encodeAlloc(o.req, enc, k * 4);
-      else if (o.op === "free") {
+      if (o.op === "alloc") {
+        const a = this.allocArgs(o.req);
+        records.alloc(enc, k, a.zonelist, a.order, a.mt, a.flags, a.owner);
+      } else if (o.op === "free") {
         const idx = o.pfn - this.machine.basePfn;
         if (!isInt(o.pfn) || idx < 0 || idx >= this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(o.pfn)} is outside every zone of this machine`);
-        enc[k * 4] = OP_FREE;
-        enc[k * 4 + 1] = idx;
+        records.free(enc, k, idx);
       } else {
-        enc[k * 4] = OP_FREE_OWNER;
-        enc[k * 4 + 2] = o.owner >>> 0;
+        records.freeOwner(enc, k, o.owner >>> 0);
       }
     }
     const out: number[] = new Array<number>(ops.length);
     const base = this.machine.basePfn;
-    const cap = this.L.IO_BYTES >>> 4;
-    for (let i = 0; i < ops.length; i += cap) {
-      const n = Math.min(cap, ops.length - i);
-      new Uint32Array(this.x.memory.buffer, this.x.ioPtr(), n * 4).set(enc.subarray(i * 4, (i + n) * 4));
-      const done = this.x.batchRun(n);
-      const res = new Int32Array(this.x.memory.buffer, this.x.ioPtr(), n * 4);
+    const ioWord = this.ioPtr >>> 2;
+    for (let i = 0; i < ops.length; i += records.capacity) {
+      const n = Math.min(records.capacity, ops.length - i);
+      this.views.u32.set(enc.subarray(i * records.words, (i + n) * records.words), ioWord);
+      const done = this.exports.batchRun(n);
+      const res = this.views.i32.subarray(ioWord, ioWord + n * records.words);
       for (let k = 0; k < done; k++) {
-        const v = res[k * 4 + 3];
-        out[i + k] = (res[k * 4] & 0xff) === OP_ALLOC ? (v < 0 ? -1 : v + base) : v;
+        const v = records.result(res, k);
+        out[i + k] = records.op(res, k) === this.abi.OP_ALLOC ? (v < 0 ? -1 : v + base) : v;
       }
       if (done < n) {
         const bad = ops[i + done];
-        throw this.freeError(bad.op === "free" ? bad.pfn : -1, res[done * 4 + 3]);
+        throw this.freeError(bad.op === "free" ? bad.pfn : -1, records.result(res, done));
       }
     }
     return out;
@@ -337,56 +385,56 @@ export class Machine implements BuddyEngine {
 
   watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: boolean, gfpHigh: boolean): boolean {
     this.zone(slot);
-    return this.x.watermarkOk2611(slot, order, mark, classzoneIdx, canTryHarder ? 1 : 0, gfpHigh ? 1 : 0) !== 0;
+    return this.exports.watermarkOk2611(slot, order, mark, classzoneIdx, canTryHarder ? 1 : 0, gfpHigh ? 1 : 0) !== 0;
   }
 
   watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean {
     this.zone(slot);
-    return this.x.watermarkOk618(slot, order, mark, highestZoneidx, allocFlags) !== 0;
+    return this.exports.watermarkOk618(slot, order, mark, highestZoneidx, allocFlags) !== 0;
   }
 
-  private zword(slot: number, off: number): number {
-    // An empty zone has no engine record: every counter is 0 and every list empty.
-    if (this.zone(slot).spannedPages === 0) return off >= this.L.Z_LISTS ? this.L.NIL : 0;
-    return this.refresh()[(this.x.zonesPtr() + slot * this.L.ZONE_SIZE + off) >>> 2];
+  /** A zone's engine record. An empty zone has none: every counter is 0 and every list empty. */
+  private zoneRecord(slot: number): ZoneRecord | null {
+    return this.zone(slot).spannedPages === 0 ? null : this.zoneRecords.read(slot);
+  }
+
+  private emptyCounters(): ZoneCounters {
+    const nrFree = new Array<number>(this.machine.maxOrder).fill(0);
+    return { freePages: 0, freeCmaPages: 0, nrReservedHighatomic: 0, nrFreeHighatomic: 0, watermarkBoost: 0, nrFree };
   }
 
   /** A zone's free-page counters, without walking any list. */
   counters(slot: number): ZoneCounters {
-    this.zone(slot);
-    const L = this.L;
-    const w = (off: number) => this.zword(slot, off);
-    const nrFree: number[] = [];
-    for (let o = 0; o < this.machine.maxOrder; o++) nrFree.push(w(L.Z_NR_FREE + o * 4));
+    const r = this.zoneRecord(slot);
+    if (!r) return this.emptyCounters();
     return {
-      freePages: w(L.Z_FREE_PAGES),
-      freeCmaPages: w(L.Z_FREE_CMA),
-      nrReservedHighatomic: w(L.Z_RESERVED_HIGHATOMIC),
-      nrFreeHighatomic: w(L.Z_FREE_HIGHATOMIC),
-      watermarkBoost: w(L.Z_BOOST),
-      nrFree,
+      freePages: r.freePages,
+      freeCmaPages: r.freeCmaPages,
+      nrReservedHighatomic: r.nrReservedHighatomic,
+      nrFreeHighatomic: r.nrFreeHighatomic,
+      watermarkBoost: r.watermarkBoost,
+      nrFree: r.nrFree,
     };
   }
 
   /** Per-zone statistics. */
   stats(slot: number): ZoneStats {
     const z = this.zone(slot);
-    const L = this.L;
-    const w = (off: number) => this.zword(slot, off);
-    const boost = w(L.Z_BOOST);
-    const nrFree: number[] = [];
+    const r = this.zoneRecord(slot);
+    const c = r ?? this.emptyCounters();
+    const boost = c.watermarkBoost;
     const nrFreeByType: number[][] = [];
     for (let o = 0; o < this.machine.maxOrder; o++) {
-      nrFree.push(w(L.Z_NR_FREE + o * 4));
       // Counted by walking the lists, as /proc/pagetypeinfo does (the engine keeps no such counter).
       const row: number[] = [];
-      for (let mt = 0; mt < NR_LISTS; mt++) row.push(this.listPfns(slot, o, mt).length);
+      for (let mt = 0; mt < this.abi.MIGRATE_TYPES; mt++) row.push(this.listPfns(slot, o, mt).length);
       nrFreeByType.push(row);
     }
     let largest = -1;
-    nrFree.forEach((n, o) => {
+    c.nrFree.forEach((n, o) => {
       if (n > 0) largest = o;
     });
+    const w = r?.watermark;
     return {
       node: z.node,
       type: z.type,
@@ -395,16 +443,18 @@ export class Machine implements BuddyEngine {
       spannedPages: z.spannedPages,
       presentPages: z.presentPages,
       managedPages: z.managedPages,
-      freePages: w(L.Z_FREE_PAGES),
-      freeCmaPages: w(L.Z_FREE_CMA),
-      nrReservedHighatomic: w(L.Z_RESERVED_HIGHATOMIC),
-      nrFreeHighatomic: w(L.Z_FREE_HIGHATOMIC),
-      watermarks: z.spannedPages === 0 ? { ...z.watermarks } : { min: w(L.Z_WMARK) + boost, low: w(L.Z_WMARK + 4) + boost, high: w(L.Z_WMARK + 8) + boost, promo: w(L.Z_WMARK + 12) + boost },
+      freePages: c.freePages,
+      freeCmaPages: c.freeCmaPages,
+      nrReservedHighatomic: c.nrReservedHighatomic,
+      nrFreeHighatomic: c.nrFreeHighatomic,
+      watermarks: w
+        ? { min: w.min + boost, low: w.low + boost, high: w.high + boost, promo: w.promo + boost }
+        : { ...z.watermarks },
       watermarkBoost: boost,
-      boostEvents: w(L.Z_BOOST_EVENTS),
-      fallbacks: w(L.Z_FALLBACKS),
-      lowmemReserve: z.spannedPages === 0 ? [...z.lowmemReserve] : [0, 1, 2, 3, 4].map((i) => w(L.Z_LOWMEM_RESERVE + i * 4)),
-      nrFree,
+      boostEvents: r ? r.boostEvents : 0,
+      fallbacks: r ? r.fallbacks : 0,
+      lowmemReserve: r ? r.lowmemReserve : [...z.lowmemReserve],
+      nrFree: c.nrFree,
       nrFreeByType,
       largestFreeOrder: largest,
     };
@@ -415,31 +465,31 @@ export class Machine implements BuddyEngine {
   }
 
   private listPfns(slot: number, order: number, mt: number): number[] {
-    const L = this.L;
-    const u = this.refresh();
-    const next = this.x.nextPtr() >>> 2;
     const out: number[] = [];
-    let cur = this.zword(slot, L.Z_LISTS + ((order << L.MT_SLOTS_SHIFT) | mt) * 8);
-    while (cur !== L.NIL && out.length <= this.machine.nrPages) {
+    if (this.zone(slot).spannedPages === 0) return out;
+    const nil = this.abi.NIL;
+    let cur = this.zoneRecords.listHead(slot, order, mt);
+    while (cur !== nil && out.length <= this.machine.nrPages) {
       out.push(cur + this.machine.basePfn);
-      cur = u[next + cur];
+      cur = this.pages.next(cur);
     }
     return out;
   }
 
   /** A copy of the pageblock migratetypes, one per pageblock from basePfn. */
   pageblockTypes(): Uint8Array {
-    const nrBlocks = Math.ceil(this.machine.nrPages / 2 ** this.machine.pageblockOrder);
-    return new Uint8Array(this.x.memory.buffer, this.x.pageblocksPtr(), nrBlocks).slice();
+    return this.pages.pageblocks(Math.ceil(this.machine.nrPages / 2 ** this.machine.pageblockOrder));
   }
 
   /** The complete state, for differential tests and what-if comparisons. */
   snapshot(): MachineState {
-    const L = this.L;
+    const abi = this.abi;
     const zones: ZoneState[] = this.machine.zones.map((z) => {
       const s = this.stats(z.slot);
       const lists: number[][][] = [];
-      for (let o = 0; o < this.machine.maxOrder; o++) lists.push([0, 1, 2, 3, 4, 5].map((mt) => this.listPfns(z.slot, o, mt)));
+      for (let o = 0; o < this.machine.maxOrder; o++) {
+        lists.push(Array.from({ length: abi.MIGRATE_TYPES }, (_, mt) => this.listPfns(z.slot, o, mt)));
+      }
       return {
         slot: z.slot,
         freePages: s.freePages,
@@ -454,23 +504,21 @@ export class Machine implements BuddyEngine {
     });
     const pageblocks = Array.from(this.pageblockTypes());
     const allocated: [number, number, number, number][] = [];
-    const u = this.refresh();
-    const info16 = new Uint16Array(this.x.memory.buffer, this.x.infoPtr(), this.machine.nrPages);
-    const next = this.x.nextPtr() >>> 2;
+    const info = this.pages.infoWords(this.machine.nrPages);
     for (let idx = 0; idx < this.machine.nrPages; idx++) {
-      const info = info16[idx];
-      if (((info >>> L.STATE_SHIFT) & L.STATE_MASK) !== STATE_ALLOC) continue;
-      allocated.push([idx + this.machine.basePfn, info & L.ORDER_MASK, (info >>> L.MT_SHIFT) & L.MT_MASK, u[next + idx]]);
+      const p = decodePageInfo(abi, info[idx]);
+      if (p.state !== abi.STATE_ALLOC) continue;
+      allocated.push([idx + this.machine.basePfn, p.order, p.migratetype, this.pages.next(idx)]);
     }
     return { zones, pageblocks, allocated };
   }
 
   /** Runs the engine's full invariant check; throws OOMLAB_INVARIANT with the details. */
   checkInvariants(): void {
-    const r = this.x.checkInvariants();
-    if (r === 0) return;
-    const d = new Uint32Array(this.x.memory.buffer, this.x.ioPtr(), 4);
-    const names = ["", "tail where a head belongs", "misaligned block", "block outside its zone", "overlapping blocks", "broken list links", "bad list entry", "nr_free mismatch", "free page counter mismatch", "unmerged free buddies", "free block on the wrong migratetype list"];
-    throw new OomlabError("OOMLAB_INVARIANT", `invariant violated: ${names[r] ?? r} (zone slot ${d[1]}, page idx ${d[2]}, detail ${d[3]})`);
+    const r = this.exports.checkInvariants();
+    if (r === this.abi.CHECK_OK) return;
+    const d = readInvariantRecord(this.abi, this.views, this.ioPtr);
+    const where = `zone slot ${d.slot}, page idx ${d.idx}, detail ${d.detail}`;
+    throw new OomlabError("OOMLAB_INVARIANT", `invariant violated: ${invariantMessage(this.abi, r)} (${where})`);
   }
 }

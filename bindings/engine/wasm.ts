@@ -3,7 +3,8 @@
 // No Node-only API: this file runs unchanged in Node, browsers and workers.
 
 import { OomlabError } from "../errors.js";
-import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "../generated/wasm-bytes.js";
+import { MemoryViews, readAbi, type Abi } from "./abi.js";
+import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "./generated/wasm-bytes.js";
 
 /** The engine's exports (assembly/index.ts). */
 export interface WasmExports {
@@ -32,6 +33,7 @@ export interface WasmExports {
   churnDrain(): void;
   churnStats(): void;
   checkInvariants(): number;
+  headerPtr(): number;
   ioPtr(): number;
   zonesPtr(): number;
   infoPtr(): number;
@@ -44,16 +46,6 @@ export interface WasmExports {
   watermarkFast618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   reserveHighatomic(slot: number, idx: number, order: number): void;
 }
-
-/** Layout constants exported by the engine as globals (assembly/mmzone.ts). */
-export const LAYOUT_NAMES = [
-  "PAGE_META_BYTES", "ORDER_MASK", "STATE_SHIFT", "STATE_MASK", "MT_SHIFT",
-  "MT_MASK", "Z_START", "Z_END", "Z_PRESENT", "Z_MANAGED", "Z_TYPE", "Z_NODE", "Z_POPULATED", "Z_FREE_PAGES",
-  "Z_FREE_CMA", "Z_RESERVED_HIGHATOMIC", "Z_FREE_HIGHATOMIC", "Z_WMARK", "Z_BOOST", "Z_FLAGS", "Z_BOOST_EVENTS",
-  "Z_FALLBACKS", "Z_LOWMEM_RESERVE", "Z_NR_FREE", "Z_LISTS", "ZONE_SIZE", "MT_SLOTS_SHIFT",
-  "MAX_ORDER_LIMIT", "MAX_PAGES", "MAX_ZONES", "MAX_ZONELISTS", "IO_BYTES", "NIL",
-] as const;
-export type Layout = Record<(typeof LAYOUT_NAMES)[number], number>;
 
 export type EngineBuild = "release" | "debug";
 
@@ -123,7 +115,12 @@ function readString(mem: WebAssembly.Memory, ptr: number): string {
 
 export interface EngineInstance {
   exports: WasmExports;
-  layout: Layout;
+  /** Every constant the engine exports (exported globals, as signed numbers), by name. */
+  constants: Readonly<Record<string, number>>;
+  /** The constants TypeScript reads (abi.ts), read once per instance. */
+  abi: Abi;
+  /** Typed arrays over the instance's memory, made again when it grows. */
+  views: MemoryViews;
   build: EngineBuild;
 }
 
@@ -158,7 +155,42 @@ export function instantiate(build?: EngineBuild): EngineInstance {
   const instance = new WebAssembly.Instance(modules[b] as WebAssembly.Module, imports);
   const raw = instance.exports as unknown as Record<string, unknown>;
   memory = raw.memory as WebAssembly.Memory;
-  const layout = {} as Layout;
-  for (const name of LAYOUT_NAMES) layout[name] = Number((raw[name] as WebAssembly.Global).value) >>> 0;
-  return { exports: raw as unknown as WasmExports, layout, build: b };
+  const constants: Record<string, number> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value instanceof WebAssembly.Global) constants[name] = Number(value.value);
+  }
+  return {
+    exports: raw as unknown as WasmExports,
+    constants: Object.freeze(constants),
+    abi: readAbi(constants),
+    views: new MemoryViews(memory),
+    build: b,
+  };
 }
+
+/** WebAssembly's memory page. */
+const WASM_PAGE_BYTES = 65536;
+
+/** Makes to's memory a byte-for-byte copy of from's (growing it first; bytes past from's size are
+ *  zeroed). The engine keeps all of a machine's state in its memory, so to then holds the same
+ *  machine: this is how a machine is forked. Both instances must be of the same build. */
+export function copyMemory(from: EngineInstance, to: EngineInstance): void {
+  if (from.build !== to.build) {
+    throw new OomlabError("OOMLAB_WASM", `cannot copy a ${from.build} engine's memory into a ${to.build} engine`);
+  }
+  const src = from.exports.memory;
+  const dst = to.exports.memory;
+  const missing = src.buffer.byteLength - dst.buffer.byteLength;
+  if (missing > 0) {
+    try {
+      dst.grow(Math.ceil(missing / WASM_PAGE_BYTES));
+    } catch (e) {
+      const why = (e as Error).message;
+      throw new OomlabError("OOMLAB_TOO_BIG", `the host refused ${missing} more bytes of engine memory: ${why}`);
+    }
+  }
+  const target = new Uint8Array(dst.buffer);
+  target.set(new Uint8Array(src.buffer));
+  target.fill(0, src.buffer.byteLength);
+}
+
