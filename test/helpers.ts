@@ -26,3 +26,9 @@ export { xorshift32 } from "../bindings/engine/churn.js";
 export function oneZone(era: "2.6.11" | "6.18", pages: number, extra: Partial<MachineSpec> = {}, zone: Record<string, unknown> = {}): MachineSpec {
   return { era, maxOrder: 11, ...extra, nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: pages, ...zone }] }] } as MachineSpec;
 }
+
+/** The checksum the churn benchmark's definition publishes for its default run (seed 0x12345678,
+ *  L = 20, 10,000,000 operations): the expected value, written here rather than read from the code. */
+export const PUBLISHED_CHURN_CHECKSUM =
+  "sum=1327924465510;hash=529020669;alloc=5068664;free=5000129;fail=0;capfree=0;noop=0;live=68535;" +
+  "live_pages=484398;free_pages=564178;nr_free=188,311,68,141,11,8,2,4,1,35,530";

@@ -5,14 +5,16 @@
 // failure's last attempt the min mark with the mask's reductions (gfp_to_alloc_flags). Pure: no Node APIs.
 
 import { gfpMeaning } from "./gfp.js";
-import { judgeOrder, judgePerOrder, type Verdict } from "./verdict.js";
+import { judgeOrder, judgePerOrder } from "./verdict.js";
 import { procReports } from "./proc.js";
-import { recomputeMarks, reportEra, zoneContexts, type RecomputedMarks } from "./zones.js";
-import { zoneOut, type DiagnosedReport, type DiagnoseOptions, type DiagnoseResult, type WhatIf } from "./report.js";
+import { recomputeMarks, reportEra, zoneContexts } from "./zones.js";
+import { zoneOut, type RecomputedMarks, type Verdict, type DiagnosedReport, type DiagnoseOptions, type DiagnoseResult, type WhatIf } from "./report.js";
 import { parseReports, type ParsedReport, type Warning } from "../parse/reports.js";
 
-export type { Verdict } from "./verdict.js";
-export type { DiagnosedKind, DiagnosedReport, DiagnosedZone, DiagnoseOptions, DiagnoseResult, WhatIf } from "./report.js";
+export type {
+  DiagnosedKind, DiagnosedReport, DiagnosedZone, DiagnoseOptions, DiagnoseResult, RecomputedMarks, Verdict, WhatIf,
+  ZoneFragmentation,
+} from "./report.js";
 
 function parseMask(s: string | null): number | null {
   if (s === null || !/^0x[0-9a-f]{1,8}$/i.test(s)) return null;

@@ -8,12 +8,7 @@ import { gfpMeaning, type GfpMeaning } from "./gfp.js";
 import { pageKb, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
 import type { ParsedReport } from "../parse/reports.js";
 import { AllocFlags } from "../mm/internal.js";
-
-export interface Verdict {
-  cause: string | null;
-  summary: string;
-  steps: string[];
-}
+import type { Verdict } from "./report.js";
 
 type Mark = "min" | "low" | "high";
 

@@ -3,6 +3,7 @@
 // the highest allowed one), the lowmem_reserve entry of the class zone (setup_per_zone_lowmem_reserve),
 // and the release's watermark formulas for what-ifs (kernel/releases.ts, mm/mm_init.ts setupWatermarks).
 
+import type { RecomputedMarks } from "./report.js";
 import { watermarkCheckFor, watermarkProfileFor, type EraProfile } from "../kernel/releases.js";
 import { setupWatermarks } from "../mm/mm_init.js";
 import type { ZoneModel } from "./rebuilt_zone.js";
@@ -110,12 +111,6 @@ export function zoneContexts(r: ParsedReport, highest: string | null): ZoneCtx[]
 }
 
 /** A zone's watermarks as printed and as recomputed for a what-if (kB). */
-export interface RecomputedMarks {
-  node: number;
-  name: string;
-  before: { minKb: number | null; lowKb: number | null; highKb: number | null };
-  after: { minKb: number; lowKb: number; highKb: number };
-}
 
 /** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (__setup_per_zone_wmarks). */
 export function impliedMinFree(r: ParsedReport, p: EraProfile): number {

@@ -3,6 +3,7 @@
 // __setup_per_zone_wmarks / setup_per_zone_lowmem_reserve / calculate_min_free_kbytes 6.18).
 // Pure arithmetic: both engines (WASM and the reference model) start from its output.
 
+import { SWAP_CLUSTER_MAX } from "../include/linux/swap.js";
 import { check, isInt, OomlabError } from "../errors.js";
 import { eraProfile, type EraProfile } from "../kernel/releases.js";
 import type { MachineSpec, ResolvedMachine, ResolvedZone } from "../include/machine.js";
@@ -11,7 +12,6 @@ import { MAX_NR_ZONES, ZONE_TYPES } from "../include/linux/mmzone.js";
 export const MAX_NODES = 8;
 /** The engine's limit: 2^24 page frames (64 GiB of 4 KiB pages) between basePfn and the top. */
 export const MAX_PAGES = 1 << 24;
-export const SWAP_CLUSTER_MAX = 32;
 
 /** int_sqrt: floor of the square root (lib/math/int_sqrt.c). */
 export function intSqrt(x: number): number {

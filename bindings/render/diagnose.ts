@@ -1,22 +1,14 @@
-// diagnose_render: the human output of `oomlab diagnose` and `oomlab snapshot`: the verdict first,
-// then the zones with units, the deciding arithmetic, the fragmentation indices (mm/vmstat.c
-// unusable_free_index and __fragmentation_index, kernel-semantics.md §9.1) and the victim.
+// The human output of `oomlab diagnose` and `oomlab snapshot`: the verdict first, then the zones with
+// units, the deciding arithmetic, the fragmentation indices the analysis computed (mm/vmstat.c
+// unusable_free_index and __fragmentation_index, 6.18) and the victim. Prints data; computes nothing.
 
 import type { DiagnosedReport, DiagnosedZone } from "../analyse/diagnose.js";
 import type { SnapshotReport } from "../analyse/snapshot.js";
-
-export interface FragIndices {
-  unusableFreeIndex(nrFree: number[], order: number): number;
-  extfragIndex(nrFree: number[], order: number): number;
-}
+import { tableLines } from "./table.js";
 
 const kb = (v: number | null) => (v === null ? "-" : `${v} kB`);
+/** An index kept x1000, printed as "%d.%03d" of its absolute value with the sign in front. */
 const milli = (v: number) => `${v < 0 ? "-" : ""}${Math.floor(Math.abs(v) / 1000)}.${String(Math.abs(v) % 1000).padStart(3, "0")}`;
-
-function table(rows: string[][]): string[] {
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd());
-}
 
 function zoneRows(zones: DiagnosedZone[]): string[] {
   const head = ["zone", "free", "min", "low", "high", "lowmem_reserve (pages)", "free blocks per order"];
@@ -24,15 +16,15 @@ function zoneRows(zones: DiagnosedZone[]): string[] {
     `${z.node} ${z.name}`, kb(z.freeKb), kb(z.minKb), kb(z.lowKb), kb(z.highKb), z.lowmemReserve?.join(" ") ?? "-",
     z.freeAreas.length ? z.freeAreas.map((n, o) => `${n}${z.migratetypes?.[o] ? `(${z.migratetypes[o]})` : ""}`).join(" ") : "-",
   ]);
-  return table([head, ...rows]);
+  return tableLines([head, ...rows]);
 }
 
-function fragRows(zones: DiagnosedZone[], f: FragIndices): string[] {
+function fragRows(zones: DiagnosedZone[]): string[] {
   const out: string[] = [];
-  for (const z of zones.filter((q) => q.freeAreas.length)) {
-    const orders = z.freeAreas.map((_, o) => o);
-    out.push(`  ${z.node} ${z.name} unusable: ${orders.map((o) => milli(f.unusableFreeIndex(z.freeAreas, o))).join(" ")}`);
-    out.push(`  ${z.node} ${z.name} extfrag:  ${orders.map((o) => milli(f.extfragIndex(z.freeAreas, o))).join(" ")}`);
+  for (const z of zones) {
+    if (!z.fragmentation) continue;
+    out.push(`  ${z.node} ${z.name} unusable: ${z.fragmentation.unusableFreeIndex.map(milli).join(" ")}`);
+    out.push(`  ${z.node} ${z.name} extfrag:  ${z.fragmentation.extfragIndex.map(milli).join(" ")}`);
   }
   return out;
 }
@@ -46,12 +38,12 @@ function header(r: DiagnosedReport): string {
   return parts.join(", ");
 }
 
-export function renderReport(r: DiagnosedReport, frag: FragIndices | null): string {
+export function renderReport(r: DiagnosedReport): string {
   const out = [`== ${header(r)}`, ""];
   out.push(r.verdict ? `${r.verdict.cause ? `[${r.verdict.cause}] ` : ""}${r.verdict.summary}` : "No verdict.", "");
   if (r.zones.length) out.push(`Zones (page size ${r.pageSizeKb} kB):`, ...zoneRows(r.zones).map((l) => `  ${l}`), "");
   if (r.verdict?.steps.length) out.push("Watermark arithmetic (pages):", ...r.verdict.steps.map((s) => `  ${s}`), "");
-  if (frag && r.zones.some((z) => z.freeAreas.length)) out.push("Fragmentation indices per order (unusable free space index, extfrag index; x1000 in the kernel):", ...fragRows(r.zones, frag), "");
+  if (r.zones.some((z) => z.fragmentation)) out.push("Fragmentation indices per order (unusable free space index, extfrag index; x1000 in the kernel):", ...fragRows(r.zones), "");
   if (r.victim) out.push(`Victim: pid ${r.victim.pid} (${r.victim.comm})`, "");
   if (r.whatIf) {
     const s = r.whatIf.changes.settings;
@@ -64,7 +56,7 @@ export function renderReport(r: DiagnosedReport, frag: FragIndices | null): stri
   return out.join("\n").trimEnd() + "\n";
 }
 
-export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null, frag: FragIndices | null): string {
+export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null): string {
   const out = [`Kernel ${s.version ?? "(unknown)"}; formulas ${s.era ?? "not recomputed"}`, ""];
   const rows = s.zones.map((z) => {
     const k = z.kernel;
@@ -72,11 +64,11 @@ export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null, 
     const f = (a: number | null, b: number | null | undefined) => (b === undefined || b === null || a === b ? String(a ?? "-") : `${a ?? "-"} (computed ${b})`);
     return [`${z.node} ${z.name}`, String(z.managed), f(k.min, c?.min), f(k.low, c?.low), f(k.high, c?.high), f(k.promo, c?.promo), k.protection?.join(" ") ?? "-"];
   });
-  out.push(...table([["zone", "managed", "min", "low", "high", "promo", "protection"], ...rows]), "");
+  out.push(...tableLines([["zone", "managed", "min", "low", "high", "promo", "protection"], ...rows]), "");
   out.push(s.differences.length ? `${s.differences.length} value(s) differ from the formulas:` : "Every watermark and protection value matches the formulas.");
   for (const d of s.differences) out.push(`  node ${d.node} ${d.zone} ${d.field}: kernel ${d.kernel}, computed ${d.computed}`);
   out.push(`min_free_kbytes: ${s.minFreeKbytes.value ?? "?"} (${s.minFreeKbytes.origin}): ${s.minFreeKbytes.explanation}`, "");
-  if (diag) out.push(renderReport(diag, frag));
+  if (diag) out.push(renderReport(diag));
   for (const n of s.notes) out.push(`note: ${n}`);
   for (const w of s.warnings) out.push(`warning: ${w.file} line ${w.line}: ${w.message}`);
   return out.join("\n").trimEnd() + "\n";

@@ -6,11 +6,8 @@
 import type { ReplayResult } from "../scenario/replay.js";
 import type { SimEvent, SimEventKind, SimEventOf, WatermarkName } from "../sim/events.js";
 import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp.js";
+import { SWAP_CLUSTER_MAX } from "../include/linux/swap.js";
 
-/** SWAP_CLUSTER_MAX (include/linux/swap.h 2.6.11): try_to_free_pages reports progress once one pass
- *  reclaims this many pages. The same constant as linux-2.6.11/mm/vmscan.ts (render/ imports only
- *  types from there). */
-const SWAP_CLUSTER_MAX = 32;
 
 /** The event that ends an attempt: a kmem_alloc try, or an alloc_pages request of the scenario. */
 type AttemptEnd = SimEventOf<"kmem_alloc-attempt"> | SimEventOf<"alloc_pages-done">;

@@ -24,6 +24,18 @@ describe("the seed article's report (§13)", () => {
     expect(r.zones[0]).toMatchObject({ name: "DMA", freeKb: 6524, minKb: 1200, lowKb: 1500, highKb: 1800, freeAreas: [411, 252, 113, 27, 1, 1, 0, 0, 0, 0, 0] });
   });
 
+  it("carries the zone's fragmentation indices (mm/vmstat.c unusable_free_index, __fragmentation_index)", () => {
+    // 1631 free pages in 805 blocks; one order-5 block. Order 5: (1631 - 32) * 1000 / 1631 = 980
+    // unusable, and a suitable block exists (-1000). Order 6: none suitable, so
+    // 1000 - (1000 + 1631 * 1000 / 64) / 805 = 1000 - 26484 / 805 = 968.
+    const f = r.zones[0].fragmentation;
+    expect(f?.unusableFreeIndex[0]).toBe(0);
+    expect(f?.unusableFreeIndex[5]).toBe(980);
+    expect(f?.extfragIndex[5]).toBe(-1000);
+    expect(f?.extfragIndex[6]).toBe(968);
+    expect(diagnose("Node 0, zone      DMA      1      2\n").reports[0].zones[0].fragmentation).not.toBeNull();
+  });
+
   it("comes out as fragmentation: orders up to 4 pass, order 5 fails at the low and min marks", () => {
     expect(r.verdict?.cause).toBe("fragmentation");
     expect(r.verdict?.summary).toContain("orders up to 4 pass at the low and min marks and order 5 (128 kB) fails at both");
@@ -182,7 +194,7 @@ describe("oomlab diagnose", () => {
     expect(await main(["diagnose", "-", "--json", "--what-if", "min_free_kbytes=600"], io)).toBe(0);
     const j = JSON.parse(io.stdout) as { reports: Record<string, unknown>[] };
     expect(Object.keys(j.reports[0]).sort()).toEqual(["gfpFlags", "gfpMask", "kernelVersion", "kind", "line", "order", "pageSizeKb", "trigger", "verdict", "victim", "warnings", "whatIf", "zones"]);
-    expect(Object.keys((j.reports[0].zones as object[])[0]).sort()).toEqual(["freeAreas", "freeAreasKb", "freeKb", "highKb", "lowKb", "lowmemReserve", "migratetypes", "minKb", "name", "node"]);
+    expect(Object.keys((j.reports[0].zones as object[])[0]).sort()).toEqual(["fragmentation", "freeAreas", "freeAreasKb", "freeKb", "highKb", "lowKb", "lowmemReserve", "migratetypes", "minKb", "name", "node"]);
     expect(j.reports[0].verdict).toMatchObject({ cause: "fragmentation" });
   });
 

@@ -4,16 +4,12 @@
 
 import type { ParsedArgs } from "../args.js";
 import type { CliIo } from "../io.js";
-import { CHURN_DEFAULTS, runChurn } from "../../engine/churn.js";
+import { CHURN_DEFAULTS, REFERENCE_CHURN_CHECKSUM, runChurn } from "../../engine/churn.js";
 import { Machine } from "../../engine/machine.js";
 import { runMixed } from "../../engine/mixed.js";
 import { buddyinfo, pagetypeinfo } from "../../mm/vmstat.js";
 import { renderDemo } from "../../render/demo.js";
 import type { MachineSpec } from "../../include/machine.js";
-
-/** churn-benchmark.md's checksum for L = 20, 10,000,000 operations, seed 0x12345678. */
-export const REFERENCE_CHURN_CHECKSUM =
-  "sum=1327924465510;hash=529020669;alloc=5068664;free=5000129;fail=0;capfree=0;noop=0;live=68535;live_pages=484398;free_pages=564178;nr_free=188,311,68,141,11,8,2,4,1,35,530";
 
 /** A 6 GiB x86-64 box of 6.18: DMA below 16 MiB, DMA32 to 2 GiB, a PCI hole, Normal above 4 GiB. */
 export const X86_64_6GB: MachineSpec = {

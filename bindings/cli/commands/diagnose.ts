@@ -6,7 +6,6 @@ import type { CliIo } from "../io.js";
 import { OomlabError } from "../../errors.js";
 import { diagnose, type DiagnosedReport, type WhatIf } from "../../analyse/diagnose.js";
 import { renderReport } from "../../render/diagnose.js";
-import { fragIndices } from "./frag.js";
 
 const WHAT_IF_KEYS: Record<string, keyof WhatIf> = {
   min_free_kbytes: "minFreeKbytes", watermark_scale_factor: "watermarkScaleFactor", order: "order", gfp: "gfp",
@@ -43,14 +42,13 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const files = args.positionals;
   const opts = args.options;
   const whatIf = parseWhatIf((opts["what-if"] as string[] | undefined) ?? []);
-  const frag = opts.json ? null : await fragIndices();
   const all: DiagnosedReport[] = [];
   for (const f of files) {
     const res = diagnose(await readInput(io, f), { whatIf });
     if (!res.reports.length) io.err(`oomlab: ${f}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
     for (const r of res.reports) {
       all.push(r);
-      if (!opts.json) io.out((files.length > 1 ? `${f}: ` : "") + renderReport(r, frag) + "\n");
+      if (!opts.json) io.out((files.length > 1 ? `${f}: ` : "") + renderReport(r) + "\n");
     }
   }
   if (opts.json) io.out(JSON.stringify({ reports: all }) + "\n");

@@ -8,7 +8,6 @@ import { OomlabError } from "../../errors.js";
 import { procReport } from "../../analyse/proc.js";
 import { snapshotFromFiles, type SnapshotFiles } from "../../analyse/snapshot.js";
 import { renderSnapshot } from "../../render/diagnose.js";
-import { fragIndices } from "./frag.js";
 
 /** The /proc/sys/vm settings the formulas read. */
 const SYS_VM_KEYS = ["min_free_kbytes", "watermark_scale_factor", "lowmem_reserve_ratio"];
@@ -45,5 +44,5 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const procTexts = { version: files.version ?? null, buddyinfo: files.buddyinfo, zoneinfo: files.zoneinfo, pagetypeinfo: files.pagetypeinfo };
   const diag = have ? procReport("zoneinfo", procTexts) : null;
   if (opts.json) io.out(JSON.stringify({ ...snap, diagnosis: diag }) + "\n");
-  else io.out(renderSnapshot(snap, diag, await fragIndices()));
+  else io.out(renderSnapshot(snap, diag));
 }

@@ -13,9 +13,9 @@
 
 import type { KernelLog } from "../../sim/log.js";
 import { GFP_2611 } from "../../include/linux/gfp.js";
+import { SWAP_CLUSTER_MAX } from "../../include/linux/swap.js";
 
 export const DEF_PRIORITY = 12;
-export const SWAP_CLUSTER_MAX = 32;
 /** vm_swappiness default (mm/vmscan.c 2.6.11). */
 export const VM_SWAPPINESS = 60;
 
