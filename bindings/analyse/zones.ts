@@ -20,7 +20,7 @@ export interface ReportEra {
   code: number;
   /** zone_watermark_ok's per-order subtraction (before 4.4) or the 4.4+ suitable-list test. */
   rule: Era;
-  /** The pre-4.4 check leaves free CMA pages out of the order-0 test (3.8 .. 4.3, or CMA free lists
+  /** The pre-4.4 check leaves free CMA pages out of the order-0 test (3.7 .. 4.3, or CMA free lists
    *  printed; WATERMARK_CHECK_ERAS). */
   subtractCma: boolean;
 }

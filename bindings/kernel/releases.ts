@@ -119,14 +119,14 @@ export interface WatermarkCheckEra extends FromRelease {
 /** The watermark check by release.
  *  - 2.6.11 .. 4.3: zone_watermark_ok removes each lower order's free pages and halves min per
  *    order (mm/page_alloc.c zone_watermark_ok, 2.6.11; __zone_watermark_ok 2.6.15 .. 4.3 with ALLOC_*).
- *  - 3.8 .. 4.3: free_pages -= NR_FREE_CMA_PAGES without ALLOC_CMA (mm/page_alloc.c
- *    __zone_watermark_ok, read in 3.8.13; also in 3.7.2, absent in 3.6.5: oomlab starts it at 3.8
- *    and counts it before 3.8 only when the report prints CMA free lists).
+ *  - 3.7 .. 4.3: free_pages -= NR_FREE_CMA_PAGES without ALLOC_CMA (mm/page_alloc.c
+ *    __zone_watermark_ok: present in 3.7.2 and 3.8.13, absent in 3.6.5); before 3.7 oomlab counts it
+ *    only when the report prints CMA free lists.
  *  - 4.4+: order-0 test, then any free list of order >= order the request may use (mm/page_alloc.c
  *    __zone_watermark_ok, 4.4 "only enforce watermarks for order-0 allocations"). */
 export const WATERMARK_CHECK_ERAS: readonly WatermarkCheckEra[] = [
   { first: "2.6.11", rule: "2.6.11", subtractsFreeCma: false },
-  { first: "3.8", rule: "2.6.11", subtractsFreeCma: true },
+  { first: "3.7", rule: "2.6.11", subtractsFreeCma: true },
   { first: "4.4", rule: "6.18", subtractsFreeCma: true },
 ];
 
@@ -151,8 +151,8 @@ const quarterAndHalfOfShare = (min: number, tmp: number): [number, number, numbe
  *  - 2.6.11 .. 2.6.14: low = min*5/4, high = min*6/4 on present pages (mm/page_alloc.c
  *    setup_per_zone_pages_min, 2.6.11 .. 2.6.14).
  *  - 2.6.15: low = min + tmp/4, high = min + tmp/2 (setup_per_zone_pages_min, 2.6.15; 2.6.19+ tmp >> 2).
- *  - 3.11: the same on managed pages (oomlab's boundary; __setup_per_zone_wmarks already reads
- *    zone->managed_pages in 3.9.6, present_pages in 3.8.13).
+ *  - 3.9: the same on managed pages (__setup_per_zone_wmarks reads zone->managed_pages in 3.9.6,
+ *    present_pages in 3.8.13).
  *  - 4.6: low = min + d, high = min + 2d, d = max(tmp/4, managed * watermark_scale_factor / 10000)
  *    (__setup_per_zone_wmarks, 4.6.2; absent in 4.5.7); ZONE_HIGHMEM's min capped at managed/1024
  *    within [SWAP_CLUSTER_MAX, 128]. promo = high + d exists from WMARK_PROMO (present in 5.19,
@@ -163,12 +163,12 @@ export const WATERMARK_FORMULA_ERAS: readonly WatermarkFormulaEra[] = [
   { first: "2.6.11", profile: ERA_2_6_11 },
   {
     first: "2.6.15",
-    profile: { ...ERA_2_6_11, release: "Linux 2.6.15 .. 3.10 watermarks", watermarks: quarterAndHalfOfShare },
+    profile: { ...ERA_2_6_11, release: "Linux 2.6.15 .. 3.8 watermarks", watermarks: quarterAndHalfOfShare },
   },
   {
-    first: "3.11",
+    first: "3.9",
     profile: {
-      ...ERA_2_6_11, release: "Linux 3.11 .. 4.5 watermarks", zonePages: "managed", watermarks: quarterAndHalfOfShare,
+      ...ERA_2_6_11, release: "Linux 3.9 .. 4.5 watermarks", zonePages: "managed", watermarks: quarterAndHalfOfShare,
     },
   },
   { first: "4.6", profile: { ...ERA_6_18, release: "Linux 4.6 .. 6.5 watermarks", cappedMinZones: [ZONE_HIGHMEM] } },

@@ -319,8 +319,8 @@ describe("reportEra: the release a report is judged by, and its watermark check"
 
   it.each<[string, "2.6.11" | "6.18", boolean]>([
     ["2.6.32-754.el6.x86_64", "2.6.11", false],
-    ["3.7.10", "2.6.11", false],
-    ["3.8.13", "2.6.11", true],
+    ["3.6.11", "2.6.11", false],
+    ["3.7.10", "2.6.11", true],
     ["4.3.6", "2.6.11", true],
     ["4.4.0-21-generic", "6.18", false], // the 4.4+ check handles free CMA itself
     ["6.1.1-arch1-1", "6.18", false],
@@ -328,7 +328,7 @@ describe("reportEra: the release a report is judged by, and its watermark check"
     expect(await era(withVersion(v))).toMatchObject({ release: v, inferred: false, rule, subtractCma });
   });
 
-  it("CMA free lists printed make a pre-3.8 kernel subtract free CMA too", async () => {
+  it("CMA free lists printed make a pre-3.7 kernel subtract free CMA too", async () => {
     const e = await era(withVersion("3.5.0", "Node 0 Normal: 1*4kB (C) 0*8kB = 4kB\n"));
     expect([e.rule, e.subtractCma]).toEqual(["2.6.11", true]);
   });
