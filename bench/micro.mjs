@@ -52,7 +52,8 @@ function xorshift32(seed) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    return (x >>>= 0);
+    x >>>= 0;
+    return x;
   };
 }
 

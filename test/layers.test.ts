@@ -31,14 +31,14 @@ const ALLOWED: Record<string, readonly string[]> = {
 /** Layers whose imports from other layers must be `import type` (they compute nothing), except from these. */
 const TYPE_ONLY: Record<string, readonly string[]> = { render: ["include"] };
 
-export interface Import {
+interface Import {
   from: string;
   to: string;
   typeOnly: boolean;
 }
 
 /** The layer of a repository path: bindings/<folder>/..., bindings/index.ts, reference/..., test/... */
-export function layerOf(file: string): string {
+function layerOf(file: string): string {
   const parts = file.split("/");
   if (parts[0] === "reference") return "reference";
   if (parts[0] === "test" || parts[0] === "bench") return parts[0];
@@ -48,7 +48,7 @@ export function layerOf(file: string): string {
 }
 
 /** Imports that break the layer rules, as "from -> to (why)". */
-export function violations(imports: Import[]): string[] {
+function violations(imports: Import[]): string[] {
   const out: string[] = [];
   for (const i of imports) {
     const a = layerOf(i.from);
@@ -61,14 +61,14 @@ export function violations(imports: Import[]): string[] {
     const sameRelease = a === "linux-*" && b === "linux-*" && i.from.split("/")[1] === i.to.split("/")[1];
     if (a === b && (a !== "linux-*" || sameRelease)) continue;
     const allowed = ALLOWED[a];
-    if (!allowed || !allowed.includes(b)) out.push(`${i.from} -> ${i.to} (${a} may not import ${b})`);
+    if (!allowed?.includes(b)) out.push(`${i.from} -> ${i.to} (${a} may not import ${b})`);
     else if (TYPE_ONLY[a] && !i.typeOnly && !TYPE_ONLY[a].includes(b)) out.push(`${i.from} -> ${i.to} (${a} imports only types from ${b})`);
   }
   return out;
 }
 
 /** Every import cycle (strongly connected component of two or more files, or a self-import). */
-export function cycles(imports: Import[]): string[][] {
+function cycles(imports: Import[]): string[][] {
   const graph = new Map<string, string[]>();
   for (const i of imports) graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
   let index = 0;

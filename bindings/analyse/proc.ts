@@ -39,8 +39,10 @@ function fromZoneinfo(q: ZoneinfoZone): ParsedZone {
 }
 
 function zoneOf(zones: ParsedZone[], node: number, name: string): ParsedZone {
-  let z = zones.find((q) => q.node === node && q.name === name);
-  if (!z) zones.push((z = blank(node, name)));
+  const known = zones.find((q) => q.node === node && q.name === name);
+  if (known) return known;
+  const z = blank(node, name);
+  zones.push(z);
   return z;
 }
 

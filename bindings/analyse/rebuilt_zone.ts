@@ -63,7 +63,7 @@ function layoutPages(counts: number[], top: number): number {
 }
 
 /** Runs of free blocks, highest order first, from an aligned start: each order's blocks sit every
- *  other 2^k slot (test/watermarks.test.ts articleFreePfns). [start, count, step, blockPages]. */
+ *  other 2^k slot (test/mm/watermarks.test.ts articleFreePfns). [start, count, step, blockPages]. */
 function layout(counts: number[], start: number, top: number): [number, number, number, number][] {
   const out: [number, number, number, number][] = [];
   let cur = start;

@@ -152,7 +152,9 @@ function lowmemReservePerNode(m: ResolvedMachine, p: EraProfile): void {
     const own = m.zones.filter((z) => z.node === node);
     const alone = own.map((z) => ({ ...z, node: 0, lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0) }));
     setupLowmemReserve({ ...m, zones: alone }, p);
-    own.forEach((z, i) => (z.lowmemReserve = alone[i].lowmemReserve));
+    own.forEach((z, i) => {
+      z.lowmemReserve = alone[i].lowmemReserve;
+    });
   }
 }
 
@@ -231,10 +233,21 @@ export function minFreeOrigin(value: number | null, zones: ZoneinfoZone[], pageS
 }
 
 function parseAll(files: SnapshotFiles, r: SnapshotReport): void {
-  const add = (file: string, w: { line: number; message: string }[]) => w.forEach((x) => r.warnings.push({ file, ...x }));
-  if (files.buddyinfo !== undefined) add("buddyinfo", (r.buddyinfo = parseBuddyinfo(files.buddyinfo)).warnings);
-  if (files.zoneinfo !== undefined) add("zoneinfo", (r.zoneinfo = parseZoneinfo(files.zoneinfo)).warnings);
-  if (files.pagetypeinfo !== undefined) add("pagetypeinfo", (r.pagetypeinfo = parsePagetypeinfo(files.pagetypeinfo)).warnings);
+  const add = (file: string, w: { line: number; message: string }[]) => {
+    for (const x of w) r.warnings.push({ file, ...x });
+  };
+  if (files.buddyinfo !== undefined) {
+    r.buddyinfo = parseBuddyinfo(files.buddyinfo);
+    add("buddyinfo", r.buddyinfo.warnings);
+  }
+  if (files.zoneinfo !== undefined) {
+    r.zoneinfo = parseZoneinfo(files.zoneinfo);
+    add("zoneinfo", r.zoneinfo.warnings);
+  }
+  if (files.pagetypeinfo !== undefined) {
+    r.pagetypeinfo = parsePagetypeinfo(files.pagetypeinfo);
+    add("pagetypeinfo", r.pagetypeinfo.warnings);
+  }
 }
 
 /** Sysctls the formulas need, mapping lowmem_reserve_ratio from the kernel's zone order to oomlab's

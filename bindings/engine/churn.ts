@@ -36,7 +36,8 @@ export function xorshift32(seed: number): () => number {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    return (x >>>= 0);
+    x >>>= 0;
+    return x;
   };
 }
 

@@ -140,7 +140,9 @@ export class Machine implements BuddyEngine {
       if (z.spannedPages === 0) continue;
       engine.zonePopulate(z.slot);
       this.setWatermarks(z.slot, z.watermarks);
-      z.lowmemReserve.forEach((v, i) => engine.zoneSetLowmemReserve(z.slot, i, v));
+      z.lowmemReserve.forEach((v, i) => {
+        engine.zoneSetLowmemReserve(z.slot, i, v);
+      });
     }
   }
 

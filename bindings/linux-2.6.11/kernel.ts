@@ -14,7 +14,7 @@ import type { Task } from "../sim/tasks.js";
 import { PrintkRatelimit } from "./kernel/printk.js";
 import { ERA_2_6_11 } from "../kernel/releases.js";
 import type { MachineSpec } from "../include/machine.js";
-import { ZONE_TYPES } from "../include/linux/mmzone.js";
+import type { ZONE_TYPES } from "../include/linux/mmzone.js";
 import { GFP_2611 } from "../include/linux/gfp.js";
 import { OomlabError } from "../errors.js";
 

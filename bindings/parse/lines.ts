@@ -17,6 +17,7 @@ export interface LogLine {
 const REPLACEMENT = "\uFFFD";
 
 // Control characters other than TAB/LF/CR, and UTF-16 surrogates that are not part of a pair.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const BAD_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 // --- prefixes, tried repeatedly until none applies ------------------------------------------------

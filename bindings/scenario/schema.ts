@@ -280,10 +280,15 @@ function applyLayout(k: Kernel2611, sc: Scenario): void {
 
 function placePage(k: Kernel2611, pfn: number, r: LayoutRun, slot: number, toFree: number[]): void {
   const m = k.machine;
-  if (r.kind === "free") return void toFree.push(pfn);
+  if (r.kind === "free") {
+    toFree.push(pfn);
+    return;
+  }
   if (r.kind === "kernel") return;
-  if (r.kind === "slab") return m.setOwner(pfn, OWNER.slab);
-  if (r.kind === "pagetables") return m.setOwner(pfn, OWNER.pagetables);
+  if (r.kind === "slab" || r.kind === "pagetables") {
+    m.setOwner(pfn, r.kind === "slab" ? OWNER.slab : OWNER.pagetables);
+    return;
+  }
   const owner = r.owner ?? OWNER.pagecache;
   m.setOwner(pfn, owner);
   const l = r.lru as LruSpec;

@@ -52,5 +52,5 @@ function step(node: unknown, k: string): unknown {
     const i = index(k, node.length);
     return i === null ? undefined : node[i];
   }
-  return node && typeof node === "object" && Object.prototype.hasOwnProperty.call(node, k) ? (node as Record<string, unknown>)[k] : undefined;
+  return node && typeof node === "object" && Object.hasOwn(node, k) ? (node as Record<string, unknown>)[k] : undefined;
 }

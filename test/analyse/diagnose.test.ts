@@ -161,8 +161,12 @@ function memIo(): CliIo & { stdout: string; stderr: string } {
   const o = {
     stdout: "",
     stderr: "",
-    out: (t: string) => void (o.stdout += t),
-    err: (t: string) => void (o.stderr += t),
+    out: (t: string) => {
+      o.stdout += t;
+    },
+    err: (t: string) => {
+      o.stderr += t;
+    },
     readFile: async (p: string) => {
       try {
         return await readFile(p, "utf8");

@@ -111,15 +111,23 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 /** Inline routes first, then files under dist/ (never outside it). */
 function serve(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  if (url.pathname === "/") return send(res, 200, CONTENT_TYPES[".html"], INDEX_HTML);
-  if (url.pathname === "/worker.js") return send(res, 200, CONTENT_TYPES[".js"], WORKER_SRC);
-  // Chromium asks for a favicon on every page; answering it keeps the console free of 404s.
-  if (url.pathname === "/favicon.ico") return send(res, 204, "image/x-icon", "");
+  const inline: Record<string, [number, string, string]> = {
+    "/": [200, CONTENT_TYPES[".html"], INDEX_HTML],
+    "/worker.js": [200, CONTENT_TYPES[".js"], WORKER_SRC],
+    // Chromium asks for a favicon on every page; answering it keeps the console free of 404s.
+    "/favicon.ico": [204, "image/x-icon", ""],
+  };
+  const route = inline[url.pathname];
+  if (route) {
+    send(res, ...route);
+    return;
+  }
   const file = path.resolve(DIST, "." + decodeURIComponent(url.pathname));
   const type = CONTENT_TYPES[path.extname(file)];
   if (!file.startsWith(DIST + path.sep) || !type || !existsSync(file)) {
     notFound.push(url.pathname);
-    return send(res, 404, "text/plain", "not found\n");
+    send(res, 404, "text/plain", "not found\n");
+    return;
   }
   send(res, 200, type, readFileSync(file));
 }

@@ -148,8 +148,14 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
       const pfn = rng() % 2 && live.length ? live[rng() % live.length] + 1 : w.machine.basePfn + (rng() % w.machine.nrPages);
       label = `bad free ${pfn}`;
       const before = o.fullEvery === 1 ? w.snapshot() : null;
-      const a = attempt(() => (w.free(pfn), 0));
-      const b = attempt(() => (r.free(pfn), 0));
+      const a = attempt(() => {
+        w.free(pfn);
+        return 0;
+      });
+      const b = attempt(() => {
+        r.free(pfn);
+        return 0;
+      });
       expect(a, `op ${i}: ${label}`).toEqual(b);
       if ("ok" in a) live.splice(live.indexOf(pfn), 1);
       else if (before) same(w.snapshot(), before, `op ${i}: ${label} changed the state`);

@@ -267,7 +267,11 @@ describe("out_of_memory (mm/oom_kill.c 2.6.11)", () => {
     const log = new KernelLog(new SimClock(HZ));
     const freed: Task[] = [];
     const ctx = { tasks, uptimeSec: 600, hz: HZ, gfp, log, showFreeAreas: () => SHOW_FREE_AREAS };
-    const result = outOfMemory2611({ ...ctx, freeTaskMemory: (t: Task) => (freed.push(t), t.rss) });
+    const freeTaskMemory = (t: Task) => {
+      freed.push(t);
+      return t.rss;
+    };
+    const result = outOfMemory2611({ ...ctx, freeTaskMemory });
     return { log, freed, result };
   }
 

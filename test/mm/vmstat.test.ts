@@ -62,7 +62,9 @@ describe("/proc/pagetypeinfo format (pagetypeinfo_showfree_print, pagetypeinfo_s
       if (f) {
         const key = `${f[1]}:${f[2]}`;
         if (!zones.has(key)) zones.set(key, { node: +f[1], type: f[2], nrFreeByType: Array.from({ length: 11 }, () => [0, 0, 0, 0, 0, 0]), blocks: [] });
-        f[4].trim().split(/\s+/).map(Number).forEach((n, o) => (zones.get(key)!.nrFreeByType[o][names.indexOf(f[3])] = n));
+        f[4].trim().split(/\s+/).map(Number).forEach((n, o) => {
+          zones.get(key)!.nrFreeByType[o][names.indexOf(f[3])] = n;
+        });
         continue;
       }
       const b = /^Node (\d+), zone\s+(\S+)((?:\s+\d+){6})\s*$/.exec(l);

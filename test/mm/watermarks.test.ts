@@ -164,7 +164,7 @@ describe("6.18 watermark formula by hand (__setup_per_zone_wmarks)", () => {
 /** The article's zone (§13): ARM, one 16 MiB DMA zone, min_free_kbytes 1200, free lists
  *  411*4kB 252*8kB 113*16kB 27*32kB 1*64kB 1*128kB = 6524kB. Each free block of order k sits where
  *  its buddy stays allocated: every other 2^k-aligned slot of a region aligned to 2^(k+1). */
-export function articleFreePfns(start: number): number[] {
+function articleFreePfns(start: number): number[] {
   const want: [number, number][] = [[5, 1], [4, 1], [3, 27], [2, 113], [1, 252], [0, 411]];
   const out: number[] = [];
   let cur = start;
@@ -179,7 +179,7 @@ const ARTICLE_START = 0xc0000; // RAM at 0xC0000000 on the ARM box
 const ARTICLE_SPEC = { era: "2.6.11" as const, minFreeKbytes: 1200, nodes: [{ zones: [{ type: "DMA" as const, startPfn: ARTICLE_START, spannedPages: 4096 }] }] };
 
 /** Allocates the whole zone page by page, then frees the article's free blocks. */
-export function buildArticleZone(e: BuddyEngine): void {
+function buildArticleZone(e: BuddyEngine): void {
   for (let i = 0; i < 4096; i++) expect(e.alloc({ order: 0, highestZone: "Normal", allocFlags: AllocFlags.NO_WATERMARKS, owner: 453 })).toBe(ARTICLE_START + i);
   for (const pfn of articleFreePfns(ARTICLE_START)) e.free(pfn);
 }

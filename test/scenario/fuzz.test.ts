@@ -13,7 +13,11 @@ const NIC = JSON.parse(readFileSync(new URL("../../scenarios/nic-atomic.json", i
 /** Every path to a leaf or container in a JSON value. */
 function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      paths(x, [...at, i], out);
+    });
+  }
   else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
   return out;
 }
@@ -63,10 +67,20 @@ describe("every top-level, machine and zone field replaced by a wrong value", ()
   const machineKeys = ["era", "pageSize", "maxOrder", "minFreeKbytes", "pageblockOrder", "watermarks", "lowmemReserveRatio", "nodes", "watermarkScaleFactor"];
   const topKeys = ["hz", "nrCpus", "uptimeSec", "swap", "zoneState", "vmallocEnd", "name", "tasks", "layout", "events", "machine"];
   const zoneKeys = ["type", "startPfn", "spannedPages", "presentPages", "managedPages", "cma"];
-  const cases: [string, (sc: Record<string, any>, v: unknown) => void][] = [
-    ...machineKeys.map((k) => [`machine.${k}`, (sc: Record<string, any>, v: unknown) => (sc.machine[k] = v)] as [string, (sc: Record<string, any>, v: unknown) => void]),
-    ...topKeys.map((k) => [k, (sc: Record<string, any>, v: unknown) => (sc[k] = v)] as [string, (sc: Record<string, any>, v: unknown) => void]),
-    ...zoneKeys.map((k) => [`zone.${k}`, (sc: Record<string, any>, v: unknown) => (sc.machine.nodes[0].zones[0][k] = v)] as [string, (sc: Record<string, any>, v: unknown) => void]),
+  type Json = Record<string, unknown>;
+  type Setter = (sc: Json, v: unknown) => void;
+  const machineOf = (sc: Json) => sc.machine as Json;
+  const firstZone = (sc: Json) => ((machineOf(sc).nodes as Json[])[0].zones as Json[])[0];
+  const cases: [string, Setter][] = [
+    ...machineKeys.map((k): [string, Setter] => [`machine.${k}`, (sc, v) => {
+      machineOf(sc)[k] = v;
+    }]),
+    ...topKeys.map((k): [string, Setter] => [k, (sc, v) => {
+      sc[k] = v;
+    }]),
+    ...zoneKeys.map((k): [string, Setter] => [`zone.${k}`, (sc, v) => {
+      firstZone(sc)[k] = v;
+    }]),
   ];
   it.each(cases)("%s: replay or a typed error", (_name, set) => {
     for (const v of REPLACEMENTS) {

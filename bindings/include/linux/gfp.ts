@@ -166,10 +166,14 @@ function evalDef(name: string, defs: Record<string, Def>, out: Record<string, nu
   if (name in out) return out[name];
   const d = defs[name];
   if (d === undefined) throw new OomlabError("OOMLAB_INVARIANT", `gfp name ${name} is not defined`);
-  if (typeof d === "number") return (out[name] = d);
+  if (typeof d === "number") {
+    out[name] = d;
+    return d;
+  }
   const or = d.filter((n) => !n.startsWith("~")).reduce((m, n) => m | evalDef(n, defs, out), 0);
   const clear = d.filter((n) => n.startsWith("~")).reduce((m, n) => m | evalDef(n.slice(1), defs, out), 0);
-  return (out[name] = (or & ~clear) >>> 0);
+  out[name] = (or & ~clear) >>> 0;
+  return out[name];
 }
 
 const resolved = new Map<GfpEra, Readonly<Record<string, number>>>();
@@ -371,7 +375,7 @@ export function parseGfp(v: unknown, era: GfpEra): number {
   let mask = 0;
   for (const part of v.split("|").map((x) => x.trim())) {
     if (/^0x[0-9a-f]+$/i.test(part)) mask |= parseInt(part, 16);
-    else if (Object.prototype.hasOwnProperty.call(bits, part)) mask |= bits[part];
+    else if (Object.hasOwn(bits, part)) mask |= bits[part];
     else {
       const names = Object.keys(bits).join(", ");
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp: ${JSON.stringify(part)} is not a ${era} flag (${names})`);

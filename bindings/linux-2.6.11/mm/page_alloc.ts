@@ -92,8 +92,10 @@ export class PageAlloc2611 {
    *  gfp_zone names (a mask with __GFP_DMA|__GFP_HIGHMEM has none: OomlabError). */
   zonelistFor(gfp: number): Zonelist {
     const z = ZONE_TYPES.indexOf(gfpZone(gfp, "2.6.11"));
-    let zl = this.zonelists.get(z);
-    if (!zl) this.zonelists.set(z, (zl = buildZonelist(this.machine.machine, 0, z)));
+    const known = this.zonelists.get(z);
+    if (known) return known;
+    const zl = buildZonelist(this.machine.machine, 0, z);
+    this.zonelists.set(z, zl);
     return zl;
   }
 

@@ -57,7 +57,9 @@ export function showFreeAreas2611(s: ShowMem2611): string {
     }
     out += "\n";
     z.pcp.forEach((cpu, c) => {
-      cpu.forEach((p, temperature) => (out += `cpu ${c} ${temperature ? "cold" : "hot"}: low ${p.low}, high ${p.high}, batch ${p.batch}\n`));
+      cpu.forEach((p, temperature) => {
+        out += `cpu ${c} ${temperature ? "cold" : "hot"}: low ${p.low}, high ${p.high}, batch ${p.batch}\n`;
+      });
     });
   }
   const free = s.zones.reduce((a, z) => a + z.freePages, 0);

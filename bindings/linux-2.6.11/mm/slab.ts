@@ -248,7 +248,8 @@ export class Slab2611 {
     const before = this.pages;
     for (let ci = this.cacheList.length - 1; ci >= 0; ci--) {
       const c = this.cacheList[ci];
-      while (c.free.length) this.slabDestroy(c, c.free.pop()!); // from slabs_free.prev
+      // from slabs_free.prev
+      for (let slab = c.free.pop(); slab; slab = c.free.pop()) this.slabDestroy(c, slab);
     }
     return before - this.pages;
   }
@@ -274,7 +275,8 @@ export class Slab2611 {
       slab = c.free[0];
     }
     unlink(slab.inuse ? c.partial : c.free, slab);
-    const index = slab.freeList.pop()!;
+    const index = slab.freeList.pop();
+    if (index === undefined) throw new OomlabError("OOMLAB_INVARIANT", `slab ${slab.id} of ${c.name} has no free object`);
     slab.inuse++;
     (slab.inuse === c.num ? c.full : c.partial).unshift(slab); // list_add: head of the list
     return { cache: ci, slab: slab.id, index, size };

@@ -208,7 +208,7 @@ export class Vmalloc2611 {
     }
     if (area.array) return true;
     this.vmlist.splice(this.vmlist.indexOf(area), 1);
-    this.slab.kfree(area.vmStruct!);
+    if (area.vmStruct) this.slab.kfree(area.vmStruct);
     this.log.event("vmalloc-fail", { reason: "pages array", size: area.size - this.pageSize, gfp });
     return false;
   }
