@@ -1,4 +1,4 @@
-// The reference model's churn (reference/churn.ts) on the full workload of churn-benchmark.md.
+// The reference model's churn (reference/churn.ts) on the full workload of docs/churn-benchmark.md.
 
 import { expect, it } from "vitest";
 import { REFERENCE_CHURN_CHECKSUM } from "../../bindings/cli/commands/demo.js";

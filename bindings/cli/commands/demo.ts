@@ -1,4 +1,4 @@
-// `oomlab demo`: the engine on its own. The churn benchmark of churn-benchmark.md on the WASM engine
+// `oomlab demo`: the engine on its own. The churn benchmark (docs/churn-benchmark.md) on the WASM engine
 // with its checksum, then a 6 GiB x86-64 machine of Linux 6.18 driven by a seeded mixed workload
 // through the batch API (engine/mixed.ts), with its zones, /proc/buddyinfo and /proc/pagetypeinfo.
 
@@ -11,7 +11,7 @@ import { buddyinfo, pagetypeinfo } from "../../mm/vmstat.js";
 import { renderDemo } from "../../render/demo.js";
 import type { MachineSpec } from "../../include/machine.js";
 
-/** churn-benchmark.md's checksum for L = 20, 10,000,000 operations, seed 0x12345678. */
+/** docs/churn-benchmark.md's published checksum for L = 20, 10,000,000 operations, seed 0x12345678. */
 export const REFERENCE_CHURN_CHECKSUM =
   "sum=1327924465510;hash=529020669;alloc=5068664;free=5000129;fail=0;capfree=0;noop=0;live=68535;live_pages=484398;free_pages=564178;nr_free=188,311,68,141,11,8,2,4,1,35,530";
 
