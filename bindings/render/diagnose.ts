@@ -1,6 +1,6 @@
 // diagnose_render: the human output of `oomlab diagnose` and `oomlab snapshot`: the verdict first,
 // then the zones with units, the deciding arithmetic, the fragmentation indices (mm/vmstat.c
-// unusable_free_index and __fragmentation_index, kernel-semantics.md §9.1) and the victim.
+// unusable_free_index and __fragmentation_index, 6.18) and the victim.
 
 import type { DiagnosedReport, DiagnosedZone } from "../analyse/diagnose.js";
 import type { SnapshotReport } from "../analyse/snapshot.js";
