@@ -3,7 +3,7 @@
 //
 //  - batchRun(n): n operation records from the IO buffer (the generic mechanism sweeps use);
 //  - the churn benchmark (churnInit / churnPrefill / churnRun) exactly as
-//    shared reference churn-benchmark.md defines it, with its own xorshift32 stream.
+//    docs/churn-benchmark.md defines it, with its own xorshift32 stream.
 //
 // Batch record (BATCH_RECORD_BYTES, IO buffer, up to IO_BYTES / BATCH_RECORD_BYTES records):
 //

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Interleaved churn benchmark: C baseline vs WASM engine vs reference engine.
 //
-// The workload is defined in churn-benchmark.md (the project's shared reference material). Every
+// The workload is defined in docs/churn-benchmark.md. Every
 // implementation must print the same checksum (identical decisions), then the
 // churn-phase ns/op are compared. The machine is noisy (+-30% between rounds),
 // so each run gets a fresh process, implementations are interleaved within a
@@ -184,7 +184,7 @@ function runRounds(impls, opts) {
   return rounds;
 }
 
-// Equal checksums prove identical decisions (churn-benchmark.md); without
+// Equal checksums prove identical decisions (docs/churn-benchmark.md); without
 // that the timings would not be comparable.
 function checkChecksums(rounds) {
   const seen = new Map();

@@ -1,4 +1,4 @@
-// The churn benchmark (churn-benchmark.md in the project's shared reference material) on top of the reference model:
+// The churn benchmark (docs/churn-benchmark.md) on top of the reference model:
 // one 2.6.11 Normal zone of 2^L pages at pfn 0, a seeded xorshift32 alloc/free workload, and a
 // checksum that every correct implementation reproduces exactly.
 

@@ -1,7 +1,7 @@
 /*
  * Native C baseline for the oomlab churn benchmark.
  *
- * Implements exactly the workload of /work/shared/reference/churn-benchmark.md:
+ * Implements exactly the workload of docs/churn-benchmark.md:
  * a 2.6.11-style buddy allocator (orders 0..10, one LIFO free list per order,
  * zone_watermark_ok at the min mark) driven by a xorshift32 alloc/free churn.
  * Equal checksums with the WASM and reference engines prove identical

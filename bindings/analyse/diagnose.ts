@@ -1,8 +1,9 @@
 // diagnose: why a kernel memory report failed, with the kernel's arithmetic. Parses a pasted log
 // (bindings/parse/) or a /proc file, rebuilds every zone it must judge in the WASM engine and runs
 // the watermark check of the report's era at the mark the failing path used: the OOM path's last
-// attempt is __alloc_pages_may_oom's ALLOC_WMARK_HIGH (kernel-semantics.md §6.1, §6.4), an allocation
-// failure's last attempt the min mark with the mask's reductions (gfp_to_alloc_flags). Pure: no Node APIs.
+// attempt is at the high mark (pages_high in mm/page_alloc.c __alloc_pages, 2.6.11; ALLOC_WMARK_HIGH in
+// __alloc_pages_may_oom, 6.18), an allocation failure's last attempt the min mark with the mask's
+// reductions (gfp_to_alloc_flags). Pure: no Node APIs.
 
 import { gfpMeaning } from "./gfp.js";
 import { judgeOrder, judgePerOrder } from "./verdict.js";

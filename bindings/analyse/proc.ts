@@ -1,6 +1,7 @@
 // diagnose_proc: /proc/buddyinfo, /proc/zoneinfo and /proc/pagetypeinfo (mm/vmstat.c) as reports:
 // their zones in the report shape and, where watermarks and free lists are both known, every order
-// checked at the low and min marks (kernel-semantics.md §3, §9.2).
+// checked at the low and min marks (mm/page_alloc.c zone_watermark_ok, 2.6.11, or __zone_watermark_ok,
+// 6.18; file formats from mm/vmstat.c frag_show_print, zoneinfo_show_print, pagetypeinfo_show, 6.18).
 
 import { zoneOut, type DiagnosedKind, type DiagnosedReport } from "./report.js";
 import { judgePerOrder } from "./verdict.js";

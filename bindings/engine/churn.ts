@@ -1,4 +1,4 @@
-// The churn benchmark on the WASM engine (shared reference churn-benchmark.md): one Normal zone of
+// The churn benchmark on the WASM engine (docs/churn-benchmark.md): one Normal zone of
 // 2^L pages at pfn 0, MAX_ORDER 11, 2.6.11 free lists, the min watermark at floor(N / 100) and no
 // lowmem_reserve. The whole workload runs inside WASM (assembly/workload.ts), called in chunks so
 // V8's tiers settle, and only the churn phase is timed.
@@ -28,7 +28,7 @@ export interface ChurnResult {
   coalesced: boolean;
 }
 
-/** xorshift32 (churn-benchmark.md): x ^= x << 13; x ^= x >> 17; x ^= x << 5, mod 2^32. Seed 0
+/** xorshift32 (docs/churn-benchmark.md): x ^= x << 13; x ^= x >> 17; x ^= x << 5, mod 2^32. Seed 0
  *  would stay 0 forever, so it is replaced by a fixed odd constant. */
 export function xorshift32(seed: number): () => number {
   let x = seed >>> 0 || 0x9e3779b9;

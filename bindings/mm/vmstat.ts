@@ -1,6 +1,6 @@
 // vmstat: /proc/buddyinfo and /proc/pagetypeinfo in the kernel's exact formats
-// (mm/vmstat.c frag_show_print, pagetypeinfo_showfree_print, pagetypeinfo_showblockcount_print;
-// buddyinfo unchanged since 2.6.11, pagetypeinfo from 2.6.24, 6.18 text read, §9.2).
+// (mm/vmstat.c frag_show_print, pagetypeinfo_showfree_print, pagetypeinfo_showblockcount_print, 6.18;
+// buddyinfo unchanged since 2.6.11, pagetypeinfo from 2.6.24).
 
 import { OomlabError } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";

@@ -24,7 +24,8 @@ const STACK: RegExp[] = [
   /^\s*(?:warn_alloc|warn_alloc_failed|__alloc_pages)\S{0,40}: \d{1,9} callbacks suppressed/, // printk_ratelimited (3.x+)
 ];
 
-// show_mem / show_free_areas lines the zone parser does not keep (§8).
+// show_mem / show_free_areas lines the zone parser does not keep (mm/page_alloc.c show_free_areas, 2.6.11;
+// mm/show_mem.c __show_mem, 6.18; other releases per line below).
 const SHOW_MEM: RegExp[] = [
   /^Mem-[Ii]nfo:/, // "Mem-info:" (arch show_mem 2.6.x), "Mem-Info:" (lib/show_mem.c 2.6.3x+)
   /^[Ss]ys[Rr]q ?: /, // "SysRq : Show Memory" (2.6.x), "sysrq: Show Memory" (3.x+)
@@ -41,7 +42,8 @@ const SHOW_MEM: RegExp[] = [
   /^(?:Free swap|Total swap)\s*[=:]\s*-?\d{1,20}kB/, // "Free swap:  %6ldkB" (arch 2.6.x), "Free swap  = %ldkB" (2.6.11+)
 ];
 
-// The task table, the kill lines, and memcg statistics (§7).
+// The task table, the kill lines, and memcg statistics (mm/oom_kill.c dump_tasks, oom_kill_process,
+// mm/memcontrol.c; releases per line below).
 const OOM_TAIL: RegExp[] = [
   /^Tasks state \(memory values in pages\):/, // dump_tasks header line (4.19+)
   /^\[\s*pid\s*\]\s+uid\s+tgid/, // "[ pid ]   uid  tgid total_vm .." (dump_tasks, 2.6.25+)

@@ -1,5 +1,5 @@
 // The end of an OOM report: which task was chosen and killed, the one-line oom-kill summary, the OOM
-// reaper, and the memory-cgroup usage lines (kernel-semantics.md §7; mm/oom_kill.c, mm/memcontrol.c).
+// reaper, and the memory-cgroup usage lines (mm/oom_kill.c, mm/memcontrol.c; releases per line below).
 
 export interface ParsedVictim extends Omit<ParsedKill, "detailed"> {
   /** The task the selection line named ("Kill process %d ... or sacrifice child"), when printed. */

@@ -78,7 +78,8 @@ export interface Pageset {
   batch: number;
   /** 2.6.13 .. 2.6.15 only. */
   low?: number;
-  /** 6.7+ from memory (reference §14: present in 6.14). */
+  /** Printed by mm/vmstat.c zoneinfo_show_print in 6.14 and 6.18; 6.7 as the first release is from
+   *  memory, not read in a release tree. */
   highMin?: number;
   highMax?: number;
   statThreshold?: number;

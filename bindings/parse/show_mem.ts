@@ -1,4 +1,5 @@
-// Zone data of a show_mem / show_free_areas dump, every era (kernel-semantics.md §8): per-cpu lists,
+// Zone data of a show_mem / show_free_areas dump, every era (mm/page_alloc.c show_free_areas, 2.6.11;
+// mm/show_mem.c, 6.18): per-cpu lists,
 // the per-zone watermark line, lowmem_reserve[] (protections[] before 2.6.11), and the per-order free
 // list line with its migratetype letters. Lines are fed one at a time; nothing here throws.
 

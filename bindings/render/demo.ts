@@ -7,7 +7,7 @@ import { zoneLine, type MachineView } from "./machine.js";
 
 export interface DemoView {
   churn: ChurnResult;
-  /** Whether the checksum matches churn-benchmark.md's (null: published only for 10,000,000 operations). */
+  /** Whether the checksum matches docs/churn-benchmark.md's (null: published only for 10,000,000 operations). */
   matchesReference: boolean | null;
   mixed: MixedResult & { ms: number };
   machine: MachineView & { pagetypeinfo: string };

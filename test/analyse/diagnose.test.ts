@@ -1,4 +1,4 @@
-// diagnose: verdicts on the seed article's report (reference §13) and on the corpus (MANIFEST.md
+// diagnose: verdicts on the seed article's report (docs/seed-report.md) and on the corpus (MANIFEST.md
 // ground truth), a what-if computed by hand, and the diagnose / snapshot commands through main().
 
 import fc from "fast-check";
@@ -16,7 +16,7 @@ const fixture = (name: string) => readFileSync(new URL(name, FIX), "utf8");
 const byPrefix = (p: string) => fixture(readdirSync(FIX).find((f) => f.startsWith(p)) as string);
 const first = (p: string): DiagnosedReport => diagnose(byPrefix(p)).reports[0];
 
-describe("the seed article's report (§13)", () => {
+describe("the seed article's report", () => {
   const r = diagnose(fixture("seed-article-oom-report.txt")).reports[0];
 
   it("is an OOM report with its fields", () => {
@@ -42,7 +42,7 @@ describe("the seed article's report (§13)", () => {
     expect(r.verdict?.steps).toContain("DMA: low mark 375 pages: orders up to 4 pass; min mark 300 pages: orders up to 4 pass");
   });
 
-  it("shows the §13 arithmetic: o=3 leaves 17 pages against 23 (low) and 18 (min)", () => {
+  it("shows the zone_watermark_ok arithmetic: o=3 leaves 17 pages against 23 (low) and 18 (min)", () => {
     const s = r.verdict?.steps ?? [];
     expect(s).toContain("free = 1631 - 32 + 1 = 1600");
     expect(s).toContain("o=0: 1600 - 411 = 1189 > 187 -> ok");

@@ -1,4 +1,4 @@
-// The churn benchmark of churn-benchmark.md on the WASM engine: the published checksum, and the same
+// The churn benchmark (docs/churn-benchmark.md) on the WASM engine: the published checksum, and the same
 // checksum as the reference model for other seeds.
 
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { PUBLISHED_CHURN_CHECKSUM } from "../helpers.js";
 import { runChurn } from "../../bindings/engine/churn.js";
 import { runRefChurn } from "../../reference/churn.js";
 
-describe("the churn benchmark (churn-benchmark.md)", () => {
+describe("the churn benchmark (docs/churn-benchmark.md)", () => {
   it("WASM engine: the published checksum for L = 20, 10,000,000 operations, seed 0x12345678", () => {
     const r = runChurn({ build: "release" });
     expect(r.checksum).toBe(PUBLISHED_CHURN_CHECKSUM);

@@ -1,6 +1,9 @@
-// gfp masks across eras (bindings/gfp_eras.ts) and the mm/vmstat.c fragmentation indices
-// (bindings/fragmentation.ts). Composite values are kernel-semantics.md §5.2/§5.3; printed strings come
-// from §5.4 and from every "mask(FLAGS)" the corpus in test/fixtures prints; the rest is hand-derived.
+// gfp masks across eras (bindings/include/linux/gfp.ts) and the mm/vmstat.c fragmentation indices
+// (bindings/mm/fragmentation.ts). Composite values are computed from include/linux/gfp.h of 2.6.32, 4.4,
+// 4.19, 5.10, 5.15 and 6.1, and XFS's masks from fs/xfs/kmem.h kmem_flags_convert (4.4, 4.19, 5.10);
+// printed strings follow %pGg (lib/vsprintf.c format_flags with the name table of
+// include/trace/events/mmflags.h, 6.14) and every "mask(FLAGS)" the corpus in test/fixtures prints;
+// the rest is hand-derived.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -114,7 +117,7 @@ describe("the bits 2.6.38-4.3 added (hex-only kernels: the names explain, they a
   });
 });
 
-describe("gfpBitsFor: composites (§5.2 table, plus the corrections from real logs)", () => {
+describe("gfpBitsFor: composites (include/linux/gfp.h per release, plus the corrections from real logs)", () => {
   it("resolves every era without dangling names", () => {
     for (const era of GFP_ERAS) expect(gfpBitsFor(era).GFP_KERNEL).toBeGreaterThan(0);
   });
@@ -132,17 +135,17 @@ describe("gfpBitsFor: composites (§5.2 table, plus the corrections from real lo
   });
 
   const table: [GfpEra, Record<string, number>][] = [
-    ["2.6.14", { GFP_USER: 0x400d0, GFP_HIGHUSER: 0x400d2 }], // HARDWALL 0x40000 (§5.1)
+    ["2.6.14", { GFP_USER: 0x400d0, GFP_HIGHUSER: 0x400d2 }], // HARDWALL 0x40000 (include/linux/gfp.h, 2.6.14)
     ["2.6.24", { GFP_HIGHUSER_MOVABLE: 0x1200d2, GFP_TEMPORARY: 0x800d0 }], // 025 prints 0x1200d2
-    // §5.2 "2.6.32" column
+    // include/linux/gfp.h, 2.6.32
     ["2.6.31", { GFP_ATOMIC: 0x20, GFP_NOIO: 0x10, GFP_NOFS: 0x50, GFP_KERNEL: 0xd0, GFP_TEMPORARY: 0x800d0, GFP_USER: 0x200d0, GFP_HIGHUSER: 0x200d2, GFP_HIGHUSER_MOVABLE: 0x200da }],
     ["4.4", { GFP_ATOMIC: 0x2080020, GFP_NOWAIT: 0x2000000, GFP_NOIO: 0x2400000, GFP_NOFS: 0x2400040, GFP_KERNEL: 0x24000c0, GFP_TEMPORARY: 0x24000d0, GFP_USER: 0x24200c0, GFP_HIGHUSER: 0x24200c2, GFP_HIGHUSER_MOVABLE: 0x24200ca, GFP_TRANSHUGE: 0x4352ca }],
     // corrections: 4.10-4.17 between 4.4 and 4.19: GFP_KERNEL = 0x14000c0
     ["4.14", { GFP_KERNEL: 0x14000c0, __GFP_NOTRACK: 0x200000, __GFP_KSWAPD_RECLAIM: 0x1000000 }],
     ["4.15", { GFP_KERNEL: 0x14000c0, GFP_ATOMIC: 0x1080020 }],
-    // §5.2 "4.19" column
+    // include/linux/gfp.h, 4.19
     ["4.18", { GFP_ATOMIC: 0x480020, GFP_NOWAIT: 0x400000, GFP_NOIO: 0x600000, GFP_NOFS: 0x600040, GFP_KERNEL: 0x6000c0, GFP_KERNEL_ACCOUNT: 0x7000c0, GFP_USER: 0x6200c0, GFP_HIGHUSER: 0x6200c2, GFP_HIGHUSER_MOVABLE: 0x6200ca, GFP_TRANSHUGE_LIGHT: 0x342ca, GFP_TRANSHUGE: 0x2342ca }],
-    // §5.2 "5.x-6.2" column
+    // include/linux/gfp.h, 5.10, 5.15 and 6.1
     ["5.1", { GFP_ATOMIC: 0xa20, GFP_NOWAIT: 0x800, GFP_NOIO: 0xc00, GFP_NOFS: 0xc40, GFP_KERNEL: 0xcc0, GFP_KERNEL_ACCOUNT: 0x400cc0, GFP_USER: 0x100cc0, GFP_HIGHUSER: 0x100cc2, GFP_HIGHUSER_MOVABLE: 0x100cca, GFP_TRANSHUGE_LIGHT: 0x1c20ca, GFP_TRANSHUGE: 0x1c24ca }],
     ["5.14", { GFP_HIGHUSER_MOVABLE: 0x1100cca }], // correction: 5.15 prints 0x1100cca
     ["5.18", { GFP_HIGHUSER_MOVABLE: 0x100cca, GFP_ATOMIC: 0xa20 }], // 6.1 prints 0x140dca = HUM|COMP|ZERO
@@ -166,13 +169,13 @@ describe("gfpBitsFor: composites (§5.2 table, plus the corrections from real lo
 
 describe("decodeGfp", () => {
   it.each<[number, GfpEra, string]>([
-    // §5.4 examples
+    // %pGg output (lib/vsprintf.c format_flags, include/trace/events/mmflags.h, 6.14)
     [0x100cca, "5.1", "GFP_HIGHUSER_MOVABLE"],
     [0xcc0, "6.18", "GFP_KERNEL"],
     [0x2cc0, "6.18", "GFP_KERNEL|__GFP_NOWARN"],
     [0xc40, "6.18", "GFP_NOFS"],
     [0x6200ca, "4.18", "GFP_HIGHUSER_MOVABLE"],
-    // §5.3 XFS kmem_flags_convert masks
+    // XFS kmem_flags_convert masks (fs/xfs/kmem.h, 4.4, 4.19, 5.10)
     [0x24002c0, "4.4", "GFP_KERNEL|__GFP_NOWARN"],
     [0x6002c0, "4.18", "GFP_KERNEL|__GFP_NOWARN"],
     [0x2c40, "5.1", "GFP_NOFS|__GFP_NOWARN"],

@@ -1,4 +1,4 @@
-// The 2.6.11 OOM killer (mm/oom_kill.c 2.6.11, kernel-semantics.md §7.1) and 2.6.11 gfp decoding
+// The 2.6.11 OOM killer (mm/oom_kill.c 2.6.11) and 2.6.11 gfp decoding
 // (include/linux/gfp.h 2.6.11). Every badness value below is worked out by hand from the formula.
 
 import { describe, expect, it } from "vitest";
@@ -53,7 +53,8 @@ describe("SHIFT_HZ (include/linux/jiffies.h 2.6.11)", () => {
 describe("badness (mm/oom_kill.c 2.6.11)", () => {
   it("adds each child's full total_vm when the child has its own mm, once per thread", () => {
     // P 1000 pages. Child C (own mm 101, 500 pages) and C's thread T (same mm 101, on P's children
-    // list, §14a) add 500 each; V shares P's mm (CLONE_VM) and K has no mm: both add nothing.
+    // list: kernel/fork.c copy_process, 2.6.12-rc2) add 500 each; V shares P's mm (CLONE_VM) and K has
+    // no mm: both add nothing.
     // uptime 0, start 0: run_time 0 and cpu_time 0, so no division. 1000 + 500 + 500 = 2000.
     const p = task(100, { totalVm: 1000 });
     const tasks = [

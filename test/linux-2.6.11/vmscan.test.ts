@@ -105,7 +105,7 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
     k.allocPages(0xd0, 0, 1); // order 0 passes LOW: kswapd stays asleep
     k.congestionWait(50);
     expect(k.log.events.some((e) => e.kind === "kswapd-wake" || e.kind === "kswapd-run")).toBe(false);
-    k.allocPages(0xd0, 3, 1); // order 3 passes LOW on this zone (§13): still asleep
+    k.allocPages(0xd0, 3, 1); // order 3 passes LOW on this zone (docs/seed-report.md): still asleep
     k.congestionWait(50);
     expect(k.log.events.some((e) => e.kind === "kswapd-run")).toBe(false);
     k.allocPages(0x2d0 | 0x200, 5, 1); // order 5 fails LOW (__GFP_NORETRY: no OOM killer)

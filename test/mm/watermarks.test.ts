@@ -1,6 +1,6 @@
 // Watermarks, lowmem_reserve and the watermark checks against kernel-derived values: a real
 // 2.6.14 report (test/fixtures/023-*), the live kernel's /proc/zoneinfo, and the article's zone
-// (shared reference §13).
+// (docs/seed-report.md).
 
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -15,7 +15,8 @@ import { agreeWithEngine, explain618 } from "../../bindings/mm/watermark.js";
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 
 describe("2.6.11 watermarks and lowmem_reserve (setup_per_zone_pages_min)", () => {
-  // 023: 2.6.14-rc2 i386, 4 GiB; the 2.6.11 formulas held until 2.6.14 (§3.4).
+  // 023: 2.6.14-rc2 i386, 4 GiB; the 2.6.11 formulas held until 2.6.14 (mm/page_alloc.c
+  // setup_per_zone_pages_min, 2.6.11 and 2.6.14; 2.6.15 changed low and high).
   const text = fixture("023-lkml-2.6.14-rc2-i386-oom-killer-old-format-lowmem-slab-dentry-x3.log");
   const zoneRe = /^(DMA|Normal|HighMem) free:\d+kB min:(\d+)kB low:(\d+)kB high:(\d+)kB .*present:(\d+)kB/;
   const printed = new Map<string, { min: number; low: number; high: number; present: number; reserve: number[] }>();
@@ -161,7 +162,7 @@ describe("6.18 watermark formula by hand (__setup_per_zone_wmarks)", () => {
   });
 });
 
-/** The article's zone (§13): ARM, one 16 MiB DMA zone, min_free_kbytes 1200, free lists
+/** The article's zone (docs/seed-report.md): ARM, one 16 MiB DMA zone, min_free_kbytes 1200, free lists
  *  411*4kB 252*8kB 113*16kB 27*32kB 1*64kB 1*128kB = 6524kB. Each free block of order k sits where
  *  its buddy stays allocated: every other 2^k-aligned slot of a region aligned to 2^(k+1). */
 function articleFreePfns(start: number): number[] {
@@ -184,7 +185,7 @@ function buildArticleZone(e: BuddyEngine): void {
   for (const pfn of articleFreePfns(ARTICLE_START)) e.free(pfn);
 }
 
-describe.each(ENGINES)("the article's zone (§13) on $name: order 5 fails both marks with a free 128 kB block", ({ make }) => {
+describe.each(ENGINES)("the article's zone on $name: order 5 fails both marks with a free 128 kB block", ({ make }) => {
   const e = make(ARTICLE_SPEC);
   buildArticleZone(e);
   const slot = e.machine.zones[0].slot;
@@ -199,7 +200,7 @@ describe.each(ENGINES)("the article's zone (§13) on $name: order 5 fails both m
 
   it("zone_watermark_ok: order 3 and 4 pass, order 5 fails at low and min", () => {
     const check = (order: number, mark: number) => e.watermarkOk2611(slot, order, mark, 0, false, false);
-    // §13: order 5: free = 1631 - 32 + 1 = 1600; LOW: 1189 > 187, 685 > 93, 233 > 46, 17 <= 23
+    // docs/seed-report.md: order 5: free = 1631 - 32 + 1 = 1600; LOW: 1189 > 187, 685 > 93, 233 > 46, 17 <= 23
     expect(check(5, 375)).toBe(false);
     // MIN: 1189 > 150, 685 > 75, 233 > 37, 17 <= 18
     expect(check(5, 300)).toBe(false);

@@ -1,6 +1,6 @@
 // Report parsers (bindings/parse/): every corpus file parses without throwing and agrees with its
 // MANIFEST.md row and with the numbers printed in the file; prefix stripping; a mutation property test;
-// a 10 MB log. Fixtures are copies of /work/shared/corpus (test/fixtures/MANIFEST.md has the sources).
+// a 10 MB log. Fixtures are verbatim copies of public reports (test/fixtures/MANIFEST.md has the sources).
 
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";

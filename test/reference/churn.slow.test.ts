@@ -1,4 +1,4 @@
-// The reference model's churn (reference/churn.ts) on the full workload of churn-benchmark.md.
+// The reference model's churn (reference/churn.ts) on the full workload of docs/churn-benchmark.md.
 
 import { expect, it } from "vitest";
 import { PUBLISHED_CHURN_CHECKSUM } from "../helpers.js";

@@ -1,5 +1,5 @@
-// `oomlab replay --trace`: the seed replay told as a story, with the watermark arithmetic of the
-// reference's §13 on the article's zone, the collapsed retry loop, the OOM kill and the success.
+// `oomlab replay --trace`: the seed replay told as a story, with the watermark arithmetic on the
+// article's zone (docs/seed-report.md), the collapsed retry loop, the OOM kill and the success.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

@@ -75,7 +75,7 @@ describe("every number in the report comes from the simulation", () => {
   });
 });
 
-describe("the 2.6.11 slow path on the article's zone (§6.1, §13)", () => {
+describe("the 2.6.11 slow path (__alloc_pages) on the article's zone", () => {
   /** The seed machine without its background load and with nothing reclaimable. */
   function quietKernel(reclaimable: boolean) {
     const sc = seed();

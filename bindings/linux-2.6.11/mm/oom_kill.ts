@@ -1,13 +1,13 @@
 // The 2.6.11 OOM killer (mm/oom_kill.c 2.6.11; 2.6.12-rc2 commit 1da177e4c3f4 differs only in the
 // out_of_memory prototype): badness(), select_bad_process(), oom_kill_process()/oom_kill_task(),
-// and out_of_memory() with its printk lines. Reference: kernel-semantics.md §7.1, §14a.
+// and out_of_memory() with its printk lines.
 //
 // Model notes:
 // - The task list (do_each_thread order) is the `tasks` array order; p->children (list_add_tail at
 //   fork, so oldest first) is the tasks with ppid === p.pid in array order. A thread created by a
 //   child sits on the parent's children list (CLONE_THREAD copies current->real_parent,
 //   kernel/fork.c copy_process at 2.6.12-rc2 1da177e4c3f4),
-//   so the caller gives such a thread ppid = the grandparent's pid (§14a).
+//   so the caller gives such a thread ppid = the grandparent's pid.
 // - Task has no tgid: every Task is its own thread group (LinuxThreads-style CLONE_VM clones), so
 //   oom_kill_task's "same mm, other thread group" loop kills every other task with the same mm.
 // - mm->total_vm is read from each task's own totalVm: tasks sharing an mm must agree on it.
@@ -60,8 +60,8 @@ function childrenOf(p: Task, tasks: Task[]): Task[] {
 export function badness2611(p: Task, tasks: Task[], uptimeSec: number, hz: number): number {
   if (p.mm === null) return 0; // kernel threads
   let points = p.totalVm; // mm->total_vm: virtual size, not RSS
-  // Each child with its own mm adds its FULL total_vm (total_vm/2 + 1 from 2.6.16, §7.2); threads of a child
-  // are on this list too, so a child mm counts once per thread (§14a).
+  // Each child with its own mm adds its FULL total_vm (total_vm/2 + 1 from mm/oom_kill.c badness, 2.6.16);
+  // threads of a child are on this list too (see the model notes), so a child mm counts once per thread.
   for (const c of childrenOf(p, tasks)) if (c.mm !== null && c.mm !== p.mm) points += c.totalVm;
   // utime + stime in jiffies >> (SHIFT_HZ + 3): "tens of seconds".
   const cpuTime = shr(Math.floor(p.cpuJiffies), shiftHz2611(hz) + 3);

@@ -1,4 +1,4 @@
-// The 2.6.11 page allocator around the engine: __alloc_pages with its slow path (§6.1, exactly),
+// The 2.6.11 page allocator around the engine: __alloc_pages with its slow path (exactly),
 // buffered_rmqueue with the per-CPU hot/cold lists, and the 2.6.11 free path. The engine does the
 // buddy work (__rmqueue, __free_pages_bulk) and the watermark arithmetic (zone_watermark_ok);
 // this module makes the decisions around them. mm/page_alloc.c 2.6.11.
@@ -28,7 +28,7 @@ export interface PerCpuPages {
   list: number[];
 }
 
-/** zone_batchsize / setup_pageset (mm/page_alloc.c 2.6.11, §1.6): batch = present / 1024, at most
+/** zone_batchsize / setup_pageset (mm/page_alloc.c, 2.6.11): batch = present / 1024, at most
  *  256 KiB of pages, divided by 4, at least 1; hot list low 2*batch, high 6*batch; cold 0, 2*batch. */
 export function pcpSizing(presentPages: number, pageSize: number): { hot: PerCpuPages; cold: PerCpuPages } {
   let batch = Math.floor(presentPages / 1024);
@@ -151,7 +151,7 @@ export class PageAlloc2611 {
     return -1;
   }
 
-  /** __alloc_pages (mm/page_alloc.c 2.6.11, §6.1): returns the pfn or -1. */
+  /** __alloc_pages (mm/page_alloc.c, 2.6.11): returns the pfn or -1. */
   allocPages(gfp: number, order: number, owner: number): number {
     this.stats.attempts++;
     const zl = this.zonelistFor(gfp);

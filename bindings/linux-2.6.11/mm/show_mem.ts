@@ -1,5 +1,5 @@
 // show_free_areas() and show_swap_cache_info() of Linux 2.6.11 (mm/page_alloc.c, mm/swap_state.c;
-// §8.1): exactly the text the 2.6.11 OOM killer prints after "oom-killer: gfp_mask=0x%x". A pure
+// 2.6.11): exactly the text the 2.6.11 OOM killer prints after "oom-killer: gfp_mask=0x%x". A pure
 // renderer: the kernel model gathers the numbers, this module only formats them.
 
 import { padStart } from "../../mm/vmstat.js";

@@ -7,10 +7,12 @@
 //   kmem_zalloc_large(size) = vmalloc(size) + memset, which may fail and does not loop. The scenario
 //   driver picks: kmemAlloc below 128 KiB, kmemZallocLarge above.
 // "kvmalloc": XFS from 5.15 (d634525db63e "xfs: replace kmem_alloc_large() with kvmalloc()") calls
-//   kvmalloc() directly: one kvmalloc_node, no retry loop. Rules of 4.12's mm/util.c kvmalloc_node
-//   (same policy through 5.x, reference §11.3): flags without all of GFP_KERNEL → kmalloc only; for
-//   size > PAGE_SIZE the kmalloc gets __GFP_NOWARN, and __GFP_NORETRY unless __GFP_REPEAT (4.12's
-//   name for the 0x400 bit, renamed __GFP_RETRY_MAYFAIL in 4.13); on failure and size > PAGE_SIZE,
+//   kvmalloc() directly: one kvmalloc_node, no retry loop. Rules of mm/util.c kvmalloc_node as read in
+//   4.19 and 5.10 (the same policy; its first release, 4.12, was not read in a release tree): flags
+//   without all of GFP_KERNEL → kmalloc only; for size > PAGE_SIZE the kmalloc gets __GFP_NOWARN, and
+//   __GFP_NORETRY unless __GFP_REPEAT (4.12's name for the 0x400 bit, renamed __GFP_RETRY_MAYFAIL in
+//   4.13; __GFP_REPEAT is 0x400 in include/linux/gfp.h 4.4, __GFP_RETRY_MAYFAIL in 4.19, the rename's
+//   release is not read in a tree); on failure and size > PAGE_SIZE,
 //   __vmalloc with the caller's flags. Bits are the 2.6.11 layout, the allocator underneath is the sim's.
 
 import type { KernelLog } from "../../../sim/log.js";
