@@ -1,7 +1,8 @@
 // Replaying a 2.6.11 scenario under an XFS kmem_alloc policy: the simulated kernel log, structured
 // events, and the outcome (success, OOM kills, livelock, panic); and the policy comparison table.
 
-import { buildKernel, validateScenario, type Scenario, type ScenarioEvent } from "./schema.js";
+import { validateScenario, type Scenario, type ScenarioEvent } from "./schema.js";
+import { buildKernel } from "./build.js";
 import { OWNER, type Kernel2611 } from "../linux-2.6.11/kernel.js";
 import { Slab2611 } from "../linux-2.6.11/mm/slab.js";
 import { Vmalloc2611, armVmallocRange } from "../linux-2.6.11/mm/vmalloc.js";

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replay, compare } from "../../bindings/scenario/replay.js";
-import { buildKernel, validateScenario, type Scenario } from "../../bindings/scenario/schema.js";
+import { validateScenario, type Scenario } from "../../bindings/scenario/schema.js";
+import { buildKernel } from "../../bindings/scenario/build.js";
 import { OWNER } from "../../bindings/linux-2.6.11/kernel.js";
 import { OomlabError } from "../../bindings/errors.js";
 import { GFP_2611 } from "../../bindings/include/linux/gfp.js";

@@ -4,14 +4,15 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildKernel, validateScenario, type Scenario } from "../../bindings/scenario/schema.js";
-import { replay } from "../../bindings/scenario/replay.js";
-import { KernelLog } from "../../bindings/sim/log.js";
-import { SimClock } from "../../bindings/sim/clock.js";
-import { eventsOfKind, type SimEvent, type SimEventOf } from "../../bindings/sim/events.js";
-import { Vmscan2611 } from "../../bindings/linux-2.6.11/mm/vmscan.js";
+import { validateScenario, type Scenario } from "../../../bindings/scenario/schema.js";
+import { buildKernel } from "../../../bindings/scenario/build.js";
+import { replay } from "../../../bindings/scenario/replay.js";
+import { KernelLog } from "../../../bindings/sim/log.js";
+import { SimClock } from "../../../bindings/sim/clock.js";
+import { eventsOfKind, type SimEvent, type SimEventOf } from "../../../bindings/sim/events.js";
+import { Vmscan2611 } from "../../../bindings/linux-2.6.11/mm/vmscan.js";
 
-const SEED: Scenario = JSON.parse(readFileSync(new URL("../../scenarios/seed.json", import.meta.url), "utf8"));
+const SEED: Scenario = JSON.parse(readFileSync(new URL("../../../scenarios/seed.json", import.meta.url), "utf8"));
 
 /** The seed machine with its 23 inactive page-cache pages made locked or busy, no background load. */
 function machine(inactive: "locked" | "busy"): Scenario {

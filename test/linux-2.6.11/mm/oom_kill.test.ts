@@ -2,18 +2,18 @@
 // (include/linux/gfp.h 2.6.11). Every badness value below is worked out by hand from the formula.
 
 import { describe, expect, it } from "vitest";
-import { decodeGfp2611, gfpZone, GFP_2611 } from "../../bindings/include/linux/gfp.js";
-import { OomlabError } from "../../bindings/errors.js";
+import { decodeGfp2611, gfpZone, GFP_2611 } from "../../../bindings/include/linux/gfp.js";
+import { OomlabError } from "../../../bindings/errors.js";
 import {
   badness2611,
   oomKillProcess2611,
   outOfMemory2611,
   selectBadProcess2611,
   shiftHz2611,
-} from "../../bindings/linux-2.6.11/mm/oom_kill.js";
-import { KernelLog } from "../../bindings/sim/log.js";
-import { SimClock } from "../../bindings/sim/clock.js";
-import type { Task } from "../../bindings/sim/tasks.js";
+} from "../../../bindings/linux-2.6.11/mm/oom_kill.js";
+import { KernelLog } from "../../../bindings/sim/log.js";
+import { SimClock } from "../../../bindings/sim/clock.js";
+import type { Task } from "../../../bindings/sim/tasks.js";
 
 /** An unprivileged, un-niced task with its own mm (mm id = pid), started at boot, no CPU time. */
 function task(pid: number, over: Partial<Task> = {}): Task {
