@@ -42,7 +42,13 @@ function fail(message, code = 1) {
 
 function parseArgs(argv) {
   const opts = {
-    seed: "0x12345678", log2Pages: 20, ops: 10000000, rounds: 5, only: ALL_IMPLS, onlyGiven: false, json: false,
+    seed: "0x12345678",
+    log2Pages: 20,
+    ops: 10000000,
+    rounds: 5,
+    only: ALL_IMPLS,
+    onlyGiven: false,
+    json: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -95,7 +101,10 @@ function parseInteger(flag, value, min) {
 }
 
 function parseOnly(value) {
-  const wanted = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const wanted = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((name) => !ALL_IMPLS.includes(name));
   if (wanted.length === 0 || unknown.length > 0) {
     throw new UsageError(`bad --only: ${value} (choose from ${ALL_IMPLS.join(",")})`);
@@ -129,8 +138,10 @@ function buildC(ccVersion, explicitlyRequested) {
 function checkCli(impls) {
   if (!impls.some((name) => name !== "c")) return;
   if (!existsSync(path.join(ROOT, CLI))) {
-    fail(`${CLI} not found: build the TypeScript bindings first (needed for --engine wasm/reference), ` +
-      "or run with --only c");
+    fail(
+      `${CLI} not found: build the TypeScript bindings first (needed for --engine wasm/reference), ` +
+        "or run with --only c",
+    );
   }
 }
 
@@ -156,7 +167,11 @@ function runOnce(impl, opts) {
 
 // Takes the last JSON line, tolerating any log lines printed before it.
 function parseResult(impl, shown, stdout) {
-  const line = stdout.split("\n").map((s) => s.trim()).filter((s) => s.startsWith("{")).pop();
+  const line = stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith("{"))
+    .pop();
   let result;
   try {
     result = JSON.parse(line);
@@ -220,10 +235,12 @@ function summarize(impls, rounds) {
   });
   const medianOf = (pick) => median(perRound.map(pick));
   const medianNsPerOp = Object.fromEntries(impls.map((impl) => [impl, medianOf((r) => r.nsPerOp[impl])]));
-  const medianRatios = Object.fromEntries(others.map((impl) => {
-    const name = ratioName(impl);
-    return [name, medianOf((r) => r.ratios[name])];
-  }));
+  const medianRatios = Object.fromEntries(
+    others.map((impl) => {
+      const name = ratioName(impl);
+      return [name, medianOf((r) => r.ratios[name])];
+    }),
+  );
   return { baseline, perRound, medianNsPerOp, medianRatios };
 }
 
@@ -259,8 +276,10 @@ function printTable(meta, impls, summary) {
   });
   if (ratioNames.length > 0) {
     out.push("");
-    out.push(`ratios: ns/op relative to ${summary.baseline} in the same round; ` +
-      "the median row holds the median of the per-round ratios");
+    out.push(
+      `ratios: ns/op relative to ${summary.baseline} in the same round; ` +
+        "the median row holds the median of the per-round ratios",
+    );
   }
   process.stdout.write(`${out.join("\n")}\n`);
 }

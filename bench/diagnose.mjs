@@ -5,7 +5,10 @@ import { parseReports } from "../dist/bindings/parse/reports.js";
 import { diagnose } from "../dist/bindings/analyse/diagnose.js";
 
 const dir = new URL("../test/fixtures/", import.meta.url);
-const corpus = readdirSync(dir).filter((f) => f.endsWith(".log")).map((f) => readFileSync(new URL(f, dir), "utf8")).join("\n");
+const corpus = readdirSync(dir)
+  .filter((f) => f.endsWith(".log"))
+  .map((f) => readFileSync(new URL(f, dir), "utf8"))
+  .join("\n");
 const target = 10 * 1024 * 1024;
 const text = corpus.repeat(Math.ceil(target / corpus.length)).slice(0, target);
 

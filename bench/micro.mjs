@@ -79,7 +79,9 @@ function assertSameState(pair, slot, what) {
 /** Bytes of engine memory per page frame: the WASM linear memory, or the reference's typed arrays. */
 function bytesPerPage(impl, m) {
   if (impl === "wasm") return m.engineViews.byteLength / m.machine.nrPages;
-  const bytes = Object.values(m).filter((v) => ArrayBuffer.isView(v)).reduce((s, v) => s + v.byteLength, 0);
+  const bytes = Object.values(m)
+    .filter((v) => ArrayBuffer.isView(v))
+    .reduce((s, v) => s + v.byteLength, 0);
   return bytes / m.machine.nrPages;
 }
 
@@ -93,7 +95,10 @@ function perCallTasks(pairs) {
       const m = pairs[impl];
       const req = { order };
       return {
-        group: "per-call", name: `alloc+free order ${order}`, impl, opsPerSample: 2 * PAIRS_PER_SAMPLE,
+        group: "per-call",
+        name: `alloc+free order ${order}`,
+        impl,
+        opsPerSample: 2 * PAIRS_PER_SAMPLE,
         fn: () => {
           for (let i = 0; i < PAIRS_PER_SAMPLE; i++) m.free(m.alloc(req));
         },
@@ -136,7 +141,10 @@ function batchTasks(pairs) {
 function watermarkTask(name, impl, check) {
   let sink = 0;
   return {
-    group: "watermark", name, impl, opsPerSample: CHECKS_PER_SAMPLE,
+    group: "watermark",
+    name,
+    impl,
+    opsPerSample: CHECKS_PER_SAMPLE,
     fn: () => {
       for (let i = 0; i < CHECKS_PER_SAMPLE; i++) sink += check(i % 11) ? 1 : 0;
       return sink;
@@ -150,13 +158,17 @@ function watermarkTasks() {
   const t2611 = (m) => (o) => m.watermarkOk2611(old.slot, o, old.low, old.zoneIdx, false, false);
   const t618 = (m) => (o) => m.watermarkOk618(cur.slot, o, cur.low, cur.zoneIdx, AllocFlags.WMARK_LOW);
   for (let o = 0; o < 11; o++) {
-    if (t2611(old.pair.wasm)(o) !== t2611(old.pair.reference)(o)) throw new Error(`watermarkOk2611 order ${o}: engines disagree`);
-    if (t618(cur.pair.wasm)(o) !== t618(cur.pair.reference)(o)) throw new Error(`watermarkOk618 order ${o}: engines disagree`);
+    if (t2611(old.pair.wasm)(o) !== t2611(old.pair.reference)(o))
+      throw new Error(`watermarkOk2611 order ${o}: engines disagree`);
+    if (t618(cur.pair.wasm)(o) !== t618(cur.pair.reference)(o))
+      throw new Error(`watermarkOk618 order ${o}: engines disagree`);
   }
-  return ["wasm", "reference"].flatMap((impl) => [
-    watermarkTask("watermarkOk2611 (2.6.11)", impl, t2611(old.pair[impl])),
-    watermarkTask("watermarkOk618 (6.18)", impl, t618(cur.pair[impl])),
-  ]).sort((a, b) => a.name.localeCompare(b.name));
+  return ["wasm", "reference"]
+    .flatMap((impl) => [
+      watermarkTask("watermarkOk2611 (2.6.11)", impl, t2611(old.pair[impl])),
+      watermarkTask("watermarkOk618 (6.18)", impl, t618(cur.pair[impl])),
+    ])
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function populatedPair(era) {
@@ -170,9 +182,13 @@ function populatedPair(era) {
 
 function createTask(impl, log2Pages, memory) {
   const spec = zoneSpec("2.6.11", log2Pages);
-  const make = impl === "wasm" ? () => Machine.create(spec, { build: "release" }) : () => new RefMachine(resolveMachine(spec));
+  const make =
+    impl === "wasm" ? () => Machine.create(spec, { build: "release" }) : () => new RefMachine(resolveMachine(spec));
   return {
-    group: "create", name: `create 2^${log2Pages} pages`, impl, opsPerSample: 1,
+    group: "create",
+    name: `create 2^${log2Pages} pages`,
+    impl,
+    opsPerSample: 1,
     fn: () => {
       const m = make();
       // Recorded from the last machine only; the layout does not change between samples.
@@ -187,7 +203,9 @@ function refHugeAffordable(notes) {
   new RefMachine(resolveMachine(zoneSpec("2.6.11", 24)));
   const ms = performance.now() - t0;
   if (ms <= REF_HUGE_LIMIT_MS) return true;
-  notes.push(`reference create 2^24 pages skipped: one creation took ${ms.toFixed(0)} ms (limit ${REF_HUGE_LIMIT_MS} ms)`);
+  notes.push(
+    `reference create 2^24 pages skipped: one creation took ${ms.toFixed(0)} ms (limit ${REF_HUGE_LIMIT_MS} ms)`,
+  );
   return false;
 }
 
@@ -205,9 +223,15 @@ function summarize(t, r) {
   if (r.state !== "completed") throw new Error(`${t.impl}: ${t.name}: ${r.state} ${r.error?.message ?? ""}`);
   const nsPerOp = (r.latency.p50 * 1e6) / t.opsPerSample;
   return {
-    group: t.group, name: t.name, impl: t.impl, opsPerSample: t.opsPerSample,
-    nsPerOp, meanNsPerOp: (r.latency.mean * 1e6) / t.opsPerSample, rme: r.latency.rme,
-    opsPerSec: 1e9 / nsPerOp, samples: r.latency.samplesCount,
+    group: t.group,
+    name: t.name,
+    impl: t.impl,
+    opsPerSample: t.opsPerSample,
+    nsPerOp,
+    meanNsPerOp: (r.latency.mean * 1e6) / t.opsPerSample,
+    rme: r.latency.rme,
+    opsPerSec: 1e9 / nsPerOp,
+    samples: r.latency.samplesCount,
   };
 }
 
@@ -251,7 +275,13 @@ function formatRate(v) {
 
 function tableRows(results, ratio) {
   return results.map((r) => [
-    r.group, r.name, r.impl, formatTime(r), `±${r.rme.toFixed(1)}%`, formatRate(r.opsPerSec), String(r.samples),
+    r.group,
+    r.name,
+    r.impl,
+    formatTime(r),
+    `±${r.rme.toFixed(1)}%`,
+    formatRate(r.opsPerSec),
+    String(r.samples),
     r.impl === "reference" && ratio[r.name] !== undefined ? ratio[r.name].toFixed(2) : "",
   ]);
 }
@@ -261,14 +291,27 @@ function printTable(meta, results, ratio, memory) {
   const rows = tableRows(results, ratio);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const left = new Set([0, 1, 2]);
-  const fmt = (cells) => cells.map((s, c) => (left.has(c) ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join("  ").trimEnd();
+  const fmt = (cells) =>
+    cells
+      .map((s, c) => (left.has(c) ? s.padEnd(widths[c]) : s.padStart(widths[c])))
+      .join("  ")
+      .trimEnd();
   const out = [
-    `date:    ${meta.date}`, `node:    ${meta.node}`, `cpu:     ${meta.cpu}`, `command: ${meta.command}`,
-    `elapsed: ${meta.seconds} s`, "",
-    fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt), "",
+    `date:    ${meta.date}`,
+    `node:    ${meta.node}`,
+    `cpu:     ${meta.cpu}`,
+    `command: ${meta.command}`,
+    `elapsed: ${meta.seconds} s`,
+    "",
+    fmt(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.map(fmt),
+    "",
     "median: median sample / ops per sample; op = one alloc, one free or one watermark check (create: per machine)",
     "rme: 95% margin of error of the mean; wasm/ref: wasm median / reference median (< 1: wasm faster)",
-    `engine memory per page frame: ${Object.entries(memory).map(([k, v]) => `${k}: ${v.toFixed(2)} B`).join(", ")}`,
+    `engine memory per page frame: ${Object.entries(memory)
+      .map(([k, v]) => `${k}: ${v.toFixed(2)} B`)
+      .join(", ")}`,
     "  (wasm: memory.buffer.byteLength / pages; reference: its typed arrays / pages)",
     ...meta.notes,
   ];

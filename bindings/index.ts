@@ -1,10 +1,27 @@
 // oomlab's public API.
 export { Machine, type BatchOp, type MachineOptions, type ZoneStats } from "./engine/machine.js";
 export { init, initSync, type EngineBuild, type InitOptions } from "./engine/wasm.js";
-export { resolveMachine, buildZonelist, defaultMinFreeKbytes, setupWatermarks, setupLowmemReserve, intSqrt, type Zonelist } from "./mm/mm_init.js";
 export {
-  ERAS, ERA_2_6_11, ERA_6_18, eraProfile, WATERMARK_CHECK_ERAS, WATERMARK_FORMULA_ERAS, watermarkCheckFor, watermarkProfileFor,
-  type EraProfile, type WatermarkCheckEra, type WatermarkFormulaEra,
+  resolveMachine,
+  buildZonelist,
+  defaultMinFreeKbytes,
+  setupWatermarks,
+  setupLowmemReserve,
+  intSqrt,
+  type Zonelist,
+} from "./mm/mm_init.js";
+export {
+  ERAS,
+  ERA_2_6_11,
+  ERA_6_18,
+  eraProfile,
+  WATERMARK_CHECK_ERAS,
+  WATERMARK_FORMULA_ERAS,
+  watermarkCheckFor,
+  watermarkProfileFor,
+  type EraProfile,
+  type WatermarkCheckEra,
+  type WatermarkFormulaEra,
 } from "./kernel/releases.js";
 export { buddyinfo, pagetypeinfo } from "./mm/vmstat.js";
 export { runChurn, churnMachine, type ChurnOptions, type ChurnResult } from "./engine/churn.js";
@@ -13,7 +30,14 @@ export * from "./include/machine.js";
 export * from "./include/linux/mmzone.js";
 export { AllocFlags, ALLOC_RESERVES } from "./mm/internal.js";
 export { KERNEL_VERSION, parseRelease, type KernelRelease } from "./include/linux/version.js";
-export { replay, compare, POLICIES, type ReplayOptions, type ReplayResult, type CompareRow } from "./scenario/replay.js";
+export {
+  replay,
+  compare,
+  POLICIES,
+  type ReplayOptions,
+  type ReplayResult,
+  type CompareRow,
+} from "./scenario/replay.js";
 export { formatCompare } from "./render/compare.js";
 export { validateScenario, type Scenario, type LayoutRun, type ScenarioEvent } from "./scenario/schema.js";
 export { buildKernel } from "./scenario/build.js";
@@ -33,12 +57,35 @@ export {
   type SimEventFields,
   type SimContext,
 } from "./sim/events.js";
-export { diagnose, type DiagnoseResult, type DiagnosedReport, type DiagnoseOptions, type WhatIf, type Verdict } from "./analyse/diagnose.js";
+export {
+  diagnose,
+  type DiagnoseResult,
+  type DiagnosedReport,
+  type DiagnoseOptions,
+  type WhatIf,
+  type Verdict,
+} from "./analyse/diagnose.js";
 export { parseReports, type ParsedReport, type ParseResult, type ParsedZone, type Warning } from "./parse/reports.js";
-export { parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, type BuddyinfoResult, type ZoneinfoResult, type PagetypeinfoResult } from "./parse/proc.js";
+export {
+  parseBuddyinfo,
+  parseZoneinfo,
+  parsePagetypeinfo,
+  type BuddyinfoResult,
+  type ZoneinfoResult,
+  type PagetypeinfoResult,
+} from "./parse/proc.js";
 export { snapshotFromFiles, type SnapshotFiles, type SnapshotReport } from "./analyse/snapshot.js";
 export {
-  GFP_ERAS, GFP_2611, decodeGfp, decodeGfp2611, gfpEraForVersion, gfpBitsFor, gfpZone, parseGfp,
-  type GfpEra, type DecodedGfp, type DecodedGfp2611,
+  GFP_ERAS,
+  GFP_2611,
+  decodeGfp,
+  decodeGfp2611,
+  gfpEraForVersion,
+  gfpBitsFor,
+  gfpZone,
+  parseGfp,
+  type GfpEra,
+  type DecodedGfp,
+  type DecodedGfp2611,
 } from "./include/linux/gfp.js";
 export { allocFlagsFor, type AllocFlagsOptions, type EraAllocFlags } from "./mm/page_alloc.js";

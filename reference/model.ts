@@ -514,7 +514,14 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** try_to_claim_block (6.18). */
-  private tryToClaimBlock(z: RefZone, pfn: number, cur: number, order: number, startMt: number, blockMt: number): number {
+  private tryToClaimBlock(
+    z: RefZone,
+    pfn: number,
+    cur: number,
+    order: number,
+    startMt: number,
+    blockMt: number,
+  ): number {
     if (cur >= this.pbOrder) {
       // del_page_from_free_list + change_pageblock_range + expand onto start type
       this.delFromFreeList(z, pfn, cur);
@@ -623,7 +630,14 @@ export class RefMachine implements BuddyEngine {
   // Watermarks
 
   /** zone_watermark_ok (2.6.11). */
-  private zoneWatermarkOk2611(z: RefZone, order: number, mark: number, classzoneIdx: number, canTryHarder: boolean, gfpHigh: boolean): boolean {
+  private zoneWatermarkOk2611(
+    z: RefZone,
+    order: number,
+    mark: number,
+    classzoneIdx: number,
+    canTryHarder: boolean,
+    gfpHigh: boolean,
+  ): boolean {
     let min = mark;
     let free = z.freePages - 2 ** order + 1;
     if (gfpHigh) min -= cdiv(min, 2);
@@ -646,7 +660,14 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __zone_watermark_ok (6.18). */
-  private zoneWatermarkOk618(z: RefZone, order: number, mark: number, highestZoneidx: number, flags: number, freePages: number): boolean {
+  private zoneWatermarkOk618(
+    z: RefZone,
+    order: number,
+    mark: number,
+    highestZoneidx: number,
+    flags: number,
+    freePages: number,
+  ): boolean {
     let min = mark;
     const free = freePages - this.unusableFree(z, order, flags);
     if (flags & ALLOC_RESERVES) {
@@ -664,7 +685,8 @@ export class RefMachine implements BuddyEngine {
         if (!this.listEmpty(z, o, mt)) return true;
       }
       if (flags & AllocFlags.CMA && !this.listEmpty(z, o, MigrateType.CMA)) return true;
-      if (flags & (AllocFlags.HIGHATOMIC | AllocFlags.OOM) && !this.listEmpty(z, o, MigrateType.HighAtomic)) return true;
+      if (flags & (AllocFlags.HIGHATOMIC | AllocFlags.OOM) && !this.listEmpty(z, o, MigrateType.HighAtomic))
+        return true;
     }
     return false;
   }
@@ -678,7 +700,12 @@ export class RefMachine implements BuddyEngine {
       if (usable > mark + z.cfg.lowmemReserve[highestZoneidx]) return true;
     }
     if (this.zoneWatermarkOk618(z, order, mark, highestZoneidx, flags, free)) return true;
-    if (order === 0 && flags & AllocFlags.MIN_RESERVE && z.watermarkBoost !== 0 && (flags & ALLOC_WMARK_MASK) === AllocFlags.WMARK_MIN) {
+    if (
+      order === 0 &&
+      flags & AllocFlags.MIN_RESERVE &&
+      z.watermarkBoost !== 0 &&
+      (flags & ALLOC_WMARK_MASK) === AllocFlags.WMARK_MIN
+    ) {
       return this.zoneWatermarkOk618(z, order, z.cfg.watermarks.min, highestZoneidx, flags, free);
     }
     return false;
@@ -696,7 +723,14 @@ export class RefMachine implements BuddyEngine {
   private zoneAllows(z: RefZone, order: number, flags: number, classzoneIdx: number): boolean {
     const mark = this.wmarkPages(z, flags);
     if (this.modern) return this.zoneWatermarkFast(z, order, mark, classzoneIdx, flags);
-    return this.zoneWatermarkOk2611(z, order, mark, classzoneIdx, (flags & AllocFlags.NON_BLOCK) !== 0, (flags & AllocFlags.MIN_RESERVE) !== 0);
+    return this.zoneWatermarkOk2611(
+      z,
+      order,
+      mark,
+      classzoneIdx,
+      (flags & AllocFlags.NON_BLOCK) !== 0,
+      (flags & AllocFlags.MIN_RESERVE) !== 0,
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -720,7 +754,10 @@ export class RefMachine implements BuddyEngine {
     }
     let mt: number = req.migratetype ?? MigrateType.Unmovable;
     if (!Number.isInteger(mt) || mt < 0 || mt >= MIGRATE_PCPTYPES) {
-      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `migratetype ${String(mt)} is not between 0 and ${MIGRATE_PCPTYPES - 1}`);
+      throw new OomlabError(
+        "OOMLAB_BAD_ARGUMENT",
+        `migratetype ${String(mt)} is not between 0 and ${MIGRATE_PCPTYPES - 1}`,
+      );
     }
     // gfp_migratetype(): with grouping by mobility disabled every request is UNMOVABLE
     if (this.modern && this.machine.mobilityDisabled) mt = MigrateType.Unmovable;
@@ -807,7 +844,14 @@ export class RefMachine implements BuddyEngine {
     return this.ownerTotals.get(owner) ?? 0;
   }
 
-  watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: boolean, gfpHigh: boolean): boolean {
+  watermarkOk2611(
+    slot: number,
+    order: number,
+    mark: number,
+    classzoneIdx: number,
+    canTryHarder: boolean,
+    gfpHigh: boolean,
+  ): boolean {
     return this.zoneWatermarkOk2611(this.zoneOfSlot(slot), order, mark, classzoneIdx, canTryHarder, gfpHigh);
   }
 

@@ -23,8 +23,18 @@ export const ENGINES: { name: string; make(spec: MachineSpec): BuddyEngine }[] =
 export { xorshift32 } from "../bindings/engine/churn.js";
 
 /** A single-zone machine. */
-export function oneZone(era: "2.6.11" | "6.18", pages: number, extra: Partial<MachineSpec> = {}, zone: Record<string, unknown> = {}): MachineSpec {
-  return { era, maxOrder: 11, ...extra, nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: pages, ...zone }] }] } as MachineSpec;
+export function oneZone(
+  era: "2.6.11" | "6.18",
+  pages: number,
+  extra: Partial<MachineSpec> = {},
+  zone: Record<string, unknown> = {},
+): MachineSpec {
+  return {
+    era,
+    maxOrder: 11,
+    ...extra,
+    nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: pages, ...zone }] }],
+  } as MachineSpec;
 }
 
 /** The checksum the churn benchmark's definition publishes for its default run (seed 0x12345678,

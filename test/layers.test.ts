@@ -24,7 +24,20 @@ const ALLOWED: Record<string, readonly string[]> = {
   parse: ["include"],
   analyse: ["include", "kernel", "mm", "engine", "parse", "errors"],
   render: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "parse", "analyse", "errors"],
-  cli: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "parse", "analyse", "render", "reference", "errors"],
+  cli: [
+    "include",
+    "kernel",
+    "mm",
+    "engine",
+    "sim",
+    "linux-*",
+    "scenario",
+    "parse",
+    "analyse",
+    "render",
+    "reference",
+    "errors",
+  ],
   index: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "parse", "analyse", "render", "errors"],
   reference: ["include", "kernel", "mm", "errors"],
 };
@@ -62,7 +75,8 @@ function violations(imports: Import[]): string[] {
     if (a === b && (a !== "linux-*" || sameRelease)) continue;
     const allowed = ALLOWED[a];
     if (!allowed?.includes(b)) out.push(`${i.from} -> ${i.to} (${a} may not import ${b})`);
-    else if (TYPE_ONLY[a] && !i.typeOnly && !TYPE_ONLY[a].includes(b)) out.push(`${i.from} -> ${i.to} (${a} imports only types from ${b})`);
+    else if (TYPE_ONLY[a] && !i.typeOnly && !TYPE_ONLY[a].includes(b))
+      out.push(`${i.from} -> ${i.to} (${a} imports only types from ${b})`);
   }
   return out;
 }
@@ -126,12 +140,25 @@ function projectImports(files: string[]): { imports: Import[]; external: { from:
     const visit = (n: ts.Node) => {
       if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
         const c = n.importClause;
-        const allTypes = !!c && (c.isTypeOnly || (!c.name && !!c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+        const allTypes =
+          !!c &&
+          (c.isTypeOnly ||
+            (!c.name &&
+              !!c.namedBindings &&
+              ts.isNamedImports(c.namedBindings) &&
+              c.namedBindings.elements.every((e) => e.isTypeOnly)));
         add(n.moduleSpecifier.text, allTypes);
       } else if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
-        const allTypes = n.isTypeOnly || (!!n.exportClause && ts.isNamedExports(n.exportClause) && n.exportClause.elements.every((e) => e.isTypeOnly));
+        const allTypes =
+          n.isTypeOnly ||
+          (!!n.exportClause && ts.isNamedExports(n.exportClause) && n.exportClause.elements.every((e) => e.isTypeOnly));
         add(n.moduleSpecifier.text, allTypes);
-      } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) {
+      } else if (
+        ts.isCallExpression(n) &&
+        n.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        n.arguments[0] &&
+        ts.isStringLiteral(n.arguments[0])
+      ) {
         add(n.arguments[0].text, false);
       }
       ts.forEachChild(n, visit);
@@ -194,7 +221,8 @@ describe("the tree", () => {
   it("touches WebAssembly only in engine/wasm.ts", () => {
     const mentions = (f: string): boolean => {
       const sf = ts.createSourceFile(f, readFileSync(path.join(ROOT, f), "utf8"), ts.ScriptTarget.Latest, true);
-      const visit = (n: ts.Node): boolean => (ts.isIdentifier(n) && n.text === "WebAssembly") || ts.forEachChild(n, visit) === true;
+      const visit = (n: ts.Node): boolean =>
+        (ts.isIdentifier(n) && n.text === "WebAssembly") || ts.forEachChild(n, visit) === true;
       return visit(sf);
     };
     const users = files.filter(mentions);

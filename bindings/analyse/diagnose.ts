@@ -9,11 +9,26 @@ import { gfpMeaning } from "./gfp.js";
 import { judgeOrder, judgePerOrder } from "./verdict.js";
 import { procReports } from "./proc.js";
 import { recomputeMarks, reportEra, zoneContexts } from "./zones.js";
-import { zoneOut, type RecomputedMarks, type Verdict, type DiagnosedReport, type DiagnoseOptions, type DiagnoseResult, type WhatIf } from "./report.js";
+import {
+  zoneOut,
+  type RecomputedMarks,
+  type Verdict,
+  type DiagnosedReport,
+  type DiagnoseOptions,
+  type DiagnoseResult,
+  type WhatIf,
+} from "./report.js";
 import { parseReports, type ParsedReport, type Warning } from "../parse/reports.js";
 
 export type {
-  DiagnosedKind, DiagnosedReport, DiagnosedZone, DiagnoseOptions, DiagnoseResult, RecomputedMarks, Verdict, WhatIf,
+  DiagnosedKind,
+  DiagnosedReport,
+  DiagnosedZone,
+  DiagnoseOptions,
+  DiagnoseResult,
+  RecomputedMarks,
+  Verdict,
+  WhatIf,
   ZoneFragmentation,
 } from "./report.js";
 
@@ -26,20 +41,47 @@ function parseMask(s: string | null): number | null {
 function judge(r: ParsedReport, warn: (m: string) => void): Verdict | null {
   if (r.kind === "memcg-oom") {
     const m = r.memcg;
-    const use = m && m.usageKb !== null ? ` (usage ${m.usageKb} kB, limit ${m.limitKb ?? "?"} kB${m.kmemUsageKb !== null ? `, of which kernel memory ${m.kmemUsageKb} kB` : ""})` : "";
-    return { cause: "memcg-limit", summary: `A memory cgroup reached its limit${use}: the memcg OOM killer ran inside the cgroup; zone free memory is not the question.`, steps: [] };
+    const use =
+      m && m.usageKb !== null
+        ? ` (usage ${m.usageKb} kB, limit ${m.limitKb ?? "?"} kB${m.kmemUsageKb !== null ? `, of which kernel memory ${m.kmemUsageKb} kB` : ""})`
+        : "";
+    return {
+      cause: "memcg-limit",
+      summary: `A memory cgroup reached its limit${use}: the memcg OOM killer ran inside the cgroup; zone free memory is not the question.`,
+      steps: [],
+    };
   }
-  if (r.order === -1) return { cause: "manual", summary: "A manual OOM kill (SysRq-f, order -1): nothing failed to allocate.", steps: [] };
+  if (r.order === -1)
+    return {
+      cause: "manual",
+      summary: "A manual OOM kill (SysRq-f, order -1): nothing failed to allocate.",
+      steps: [],
+    };
   const c = r.constraint?.constraint ?? "";
   if (c === "CONSTRAINT_CPUSET" || c === "CONSTRAINT_MEMORY_POLICY") {
-    return { cause: "cpuset-or-mempolicy", summary: `The OOM was constrained (${c}): the task's cpuset or memory policy limited the nodes it could use.`, steps: [] };
+    return {
+      cause: "cpuset-or-mempolicy",
+      summary: `The OOM was constrained (${c}): the task's cpuset or memory policy limited the nodes it could use.`,
+      steps: [],
+    };
   }
   const era = reportEra(r);
-  if (era.inferred && r.kind !== "show-mem") warn(`no kernel version printed: judged by the ${era.release} rules (from the report's format)`);
+  if (era.inferred && r.kind !== "show-mem")
+    warn(`no kernel version printed: judged by the ${era.release} rules (from the report's format)`);
   const mask = parseMask(r.gfpMask);
   if (r.zones.length === 0) {
-    if (r.kind === "oom" && mask === 0) return { cause: "pagefault", summary: "A page fault returned VM_FAULT_OOM (gfp_mask 0): pagefault_out_of_memory ran the OOM killer; the report has no zone data.", steps: [] };
-    return { cause: "no-memory-info", summary: "The report holds no zone data (no show_mem dump was printed or pasted).", steps: [] };
+    if (r.kind === "oom" && mask === 0)
+      return {
+        cause: "pagefault",
+        summary:
+          "A page fault returned VM_FAULT_OOM (gfp_mask 0): pagefault_out_of_memory ran the OOM killer; the report has no zone data.",
+        steps: [],
+      };
+    return {
+      cause: "no-memory-info",
+      summary: "The report holds no zone data (no show_mem dump was printed or pasted).",
+      steps: [],
+    };
   }
   if (r.kind === "show-mem" || mask === null) return judgePerOrder(r, era, zoneContexts(r, null), null, warn);
   if (r.order === null) return judgePerOrder(r, era, null, mask, warn);
@@ -52,7 +94,11 @@ function warningsOf(r: ParsedReport, all: Warning[], next: number): Warning[] {
 
 function whatIfReport(r: ParsedReport, w: WhatIf): DiagnosedReport["whatIf"] {
   const era = reportEra(r);
-  const changed: ParsedReport = { ...r, order: w.order ?? r.order, gfpMask: w.gfp !== undefined ? `0x${w.gfp.toString(16)}` : r.gfpMask };
+  const changed: ParsedReport = {
+    ...r,
+    order: w.order ?? r.order,
+    gfpMask: w.gfp !== undefined ? `0x${w.gfp.toString(16)}` : r.gfpMask,
+  };
   let marks: RecomputedMarks[] = [];
   if (w.minFreeKbytes !== undefined || w.watermarkScaleFactor !== undefined) {
     marks = recomputeMarks(r, era, w.minFreeKbytes, w.watermarkScaleFactor);
@@ -75,9 +121,18 @@ function diagnoseParsed(r: ParsedReport, warnings: Warning[], opts: DiagnoseOpti
   }
   const mask = parseMask(r.gfpMask);
   const out: DiagnosedReport = {
-    kind: r.kind, line: r.line, kernelVersion: r.kernelVersion, pageSizeKb: r.pageSizeKb ?? 4, trigger: r.trigger,
-    order: r.order, gfpMask: r.gfpMask, gfpFlags: r.gfpFlagsPrinted ?? (mask !== null ? namesOf(r, mask) : []),
-    zones: r.zones.map(zoneOut), victim: r.victim ? { pid: r.victim.pid, comm: r.victim.comm } : null, verdict, warnings: own,
+    kind: r.kind,
+    line: r.line,
+    kernelVersion: r.kernelVersion,
+    pageSizeKb: r.pageSizeKb ?? 4,
+    trigger: r.trigger,
+    order: r.order,
+    gfpMask: r.gfpMask,
+    gfpFlags: r.gfpFlagsPrinted ?? (mask !== null ? namesOf(r, mask) : []),
+    zones: r.zones.map(zoneOut),
+    victim: r.victim ? { pid: r.victim.pid, comm: r.victim.comm } : null,
+    verdict,
+    warnings: own,
   };
   if (opts.whatIf && Object.keys(opts.whatIf).length) {
     try {

@@ -18,14 +18,37 @@ export interface ProcTexts {
 
 // mm/vmstat.c migratetype_names -> show_migration_types letters (mm/page_alloc.c, 4.x-6.x).
 const MIGRATETYPE_LETTER: Record<string, string> = {
-  Unmovable: "U", Movable: "M", Reclaimable: "E", HighAtomic: "H", CMA: "C", Isolate: "I", Reserve: "R",
+  Unmovable: "U",
+  Movable: "M",
+  Reclaimable: "E",
+  HighAtomic: "H",
+  CMA: "C",
+  Isolate: "I",
+  Reserve: "R",
 };
 
 function blank(node: number, name: string): ParsedZone {
   return {
-    node, name, freeKb: null, minKb: null, lowKb: null, highKb: null, boostKb: null, presentKb: null, managedKb: null, freeCmaKb: null,
-    allUnreclaimable: null, fieldsKb: {}, lowmemReserve: null, freeAreas: [], freeAreasKb: null, migratetypes: null, pageSizeKb: 4,
-    pcp: null, zoneLine: null, freeAreasLine: null,
+    node,
+    name,
+    freeKb: null,
+    minKb: null,
+    lowKb: null,
+    highKb: null,
+    boostKb: null,
+    presentKb: null,
+    managedKb: null,
+    freeCmaKb: null,
+    allUnreclaimable: null,
+    fieldsKb: {},
+    lowmemReserve: null,
+    freeAreas: [],
+    freeAreasKb: null,
+    migratetypes: null,
+    pageSizeKb: 4,
+    pcp: null,
+    zoneLine: null,
+    freeAreasLine: null,
   };
 }
 
@@ -33,8 +56,16 @@ function fromZoneinfo(q: ZoneinfoZone): ParsedZone {
   const z = blank(q.node, q.name);
   const kb = (n: number | undefined) => (n === undefined ? null : n * 4);
   Object.assign(z, {
-    freeKb: kb(q.pagesFree), minKb: kb(q.min), lowKb: kb(q.low), highKb: kb(q.high), boostKb: kb(q.boost), presentKb: kb(q.present),
-    managedKb: kb(q.managed), freeCmaKb: kb(q.stats.nr_free_cma), lowmemReserve: q.protection, zoneLine: q.line,
+    freeKb: kb(q.pagesFree),
+    minKb: kb(q.min),
+    lowKb: kb(q.low),
+    highKb: kb(q.high),
+    boostKb: kb(q.boost),
+    presentKb: kb(q.present),
+    managedKb: kb(q.managed),
+    freeCmaKb: kb(q.stats.nr_free_cma),
+    lowmemReserve: q.protection,
+    zoneLine: q.line,
   });
   return z;
 }
@@ -66,7 +97,10 @@ export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
     for (const f of pt.free) {
       const z = zoneOf(zones, f.node, f.name);
       const sum = z.freeAreas.length ? z.freeAreas : f.counts.map(() => 0);
-      setAreas(z, sum.map((n, o) => n + (f.counts[o] ?? 0)));
+      setAreas(
+        z,
+        sum.map((n, o) => n + (f.counts[o] ?? 0)),
+      );
       const letters = z.migratetypes ?? f.counts.map(() => "");
       z.migratetypes = letters.map((l, o) => ((f.counts[o] ?? 0) > 0 ? l + (MIGRATETYPE_LETTER[f.type] ?? "?") : l));
     }
@@ -81,9 +115,26 @@ export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
 
 function fakeReport(zones: ParsedZone[], version: string | null): ParsedReport {
   return {
-    kind: "show-mem", format: null, line: 1, endLine: 1, time: null, kernelVersion: version, trigger: null, order: null, gfpMask: null,
-    gfpFlagsPrinted: null, nodemask: null, oomAdj: null, oomScoreAdj: null, message: null, victim: null, constraint: null, memcg: null,
-    zones, pageSizeKb: 4, lines: [],
+    kind: "show-mem",
+    format: null,
+    line: 1,
+    endLine: 1,
+    time: null,
+    kernelVersion: version,
+    trigger: null,
+    order: null,
+    gfpMask: null,
+    gfpFlagsPrinted: null,
+    nodemask: null,
+    oomAdj: null,
+    oomScoreAdj: null,
+    message: null,
+    victim: null,
+    constraint: null,
+    memcg: null,
+    zones,
+    pageSizeKb: 4,
+    lines: [],
   };
 }
 
@@ -102,19 +153,31 @@ export function procReport(kind: DiagnosedKind, t: ProcTexts): DiagnosedReport {
   let verdict = null;
   try {
     verdict = judgePerOrder(r, reportEra(r), zoneContexts(r, null), null, () => undefined);
-    if (zones.some((z) => !z.freeAreas.length && z.freeKb !== null)) verdict.summary += " Zones without free lists (zoneinfo alone) are checked at order 0 only.";
+    if (zones.some((z) => !z.freeAreas.length && z.freeKb !== null))
+      verdict.summary += " Zones without free lists (zoneinfo alone) are checked at order 0 only.";
   } catch (e) {
     warnings.push({ line: 1, message: `no verdict: ${(e as Error).message}` });
   }
   return {
-    kind, line: 1, kernelVersion: t.version ?? null, pageSizeKb: 4, trigger: null, order: null, gfpMask: null, gfpFlags: [],
-    zones: zones.map(zoneOut), victim: null, verdict, warnings,
+    kind,
+    line: 1,
+    kernelVersion: t.version ?? null,
+    pageSizeKb: 4,
+    trigger: null,
+    order: null,
+    gfpMask: null,
+    gfpFlags: [],
+    zones: zones.map(zoneOut),
+    victim: null,
+    verdict,
+    warnings,
   };
 }
 
 /** A /proc file's kind from its text, or null. */
 export function procKind(text: string): "buddyinfo" | "zoneinfo" | "pagetypeinfo" | null {
-  if (/^(Page block order:|Free pages count per migrate type|Node\s+\d+, zone\s+\S+, type\s)/m.test(text)) return "pagetypeinfo";
+  if (/^(Page block order:|Free pages count per migrate type|Node\s+\d+, zone\s+\S+, type\s)/m.test(text))
+    return "pagetypeinfo";
   if (/^\s*pages free\s+\d+/m.test(text) || /^Node \d+, zone\s+\S+\s*$/m.test(text)) return "zoneinfo";
   if (/^Node \d+, zone\s+\S+(?:\s+\d+)+\s*$/m.test(text)) return "buddyinfo";
   return null;

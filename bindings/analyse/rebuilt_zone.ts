@@ -134,8 +134,25 @@ export class RebuiltZone {
     // multi-gigabyte zone page by page would cost time and change no answer.
     if (spanned > MAX_REBUILT_PAGES) return null;
     const spec: MachineSpec = {
-      era: rule, pageSize, maxOrder, pageblockOrder: pbOrder, minFreeKbytes: 0,
-      nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: spanned, watermarks: { min: 0, low: 0, high: 0 }, lowmemReserve: [0, 0, 0, 0, 0], ...(cmaSize ? { cma: [{ startPfn: cmaStart, pages: cmaSize }] } : {}) }] }],
+      era: rule,
+      pageSize,
+      maxOrder,
+      pageblockOrder: pbOrder,
+      minFreeKbytes: 0,
+      nodes: [
+        {
+          zones: [
+            {
+              type: "DMA",
+              startPfn: 0,
+              spannedPages: spanned,
+              watermarks: { min: 0, low: 0, high: 0 },
+              lowmemReserve: [0, 0, 0, 0, 0],
+              ...(cmaSize ? { cma: [{ startPfn: cmaStart, pages: cmaSize }] } : {}),
+            },
+          ],
+        },
+      ],
     };
     const m = Machine.create(spec);
     const r = new RebuiltZone(m, rule, maxOrder);
@@ -173,7 +190,10 @@ export class RebuiltZone {
     if (counter !== lists) this.m.engineExports.zoneSetFreePages(this.slot, counter);
     try {
       const r = this.rule === "2.6.11" ? this.check2611(c, printedCma) : this.check618(c, printedCma);
-      if (counter !== lists) r.steps.unshift(`free is the zone line's ${counter} pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to ${lists}`);
+      if (counter !== lists)
+        r.steps.unshift(
+          `free is the zone line's ${counter} pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to ${lists}`,
+        );
       return r;
     } finally {
       if (counter !== lists) this.m.engineExports.zoneSetFreePages(this.slot, lists);
@@ -185,7 +205,16 @@ export class RebuiltZone {
     const cma = c.subtractCma ? printedCma : 0;
     this.setReserve(c.reserve + cma); // only the order-0 test reads lowmem_reserve: the same arithmetic
     const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.harder, c.gfpHigh);
-    const e = explain2611({ freePages: this.freePages(), nrFree: this.m.counters(this.slot).nrFree, order: c.order, mark: c.mark, reserve: c.reserve, gfpHigh: c.gfpHigh, harder: c.harder, cma });
+    const e = explain2611({
+      freePages: this.freePages(),
+      nrFree: this.m.counters(this.slot).nrFree,
+      order: c.order,
+      mark: c.mark,
+      reserve: c.reserve,
+      gfpHigh: c.gfpHigh,
+      harder: c.harder,
+      cma,
+    });
     return agreeWithEngine(e, ok, true);
   }
 
@@ -199,8 +228,13 @@ export class RebuiltZone {
     // the per-type counts walk the free lists: only a high-order request reads them
     const nrFreeByType = c.order > 0 ? this.m.stats(this.slot).nrFreeByType : [];
     const e = explain618({
-      freePages: this.freePages(), nrFreeByType, order: c.order, mark: c.mark, reserve: c.reserve,
-      allocFlags: c.allocFlags, cma: useCma ? 0 : Math.max(engCma, printedCma),
+      freePages: this.freePages(),
+      nrFreeByType,
+      order: c.order,
+      mark: c.mark,
+      reserve: c.reserve,
+      allocFlags: c.allocFlags,
+      cma: useCma ? 0 : Math.max(engCma, printedCma),
     });
     return agreeWithEngine(e, ok, true);
   }

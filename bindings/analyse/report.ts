@@ -28,13 +28,29 @@ export interface ZoneFragmentation {
 }
 
 type PrintedZoneFields =
-  "node" | "name" | "freeKb" | "minKb" | "lowKb" | "highKb" | "lowmemReserve" | "freeAreas" | "freeAreasKb" | "migratetypes";
+  | "node"
+  | "name"
+  | "freeKb"
+  | "minKb"
+  | "lowKb"
+  | "highKb"
+  | "lowmemReserve"
+  | "freeAreas"
+  | "freeAreasKb"
+  | "migratetypes";
 
 /** A zone in diagnose's JSON: the printed fields, and the fragmentation indices of its free lists
  *  (null when no per-order line was printed). */
 export type DiagnosedZone = Pick<ParsedZone, PrintedZoneFields> & { fragmentation: ZoneFragmentation | null };
 
-export type DiagnosedKind = "oom" | "alloc-failure" | "memcg-oom" | "show-mem" | "buddyinfo" | "zoneinfo" | "pagetypeinfo";
+export type DiagnosedKind =
+  | "oom"
+  | "alloc-failure"
+  | "memcg-oom"
+  | "show-mem"
+  | "buddyinfo"
+  | "zoneinfo"
+  | "pagetypeinfo";
 
 export interface WhatIf {
   minFreeKbytes?: number;
@@ -79,8 +95,16 @@ export function zoneFragmentation(nrFree: number[]): ZoneFragmentation | null {
 
 export function zoneOut(z: ParsedZone): DiagnosedZone {
   return {
-    node: z.node, name: z.name, freeKb: z.freeKb, minKb: z.minKb, lowKb: z.lowKb, highKb: z.highKb,
-    lowmemReserve: z.lowmemReserve, freeAreas: z.freeAreas, freeAreasKb: z.freeAreasKb, migratetypes: z.migratetypes,
+    node: z.node,
+    name: z.name,
+    freeKb: z.freeKb,
+    minKb: z.minKb,
+    lowKb: z.lowKb,
+    highKb: z.highKb,
+    lowmemReserve: z.lowmemReserve,
+    freeAreas: z.freeAreas,
+    freeAreasKb: z.freeAreasKb,
+    migratetypes: z.migratetypes,
     fragmentation: zoneFragmentation(z.freeAreas),
   };
 }

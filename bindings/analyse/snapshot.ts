@@ -7,7 +7,15 @@
 import { ERA_6_18, watermarkProfileFor, type EraProfile } from "../kernel/releases.js";
 import { KERNEL_VERSION, parseRelease } from "../include/linux/version.js";
 import { intSqrt, setupLowmemReserve, setupWatermarks } from "../mm/mm_init.js";
-import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type BuddyinfoResult, type PagetypeinfoResult, type ZoneinfoResult, type ZoneinfoZone } from "../parse/proc.js";
+import {
+  parseBuddyinfo,
+  parsePagetypeinfo,
+  parseZoneinfo,
+  type BuddyinfoResult,
+  type PagetypeinfoResult,
+  type ZoneinfoResult,
+  type ZoneinfoZone,
+} from "../parse/proc.js";
 import type { ResolvedMachine, ResolvedZone } from "../include/machine.js";
 import { MAX_NR_ZONES, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
@@ -112,23 +120,30 @@ function kernelZoneOrder(zones: ZoneinfoZone[]): string[] {
 const isModelledZone = (name: string): name is ZoneType => (ZONE_TYPES as readonly string[]).includes(name);
 
 /** A ResolvedMachine holding just what setupWatermarks and setupLowmemReserve read. */
-function buildMachine(zones: ZoneinfoZone[], files: SnapshotFiles, sys: { minFree: number; wsf: number; ratios: number[] }, pt: PagetypeinfoResult | null): ResolvedMachine {
-  const resolved: ResolvedZone[] = zones.filter((z) => isModelledZone(z.name)).map((z) => {
-    const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
-    return {
-      slot: z.node * MAX_NR_ZONES + zoneIdx,
-      node: z.node,
-      type: z.name as ZoneType,
-      zoneIdx,
-      startPfn: z.startPfn ?? 0,
-      spannedPages: z.spanned,
-      presentPages: z.present,
-      managedPages: z.managed ?? z.present,
-      cma: [],
-      watermarks: { min: 0, low: 0, high: 0, promo: 0 },
-      lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
-    };
-  });
+function buildMachine(
+  zones: ZoneinfoZone[],
+  files: SnapshotFiles,
+  sys: { minFree: number; wsf: number; ratios: number[] },
+  pt: PagetypeinfoResult | null,
+): ResolvedMachine {
+  const resolved: ResolvedZone[] = zones
+    .filter((z) => isModelledZone(z.name))
+    .map((z) => {
+      const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
+      return {
+        slot: z.node * MAX_NR_ZONES + zoneIdx,
+        node: z.node,
+        type: z.name as ZoneType,
+        zoneIdx,
+        startPfn: z.startPfn ?? 0,
+        spannedPages: z.spanned,
+        presentPages: z.present,
+        managedPages: z.managed ?? z.present,
+        cma: [],
+        watermarks: { min: 0, low: 0, high: 0, promo: 0 },
+        lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
+      };
+    });
   return {
     era: "6.18",
     pageSize: files.pageSize ?? 4096,
@@ -160,7 +175,12 @@ function lowmemReservePerNode(m: ResolvedMachine, p: EraProfile): void {
 
 /** Protection by kernel zone index. A zone oomlab does not model (ZONE_DEVICE) must have no
  *  managed pages: it then adds nothing to the sums, so its column repeats the one before. */
-function protectionOf(z: ZoneinfoZone, rz: ResolvedZone | undefined, order: string[], nodeZones: ZoneinfoZone[]): number[] | null {
+function protectionOf(
+  z: ZoneinfoZone,
+  rz: ResolvedZone | undefined,
+  order: string[],
+  nodeZones: ZoneinfoZone[],
+): number[] | null {
   if (nodeZones.some((q) => !isModelledZone(q.name) && (q.managed ?? 0) > 0)) return null;
   const own = order.indexOf(z.name);
   const out: number[] = [];
@@ -187,13 +207,15 @@ function differencesOf(zones: SnapshotZone[]): SnapshotDifference[] {
   for (const z of zones) {
     if (!z.computed) continue;
     for (const f of ["min", "low", "high", "promo"] as const) {
-      if (z.kernel[f] !== null && z.kernel[f] !== z.computed[f]) out.push({ node: z.node, zone: z.name, field: f, kernel: z.kernel[f], computed: z.computed[f] });
+      if (z.kernel[f] !== null && z.kernel[f] !== z.computed[f])
+        out.push({ node: z.node, zone: z.name, field: f, kernel: z.kernel[f], computed: z.computed[f] });
     }
     const kp = z.kernel.protection ?? [];
     const cp = z.computed.protection;
     if (!cp) continue;
     kp.forEach((v, i) => {
-      if (v !== cp[i]) out.push({ node: z.node, zone: z.name, field: `protection[${i}]`, kernel: v, computed: cp[i] ?? null });
+      if (v !== cp[i])
+        out.push({ node: z.node, zone: z.name, field: `protection[${i}]`, kernel: v, computed: cp[i] ?? null });
     });
   }
   return out;
@@ -209,7 +231,12 @@ const defaultMinFreeKbytesOf = (kb: number) => {
 
 /** Where vm.min_free_kbytes came from (mm/page_alloc.c calculate_min_free_kbytes 6.x;
  *  mm/khugepaged.c set_recommended_min_free_kbytes, torvalds/linux 00f58104). */
-export function minFreeOrigin(value: number | null, zones: ZoneinfoZone[], pageSize: number, pagesPerBlock: number | null): MinFreeOrigin {
+export function minFreeOrigin(
+  value: number | null,
+  zones: ZoneinfoZone[],
+  pageSize: number,
+  pagesPerBlock: number | null,
+): MinFreeOrigin {
   const kbPerPage = pageSize / 1024;
   const user = zones.filter((z) => USER_ZONES.has(z.name));
   // nr_free_buffer_pages: sum of managed - high_wmark_pages over the zonelist (high is 0 at boot)
@@ -220,16 +247,31 @@ export function minFreeOrigin(value: number | null, zones: ZoneinfoZone[], pageS
   // pageblock_nr_pages * nr_zones * (2 + MIGRATE_PCPTYPES^2), at most 5% of nr_free_buffer_pages
   const pb = pagesPerBlock ?? (pageSize === 4096 ? 512 : null);
   const nrZones = user.filter((z) => z.present > 0).length;
-  const thp = pb === null || !user.length ? null : Math.min(pb * nrZones * 2 + pb * nrZones * 3 * 3, Math.floor(now / 20)) * kbPerPage;
+  const thp =
+    pb === null || !user.length
+      ? null
+      : Math.min(pb * nrZones * 2 + pb * nrZones * 3 * 3, Math.floor(now / 20)) * kbPerPage;
   const base = { value, defaultAtBoot, defaultNow, thpRecommended: thp };
   if (value === null) return { ...base, origin: "unknown", explanation: "vm.min_free_kbytes was not given" };
   if (thp !== null && value === thp && thp > Math.max(defaultAtBoot ?? 0, defaultNow ?? 0)) {
-    return { ...base, origin: "transparent hugepage", explanation: `khugepaged raised it to pageblock_nr_pages ${pb} x ${nrZones} zones x (2 + 3*3) pages = ${thp} kB (set_recommended_min_free_kbytes)` };
+    return {
+      ...base,
+      origin: "transparent hugepage",
+      explanation: `khugepaged raised it to pageblock_nr_pages ${pb} x ${nrZones} zones x (2 + 3*3) pages = ${thp} kB (set_recommended_min_free_kbytes)`,
+    };
   }
   if (value === defaultAtBoot || value === defaultNow) {
-    return { ...base, origin: "default", explanation: `int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144] = ${value} kB (calculate_min_free_kbytes)` };
+    return {
+      ...base,
+      origin: "default",
+      explanation: `int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144] = ${value} kB (calculate_min_free_kbytes)`,
+    };
   }
-  return { ...base, origin: "user or transparent-hugepage setting", explanation: `${value} kB matches neither the default (${defaultAtBoot} at boot, ${defaultNow} now) nor khugepaged's ${thp ?? "?"} kB` };
+  return {
+    ...base,
+    origin: "user or transparent-hugepage setting",
+    explanation: `${value} kB matches neither the default (${defaultAtBoot} at boot, ${defaultNow} now) nor khugepaged's ${thp ?? "?"} kB`,
+  };
 }
 
 function parseAll(files: SnapshotFiles, r: SnapshotReport): void {
@@ -252,7 +294,11 @@ function parseAll(files: SnapshotFiles, r: SnapshotReport): void {
 
 /** Sysctls the formulas need, mapping lowmem_reserve_ratio from the kernel's zone order to oomlab's
  *  zone types by name (x86-64 has DMA DMA32 Normal Movable Device; i386 DMA Normal HighMem Movable). */
-function readSysVm(files: SnapshotFiles, order: string[], notes: string[]): { minFree: number; wsf: number; ratios: number[] } | null {
+function readSysVm(
+  files: SnapshotFiles,
+  order: string[],
+  notes: string[],
+): { minFree: number; wsf: number; ratios: number[] } | null {
   const minFree = sysInts(files.sysVm, "min_free_kbytes")?.[0];
   if (minFree === undefined) {
     notes.push("vm.min_free_kbytes missing: watermarks not recomputed");
@@ -260,21 +306,38 @@ function readSysVm(files: SnapshotFiles, order: string[], notes: string[]): { mi
   }
   const wsf = sysInts(files.sysVm, "watermark_scale_factor")?.[0] ?? 10;
   const raw = sysInts(files.sysVm, "lowmem_reserve_ratio");
-  if (raw && raw.length !== order.length) notes.push(`lowmem_reserve_ratio has ${raw.length} entries for ${order.length} zones (${order.join(" ")})`);
+  if (raw && raw.length !== order.length)
+    notes.push(`lowmem_reserve_ratio has ${raw.length} entries for ${order.length} zones (${order.join(" ")})`);
   const ratios = ZONE_TYPES.map((t, i) => {
     const k = order.indexOf(t);
-    return raw ? (k >= 0 ? raw[k] ?? 0 : 0) : ERA_6_18.lowmemReserveRatio[i];
+    return raw ? (k >= 0 ? (raw[k] ?? 0) : 0) : ERA_6_18.lowmemReserveRatio[i];
   });
   if (!raw) notes.push("vm.lowmem_reserve_ratio missing: using the 6.x defaults");
   return { minFree, wsf, ratios };
 }
 
 export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
-  const r: SnapshotReport = { version: files.version ?? null, era: null, zones: [], differences: [], minFreeKbytes: minFreeOrigin(null, [], 4096, null), notes: [], warnings: [], buddyinfo: null, zoneinfo: null, pagetypeinfo: null };
+  const r: SnapshotReport = {
+    version: files.version ?? null,
+    era: null,
+    zones: [],
+    differences: [],
+    minFreeKbytes: minFreeOrigin(null, [], 4096, null),
+    notes: [],
+    warnings: [],
+    buddyinfo: null,
+    zoneinfo: null,
+    pagetypeinfo: null,
+  };
   parseAll(files, r);
   const zi = r.zoneinfo?.zones ?? [];
   const pageSize = files.pageSize ?? 4096;
-  r.minFreeKbytes = minFreeOrigin(sysInts(files.sysVm, "min_free_kbytes")?.[0] ?? null, zi, pageSize, r.pagetypeinfo?.pagesPerBlock ?? null);
+  r.minFreeKbytes = minFreeOrigin(
+    sysInts(files.sysVm, "min_free_kbytes")?.[0] ?? null,
+    zi,
+    pageSize,
+    r.pagetypeinfo?.pagesPerBlock ?? null,
+  );
   if (!zi.length) {
     r.notes.push("no /proc/zoneinfo zones: nothing to compare");
     return r;
@@ -292,10 +355,24 @@ export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
   for (const z of zi) {
     const rz = m?.zones.find((q) => q.node === z.node && q.type === z.name);
     const nodeZones = zi.filter((q) => q.node === z.node);
-    const kernel: ZoneMarks = { min: z.min, low: z.low, high: z.high, promo: z.promo ?? null, protection: z.protection };
+    const kernel: ZoneMarks = {
+      min: z.min,
+      low: z.low,
+      high: z.high,
+      promo: z.promo ?? null,
+      protection: z.protection,
+    };
     const computed = m ? computedMarks(z, rz, protectionOf(z, rz, order, nodeZones)) : null;
-    if (m && !computed) r.notes.push(`node ${z.node} zone ${z.name}: a zone oomlab does not model has managed pages; not recomputed`);
-    r.zones.push({ node: z.node, name: z.name, managed: z.managed ?? z.present, boost: z.boost ?? 0, kernel, computed });
+    if (m && !computed)
+      r.notes.push(`node ${z.node} zone ${z.name}: a zone oomlab does not model has managed pages; not recomputed`);
+    r.zones.push({
+      node: z.node,
+      name: z.name,
+      managed: z.managed ?? z.present,
+      boost: z.boost ?? 0,
+      kernel,
+      computed,
+    });
   }
   r.differences = differencesOf(r.zones);
   return r;

@@ -32,7 +32,12 @@ function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
 
 const zoneLabel = (c: ZoneCtx) => (c.z.node ? `Node ${c.z.node} ${c.z.name}` : c.z.name);
 const UNDECODED_GFP: GfpMeaning = {
-  names: [], highestZone: "Normal", gfpHigh: false, harder: false, allocFlags: 0, cma: false,
+  names: [],
+  highestZone: "Normal",
+  gfpHigh: false,
+  harder: false,
+  allocFlags: 0,
+  cma: false,
 };
 
 function meaning(mask: number, era: ReportEra, order: number, warn: (m: string) => void): GfpMeaning {
@@ -46,12 +51,22 @@ function meaning(mask: number, era: ReportEra, order: number, warn: (m: string) 
 
 /** The check a zone gets on the failing path: reductions only on the min-mark attempt. */
 function checkInputFor(
-  c: ZoneCtx, order: number, mark: Mark, g: GfpMeaning, era: ReportEra, reduce: boolean,
+  c: ZoneCtx,
+  order: number,
+  mark: Mark,
+  g: GfpMeaning,
+  era: ReportEra,
+  reduce: boolean,
 ): CheckInput {
   const cmaFlag = g.cma ? AllocFlags.CMA : 0;
   return {
-    order, mark: c.marks ? c.marks[mark] : 0, reserve: c.reserve, gfpHigh: reduce && g.gfpHigh, harder: reduce && g.harder,
-    allocFlags: reduce ? g.allocFlags | cmaFlag : cmaFlag, subtractCma: era.subtractCma && !g.cma,
+    order,
+    mark: c.marks ? c.marks[mark] : 0,
+    reserve: c.reserve,
+    gfpHigh: reduce && g.gfpHigh,
+    harder: reduce && g.harder,
+    allocFlags: reduce ? g.allocFlags | cmaFlag : cmaFlag,
+    subtractCma: era.subtractCma && !g.cma,
     freeCounter: c.z.freeKb !== null ? Math.floor(c.z.freeKb / (c.model.pageSize / 1024)) : null,
   };
 }
@@ -67,7 +82,10 @@ function sizePages(c: ZoneCtx): number | null {
 
 function tooSmall(c: ZoneCtx, order: number): boolean {
   const size = sizePages(c);
-  return order >= Math.max(c.model.freeAreas.length, 1) + (c.model.freeAreas.length ? 0 : 10) || (size !== null && 2 ** order > size);
+  return (
+    order >= Math.max(c.model.freeAreas.length, 1) + (c.model.freeAreas.length ? 0 : 10) ||
+    (size !== null && 2 ** order > size)
+  );
 }
 
 const STAGE_SENTENCE: Record<Stage, string> = {
@@ -78,15 +96,23 @@ const STAGE_SENTENCE: Record<Stage, string> = {
   block: "has the pages but no suitable free block of the order",
 };
 
-function zoneSentences(all: ZoneCtx[], res: Map<ZoneCtx, CheckResult | null>, mark: Mark, g: GfpMeaning | null): string {
-  return all.filter((c) => c.z.presentKb !== 0).map((c) => {
-    if (!c.allowed) return `${zoneLabel(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone ?? "?"}).`;
-    const r = res.get(c);
-    if (!r) return `${zoneLabel(c)}: allowed; not judged (no watermarks or free lists printed).`;
-    const by = r.stage === "ok" && r.margin !== undefined ? ` by ${r.margin} page${r.margin === 1 ? "" : "s"}` : "";
-    const at = `at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve})`;
-    return `${zoneLabel(c)}: allowed; ${at} it ${STAGE_SENTENCE[r.stage]}${by}.`;
-  }).join(" ");
+function zoneSentences(
+  all: ZoneCtx[],
+  res: Map<ZoneCtx, CheckResult | null>,
+  mark: Mark,
+  g: GfpMeaning | null,
+): string {
+  return all
+    .filter((c) => c.z.presentKb !== 0)
+    .map((c) => {
+      if (!c.allowed) return `${zoneLabel(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone ?? "?"}).`;
+      const r = res.get(c);
+      if (!r) return `${zoneLabel(c)}: allowed; not judged (no watermarks or free lists printed).`;
+      const by = r.stage === "ok" && r.margin !== undefined ? ` by ${r.margin} page${r.margin === 1 ? "" : "s"}` : "";
+      const at = `at the ${mark} mark (${c.marks?.[mark]} pages + lowmem_reserve ${c.reserve})`;
+      return `${zoneLabel(c)}: allowed; ${at} it ${STAGE_SENTENCE[r.stage]}${by}.`;
+    })
+    .join(" ");
 }
 
 function causeOf(stages: Stage[]): string {
@@ -98,39 +124,75 @@ function causeOf(stages: Stage[]): string {
 
 const CAUSE_HEADLINE: Record<string, (o: number, mark: Mark) => string> = {
   fragmentation: (o) => `Fragmentation: an allowed zone has the free pages but no suitable free block of order ${o}.`,
-  exhaustion: (_o, m) => `Exhaustion: every zone the request may use is at or below the ${m} watermark plus lowmem_reserve.`,
+  exhaustion: (_o, m) =>
+    `Exhaustion: every zone the request may use is at or below the ${m} watermark plus lowmem_reserve.`,
   "cma-unusable": () => "CMA: most free memory sits in CMA pageblocks, which this (non-movable) request cannot use.",
-  unexplained: (_o, m) => `Unexplained: a zone passes the ${m} check in the printed state (memory changed before the dump, or another limit such as a cpuset or __GFP_THISNODE).`,
-  pagefault: () => "Page fault: VM_FAULT_OOM (gfp_mask 0) with no zone short of memory: pagefault_out_of_memory ran the OOM killer.",
+  unexplained: (_o, m) =>
+    `Unexplained: a zone passes the ${m} check in the printed state (memory changed before the dump, or another limit such as a cpuset or __GFP_THISNODE).`,
+  pagefault: () =>
+    "Page fault: VM_FAULT_OOM (gfp_mask 0) with no zone short of memory: pagefault_out_of_memory ran the OOM killer.",
 };
 
 /** A report with a printed order: judge it at the failing path's mark. */
-export function judgeOrder(r: ParsedReport, era: ReportEra, mask: number, order: number, warn: (m: string) => void): Verdict {
+export function judgeOrder(
+  r: ParsedReport,
+  era: ReportEra,
+  mask: number,
+  order: number,
+  warn: (m: string) => void,
+): Verdict {
   const g = meaning(mask, era, order, warn);
   const all = zoneContexts(r, g.highestZone);
   const allowed = all.filter((c) => c.allowed).sort((a, b) => b.rank - a.rank);
-  if (!allowed.length) return { cause: "unexplained", summary: `The mask allows ${g.highestZone} and below, and the report shows no populated zone there.`, steps: [] };
+  if (!allowed.length)
+    return {
+      cause: "unexplained",
+      summary: `The mask allows ${g.highestZone} and below, and the report shows no populated zone there.`,
+      steps: [],
+    };
   if (allowed.every((c) => tooSmall(c, order))) {
     const sizes = allowed.map((c) => `${zoneLabel(c)} ${sizePages(c) ?? "?"} pages`).join(", ");
-    return { cause: "zone-too-small", summary: `Zone too small: an order-${order} block is ${2 ** order} pages (${2 ** order * pageKb(r)} kB), more than the allowed zones can ever hold (${sizes}).`, steps: [] };
+    return {
+      cause: "zone-too-small",
+      summary: `Zone too small: an order-${order} block is ${2 ** order} pages (${2 ** order * pageKb(r)} kB), more than the allowed zones can ever hold (${sizes}).`,
+      steps: [],
+    };
   }
   const oom = r.kind === "oom";
   const mark: Mark = oom ? "high" : "min";
   const res = new Map<ZoneCtx, CheckResult | null>();
   for (const c of allowed) {
-    res.set(c, c.marks && c.model.freeAreas.length ? runCheck(c, era, checkInputFor(c, order, mark, g, era, !oom)) : null);
+    res.set(
+      c,
+      c.marks && c.model.freeAreas.length ? runCheck(c, era, checkInputFor(c, order, mark, g, era, !oom)) : null,
+    );
   }
   const judged = allowed.filter((c) => res.get(c));
-  if (!judged.length) return { cause: "unexplained", summary: `No allowed zone printed both watermarks and free lists. ${zoneSentences(all, res, mark, g)}`, steps: [] };
+  if (!judged.length)
+    return {
+      cause: "unexplained",
+      summary: `No allowed zone printed both watermarks and free lists. ${zoneSentences(all, res, mark, g)}`,
+      steps: [],
+    };
   const stages = judged.map((c) => (res.get(c) as CheckResult).stage);
   let cause = causeOf(stages);
   if (cause === "unexplained" && oom && mask === 0) cause = "pagefault";
-  const want: Stage = cause === "fragmentation" ? "block" : cause === "cma-unusable" ? "cma" : cause === "unexplained" || cause === "pagefault" ? "ok" : stages[0];
+  const want: Stage =
+    cause === "fragmentation"
+      ? "block"
+      : cause === "cma-unusable"
+        ? "cma"
+        : cause === "unexplained" || cause === "pagefault"
+          ? "ok"
+          : stages[0];
   const decide = judged.find((c) => res.get(c)?.stage === want) ?? judged[0];
   const dr = res.get(decide) as CheckResult;
-  const how = oom ? "the OOM path's last attempt, __alloc_pages_may_oom at ALLOC_WMARK_HIGH" : "the last attempt of the slow path, the min mark with the mask's reductions";
+  const how = oom
+    ? "the OOM path's last attempt, __alloc_pages_may_oom at ALLOC_WMARK_HIGH"
+    : "the last attempt of the slow path, the min mark with the mask's reductions";
   const steps = [
-    `${zoneLabel(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`, ...dr.steps,
+    `${zoneLabel(decide)}, order ${order}, ${mark} mark ${decide.marks?.[mark]} pages (${how}):`,
+    ...dr.steps,
   ];
   return { cause, summary: `${CAUSE_HEADLINE[cause](order, mark)} ${zoneSentences(all, res, mark, g)}`, steps };
 }
@@ -148,11 +210,22 @@ function passingOrders(ok: boolean[]): string {
 }
 
 /** Reports without an order (2.6.11/2.6.12 OOMs, show_mem dumps, /proc): every order at low and min. */
-export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] | null, mask: number | null, warn: (m: string) => void): Verdict {
+export function judgePerOrder(
+  r: ParsedReport,
+  era: ReportEra,
+  ctxs: ZoneCtx[] | null,
+  mask: number | null,
+  warn: (m: string) => void,
+): Verdict {
   const g = mask !== null ? meaning(mask, era, 0, warn) : null;
   const all = ctxs ?? zoneContexts(r, g ? g.highestZone : null);
   const zones = all.filter((c) => c.allowed && c.marks && c.model.freeAreas.length).sort((a, b) => b.rank - a.rank);
-  if (!zones.length) return { cause: g ? "unexplained" : null, summary: "No zone printed both watermarks and free lists: nothing to check.", steps: [] };
+  if (!zones.length)
+    return {
+      cause: g ? "unexplained" : null,
+      summary: "No zone printed both watermarks and free lists: nothing to check.",
+      steps: [],
+    };
   const gm = g ?? UNDECODED_GFP;
   const rows: OrderRow[] = zones.map((c) => {
     const n = c.model.freeAreas.length;
@@ -165,7 +238,10 @@ export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] |
     return `${zoneLabel(w.c)}: ${low}; min mark ${w.c.marks?.min} pages: ${passingOrders(w.min)} pass`;
   });
   const text = rows
-    .map((w) => `${zoneLabel(w.c)}: ${passingOrders(w.low)} pass at the low mark, ${passingOrders(w.min)} at the min mark.`)
+    .map(
+      (w) =>
+        `${zoneLabel(w.c)}: ${passingOrders(w.low)} pass at the low mark, ${passingOrders(w.min)} at the min mark.`,
+    )
     .join(" ");
   if (!g) return { cause: null, summary: `No request to judge; per zone and order: ${text}`, steps };
   const n = Math.max(...rows.map((w) => w.low.length));
@@ -180,10 +256,11 @@ export function judgePerOrder(r: ParsedReport, era: ReportEra, ctxs: ZoneCtx[] |
   const low = runCheck(c, era, checkInputFor(c, f, "low", gm, era, false)) as CheckResult;
   const min = runCheck(c, era, checkInputFor(c, f, "min", gm, era, true)) as CheckResult;
   const cause = causeOf([min.stage]);
-  const lead = f === 0
-    ? "No order was printed; even order 0 fails at the low and min marks."
-    : `No order was printed (a 2.6.11/2.6.12 report): in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min` +
-      ` marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
+  const lead =
+    f === 0
+      ? "No order was printed; even order 0 fails at the low and min marks."
+      : `No order was printed (a 2.6.11/2.6.12 report): in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min` +
+        ` marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
   steps.push(`${zoneLabel(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps);
   steps.push(`${zoneLabel(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
   const sentences = zoneSentences(all, new Map([[c, min]]), "min", g);

@@ -83,8 +83,11 @@ export interface ZoneCtx {
 
 function modelOf(z: ParsedZone, kb: number): ZoneModel {
   return {
-    freeAreas: z.freeAreas, letters: z.migratetypes, cmaPages: Math.floor((z.freeCmaKb ?? 0) / kb),
-    presentPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : z.presentKb !== null ? Math.floor(z.presentKb / kb) : null,
+    freeAreas: z.freeAreas,
+    letters: z.migratetypes,
+    cmaPages: Math.floor((z.freeCmaKb ?? 0) / kb),
+    presentPages:
+      z.managedKb !== null ? Math.floor(z.managedKb / kb) : z.presentKb !== null ? Math.floor(z.presentKb / kb) : null,
     pageSize: kb * 1024,
   };
 }
@@ -104,7 +107,7 @@ export function zoneContexts(r: ParsedReport, highest: string | null): ZoneCtx[]
   return r.zones.map((z) => {
     const order = r.zones.filter((q) => q.node === z.node).map((q) => q.name);
     const idx = classZone ? order.indexOf(classZone.name) : -1;
-    const reserve = idx >= 0 ? z.lowmemReserve?.[idx] ?? 0 : 0;
+    const reserve = idx >= 0 ? (z.lowmemReserve?.[idx] ?? 0) : 0;
     const rank = ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX;
     return { z, allowed: usable.includes(z), reserve, marks: marksOf(z, kb), model: modelOf(z, kb), rank };
   });
@@ -120,28 +123,55 @@ export function impliedMinFree(r: ParsedReport, p: EraProfile): number {
 
 /** Recomputes min/low/high from the report's present/managed pages (a ResolvedMachine built from them). */
 export function recomputeMarks(
-  r: ParsedReport, era: ReportEra, minFreeKbytes: number | undefined, wsf: number | undefined,
+  r: ParsedReport,
+  era: ReportEra,
+  minFreeKbytes: number | undefined,
+  wsf: number | undefined,
 ): RecomputedMarks[] {
   const p = watermarkProfileFor(era.code);
   const kb = pageKb(r);
-  const zones: ResolvedZone[] = r.zones.filter((z) => z.name in ZONE_INDEX_BY_NAME).map((z, i) => {
-    const present = Math.floor((z.presentKb ?? z.managedKb ?? 0) / kb);
-    const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
-    return {
-      slot: z.node * MAX_NR_ZONES + zoneIdx, node: z.node, type: z.name as ZoneType, zoneIdx, startPfn: i,
-      spannedPages: present, presentPages: present, managedPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : present,
-      cma: [], watermarks: { min: 0, low: 0, high: 0, promo: 0 }, lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
-    };
-  });
+  const zones: ResolvedZone[] = r.zones
+    .filter((z) => z.name in ZONE_INDEX_BY_NAME)
+    .map((z, i) => {
+      const present = Math.floor((z.presentKb ?? z.managedKb ?? 0) / kb);
+      const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
+      return {
+        slot: z.node * MAX_NR_ZONES + zoneIdx,
+        node: z.node,
+        type: z.name as ZoneType,
+        zoneIdx,
+        startPfn: i,
+        spannedPages: present,
+        presentPages: present,
+        managedPages: z.managedKb !== null ? Math.floor(z.managedKb / kb) : present,
+        cma: [],
+        watermarks: { min: 0, low: 0, high: 0, promo: 0 },
+        lowmemReserve: new Array<number>(MAX_NR_ZONES).fill(0),
+      };
+    });
   const m: ResolvedMachine = {
-    era: era.rule, pageSize: kb * 1024, maxOrder: 11, pageblockOrder: 9, basePfn: 0, nrPages: 1,
-    minFreeKbytes: minFreeKbytes ?? impliedMinFree(r, p), watermarkScaleFactor: wsf ?? 10, watermarkBoostFactor: 0,
-    lowmemReserveRatio: [...p.lowmemReserveRatio], mobilityDisabled: false, zones,
+    era: era.rule,
+    pageSize: kb * 1024,
+    maxOrder: 11,
+    pageblockOrder: 9,
+    basePfn: 0,
+    nrPages: 1,
+    minFreeKbytes: minFreeKbytes ?? impliedMinFree(r, p),
+    watermarkScaleFactor: wsf ?? 10,
+    watermarkBoostFactor: 0,
+    lowmemReserveRatio: [...p.lowmemReserveRatio],
+    mobilityDisabled: false,
+    zones,
   };
   setupWatermarks(m, p);
   return zones.map((z) => {
     const pz = r.zones.find((q) => q.node === z.node && q.name === z.type) as ParsedZone;
     const w = z.watermarks;
-    return { node: z.node, name: z.type, before: { minKb: pz.minKb, lowKb: pz.lowKb, highKb: pz.highKb }, after: { minKb: w.min * kb, lowKb: w.low * kb, highKb: w.high * kb } };
+    return {
+      node: z.node,
+      name: z.type,
+      before: { minKb: pz.minKb, lowKb: pz.lowKb, highKb: pz.highKb },
+      after: { minKb: w.min * kb, lowKb: w.low * kb, highKb: w.high * kb },
+    };
   });
 }

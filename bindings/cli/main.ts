@@ -10,8 +10,13 @@ export type { CliIo } from "./io.js";
 export { COMMANDS };
 
 const INPUT_ERRORS: ReadonlySet<OomlabErrorCode> = new Set<OomlabErrorCode>([
-  "OOMLAB_USAGE", "OOMLAB_BAD_SPEC", "OOMLAB_BAD_ARGUMENT", "OOMLAB_OVERLAPPING_ZONES", "OOMLAB_TOO_BIG",
-  "OOMLAB_BAD_ORDER", "OOMLAB_BAD_PFN",
+  "OOMLAB_USAGE",
+  "OOMLAB_BAD_SPEC",
+  "OOMLAB_BAD_ARGUMENT",
+  "OOMLAB_OVERLAPPING_ZONES",
+  "OOMLAB_TOO_BIG",
+  "OOMLAB_BAD_ORDER",
+  "OOMLAB_BAD_PFN",
 ]);
 
 /** Exit status for an error: 2 for usage and input errors, 1 otherwise. */
@@ -56,7 +61,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 const isEntry =
   typeof process !== "undefined" &&
   process.argv[1] &&
-  import.meta.url === (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
+  import.meta.url ===
+    (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
 if (isEntry) {
   process.on("SIGINT", () => process.exit(130));
   process.exitCode = await main(process.argv.slice(2), await nodeIo());

@@ -56,7 +56,19 @@ export function churnMachine(log2Pages: number, build?: EngineBuild): Machine {
       era: "2.6.11",
       maxOrder: 11,
       minFreeKbytes: 0,
-      nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: n, watermarks: { min, low: min, high: min }, lowmemReserve: [0, 0, 0, 0, 0] }] }],
+      nodes: [
+        {
+          zones: [
+            {
+              type: "Normal",
+              startPfn: 0,
+              spannedPages: n,
+              watermarks: { min, low: min, high: min },
+              lowmemReserve: [0, 0, 0, 0, 0],
+            },
+          ],
+        },
+      ],
     },
     { build },
   );
@@ -110,5 +122,14 @@ export function runChurn(opts: ChurnOptions = {}): ChurnResult {
   const top = m.machine.maxOrder - 1;
   const coalesced = s.nrFree[top] === 2 ** log2Pages / 2 ** top && s.nrFree.slice(0, top).every((n) => n === 0);
   const nsPerOp = ops > 0 ? (ms * 1e6) / ops : 0;
-  return { impl: "wasm", checksum: sum, nsPerOp, opsPerSec: nsPerOp > 0 ? 1e9 / nsPerOp : 0, ops, log2Pages, seed, coalesced };
+  return {
+    impl: "wasm",
+    checksum: sum,
+    nsPerOp,
+    opsPerSec: nsPerOp > 0 ? 1e9 / nsPerOp : 0,
+    ops,
+    log2Pages,
+    seed,
+    coalesced,
+  };
 }

@@ -7,18 +7,35 @@ import { eraProfile } from "../kernel/releases.js";
 import { buildZonelist, resolveMachine, type Zonelist } from "../mm/mm_init.js";
 import { copyMemory, instantiate, release, type EngineBuild, type EngineInstance, type WasmExports } from "./wasm.js";
 import {
-  BatchRecords, PageArrays, ZoneRecords, decodePageInfo, invariantMessage, readInvariantRecord, writeZonelistRecord,
-  type Abi, type MemoryViews, type ZoneRecord,
+  BatchRecords,
+  PageArrays,
+  ZoneRecords,
+  decodePageInfo,
+  invariantMessage,
+  readInvariantRecord,
+  writeZonelistRecord,
+  type Abi,
+  type MemoryViews,
+  type ZoneRecord,
 } from "./abi.js";
 import type {
-  AllocRequest, BuddyEngine, MachineSpec, MachineState, ResolvedMachine, ResolvedZone, ZoneCounters, ZoneState,
+  AllocRequest,
+  BuddyEngine,
+  MachineSpec,
+  MachineState,
+  ResolvedMachine,
+  ResolvedZone,
+  ZoneCounters,
+  ZoneState,
 } from "../include/machine.js";
 import { MigrateType, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
 const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
 /** Migratetypes a caller may request (CMA and HighAtomic come through allocFlags). */
 const REQUESTABLE_MIGRATETYPES: readonly number[] = [
-  MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable,
+  MigrateType.Unmovable,
+  MigrateType.Movable,
+  MigrateType.Reclaimable,
 ];
 /** allocFlags must fit the batch record's flags word below this. */
 const ALLOC_FLAGS_LIMIT = 0x10000;
@@ -195,7 +212,8 @@ export class Machine implements BuddyEngine {
   /** Sets _watermark[] (pages, without boost) of a zone. */
   setWatermarks(slot: number, w: { min: number; low: number; high: number; promo?: number }): void {
     const z = this.zone(slot);
-    for (const v of [w.min, w.low, w.high, w.promo ?? 0]) check(isInt(v) && v >= 0, `watermark ${v} must be a non-negative integer`, "OOMLAB_BAD_ARGUMENT");
+    for (const v of [w.min, w.low, w.high, w.promo ?? 0])
+      check(isInt(v) && v >= 0, `watermark ${v} must be a non-negative integer`, "OOMLAB_BAD_ARGUMENT");
     z.watermarks = { min: w.min, low: w.low, high: w.high, promo: w.promo ?? 0 };
     this.exports.zoneSetWatermarks(slot, w.min, w.low, w.high, w.promo ?? 0);
   }
@@ -232,20 +250,28 @@ export class Machine implements BuddyEngine {
   private allocArgs(req: AllocRequest): { zonelist: number; order: number; mt: number; flags: number; owner: number } {
     const order = req.order;
     if (!isInt(order) || order < 0 || order >= this.machine.maxOrder) {
-      throw new OomlabError("OOMLAB_BAD_ORDER", `order ${String(order)} is out of range: this machine has orders 0 to ${this.machine.maxOrder - 1} (MAX_ORDER ${this.machine.maxOrder})`);
+      throw new OomlabError(
+        "OOMLAB_BAD_ORDER",
+        `order ${String(order)} is out of range: this machine has orders 0 to ${this.machine.maxOrder - 1} (MAX_ORDER ${this.machine.maxOrder})`,
+      );
     }
     const hz = req.highestZone === undefined ? NORMAL_IDX : ZONE_TYPES.indexOf(req.highestZone);
-    if (hz < 0) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `highestZone ${String(req.highestZone)} is not a zone type`);
+    if (hz < 0)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `highestZone ${String(req.highestZone)} is not a zone type`);
     const mt = req.migratetype ?? MigrateType.Unmovable;
     if (!REQUESTABLE_MIGRATETYPES.includes(mt)) {
-      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`);
+      throw new OomlabError(
+        "OOMLAB_BAD_ARGUMENT",
+        `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`,
+      );
     }
     const flags = req.allocFlags ?? 0;
     if (!isInt(flags) || flags < 0 || flags >= ALLOC_FLAGS_LIMIT) {
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
     }
     const owner = req.owner ?? 0;
-    if (!isInt(owner) || owner < 0 || owner > 0xffffffff) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
+    if (!isInt(owner) || owner < 0 || owner > 0xffffffff)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
     const zonelist =
       req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
     return { zonelist, order, mt, flags, owner };
@@ -282,7 +308,8 @@ export class Machine implements BuddyEngine {
   /** Frees an allocated block by its head pfn. Rejected calls change nothing. */
   free(pfn: number): void {
     const idx = pfn - this.machine.basePfn;
-    if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(pfn)} is outside every zone of this machine`);
+    if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages)
+      throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(pfn)} is outside every zone of this machine`);
     const r = this.exports.freeBlock(idx);
     if (r !== this.abi.E_OK) throw this.freeError(pfn, r);
   }
@@ -318,7 +345,11 @@ export class Machine implements BuddyEngine {
     const idx = pfn - this.machine.basePfn;
     const ok = [pfn, runs, step, pages].every(isInt) && runs >= 0 && pages >= 0 && step >= pages && idx >= 0;
     const end = idx + (runs > 0 ? (runs - 1) * step + pages : 0);
-    if (!ok || end > this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `range ${pfn} + ${pages} (x${runs}, step ${step}) is outside this machine`);
+    if (!ok || end > this.machine.nrPages)
+      throw new OomlabError(
+        "OOMLAB_BAD_PFN",
+        `range ${pfn} + ${pages} (x${runs}, step ${step}) is outside this machine`,
+      );
     const done = this.exports.freeStrided(idx, runs, step, pages);
     if (done < runs * pages) {
       const at = pfn + Math.floor(done / pages) * step + (done % pages);
@@ -359,7 +390,8 @@ export class Machine implements BuddyEngine {
         records.alloc(enc, k, a.zonelist, a.order, a.mt, a.flags, a.owner);
       } else if (o.op === "free") {
         const idx = o.pfn - this.machine.basePfn;
-        if (!isInt(o.pfn) || idx < 0 || idx >= this.machine.nrPages) throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(o.pfn)} is outside every zone of this machine`);
+        if (!isInt(o.pfn) || idx < 0 || idx >= this.machine.nrPages)
+          throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(o.pfn)} is outside every zone of this machine`);
         records.free(enc, k, idx);
       } else {
         records.freeOwner(enc, k, o.owner >>> 0);
@@ -385,7 +417,14 @@ export class Machine implements BuddyEngine {
     return out;
   }
 
-  watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: boolean, gfpHigh: boolean): boolean {
+  watermarkOk2611(
+    slot: number,
+    order: number,
+    mark: number,
+    classzoneIdx: number,
+    canTryHarder: boolean,
+    gfpHigh: boolean,
+  ): boolean {
     this.zone(slot);
     return this.exports.watermarkOk2611(slot, order, mark, classzoneIdx, canTryHarder ? 1 : 0, gfpHigh ? 1 : 0) !== 0;
   }

@@ -31,16 +31,30 @@ function nextOp(rng: () => number, live: number[], freed: Set<number>): BatchOp 
     return { op: "free", pfn: live[k] };
   }
   const low = AllocFlags.WMARK_LOW;
-  if (r < 75) return { op: "alloc", req: { order: 0, migratetype: MigrateType.Movable, owner: OWNER.movable, allocFlags: low } };
+  if (r < 75)
+    return { op: "alloc", req: { order: 0, migratetype: MigrateType.Movable, owner: OWNER.movable, allocFlags: low } };
   if (r < 90) {
-    const req = { order: rng() % 4, migratetype: MigrateType.Unmovable, owner: OWNER.unmovable, allocFlags: low | AllocFlags.KSWAPD };
+    const req = {
+      order: rng() % 4,
+      migratetype: MigrateType.Unmovable,
+      owner: OWNER.unmovable,
+      allocFlags: low | AllocFlags.KSWAPD,
+    };
     return { op: "alloc", req };
   }
   if (r < 99) {
-    const req = { order: rng() % 2, migratetype: MigrateType.Reclaimable, owner: OWNER.reclaimable, allocFlags: low | AllocFlags.KSWAPD };
+    const req = {
+      order: rng() % 2,
+      migratetype: MigrateType.Reclaimable,
+      owner: OWNER.reclaimable,
+      allocFlags: low | AllocFlags.KSWAPD,
+    };
     return { op: "alloc", req };
   }
-  return { op: "alloc", req: { order: 2, migratetype: MigrateType.Unmovable, owner: OWNER.atomic, allocFlags: ATOMIC_FLAGS } };
+  return {
+    op: "alloc",
+    req: { order: 2, migratetype: MigrateType.Unmovable, owner: OWNER.atomic, allocFlags: ATOMIC_FLAGS },
+  };
 }
 
 /** Runs ops operations of the mix on m, in batches inside the engine. */

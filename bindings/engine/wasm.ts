@@ -9,9 +9,24 @@ import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "./generated/wasm-bytes.j
 /** The engine's exports (assembly/index.ts). */
 export interface WasmExports {
   memory: WebAssembly.Memory;
-  machineInit(era: number, maxOrder: number, pbOrder: number, pages: number, mobilityOff: number, boostFactor: number): number;
+  machineInit(
+    era: number,
+    maxOrder: number,
+    pbOrder: number,
+    pages: number,
+    mobilityOff: number,
+    boostFactor: number,
+  ): number;
   machineReset(): void;
-  zoneInit(slot: number, node: number, type: number, start: number, spanned: number, present: number, managed: number): number;
+  zoneInit(
+    slot: number,
+    node: number,
+    type: number,
+    start: number,
+    spanned: number,
+    present: number,
+    managed: number,
+  ): number;
   zoneSetPageblocks(slot: number, idx: number, count: number, mt: number): number;
   zonePopulate(slot: number): number;
   zoneSetWatermarks(slot: number, min: number, low: number, high: number, promo: number): number;
@@ -41,7 +56,14 @@ export interface WasmExports {
   prevPtr(): number;
   pageblocksPtr(): number;
   lastZone(): number;
-  watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: number, gfpHigh: number): number;
+  watermarkOk2611(
+    slot: number,
+    order: number,
+    mark: number,
+    classzoneIdx: number,
+    canTryHarder: number,
+    gfpHigh: number,
+  ): number;
   watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   watermarkFast618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   reserveHighatomic(slot: number, idx: number, order: number): void;
@@ -193,4 +215,3 @@ export function copyMemory(from: EngineInstance, to: EngineInstance): void {
   target.set(new Uint8Array(src.buffer));
   target.fill(0, src.buffer.byteLength);
 }
-

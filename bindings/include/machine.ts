@@ -142,7 +142,14 @@ export interface BuddyEngine {
   freeOwner(owner: number): number;
   ownerPages(owner: number): number;
   /** zone_watermark_ok (2.6.11) on a zone slot. */
-  watermarkOk2611(slot: number, order: number, mark: number, classzoneIdx: number, canTryHarder: boolean, gfpHigh: boolean): boolean;
+  watermarkOk2611(
+    slot: number,
+    order: number,
+    mark: number,
+    classzoneIdx: number,
+    canTryHarder: boolean,
+    gfpHigh: boolean,
+  ): boolean;
   /** __zone_watermark_ok (6.18) on a zone slot. */
   watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean;
   /** A zone's counters, by slot. */

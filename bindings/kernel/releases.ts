@@ -144,7 +144,9 @@ export interface WatermarkFormulaEra extends FromRelease {
 
 /** low = min + tmp/4, high = min + tmp/2 (tmp: the zone's proportional share of min_free_kbytes). */
 const quarterAndHalfOfShare = (min: number, tmp: number): [number, number, number] => [
-  min + (tmp >> 2), min + (tmp >> 1), 0,
+  min + (tmp >> 2),
+  min + (tmp >> 1),
+  0,
 ];
 
 /** The watermark formulas by release.
@@ -168,7 +170,10 @@ export const WATERMARK_FORMULA_ERAS: readonly WatermarkFormulaEra[] = [
   {
     first: "3.9",
     profile: {
-      ...ERA_2_6_11, release: "Linux 3.9 .. 4.5 watermarks", zonePages: "managed", watermarks: quarterAndHalfOfShare,
+      ...ERA_2_6_11,
+      release: "Linux 3.9 .. 4.5 watermarks",
+      zonePages: "managed",
+      watermarks: quarterAndHalfOfShare,
     },
   },
   { first: "4.6", profile: { ...ERA_6_18, release: "Linux 4.6 .. 6.5 watermarks", cappedMinZones: [ZONE_HIGHMEM] } },

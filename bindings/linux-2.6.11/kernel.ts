@@ -64,31 +64,62 @@ export class Kernel2611 implements PageAllocator {
   private swapped = new Map<number, number>();
 
   constructor(spec: MachineSpec, opts: KernelOptions = {}) {
-    if (spec.era !== ERA_2_6_11.era) throw new OomlabError("OOMLAB_BAD_SPEC", `the 2.6.11 kernel model needs era 2.6.11, got ${spec.era}`);
+    if (spec.era !== ERA_2_6_11.era)
+      throw new OomlabError("OOMLAB_BAD_SPEC", `the 2.6.11 kernel model needs era 2.6.11, got ${spec.era}`);
     this.clock = new SimClock(opts.hz ?? HZ_DEFAULT);
     this.log = new KernelLog(this.clock);
     this.ratelimit = new PrintkRatelimit(this.clock, this.log);
     this.machine = Machine.create(spec);
     const total = opts.swapTotalPages ?? 0;
-    this.swap = { totalPages: total, freePages: opts.swapFreePages ?? total, add: 0, del: 0, findSuccess: 0, findTotal: 0, noentRace: 0, existRace: 0, ...opts.swapCache };
+    this.swap = {
+      totalPages: total,
+      freePages: opts.swapFreePages ?? total,
+      add: 0,
+      del: 0,
+      findSuccess: 0,
+      findTotal: 0,
+      noentRace: 0,
+      existRace: 0,
+      ...opts.swapCache,
+    };
     this.uptimeAtStart = opts.uptimeSec ?? 0;
-    this.vmscan = new Vmscan2611(this.swap, {
-      freePage: (pfn) => this.alloc.freePages(pfn, 0, true),
-      zoneOkHigh: (slot, order, classzoneSlot) => this.machine.watermarkOk2611(slot, order, this.machine.zone(slot).watermarks.high, this.machine.zone(classzoneSlot < 0 ? slot : classzoneSlot).zoneIdx, false, false),
-      congestionWait: (j) => this.congestionWait(j),
-      totalMemory: () => this.totalMemory(),
-      swappedOut: (owner) => this.noteSwapped(owner, 1),
-    }, this.log, this.clock.hz);
+    this.vmscan = new Vmscan2611(
+      this.swap,
+      {
+        freePage: (pfn) => this.alloc.freePages(pfn, 0, true),
+        zoneOkHigh: (slot, order, classzoneSlot) =>
+          this.machine.watermarkOk2611(
+            slot,
+            order,
+            this.machine.zone(slot).watermarks.high,
+            this.machine.zone(classzoneSlot < 0 ? slot : classzoneSlot).zoneIdx,
+            false,
+            false,
+          ),
+        congestionWait: (j) => this.congestionWait(j),
+        totalMemory: () => this.totalMemory(),
+        swappedOut: (owner) => this.noteSwapped(owner, 1),
+      },
+      this.log,
+      this.clock.hz,
+    );
     for (const z of this.machine.machine.zones) this.vmscan.addZone(z.slot, z.presentPages);
-    this.alloc = new PageAlloc2611(this.machine, this.clock, this.log, {
-      current: () => this.current,
-      inInterrupt: () => this.inInterrupt,
-      wakeupKswapd: (slot, order) => this.wakeupKswapd(slot, order),
-      tryToFreePages: (zl, gfp, order) => this.vmscan.tryToFreePages(zl.slots, gfp, order),
-      outOfMemory: (gfp) => this.outOfMemory(gfp),
-      congestionWait: (j) => this.congestionWait(j),
-      onZoneFree: (slot) => this.vmscan.onZoneFree(slot),
-    }, opts.nrCpus ?? 1, this.ratelimit);
+    this.alloc = new PageAlloc2611(
+      this.machine,
+      this.clock,
+      this.log,
+      {
+        current: () => this.current,
+        inInterrupt: () => this.inInterrupt,
+        wakeupKswapd: (slot, order) => this.wakeupKswapd(slot, order),
+        tryToFreePages: (zl, gfp, order) => this.vmscan.tryToFreePages(zl.slots, gfp, order),
+        outOfMemory: (gfp) => this.outOfMemory(gfp),
+        congestionWait: (j) => this.congestionWait(j),
+        onZoneFree: (slot) => this.vmscan.onZoneFree(slot),
+      },
+      opts.nrCpus ?? 1,
+      this.ratelimit,
+    );
     this.kswapd = { gen: this.kswapdMain(), wakeAt: 0, running: false };
     this.runKswapd(); // kswapd_init: the thread starts and goes to sleep
   }
@@ -142,13 +173,17 @@ export class Kernel2611 implements PageAllocator {
    *  asked for; it does not sleep again while a larger order is pending. Yields ms to sleep
    *  (Infinity: until woken). */
   private *kswapdMain(): Generator<number, void, void> {
-    const slots = [...this.machine.machine.zones].filter((z) => z.node === 0).sort((a, b) => a.zoneIdx - b.zoneIdx).map((z) => z.slot);
+    const slots = [...this.machine.machine.zones]
+      .filter((z) => z.node === 0)
+      .sort((a, b) => a.zoneIdx - b.zoneIdx)
+      .map((z) => z.slot);
     const napMs = this.clock.jiffiesToMs(Math.floor(this.clock.hz / 10));
     let order = 0;
     for (;;) {
       const newOrder = this.kswapdMaxOrder;
       this.kswapdMaxOrder = 0;
-      if (order < newOrder) order = newOrder; // don't sleep if someone wants a larger order
+      if (order < newOrder)
+        order = newOrder; // don't sleep if someone wants a larger order
       else {
         yield Infinity; // schedule()
         order = this.kswapdMaxOrder;
@@ -197,7 +232,11 @@ export class Kernel2611 implements PageAllocator {
       let ti = -1;
       for (let i = 0; i < this.timers.length; i++) {
         const t = this.timers[i];
-        if (t.at <= until && (ti < 0 || t.at < this.timers[ti].at || (t.at === this.timers[ti].at && t.seq < this.timers[ti].seq))) ti = i;
+        if (
+          t.at <= until &&
+          (ti < 0 || t.at < this.timers[ti].at || (t.at === this.timers[ti].at && t.seq < this.timers[ti].seq))
+        )
+          ti = i;
       }
       const tAt = ti < 0 ? Infinity : this.timers[ti].at;
       const kAt = this.kswapd.running ? Infinity : this.kswapd.wakeAt;
@@ -274,7 +313,19 @@ export class Kernel2611 implements PageAllocator {
       slab: this.machine.ownerPages(OWNER.slab),
       mapped: this.vmscan.nrMapped(),
       pagetables: this.machine.ownerPages(OWNER.pagetables),
-      swap: this.swap.totalPages > 0 ? { add: this.swap.add, del: this.swap.del, findSuccess: this.swap.findSuccess, findTotal: this.swap.findTotal, noentRace: this.swap.noentRace, existRace: this.swap.existRace, freePages: this.swap.freePages, totalPages: this.swap.totalPages } : null,
+      swap:
+        this.swap.totalPages > 0
+          ? {
+              add: this.swap.add,
+              del: this.swap.del,
+              findSuccess: this.swap.findSuccess,
+              findTotal: this.swap.findTotal,
+              noentRace: this.swap.noentRace,
+              existRace: this.swap.existRace,
+              freePages: this.swap.freePages,
+              totalPages: this.swap.totalPages,
+            }
+          : null,
     };
   }
 

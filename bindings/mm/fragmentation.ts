@@ -18,7 +18,8 @@ function checkArgs(nrFree: readonly number[], order: number): void {
   if (!nrFree.every((n) => Number.isInteger(n) && n >= 0)) {
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", "nr_free counts must be non-negative integers");
   }
-  if (!Number.isInteger(order) || order < 0) throw new OomlabError("OOMLAB_BAD_ORDER", `order ${String(order)} is not a non-negative integer`);
+  if (!Number.isInteger(order) || order < 0)
+    throw new OomlabError("OOMLAB_BAD_ORDER", `order ${String(order)} is not a non-negative integer`);
 }
 
 /** mm/vmstat.c fill_contig_page_info(zone, suitable_order, info). */
@@ -87,6 +88,12 @@ export function fragmentationTable(nrFree: readonly number[]): FragmentationRow[
   return nrFree.map((_, order) => {
     const unusable = unusableFreeIndex(nrFree, order);
     const extfrag = extfragIndex(nrFree, order);
-    return { order, unusableFreeIndex: unusable, extfragIndex: extfrag, unusableText: formatFragIndex(unusable), extfragText: formatFragIndex(extfrag) };
+    return {
+      order,
+      unusableFreeIndex: unusable,
+      extfragIndex: extfrag,
+      unusableText: formatFragIndex(unusable),
+      extfragText: formatFragIndex(extfrag),
+    };
   });
 }

@@ -26,8 +26,14 @@ function validate(spec: MachineSpec, p: EraProfile): void {
   const pageSize = spec.pageSize ?? 4096;
   check([4096, 16384, 65536].includes(pageSize), `pageSize ${String(spec.pageSize)} is not 4096, 16384 or 65536`);
   const maxOrder = spec.maxOrder ?? 11;
-  check(isInt(maxOrder) && maxOrder >= 1 && maxOrder <= 16, `maxOrder ${String(spec.maxOrder)} must be an integer from 1 to 16`);
-  check(Array.isArray(spec.nodes) && spec.nodes.length >= 1 && spec.nodes.length <= MAX_NODES, `nodes must list 1 to ${MAX_NODES} nodes`);
+  check(
+    isInt(maxOrder) && maxOrder >= 1 && maxOrder <= 16,
+    `maxOrder ${String(spec.maxOrder)} must be an integer from 1 to 16`,
+  );
+  check(
+    Array.isArray(spec.nodes) && spec.nodes.length >= 1 && spec.nodes.length <= MAX_NODES,
+    `nodes must list 1 to ${MAX_NODES} nodes`,
+  );
   spec.nodes.forEach((n, ni) => {
     check(n && typeof n === "object" && Array.isArray(n.zones) && n.zones.length >= 1, `node ${ni} has no zones`);
     const seen = new Set<string>();
@@ -38,15 +44,32 @@ function validate(spec: MachineSpec, p: EraProfile): void {
       check(p.zoneTypes.includes(idx), `node ${ni}: era ${p.era} has no zone ${z.type}`);
       check(!seen.has(z.type), `node ${ni}: zone ${z.type} listed twice`);
       seen.add(z.type);
-      check(isInt(z.startPfn) && z.startPfn >= 0, `node ${ni} zone ${z.type}: startPfn ${String(z.startPfn)} must be a non-negative integer`);
+      check(
+        isInt(z.startPfn) && z.startPfn >= 0,
+        `node ${ni} zone ${z.type}: startPfn ${String(z.startPfn)} must be a non-negative integer`,
+      );
       // An empty zone (spannedPages 0) still exists for the formulas and the reports, as in kernels
       // where it is configured but holds no memory (the article's Normal and HighMem).
-      check(isInt(z.spannedPages) && z.spannedPages >= 0, `node ${ni} zone ${z.type}: spannedPages ${String(z.spannedPages)} must be a non-negative integer`);
+      check(
+        isInt(z.spannedPages) && z.spannedPages >= 0,
+        `node ${ni} zone ${z.type}: spannedPages ${String(z.spannedPages)} must be a non-negative integer`,
+      );
       const present = z.presentPages ?? z.spannedPages;
       const managed = z.managedPages ?? present;
-      check(isInt(present) && present >= 0 && present <= z.spannedPages, `node ${ni} zone ${z.type}: presentPages ${present} must be between 0 and spannedPages ${z.spannedPages}`);
-      check(isInt(managed) && managed >= 0 && managed <= present, `node ${ni} zone ${z.type}: managedPages ${managed} must be between 0 and presentPages ${present}`);
-      check(z.cma === undefined || (Array.isArray(z.cma) && z.cma.every((c) => c && typeof c === "object" && isInt(c.startPfn) && isInt(c.pages) && c.pages > 0)), `node ${ni} zone ${z.type}: cma must list { startPfn, pages } areas of whole pages`);
+      check(
+        isInt(present) && present >= 0 && present <= z.spannedPages,
+        `node ${ni} zone ${z.type}: presentPages ${present} must be between 0 and spannedPages ${z.spannedPages}`,
+      );
+      check(
+        isInt(managed) && managed >= 0 && managed <= present,
+        `node ${ni} zone ${z.type}: managedPages ${managed} must be between 0 and presentPages ${present}`,
+      );
+      check(
+        z.cma === undefined ||
+          (Array.isArray(z.cma) &&
+            z.cma.every((c) => c && typeof c === "object" && isInt(c.startPfn) && isInt(c.pages) && c.pages > 0)),
+        `node ${ni} zone ${z.type}: cma must list { startPfn, pages } areas of whole pages`,
+      );
     }
   });
 }
@@ -68,7 +91,10 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
   const pageSize = spec.pageSize ?? 4096;
   const maxOrder = spec.maxOrder ?? 11;
   const pageblockOrder = spec.pageblockOrder ?? defaultPageblockOrder(spec.era, pageSize, maxOrder);
-  check(isInt(pageblockOrder) && pageblockOrder >= 0 && pageblockOrder < maxOrder, `pageblockOrder ${pageblockOrder} must be below maxOrder ${maxOrder}`);
+  check(
+    isInt(pageblockOrder) && pageblockOrder >= 0 && pageblockOrder < maxOrder,
+    `pageblockOrder ${pageblockOrder} must be below maxOrder ${maxOrder}`,
+  );
 
   const zones: ResolvedZone[] = [];
   spec.nodes.forEach((n, node) => {
@@ -108,15 +134,24 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
   const top = Math.max(...sorted.map((z) => z.startPfn + z.spannedPages));
   const nrPages = top - basePfn;
   if (nrPages > MAX_PAGES) {
-    throw new OomlabError("OOMLAB_TOO_BIG", `the machine spans ${nrPages} page frames from pfn ${basePfn} to ${top}; the engine holds at most ${MAX_PAGES} (2^24)`);
+    throw new OomlabError(
+      "OOMLAB_TOO_BIG",
+      `the machine spans ${nrPages} page frames from pfn ${basePfn} to ${top}; the engine holds at most ${MAX_PAGES} (2^24)`,
+    );
   }
   const pb = 2 ** pageblockOrder;
   for (const z of zones) {
     for (const c of z.cma) {
       check(p.hasMigratetypes, `era ${p.era} has no CMA (zone ${z.type})`);
-      check(isInt(c.startPfn) && isInt(c.pages) && c.pages > 0 && c.startPfn % pb === 0 && c.pages % pb === 0, `CMA area at pfn ${c.startPfn} of ${c.pages} pages is not pageblock aligned (${pb} pages)`);
+      check(
+        isInt(c.startPfn) && isInt(c.pages) && c.pages > 0 && c.startPfn % pb === 0 && c.pages % pb === 0,
+        `CMA area at pfn ${c.startPfn} of ${c.pages} pages is not pageblock aligned (${pb} pages)`,
+      );
       const managedStart = z.startPfn + z.presentPages - z.managedPages;
-      check(c.startPfn >= managedStart && c.startPfn + c.pages <= z.startPfn + z.presentPages, `CMA area at pfn ${c.startPfn} of ${c.pages} pages is outside zone ${z.type}'s managed pages`);
+      check(
+        c.startPfn >= managedStart && c.startPfn + c.pages <= z.startPfn + z.presentPages,
+        `CMA area at pfn ${c.startPfn} of ${c.pages} pages is outside zone ${z.type}'s managed pages`,
+      );
     }
   }
 
@@ -130,15 +165,23 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
     nrPages,
     minFreeKbytes: 0,
     watermarkScaleFactor: spec.watermarkScaleFactor ?? 10,
-    watermarkBoostFactor: p.hasMigratetypes ? spec.watermarkBoostFactor ?? 15000 : 0,
-    lowmemReserveRatio: Array.isArray(spec.lowmemReserveRatio ?? p.lowmemReserveRatio) ? [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)] : [],
+    watermarkBoostFactor: p.hasMigratetypes ? (spec.watermarkBoostFactor ?? 15000) : 0,
+    lowmemReserveRatio: Array.isArray(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)
+      ? [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)]
+      : [],
     // build_all_zonelists: vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES (mm/page_alloc.c 6.18)
     mobilityDisabled: p.hasMigratetypes && totalPages < pb * 6,
     zones,
   };
-  check(m.lowmemReserveRatio.length >= MAX_NR_ZONES - 1 && m.lowmemReserveRatio.every((r) => isInt(r) && r >= 0), `lowmemReserveRatio must list ${MAX_NR_ZONES - 1} or more non-negative integers`);
+  check(
+    m.lowmemReserveRatio.length >= MAX_NR_ZONES - 1 && m.lowmemReserveRatio.every((r) => isInt(r) && r >= 0),
+    `lowmemReserveRatio must list ${MAX_NR_ZONES - 1} or more non-negative integers`,
+  );
   m.minFreeKbytes = spec.minFreeKbytes ?? defaultMinFreeKbytes(m, p);
-  check(isInt(m.minFreeKbytes) && m.minFreeKbytes >= 0, `minFreeKbytes ${m.minFreeKbytes} must be a non-negative integer`);
+  check(
+    isInt(m.minFreeKbytes) && m.minFreeKbytes >= 0,
+    `minFreeKbytes ${m.minFreeKbytes} must be a non-negative integer`,
+  );
   setupWatermarks(m, p);
   setupLowmemReserve(m, p);
   for (const z of zones) {
@@ -165,7 +208,9 @@ export function defaultMinFreeKbytes(m: ResolvedMachine, p: EraProfile): number 
 /** setup_per_zone_pages_min (2.6.11) / __setup_per_zone_wmarks (6.18). */
 export function setupWatermarks(m: ResolvedMachine, p: EraProfile): void {
   const pagesMin = Math.floor(m.minFreeKbytes / (m.pageSize / 1024));
-  const lowmemPages = m.zones.filter((z) => !p.cappedMinZones.includes(z.zoneIdx)).reduce((s, z) => s + zonePages(z, p), 0);
+  const lowmemPages = m.zones
+    .filter((z) => !p.cappedMinZones.includes(z.zoneIdx))
+    .reduce((s, z) => s + zonePages(z, p), 0);
   for (const z of m.zones) {
     const pages = zonePages(z, p);
     const tmp = lowmemPages > 0 ? Math.floor((pagesMin * pages) / lowmemPages) : 0;
@@ -215,8 +260,16 @@ export function nodeOrder(nodes: number, local: number): number[] {
 /** build_zonerefs_node: per node in order, its populated zones from highestZoneIdx down. */
 export function buildZonelist(m: ResolvedMachine, node: number, highestZoneIdx: number): Zonelist {
   const nodes = Math.max(...m.zones.map((z) => z.node)) + 1;
-  check(isInt(node) && node >= 0 && node < nodes, `node ${node} does not exist (the machine has ${nodes})`, "OOMLAB_BAD_ARGUMENT");
-  check(isInt(highestZoneIdx) && highestZoneIdx >= 0 && highestZoneIdx < MAX_NR_ZONES, `zone index ${highestZoneIdx} out of range`, "OOMLAB_BAD_ARGUMENT");
+  check(
+    isInt(node) && node >= 0 && node < nodes,
+    `node ${node} does not exist (the machine has ${nodes})`,
+    "OOMLAB_BAD_ARGUMENT",
+  );
+  check(
+    isInt(highestZoneIdx) && highestZoneIdx >= 0 && highestZoneIdx < MAX_NR_ZONES,
+    `zone index ${highestZoneIdx} out of range`,
+    "OOMLAB_BAD_ARGUMENT",
+  );
   const slots: number[] = [];
   for (const n of nodeOrder(nodes, node)) {
     for (let t = highestZoneIdx; t >= 0; t--) {

@@ -70,11 +70,24 @@ export function allocFlagsFor(mask: number, era: GfpEra, opts: AllocFlagsOptions
   const cma = modern && movableOnly;
   // 2.6.38-4.3 __alloc_pages_slowpath: if (!(gfp_mask & __GFP_NO_KSWAPD)) wake_all_kswapd(...)
   const kswapd = modern ? has("__GFP_KSWAPD_RECLAIM") : !has("__GFP_NO_KSWAPD");
-  const costlyOrderNoOom = order > PAGE_ALLOC_COSTLY_ORDER && gfpEraAtLeast(era, "2.6.23") && !(has("__GFP_NOFAIL") && gfpEraAtLeast(era, "2.6.31") && !gfpEraAtLeast(era, "4.13"));
+  const costlyOrderNoOom =
+    order > PAGE_ALLOC_COSTLY_ORDER &&
+    gfpEraAtLeast(era, "2.6.23") &&
+    !(has("__GFP_NOFAIL") && gfpEraAtLeast(era, "2.6.31") && !gfpEraAtLeast(era, "4.13"));
   let flags = AllocFlags.WMARK_MIN | (cpuset ? AllocFlags.CPUSET : 0) | (harder ? AllocFlags.NON_BLOCK : 0);
   flags |= (minReserve ? AllocFlags.MIN_RESERVE : 0) | (highatomic ? AllocFlags.HIGHATOMIC : 0);
   flags |= (cma ? AllocFlags.CMA : 0) | (kswapd ? AllocFlags.KSWAPD : 0) | reserveFlags(era, has, opts);
-  return { canReclaim, minReserve, harder, highatomic, cma, fs: has("__GFP_FS"), noretry: has("__GFP_NORETRY"), costlyOrderNoOom, allocFlags6_18: flags };
+  return {
+    canReclaim,
+    minReserve,
+    harder,
+    highatomic,
+    cma,
+    fs: has("__GFP_FS"),
+    noretry: has("__GFP_NORETRY"),
+    costlyOrderNoOom,
+    allocFlags6_18: flags,
+  };
 }
 
 /** __gfp_pfmemalloc_flags: __GFP_MEMALLOC, or an OOM victim in task context, unless __GFP_NOMEMALLOC;

@@ -51,7 +51,11 @@ export interface BuddyinfoRow {
 
 /** /proc/buddyinfo: "Node %d, zone %8s " then "%6lu " per order (frag_show_print). */
 export function formatBuddyinfo(rows: BuddyinfoRow[]): string {
-  return rows.map((z) => `Node ${z.node}, zone ${padStart(z.type, 8)} ` + z.nrFree.map((n) => `${padStart(n, 6)} `).join("") + "\n").join("");
+  return rows
+    .map(
+      (z) => `Node ${z.node}, zone ${padStart(z.type, 8)} ` + z.nrFree.map((n) => `${padStart(n, 6)} `).join("") + "\n",
+    )
+    .join("");
 }
 
 export function buddyinfo(m: VmstatSource): string {
@@ -99,13 +103,21 @@ export function formatPagetypeinfo(p: PagetypeinfoInput): string {
 /** /proc/pagetypeinfo of a machine (2.6.24+). */
 export function pagetypeinfo(m: VmstatSource): string {
   if (!eraProfile(m.machine.era).hasMigratetypes) {
-    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${m.machine.era} has no /proc/pagetypeinfo: it arrived with grouping by mobility in 2.6.24`);
+    throw new OomlabError(
+      "OOMLAB_BAD_ARGUMENT",
+      `era ${m.machine.era} has no /proc/pagetypeinfo: it arrived with grouping by mobility in 2.6.24`,
+    );
   }
   const counts = pageblockCounts(m);
   return formatPagetypeinfo({
     pageblockOrder: m.machine.pageblockOrder,
     orders: m.machine.maxOrder,
-    zones: procZones(m).map((z) => ({ node: z.node, type: z.type, nrFreeByType: z.nrFreeByType, blocks: counts.get(z.slot) ?? [] })),
+    zones: procZones(m).map((z) => ({
+      node: z.node,
+      type: z.type,
+      nrFreeByType: z.nrFreeByType,
+      blocks: counts.get(z.slot) ?? [],
+    })),
   });
 }
 
@@ -117,7 +129,8 @@ export function pageblockCounts(m: VmstatSource): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const z of m.machine.zones) {
     const c = [0, 0, 0, 0, 0, 0];
-    for (let pfn = z.startPfn; pfn < z.startPfn + z.spannedPages; pfn += pb) c[types[Math.floor((pfn - m.machine.basePfn) / pb)]]++;
+    for (let pfn = z.startPfn; pfn < z.startPfn + z.spannedPages; pfn += pb)
+      c[types[Math.floor((pfn - m.machine.basePfn) / pb)]]++;
     out.set(z.slot, c);
   }
   return out;

@@ -97,7 +97,7 @@ export interface Check618 {
  *  or ALLOC_OOM). */
 export function explain618(c: Check618): Explained {
   const f = c.allocFlags;
-  const highatomic = f & ALLOC_RESERVES ? 0 : c.highatomic ?? 0;
+  const highatomic = f & ALLOC_RESERVES ? 0 : (c.highatomic ?? 0);
   const free = c.freePages - (2 ** c.order - 1) - highatomic - c.cma;
   const ha = highatomic ? ` - ${highatomic} (nr_free_highatomic)` : "";
   const steps = [`free = ${c.freePages} - ${2 ** c.order - 1}${ha}${c.cma ? ` - ${c.cma} (free_cma)` : ""} = ${free}`];

@@ -59,10 +59,12 @@ const OOM_TAIL: RegExp[] = [
   /^(?:memory|memory\+swap|swap|kmem): usage \d/, // memcg usage lines (2.6.29+; "swap:" on cgroup v2)
   /^\s*[a-z_]{1,40} \d{1,20}\s*$/, // cgroup v2 memory.stat rows after "Memory cgroup stats for %s:" (4.19+)
   /^COMPACTION is disabled!!!/, // dump_header without CONFIG_COMPACTION (4.8+)
-  /^Unreclaimable slab info:/, /^Name\s+Used\s+Total\s*$/, // dump_unreclaimable_slab header (4.15+)
+  /^Unreclaimable slab info:/,
+  /^Name\s+Used\s+Total\s*$/, // dump_unreclaimable_slab header (4.15+)
   /^\S{1,64}\s+\d{1,20}KB\s+\d{1,20}KB\s*$/, // dump_unreclaimable_slab rows "%-17s %10luKB %10luKB" (4.15+)
   /^SLUB: Unable to allocate memory on node/, // slab_out_of_memory (2.6.3x+), after a failed new_slab
-  /^\s+cache: \S{1,64}, object size:/, /^\s+node -?\d{1,4}: slabs:/, // its detail lines (2.6.3x+)
+  /^\s+cache: \S{1,64}, object size:/,
+  /^\s+node -?\d{1,4}: slabs:/, // its detail lines (2.6.3x+)
 ];
 
 const ALL = [...STACK, ...SHOW_MEM, ...OOM_TAIL];

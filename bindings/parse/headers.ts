@@ -88,8 +88,17 @@ function int(s: string | undefined): number | null {
 
 function base(kind: ReportKind, format: HeaderFormat): ParsedHeader {
   return {
-    kind, format, comm: null, order: null, gfpMask: null, gfpFlagsPrinted: null, nodemask: null,
-    oomAdj: null, oomScoreAdj: null, message: null, salvaged: false,
+    kind,
+    format,
+    comm: null,
+    order: null,
+    gfpMask: null,
+    gfpFlagsPrinted: null,
+    nodemask: null,
+    oomAdj: null,
+    oomScoreAdj: null,
+    message: null,
+    salvaged: false,
   };
 }
 
@@ -99,11 +108,23 @@ function oomOld(m: RegExpExecArray): ParsedHeader {
 }
 
 function oomInvoked(m: RegExpExecArray): ParsedHeader {
-  const format: HeaderFormat = m[3] !== undefined ? "invoked-pgg" : m[6] !== undefined ? "invoked-oomkilladj"
-    : m[7] !== undefined ? "invoked-oom-adj" : "invoked-oom-score-adj";
+  const format: HeaderFormat =
+    m[3] !== undefined
+      ? "invoked-pgg"
+      : m[6] !== undefined
+        ? "invoked-oomkilladj"
+        : m[7] !== undefined
+          ? "invoked-oom-adj"
+          : "invoked-oom-score-adj";
   return {
-    ...base("oom", format), comm: m[1], gfpMask: mask(m[2]), gfpFlagsPrinted: flags(m[3]), nodemask: m[4] ?? null,
-    order: int(m[5]), oomAdj: int(m[6] ?? m[7]), oomScoreAdj: int(m[8]),
+    ...base("oom", format),
+    comm: m[1],
+    gfpMask: mask(m[2]),
+    gfpFlagsPrinted: flags(m[3]),
+    nodemask: m[4] ?? null,
+    order: int(m[5]),
+    oomAdj: int(m[6] ?? m[7]),
+    oomScoreAdj: int(m[8]),
   };
 }
 
@@ -112,8 +133,13 @@ function allocFail(m: RegExpExecArray, line: string): ParsedHeader {
   const dot = line.includes("page allocation failure.");
   const format: HeaderFormat = dot ? "alloc-failure-2.6" : m[4] !== undefined ? "warn-alloc" : "warn-alloc-failed";
   return {
-    ...base("alloc-failure", format), comm: m[1], order: int(m[2]), gfpMask: mask(m[3]), gfpFlagsPrinted: flags(m[4]),
-    nodemask: m[5] ?? null, message: `page allocation failure: order:${m[2]}`,
+    ...base("alloc-failure", format),
+    comm: m[1],
+    order: int(m[2]),
+    gfpMask: mask(m[3]),
+    gfpFlagsPrinted: flags(m[4]),
+    nodemask: m[5] ?? null,
+    message: `page allocation failure: order:${m[2]}`,
   };
 }
 
@@ -121,8 +147,13 @@ function warnAlloc(m: RegExpExecArray): ParsedHeader {
   // "order:%u" inside the %pV message (warn_alloc callers, 4.10+); vmalloc messages have none.
   const order = /order:(\d{1,3})/.exec(m[2]);
   return {
-    ...base("alloc-failure", "warn-alloc"), comm: m[1], message: m[2], order: int(order?.[1]),
-    gfpMask: mask(m[3]), gfpFlagsPrinted: flags(m[4]), nodemask: m[5],
+    ...base("alloc-failure", "warn-alloc"),
+    comm: m[1],
+    message: m[2],
+    order: int(order?.[1]),
+    gfpMask: mask(m[3]),
+    gfpFlagsPrinted: flags(m[4]),
+    nodemask: m[5],
   };
 }
 
@@ -130,10 +161,17 @@ function warnAlloc(m: RegExpExecArray): ParsedHeader {
 function salvage(kind: ReportKind, line: string): ParsedHeader {
   // The comm before " invoked oom-killer" (2.6.19+) or ": page allocation failure" (2.6.0+), and any
   // "gfp_mask=0x.." / "mode:0x.." and "order=N" / "order:N" left readable (all eras).
-  const comm = kind === "oom" ? /^(.{1,64}?) invoked oom-killer/.exec(line) : /^(.{1,64}?): page allocation failure/.exec(line);
+  const comm =
+    kind === "oom" ? /^(.{1,64}?) invoked oom-killer/.exec(line) : /^(.{1,64}?): page allocation failure/.exec(line);
   const gfp = /(?:gfp_mask=|mode:)(0x[0-9a-fA-F]{1,16})/.exec(line);
   const order = /order[=:](\d{1,3})\b/.exec(line);
-  return { ...base(kind, "unrecognised"), comm: comm?.[1] ?? null, gfpMask: mask(gfp?.[1]), order: int(order?.[1]), salvaged: true };
+  return {
+    ...base(kind, "unrecognised"),
+    comm: comm?.[1] ?? null,
+    gfpMask: mask(gfp?.[1]),
+    order: int(order?.[1]),
+    salvaged: true,
+  };
 }
 
 function oomHeader(text: string): ParsedHeader | null {

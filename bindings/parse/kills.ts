@@ -66,7 +66,8 @@ const KILLED =
   /(?:^|: )Killed process (\d{1,10}) \((.{0,64}?)\)(?=\.?\s*$|,? total-vm:)(?:,? total-vm:(\d{1,20})kB, anon-rss:(\d{1,20})kB, file-rss:(\d{1,20})kB(?:, shmem-rss:(\d{1,20})kB)?(?:, UID:(\d{1,10}) pgtables:(\d{1,20})kB oom_score_adj:(-?\d{1,5}))?)?/;
 // "%s: Kill process %d (%s) score %li and children." (2.6.16-2.6.31), "%s: kill process %d (%s) score %li
 // or a child" (2.6.24-2.6.35), "%s: Kill process %d (%s) score %d or sacrifice child" (2.6.36-5.0).
-const SELECTED = /(?:^|: )[Kk]ill process (\d{1,10}) \((.{0,64}?)\) score (-?\d{1,20}) (?:and children|or a child|or sacrifice child)/;
+const SELECTED =
+  /(?:^|: )[Kk]ill process (\d{1,10}) \((.{0,64}?)\) score (-?\d{1,20}) (?:and children|or a child|or sacrifice child)/;
 // "oom-kill:constraint=%s,nodemask=%*pbl,cpuset=...,mems_allowed=...,oom_memcg=...|global_oom,
 // task_memcg=%s,task=%s,pid=%d,uid=%d" (4.19+; RHEL 7 prints "oom-kill:,cpuset=...").
 const CONSTRAINT = /^oom-kill:(?:constraint=(\w{0,40}))?,(.{0,2000})$/;
@@ -82,8 +83,16 @@ export function parseKilled(text: string): ParsedKill | null {
   const m = KILLED.exec(text);
   if (!m) return null;
   return {
-    pid: Number(m[1]), comm: m[2], totalVmKb: INT(m[3]), anonRssKb: INT(m[4]), fileRssKb: INT(m[5]),
-    shmemRssKb: INT(m[6]), uid: INT(m[7]), pgtablesKb: INT(m[8]), oomScoreAdj: INT(m[9]), detailed: m[3] !== undefined,
+    pid: Number(m[1]),
+    comm: m[2],
+    totalVmKb: INT(m[3]),
+    anonRssKb: INT(m[4]),
+    fileRssKb: INT(m[5]),
+    shmemRssKb: INT(m[6]),
+    uid: INT(m[7]),
+    pgtablesKb: INT(m[8]),
+    oomScoreAdj: INT(m[9]),
+    detailed: m[3] !== undefined,
   };
 }
 
@@ -116,15 +125,30 @@ export function parseConstraint(text: string): ParsedConstraint | null {
   if (!m) return null;
   const { fields, flags } = splitFields(m[2]);
   // "pid=%d,uid=%d" values of the summary line (4.19+).
-  const num = (k: string): number | null => (fields[k] !== undefined && /^\d{1,10}$/.test(fields[k]) ? Number(fields[k]) : null);
+  const num = (k: string): number | null =>
+    fields[k] !== undefined && /^\d{1,10}$/.test(fields[k]) ? Number(fields[k]) : null;
   return {
-    constraint: m[1] ?? "", fields, globalOom: flags.has("global_oom"), oomMemcg: fields.oom_memcg ?? null,
-    taskMemcg: fields.task_memcg ?? null, task: fields.task ?? null, pid: num("pid"), uid: num("uid"),
+    constraint: m[1] ?? "",
+    fields,
+    globalOom: flags.has("global_oom"),
+    oomMemcg: fields.oom_memcg ?? null,
+    taskMemcg: fields.task_memcg ?? null,
+    task: fields.task ?? null,
+    pid: num("pid"),
+    uid: num("uid"),
   };
 }
 
 export function emptyMemcg(): ParsedMemcg {
-  return { usageKb: null, limitKb: null, failcnt: null, swapUsageKb: null, kmemUsageKb: null, taskCgroup: null, limitCgroup: null };
+  return {
+    usageKb: null,
+    limitKb: null,
+    failcnt: null,
+    swapUsageKb: null,
+    kmemUsageKb: null,
+    taskCgroup: null,
+    limitCgroup: null,
+  };
 }
 
 /** Folds a memcg line into m; false when the line is none of them. */
@@ -150,13 +174,34 @@ export function foldMemcg(m: ParsedMemcg, text: string): boolean {
 /** A victim record from a "Killed process" line, completed by the selection line before it. */
 export function victimFromKill(k: ParsedKill, sel: ParsedSelection | null, line: number): ParsedVictim {
   const { detailed: _detailed, ...rest } = k;
-  return { ...rest, selectedPid: sel?.pid ?? null, selectedComm: sel?.comm ?? null, score: sel?.score ?? null, killed: true, reaped: false, line };
+  return {
+    ...rest,
+    selectedPid: sel?.pid ?? null,
+    selectedComm: sel?.comm ?? null,
+    score: sel?.score ?? null,
+    killed: true,
+    reaped: false,
+    line,
+  };
 }
 
 /** A victim known only from a selection or summary line (no "Killed process" line in the paste). */
 export function victimFromName(pid: number, comm: string, score: number | null, line: number): ParsedVictim {
   return {
-    pid, comm, selectedPid: pid, selectedComm: comm, score, totalVmKb: null, anonRssKb: null, fileRssKb: null, shmemRssKb: null,
-    uid: null, pgtablesKb: null, oomScoreAdj: null, killed: false, reaped: false, line,
+    pid,
+    comm,
+    selectedPid: pid,
+    selectedComm: comm,
+    score,
+    totalVmKb: null,
+    anonRssKb: null,
+    fileRssKb: null,
+    shmemRssKb: null,
+    uid: null,
+    pgtablesKb: null,
+    oomScoreAdj: null,
+    killed: false,
+    reaped: false,
+    line,
   };
 }

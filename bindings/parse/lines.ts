@@ -17,15 +17,17 @@ export interface LogLine {
 const REPLACEMENT = "\uFFFD";
 
 // Control characters other than TAB/LF/CR, and UTF-16 surrogates that are not part of a pair.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
-const BAD_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const BAD_CHARS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 // --- prefixes, tried repeatedly until none applies ------------------------------------------------
 
 // printk log-level prefix "<N>" as read from /proc/kmsg or klogd -c (all eras; N = facility*8+level).
 const PRIO = /^<\d{1,3}>/;
 // dmesg -x "kern  :warn  : " facility/level decoration (util-linux 2.20+).
-const DMESG_X = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: /;
+const DMESG_X =
+  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: /;
 // /dev/kmsg record header "level,seq,usec,flags;" (3.5+), usec since boot.
 const KMSG = /^\d{1,3},\d+,(\d+),[^;]{0,8};/;
 // printk timestamp "[%5lu.%06lu] " (CONFIG_PRINTK_TIME, 2.6.11+; older kernels print fewer digits).
@@ -37,7 +39,8 @@ const DMESG_WALL = /^\[(?:[^\s\]]{1,12} +)?[^\s\]\d]{1,12} +\d{1,2} +\d{1,2}:\d\
 // syslog / journalctl -o short[-precise] "Jan  1 00:00:00[.us] [host ]kernel[: ]" (host may be absent).
 const SYSLOG = /^[A-Za-z]{3} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:\.\d{1,9})? +(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
 // ISO 8601 stamps: journalctl -o short-iso, rsyslog RFC 3339, dmesg --time-format=iso.
-const ISO = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)? +(?:(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?)?/;
+const ISO =
+  /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)? +(?:(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?)?/;
 // "host kernel: " left after a journalctl -o short-monotonic "[  123.456789] " stamp.
 const HOST_KERNEL = /^(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
 

@@ -60,7 +60,10 @@ export function parseBuddyinfo(text: string): BuddyinfoResult {
     }
     const first = out.zones[0];
     if (first && first.freeAreas.length !== counts.length) {
-      out.warnings.push({ line: i + 1, message: `${counts.length} orders where the first row has ${first.freeAreas.length}` });
+      out.warnings.push({
+        line: i + 1,
+        message: `${counts.length} orders where the first row has ${first.freeAreas.length}`,
+      });
     }
     out.zones.push({ node, name: m[2], freeAreas: counts });
   });
@@ -147,34 +150,69 @@ const PCP_NUMA = /^\s*(numa_hit|numa_miss|numa_foreign|interleave_hit|local_node
 const THRESHOLD = /^\s*vm stats threshold:\s+(-?\d+)\s*$/;
 // "\n  all_unreclaimable: %u", "prev_priority:     %i", "temp_priority:     %i" (2.6.13 ..),
 // "inactive_ratio:    %u" (2.6.28 .. 3.x, from memory), "node_unreclaimable:  %u" (4.8+), "start_pfn: %lu" (all).
-const TAIL = /^\s*(all_unreclaimable|prev_priority|temp_priority|inactive_ratio|node_unreclaimable|start_pfn):\s+(\d+)\s*$/;
+const TAIL =
+  /^\s*(all_unreclaimable|prev_priority|temp_priority|inactive_ratio|node_unreclaimable|start_pfn):\s+(\d+)\s*$/;
 
-type Ctx = { out: ZoneinfoResult; zone?: ZoneinfoZone; seen: Set<string>; nodeStats?: Record<string, number>; pcp?: Pageset; pcpSeen: Set<string> };
+type Ctx = {
+  out: ZoneinfoResult;
+  zone?: ZoneinfoZone;
+  seen: Set<string>;
+  nodeStats?: Record<string, number>;
+  pcp?: Pageset;
+  pcpSeen: Set<string>;
+};
 
 const REQUIRED = ["pagesFree", "min", "low", "high", "spanned", "present"] as const;
 
 function closePageset(c: Ctx, line: number): void {
   if (!c.pcp) return;
-  for (const k of ["count", "high", "batch"]) if (!c.pcpSeen.has(k)) c.out.warnings.push({ line, message: `cpu ${c.pcp.cpu} pageset lacks ${k}` });
+  for (const k of ["count", "high", "batch"])
+    if (!c.pcpSeen.has(k)) c.out.warnings.push({ line, message: `cpu ${c.pcp.cpu} pageset lacks ${k}` });
   c.pcp = undefined;
 }
 
 function closeZone(c: Ctx, line: number): void {
   closePageset(c, line);
   const z = c.zone;
-  if (z) for (const k of REQUIRED) if (!c.seen.has(k)) c.out.warnings.push({ line: z.line, message: `node ${z.node} zone ${z.name} lacks ${k}` });
+  if (z)
+    for (const k of REQUIRED)
+      if (!c.seen.has(k)) c.out.warnings.push({ line: z.line, message: `node ${z.node} zone ${z.name} lacks ${k}` });
   c.zone = undefined;
   c.nodeStats = undefined;
 }
 
 function openZone(c: Ctx, node: number, name: string, line: number): void {
-  if (c.out.zones.some((z) => z.node === node && z.name === name)) c.out.warnings.push({ line, message: `node ${node} zone ${name} listed twice` });
-  c.zone = { node, name, line, pagesFree: 0, min: 0, low: 0, high: 0, spanned: 0, present: 0, protection: null, stats: {}, pagesets: [] };
+  if (c.out.zones.some((z) => z.node === node && z.name === name))
+    c.out.warnings.push({ line, message: `node ${node} zone ${name} listed twice` });
+  c.zone = {
+    node,
+    name,
+    line,
+    pagesFree: 0,
+    min: 0,
+    low: 0,
+    high: 0,
+    spanned: 0,
+    present: 0,
+    protection: null,
+    stats: {},
+    pagesets: [],
+  };
   c.seen = new Set();
   c.out.zones.push(c.zone);
 }
 
-const FIELD_KEY: Record<string, keyof ZoneinfoZone> = { boost: "boost", min: "min", low: "low", high: "high", promo: "promo", spanned: "spanned", present: "present", managed: "managed", cma: "cma" };
+const FIELD_KEY: Record<string, keyof ZoneinfoZone> = {
+  boost: "boost",
+  min: "min",
+  low: "low",
+  high: "high",
+  promo: "promo",
+  spanned: "spanned",
+  present: "present",
+  managed: "managed",
+  cma: "cma",
+};
 
 function zoneLine(c: Ctx, z: ZoneinfoZone, l: string, line: number): boolean {
   let m: RegExpExecArray | null;
@@ -201,7 +239,14 @@ function zoneLine(c: Ctx, z: ZoneinfoZone, l: string, line: number): boolean {
   return true;
 }
 
-const PCP_KEY: Record<string, "count" | "low" | "high" | "batch" | "highMin" | "highMax"> = { count: "count", low: "low", high: "high", batch: "batch", high_min: "highMin", high_max: "highMax" };
+const PCP_KEY: Record<string, "count" | "low" | "high" | "batch" | "highMin" | "highMax"> = {
+  count: "count",
+  low: "low",
+  high: "high",
+  batch: "batch",
+  high_min: "highMin",
+  high_max: "highMax",
+};
 
 function pagesetLine(c: Ctx, z: ZoneinfoZone, l: string, line: number): boolean {
   let m: RegExpExecArray | null;
@@ -321,7 +366,8 @@ function freeRow(c: PtCtx, m: RegExpExecArray, line: number): boolean {
   const capped = toks.map((t) => t.startsWith(">"));
   const o = c.out;
   if (o.orders === null) o.orders = counts.length;
-  else if (counts.length !== o.orders) o.warnings.push({ line, message: `${counts.length} orders where the header has ${o.orders}` });
+  else if (counts.length !== o.orders)
+    o.warnings.push({ line, message: `${counts.length} orders where the header has ${o.orders}` });
   o.free.push({ node, name: m[2], type: m[3], counts, capped });
   if (c.section === undefined && !o.types.includes(m[3])) o.types.push(m[3]);
   return true;
@@ -332,7 +378,8 @@ function blockRow(c: PtCtx, m: RegExpExecArray, line: number): boolean {
   const v = ints(m[3]);
   const node = int(m[1]);
   if (!s || !v || node === undefined) return false;
-  if (v.length !== s.names.length) c.out.warnings.push({ line, message: `${v.length} block counts for ${s.names.length} types` });
+  if (v.length !== s.names.length)
+    c.out.warnings.push({ line, message: `${v.length} block counts for ${s.names.length} types` });
   const counts: Record<string, number> = {};
   s.names.forEach((n, i) => {
     if (i < v.length) counts[n] = v[i];
@@ -349,7 +396,8 @@ function ptLine(c: PtCtx, l: string, line: number): boolean {
   else if ((m = FREE_HEAD.exec(l))) {
     c.section = undefined;
     const n = m[1].trim() === "" ? 0 : m[1].trim().split(/\s+/).length;
-    if (o.orders !== null && n !== o.orders) o.warnings.push({ line, message: `${n} orders where an earlier header has ${o.orders}` });
+    if (o.orders !== null && n !== o.orders)
+      o.warnings.push({ line, message: `${n} orders where an earlier header has ${o.orders}` });
     o.orders ??= n;
   } else if ((m = FREE_ROW.exec(l))) return freeRow(c, m, line);
   else if ((m = BLOCK_HEAD.exec(l))) {
@@ -363,10 +411,22 @@ function ptLine(c: PtCtx, l: string, line: number): boolean {
 }
 
 export function parsePagetypeinfo(text: string): PagetypeinfoResult {
-  const c: PtCtx = { out: { pageblockOrder: null, pagesPerBlock: null, types: [], orders: null, free: [], blocks: [], mixed: [], warnings: [] } };
+  const c: PtCtx = {
+    out: {
+      pageblockOrder: null,
+      pagesPerBlock: null,
+      types: [],
+      orders: null,
+      free: [],
+      blocks: [],
+      mixed: [],
+      warnings: [],
+    },
+  };
   lines(text).forEach((l, i) => {
     if (l.trim() === "") return;
-    if (!ptLine(c, l, i + 1)) c.out.warnings.push({ line: i + 1, message: `not a pagetypeinfo line: ${JSON.stringify(l.slice(0, 80))}` });
+    if (!ptLine(c, l, i + 1))
+      c.out.warnings.push({ line: i + 1, message: `not a pagetypeinfo line: ${JSON.stringify(l.slice(0, 80))}` });
   });
   return c.out;
 }

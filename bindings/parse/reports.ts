@@ -4,11 +4,26 @@
 
 import { MAX_MATCH_CHARS, isKillTail, isReportBody } from "./body.js";
 import {
-  isShowMemStart, parseCurrentTask, parseHeader, type HeaderFormat, type ParsedHeader, type ReportKind,
+  isShowMemStart,
+  parseCurrentTask,
+  parseHeader,
+  type HeaderFormat,
+  type ParsedHeader,
+  type ReportKind,
 } from "./headers.js";
 import {
-  emptyMemcg, foldMemcg, parseConstraint, parseKilled, parseReaped, parseSelected, victimFromKill, victimFromName,
-  type ParsedConstraint, type ParsedMemcg, type ParsedSelection, type ParsedVictim,
+  emptyMemcg,
+  foldMemcg,
+  parseConstraint,
+  parseKilled,
+  parseReaped,
+  parseSelected,
+  victimFromKill,
+  victimFromName,
+  type ParsedConstraint,
+  type ParsedMemcg,
+  type ParsedSelection,
+  type ParsedVictim,
 } from "./kills.js";
 import { splitLines, type LogLine } from "./lines.js";
 import { ShowMemCollector, type ParsedZone, type Warning } from "./show_mem.js";
@@ -18,7 +33,10 @@ export type { ParsedConstraint, ParsedMemcg, ParsedVictim } from "./kills.js";
 export type { ParsedPcp, ParsedZone, Warning } from "./show_mem.js";
 
 /** The header fields a report keeps as its own (see ParsedHeader for their meaning). */
-type HeaderFields = Pick<ParsedHeader, "order" | "gfpMask" | "gfpFlagsPrinted" | "nodemask" | "oomAdj" | "oomScoreAdj" | "message">;
+type HeaderFields = Pick<
+  ParsedHeader,
+  "order" | "gfpMask" | "gfpFlagsPrinted" | "nodemask" | "oomAdj" | "oomScoreAdj" | "message"
+>;
 
 export interface ParsedReport extends HeaderFields {
   kind: ReportKind;
@@ -71,11 +89,26 @@ class Builder {
     this.warn = warn;
     this.zones = new ShowMemCollector(warn);
     this.r = {
-      kind, format: h?.format ?? null, line: first.line, endLine: first.line, time: first.time ?? null, kernelVersion: null,
-      trigger: h?.comm ? { comm: h.comm, pid: null } : null, order: h?.order ?? null, gfpMask: h?.gfpMask ?? null,
-      gfpFlagsPrinted: h?.gfpFlagsPrinted ?? null, nodemask: h?.nodemask ?? null, oomAdj: h?.oomAdj ?? null,
-      oomScoreAdj: h?.oomScoreAdj ?? null, message: h?.message ?? null, victim: null, constraint: null, memcg: null,
-      zones: [], pageSizeKb: null, lines: [first.line],
+      kind,
+      format: h?.format ?? null,
+      line: first.line,
+      endLine: first.line,
+      time: first.time ?? null,
+      kernelVersion: null,
+      trigger: h?.comm ? { comm: h.comm, pid: null } : null,
+      order: h?.order ?? null,
+      gfpMask: h?.gfpMask ?? null,
+      gfpFlagsPrinted: h?.gfpFlagsPrinted ?? null,
+      nodemask: h?.nodemask ?? null,
+      oomAdj: h?.oomAdj ?? null,
+      oomScoreAdj: h?.oomScoreAdj ?? null,
+      message: h?.message ?? null,
+      victim: null,
+      constraint: null,
+      memcg: null,
+      zones: [],
+      pageSizeKb: null,
+      lines: [first.line],
     };
   }
 
@@ -94,7 +127,8 @@ class Builder {
     const t = this.r.trigger;
     if (!t) this.r.trigger = { comm: c.comm, pid: c.pid };
     else if (t.pid === null && !this.sawMemInfo) {
-      if (t.comm !== c.comm) this.warn({ line: l.line, message: `header names ${t.comm} but dump_stack names ${c.comm}` });
+      if (t.comm !== c.comm)
+        this.warn({ line: l.line, message: `header names ${t.comm} but dump_stack names ${c.comm}` });
       t.pid = c.pid;
     }
     return true;
@@ -144,7 +178,8 @@ class Builder {
     r.pageSizeKb = this.zones.finish();
     r.zones = this.zones.zones;
     if (r.kind === "oom" && this.memcgSeen) r.kind = "memcg-oom";
-    if (!r.victim && this.selection) r.victim = victimFromName(this.selection.pid, this.selection.comm, this.selection.score, r.endLine);
+    if (!r.victim && this.selection)
+      r.victim = victimFromName(this.selection.pid, this.selection.comm, this.selection.score, r.endLine);
     const c = r.constraint;
     if (!r.victim && c && c.pid !== null) r.victim = victimFromName(c.pid, c.task ?? "", null, r.endLine);
     return r;
@@ -237,7 +272,10 @@ class Segmenter {
     }
     if (this.probeZones(l)) return;
     if (parseKilled(t) || parseSelected(t) || parseConstraint(t) || MEMCG_START.test(t)) {
-      this.warn({ line: l.line, message: "OOM report lines without an oom-killer header (header ratelimited or not pasted)" });
+      this.warn({
+        line: l.line,
+        message: "OOM report lines without an oom-killer header (header ratelimited or not pasted)",
+      });
       this.open("oom", l, null).oomLine(l);
     }
   }
@@ -254,7 +292,10 @@ class Segmenter {
 /** Bounds what the regexes see: real report lines are far shorter than MAX_MATCH_CHARS. */
 function bounded(l: LogLine, warn: (w: Warning) => void): LogLine {
   if (l.text.length <= MAX_MATCH_CHARS) return l;
-  warn({ line: l.line, message: `line is ${l.text.length} characters long; only the first ${MAX_MATCH_CHARS} were read` });
+  warn({
+    line: l.line,
+    message: `line is ${l.text.length} characters long; only the first ${MAX_MATCH_CHARS} were read`,
+  });
   return { ...l, text: l.text.slice(0, MAX_MATCH_CHARS) };
 }
 

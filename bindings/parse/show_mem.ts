@@ -52,7 +52,8 @@ export interface Warning {
 
 // "%s free:%lukB min:%lukB low:%lukB high:%lukB ..." (show_free_areas 2.6.0-6.x; "Node %d " prefix with
 // NUMA or, 4.9+, always; 6.1+ inserts "boost:%lukB " before min).
-const ZONE = /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}) free:(\d{1,20})kB (?:boost:(\d{1,20})kB )?min:(\d{1,20})kB low:(\d{1,20})kB high:(\d{1,20})kB/;
+const ZONE =
+  /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}) free:(\d{1,20})kB (?:boost:(\d{1,20})kB )?min:(\d{1,20})kB low:(\d{1,20})kB high:(\d{1,20})kB/;
 // Any "name:NkB" / "name:NKB" field on a zone line (4.x "isolated(anon):", 5.10 "reserved_highatomic:%luKB").
 const FIELD_KB = /([a-z_]{1,40}(?:\([a-z]{1,8}\))?):(\d{1,20})[kK]B/g;
 // "all_unreclaimable? %s" (2.6.11-4.8 zone line; 4.9+ on the node line).
@@ -60,7 +61,8 @@ const UNRECLAIMABLE = /all_unreclaimable\? (yes|no)/;
 // "lowmem_reserve[]: %lu ..." (2.6.11+) and "protections[]: %lu ..." (2.6.0-2.6.10).
 const RESERVE = /^(?:lowmem_reserve|protections)\[\]:((?: -?\d{1,20}){0,16})\s*$/;
 // Per-order line "%s: %lu*%lukB [(UMEC)] ... = %lukB" (show_free_areas 2.6.0+; letters 2.6.3x+).
-const AREAS = /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}): ((?:\d{1,20}\*\d{1,9}kB(?: \([A-Z]{0,8}\))? ?){1,16})= ?(\d{1,20}) ?kB\s*$/;
+const AREAS =
+  /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}): ((?:\d{1,20}\*\d{1,9}kB(?: \([A-Z]{0,8}\))? ?){1,16})= ?(\d{1,20}) ?kB\s*$/;
 const AREA_ITEM = /(\d{1,20})\*(\d{1,9})kB(?: \(([A-Z]{0,8})\))?/g;
 // "%s: empty" for a zone with no present pages (2.6.11+).
 const AREAS_EMPTY = /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}): empty\s*$/;
@@ -73,7 +75,8 @@ const PCP_2611 = /^cpu (\d{1,5}) (hot|cold): low (\d{1,9}), high (\d{1,9}), batc
 // "cpu %d %s: high %d, batch %d used:%d" (2.6.16-2.6.23).
 const PCP_2616 = /^cpu (\d{1,5}) (hot|cold): high (\d{1,9}), batch (\d{1,9}) used:(\d{1,9})/;
 // "CPU %4d: Hot: hi:%5d, btch:%4d usd:%4d   Cold: hi:%5d, btch:%4d usd:%4d" (2.6.24).
-const PCP_2624 = /^CPU +(\d{1,5}): Hot: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9}) +Cold: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
+const PCP_2624 =
+  /^CPU +(\d{1,5}): Hot: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9}) +Cold: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
 // "CPU %4d: hi:%5d, btch:%4d usd:%4d" (2.6.25-3.x).
 const PCP_2625 = /^CPU +(\d{1,5}): hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
 
@@ -81,9 +84,26 @@ const N = (s: string | undefined): number | null => (s === undefined ? null : Nu
 
 function newZone(node: number, name: string): ParsedZone {
   return {
-    node, name, freeKb: null, minKb: null, lowKb: null, highKb: null, boostKb: null, presentKb: null, managedKb: null,
-    freeCmaKb: null, allUnreclaimable: null, fieldsKb: {}, lowmemReserve: null, freeAreas: [], freeAreasKb: null,
-    migratetypes: null, pageSizeKb: 0, pcp: null, zoneLine: null, freeAreasLine: null,
+    node,
+    name,
+    freeKb: null,
+    minKb: null,
+    lowKb: null,
+    highKb: null,
+    boostKb: null,
+    presentKb: null,
+    managedKb: null,
+    freeCmaKb: null,
+    allUnreclaimable: null,
+    fieldsKb: {},
+    lowmemReserve: null,
+    freeAreas: [],
+    freeAreasKb: null,
+    migratetypes: null,
+    pageSizeKb: 0,
+    pcp: null,
+    zoneLine: null,
+    freeAreasLine: null,
   };
 }
 
@@ -98,9 +118,29 @@ function zoneFields(z: ParsedZone, text: string): void {
 
 function pcpLine(text: string): ParsedPcp[] | null {
   let m = PCP_2611.exec(text);
-  if (m) return [{ cpu: Number(m[1]), list: m[2] as "hot" | "cold", low: Number(m[3]), high: Number(m[4]), batch: Number(m[5]), used: N(m[6]) }];
+  if (m)
+    return [
+      {
+        cpu: Number(m[1]),
+        list: m[2] as "hot" | "cold",
+        low: Number(m[3]),
+        high: Number(m[4]),
+        batch: Number(m[5]),
+        used: N(m[6]),
+      },
+    ];
   m = PCP_2616.exec(text);
-  if (m) return [{ cpu: Number(m[1]), list: m[2] as "hot" | "cold", low: null, high: Number(m[3]), batch: Number(m[4]), used: Number(m[5]) }];
+  if (m)
+    return [
+      {
+        cpu: Number(m[1]),
+        list: m[2] as "hot" | "cold",
+        low: null,
+        high: Number(m[3]),
+        batch: Number(m[4]),
+        used: Number(m[5]),
+      },
+    ];
   m = PCP_2624.exec(text);
   if (m) {
     const cpu = Number(m[1]);
@@ -110,7 +150,8 @@ function pcpLine(text: string): ParsedPcp[] | null {
     ];
   }
   m = PCP_2625.exec(text);
-  if (m) return [{ cpu: Number(m[1]), list: null, low: null, high: Number(m[2]), batch: Number(m[3]), used: Number(m[4]) }];
+  if (m)
+    return [{ cpu: Number(m[1]), list: null, low: null, high: Number(m[2]), batch: Number(m[3]), used: Number(m[4]) }];
   return null;
 }
 
@@ -175,7 +216,11 @@ export class ShowMemCollector {
       this.warn({ line, message: "lowmem_reserve[] without a zone line before it" });
       return true;
     }
-    this.last.lowmemReserve = m[1].trim().split(/ +/).filter((s) => s.length > 0).map(Number);
+    this.last.lowmemReserve = m[1]
+      .trim()
+      .split(/ +/)
+      .filter((s) => s.length > 0)
+      .map(Number);
     return true;
   }
 
@@ -244,5 +289,6 @@ function checkAreas(z: ParsedZone, sizes: number[], line: number, warn: (w: Warn
     }
   }
   const sum = z.freeAreas.reduce((s, c, i) => s + c * sizes[i], 0);
-  if (sum !== z.freeAreasKb) warn({ line, message: `zone ${z.name}: free blocks add up to ${sum}kB, line says ${z.freeAreasKb}kB` });
+  if (sum !== z.freeAreasKb)
+    warn({ line, message: `zone ${z.name}: free blocks add up to ${sum}kB, line says ${z.freeAreasKb}kB` });
 }

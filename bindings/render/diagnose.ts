@@ -8,13 +8,21 @@ import { tableLines } from "./table.js";
 
 const kb = (v: number | null) => (v === null ? "-" : `${v} kB`);
 /** An index kept x1000, printed as "%d.%03d" of its absolute value with the sign in front. */
-const milli = (v: number) => `${v < 0 ? "-" : ""}${Math.floor(Math.abs(v) / 1000)}.${String(Math.abs(v) % 1000).padStart(3, "0")}`;
+const milli = (v: number) =>
+  `${v < 0 ? "-" : ""}${Math.floor(Math.abs(v) / 1000)}.${String(Math.abs(v) % 1000).padStart(3, "0")}`;
 
 function zoneRows(zones: DiagnosedZone[]): string[] {
   const head = ["zone", "free", "min", "low", "high", "lowmem_reserve (pages)", "free blocks per order"];
   const rows = zones.map((z) => [
-    `${z.node} ${z.name}`, kb(z.freeKb), kb(z.minKb), kb(z.lowKb), kb(z.highKb), z.lowmemReserve?.join(" ") ?? "-",
-    z.freeAreas.length ? z.freeAreas.map((n, o) => `${n}${z.migratetypes?.[o] ? `(${z.migratetypes[o]})` : ""}`).join(" ") : "-",
+    `${z.node} ${z.name}`,
+    kb(z.freeKb),
+    kb(z.minKb),
+    kb(z.lowKb),
+    kb(z.highKb),
+    z.lowmemReserve?.join(" ") ?? "-",
+    z.freeAreas.length
+      ? z.freeAreas.map((n, o) => `${n}${z.migratetypes?.[o] ? `(${z.migratetypes[o]})` : ""}`).join(" ")
+      : "-",
   ]);
   return tableLines([head, ...rows]);
 }
@@ -43,14 +51,30 @@ export function renderReport(r: DiagnosedReport): string {
   out.push(r.verdict ? `${r.verdict.cause ? `[${r.verdict.cause}] ` : ""}${r.verdict.summary}` : "No verdict.", "");
   if (r.zones.length) out.push(`Zones (page size ${r.pageSizeKb} kB):`, ...zoneRows(r.zones).map((l) => `  ${l}`), "");
   if (r.verdict?.steps.length) out.push("Watermark arithmetic (pages):", ...r.verdict.steps.map((s) => `  ${s}`), "");
-  if (r.zones.some((z) => z.fragmentation)) out.push("Fragmentation indices per order (unusable free space index, extfrag index; x1000 in the kernel):", ...fragRows(r.zones), "");
+  if (r.zones.some((z) => z.fragmentation))
+    out.push(
+      "Fragmentation indices per order (unusable free space index, extfrag index; x1000 in the kernel):",
+      ...fragRows(r.zones),
+      "",
+    );
   if (r.victim) out.push(`Victim: pid ${r.victim.pid} (${r.victim.comm})`, "");
   if (r.whatIf) {
     const s = r.whatIf.changes.settings;
-    out.push(`What if ${Object.entries(s).map(([k, v]) => `${k}=${v}`).join(", ")}:`);
-    for (const m of r.whatIf.changes.marks) out.push(`  ${m.node} ${m.name}: min/low/high ${m.before.minKb}/${m.before.lowKb}/${m.before.highKb} kB -> ${m.after.minKb}/${m.after.lowKb}/${m.after.highKb} kB`);
+    out.push(
+      `What if ${Object.entries(s)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")}:`,
+    );
+    for (const m of r.whatIf.changes.marks)
+      out.push(
+        `  ${m.node} ${m.name}: min/low/high ${m.before.minKb}/${m.before.lowKb}/${m.before.highKb} kB -> ${m.after.minKb}/${m.after.lowKb}/${m.after.highKb} kB`,
+      );
     const v = r.whatIf.verdict;
-    out.push(v ? `  ${v.cause ? `[${v.cause}] ` : ""}${v.summary}` : "  no verdict", ...(v?.steps ?? []).map((l) => `    ${l}`), "");
+    out.push(
+      v ? `  ${v.cause ? `[${v.cause}] ` : ""}${v.summary}` : "  no verdict",
+      ...(v?.steps ?? []).map((l) => `    ${l}`),
+      "",
+    );
   }
   for (const w of r.warnings) out.push(`warning: line ${w.line}: ${w.message}`);
   return out.join("\n").trimEnd() + "\n";
@@ -61,13 +85,30 @@ export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null):
   const rows = s.zones.map((z) => {
     const k = z.kernel;
     const c = z.computed;
-    const f = (a: number | null, b: number | null | undefined) => (b === undefined || b === null || a === b ? String(a ?? "-") : `${a ?? "-"} (computed ${b})`);
-    return [`${z.node} ${z.name}`, String(z.managed), f(k.min, c?.min), f(k.low, c?.low), f(k.high, c?.high), f(k.promo, c?.promo), k.protection?.join(" ") ?? "-"];
+    const f = (a: number | null, b: number | null | undefined) =>
+      b === undefined || b === null || a === b ? String(a ?? "-") : `${a ?? "-"} (computed ${b})`;
+    return [
+      `${z.node} ${z.name}`,
+      String(z.managed),
+      f(k.min, c?.min),
+      f(k.low, c?.low),
+      f(k.high, c?.high),
+      f(k.promo, c?.promo),
+      k.protection?.join(" ") ?? "-",
+    ];
   });
   out.push(...tableLines([["zone", "managed", "min", "low", "high", "promo", "protection"], ...rows]), "");
-  out.push(s.differences.length ? `${s.differences.length} value(s) differ from the formulas:` : "Every watermark and protection value matches the formulas.");
-  for (const d of s.differences) out.push(`  node ${d.node} ${d.zone} ${d.field}: kernel ${d.kernel}, computed ${d.computed}`);
-  out.push(`min_free_kbytes: ${s.minFreeKbytes.value ?? "?"} (${s.minFreeKbytes.origin}): ${s.minFreeKbytes.explanation}`, "");
+  out.push(
+    s.differences.length
+      ? `${s.differences.length} value(s) differ from the formulas:`
+      : "Every watermark and protection value matches the formulas.",
+  );
+  for (const d of s.differences)
+    out.push(`  node ${d.node} ${d.zone} ${d.field}: kernel ${d.kernel}, computed ${d.computed}`);
+  out.push(
+    `min_free_kbytes: ${s.minFreeKbytes.value ?? "?"} (${s.minFreeKbytes.origin}): ${s.minFreeKbytes.explanation}`,
+    "",
+  );
   if (diag) out.push(renderReport(diag));
   for (const n of s.notes) out.push(`note: ${n}`);
   for (const w of s.warnings) out.push(`warning: ${w.file} line ${w.line}: ${w.message}`);

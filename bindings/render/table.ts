@@ -5,7 +5,11 @@
 export function tableLines(rows: string[][], opts: { rule?: boolean } = {}): string[] {
   if (!rows.length) return [];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const out = rows.map(line);
   if (opts.rule) out.splice(1, 0, line(widths.map((w) => "-".repeat(w))));
   return out;

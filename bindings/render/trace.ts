@@ -8,7 +8,6 @@ import type { SimEvent, SimEventKind, SimEventOf, WatermarkName } from "../sim/e
 import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp.js";
 import { SWAP_CLUSTER_MAX } from "../include/linux/swap.js";
 
-
 /** The event that ends an attempt: a kmem_alloc try, or an alloc_pages request of the scenario. */
 type AttemptEnd = SimEventOf<"kmem_alloc-attempt"> | SimEventOf<"alloc_pages-done">;
 
@@ -106,7 +105,9 @@ function tellBackground(events: SimEvent[]): string | null {
   const parts = [
     pages ? `${pages} page-cache pages read back (refault)` : "",
     exits ? `${exits} kernel stack${exits === 1 ? "" : "s"} freed by exiting children` : "",
-    allocs.length ? `${allocs.length} alloc_pages call${allocs.length === 1 ? "" : "s"} (order ${orders}), ${failed} failed` : "",
+    allocs.length
+      ? `${allocs.length} alloc_pages call${allocs.length === 1 ? "" : "s"} (order ${orders}), ${failed} failed`
+      : "",
   ].filter(Boolean);
   return parts.length ? `background: ${parts.join(", ")}` : null;
 }
@@ -170,16 +171,26 @@ function tellAllocPagesCall(call: SimEvent[], gfp: number, attemptEvents: SimEve
       case "retry-decision":
         if (e.doRetry) out.push("    retry after blk_congestion_wait(HZ/50)");
         else if (gfp & GFP_2611.__GFP_NORETRY) out.push("    no retry: __GFP_NORETRY");
-        else out.push(`    no retry: order ${e.order} > 3 without __GFP_REPEAT or __GFP_NOFAIL${e.progress ? " (reclaim progressed)" : ""}`);
+        else
+          out.push(
+            `    no retry: order ${e.order} > 3 without __GFP_REPEAT or __GFP_NOFAIL${e.progress ? " (reclaim progressed)" : ""}`,
+          );
         break;
       case "oom-select": {
-        const c = e.candidates.slice().sort((x, y) => y.points - x.points).slice(0, 3);
+        const c = e.candidates
+          .slice()
+          .sort((x, y) => y.points - x.points)
+          .slice(0, 3);
         out.push("    no progress, __GFP_FS set, no __GFP_NORETRY, HIGH check failed: out_of_memory()");
-        out.push(`    select_bad_process: ${c.map((x) => `${x.comm} ${x.pid} (badness ${x.points})`).join(", ")} -> ${e.comm} ${e.pid}`);
+        out.push(
+          `    select_bad_process: ${c.map((x) => `${x.comm} ${x.pid} (badness ${x.points})`).join(", ")} -> ${e.comm} ${e.pid}`,
+        );
         break;
       }
       case "oom-kill":
-        out.push(`    killed ${e.comm} ${e.pid}: ${e.freedPages} pages freed, coalescing with free buddies where they lie`);
+        out.push(
+          `    killed ${e.comm} ${e.pid}: ${e.freedPages} pages freed, coalescing with free buddies where they lie`,
+        );
         break;
       case "alloc-ok":
         out.push(`    served from the ${e.pass.toUpperCase()} pass`);
@@ -207,7 +218,11 @@ function tellAttempt(a: Attempt, next: Attempt | undefined, out: string[]): void
   const mask = `gfp 0x${gfp.toString(16)} (${decodeGfp2611(gfp).text})`;
   out.push(`${formatSimTime(a.t0)}  attempt ${a.n}: ${a.end.via}(${a.end.size})${pages}, ${mask}`);
   if (!req && a.end.via === "kmalloc") {
-    out.push(a.end.ok ? "    served from a slab that had a free object: no page allocation" : `    no kmalloc size class holds ${a.end.size} bytes (2.6.11's largest is 131072): NULL without a page allocation`);
+    out.push(
+      a.end.ok
+        ? "    served from a slab that had a free object: no page allocation"
+        : `    no kmalloc size class holds ${a.end.size} bytes (2.6.11's largest is 131072): NULL without a page allocation`,
+    );
   }
   const calls = splitIntoAllocPagesCalls(mine);
   for (let i = 0; i < calls.length; ) {
@@ -225,7 +240,8 @@ function tellAttempt(a: Attempt, next: Attempt | undefined, out: string[]): void
   const who = a.end.via === "alloc_pages" ? "alloc_pages" : "kmem_alloc";
   if (a.end.ok) out.push(`    ${who} succeeds`);
   else if (!next || who === "alloc_pages") out.push(`    ${who} returns NULL`);
-  else if (next.t0 > a.t1) out.push(`    kmem_alloc sleeps ${((next.t0 - a.t1) / 1000).toFixed(3)} s (blk_congestion_wait) and tries again`);
+  else if (next.t0 > a.t1)
+    out.push(`    kmem_alloc sleeps ${((next.t0 - a.t1) / 1000).toFixed(3)} s (blk_congestion_wait) and tries again`);
   else out.push(`    then ${next.end.via}`);
 }
 
@@ -236,7 +252,11 @@ function tellPrintkAt(m: SimEventOf<"printk">): string {
 
 /** The whole replay as a story (the events must have been recorded). */
 export function formatTrace(r: ReplayResult): string {
-  const out: string[] = [r.request === "kmem_alloc" ? `${r.scenario}: kmem_alloc(${r.size}) under the ${r.policy} policy` : `${r.scenario}: alloc_pages requests`];
+  const out: string[] = [
+    r.request === "kmem_alloc"
+      ? `${r.scenario}: kmem_alloc(${r.size}) under the ${r.policy} policy`
+      : `${r.scenario}: alloc_pages requests`,
+  ];
   const { before, list, after } = splitIntoAttempts(r.events);
   const pre = [tellKswapd(before), tellBackground(before)].filter((x): x is string => x !== null);
   if (pre.length) {
@@ -268,6 +288,8 @@ export function formatTrace(r: ReplayResult): string {
     out.push(`${formatSimTime(e.t)}  stopped by the simulator's bound after ${e.retries} retries: a livelock`);
   }
   const kills = r.kills.map((k) => `${k.comm} ${k.pid}`).join(", ") || "none";
-  out.push(`outcome: ${r.outcome}; OOM kills: ${kills}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s`);
+  out.push(
+    `outcome: ${r.outcome}; OOM kills: ${kills}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s`,
+  );
   return out.join("\n") + "\n";
 }

@@ -33,9 +33,21 @@ export function buildKernel(sc: Scenario): Kernel2611 {
   });
   for (const t of sc.tasks) {
     k.tasks.push({
-      pid: t.pid, comm: t.comm.slice(0, 15), ppid: t.ppid ?? 0, uid: t.uid ?? 0, euid: t.euid ?? t.uid ?? 0, nice: t.nice ?? 0,
-      capSysAdmin: t.capSysAdmin ?? false, capSysRawio: t.capSysRawio ?? false, mm: t.kernelThread ? null : t.pid,
-      totalVm: t.totalVm ?? 0, rss: 0, startTimeSec: t.startTimeSec ?? 0, cpuJiffies: t.cpuJiffies ?? 0, oomkilladj: t.oomkilladj ?? 0, rt: t.rt ?? false,
+      pid: t.pid,
+      comm: t.comm.slice(0, 15),
+      ppid: t.ppid ?? 0,
+      uid: t.uid ?? 0,
+      euid: t.euid ?? t.uid ?? 0,
+      nice: t.nice ?? 0,
+      capSysAdmin: t.capSysAdmin ?? false,
+      capSysRawio: t.capSysRawio ?? false,
+      mm: t.kernelThread ? null : t.pid,
+      totalVm: t.totalVm ?? 0,
+      rss: 0,
+      startTimeSec: t.startTimeSec ?? 0,
+      cpuJiffies: t.cpuJiffies ?? 0,
+      oomkilladj: t.oomkilladj ?? 0,
+      rt: t.rt ?? false,
     });
     if (t.swappedPages) k.noteSwapped(t.pid, t.swappedPages);
   }
@@ -56,7 +68,8 @@ function applyLayout(k: Kernel2611, sc: Scenario): void {
   // Every managed page starts allocated to the kernel, in one engine call per zone.
   for (const z of m.machine.zones) {
     if (z.presentPages === 0) continue;
-    if (m.allocAllOrder0(z.slot, 0, OWNER.kernel) !== z.managedPages) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: could not lay out zone ${z.type}`);
+    if (m.allocAllOrder0(z.slot, 0, OWNER.kernel) !== z.managedPages)
+      throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: could not lay out zone ${z.type}`);
   }
   const toFree: number[] = [];
   const seen = new Set<number>();
@@ -64,7 +77,8 @@ function applyLayout(k: Kernel2611, sc: Scenario): void {
     const zone = m.machine.zones.find((z) => z.type === (r.zone ?? "DMA") && z.node === 0);
     if (!zone || zone.presentPages === 0) bad(`layout[${i}] names zone ${r.zone ?? "DMA"}, which has no memory`);
     for (const off of runPages(r)) {
-      if (off >= zone.managedPages) bad(`layout[${i}] reaches page ${off} of zone ${zone.type}, which manages ${zone.managedPages}`);
+      if (off >= zone.managedPages)
+        bad(`layout[${i}] reaches page ${off} of zone ${zone.type}, which manages ${zone.managedPages}`);
       const pfn = zone.startPfn + (zone.presentPages - zone.managedPages) + off;
       if (seen.has(pfn)) bad(`layout[${i}] places page ${off} of zone ${zone.type} a second time`);
       seen.add(pfn);
@@ -88,5 +102,18 @@ function placePage(k: Kernel2611, pfn: number, r: LayoutRun, slot: number, toFre
   const owner = r.owner ?? OWNER.pagecache;
   m.setOwner(pfn, owner);
   const l = r.lru as LruSpec;
-  k.vmscan.add(slot, { pfn, owner, anon: l.anon ?? false, mapped: l.mapped ?? false, hot: l.hot ?? false, dirty: l.dirty ?? false, writeback: false, swapCache: false, active: l.list === "active", locked: l.locked ?? false, busy: l.busy ?? false, fileMapped: l.fileMapped ?? false });
+  k.vmscan.add(slot, {
+    pfn,
+    owner,
+    anon: l.anon ?? false,
+    mapped: l.mapped ?? false,
+    hot: l.hot ?? false,
+    dirty: l.dirty ?? false,
+    writeback: false,
+    swapCache: false,
+    active: l.list === "active",
+    locked: l.locked ?? false,
+    busy: l.busy ?? false,
+    fileMapped: l.fileMapped ?? false,
+  });
 }

@@ -62,10 +62,31 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
   const range = armVmallocRange(k.totalPages * k.pageSize, undefined, sc.vmallocEnd);
   if (range.start >= range.end) {
     const hex = (n: number) => `0x${n.toString(16)}`;
-    throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: no room for vmalloc: with ${(k.totalPages * k.pageSize) >> 20} MiB of RAM at PAGE_OFFSET 0xc0000000, VMALLOC_START (high_memory + 8 MiB, aligned) is ${hex(range.start)}, not below VMALLOC_END ${hex(range.end)}; set vmallocEnd to the board's value or give the machine less memory`);
+    throw new OomlabError(
+      "OOMLAB_BAD_SPEC",
+      `scenario: no room for vmalloc: with ${(k.totalPages * k.pageSize) >> 20} MiB of RAM at PAGE_OFFSET 0xc0000000, VMALLOC_START (high_memory + 8 MiB, aligned) is ${hex(range.start)}, not below VMALLOC_END ${hex(range.end)}; set vmallocEnd to the board's value or give the machine less memory`,
+    );
   }
-  const vmalloc = new Vmalloc2611({ pa: k, slab, log: k.log, clock: k.clock, start: range.start, end: range.end, ratelimit: k.ratelimit });
-  const xfs = new XfsKmem({ policy: o.policy ?? "pre-bdfb04301fa5", slab, vmalloc, clock: k.clock, log: k.log, owner: OWNER.slab, maxRetries: o.maxRetries, maxSimMs: o.maxSimMs, congestionWait: (j) => k.congestionWait(j) });
+  const vmalloc = new Vmalloc2611({
+    pa: k,
+    slab,
+    log: k.log,
+    clock: k.clock,
+    start: range.start,
+    end: range.end,
+    ratelimit: k.ratelimit,
+  });
+  const xfs = new XfsKmem({
+    policy: o.policy ?? "pre-bdfb04301fa5",
+    slab,
+    vmalloc,
+    clock: k.clock,
+    log: k.log,
+    owner: OWNER.slab,
+    maxRetries: o.maxRetries,
+    maxSimMs: o.maxSimMs,
+    congestionWait: (j) => k.congestionWait(j),
+  });
   const rt: Runtime = { k, xfs, refaulted: 0, freeKbAtOom: null, threadInfoCache: [], requests: 0, bgRequests: 0 };
   for (const e of sc.events) if (e.every !== undefined) schedulePeriodic(rt, e, e.from ?? 0);
   return rt;
@@ -156,7 +177,15 @@ function allocPagesEvent(rt: Runtime, e: ScenarioEvent): number {
     k.log.event("alloc_pages-request", { pid: task.pid, comm: task.comm, order, gfp, interrupt: k.inInterrupt });
     pfn = k.allocPages(gfp, order, task.pid);
     const n = k.log.context === "background" ? ++rt.bgRequests : ++rt.requests;
-    k.log.event("alloc_pages-done", { via: "alloc_pages", size: k.pageSize * 2 ** order, order, gfp, ok: pfn >= 0, pfn, attempt: n });
+    k.log.event("alloc_pages-done", {
+      via: "alloc_pages",
+      size: k.pageSize * 2 ** order,
+      order,
+      gfp,
+      ok: pfn >= 0,
+      pfn,
+      attempt: n,
+    });
   } finally {
     k.current = saved.current;
     k.inInterrupt = saved.irq;
@@ -177,11 +206,12 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
   // Record free memory the first time the OOM killer dumps the free areas.
   const origOom = k.showFreeAreas.bind(k);
   k.showFreeAreas = () => {
-    if (rt.freeKbAtOom === null) rt.freeKbAtOom = k.machine.allStats().reduce((s, z) => s + z.freePages, 0) * (k.pageSize / 1024);
+    if (rt.freeKbAtOom === null)
+      rt.freeKbAtOom = k.machine.allStats().reduce((s, z) => s + z.freePages, 0) * (k.pageSize / 1024);
     return origOom();
   };
   for (const e of oneOff) {
-    if ((e.at ?? 0) > k.clock.nowMs) k.congestionWait(Math.ceil(((e.at ?? 0) - k.clock.nowMs) * k.clock.hz / 1000));
+    if ((e.at ?? 0) > k.clock.nowMs) k.congestionWait(Math.ceil((((e.at ?? 0) - k.clock.nowMs) * k.clock.hz) / 1000));
     if (e.do === "alloc_pages") {
       const pfn = allocPagesEvent(rt, e);
       last = { request: "alloc_pages", ok: pfn >= 0, size: k.pageSize * 2 ** (e.order as number) };
@@ -201,10 +231,29 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
     if (k.panicked) break;
   }
   const kills = k.oomResults.flatMap((r) => r.killed.map((t) => ({ pid: t.pid, comm: t.comm })));
-  const outcome: ReplayResult["outcome"] = k.panicked ? "panic" : last?.request === "kmem_alloc" && kmem?.livelock ? "livelock" : last?.ok ? "success" : "failed";
+  const outcome: ReplayResult["outcome"] = k.panicked
+    ? "panic"
+    : last?.request === "kmem_alloc" && kmem?.livelock
+      ? "livelock"
+      : last?.ok
+        ? "success"
+        : "failed";
   const { ptr: _ptr, ...kmemRest } = kmem ?? ({ ptr: null } as KmemResult);
   void _ptr;
-  return { scenario: sc.name, request: last?.request ?? "kmem_alloc", policy: xfs.policy, size: last?.size ?? size, outcome, kills, deadlockMessages: kmem?.deadlockMessages ?? 0, simMs: k.clock.nowMs, freeKbAtOom: rt.freeKbAtOom, lines: k.log.lines, events: k.log.events, kmem: kmem ? (kmemRest as ReplayResult["kmem"]) : null };
+  return {
+    scenario: sc.name,
+    request: last?.request ?? "kmem_alloc",
+    policy: xfs.policy,
+    size: last?.size ?? size,
+    outcome,
+    kills,
+    deadlockMessages: kmem?.deadlockMessages ?? 0,
+    simMs: k.clock.nowMs,
+    freeKbAtOom: rt.freeKbAtOom,
+    lines: k.log.lines,
+    events: k.log.events,
+    kmem: kmem ? (kmemRest as ReplayResult["kmem"]) : null,
+  };
 }
 
 export interface CompareRow {
@@ -220,12 +269,24 @@ export interface CompareRow {
 /** Replays the scenario for every policy and size. */
 export function compare(input: unknown, sizesKb = [64, 96, 128, 256], o: ReplayOptions = {}): CompareRow[] {
   const sc = validateScenario(input);
-  if (!sc.events.some((e) => e.do === "kmem_alloc")) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario ${sc.name} has no kmem_alloc event: the comparison replays XFS kmem_alloc policies and sizes`);
+  if (!sc.events.some((e) => e.do === "kmem_alloc"))
+    throw new OomlabError(
+      "OOMLAB_BAD_SPEC",
+      `scenario ${sc.name} has no kmem_alloc event: the comparison replays XFS kmem_alloc policies and sizes`,
+    );
   const rows: CompareRow[] = [];
   for (const sizeKb of sizesKb) {
     for (const policy of POLICIES) {
       const r = replay(input, { ...o, policy, size: sizeKb * 1024, events: false });
-      rows.push({ policy, sizeKb, outcome: r.outcome, kills: r.kills.map((v) => `${v.pid} (${v.comm})`).join(", ") || "-", deadlockMessages: r.deadlockMessages, simMs: r.simMs, freeKbAtOom: r.freeKbAtOom });
+      rows.push({
+        policy,
+        sizeKb,
+        outcome: r.outcome,
+        kills: r.kills.map((v) => `${v.pid} (${v.comm})`).join(", ") || "-",
+        deadlockMessages: r.deadlockMessages,
+        simMs: r.simMs,
+        freeKbAtOom: r.freeKbAtOom,
+      });
     }
   }
   return rows;

@@ -15,7 +15,8 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
   if (eq <= 0) throw usage(`needs PATH=VALUE, got '${edit}'`);
   const path = edit.slice(0, eq).split(".");
   const raw = edit.slice(eq + 1);
-  if (path.some((k) => k === "" || k === "__proto__" || k === "constructor" || k === "prototype")) throw usage(`path '${edit.slice(0, eq)}' is not a dot-separated list of keys`);
+  if (path.some((k) => k === "" || k === "__proto__" || k === "constructor" || k === "prototype"))
+    throw usage(`path '${edit.slice(0, eq)}' is not a dot-separated list of keys`);
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -25,7 +26,8 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
   let node: unknown = sc;
   for (let i = 0; i < path.length - 1; i++) {
     const next = step(node, path[i]);
-    if (next === undefined || next === null || typeof next !== "object") throw usage(`${path.slice(0, i + 1).join(".")} is not an object or array in this scenario`);
+    if (next === undefined || next === null || typeof next !== "object")
+      throw usage(`${path.slice(0, i + 1).join(".")} is not an object or array in this scenario`);
     node = next;
   }
   const last = path[path.length - 1];

@@ -20,8 +20,22 @@ describe("the seed article's report", () => {
   const r = diagnose(fixture("seed-article-oom-report.txt")).reports[0];
 
   it("is an OOM report with its fields", () => {
-    expect(r).toMatchObject({ kind: "oom", kernelVersion: null, pageSizeKb: 4, order: null, gfpMask: "0x2d0", victim: { pid: 453, comm: "smbd" } });
-    expect(r.zones[0]).toMatchObject({ name: "DMA", freeKb: 6524, minKb: 1200, lowKb: 1500, highKb: 1800, freeAreas: [411, 252, 113, 27, 1, 1, 0, 0, 0, 0, 0] });
+    expect(r).toMatchObject({
+      kind: "oom",
+      kernelVersion: null,
+      pageSizeKb: 4,
+      order: null,
+      gfpMask: "0x2d0",
+      victim: { pid: 453, comm: "smbd" },
+    });
+    expect(r.zones[0]).toMatchObject({
+      name: "DMA",
+      freeKb: 6524,
+      minKb: 1200,
+      lowKb: 1500,
+      highKb: 1800,
+      freeAreas: [411, 252, 113, 27, 1, 1, 0, 0, 0, 0, 0],
+    });
   });
 
   it("carries the zone's fragmentation indices (mm/vmstat.c unusable_free_index, __fragmentation_index)", () => {
@@ -38,8 +52,12 @@ describe("the seed article's report", () => {
 
   it("comes out as fragmentation: orders up to 4 pass, order 5 fails at the low and min marks", () => {
     expect(r.verdict?.cause).toBe("fragmentation");
-    expect(r.verdict?.summary).toContain("orders up to 4 pass at the low and min marks and order 5 (128 kB) fails at both");
-    expect(r.verdict?.steps).toContain("DMA: low mark 375 pages: orders up to 4 pass; min mark 300 pages: orders up to 4 pass");
+    expect(r.verdict?.summary).toContain(
+      "orders up to 4 pass at the low and min marks and order 5 (128 kB) fails at both",
+    );
+    expect(r.verdict?.steps).toContain(
+      "DMA: low mark 375 pages: orders up to 4 pass; min mark 300 pages: orders up to 4 pass",
+    );
   });
 
   it("shows the zone_watermark_ok arithmetic: o=3 leaves 17 pages against 23 (low) and 18 (min)", () => {
@@ -79,7 +97,9 @@ describe("the corpus: every file diagnoses; causes where MANIFEST.md settles the
   it("004: fragmentation (order 5 in Normal), DMA withheld by lowmem_reserve (243 <= 12 + 238)", () => {
     const rs = diagnose(byPrefix("004-")).reports;
     expect(rs.map((r) => r.verdict?.cause)).toEqual(["fragmentation", "fragmentation"]);
-    expect(rs[0].verdict?.summary).toMatch(/DMA: allowed; at the min mark \(31 pages \+ lowmem_reserve 238\) it has the pages, but lowmem_reserve holds them back/);
+    expect(rs[0].verdict?.summary).toMatch(
+      /DMA: allowed; at the min mark \(31 pages \+ lowmem_reserve 238\) it has the pages, but lowmem_reserve holds them back/,
+    );
     expect(rs[0].verdict?.steps).toContain("o=4: 49 - 80 = -31 <= 5 -> fail");
   });
 
@@ -107,7 +127,9 @@ describe("the corpus: every file diagnoses; causes where MANIFEST.md settles the
   it("025: exhaustion, DMA32 withheld by lowmem_reserve 2020, in both reports", () => {
     const rs = diagnose(byPrefix("025-")).reports;
     expect(rs.map((r) => r.verdict?.cause)).toEqual(["exhaustion", "exhaustion"]);
-    expect(rs[0].verdict?.summary).toMatch(/DMA32: allowed; at the high mark \(1498 pages \+ lowmem_reserve 2020\) it has the pages, but lowmem_reserve/);
+    expect(rs[0].verdict?.summary).toMatch(
+      /DMA32: allowed; at the high mark \(1498 pages \+ lowmem_reserve 2020\) it has the pages, but lowmem_reserve/,
+    );
   });
 
   it("028: exhaustion (Normal below the mark, DMA32 withheld by lowmem_reserve 12468)", () => {
@@ -121,9 +143,15 @@ describe("the corpus: every file diagnoses; causes where MANIFEST.md settles the
     const r = first("039-");
     expect(r.verdict?.cause).toBe("unexplained");
     // MANIFEST: "DMA32 44432 < 29352 + reserve 15416 -> withheld" (11108 <= 7338 + 3854 pages)
-    expect(r.verdict?.summary).toMatch(/DMA32: allowed; at the min mark \(7338 pages \+ lowmem_reserve 3854\) it has the pages, but lowmem_reserve holds them back/);
-    expect(r.verdict?.summary).toContain("Normal: allowed; at the min mark (10031 pages + lowmem_reserve 0) it passes by 28 pages.");
-    expect(r.verdict?.steps).toContain("free is the zone line's 10072 pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to 10269");
+    expect(r.verdict?.summary).toMatch(
+      /DMA32: allowed; at the min mark \(7338 pages \+ lowmem_reserve 3854\) it has the pages, but lowmem_reserve holds them back/,
+    );
+    expect(r.verdict?.summary).toContain(
+      "Normal: allowed; at the min mark (10031 pages + lowmem_reserve 0) it passes by 28 pages.",
+    );
+    expect(r.verdict?.steps).toContain(
+      "free is the zone line's 10072 pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to 10269",
+    );
     expect(r.verdict?.steps).toContain("free = 10072 - 0 - 13 (free_cma) = 10059");
   });
 
@@ -148,12 +176,21 @@ describe("the corpus: every file diagnoses; causes where MANIFEST.md settles the
   });
 
   it("/proc files become reports of their kind", () => {
-    expect(first("013-")).toMatchObject({ kind: "buddyinfo", zones: [{ name: "DMA" }, { name: "DMA32" }, { name: "Normal", freeAreas: [1218, 1261, 3275, 1814, 891, 185, 2, 5, 3, 0, 1] }] });
+    expect(first("013-")).toMatchObject({
+      kind: "buddyinfo",
+      zones: [
+        { name: "DMA" },
+        { name: "DMA32" },
+        { name: "Normal", freeAreas: [1218, 1261, 3275, 1814, 891, 185, 2, 5, 3, 0, 1] },
+      ],
+    });
     expect(first("014-").kind).toBe("pagetypeinfo");
     const zi = first("017-");
     expect(zi.kind).toBe("zoneinfo");
     // Node 1 Normal: 1809 free pages > low 1778 > min 1423 -> order 0 passes both
-    expect(zi.verdict?.steps).toContain("Node 1 Normal: low mark 1778 pages: order 0 pass; min mark 1423 pages: order 0 pass");
+    expect(zi.verdict?.steps).toContain(
+      "Node 1 Normal: low mark 1778 pages: order 0 pass; min mark 1423 pages: order 0 pass",
+    );
   });
 });
 
@@ -197,8 +234,34 @@ describe("oomlab diagnose", () => {
     const io = memIo();
     expect(await main(["diagnose", "-", "--json", "--what-if", "min_free_kbytes=600"], io)).toBe(0);
     const j = JSON.parse(io.stdout) as { reports: Record<string, unknown>[] };
-    expect(Object.keys(j.reports[0]).sort()).toEqual(["gfpFlags", "gfpMask", "kernelVersion", "kind", "line", "order", "pageSizeKb", "trigger", "verdict", "victim", "warnings", "whatIf", "zones"]);
-    expect(Object.keys((j.reports[0].zones as object[])[0]).sort()).toEqual(["fragmentation", "freeAreas", "freeAreasKb", "freeKb", "highKb", "lowKb", "lowmemReserve", "migratetypes", "minKb", "name", "node"]);
+    expect(Object.keys(j.reports[0]).sort()).toEqual([
+      "gfpFlags",
+      "gfpMask",
+      "kernelVersion",
+      "kind",
+      "line",
+      "order",
+      "pageSizeKb",
+      "trigger",
+      "verdict",
+      "victim",
+      "warnings",
+      "whatIf",
+      "zones",
+    ]);
+    expect(Object.keys((j.reports[0].zones as object[])[0]).sort()).toEqual([
+      "fragmentation",
+      "freeAreas",
+      "freeAreasKb",
+      "freeKb",
+      "highKb",
+      "lowKb",
+      "lowmemReserve",
+      "migratetypes",
+      "minKb",
+      "name",
+      "node",
+    ]);
     expect(j.reports[0].verdict).toMatchObject({ cause: "fragmentation" });
   });
 
@@ -219,11 +282,18 @@ describe("oomlab snapshot", () => {
     writeFileSync(join(dir, "sys", "vm", "lowmem_reserve_ratio"), "256 256 32 0 0\n");
     const io = memIo();
     expect(await main(["snapshot", "--proc", dir, "--json"], io)).toBe(0);
-    const j = JSON.parse(io.stdout) as { version: string; differences: unknown[]; zones: { name: string; kernel: object; computed: object }[]; warnings: { file: string }[] };
+    const j = JSON.parse(io.stdout) as {
+      version: string;
+      differences: unknown[];
+      zones: { name: string; kernel: object; computed: object }[];
+      warnings: { file: string }[];
+    };
     expect(j.version).toBe("6.18.44-fc-v669");
     expect(j.differences).toEqual([]);
     expect(j.zones.map((z) => z.name)).toContain("Normal");
-    expect(j.warnings.map((w) => w.file)).toEqual(expect.arrayContaining([join(dir, "buddyinfo"), join(dir, "pagetypeinfo")]));
+    expect(j.warnings.map((w) => w.file)).toEqual(
+      expect.arrayContaining([join(dir, "buddyinfo"), join(dir, "pagetypeinfo")]),
+    );
     const text = memIo();
     expect(await main(["snapshot", "--proc", dir], text)).toBe(0);
     expect(text.stdout).toContain("Every watermark and protection value matches the formulas.");
@@ -251,23 +321,28 @@ describe("diagnose never throws on damaged input", () => {
 
   it("mutated corpus files (lines deleted, duplicated, swapped, truncated, digits corrupted, bytes injected)", () => {
     fc.assert(
-      fc.property(fc.nat(texts.length - 1), fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.nat()), { maxLength: 12 }), (which, edits) => {
-        const lines = texts[which].split("\n");
-        for (const [kind, a, b] of edits) {
-          const i = a % Math.max(1, lines.length);
-          const j = b % Math.max(1, lines.length);
-          if (kind === 0) lines.splice(i, 1);
-          else if (kind === 1) lines.splice(i, 0, lines[i] ?? "");
-          else if (kind === 2) [lines[i], lines[j]] = [lines[j], lines[i]];
-          else if (kind === 3) lines[i] = (lines[i] ?? "").slice(0, b % 40);
-          else if (kind === 4) lines[i] = (lines[i] ?? "").replace(/\d/g, (d) => String((+d + b) % 10));
-          else lines[i] = (lines[i] ?? "") + String.fromCharCode(b % 0x3000);
-        }
-        const text = lines.join("\n");
-        const r = diagnose(text);
-        const nLines = text.split("\n").length;
-        for (const rep of r.reports) for (const w of rep.warnings) expect(w.line >= 1 && w.line <= nLines + 1).toBe(true);
-      }),
+      fc.property(
+        fc.nat(texts.length - 1),
+        fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.nat()), { maxLength: 12 }),
+        (which, edits) => {
+          const lines = texts[which].split("\n");
+          for (const [kind, a, b] of edits) {
+            const i = a % Math.max(1, lines.length);
+            const j = b % Math.max(1, lines.length);
+            if (kind === 0) lines.splice(i, 1);
+            else if (kind === 1) lines.splice(i, 0, lines[i] ?? "");
+            else if (kind === 2) [lines[i], lines[j]] = [lines[j], lines[i]];
+            else if (kind === 3) lines[i] = (lines[i] ?? "").slice(0, b % 40);
+            else if (kind === 4) lines[i] = (lines[i] ?? "").replace(/\d/g, (d) => String((+d + b) % 10));
+            else lines[i] = (lines[i] ?? "") + String.fromCharCode(b % 0x3000);
+          }
+          const text = lines.join("\n");
+          const r = diagnose(text);
+          const nLines = text.split("\n").length;
+          for (const rep of r.reports)
+            for (const w of rep.warnings) expect(w.line >= 1 && w.line <= nLines + 1).toBe(true);
+        },
+      ),
       { numRuns: 150, seed: 4242 },
     );
   });
@@ -277,7 +352,10 @@ describe("a rebuilt zone judged on a printed NR_FREE_PAGES", () => {
   it("uses the counter for the check and puts the lists' own count back", async () => {
     const { RebuiltZone } = await import("../../bindings/analyse/rebuilt_zone.js");
     // 2.6.11 rule, order 1: 10 order-0 and 4 order-1 blocks = 18 free pages in the lists
-    const z = RebuiltZone.build({ freeAreas: [10, 4, 0], letters: null, cmaPages: 0, presentPages: null, pageSize: 4096 }, "2.6.11");
+    const z = RebuiltZone.build(
+      { freeAreas: [10, 4, 0], letters: null, cmaPages: 0, presentPages: null, pageSize: 4096 },
+      "2.6.11",
+    );
     expect(z).not.toBeNull();
     const base = { order: 1, mark: 4, reserve: 0, gfpHigh: false, harder: false, allocFlags: 0, subtractCma: false };
     // lists: free = 18 - 2 + 1 = 17 > 4; o=0: 17 - 10 = 7 > 2 -> ok
@@ -306,8 +384,11 @@ describe("reportEra: the release a report is judged by, and its watermark check"
     ["bash invoked oom-killer: gfp_mask=0x201d2, order=0, oomkilladj=0", "2.6.24", "2.6.11"],
     ["httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0", "2.6.32", "2.6.11"],
     ["x invoked oom-killer: gfp_mask=0x201da, order=0, oom_score_adj=0", "3.10", "2.6.11"],
-    ["x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0", "4.9",
-      "6.18"],
+    [
+      "x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0",
+      "4.9",
+      "6.18",
+    ],
     ["swapper: page allocation failure. order:5, mode:0x20", "2.6.24", "2.6.11"],
     ["swapper/0: page allocation failure: order:5, mode:0x20", "3.10", "2.6.11"],
     ["kworker/0:1: page allocation failure: order:5, mode:0x20(GFP_ATOMIC), nodemask=(null)", "4.10", "6.18"],

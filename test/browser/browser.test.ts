@@ -29,7 +29,9 @@ const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."
 // The seed replay and a diagnosis of real reports run in the page too: the whole library, not
 // just the engine, has no Node-only dependency below the CLI.
 const SEED_JSON = readFileSync(path.resolve(FIXTURES, "..", "..", "scenarios", "seed.json"), "utf8");
-const REPORTS_TEXT = ["004-", "039-"].map((p) => readFileSync(path.join(FIXTURES, (readdirSync(FIXTURES).find((f) => f.startsWith(p)) as string)), "utf8")).join("\n");
+const REPORTS_TEXT = ["004-", "039-"]
+  .map((p) => readFileSync(path.join(FIXTURES, readdirSync(FIXTURES).find((f) => f.startsWith(p)) as string), "utf8"))
+  .join("\n");
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -187,7 +189,15 @@ describe("browser (Chromium via playwright-core)", () => {
     ({ server, origin } = await startServer());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
       timeout: LAUNCH_TIMEOUT_MS,
     });
   }, LAUNCH_TIMEOUT_MS + 10_000);
@@ -202,32 +212,37 @@ describe("browser (Chromium via playwright-core)", () => {
 
   if (SKIP) console.warn(`browser.test.ts skipped: ${SKIP_REASON}`);
 
-  it.skipIf(SKIP)(`matches Node in the page and in a module worker${SKIP ? ` (skipped: ${SKIP_REASON})` : ""}`, async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: install chromium (see .ci/run)`);
-    if (!existsSync(path.join(DIST, "bindings", "index.js"))) throw new Error("dist/bindings/index.js is missing: run `npm run build` first");
-    const page = await browser!.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") pageErrors.push(m.text());
-    });
-    await page.goto(`${origin}/`, { timeout: STEP_TIMEOUT_MS });
+  it.skipIf(SKIP)(
+    `matches Node in the page and in a module worker${SKIP ? ` (skipped: ${SKIP_REASON})` : ""}`,
+    async () => {
+      if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: install chromium (see .ci/run)`);
+      if (!existsSync(path.join(DIST, "bindings", "index.js")))
+        throw new Error("dist/bindings/index.js is missing: run `npm run build` first");
+      const page = await browser!.newPage();
+      page.setDefaultTimeout(STEP_TIMEOUT_MS);
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") pageErrors.push(m.text());
+      });
+      await page.goto(`${origin}/`, { timeout: STEP_TIMEOUT_MS });
 
-    const node = runInNode();
-    const inPage = await runInPage(page);
-    const inWorker = await runInWorker(page);
+      const node = runInNode();
+      const inPage = await runInPage(page);
+      const inWorker = await runInWorker(page);
 
-    expect({ pageErrors, notFound }).toEqual({ pageErrors: [], notFound: [] });
-    expect(node.churn.coalesced).toBe(true);
-    expect(inPage.buddyinfo).toEqual(node.buddyinfo);
-    expect(inPage.pfns).toEqual(node.pfns);
-    expect(inPage.churn).toEqual(node.churn);
-    expect(node.replay.lines).toContain("Out of Memory: Killed process 453 (smbd).");
-    expect(inPage.replay).toEqual(node.replay);
-    expect(JSON.parse(node.diagnose).reports.length).toBeGreaterThan(1);
-    expect(inPage.diagnose).toBe(node.diagnose);
-    expect(inWorker.error).toBeUndefined();
-    expect(inWorker).toEqual(node.churn);
-    await page.close();
-  }, 3 * STEP_TIMEOUT_MS);
+      expect({ pageErrors, notFound }).toEqual({ pageErrors: [], notFound: [] });
+      expect(node.churn.coalesced).toBe(true);
+      expect(inPage.buddyinfo).toEqual(node.buddyinfo);
+      expect(inPage.pfns).toEqual(node.pfns);
+      expect(inPage.churn).toEqual(node.churn);
+      expect(node.replay.lines).toContain("Out of Memory: Killed process 453 (smbd).");
+      expect(inPage.replay).toEqual(node.replay);
+      expect(JSON.parse(node.diagnose).reports.length).toBeGreaterThan(1);
+      expect(inPage.diagnose).toBe(node.diagnose);
+      expect(inWorker.error).toBeUndefined();
+      expect(inWorker).toEqual(node.churn);
+      await page.close();
+    },
+    3 * STEP_TIMEOUT_MS,
+  );
 });

@@ -31,7 +31,14 @@ describe("parseArgs", () => {
   it("reads commands, typed options and defaults", () => {
     const a = parseArgs(["bench", "churn", "--seed", "0xdeadbeef", "--log2-pages=16", "--ops", "1_000", "--json"]);
     expect(a.command?.path).toEqual(["bench", "churn"]);
-    expect(a.options).toMatchObject({ seed: 0xdeadbeef, "log2-pages": 16, ops: 1000, json: true, engine: "wasm", chunk: 100000 });
+    expect(a.options).toMatchObject({
+      seed: 0xdeadbeef,
+      "log2-pages": 16,
+      ops: 1000,
+      json: true,
+      engine: "wasm",
+      chunk: 100000,
+    });
   });
 
   it.each([
@@ -73,16 +80,29 @@ describe("main: exit codes and output", () => {
     const b = io({ "m.json": "{ not json" });
     expect(await main(["machine", "m.json"], b)).toBe(2);
     expect(b.stderr).toContain("m.json is not valid JSON");
-    const c = io({ "m.json": JSON.stringify({ era: "6.18", nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 2 ** 25 }] }] }) });
+    const c = io({
+      "m.json": JSON.stringify({
+        era: "6.18",
+        nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 2 ** 25 }] }],
+      }),
+    });
     expect(await main(["machine", "m.json"], c)).toBe(2);
     expect(c.stderr).toContain("the engine holds at most 16777216 (2^24)");
   });
 
   it("describes a machine from a JSON file", async () => {
-    const a = io({ "m.json": JSON.stringify({ era: "2.6.11", minFreeKbytes: 1200, nodes: [{ zones: [{ type: "DMA", startPfn: 786432, spannedPages: 4096 }] }] }) });
+    const a = io({
+      "m.json": JSON.stringify({
+        era: "2.6.11",
+        minFreeKbytes: 1200,
+        nodes: [{ zones: [{ type: "DMA", startPfn: 786432, spannedPages: 4096 }] }],
+      }),
+    });
     expect(await main(["machine", "m.json"], a)).toBe(0);
     expect(a.stdout).toContain("min    300 low    375 high    450");
-    expect(a.stdout).toContain("Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      4 ");
+    expect(a.stdout).toContain(
+      "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      4 ",
+    );
   });
 });
 
@@ -92,7 +112,9 @@ describe("oomlab replay", () => {
   it("prints the simulated kernel log on stdout and a summary on stderr", async () => {
     const a = io({ "scenario:seed": seed });
     expect(await main(["replay"], a)).toBe(0);
-    expect(a.stdout).toContain("XFS: possible memory allocation deadlock in kmem_alloc (mode:0x2d0)\noom-killer: gfp_mask=0x2d0\n");
+    expect(a.stdout).toContain(
+      "XFS: possible memory allocation deadlock in kmem_alloc (mode:0x2d0)\noom-killer: gfp_mask=0x2d0\n",
+    );
     expect(a.stdout).toContain("Out of Memory: Killed process 453 (smbd).\n");
     expect(a.stderr).toContain("OOM kills: 453 (smbd)");
   });
@@ -101,7 +123,9 @@ describe("oomlab replay", () => {
     const a = io({ "scenario:seed": seed });
     expect(await main(["replay", "seed", "--compare", "--max-retries", "500"], a)).toBe(0);
     expect(a.stdout.split("\n")[0]).toMatch(/^size\s+policy\s+outcome\s+OOM kills/);
-    const b = io({ "x.json": JSON.stringify({ name: "x", machine: { era: "6.18" }, tasks: [], layout: [], events: [] }) });
+    const b = io({
+      "x.json": JSON.stringify({ name: "x", machine: { era: "6.18" }, tasks: [], layout: [], events: [] }),
+    });
     expect(await main(["replay", "x.json"], b)).toBe(2);
     expect(b.stderr).toContain('machine.era must be "2.6.11"');
   });
@@ -118,7 +142,9 @@ describe("oomlab replay --set", () => {
 
   it("edits list entries by index and takes JSON values", async () => {
     const a = io({ "scenario:seed": seed });
-    expect(await main(["replay", "--set", "events.0.size=65536", "--set", 'events.0.flags=["KM_SLEEP"]', "--json"], a)).toBe(0);
+    expect(
+      await main(["replay", "--set", "events.0.size=65536", "--set", 'events.0.flags=["KM_SLEEP"]', "--json"], a),
+    ).toBe(0);
     const r = JSON.parse(a.stdout);
     expect([r.size, r.outcome, r.kills]).toEqual([65536, "success", []]);
   });
@@ -151,7 +177,11 @@ describe("commands", () => {
 describe("the built CLI in a fresh process", () => {
   it("`oomlab bench churn --json` prints one JSON object (the built CLI, in a fresh process)", () => {
     const cli = new URL("../../dist/bindings/cli/main.js", import.meta.url).pathname;
-    const out = execFileSync(process.execPath, [cli, "bench", "churn", "--log2-pages", "12", "--ops", "10000", "--json"], { encoding: "utf8" });
+    const out = execFileSync(
+      process.execPath,
+      [cli, "bench", "churn", "--log2-pages", "12", "--ops", "10000", "--json"],
+      { encoding: "utf8" },
+    );
     const r = JSON.parse(out);
     expect(Object.keys(r)).toEqual(expect.arrayContaining(["checksum", "nsPerOp", "opsPerSec"]));
     const bad = spawnSync(process.execPath, [cli, "bench", "churn", "--seed", "nope"], { encoding: "utf8" });

@@ -166,7 +166,10 @@ function declaredGlobals(base64: string): { mutable: boolean }[] {
 }
 
 describe("a machine is a copy of its memory", () => {
-  const bytesByBuild = [["release", WASM_RELEASE_BASE64], ["debug", WASM_DEBUG_BASE64]];
+  const bytesByBuild = [
+    ["release", WASM_RELEASE_BASE64],
+    ["debug", WASM_DEBUG_BASE64],
+  ];
   it.each(bytesByBuild)("the %s engine declares no mutable global", (_build, bytes) => {
     const globals = declaredGlobals(bytes);
     expect(globals.length).toBeGreaterThan(100); // the exported constants at least
@@ -188,7 +191,9 @@ describe("a machine is a copy of its memory", () => {
     ],
   };
   const FLAGS = [
-    AllocFlags.WMARK_LOW, AllocFlags.WMARK_MIN | AllocFlags.KSWAPD, AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT,
+    AllocFlags.WMARK_LOW,
+    AllocFlags.WMARK_MIN | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT,
   ];
   const MTS = [MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable];
 
@@ -204,7 +209,10 @@ describe("a machine is a copy of its memory", () => {
         out.push(-2);
       } else {
         const req: AllocRequest = {
-          order: next() % 6, migratetype: MTS[next() % 3], node: next() % 2, allocFlags: FLAGS[next() % 3],
+          order: next() % 6,
+          migratetype: MTS[next() % 3],
+          node: next() % 2,
+          allocFlags: FLAGS[next() % 3],
           owner: 1 + (r % 4),
         };
         const pfn = m.alloc(req);
@@ -231,8 +239,16 @@ describe("a machine is a copy of its memory", () => {
     const liveTwin = [...live];
     expect(churn(twin, 99, 3000, liveTwin)).toEqual(churn(origin, 99, 3000, live));
     expect(twin.snapshot()).toEqual(origin.snapshot());
-    expect(twin.batch([{ op: "freeOwner", owner: 2 }, { op: "alloc", req: { order: 3 } }])).toEqual(
-      origin.batch([{ op: "freeOwner", owner: 2 }, { op: "alloc", req: { order: 3 } }]),
+    expect(
+      twin.batch([
+        { op: "freeOwner", owner: 2 },
+        { op: "alloc", req: { order: 3 } },
+      ]),
+    ).toEqual(
+      origin.batch([
+        { op: "freeOwner", owner: 2 },
+        { op: "alloc", req: { order: 3 } },
+      ]),
     );
     twin.checkInvariants();
     origin.checkInvariants();

@@ -13,10 +13,15 @@ describe("the churn benchmark (docs/churn-benchmark.md)", () => {
     expect(r.coalesced).toBe(true);
   });
 
-  it.each([1, 0xdeadbeef, 0x9e3779b9])("WASM engine and reference model agree for seed %i (L = 14, 300,000 operations)", (seed) => {
-    const a = runChurn({ seed, log2Pages: 14, ops: 300_000, build: "debug" });
-    const b = runRefChurn({ seed, log2Pages: 14, ops: 300_000 });
-    expect(a.checksum).toBe(b.checksum);
-    expect(a.checksum).toMatch(/^sum=\d+;hash=\d+;alloc=\d+;free=\d+;fail=\d+;capfree=\d+;noop=\d+;live=\d+;live_pages=\d+;free_pages=\d+;nr_free=(\d+,){10}\d+$/);
-  });
+  it.each([1, 0xdeadbeef, 0x9e3779b9])(
+    "WASM engine and reference model agree for seed %i (L = 14, 300,000 operations)",
+    (seed) => {
+      const a = runChurn({ seed, log2Pages: 14, ops: 300_000, build: "debug" });
+      const b = runRefChurn({ seed, log2Pages: 14, ops: 300_000 });
+      expect(a.checksum).toBe(b.checksum);
+      expect(a.checksum).toMatch(
+        /^sum=\d+;hash=\d+;alloc=\d+;free=\d+;fail=\d+;capfree=\d+;noop=\d+;live=\d+;live_pages=\d+;free_pages=\d+;nr_free=(\d+,){10}\d+$/,
+      );
+    },
+  );
 });

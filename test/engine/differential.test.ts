@@ -22,7 +22,14 @@ describe.each(ERAS)("WASM engine vs reference model, %s", (era) => {
         }),
         (q) => {
           const pageblockOrder = Math.max(0, q.maxOrder - q.pbDelta);
-          const spec = randomMachine({ era, maxOrder: q.maxOrder, pageblockOrder, nodes: q.nodes, zonePages: q.zonePages, seed: q.seed });
+          const spec = randomMachine({
+            era,
+            maxOrder: q.maxOrder,
+            pageblockOrder,
+            nodes: q.nodes,
+            zonePages: q.zonePages,
+            seed: q.seed,
+          });
           runSequence(spec, q.seed, { ops: PLAN.fastCheck.ops, fullEvery: 1, checkEvery: 1 });
         },
       ),
@@ -37,25 +44,36 @@ describe.each(ERAS)("WASM engine vs reference model, %s", (era) => {
 
   // The same sequences (comparing states only at the end, which draws the same operations), summed:
   // a volume of operations that never reaches the rarer paths would prove little.
-  it(era === "6.18" ? "the seeded small machines reach the fallback, boost, highatomic and CMA paths" : "the seeded small machines have no fallback, boost, highatomic or CMA (2.6.11 has none)", () => {
-    const c: Coverage = { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 };
-    for (const n of smallMachines) {
-      const { spec, seed } = smallMachine(era, n);
-      addCoverage(c, runSequence(spec, seed, { ops: PLAN.small.ops, fullEvery: PLAN.small.ops, checkEvery: PLAN.small.ops }));
-    }
-    if (era === "2.6.11") expect(c).toEqual({ fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 });
-    else {
-      expect(c.fallbacks).toBeGreaterThan(100);
-      expect(c.boostEvents).toBeGreaterThan(10);
-      expect(c.highatomicReserved).toBeGreaterThan(0);
-      expect(c.cmaFree).toBeGreaterThan(0);
-    }
-  });
+  it(
+    era === "6.18"
+      ? "the seeded small machines reach the fallback, boost, highatomic and CMA paths"
+      : "the seeded small machines have no fallback, boost, highatomic or CMA (2.6.11 has none)",
+    () => {
+      const c: Coverage = { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 };
+      for (const n of smallMachines) {
+        const { spec, seed } = smallMachine(era, n);
+        addCoverage(
+          c,
+          runSequence(spec, seed, { ops: PLAN.small.ops, fullEvery: PLAN.small.ops, checkEvery: PLAN.small.ops }),
+        );
+      }
+      if (era === "2.6.11") expect(c).toEqual({ fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 });
+      else {
+        expect(c.fallbacks).toBeGreaterThan(100);
+        expect(c.boostEvents).toBeGreaterThan(10);
+        expect(c.highatomicReserved).toBeGreaterThan(0);
+        expect(c.cmaFree).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe("volume", () => {
   it("the plan runs at least 1,000,000 differential operations (here and in differential.slow.test.ts)", () => {
-    const perEra = PLAN.fastCheck.runs * PLAN.fastCheck.ops + PLAN.small.machines * PLAN.small.ops + PLAN.large.machines * PLAN.large.ops;
+    const perEra =
+      PLAN.fastCheck.runs * PLAN.fastCheck.ops +
+      PLAN.small.machines * PLAN.small.ops +
+      PLAN.large.machines * PLAN.large.ops;
     expect(perEra * ERAS.length).toBeGreaterThanOrEqual(1_000_000);
   });
 });

@@ -16,13 +16,23 @@ import type { Machine } from "../../bindings/engine/machine.js";
 /** Flag sets a caller could pass, per era (2.6.11 reads 0x10 as can_try_harder, 0x20 as gfp_high). */
 const FLAG_SETS: Record<Era, number[]> = {
   "2.6.11": [
-    AllocFlags.WMARK_LOW, AllocFlags.WMARK_MIN, AllocFlags.WMARK_HIGH, AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
-    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK | AllocFlags.MIN_RESERVE, AllocFlags.NO_WATERMARKS,
+    AllocFlags.WMARK_LOW,
+    AllocFlags.WMARK_MIN,
+    AllocFlags.WMARK_HIGH,
+    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
+    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK | AllocFlags.MIN_RESERVE,
+    AllocFlags.NO_WATERMARKS,
   ],
   "6.18": [
-    AllocFlags.WMARK_LOW | AllocFlags.KSWAPD, AllocFlags.WMARK_MIN, AllocFlags.WMARK_HIGH, AllocFlags.WMARK_LOW | AllocFlags.CMA,
-    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD, AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN | AllocFlags.OOM, AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK, AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
+    AllocFlags.WMARK_LOW | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_MIN,
+    AllocFlags.WMARK_HIGH,
+    AllocFlags.WMARK_LOW | AllocFlags.CMA,
+    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_MIN | AllocFlags.OOM,
+    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK,
+    AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
     AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
   ],
 };
@@ -52,7 +62,13 @@ export function randomMachine(p: MachineParams): MachineSpec {
       const spanned = Math.max(8, Math.floor(p.zonePages * (0.5 + (rng() % 100) / 100)));
       const present = rng() % 4 === 0 ? spanned - (rng() % Math.max(1, spanned >> 3)) : spanned;
       const managed = rng() % 4 === 0 ? present - (rng() % Math.max(1, present >> 4)) : present;
-      const z: ZoneSpec = { type: type as ZoneSpec["type"], startPfn: pfn, spannedPages: spanned, presentPages: present, managedPages: managed };
+      const z: ZoneSpec = {
+        type: type as ZoneSpec["type"],
+        startPfn: pfn,
+        spannedPages: spanned,
+        presentPages: present,
+        managedPages: managed,
+      };
       if (p.era === "6.18" && rng() % 3 === 0) {
         const first = Math.ceil((pfn + present - managed) / pb) * pb;
         const room = Math.floor((pfn + present - first) / pb);
@@ -68,7 +84,13 @@ export function randomMachine(p: MachineParams): MachineSpec {
     }
     nodes.push({ zones });
   }
-  return { era: p.era, maxOrder: p.maxOrder, pageblockOrder: p.pageblockOrder, minFreeKbytes: rng() % 2 ? undefined : rng() % 512, nodes } as MachineSpec;
+  return {
+    era: p.era,
+    maxOrder: p.maxOrder,
+    pageblockOrder: p.pageblockOrder,
+    minFreeKbytes: rng() % 2 ? undefined : rng() % 512,
+    nodes,
+  } as MachineSpec;
 }
 
 /** Deep equality through JSON first (fast), expect().toEqual only to report a difference. */
@@ -145,7 +167,8 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
       r.free(pfn);
     } else if (op < 97) {
       // rejected calls: a double free or a pfn inside a block must change nothing
-      const pfn = rng() % 2 && live.length ? live[rng() % live.length] + 1 : w.machine.basePfn + (rng() % w.machine.nrPages);
+      const pfn =
+        rng() % 2 && live.length ? live[rng() % live.length] + 1 : w.machine.basePfn + (rng() % w.machine.nrPages);
       label = `bad free ${pfn}`;
       const before = o.fullEvery === 1 ? w.snapshot() : null;
       const a = attempt(() => {
@@ -174,7 +197,9 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
       label = `watermark checks slot ${slot} order ${order} mark ${mark}`;
       const harder = rng() % 2 === 0;
       const high = rng() % 2 === 0;
-      expect(w.watermarkOk2611(slot, order, mark, hz, harder, high), label).toBe(r.watermarkOk2611(slot, order, mark, hz, harder, high));
+      expect(w.watermarkOk2611(slot, order, mark, hz, harder, high), label).toBe(
+        r.watermarkOk2611(slot, order, mark, hz, harder, high),
+      );
       const f = flags[rng() % flags.length];
       expect(w.watermarkOk618(slot, order, mark, hz, f), label).toBe(r.watermarkOk618(slot, order, mark, hz, f));
     }
@@ -218,7 +243,14 @@ export function smallMachine(era: Era, n: number): { spec: MachineSpec; seed: nu
   const seed = n * 7919 + (era === "6.18" ? 1000 : 0);
   const maxOrder = 4 + (n % 8);
   const pageblockOrder = Math.max(1, maxOrder - 1 - (n % 4));
-  const spec = randomMachine({ era, maxOrder, pageblockOrder, nodes: 1 + (n % 2), zonePages: 128 + 64 * (n % 12), seed });
+  const spec = randomMachine({
+    era,
+    maxOrder,
+    pageblockOrder,
+    nodes: 1 + (n % 2),
+    zonePages: 128 + 64 * (n % 12),
+    seed,
+  });
   return { spec, seed };
 }
 
@@ -226,7 +258,13 @@ export function smallMachine(era: Era, n: number): { spec: MachineSpec; seed: nu
 export function largeMachine(era: Era, n: number): { spec: MachineSpec; seed: number } {
   const seed = 424242 + n + (era === "6.18" ? 77 : 0);
   const pageblockOrder = era === "6.18" ? 9 : 10;
-  const spec = randomMachine({ era, maxOrder: 11, pageblockOrder, nodes: 1 + (n % 2), zonePages: 2 ** (15 + (n % 2)), seed });
+  const spec = randomMachine({
+    era,
+    maxOrder: 11,
+    pageblockOrder,
+    nodes: 1 + (n % 2),
+    zonePages: 2 ** (15 + (n % 2)),
+    seed,
+  });
   return { spec, seed };
 }
-

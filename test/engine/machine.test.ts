@@ -2,7 +2,14 @@
 // owners, batches, typed errors that leave the state untouched, and the size limit.
 
 import { describe, expect, it } from "vitest";
-import { Machine, OomlabError, AllocFlags, MigrateType, resolveMachine, type MachineSpec } from "../../bindings/index.js";
+import {
+  Machine,
+  OomlabError,
+  AllocFlags,
+  MigrateType,
+  resolveMachine,
+  type MachineSpec,
+} from "../../bindings/index.js";
 import { ENGINES, oneZone, wasmMachine } from "../helpers.js";
 
 const ORDER10 = 1024;
@@ -25,7 +32,18 @@ describe.each(ENGINES)("buddy layout on $name", ({ make }) => {
     expect(e.alloc({ order: 0 })).toBe(0);
     // the upper halves 512, 256, ..., 1 went to the head of each lower list
     const after = e.snapshot().zones[0];
-    expect(after.lists.slice(0, 10).map((l) => l[0])).toEqual([[1], [2], [4], [8], [16], [32], [64], [128], [256], [512]]);
+    expect(after.lists.slice(0, 10).map((l) => l[0])).toEqual([
+      [1],
+      [2],
+      [4],
+      [8],
+      [16],
+      [32],
+      [64],
+      [128],
+      [256],
+      [512],
+    ]);
     expect(after.lists[10][0]).toEqual([1024, 2048, 3072]);
     expect(e.alloc({ order: 2 })).toBe(4);
   });
@@ -41,7 +59,12 @@ describe.each(ENGINES)("buddy layout on $name", ({ make }) => {
   });
 
   it("2.6.11 indexes buddies from the zone start, so an unaligned zone still merges back", () => {
-    const e = make({ era: "2.6.11", maxOrder: 4, minFreeKbytes: 0, nodes: [{ zones: [{ type: "Normal", startPfn: 3, spannedPages: 16 }] }] });
+    const e = make({
+      era: "2.6.11",
+      maxOrder: 4,
+      minFreeKbytes: 0,
+      nodes: [{ zones: [{ type: "Normal", startPfn: 3, spannedPages: 16 }] }],
+    });
     expect(e.snapshot().zones[0].lists[3][0]).toEqual([3, 11]);
     const p = e.alloc({ order: 1 });
     expect(p).toBe(3);
@@ -49,18 +72,21 @@ describe.each(ENGINES)("buddy layout on $name", ({ make }) => {
     expect(e.snapshot().zones[0].lists[3][0]).toEqual([3, 11]);
   });
 
-  it.each(["6.18", "2.6.11"] as const)("%s: a freed block whose next-order buddy is free goes to the tail in 6.18 only (buddy_merge_likely)", (era) => {
-    const e = make(oneZone(era, 4 * ORDER10, { minFreeKbytes: 0, pageblockOrder: 9 }));
-    const mt = era === "6.18" ? MigrateType.Movable : 0;
-    for (let i = 0; i < 16; i++) expect(e.alloc({ order: 0, migratetype: MigrateType.Movable })).toBe(i);
-    e.free(8);
-    e.free(0);
-    e.free(1); // merges with 0 into the free order-1 block {0,1}
-    expect(e.snapshot().zones[0].lists[0][mt]).toEqual([8]);
-    // 2's buddy 3 is allocated, but the order-1 buddy of {2,3}, {0,1}, is free: merge likely
-    e.free(2);
-    expect(e.snapshot().zones[0].lists[0][mt]).toEqual(era === "6.18" ? [8, 2] : [2, 8]);
-  });
+  it.each(["6.18", "2.6.11"] as const)(
+    "%s: a freed block whose next-order buddy is free goes to the tail in 6.18 only (buddy_merge_likely)",
+    (era) => {
+      const e = make(oneZone(era, 4 * ORDER10, { minFreeKbytes: 0, pageblockOrder: 9 }));
+      const mt = era === "6.18" ? MigrateType.Movable : 0;
+      for (let i = 0; i < 16; i++) expect(e.alloc({ order: 0, migratetype: MigrateType.Movable })).toBe(i);
+      e.free(8);
+      e.free(0);
+      e.free(1); // merges with 0 into the free order-1 block {0,1}
+      expect(e.snapshot().zones[0].lists[0][mt]).toEqual([8]);
+      // 2's buddy 3 is allocated, but the order-1 buddy of {2,3}, {0,1}, is free: merge likely
+      e.free(2);
+      expect(e.snapshot().zones[0].lists[0][mt]).toEqual(era === "6.18" ? [8, 2] : [2, 8]);
+    },
+  );
 });
 
 describe.each(ENGINES)("6.18 fallback on $name", ({ make }) => {
@@ -79,7 +105,8 @@ describe.each(ENGINES)("6.18 fallback on $name", ({ make }) => {
 
   it("a MOVABLE request below pageblock_order/2 only steals (__rmqueue_steal): smallest block first, the pageblock keeps its type", () => {
     const e = make(oneZone("6.18", 4 * ORDER10, { minFreeKbytes: 0, pageblockOrder: 9 }));
-    for (let i = 0; i < 4 * ORDER10; i++) expect(e.alloc({ order: 0, migratetype: MigrateType.Unmovable, allocFlags: AllocFlags.NO_WATERMARKS })).toBe(i);
+    for (let i = 0; i < 4 * ORDER10; i++)
+      expect(e.alloc({ order: 0, migratetype: MigrateType.Unmovable, allocFlags: AllocFlags.NO_WATERMARKS })).toBe(i);
     expect(e.snapshot().pageblocks).toEqual(Array(8).fill(MigrateType.Unmovable));
     e.free(10);
     e.free(11); // {10,11}, order 1
@@ -94,11 +121,19 @@ describe.each(ENGINES)("6.18 fallback on $name", ({ make }) => {
   });
 
   it("a small fallback boosts the watermark by a pageblock, up to high * 150%", () => {
-    const e = make(oneZone("6.18", 16 * ORDER10, { minFreeKbytes: 0, pageblockOrder: 9 }, { watermarks: { min: 100, low: 200, high: 400 } }));
+    const e = make(
+      oneZone(
+        "6.18",
+        16 * ORDER10,
+        { minFreeKbytes: 0, pageblockOrder: 9 },
+        { watermarks: { min: 100, low: 200, high: 400 } },
+      ),
+    );
     const slot = e.machine.zones[0].slot;
     // split the zone into movable order-0 pages in the first pageblock region, then ask unmovable
     const movable: number[] = [];
-    for (let i = 0; i < 16 * ORDER10; i++) movable.push(e.alloc({ order: 0, migratetype: MigrateType.Movable, allocFlags: AllocFlags.NO_WATERMARKS }));
+    for (let i = 0; i < 16 * ORDER10; i++)
+      movable.push(e.alloc({ order: 0, migratetype: MigrateType.Movable, allocFlags: AllocFlags.NO_WATERMARKS }));
     for (let i = 0; i < 16 * ORDER10; i += 2) e.free(movable[i]);
     const before = e.counters(slot).watermarkBoost;
     e.alloc({ order: 0, migratetype: MigrateType.Unmovable, allocFlags: AllocFlags.NO_WATERMARKS });
@@ -109,7 +144,13 @@ describe.each(ENGINES)("6.18 fallback on $name", ({ make }) => {
   });
 
   it("CMA pageblocks serve only ALLOC_CMA requests and never merge with MOVABLE ones", () => {
-    const e = make({ era: "6.18", maxOrder: 11, pageblockOrder: 9, minFreeKbytes: 0, nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 4096, cma: [{ startPfn: 1024, pages: 512 }] }] }] });
+    const e = make({
+      era: "6.18",
+      maxOrder: 11,
+      pageblockOrder: 9,
+      minFreeKbytes: 0,
+      nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 4096, cma: [{ startPfn: 1024, pages: 512 }] }] }],
+    });
     const slot = e.machine.zones[0].slot;
     const s = e.snapshot().zones[0];
     expect(s.lists[9][MigrateType.CMA]).toEqual([1024]);
@@ -172,22 +213,52 @@ describe("errors: typed, naming the values, and leaving the state as it was", ()
 
   it("a batch with a malformed op runs nothing; a double free inside a batch stops there", () => {
     const before = JSON.stringify(m.snapshot());
-    expect(codeOf(() => m.batch([{ op: "alloc", req: { order: 0 } }, { op: "alloc", req: { order: 40 } }]))).toBe("OOMLAB_BAD_ORDER");
+    expect(
+      codeOf(() =>
+        m.batch([
+          { op: "alloc", req: { order: 0 } },
+          { op: "alloc", req: { order: 40 } },
+        ]),
+      ),
+    ).toBe("OOMLAB_BAD_ORDER");
     expect(JSON.stringify(m.snapshot())).toBe(before);
-    expect(codeOf(() => m.batch([{ op: "free", pfn: p }, { op: "free", pfn: p }]))).toBe("OOMLAB_DOUBLE_FREE");
+    expect(
+      codeOf(() =>
+        m.batch([
+          { op: "free", pfn: p },
+          { op: "free", pfn: p },
+        ]),
+      ),
+    ).toBe("OOMLAB_DOUBLE_FREE");
     expect(m.ownerPages(7)).toBe(0);
     m.checkInvariants();
   });
 
   it("machine descriptions: overlapping zones, too many pages, bad sizes", () => {
-    const two = (a: number, b: number): MachineSpec => ({ era: "6.18", nodes: [{ zones: [{ type: "DMA", startPfn: a, spannedPages: 4096 }, { type: "Normal", startPfn: b, spannedPages: 4096 }] }] });
+    const two = (a: number, b: number): MachineSpec => ({
+      era: "6.18",
+      nodes: [
+        {
+          zones: [
+            { type: "DMA", startPfn: a, spannedPages: 4096 },
+            { type: "Normal", startPfn: b, spannedPages: 4096 },
+          ],
+        },
+      ],
+    });
     expect(codeOf(() => resolveMachine(two(0, 4000)))).toBe("OOMLAB_OVERLAPPING_ZONES");
-    expect(() => resolveMachine(two(0, 4000))).toThrow("zones overlap: node 0 DMA [0, 4096) and node 0 Normal [4000, 8096)");
+    expect(() => resolveMachine(two(0, 4000))).toThrow(
+      "zones overlap: node 0 DMA [0, 4096) and node 0 Normal [4000, 8096)",
+    );
     expect(codeOf(() => resolveMachine(oneZone("6.18", 2 ** 24 + 1)))).toBe("OOMLAB_TOO_BIG");
     expect(codeOf(() => resolveMachine(two(0, 2 ** 24)))).toBe("OOMLAB_TOO_BIG");
     expect(codeOf(() => resolveMachine(oneZone("6.18", 0)))).toBe("OOMLAB_BAD_SPEC");
     expect(codeOf(() => resolveMachine(oneZone("6.18", 100, {}, { presentPages: 200 })))).toBe("OOMLAB_BAD_SPEC");
-    expect(codeOf(() => resolveMachine({ era: "2.6.11", nodes: [{ zones: [{ type: "DMA32", startPfn: 0, spannedPages: 64 }] }] }))).toBe("OOMLAB_BAD_SPEC");
+    expect(
+      codeOf(() =>
+        resolveMachine({ era: "2.6.11", nodes: [{ zones: [{ type: "DMA32", startPfn: 0, spannedPages: 64 }] }] }),
+      ),
+    ).toBe("OOMLAB_BAD_SPEC");
     expect(codeOf(() => resolveMachine({ era: "5.4" as "6.18", nodes: [] }))).toBe("OOMLAB_BAD_SPEC");
   });
 });
@@ -236,7 +307,17 @@ describe("disposed machines give their engine instance back", () => {
 describe("the TypeScript ALLOC_* table matches the engine's (mm/internal.h 6.18)", () => {
   it("has the same value for every flag", () => {
     const m = wasmMachine(oneZone("6.18", 1024, { minFreeKbytes: 0 }));
-    const names = ["NO_WATERMARKS", "OOM", "NON_BLOCK", "MIN_RESERVE", "CPUSET", "CMA", "NOFRAGMENT", "HIGHATOMIC", "KSWAPD"] as const;
+    const names = [
+      "NO_WATERMARKS",
+      "OOM",
+      "NON_BLOCK",
+      "MIN_RESERVE",
+      "CPUSET",
+      "CMA",
+      "NOFRAGMENT",
+      "HIGHATOMIC",
+      "KSWAPD",
+    ] as const;
     for (const n of names) expect({ n, v: m.engineAbi[`ALLOC_${n}`] }).toEqual({ n, v: AllocFlags[n] });
   });
 });

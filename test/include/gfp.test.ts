@@ -84,7 +84,9 @@ describe("the bits 2.6.38-4.3 added (hex-only kernels: the names explain, they a
   it("GFP_TRANSHUGE of 2.6.38-4.3 is GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_NOMEMALLOC|__GFP_NORETRY|__GFP_NOWARN|__GFP_NO_KSWAPD", () => {
     expect(gfpBitsFor("3.8").GFP_TRANSHUGE).toBe(0x4352da);
     expect(decodeGfp(0x4352da, "3.8").text).toBe("GFP_TRANSHUGE");
-    expect(decodeGfp(0x4352da, "2.6.31").text).toBe("GFP_HIGHUSER_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC|0x400000");
+    expect(decodeGfp(0x4352da, "2.6.31").text).toBe(
+      "GFP_HIGHUSER_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC|0x400000",
+    );
   });
 
   it("0x100000 is __GFP_KMEMCG in 3.8-3.15, unused in 3.16-4.0, __GFP_NOACCOUNT in 4.1-4.4", () => {
@@ -110,7 +112,9 @@ describe("the bits 2.6.38-4.3 added (hex-only kernels: the names explain, they a
 
   it("no two bits of one era share a value", () => {
     for (const era of GFP_ERAS) {
-      const single = Object.entries(gfpBitsFor(era)).filter(([n, v]) => n.startsWith("__GFP_") && n !== "__GFP_RECLAIM" && v !== 0);
+      const single = Object.entries(gfpBitsFor(era)).filter(
+        ([n, v]) => n.startsWith("__GFP_") && n !== "__GFP_RECLAIM" && v !== 0,
+      );
       const values = single.map(([, v]) => v);
       expect(new Set(values).size, `${era}: ${JSON.stringify(single)}`).toBe(values.length);
     }
@@ -124,12 +128,27 @@ describe("gfpBitsFor: composites (include/linux/gfp.h per release, plus the corr
 
   it("GFP_2611 is the 2.6.11 table resolved: include/linux/gfp.h 2.6.11's values, in the header's order", () => {
     expect(Object.entries(GFP_2611)).toEqual([
-      ["__GFP_DMA", 0x01], ["__GFP_HIGHMEM", 0x02], ["__GFP_WAIT", 0x10], ["__GFP_HIGH", 0x20], ["__GFP_IO", 0x40],
-      ["__GFP_FS", 0x80], ["__GFP_COLD", 0x100], ["__GFP_NOWARN", 0x200], ["__GFP_REPEAT", 0x400],
-      ["__GFP_NOFAIL", 0x800], ["__GFP_NORETRY", 0x1000], ["__GFP_NO_GROW", 0x2000], ["__GFP_COMP", 0x4000],
+      ["__GFP_DMA", 0x01],
+      ["__GFP_HIGHMEM", 0x02],
+      ["__GFP_WAIT", 0x10],
+      ["__GFP_HIGH", 0x20],
+      ["__GFP_IO", 0x40],
+      ["__GFP_FS", 0x80],
+      ["__GFP_COLD", 0x100],
+      ["__GFP_NOWARN", 0x200],
+      ["__GFP_REPEAT", 0x400],
+      ["__GFP_NOFAIL", 0x800],
+      ["__GFP_NORETRY", 0x1000],
+      ["__GFP_NO_GROW", 0x2000],
+      ["__GFP_COMP", 0x4000],
       ["__GFP_ZERO", 0x8000],
-      ["GFP_ATOMIC", 0x20], ["GFP_NOIO", 0x10], ["GFP_NOFS", 0x50], ["GFP_KERNEL", 0xd0], ["GFP_USER", 0xd0],
-      ["GFP_HIGHUSER", 0xd2], ["GFP_DMA", 0x01],
+      ["GFP_ATOMIC", 0x20],
+      ["GFP_NOIO", 0x10],
+      ["GFP_NOFS", 0x50],
+      ["GFP_KERNEL", 0xd0],
+      ["GFP_USER", 0xd0],
+      ["GFP_HIGHUSER", 0xd2],
+      ["GFP_DMA", 0x01],
     ]);
     expect(gfpBitsFor("2.6.11")).toEqual(GFP_2611);
   });
@@ -138,15 +157,71 @@ describe("gfpBitsFor: composites (include/linux/gfp.h per release, plus the corr
     ["2.6.14", { GFP_USER: 0x400d0, GFP_HIGHUSER: 0x400d2 }], // HARDWALL 0x40000 (include/linux/gfp.h, 2.6.14)
     ["2.6.24", { GFP_HIGHUSER_MOVABLE: 0x1200d2, GFP_TEMPORARY: 0x800d0 }], // 025 prints 0x1200d2
     // include/linux/gfp.h, 2.6.32
-    ["2.6.31", { GFP_ATOMIC: 0x20, GFP_NOIO: 0x10, GFP_NOFS: 0x50, GFP_KERNEL: 0xd0, GFP_TEMPORARY: 0x800d0, GFP_USER: 0x200d0, GFP_HIGHUSER: 0x200d2, GFP_HIGHUSER_MOVABLE: 0x200da }],
-    ["4.4", { GFP_ATOMIC: 0x2080020, GFP_NOWAIT: 0x2000000, GFP_NOIO: 0x2400000, GFP_NOFS: 0x2400040, GFP_KERNEL: 0x24000c0, GFP_TEMPORARY: 0x24000d0, GFP_USER: 0x24200c0, GFP_HIGHUSER: 0x24200c2, GFP_HIGHUSER_MOVABLE: 0x24200ca, GFP_TRANSHUGE: 0x4352ca }],
+    [
+      "2.6.31",
+      {
+        GFP_ATOMIC: 0x20,
+        GFP_NOIO: 0x10,
+        GFP_NOFS: 0x50,
+        GFP_KERNEL: 0xd0,
+        GFP_TEMPORARY: 0x800d0,
+        GFP_USER: 0x200d0,
+        GFP_HIGHUSER: 0x200d2,
+        GFP_HIGHUSER_MOVABLE: 0x200da,
+      },
+    ],
+    [
+      "4.4",
+      {
+        GFP_ATOMIC: 0x2080020,
+        GFP_NOWAIT: 0x2000000,
+        GFP_NOIO: 0x2400000,
+        GFP_NOFS: 0x2400040,
+        GFP_KERNEL: 0x24000c0,
+        GFP_TEMPORARY: 0x24000d0,
+        GFP_USER: 0x24200c0,
+        GFP_HIGHUSER: 0x24200c2,
+        GFP_HIGHUSER_MOVABLE: 0x24200ca,
+        GFP_TRANSHUGE: 0x4352ca,
+      },
+    ],
     // corrections: 4.10-4.17 between 4.4 and 4.19: GFP_KERNEL = 0x14000c0
     ["4.14", { GFP_KERNEL: 0x14000c0, __GFP_NOTRACK: 0x200000, __GFP_KSWAPD_RECLAIM: 0x1000000 }],
     ["4.15", { GFP_KERNEL: 0x14000c0, GFP_ATOMIC: 0x1080020 }],
     // include/linux/gfp.h, 4.19
-    ["4.18", { GFP_ATOMIC: 0x480020, GFP_NOWAIT: 0x400000, GFP_NOIO: 0x600000, GFP_NOFS: 0x600040, GFP_KERNEL: 0x6000c0, GFP_KERNEL_ACCOUNT: 0x7000c0, GFP_USER: 0x6200c0, GFP_HIGHUSER: 0x6200c2, GFP_HIGHUSER_MOVABLE: 0x6200ca, GFP_TRANSHUGE_LIGHT: 0x342ca, GFP_TRANSHUGE: 0x2342ca }],
+    [
+      "4.18",
+      {
+        GFP_ATOMIC: 0x480020,
+        GFP_NOWAIT: 0x400000,
+        GFP_NOIO: 0x600000,
+        GFP_NOFS: 0x600040,
+        GFP_KERNEL: 0x6000c0,
+        GFP_KERNEL_ACCOUNT: 0x7000c0,
+        GFP_USER: 0x6200c0,
+        GFP_HIGHUSER: 0x6200c2,
+        GFP_HIGHUSER_MOVABLE: 0x6200ca,
+        GFP_TRANSHUGE_LIGHT: 0x342ca,
+        GFP_TRANSHUGE: 0x2342ca,
+      },
+    ],
     // include/linux/gfp.h, 5.10, 5.15 and 6.1
-    ["5.1", { GFP_ATOMIC: 0xa20, GFP_NOWAIT: 0x800, GFP_NOIO: 0xc00, GFP_NOFS: 0xc40, GFP_KERNEL: 0xcc0, GFP_KERNEL_ACCOUNT: 0x400cc0, GFP_USER: 0x100cc0, GFP_HIGHUSER: 0x100cc2, GFP_HIGHUSER_MOVABLE: 0x100cca, GFP_TRANSHUGE_LIGHT: 0x1c20ca, GFP_TRANSHUGE: 0x1c24ca }],
+    [
+      "5.1",
+      {
+        GFP_ATOMIC: 0xa20,
+        GFP_NOWAIT: 0x800,
+        GFP_NOIO: 0xc00,
+        GFP_NOFS: 0xc40,
+        GFP_KERNEL: 0xcc0,
+        GFP_KERNEL_ACCOUNT: 0x400cc0,
+        GFP_USER: 0x100cc0,
+        GFP_HIGHUSER: 0x100cc2,
+        GFP_HIGHUSER_MOVABLE: 0x100cca,
+        GFP_TRANSHUGE_LIGHT: 0x1c20ca,
+        GFP_TRANSHUGE: 0x1c24ca,
+      },
+    ],
     ["5.14", { GFP_HIGHUSER_MOVABLE: 0x1100cca }], // correction: 5.15 prints 0x1100cca
     ["5.18", { GFP_HIGHUSER_MOVABLE: 0x100cca, GFP_ATOMIC: 0xa20 }], // 6.1 prints 0x140dca = HUM|COMP|ZERO
     ["6.3", { GFP_ATOMIC: 0x820, GFP_NOWAIT: 0x800, GFP_KERNEL: 0xcc0 }],
@@ -206,7 +281,11 @@ describe("decodeGfp", () => {
   });
 
   it("reports the leftover bits", () => {
-    expect(decodeGfp(0x2d0, "6.18")).toEqual({ names: ["__GFP_IO", "__GFP_FS", "__GFP_RECLAIMABLE"], text: "__GFP_IO|__GFP_FS|__GFP_RECLAIMABLE|0x200", unknown: 0x200 });
+    expect(decodeGfp(0x2d0, "6.18")).toEqual({
+      names: ["__GFP_IO", "__GFP_FS", "__GFP_RECLAIMABLE"],
+      text: "__GFP_IO|__GFP_FS|__GFP_RECLAIMABLE|0x200",
+      unknown: 0x200,
+    });
     expect(decodeGfp(0x3000d0, "2.6.31").unknown).toBe(0x100000);
   });
 
@@ -235,7 +314,9 @@ describe("decodeGfp", () => {
     .flatMap((file) => {
       const text = fixture(file);
       const version = /(?:Not tainted|Tainted: [A-Z ]+?)\s+(\d+\.\d+\S*)/.exec(text)?.[1] ?? null;
-      return [...text.matchAll(/(?:gfp_mask=|mode:|gfp=)(0x[0-9a-f]+)\(([^)]*)\)/g)].map((m) => [file, version, m[1], m[2]] as const);
+      return [...text.matchAll(/(?:gfp_mask=|mode:|gfp=)(0x[0-9a-f]+)\(([^)]*)\)/g)].map(
+        (m) => [file, version, m[1], m[2]] as const,
+      );
     });
 
   it("finds the corpus' printed masks", () => {
@@ -294,7 +375,9 @@ describe("parseGfp: masks written as names, by era", () => {
 
   it("refuses names the era does not have, numbers past __GFP_BITS_SHIFT (2.6.11: 16) or 32 bits", () => {
     expect(() => parseGfp("__GFP_WAIT", "6.18")).toThrow(/"__GFP_WAIT" is not a 6.18 flag/);
-    expect(() => parseGfp("GFP_KERNEL_ACCOUNT", "2.6.11")).toThrow(/not a 2.6.11 flag \(__GFP_DMA, __GFP_HIGHMEM, __GFP_WAIT/);
+    expect(() => parseGfp("GFP_KERNEL_ACCOUNT", "2.6.11")).toThrow(
+      /not a 2.6.11 flag \(__GFP_DMA, __GFP_HIGHMEM, __GFP_WAIT/,
+    );
     expect(() => parseGfp("toString", "2.6.11")).toThrow(OomlabError);
     expect(() => parseGfp(0x10000, "2.6.11")).toThrow("gfp 65536 is not a 2.6.11 mask (0 .. 0xffff)");
     expect(parseGfp(0x10000, "2.6.12")).toBe(0x10000);
@@ -353,10 +436,22 @@ describe("fragmentation indices (mm/vmstat.c)", () => {
   });
 
   it("formats like /sys/kernel/debug/extfrag", () => {
-    expect([formatFragIndex(838), formatFragIndex(-1000), formatFragIndex(1000), formatFragIndex(0), formatFragIndex(968)]).toEqual(["0.838", "-1.000", "1.000", "0.000", "0.968"]);
+    expect([
+      formatFragIndex(838),
+      formatFragIndex(-1000),
+      formatFragIndex(1000),
+      formatFragIndex(0),
+      formatFragIndex(968),
+    ]).toEqual(["0.838", "-1.000", "1.000", "0.000", "0.968"]);
     const rows = fragmentationTable(seed);
     expect(rows).toHaveLength(11);
-    expect(rows[6]).toEqual({ order: 6, unusableFreeIndex: 1000, extfragIndex: 968, unusableText: "1.000", extfragText: "0.968" });
+    expect(rows[6]).toEqual({
+      order: 6,
+      unusableFreeIndex: 1000,
+      extfragIndex: 968,
+      unusableText: "1.000",
+      extfragText: "0.968",
+    });
     expect(rows.map((r) => r.extfragText).slice(0, 6)).toEqual(Array(6).fill("-1.000"));
   });
 

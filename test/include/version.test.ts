@@ -48,8 +48,11 @@ describe("parseRelease", () => {
     expect([r?.patch, r?.code]).toEqual([336, KERNEL_VERSION(4, 14, 255)]);
   });
 
-  it.each([null, undefined, "", "unknown", "v6.1", "Linux 6.1", "6", "6.", ".6.1", "1000.1", "4.256", "2,6,11"])("%j is no release", (s) => {
-    expect(parseRelease(s)).toBeNull();
-    expect(releaseCode(s)).toBeNull();
-  });
+  it.each([null, undefined, "", "unknown", "v6.1", "Linux 6.1", "6", "6.", ".6.1", "1000.1", "4.256", "2,6,11"])(
+    "%j is no release",
+    (s) => {
+      expect(parseRelease(s)).toBeNull();
+      expect(releaseCode(s)).toBeNull();
+    },
+  );
 });

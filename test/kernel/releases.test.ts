@@ -3,7 +3,13 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  ERA_2_6_11, ERA_6_18, eraProfile, rowForRelease, WATERMARK_CHECK_ERAS, WATERMARK_FORMULA_ERAS, watermarkCheckFor,
+  ERA_2_6_11,
+  ERA_6_18,
+  eraProfile,
+  rowForRelease,
+  WATERMARK_CHECK_ERAS,
+  WATERMARK_FORMULA_ERAS,
+  watermarkCheckFor,
   watermarkProfileFor,
 } from "../../bindings/kernel/releases.js";
 import { parseRelease, type KernelRelease } from "../../bindings/include/linux/version.js";
@@ -29,7 +35,10 @@ describe("tables keyed by first release", () => {
   });
 
   it("rowForRelease: the first row stands for older releases, the last for newer ones", () => {
-    const t = [{ first: "3.0", v: "a" }, { first: "4.0", v: "b" }];
+    const t = [
+      { first: "3.0", v: "a" },
+      { first: "4.0", v: "b" },
+    ];
     expect(rowForRelease(t, rel("2.6.0")).v).toBe("a");
     expect(rowForRelease(t, rel("3.19.8")).v).toBe("a");
     expect(rowForRelease(t, rel("4.0")).v).toBe("b");

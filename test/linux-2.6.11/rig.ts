@@ -30,7 +30,10 @@ export class FakePA implements PageAllocator {
   readonly calls: Call[] = [];
   readonly live = new Map<number, number>();
   private next = 0;
-  constructor(readonly totalPages = 4096, public fail: (gfp: number, order: number, nth: number) => boolean = () => false) {}
+  constructor(
+    readonly totalPages = 4096,
+    public fail: (gfp: number, order: number, nth: number) => boolean = () => false,
+  ) {}
   allocPages(gfp: number, order: number, owner: number): number {
     const pfn = this.fail(gfp, order, this.calls.length) ? -1 : this.next;
     this.calls.push({ gfp, order, owner, pfn });
@@ -48,13 +51,27 @@ export class FakePA implements PageAllocator {
   }
 }
 
-export function rig(opts: { ramPages?: number; fail?: (gfp: number, order: number, nth: number) => boolean; policy?: KmemPolicy; hz?: number } = {}) {
+export function rig(
+  opts: {
+    ramPages?: number;
+    fail?: (gfp: number, order: number, nth: number) => boolean;
+    policy?: KmemPolicy;
+    hz?: number;
+  } = {},
+) {
   const pa = new FakePA(opts.ramPages ?? 4096, opts.fail);
   const clock = new SimClock(opts.hz ?? 100);
   const log = new KernelLog(clock);
   const slab = new Slab2611(pa, { ramPages: opts.ramPages ?? 4096 });
   const vm = new Vmalloc2611({ pa, slab, log, clock, ...armVmallocRange(16 << 20) });
-  const xfs = new XfsKmem({ policy: opts.policy ?? "pre-bdfb04301fa5", slab, vmalloc: vm, clock, log, maxRetries: 1000 });
+  const xfs = new XfsKmem({
+    policy: opts.policy ?? "pre-bdfb04301fa5",
+    slab,
+    vmalloc: vm,
+    clock,
+    log,
+    maxRetries: 1000,
+  });
   return { pa, clock, log, slab, vm, xfs };
 }
 

@@ -12,7 +12,13 @@ describe("allocFlagsFor", () => {
 
   it("2.6.11 GFP_KERNEL|__GFP_NOWARN (0x2d0): waits, so no can_try_harder, no gfp_high", () => {
     expect(allocFlagsFor(0x2d0, "2.6.11", { order: 5 })).toEqual({
-      canReclaim: true, minReserve: false, harder: false, highatomic: false, cma: false, fs: true, noretry: false,
+      canReclaim: true,
+      minReserve: false,
+      harder: false,
+      highatomic: false,
+      cma: false,
+      fs: true,
+      noretry: false,
       costlyOrderNoOom: false, // 2.6.11 __alloc_pages calls out_of_memory even for order 5
       allocFlags6_18: KSWAPD, // no ALLOC_CPUSET before 2.6.15; kswapd is always woken
     });
@@ -40,7 +46,11 @@ describe("allocFlagsFor", () => {
   it("4.4 GFP_ATOMIC (0x2080020): __GFP_ATOMIC → ALLOC_HARDER, drops CPUSET; order > 0 may use HIGHATOMIC", () => {
     expect(allocFlagsFor(0x2080020, "4.4").allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | KSWAPD);
     const o1 = allocFlagsFor(0x2080020, "4.4", { order: 1 });
-    expect([o1.harder, o1.highatomic, o1.allocFlags6_18]).toEqual([true, true, NON_BLOCK | MIN_RESERVE | HIGHATOMIC | KSWAPD]);
+    expect([o1.harder, o1.highatomic, o1.allocFlags6_18]).toEqual([
+      true,
+      true,
+      NON_BLOCK | MIN_RESERVE | HIGHATOMIC | KSWAPD,
+    ]);
     // __GFP_NOMEMALLOC (0x10000) removes ALLOC_HARDER but still drops the cpuset
     expect(allocFlagsFor(0x2090020, "4.4").harder).toBe(false);
   });
@@ -51,7 +61,12 @@ describe("allocFlagsFor", () => {
   });
 
   it("4.18 GFP_NOWAIT (0x400000, the 039 failure): neither HIGH nor HARDER, so the full min watermark", () => {
-    expect(allocFlagsFor(0x400000, "4.18")).toMatchObject({ canReclaim: false, minReserve: false, harder: false, allocFlags6_18: CPUSET | KSWAPD });
+    expect(allocFlagsFor(0x400000, "4.18")).toMatchObject({
+      canReclaim: false,
+      minReserve: false,
+      harder: false,
+      allocFlags6_18: CPUSET | KSWAPD,
+    });
   });
 
   it("5.1 0x2d0 carries __GFP_ATOMIC (0x200): ALLOC_HARDER", () => {
@@ -62,12 +77,17 @@ describe("allocFlagsFor", () => {
     expect(allocFlagsFor(0x800, "6.3").allocFlags6_18).toBe(CPUSET | NON_BLOCK | KSWAPD);
     expect(allocFlagsFor(0x800, "6.3", { order: 2 }).highatomic).toBe(true);
     expect(allocFlagsFor(0x2800, "6.8", { order: 2 }).highatomic).toBe(true);
-    expect(allocFlagsFor(0x2800, "6.18", { order: 2 })).toMatchObject({ highatomic: false, allocFlags6_18: CPUSET | NON_BLOCK | KSWAPD });
+    expect(allocFlagsFor(0x2800, "6.18", { order: 2 })).toMatchObject({
+      highatomic: false,
+      allocFlags6_18: CPUSET | NON_BLOCK | KSWAPD,
+    });
   });
 
   it("6.18 GFP_ATOMIC (0x820): MIN_RESERVE|NON_BLOCK (min*3/8), no cpuset; order 3 reserves highatomic", () => {
     expect(allocFlagsFor(0x820, "6.18").allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | KSWAPD);
-    expect(allocFlagsFor(0x820, "6.18", { order: 3 }).allocFlags6_18).toBe(NON_BLOCK | MIN_RESERVE | HIGHATOMIC | KSWAPD);
+    expect(allocFlagsFor(0x820, "6.18", { order: 3 }).allocFlags6_18).toBe(
+      NON_BLOCK | MIN_RESERVE | HIGHATOMIC | KSWAPD,
+    );
   });
 
   it("6.18 GFP_KERNEL: rt tasks get MIN_RESERVE; costly orders never OOM-kill, even with NOFAIL", () => {
@@ -84,7 +104,9 @@ describe("allocFlagsFor", () => {
   });
 
   it("OOM victims: NO_WATERMARKS before 4.15, ALLOC_OOM after, none with __GFP_NOMEMALLOC or in an interrupt", () => {
-    expect(allocFlagsFor(0x14000c0, "4.14", { oomVictim: true }).allocFlags6_18 & (OOM | NO_WATERMARKS)).toBe(NO_WATERMARKS);
+    expect(allocFlagsFor(0x14000c0, "4.14", { oomVictim: true }).allocFlags6_18 & (OOM | NO_WATERMARKS)).toBe(
+      NO_WATERMARKS,
+    );
     expect(allocFlagsFor(0xcc0, "6.18", { oomVictim: true }).allocFlags6_18 & (OOM | NO_WATERMARKS)).toBe(OOM);
     expect(allocFlagsFor(0xcc0 | 0x80000, "6.18", { oomVictim: true }).allocFlags6_18 & OOM).toBe(0);
     expect(allocFlagsFor(0xcc0, "6.18", { oomVictim: true, inInterrupt: true }).allocFlags6_18 & OOM).toBe(0);

@@ -7,7 +7,13 @@ import { describe, expect, it } from "vitest";
 import { ERA_6_18 } from "../../bindings/kernel/releases.js";
 import { intSqrt, resolveMachine, setupLowmemReserve, setupWatermarks } from "../../bindings/mm/mm_init.js";
 import {
-  AllocFlags, Machine, MigrateType, type BuddyEngine, type ResolvedMachine, type ResolvedZone, type ZoneType,
+  AllocFlags,
+  Machine,
+  MigrateType,
+  type BuddyEngine,
+  type ResolvedMachine,
+  type ResolvedZone,
+  type ZoneType,
 } from "../../bindings/index.js";
 import { ENGINES, oneZone, wasmMachine } from "../helpers.js";
 import { agreeWithEngine, explain618 } from "../../bindings/mm/watermark.js";
@@ -52,7 +58,13 @@ describe("2.6.11 watermarks and lowmem_reserve (setup_per_zone_pages_min)", () =
     expect(m.minFreeKbytes).toBe(3831);
     for (const z of m.zones) {
       const p = printed.get(z.type)!;
-      expect({ zone: z.type, ...z.watermarks }).toEqual({ zone: z.type, min: p.min, low: p.low, high: p.high, promo: 0 });
+      expect({ zone: z.type, ...z.watermarks }).toEqual({
+        zone: z.type,
+        min: p.min,
+        low: p.low,
+        high: p.high,
+        promo: 0,
+      });
       // 2.6.11 prints lowmem_reserve[] for its three zones: DMA, Normal, HighMem
       expect([z.lowmemReserve[0], z.lowmemReserve[2], z.lowmemReserve[3]]).toEqual(p.reserve);
     }
@@ -63,7 +75,18 @@ describe("6.18 watermarks and lowmem_reserve against this machine's kernel (/pro
   const haveProc = existsSync("/proc/zoneinfo") && existsSync("/proc/sys/vm/min_free_kbytes");
   it.skipIf(!haveProc)("reproduces min, low, high, promo and protection of every populated zone", (ctx) => {
     const info = readFileSync("/proc/zoneinfo", "utf8");
-    const kernelZones: { name: string; boost: number; min: number; low: number; high: number; promo: number | undefined; managed: number; spanned: number; present: number; protection: number[] }[] = [];
+    const kernelZones: {
+      name: string;
+      boost: number;
+      min: number;
+      low: number;
+      high: number;
+      promo: number | undefined;
+      managed: number;
+      spanned: number;
+      present: number;
+      protection: number[];
+    }[] = [];
     for (const block of info.split(/^Node /m).slice(1)) {
       const name = /^\d+, zone\s+(\S+)/.exec(block)![1];
       const num = (k: string) => {
@@ -84,7 +107,11 @@ describe("6.18 watermarks and lowmem_reserve against this machine's kernel (/pro
         protection: prot ? prot[1].split(",").map((s) => Number(s.trim())) : [],
       });
     }
-    if (!/^Node \d+, zone/m.test(info) || kernelZones.some((z) => z.promo === undefined) || kernelZones.some((z) => z.boost !== 0)) {
+    if (
+      !/^Node \d+, zone/m.test(info) ||
+      kernelZones.some((z) => z.promo === undefined) ||
+      kernelZones.some((z) => z.boost !== 0)
+    ) {
       ctx.skip(); // an older kernel (no promo) or a boosted zone: the formulas compared are 6.1+'s, unboosted
       return;
     }
@@ -131,10 +158,21 @@ describe("6.18 watermarks and lowmem_reserve against this machine's kernel (/pro
     let compared = 0;
     for (const z of m.zones) {
       const k = kernelZones.find((q) => q.name === z.type)!;
-      expect({ zone: z.type, ...z.watermarks }).toEqual({ zone: z.type, min: k.min, low: k.low, high: k.high, promo: k.promo });
+      expect({ zone: z.type, ...z.watermarks }).toEqual({
+        zone: z.type,
+        min: k.min,
+        low: k.low,
+        high: k.high,
+        promo: k.promo,
+      });
       kernelOrder.forEach((name, ki) => {
         const oi = ours.indexOf(name as ZoneType);
-        if (oi >= 0 && ki < k.protection.length) expect({ zone: z.type, upper: name, v: z.lowmemReserve[oi] }).toEqual({ zone: z.type, upper: name, v: k.protection[ki] });
+        if (oi >= 0 && ki < k.protection.length)
+          expect({ zone: z.type, upper: name, v: z.lowmemReserve[oi] }).toEqual({
+            zone: z.type,
+            upper: name,
+            v: k.protection[ki],
+          });
       });
       compared++;
     }
@@ -148,17 +186,36 @@ describe("6.18 watermark formula by hand (__setup_per_zone_wmarks)", () => {
       era: "6.18",
       minFreeKbytes: 4096,
       watermarkScaleFactor: 100,
-      nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 1 << 20 }, { type: "Movable", startPfn: 1 << 20, spannedPages: 1 << 18 }] }],
+      nodes: [
+        {
+          zones: [
+            { type: "Normal", startPfn: 0, spannedPages: 1 << 20 },
+            { type: "Movable", startPfn: 1 << 20, spannedPages: 1 << 18 },
+          ],
+        },
+      ],
     });
     // pages_min 1024, lowmem (Normal only) 2^20 -> Normal min 1024; d = max(256, 2^20*100/10000 = 10485)
-    expect(m.zones[0].watermarks).toEqual({ min: 1024, low: 1024 + 10485, high: 1024 + 2 * 10485, promo: 1024 + 3 * 10485 });
+    expect(m.zones[0].watermarks).toEqual({
+      min: 1024,
+      low: 1024 + 10485,
+      high: 1024 + 2 * 10485,
+      promo: 1024 + 3 * 10485,
+    });
     // Movable: min = clamp(2^18/1024 = 256, 32, 128) = 128; tmp = 1024 * 2^18 / 2^20 = 256 -> d = max(64, 2621)
     expect(m.zones[1].watermarks).toEqual({ min: 128, low: 128 + 2621, high: 128 + 2 * 2621, promo: 128 + 3 * 2621 });
     expect(m.zones[0].lowmemReserve).toEqual([0, 0, 0, 0, (1 << 18) / 32]);
   });
 
   it("int_sqrt is exact at squares and between them", () => {
-    expect([intSqrt(0), intSqrt(1), intSqrt(15), intSqrt(16), intSqrt(14680064), intSqrt(2 ** 40)]).toEqual([0, 1, 3, 4, 3831, 2 ** 20]);
+    expect([intSqrt(0), intSqrt(1), intSqrt(15), intSqrt(16), intSqrt(14680064), intSqrt(2 ** 40)]).toEqual([
+      0,
+      1,
+      3,
+      4,
+      3831,
+      2 ** 20,
+    ]);
   });
 });
 
@@ -166,7 +223,14 @@ describe("6.18 watermark formula by hand (__setup_per_zone_wmarks)", () => {
  *  411*4kB 252*8kB 113*16kB 27*32kB 1*64kB 1*128kB = 6524kB. Each free block of order k sits where
  *  its buddy stays allocated: every other 2^k-aligned slot of a region aligned to 2^(k+1). */
 function articleFreePfns(start: number): number[] {
-  const want: [number, number][] = [[5, 1], [4, 1], [3, 27], [2, 113], [1, 252], [0, 411]];
+  const want: [number, number][] = [
+    [5, 1],
+    [4, 1],
+    [3, 27],
+    [2, 113],
+    [1, 252],
+    [0, 411],
+  ];
   const out: number[] = [];
   let cur = start;
   for (const [k, n] of want) {
@@ -177,11 +241,18 @@ function articleFreePfns(start: number): number[] {
 }
 
 const ARTICLE_START = 0xc0000; // RAM at 0xC0000000 on the ARM box
-const ARTICLE_SPEC = { era: "2.6.11" as const, minFreeKbytes: 1200, nodes: [{ zones: [{ type: "DMA" as const, startPfn: ARTICLE_START, spannedPages: 4096 }] }] };
+const ARTICLE_SPEC = {
+  era: "2.6.11" as const,
+  minFreeKbytes: 1200,
+  nodes: [{ zones: [{ type: "DMA" as const, startPfn: ARTICLE_START, spannedPages: 4096 }] }],
+};
 
 /** Allocates the whole zone page by page, then frees the article's free blocks. */
 function buildArticleZone(e: BuddyEngine): void {
-  for (let i = 0; i < 4096; i++) expect(e.alloc({ order: 0, highestZone: "Normal", allocFlags: AllocFlags.NO_WATERMARKS, owner: 453 })).toBe(ARTICLE_START + i);
+  for (let i = 0; i < 4096; i++)
+    expect(e.alloc({ order: 0, highestZone: "Normal", allocFlags: AllocFlags.NO_WATERMARKS, owner: 453 })).toBe(
+      ARTICLE_START + i,
+    );
   for (const pfn of articleFreePfns(ARTICLE_START)) e.free(pfn);
 }
 
@@ -248,8 +319,14 @@ describe("explain618 (mm/watermark.ts) against the engine's __zone_watermark_ok"
           for (const allocFlags of FLAGS) {
             const engine = m.watermarkOk618(slot, order, mark, NORMAL_IDX, allocFlags);
             const e = explain618({
-              freePages: c.freePages, nrFreeByType, order, mark, reserve, allocFlags,
-              cma: allocFlags & CMA ? 0 : c.freeCmaPages, highatomic: c.nrFreeHighatomic,
+              freePages: c.freePages,
+              nrFreeByType,
+              order,
+              mark,
+              reserve,
+              allocFlags,
+              cma: allocFlags & CMA ? 0 : c.freeCmaPages,
+              highatomic: c.nrFreeHighatomic,
             });
             expect([order, mark, allocFlags, reserve, e.ok]).toEqual([order, mark, allocFlags, reserve, engine]);
             checks++;
@@ -293,21 +370,39 @@ describe("explain618 (mm/watermark.ts) against the engine's __zone_watermark_ok"
     const nrFreeByType = m.stats(slot).nrFreeByType;
     const e = explain618({ freePages: 2048, nrFreeByType, order: 1, mark: 100, reserve: 0, allocFlags: 0, cma: 0 });
     expect(e).toEqual({
-      ok: false, stage: "block", margin: 1947,
-      steps: ["free = 2048 - 1 = 2047", "2047 > 100 + 0 (lowmem_reserve) -> ok", "no usable free block of order >= 1 -> fail"],
+      ok: false,
+      stage: "block",
+      margin: 1947,
+      steps: [
+        "free = 2048 - 1 = 2047",
+        "2047 > 100 + 0 (lowmem_reserve) -> ok",
+        "no usable free block of order >= 1 -> fail",
+      ],
     });
   });
 
   it("agreeWithEngine: the engine decides and says so when the steps disagree", () => {
-    const e = explain618({ freePages: 10, nrFreeByType: [], order: 0, mark: 20, reserve: 0, allocFlags: MIN_RESERVE, cma: 0 });
+    const e = explain618({
+      freePages: 10,
+      nrFreeByType: [],
+      order: 0,
+      mark: 20,
+      reserve: 0,
+      allocFlags: MIN_RESERVE,
+      cma: 0,
+    });
     expect([e.ok, e.stage, e.steps]).toEqual([
-      false, "mark", ["free = 10 - 0 = 10", "min = 20 - 20/2 = 10 (ALLOC_MIN_RESERVE)", "10 <= 10 + 0 (lowmem_reserve) -> fail"],
+      false,
+      "mark",
+      ["free = 10 - 0 = 10", "min = 20 - 20/2 = 10 (ALLOC_MIN_RESERVE)", "10 <= 10 + 0 (lowmem_reserve) -> fail"],
     ]);
     expect(agreeWithEngine(e, false)).toBe(e);
     const trace = agreeWithEngine(e, true);
     expect([trace.ok, trace.stage, trace.steps.at(-1)]).toEqual([true, "ok", "(the engine's check says ok)"]);
     expect(agreeWithEngine({ ...e, ok: true, stage: "ok" }, false, true)).toMatchObject({
-      ok: false, stage: "block", steps: [...e.steps, "(the engine's check says fail; the engine decides)"],
+      ok: false,
+      stage: "block",
+      steps: [...e.steps, "(the engine's check says fail; the engine decides)"],
     });
   });
 });

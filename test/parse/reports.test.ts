@@ -11,7 +11,9 @@ import { parseReports, type ParsedReport, type ParsedZone } from "../../bindings
 import { HEADER_FORMATS, parseHeader, type HeaderFormat } from "../../bindings/parse/headers.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/", import.meta.url));
-const LOGS = readdirSync(DIR).filter((f) => f.endsWith(".log")).sort();
+const LOGS = readdirSync(DIR)
+  .filter((f) => f.endsWith(".log"))
+  .sort();
 const read = (f: string): string => readFileSync(DIR + f, "utf8");
 
 /** MANIFEST.md rows by file name (cells split at unescaped "|"). */
@@ -49,7 +51,8 @@ interface Expect {
 // Trigger, victim and per-order counts copied from each file's own lines (cross-checked with MANIFEST).
 const EXPECT: Record<string, Expect> = {
   "001": {
-    trigger: null, victims: [null],
+    trigger: null,
+    victims: [null],
     areas: { Normal: [[98, 20, 0, 1, 1, 0, 1, 1, 0, 0, 0], 1416], HighMem: [[0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0], 512] },
     check: ([r]) => {
       expect([zone(r, "HighMem").freeKb, zone(r, "HighMem").minKb]).toEqual([512, 512]);
@@ -58,12 +61,17 @@ const EXPECT: Record<string, Expect> = {
     },
   },
   "004": {
-    trigger: ["ifconfig", 5151], victims: [null, null], version: "2.6.31+frans2+mel-00002-g90702f9-dirty",
+    trigger: ["ifconfig", 5151],
+    victims: [null, null],
+    version: "2.6.31+frans2+mel-00002-g90702f9-dirty",
     areas: { Normal: [[135, 213, 21, 4, 5, 0, 0, 0, 0, 0, 0], 3028], DMA: [[46, 0, 5, 0, 1, 0, 1, 1, 0, 0, 0], 1096] },
     check: ([r]) => expect(zone(r, "DMA").lowmemReserve).toEqual([0, 238, 238]),
   },
   "008": {
-    trigger: ["go", 6792], victims: [null], version: "5.10.0-rc1+", flags: ["GFP_KERNEL", "__GFP_COMP"],
+    trigger: ["go", 6792],
+    victims: [null],
+    version: "5.10.0-rc1+",
+    flags: ["GFP_KERNEL", "__GFP_COMP"],
     areas: { Normal: [[2127, 1508, 472, 96, 12, 4, 1, 1, 0, 0, 0], 33244] },
     check: ([r]) => {
       expect(zone(r, "Normal").migratetypes).toEqual(["UMEC", "UMEC", "UMEC", "UMC", "C", "C", "C", "C", "", "", ""]);
@@ -71,7 +79,9 @@ const EXPECT: Record<string, Expect> = {
     },
   },
   "009": {
-    trigger: ["python", 2733], victims: [[2733, "python"]], version: "4.14.0-xilinx-v2018.2",
+    trigger: ["python", 2733],
+    victims: [[2733, "python"]],
+    version: "4.14.0-xilinx-v2018.2",
     flags: ["GFP_KERNEL", "__GFP_ZERO", "__GFP_NOTRACK"],
     areas: { DMA: [[512, 208, 110, 65, 33, 17, 7, 4, 4, 3, 62], 279872] },
     check: ([r]) => {
@@ -80,7 +90,10 @@ const EXPECT: Record<string, Expect> = {
     },
   },
   "020": {
-    trigger: ["leaker", 23793], victims: [[23793, "leaker"]], version: "5.2.0-rc7", flags: ["GFP_HIGHUSER_MOVABLE"],
+    trigger: ["leaker", 23793],
+    victims: [[23793, "leaker"]],
+    version: "5.2.0-rc7",
+    flags: ["GFP_HIGHUSER_MOVABLE"],
     check: ([r]) => {
       expect([r.memcg?.usageKb, r.memcg?.limitKb]).toEqual([524288, 524288]);
       expect(r.constraint?.constraint).toBe("CONSTRAINT_MEMCG");
@@ -88,24 +101,38 @@ const EXPECT: Record<string, Expect> = {
     },
   },
   "021": {
-    trigger: ["runc:[2:INIT]", 12788], victims: [[12788, "runc:[2:INIT]"]], version: "3.10.0-514.16.1.el7.stable.v1.4.x86_64",
+    trigger: ["runc:[2:INIT]", 12788],
+    victims: [[12788, "runc:[2:INIT]"]],
+    version: "3.10.0-514.16.1.el7.stable.v1.4.x86_64",
     check: ([r]) => {
       expect([r.memcg?.usageKb, r.memcg?.limitKb, r.memcg?.kmemUsageKb]).toEqual([3145728, 3145728, 3143468]);
       expect([r.victim?.selectedPid, r.constraint?.constraint, r.oomScoreAdj]).toEqual([12800, "", 997]);
     },
   },
   "022": {
-    trigger: ["Xorg", 2746], victims: [[15515, "firefox.real"]], version: "4.9.0",
+    trigger: ["Xorg", 2746],
+    victims: [[15515, "firefox.real"]],
+    version: "4.9.0",
     flags: ["GFP_USER", "GFP_DMA32", "__GFP_RECLAIMABLE"],
-    areas: { Normal: [[531, 467, 262, 367, 152, 71, 3, 2, 0, 0, 0], 42404], DMA: [[1, 2, 0, 0, 0, 4, 4, 3, 1, 0, 0], 4116] },
+    areas: {
+      Normal: [[531, 467, 262, 367, 152, 71, 3, 2, 0, 0, 0], 42404],
+      DMA: [[1, 2, 0, 0, 0, 4, 4, 3, 1, 0, 0], 4116],
+    },
     check: ([r]) => {
-      expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb, zone(r, "HighMem").freeKb]).toEqual([42404, 42416, 120916]);
+      expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb, zone(r, "HighMem").freeKb]).toEqual([
+        42404, 42416, 120916,
+      ]);
       expect([zone(r, "DMA").lowmemReserve, r.victim?.score]).toEqual([[0, 833, 3008, 3008], 106]);
     },
   },
   "023": {
-    trigger: null, victims: [null, null, null], version: null,
-    areas: { Normal: [[0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0], 3648], HighMem: [[1, 1, 19, 12, 21, 14, 5, 2, 2, 1, 603], 2480124] },
+    trigger: null,
+    victims: [null, null, null],
+    version: null,
+    areas: {
+      Normal: [[0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0], 3648],
+      HighMem: [[1, 1, 19, 12, 21, 14, 5, 2, 2, 1, 603], 2480124],
+    },
     check: (rs) => {
       expect(rs.map((r) => zone(r, "HighMem").freeAreas[0])).toEqual([1, 60, 86]);
       expect([zone(rs[0], "Normal").minKb, zone(rs[0], "DMA").lowmemReserve]).toEqual([3756, [0, 880, 4080]]);
@@ -113,7 +140,12 @@ const EXPECT: Record<string, Expect> = {
     },
   },
   "025": {
-    trigger: ["pan", 6957], victims: [[8405, "mutt"], [4808, "bash"]], version: "2.6.26-rc5-mm2",
+    trigger: ["pan", 6957],
+    victims: [
+      [8405, "mutt"],
+      [4808, "bash"],
+    ],
+    version: "2.6.26-rc5-mm2",
     areas: { DMA32: [[1513, 5, 5, 1, 26, 0, 0, 0, 0, 0, 1], 11964] },
     check: (rs) => {
       expect([rs[1].victim?.selectedPid, rs[1].victim?.selectedComm, rs[0].oomAdj]).toEqual([4807, "ssu", 0]);
@@ -122,48 +154,82 @@ const EXPECT: Record<string, Expect> = {
     },
   },
   "028": {
-    trigger: ["doxygen", 473206], victims: [[473206, "doxygen"]], version: "6.1.1-arch1-1",
+    trigger: ["doxygen", 473206],
+    victims: [[473206, "doxygen"]],
+    version: "6.1.1-arch1-1",
     flags: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_ZERO"],
-    areas: { Normal: [[6676, 2120, 595, 188, 50, 1, 0, 0, 0, 0, 0], 62528], DMA: [[0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2], 13312] },
+    areas: {
+      Normal: [[6676, 2120, 595, 188, 50, 1, 0, 0, 0, 0, 0], 62528],
+      DMA: [[0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2], 13312],
+    },
     check: ([r]) => {
       const n = zone(r, "Normal");
-      expect([n.freeKb, n.boostKb, n.minKb, zone(r, "DMA32").lowmemReserve]).toEqual([61900, 8192, 61948, [0, 0, 12468, 12468, 12468]]);
+      expect([n.freeKb, n.boostKb, n.minKb, zone(r, "DMA32").lowmemReserve]).toEqual([
+        61900,
+        8192,
+        61948,
+        [0, 0, 12468, 12468, 12468],
+      ]);
       expect(r.constraint?.globalOom).toBe(true);
     },
   },
   "029": {
-    trigger: ["php-fpm", 3923954], victims: [[3902942, "php-fpm"]], version: "5.15.158-2-pve", flags: ["GFP_HIGHUSER_MOVABLE"],
+    trigger: ["php-fpm", 3923954],
+    victims: [[3902942, "php-fpm"]],
+    version: "5.15.158-2-pve",
+    flags: ["GFP_HIGHUSER_MOVABLE"],
     check: ([r]) => {
       expect([r.memcg?.usageKb, r.memcg?.limitKb, r.memcg?.swapUsageKb]).toEqual([31211520, 31211520, 0]);
       expect(r.constraint?.oomMemcg).toBe("/lxc/39004");
     },
   },
   "037": {
-    trigger: ["ksoftirqd/0", 3], victims: [null], version: "3.10.0+",
+    trigger: ["ksoftirqd/0", 3],
+    victims: [null],
+    version: "3.10.0+",
     areas: { Normal: [[390, 226, 225, 226, 226, 226, 14, 5, 0, 0, 0], 63736] },
     check: ([r]) => {
-      expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb, zone(r, "Normal").freeCmaKb]).toEqual([63768, 2000, 63080]);
+      expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb, zone(r, "Normal").freeCmaKb]).toEqual([
+        63768, 2000, 63080,
+      ]);
       expect(zone(r, "Normal").migratetypes?.slice(0, 3)).toEqual(["MC", "C", "C"]);
     },
   },
   "039": {
-    trigger: ["kworker/2:0", 12944], victims: [null], version: "5.0.10-zb64-1bb762d31089+", flags: ["GFP_NOWAIT"],
+    trigger: ["kworker/2:0", 12944],
+    victims: [null],
+    version: "5.0.10-zb64-1bb762d31089+",
+    flags: ["GFP_NOWAIT"],
     areas: { Normal: [[651, 693, 658, 398, 63, 26, 9, 0, 0, 0, 0], 41076] },
     check: ([r]) => {
       expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb]).toEqual([40288, 40124]);
-      expect([zone(r, "DMA32").freeKb, zone(r, "DMA32").minKb, zone(r, "DMA32").lowmemReserve]).toEqual([44432, 29352, [0, 0, 3854, 3854, 3854]]);
+      expect([zone(r, "DMA32").freeKb, zone(r, "DMA32").minKb, zone(r, "DMA32").lowmemReserve]).toEqual([
+        44432,
+        29352,
+        [0, 0, 3854, 3854, 3854],
+      ]);
       expect(r.endLine).toBe(82); // the SLUB lines after show_mem belong to the failure
     },
   },
   "041": {
-    trigger: ["swapper/0", 1], victims: [null], version: "6.8.0+", flags: ["GFP_KERNEL", "GFP_DMA"],
+    trigger: ["swapper/0", 1],
+    victims: [null],
+    version: "6.8.0+",
+    flags: ["GFP_KERNEL", "GFP_DMA"],
     areas: { DMA: [[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0], 1024] },
     check: ([r]) => expect([r.zones.length, zone(r, "DMA").managedKb, r.line, r.endLine]).toEqual([1, 1024, 2, 49]),
   },
   "044": {
-    trigger: ["swapper", null], victims: [null], version: null,
+    trigger: ["swapper", null],
+    victims: [null],
+    version: null,
     areas: { Normal: [[72, 43, 23, 1, 0, 0, 0, 0, 0, 0, 0], 1032] },
-    check: ([r]) => expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb, zone(r, "Normal").lowmemReserve]).toEqual([1032, 508, [0]]),
+    check: ([r]) =>
+      expect([zone(r, "Normal").freeKb, zone(r, "Normal").minKb, zone(r, "Normal").lowmemReserve]).toEqual([
+        1032,
+        508,
+        [0],
+      ]),
   },
 };
 
@@ -221,7 +287,9 @@ describe("the seed article's 2.6.11 report", () => {
     expect([r.victim?.pid, r.victim?.comm]).toEqual([453, "smbd"]);
     const dma = zone(r, "DMA");
     expect(dma.freeAreas).toEqual([411, 252, 113, 27, 1, 1, 0, 0, 0, 0, 0]);
-    expect([dma.freeAreasKb, dma.freeKb, dma.minKb, dma.lowKb, dma.highKb, dma.presentKb]).toEqual([6524, 6524, 1200, 1500, 1800, 16384]);
+    expect([dma.freeAreasKb, dma.freeKb, dma.minKb, dma.lowKb, dma.highKb, dma.presentKb]).toEqual([
+      6524, 6524, 1200, 1500, 1800, 16384,
+    ]);
     expect(dma.pcp).toEqual([
       { cpu: 0, list: "hot", low: 2, high: 6, batch: 1, used: null },
       { cpu: 0, list: "cold", low: 0, high: 2, batch: 1, used: null },
@@ -265,11 +333,17 @@ describe("prefixes", () => {
   it("expands rsyslog #012 into several kernel lines with one physical line number", () => {
     const raw = "Jan  1 00:00:00 box kernel: Mem-Info:#012active_anon:1 inactive_anon:2#011x\nnext";
     const ls = splitLines(raw);
-    expect(ls.map((l) => [l.line, l.text])).toEqual([[1, "Mem-Info:"], [1, "active_anon:1 inactive_anon:2 x"], [2, "next"]]);
+    expect(ls.map((l) => [l.line, l.text])).toEqual([
+      [1, "Mem-Info:"],
+      [1, "active_anon:1 inactive_anon:2 x"],
+      [2, "next"],
+    ]);
   });
 
   it("reads a whole report folded into #012 escapes", () => {
-    const seed = readFileSync(DIR + "seed-article-oom-report.txt", "utf8").trimEnd().split("\n");
+    const seed = readFileSync(DIR + "seed-article-oom-report.txt", "utf8")
+      .trimEnd()
+      .split("\n");
     const folded = `Jan  1 00:00:00 box kernel: ${seed.join("#012")}\n`;
     const { reports } = parseReports(folded);
     expect(reports).toHaveLength(1);
@@ -282,7 +356,10 @@ describe("prefixes", () => {
     expect(ls.map((l) => l.text)).toEqual(["a b", "c\uFFFDd\uFFFD"]);
     const bytes = new Uint8Array([0xff, 0xfe, 0x0a, 0x41, 0xc3]);
     expect(splitLines(bytes).map((l) => l.text)).toEqual(["\uFFFD\uFFFD", "A\uFFFD"]);
-    expect(parseReports(readFileSync(DIR + "seed-article-oom-report.txt", "utf8").replace(/\n/g, "\r\n")).reports[0].victim?.pid).toBe(453);
+    expect(
+      parseReports(readFileSync(DIR + "seed-article-oom-report.txt", "utf8").replace(/\n/g, "\r\n")).reports[0].victim
+        ?.pid,
+    ).toBe(453);
   });
 
   it("returns nothing for empty input", () => {
@@ -321,13 +398,19 @@ describe("header formats: typed ids, each with a label and the release a report 
     ["httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0", "invoked-oom-adj", "2.6.32"],
     ["h invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=-17, oom_score_adj=-1000", "invoked-oom-adj", "2.6.32"],
     ["x invoked oom-killer: gfp_mask=0x201da, order=0, oom_score_adj=0", "invoked-oom-score-adj", "3.10"],
-    ["x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0",
-      "invoked-pgg", "4.9"],
+    [
+      "x invoked oom-killer: gfp_mask=0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=0, order=0, oom_score_adj=0",
+      "invoked-pgg",
+      "4.9",
+    ],
     ["swapper: page allocation failure. order:5, mode:0x20", "alloc-failure-2.6", "2.6.24"],
     ["swapper/0: page allocation failure: order:5, mode:0x20", "warn-alloc-failed", "3.10"],
     ["kworker/0:1: page allocation failure: order:5, mode:0x20(GFP_ATOMIC), nodemask=(null)", "warn-alloc", "4.10"],
-    ["insmod: vmalloc: allocation failure: 4096 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)", "warn-alloc",
-      "4.10"],
+    [
+      "insmod: vmalloc: allocation failure: 4096 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)",
+      "warn-alloc",
+      "4.10",
+    ],
     ["x invoked oom-killer: gfp_mask=#garbage#", "unrecognised", null],
   ])("%s -> %s -> %s", (line, format, release) => {
     expect(parseHeader(line)?.format).toBe(format);
@@ -355,26 +438,38 @@ describe("formats outside the corpus", () => {
     const { reports, warnings } = parseReports(log);
     expect(warnings).toEqual([]);
     const r = reports[0];
-    expect([r.kind, r.kernelVersion, r.trigger, r.memcg?.taskCgroup, r.memcg?.limitKb]).toEqual(["memcg-oom", "4.4.0-21-generic", { comm: "stress", pid: 77 }, "/test", 102400]);
+    expect([r.kind, r.kernelVersion, r.trigger, r.memcg?.taskCgroup, r.memcg?.limitKb]).toEqual([
+      "memcg-oom",
+      "4.4.0-21-generic",
+      { comm: "stress", pid: 77 },
+      "/test",
+      102400,
+    ]);
     expect([r.victim?.pid, r.victim?.score, r.victim?.totalVmKb, r.endLine]).toEqual([78, 1000, 110000, 7]);
   });
 
   it("oom_adj (2.6.32) and oom_adj + oom_score_adj (2.6.36) headers, empty %pGg", () => {
-    const { reports } = parseReports([
-      "httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0",
-      "httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=-17, oom_score_adj=-1000",
-      "x invoked oom-killer: gfp_mask=0x0(), order=0, oom_score_adj=0",
-    ].join("\n"));
+    const { reports } = parseReports(
+      [
+        "httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0",
+        "httpd invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=-17, oom_score_adj=-1000",
+        "x invoked oom-killer: gfp_mask=0x0(), order=0, oom_score_adj=0",
+      ].join("\n"),
+    );
     expect(reports.map((r) => [r.oomAdj, r.oomScoreAdj, r.gfpMask, r.gfpFlagsPrinted])).toEqual([
-      [0, null, "0x201da", null], [-17, -1000, "0x201da", null], [null, 0, "0x0", []],
+      [0, null, "0x201da", null],
+      [-17, -1000, "0x201da", null],
+      [null, 0, "0x0", []],
     ]);
   });
 
   it("warn_alloc vmalloc failures (no order)", () => {
-    const { reports } = parseReports([
-      "insmod: vmalloc: allocation failure: 4294967296 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)",
-      "kworker/0:1: vmalloc error: size 4096, vm_struct allocation failed, mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0",
-    ].join("\n"));
+    const { reports } = parseReports(
+      [
+        "insmod: vmalloc: allocation failure: 4294967296 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)",
+        "kworker/0:1: vmalloc error: size 4096, vm_struct allocation failed, mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0",
+      ].join("\n"),
+    );
     expect(reports.map((r) => [r.kind, r.trigger?.comm, r.order, r.gfpMask, r.message])).toEqual([
       ["alloc-failure", "insmod", null, "0x6000c0", "vmalloc: allocation failure: 4294967296 bytes"],
       ["alloc-failure", "kworker/0:1", null, "0xdc0", "vmalloc error: size 4096, vm_struct allocation failed"],
@@ -385,7 +480,10 @@ describe("formats outside the corpus", () => {
     const kill = (pid: number): string =>
       `Out of memory: Killed process ${pid} (a) total-vm:8kB, anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0`;
     const { reports, warnings } = parseReports(`${kill(1)}\n${kill(2)}\n`);
-    expect(reports.map((r) => [r.kind, r.format, r.victim?.pid, r.line])).toEqual([["oom", null, 1, 1], ["oom", null, 2, 2]]);
+    expect(reports.map((r) => [r.kind, r.format, r.victim?.pid, r.line])).toEqual([
+      ["oom", null, 1, 1],
+      ["oom", null, 2, 2],
+    ]);
     expect(warnings.map((w) => w.line)).toEqual([1, 2]);
   });
 
@@ -402,10 +500,25 @@ describe("formats outside the corpus", () => {
     ];
     const { reports, warnings } = parseReports([...dump, "unrelated line", ...dump].join("\n"));
     expect(warnings).toEqual([]);
-    expect(reports.map((r) => [r.kind, r.line, r.endLine])).toEqual([["show-mem", 1, 8], ["show-mem", 10, 17]]);
+    expect(reports.map((r) => [r.kind, r.line, r.endLine])).toEqual([
+      ["show-mem", 1, 8],
+      ["show-mem", 10, 17],
+    ]);
     const [n0, n1] = reports[0].zones;
-    expect([n0.node, n0.boostKb, n0.managedKb, n0.freeAreas, n0.migratetypes]).toEqual([0, 0, 300, [1, 0, 1], ["U", "", "M"]]);
-    expect([n1.node, n1.lowmemReserve, n1.freeAreas, n1.freeAreasKb, n1.pageSizeKb]).toEqual([1, [0, 0, 0], [], null, 4]);
+    expect([n0.node, n0.boostKb, n0.managedKb, n0.freeAreas, n0.migratetypes]).toEqual([
+      0,
+      0,
+      300,
+      [1, 0, 1],
+      ["U", "", "M"],
+    ]);
+    expect([n1.node, n1.lowmemReserve, n1.freeAreas, n1.freeAreasKb, n1.pageSizeKb]).toEqual([
+      1,
+      [0, 0, 0],
+      [],
+      null,
+      4,
+    ]);
   });
 });
 
@@ -424,7 +537,12 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant("swap" as const), i: fc.nat(), j: fc.nat() }),
   fc.record({ op: fc.constant("truncate" as const), i: fc.nat(), at: fc.nat() }),
   fc.record({ op: fc.constant("digit" as const), i: fc.nat(), at: fc.nat(), d: fc.integer({ min: 0, max: 9 }) }),
-  fc.record({ op: fc.constant("inject" as const), i: fc.nat(), at: fc.nat(), s: fc.string({ unit: anyUnit, maxLength: 40 }) }),
+  fc.record({
+    op: fc.constant("inject" as const),
+    i: fc.nat(),
+    at: fc.nat(),
+    s: fc.string({ unit: anyUnit, maxLength: 40 }),
+  }),
 );
 
 function mutate(lines: string[], m: Mutation): void {
@@ -433,12 +551,24 @@ function mutate(lines: string[], m: Mutation): void {
   const s = lines[i];
   const cut = (at: number): number => at % (s.length + 1);
   switch (m.op) {
-    case "delete": lines.splice(i, 1); break;
-    case "duplicate": lines.splice(i, 0, s); break;
-    case "swap": [lines[i], lines[m.j % lines.length]] = [lines[m.j % lines.length], s]; break;
-    case "truncate": lines[i] = s.slice(0, cut(m.at)); break;
-    case "inject": lines[i] = s.slice(0, cut(m.at)) + m.s + s.slice(cut(m.at)); break;
-    case "digit": lines[i] = corruptDigit(s, m.at, m.d); break;
+    case "delete":
+      lines.splice(i, 1);
+      break;
+    case "duplicate":
+      lines.splice(i, 0, s);
+      break;
+    case "swap":
+      [lines[i], lines[m.j % lines.length]] = [lines[m.j % lines.length], s];
+      break;
+    case "truncate":
+      lines[i] = s.slice(0, cut(m.at));
+      break;
+    case "inject":
+      lines[i] = s.slice(0, cut(m.at)) + m.s + s.slice(cut(m.at));
+      break;
+    case "digit":
+      lines[i] = corruptDigit(s, m.at, m.d);
+      break;
   }
 }
 
@@ -453,7 +583,8 @@ function corruptDigit(s: string, at: number, d: number): string {
 function checkResult(text: string): void {
   const { reports, warnings } = parseReports(text);
   const n = countPhysicalLines(text);
-  for (const w of warnings) expect(Number.isInteger(w.line) && w.line >= 1 && w.line <= n, JSON.stringify(w)).toBe(true);
+  for (const w of warnings)
+    expect(Number.isInteger(w.line) && w.line >= 1 && w.line <= n, JSON.stringify(w)).toBe(true);
   for (const r of reports) {
     expect(r.line >= 1 && r.line <= r.endLine && r.endLine <= n).toBe(true);
     for (const l of r.lines) expect(l >= r.line && l <= r.endLine).toBe(true);
@@ -486,7 +617,9 @@ describe("mutated corpus files", () => {
 
 describe("a 10 MB log", () => {
   it("parses every repeated report (timing belongs to the benchmarks)", () => {
-    const round = [...LOGS.map(read), read("seed-article-oom-report.txt")].map((t) => (t.endsWith("\n") ? t : `${t}\n`)).join("");
+    const round = [...LOGS.map(read), read("seed-article-oom-report.txt")]
+      .map((t) => (t.endsWith("\n") ? t : `${t}\n`))
+      .join("");
     const rounds = Math.ceil((10 * 1024 * 1024) / round.length);
     const perRound = parseReports(round).reports.length;
     const { reports } = parseReports(round.repeat(rounds));

@@ -37,15 +37,23 @@ describe("the seed's trace", () => {
     expect(t[run]).toMatch(/^t=0\.020 s \.\. t=2\.200 s {2}attempts 2-111/);
     expect(t[run + 1]).toMatch(/^ {4}kswapd ran \d+ zone passes while the task slept, freeing \d+ pages$/);
     expect(t[run + 2]).toMatch(/^ {4}background: \d+ page-cache pages read back \(refault\)$/);
-    expect(t[run + 3]).toBe("    t=1.980 s printk: XFS: possible memory allocation deadlock in kmem_alloc (mode:0x2d0)");
+    expect(t[run + 3]).toBe(
+      "    t=1.980 s printk: XFS: possible memory allocation deadlock in kmem_alloc (mode:0x2d0)",
+    );
   });
 
   it("attempt 112: no progress, HIGH fails, the OOM killer picks smbd 453, and order 5 passes once it has exited", () => {
     expect(t).toContain("t=2.220 s  attempt 112: kmalloc(98304) -> order-5 pages, gfp 0x2d0 (GFP_KERNEL|__GFP_NOWARN)");
-    expect(t.some((l) => /direct reclaim .*priorities 12\.\.0: at most 23 pages freed in one pass, never 32: no progress/.test(l))).toBe(true);
+    expect(
+      t.some((l) =>
+        /direct reclaim .*priorities 12\.\.0: at most 23 pages freed in one pass, never 32: no progress/.test(l),
+      ),
+    ).toBe(true);
     expect(t).toContain("    DMA HIGH, order 5 (mark 450 pages): fail");
     expect(t).toContain("    no progress, __GFP_FS set, no __GFP_NORETRY, HIGH check failed: out_of_memory()");
-    expect(t.find((l) => l.includes("select_bad_process"))).toMatch(/^ {4}select_bad_process: smbd 453 \(badness \d+\), .* -> smbd 453$/);
+    expect(t.find((l) => l.includes("select_bad_process"))).toMatch(
+      /^ {4}select_bad_process: smbd 453 \(badness \d+\), .* -> smbd 453$/,
+    );
     expect(t).toContain("    killed smbd 453: 20 pages freed, coalescing with free buddies where they lie");
     expect(t).toContain("        o=3: 249 - 216 = 33 > 23 -> ok");
     expect(t[t.length - 2]).toBe("outcome: success; OOM kills: smbd 453; deadlock warnings: 1; simulated 2.33 s");
@@ -72,7 +80,9 @@ describe("other policies", () => {
   it("256 KiB after bdfb04301fa5: no kmalloc cache that large, a livelock stopped by the bound", () => {
     const t = trace({ policy: "bdfb04301fa5", size: 256 * 1024, maxRetries: 300 });
     expect(t.some((l) => l.includes("stopped by the simulator's bound after 300 retries"))).toBe(true);
-    expect(t).toContain("    no kmalloc size class holds 262144 bytes (2.6.11's largest is 131072): NULL without a page allocation");
+    expect(t).toContain(
+      "    no kmalloc size class holds 262144 bytes (2.6.11's largest is 131072): NULL without a page allocation",
+    );
     expect(t.some((l) => l.startsWith("outcome: livelock"))).toBe(true);
   });
 });
@@ -84,7 +94,9 @@ describe("an alloc_pages scenario (nic-atomic)", () => {
     expect(t[0]).toBe("nic-atomic: alloc_pages requests");
     expect(t[1]).toBe("t=0.000 s .. t=0.990 s  before the first request:");
     expect(t).toContain("    background: 100 alloc_pages calls (order 3), 100 failed");
-    expect(t.filter((l) => l.endsWith("printk: ksoftirqd/0: page allocation failure. order:3, mode:0x20"))).toHaveLength(10);
+    expect(
+      t.filter((l) => l.endsWith("printk: ksoftirqd/0: page allocation failure. order:3, mode:0x20")),
+    ).toHaveLength(10);
     expect(t).toContain("t=1.000 s  attempt 1: alloc_pages(8192) -> order-1 pages, gfp 0x20 (GFP_ATOMIC)");
     expect(t).toContain("    alloc_pages succeeds");
   });
@@ -92,7 +104,19 @@ describe("an alloc_pages scenario (nic-atomic)", () => {
 
 describe("oomlab replay --trace", () => {
   it("prints the trace on stdout", async () => {
-    const o = { stdout: "", stderr: "", out(s: string) { o.stdout += s; }, err(s: string) { o.stderr += s; }, async readFile() { return JSON.stringify(SEED); } };
+    const o = {
+      stdout: "",
+      stderr: "",
+      out(s: string) {
+        o.stdout += s;
+      },
+      err(s: string) {
+        o.stderr += s;
+      },
+      async readFile() {
+        return JSON.stringify(SEED);
+      },
+    };
     expect(await main(["replay", "--trace"], o)).toBe(0);
     expect(o.stdout.split("\n")[0]).toBe("seed: kmem_alloc(98304) under the pre-bdfb04301fa5 policy");
   });

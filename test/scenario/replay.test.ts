@@ -13,7 +13,9 @@ import { PCP_OWNER, pcpSizing } from "../../bindings/linux-2.6.11/mm/page_alloc.
 import { eventsOfKind } from "../../bindings/sim/events.js";
 
 const SEED: Scenario = JSON.parse(readFileSync(new URL("../../scenarios/seed.json", import.meta.url), "utf8"));
-const ARTICLE = readFileSync(new URL("../fixtures/seed-article-oom-report.txt", import.meta.url), "utf8").trimEnd().split("\n");
+const ARTICLE = readFileSync(new URL("../fixtures/seed-article-oom-report.txt", import.meta.url), "utf8")
+  .trimEnd()
+  .split("\n");
 const seed = () => structuredClone(SEED);
 
 describe("the seed replay reproduces the article's report", () => {
@@ -81,7 +83,8 @@ describe("the 2.6.11 slow path (__alloc_pages) on the article's zone", () => {
   function quietKernel(reclaimable: boolean) {
     const sc = seed();
     sc.events = [];
-    if (!reclaimable) sc.layout = sc.layout.filter((r) => !(r.kind === "lru" && r.lru?.list === "inactive" && !r.lru.locked));
+    if (!reclaimable)
+      sc.layout = sc.layout.filter((r) => !(r.kind === "lru" && r.lru?.list === "inactive" && !r.lru.locked));
     return buildKernel(validateScenario(sc));
   }
 
@@ -168,7 +171,8 @@ describe("the policy comparison", () => {
   const row = (kb: number, p: string) => rows.find((r) => r.sizeKb === kb && r.policy === p);
 
   it("64 KiB (order 4) succeeds everywhere without reclaim trouble", () => {
-    for (const p of ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"]) expect(row(64, p)).toMatchObject({ outcome: "success", kills: "-" });
+    for (const p of ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"])
+      expect(row(64, p)).toMatchObject({ outcome: "success", kills: "-" });
   });
 
   it("96 KiB: kmalloc order 5 before and after bdfb04301fa5 (the commit changes nothing below 128 KiB): OOM kill of smbd; kvmalloc falls back to vmalloc", () => {
@@ -191,7 +195,13 @@ describe("the policy comparison", () => {
 describe("the vmalloc area of a scenario's ARM board", () => {
   const big = (vmallocEnd?: number): Scenario => ({
     name: "256 MiB board",
-    machine: { era: "2.6.11", pageSize: 4096, maxOrder: 11, minFreeKbytes: 4096, nodes: [{ zones: [{ type: "DMA", startPfn: 0xc0000, spannedPages: 65536 }] }] },
+    machine: {
+      era: "2.6.11",
+      pageSize: 4096,
+      maxOrder: 11,
+      minFreeKbytes: 4096,
+      nodes: [{ zones: [{ type: "DMA", startPfn: 0xc0000, spannedPages: 65536 }] }],
+    },
     tasks: [{ pid: 2, comm: "app", totalVm: 1000 }],
     layout: [{ at: 0, count: 1024, step: 64, kind: "free", blockPages: 32 }],
     events: [{ do: "kmem_alloc", at: 0, task: 2, size: 256 * 1024, flags: ["KM_SLEEP"] }],
@@ -200,7 +210,9 @@ describe("the vmalloc area of a scenario's ARM board", () => {
 
   it("256 MiB at 0xc0000000 leaves no room below the default VMALLOC_END 0xd0000000: a typed error that says so", () => {
     expect(() => replay(big())).toThrow(OomlabError);
-    expect(() => replay(big())).toThrow(/VMALLOC_START \(high_memory \+ 8 MiB, aligned\) is 0xd0800000, not below VMALLOC_END 0xd0000000/);
+    expect(() => replay(big())).toThrow(
+      /VMALLOC_START \(high_memory \+ 8 MiB, aligned\) is 0xd0800000, not below VMALLOC_END 0xd0000000/,
+    );
   });
 
   it("with the board's VMALLOC_END the 256 KiB request is vmalloc'ed (pre-bdfb04301fa5: __vmalloc first)", () => {
@@ -271,7 +283,9 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
       }
       expect(err).toBeInstanceOf(OomlabError);
       expect((err as OomlabError).code).toBe("OOMLAB_BAD_SPEC");
-      expect((err as Error).message).toMatch(/^scenario: events\[0\]\.gfp: gfp mask 0x(d3|3) sets both __GFP_DMA and __GFP_HIGH/);
+      expect((err as Error).message).toMatch(
+        /^scenario: events\[0\]\.gfp: gfp mask 0x(d3|3) sets both __GFP_DMA and __GFP_HIGH/,
+      );
     }
     sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 0, gfp: "GFP_HIGHUSER" }];
     expect(validateScenario(sc).events[0].gfp).toBe("GFP_HIGHUSER");

@@ -7,7 +7,12 @@ import { renderChurn } from "../../render/bench.js";
 
 export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const o = args.options;
-  const opts = { seed: o.seed as number, log2Pages: o["log2-pages"] as number, ops: o.ops as number, chunk: o.chunk as number };
+  const opts = {
+    seed: o.seed as number,
+    log2Pages: o["log2-pages"] as number,
+    ops: o.ops as number,
+    chunk: o.chunk as number,
+  };
   let result: { checksum: string; nsPerOp: number; opsPerSec: number };
   if (o.engine === "reference") {
     const { runRefChurn } = await import("../../../reference/churn.js");

@@ -8,7 +8,10 @@ import { diagnose, type DiagnosedReport, type WhatIf } from "../../analyse/diagn
 import { renderReport } from "../../render/diagnose.js";
 
 const WHAT_IF_KEYS: Record<string, keyof WhatIf> = {
-  min_free_kbytes: "minFreeKbytes", watermark_scale_factor: "watermarkScaleFactor", order: "order", gfp: "gfp",
+  min_free_kbytes: "minFreeKbytes",
+  watermark_scale_factor: "watermarkScaleFactor",
+  order: "order",
+  gfp: "gfp",
 };
 /** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too). */
 const MAX_WHAT_IF_ORDER = 15;
@@ -45,7 +48,8 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const all: DiagnosedReport[] = [];
   for (const f of files) {
     const res = diagnose(await readInput(io, f), { whatIf });
-    if (!res.reports.length) io.err(`oomlab: ${f}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
+    if (!res.reports.length)
+      io.err(`oomlab: ${f}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
     for (const r of res.reports) {
       all.push(r);
       if (!opts.json) io.out((files.length > 1 ? `${f}: ` : "") + renderReport(r) + "\n");

@@ -18,7 +18,14 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
       return;
     }
     const hasPagetypeinfo = eraProfile(m.machine.era).hasMigratetypes;
-    io.out(renderMachine({ machine: m.machine, zones: m.allStats(), buddyinfo: buddyinfo(m), pagetypeinfo: hasPagetypeinfo ? pagetypeinfo(m) : null }));
+    io.out(
+      renderMachine({
+        machine: m.machine,
+        zones: m.allStats(),
+        buddyinfo: buddyinfo(m),
+        pagetypeinfo: hasPagetypeinfo ? pagetypeinfo(m) : null,
+      }),
+    );
   } finally {
     m.dispose();
   }

@@ -24,10 +24,12 @@ async function optional(io: CliIo, path: string, missing: string[]): Promise<str
 export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const opts = args.options;
   const dir = String(opts.proc ?? "/proc").replace(/\/+$/, "") || "/";
-  if (io.isDirectory && !(await io.isDirectory(dir))) throw new OomlabError("OOMLAB_USAGE", `--proc ${dir} is not a directory`);
+  if (io.isDirectory && !(await io.isDirectory(dir)))
+    throw new OomlabError("OOMLAB_USAGE", `--proc ${dir} is not a directory`);
   const missing: string[] = [];
   const at = (p: string) => optional(io, `${dir}/${p}`, missing);
-  const version = (await at("sys/kernel/osrelease")) ?? (await at("version"))?.replace(/^Linux version (\S+).*$/s, "$1");
+  const version =
+    (await at("sys/kernel/osrelease")) ?? (await at("version"))?.replace(/^Linux version (\S+).*$/s, "$1");
   if (version !== undefined) missing.splice(0, missing.length); // one of osrelease / version suffices
   const sysVm: Record<string, string> = {};
   for (const k of SYS_VM_KEYS) {
@@ -35,13 +37,21 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
     if (v !== undefined) sysVm[k] = v;
   }
   const files: SnapshotFiles = {
-    version: version?.trim(), buddyinfo: await at("buddyinfo"), zoneinfo: await at("zoneinfo"),
-    pagetypeinfo: await at("pagetypeinfo"), sysVm,
+    version: version?.trim(),
+    buddyinfo: await at("buddyinfo"),
+    zoneinfo: await at("zoneinfo"),
+    pagetypeinfo: await at("pagetypeinfo"),
+    sysVm,
   };
   const snap = snapshotFromFiles(files);
   for (const m of missing) snap.warnings.push({ file: m, line: 0, message: "missing or unreadable" });
   const have = files.buddyinfo !== undefined || files.zoneinfo !== undefined || files.pagetypeinfo !== undefined;
-  const procTexts = { version: files.version ?? null, buddyinfo: files.buddyinfo, zoneinfo: files.zoneinfo, pagetypeinfo: files.pagetypeinfo };
+  const procTexts = {
+    version: files.version ?? null,
+    buddyinfo: files.buddyinfo,
+    zoneinfo: files.zoneinfo,
+    pagetypeinfo: files.pagetypeinfo,
+  };
   const diag = have ? procReport("zoneinfo", procTexts) : null;
   if (opts.json) io.out(JSON.stringify({ ...snap, diagnosis: diag }) + "\n");
   else io.out(renderSnapshot(snap, diag));

@@ -11,8 +11,33 @@ import type { ZoneType } from "./mmzone.js";
 
 /** First release of each modelled layout, oldest first. Ranges (inclusive) are in PROFILES. */
 export const GFP_ERAS = [
-  "2.6.11", "2.6.12", "2.6.14", "2.6.15", "2.6.19", "2.6.23", "2.6.24", "2.6.31", "2.6.38", "3.6", "3.8", "3.16", "4.1",
-  "4.4", "4.5", "4.8", "4.10", "4.13", "4.14", "4.15", "4.18", "5.1", "5.14", "5.18", "6.3", "6.8", "6.18",
+  "2.6.11",
+  "2.6.12",
+  "2.6.14",
+  "2.6.15",
+  "2.6.19",
+  "2.6.23",
+  "2.6.24",
+  "2.6.31",
+  "2.6.38",
+  "3.6",
+  "3.8",
+  "3.16",
+  "4.1",
+  "4.4",
+  "4.5",
+  "4.8",
+  "4.10",
+  "4.13",
+  "4.14",
+  "4.15",
+  "4.18",
+  "5.1",
+  "5.14",
+  "5.18",
+  "6.3",
+  "6.8",
+  "6.18",
 ] as const;
 export type GfpEra = (typeof GFP_ERAS)[number];
 
@@ -62,16 +87,37 @@ export const GFP_BITS_SHIFT_2611 = 16;
 const PROFILES: readonly Profile[] = [
   { era: "2.6.11", last: "2.6.11", set: GFP_2611_TABLE, bitsShift: GFP_BITS_SHIFT_2611 },
   { era: "2.6.12", last: "2.6.13", set: { __GFP_NOMEMALLOC: 0x10000 } }, // include/linux/gfp.h 2.6.12
-  { era: "2.6.14", last: "2.6.14", set: {
-    __GFP_NORECLAIM: 0x20000, __GFP_HARDWALL: 0x40000, GFP_USER: ["GFP_KERNEL", "__GFP_HARDWALL"],
-  } },
+  {
+    era: "2.6.14",
+    last: "2.6.14",
+    set: {
+      __GFP_NORECLAIM: 0x20000,
+      __GFP_HARDWALL: 0x40000,
+      GFP_USER: ["GFP_KERNEL", "__GFP_HARDWALL"],
+    },
+  },
   // include/linux/gfp.h 2.6.15 adds __GFP_DMA32 (0x04 on 64-bit; 0 or __GFP_DMA on some arches), moves HARDWALL.
-  { era: "2.6.15", last: "2.6.18", set: { __GFP_DMA32: 0x04, __GFP_HARDWALL: 0x20000, GFP_DMA32: ["__GFP_DMA32"] }, drop: ["__GFP_NORECLAIM"] },
+  {
+    era: "2.6.15",
+    last: "2.6.18",
+    set: { __GFP_DMA32: 0x04, __GFP_HARDWALL: 0x20000, GFP_DMA32: ["__GFP_DMA32"] },
+    drop: ["__GFP_NORECLAIM"],
+  },
   { era: "2.6.19", last: "2.6.22", set: { __GFP_THISNODE: 0x40000 } },
-  { era: "2.6.23", last: "2.6.23", set: { __GFP_MOVABLE: 0x80000, GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE"] } },
-  { era: "2.6.24", last: "2.6.30", set: {
-    __GFP_RECLAIMABLE: 0x80000, __GFP_MOVABLE: 0x100000, GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
-  } },
+  {
+    era: "2.6.23",
+    last: "2.6.23",
+    set: { __GFP_MOVABLE: 0x80000, GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE"] },
+  },
+  {
+    era: "2.6.24",
+    last: "2.6.30",
+    set: {
+      __GFP_RECLAIMABLE: 0x80000,
+      __GFP_MOVABLE: 0x100000,
+      GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
+    },
+  },
   // 2.6.31: __GFP_MOVABLE joins the zone bits (GFP_ZONE_TABLE, linux-mm 2009-03 series) and kmemcheck
   // adds __GFP_NOTRACK; table read in include/linux/gfp.h 2.6.32.
   { era: "2.6.31", last: "2.6.37", set: { __GFP_MOVABLE: 0x08, __GFP_NOTRACK: 0x200000 }, drop: ["__GFP_NO_GROW"] },
@@ -81,53 +127,132 @@ const PROFILES: readonly Profile[] = [
   // GFP_TRANSHUGE with transparent hugepages (2.6.38), Andi Kleen's __GFP_OTHER_NODE (2011-01, 2.6.38),
   // __GFP_WRITE with the dirty-page zone spreading (3.3, named from 2.6.38 here: the bit was unused
   // before, so no mask of those kernels has it set). Kernels of this era print the mask in hex only.
-  { era: "2.6.38", last: "3.5", set: {
-    __GFP_NO_KSWAPD: 0x400000, __GFP_OTHER_NODE: 0x800000, __GFP_WRITE: 0x1000000,
-    GFP_TRANSHUGE: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_NOMEMALLOC", "__GFP_NORETRY", "__GFP_NOWARN", "__GFP_NO_KSWAPD"],
-  } },
+  {
+    era: "2.6.38",
+    last: "3.5",
+    set: {
+      __GFP_NO_KSWAPD: 0x400000,
+      __GFP_OTHER_NODE: 0x800000,
+      __GFP_WRITE: 0x1000000,
+      GFP_TRANSHUGE: [
+        "GFP_HIGHUSER_MOVABLE",
+        "__GFP_COMP",
+        "__GFP_NOMEMALLOC",
+        "__GFP_NORETRY",
+        "__GFP_NOWARN",
+        "__GFP_NO_KSWAPD",
+      ],
+    },
+  },
   { era: "3.6", last: "3.7", set: { __GFP_MEMALLOC: 0x2000 } }, // swap over NFS: "introduce __GFP_MEMALLOC" (2012-07)
   { era: "3.8", last: "3.15", set: { __GFP_KMEMCG: 0x100000 } }, // kmem accounting (Glauber Costa, 2012-12)
   { era: "3.16", last: "4.0", drop: ["__GFP_KMEMCG"] }, // "mm: get rid of __GFP_KMEMCG" (Davydov, 2014-06)
   { era: "4.1", last: "4.3", set: { __GFP_NOACCOUNT: 0x100000 } }, // "gfp: add __GFP_NOACCOUNT" (2015-05)
   // include/linux/gfp.h 4.4 (4.4.11 read): __GFP_WAIT gone, reclaim split into DIRECT/KSWAPD, __GFP_ATOMIC.
-  { era: "4.4", last: "4.4", set: {
-    __GFP_RECLAIMABLE: 0x10, __GFP_MEMALLOC: 0x2000, __GFP_ATOMIC: 0x80000, __GFP_NOACCOUNT: 0x100000,
-    __GFP_DIRECT_RECLAIM: 0x400000, __GFP_OTHER_NODE: 0x800000, __GFP_WRITE: 0x1000000, __GFP_KSWAPD_RECLAIM: 0x2000000,
-    __GFP_RECLAIM: RECLAIM, GFP_ATOMIC: ["__GFP_HIGH", "__GFP_ATOMIC", "__GFP_KSWAPD_RECLAIM"],
-    GFP_KERNEL: ["__GFP_RECLAIM", "__GFP_IO", "__GFP_FS"], GFP_NOWAIT: ["__GFP_KSWAPD_RECLAIM"], GFP_NOIO: ["__GFP_RECLAIM"],
-    GFP_NOFS: ["__GFP_RECLAIM", "__GFP_IO"], GFP_USER: ["GFP_KERNEL", "__GFP_HARDWALL"],
-    GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
-    GFP_TRANSHUGE: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_NOMEMALLOC", "__GFP_NORETRY", "__GFP_NOWARN", "~__GFP_KSWAPD_RECLAIM"],
-  }, drop: ["__GFP_WAIT", "__GFP_NO_KSWAPD"] },
+  {
+    era: "4.4",
+    last: "4.4",
+    set: {
+      __GFP_RECLAIMABLE: 0x10,
+      __GFP_MEMALLOC: 0x2000,
+      __GFP_ATOMIC: 0x80000,
+      __GFP_NOACCOUNT: 0x100000,
+      __GFP_DIRECT_RECLAIM: 0x400000,
+      __GFP_OTHER_NODE: 0x800000,
+      __GFP_WRITE: 0x1000000,
+      __GFP_KSWAPD_RECLAIM: 0x2000000,
+      __GFP_RECLAIM: RECLAIM,
+      GFP_ATOMIC: ["__GFP_HIGH", "__GFP_ATOMIC", "__GFP_KSWAPD_RECLAIM"],
+      GFP_KERNEL: ["__GFP_RECLAIM", "__GFP_IO", "__GFP_FS"],
+      GFP_NOWAIT: ["__GFP_KSWAPD_RECLAIM"],
+      GFP_NOIO: ["__GFP_RECLAIM"],
+      GFP_NOFS: ["__GFP_RECLAIM", "__GFP_IO"],
+      GFP_USER: ["GFP_KERNEL", "__GFP_HARDWALL"],
+      GFP_TEMPORARY: ["GFP_KERNEL", "__GFP_RECLAIMABLE"],
+      GFP_TRANSHUGE: [
+        "GFP_HIGHUSER_MOVABLE",
+        "__GFP_COMP",
+        "__GFP_NOMEMALLOC",
+        "__GFP_NORETRY",
+        "__GFP_NOWARN",
+        "~__GFP_KSWAPD_RECLAIM",
+      ],
+    },
+    drop: ["__GFP_WAIT", "__GFP_NO_KSWAPD"],
+  },
   // 4.5: __GFP_ACCOUNT replaces __GFP_NOACCOUNT (same bit; in the 2016-01 mmflags.h rework).
-  { era: "4.5", last: "4.7", set: { __GFP_ACCOUNT: 0x100000, GFP_KERNEL_ACCOUNT: ["GFP_KERNEL", "__GFP_ACCOUNT"] }, drop: ["__GFP_NOACCOUNT"] },
-  { era: "4.8", last: "4.9", set: {
-    GFP_TRANSHUGE_LIGHT: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_NOMEMALLOC", "__GFP_NOWARN", "~__GFP_RECLAIM"],
-    GFP_TRANSHUGE: ["GFP_TRANSHUGE_LIGHT", "__GFP_DIRECT_RECLAIM"],
-  } },
+  {
+    era: "4.5",
+    last: "4.7",
+    set: { __GFP_ACCOUNT: 0x100000, GFP_KERNEL_ACCOUNT: ["GFP_KERNEL", "__GFP_ACCOUNT"] },
+    drop: ["__GFP_NOACCOUNT"],
+  },
+  {
+    era: "4.8",
+    last: "4.9",
+    set: {
+      GFP_TRANSHUGE_LIGHT: ["GFP_HIGHUSER_MOVABLE", "__GFP_COMP", "__GFP_NOMEMALLOC", "__GFP_NOWARN", "~__GFP_RECLAIM"],
+      GFP_TRANSHUGE: ["GFP_TRANSHUGE_LIGHT", "__GFP_DIRECT_RECLAIM"],
+    },
+  },
   // 41b6167e8f74 "mm: get rid of __GFP_OTHER_NODE" (4.10): GFP_KERNEL = 0x14000c0 (4.9.0 still 0x24000c0).
-  { era: "4.10", last: "4.12", set: { __GFP_WRITE: 0x800000, __GFP_KSWAPD_RECLAIM: 0x1000000 }, drop: ["__GFP_OTHER_NODE"] },
+  {
+    era: "4.10",
+    last: "4.12",
+    set: { __GFP_WRITE: 0x800000, __GFP_KSWAPD_RECLAIM: 0x1000000 },
+    drop: ["__GFP_OTHER_NODE"],
+  },
   { era: "4.13", last: "4.13", set: { __GFP_RETRY_MAYFAIL: 0x400 }, drop: ["__GFP_REPEAT"] }, // dcda9b04713c
   { era: "4.14", last: "4.14", drop: ["GFP_TEMPORARY"] }, // 4.14 gfp.h (harveydong/linux-4.14-comment)
   // 4.15 removes __GFP_COLD and kmemcheck's __GFP_NOTRACK; their bits stay empty until 4.18.
   { era: "4.15", last: "4.17", drop: ["__GFP_COLD", "__GFP_NOTRACK"] },
   // "mm: save two stranding bit in gfp_mask" (2018-05): GFP_KERNEL = 0x6000c0 (4.19 read).
-  { era: "4.18", last: "5.0", set: { __GFP_WRITE: 0x100, __GFP_DIRECT_RECLAIM: 0x200000, __GFP_KSWAPD_RECLAIM: 0x400000 } },
+  {
+    era: "4.18",
+    last: "5.0",
+    set: { __GFP_WRITE: 0x100, __GFP_DIRECT_RECLAIM: 0x200000, __GFP_KSWAPD_RECLAIM: 0x400000 },
+  },
   // "mm: shuffle GFP_* flags" (Dobriyan, 2019-01-09, after 5.0-rc1): 5.0.10 prints 4.18 bits, 5.2-rc7
   // the new ones; 5.1 itself not checked (no 5.1 gfp.h found).
-  { era: "5.1", last: "5.13", set: {
-    __GFP_ZERO: 0x100, __GFP_ATOMIC: 0x200, __GFP_DIRECT_RECLAIM: 0x400, __GFP_KSWAPD_RECLAIM: 0x800, __GFP_WRITE: 0x1000,
-    __GFP_NOWARN: 0x2000, __GFP_RETRY_MAYFAIL: 0x4000, __GFP_NOFAIL: 0x8000, __GFP_NORETRY: 0x10000, __GFP_MEMALLOC: 0x20000,
-    __GFP_COMP: 0x40000, __GFP_NOMEMALLOC: 0x80000, __GFP_HARDWALL: 0x100000, __GFP_THISNODE: 0x200000, __GFP_ACCOUNT: 0x400000,
-  } },
+  {
+    era: "5.1",
+    last: "5.13",
+    set: {
+      __GFP_ZERO: 0x100,
+      __GFP_ATOMIC: 0x200,
+      __GFP_DIRECT_RECLAIM: 0x400,
+      __GFP_KSWAPD_RECLAIM: 0x800,
+      __GFP_WRITE: 0x1000,
+      __GFP_NOWARN: 0x2000,
+      __GFP_RETRY_MAYFAIL: 0x4000,
+      __GFP_NOFAIL: 0x8000,
+      __GFP_NORETRY: 0x10000,
+      __GFP_MEMALLOC: 0x20000,
+      __GFP_COMP: 0x40000,
+      __GFP_NOMEMALLOC: 0x80000,
+      __GFP_HARDWALL: 0x100000,
+      __GFP_THISNODE: 0x200000,
+      __GFP_ACCOUNT: 0x400000,
+    },
+  },
   // 013bb59dbb7c (ZEROTAGS) and c275c5c6d50a (SKIP_KASAN_POISON, unconditional, in GFP_HIGHUSER_MOVABLE):
   // 5.15 prints GFP_HIGHUSER_MOVABLE as 0x1100cca. Their %pGg names came with a 2021-08 fix (5.14 or 5.15).
-  { era: "5.14", last: "5.17", set: {
-    __GFP_ZEROTAGS: 0x800000, __GFP_SKIP_KASAN_POISON: 0x1000000,
-    GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE", "__GFP_SKIP_KASAN_POISON"],
-  } },
+  {
+    era: "5.14",
+    last: "5.17",
+    set: {
+      __GFP_ZEROTAGS: 0x800000,
+      __GFP_SKIP_KASAN_POISON: 0x1000000,
+      GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE", "__GFP_SKIP_KASAN_POISON"],
+    },
+  },
   // 5.18 (kasan HW_TAGS series): the SKIP_KASAN bits are 0 unless CONFIG_KASAN_HW_TAGS.
-  { era: "5.18", last: "6.2", set: { GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE"] }, drop: ["__GFP_SKIP_KASAN_POISON"] },
+  {
+    era: "5.18",
+    last: "6.2",
+    set: { GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE"] },
+    drop: ["__GFP_SKIP_KASAN_POISON"],
+  },
   { era: "6.3", last: "6.7", set: { GFP_ATOMIC: ["__GFP_HIGH", "__GFP_KSWAPD_RECLAIM"] }, drop: ["__GFP_ATOMIC"] }, // "mm: discard __GFP_ATOMIC"
   { era: "6.8", last: "6.17", set: { GFP_NOWAIT: ["__GFP_KSWAPD_RECLAIM", "__GFP_NOWARN"] } }, // 16f5dfbc851b
   // Same bits; 6a204d4b14c9 makes ALLOC_HIGHATOMIC require __GFP_HIGH (backported to 6.12.y stable).
@@ -137,17 +262,63 @@ const PROFILES: readonly Profile[] = [
 /** %pGg name table order (mmflags.h __def_gfpflag_names, 4.6 … 6.18); an era prints the names it
  *  defines with a nonzero mask. 4.4 had no %pGg: its table is 4.5's with __GFP_NOACCOUNT. */
 const PGG_ORDER = [
-  "GFP_TRANSHUGE", "GFP_TRANSHUGE_LIGHT", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_TEMPORARY",
-  "GFP_KERNEL_ACCOUNT", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO", "GFP_NOWAIT", "GFP_DMA", "__GFP_HIGHMEM",
-  "GFP_DMA32", "__GFP_HIGH", "__GFP_ATOMIC", "__GFP_IO", "__GFP_FS", "__GFP_COLD", "__GFP_NOWARN", "__GFP_REPEAT",
-  "__GFP_RETRY_MAYFAIL", "__GFP_NOFAIL", "__GFP_NORETRY", "__GFP_COMP", "__GFP_ZERO", "__GFP_NOMEMALLOC",
-  "__GFP_MEMALLOC", "__GFP_HARDWALL", "__GFP_THISNODE", "__GFP_RECLAIMABLE", "__GFP_MOVABLE", "__GFP_ACCOUNT",
-  "__GFP_NOACCOUNT", "__GFP_NOTRACK", "__GFP_WRITE", "__GFP_RECLAIM", "__GFP_DIRECT_RECLAIM", "__GFP_KSWAPD_RECLAIM",
-  "__GFP_OTHER_NODE", "__GFP_ZEROTAGS", "__GFP_SKIP_KASAN_POISON",
+  "GFP_TRANSHUGE",
+  "GFP_TRANSHUGE_LIGHT",
+  "GFP_HIGHUSER_MOVABLE",
+  "GFP_HIGHUSER",
+  "GFP_USER",
+  "GFP_TEMPORARY",
+  "GFP_KERNEL_ACCOUNT",
+  "GFP_KERNEL",
+  "GFP_NOFS",
+  "GFP_ATOMIC",
+  "GFP_NOIO",
+  "GFP_NOWAIT",
+  "GFP_DMA",
+  "__GFP_HIGHMEM",
+  "GFP_DMA32",
+  "__GFP_HIGH",
+  "__GFP_ATOMIC",
+  "__GFP_IO",
+  "__GFP_FS",
+  "__GFP_COLD",
+  "__GFP_NOWARN",
+  "__GFP_REPEAT",
+  "__GFP_RETRY_MAYFAIL",
+  "__GFP_NOFAIL",
+  "__GFP_NORETRY",
+  "__GFP_COMP",
+  "__GFP_ZERO",
+  "__GFP_NOMEMALLOC",
+  "__GFP_MEMALLOC",
+  "__GFP_HARDWALL",
+  "__GFP_THISNODE",
+  "__GFP_RECLAIMABLE",
+  "__GFP_MOVABLE",
+  "__GFP_ACCOUNT",
+  "__GFP_NOACCOUNT",
+  "__GFP_NOTRACK",
+  "__GFP_WRITE",
+  "__GFP_RECLAIM",
+  "__GFP_DIRECT_RECLAIM",
+  "__GFP_KSWAPD_RECLAIM",
+  "__GFP_OTHER_NODE",
+  "__GFP_ZEROTAGS",
+  "__GFP_SKIP_KASAN_POISON",
 ];
 
 /** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order. */
-const OLD_COMPOSITES = ["GFP_TRANSHUGE", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_TEMPORARY", "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO"];
+const OLD_COMPOSITES = [
+  "GFP_TRANSHUGE",
+  "GFP_HIGHUSER_MOVABLE",
+  "GFP_HIGHUSER",
+  "GFP_USER",
+  "GFP_TEMPORARY",
+  "GFP_KERNEL",
+  "GFP_NOFS",
+  "GFP_ATOMIC",
+  "GFP_NOIO",
+];
 
 const eraIndex = (era: GfpEra): number => {
   const i = GFP_ERAS.indexOf(era);
@@ -252,7 +423,9 @@ function formatFlags(mask: number, era: GfpEra): DecodedGfp {
 
 /** The era's single __GFP_* bits, lowest first. */
 function singleBits(era: GfpEra): [string, number][] {
-  return Object.entries(gfpBitsFor(era)).filter(([n]) => n.startsWith("__GFP_")).sort((a, b) => a[1] - b[1]);
+  return Object.entries(gfpBitsFor(era))
+    .filter(([n]) => n.startsWith("__GFP_"))
+    .sort((a, b) => a[1] - b[1]);
 }
 
 /** Pre-4.4 kernels printed only the hex: name the largest composite whose bits are all set (ties in
@@ -298,7 +471,9 @@ export interface DecodedGfp2611 {
 export function decodeGfp2611(mask: number): DecodedGfp2611 {
   const d = decodeGfp(mask, "2.6.11");
   const composite = d.names.length && !d.names[0].startsWith("__GFP_") ? d.names[0] : null;
-  const names = singleBits("2.6.11").filter(([, v]) => (mask & v) !== 0).map(([n]) => n);
+  const names = singleBits("2.6.11")
+    .filter(([, v]) => (mask & v) !== 0)
+    .map(([n]) => n);
   return { names, composite, unknown: d.unknown, text: d.text || hex(0) };
 }
 
@@ -307,7 +482,14 @@ export type GfpZone = ZoneType;
 /** GFP_ZONE_TABLE (include/linux/gfp.h 2.6.31 … 6.18) by the low four bits DMA|HIGHMEM<<1|DMA32<<2|MOVABLE<<3;
  *  missing entries are GFP_ZONE_BAD. OPT_ZONE_* fall back to Normal on a kernel without that zone. */
 const GFP_ZONE_TABLE: Readonly<Record<number, GfpZone>> = {
-  0x0: "Normal", 0x1: "DMA", 0x2: "HighMem", 0x4: "DMA32", 0x8: "Normal", 0x9: "DMA", 0xa: "Movable", 0xc: "DMA32",
+  0x0: "Normal",
+  0x1: "DMA",
+  0x2: "HighMem",
+  0x4: "DMA32",
+  0x8: "Normal",
+  0x9: "DMA",
+  0xa: "Movable",
+  0xc: "DMA32",
 };
 
 /**
@@ -350,7 +532,11 @@ export function gfpZone(mask: number, era: GfpEra): GfpZone {
     return "Normal";
   }
   const zone = GFP_ZONE_TABLE[Number(dma) | (Number(high) << 1) | (Number(dma32) << 2) | (Number(movable) << 3)];
-  if (!zone) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp mask ${hex(mask)} is a GFP_ZONE_BAD combination of zone modifiers`);
+  if (!zone)
+    throw new OomlabError(
+      "OOMLAB_BAD_ARGUMENT",
+      `gfp mask ${hex(mask)} is a GFP_ZONE_BAD combination of zone modifiers`,
+    );
   return zone;
 }
 
@@ -370,7 +556,10 @@ export function parseGfp(v: unknown, era: GfpEra): number {
   }
   if (typeof v !== "string" || !v.trim()) {
     const got = JSON.stringify(v);
-    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp must be a number or names like "GFP_KERNEL|__GFP_NOWARN", got ${got}`);
+    throw new OomlabError(
+      "OOMLAB_BAD_ARGUMENT",
+      `gfp must be a number or names like "GFP_KERNEL|__GFP_NOWARN", got ${got}`,
+    );
   }
   let mask = 0;
   for (const part of v.split("|").map((x) => x.trim())) {

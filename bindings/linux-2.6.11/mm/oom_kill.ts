@@ -43,7 +43,8 @@ export function shiftHz2611(hz: number): number {
   ];
   const row = table.find(([lo, hi]) => hz >= lo && hz < hi);
   // Any other HZ hits "#error You lose." in 2.6.11 (later kernels extend the table up to 12288).
-  if (!row) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `HZ ${hz} is outside 12..1535 (2.6.11 jiffies.h: "You lose.")`);
+  if (!row)
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `HZ ${hz} is outside 12..1535 (2.6.11 jiffies.h: "You lose.")`);
   return row[2];
 }
 

@@ -82,7 +82,10 @@ export class PageAlloc2611 {
   ) {
     for (const z of machine.machine.zones) {
       if (z.presentPages === 0) continue;
-      this.pcp.set(z.slot, Array.from({ length: nrCpus }, () => pcpSizing(z.presentPages, machine.machine.pageSize)));
+      this.pcp.set(
+        z.slot,
+        Array.from({ length: nrCpus }, () => pcpSizing(z.presentPages, machine.machine.pageSize)),
+      );
     }
   }
 
@@ -99,16 +102,41 @@ export class PageAlloc2611 {
     return zl;
   }
 
-  private watermarkOk(slot: number, order: number, mark: "min" | "low" | "high", classzone: number, harder: boolean, high: boolean): boolean {
+  private watermarkOk(
+    slot: number,
+    order: number,
+    mark: "min" | "low" | "high",
+    classzone: number,
+    harder: boolean,
+    high: boolean,
+  ): boolean {
     const z = this.machine.zone(slot);
     const w = z.watermarks[mark];
     const ok = this.machine.watermarkOk2611(slot, order, w, classzone, harder, high);
     if (this.log.recordEvents) {
       // the same check in words (the engine decides; a disagreement would be a bug, and says so)
       const c = this.machine.counters(slot);
-      const e = explain2611({ freePages: c.freePages, nrFree: c.nrFree, order, mark: w, reserve: z.lowmemReserve[classzone] ?? 0, gfpHigh: high, harder });
+      const e = explain2611({
+        freePages: c.freePages,
+        nrFree: c.nrFree,
+        order,
+        mark: w,
+        reserve: z.lowmemReserve[classzone] ?? 0,
+        gfpHigh: high,
+        harder,
+      });
       const steps = agreeWithEngine(e, ok).steps;
-      this.log.event("watermark", { zone: z.type, order, mark, pages: w, canTryHarder: harder, gfpHigh: high, ok, free: c.freePages, steps });
+      this.log.event("watermark", {
+        zone: z.type,
+        order,
+        mark,
+        pages: w,
+        canTryHarder: harder,
+        gfpHigh: high,
+        ok,
+        free: c.freePages,
+        steps,
+      });
     }
     return ok;
   }
@@ -116,7 +144,12 @@ export class PageAlloc2611 {
   /** rmqueue_bulk: batch order-0 pages onto the tail of a per-CPU list, without watermarks. */
   private rmqueueBulk(slot: number, pcp: PerCpuPages): void {
     for (let i = 0; i < pcp.batch; i++) {
-      const pfn = this.machine.alloc({ order: 0, zoneSlot: slot, allocFlags: AllocFlags.NO_WATERMARKS, owner: PCP_OWNER });
+      const pfn = this.machine.alloc({
+        order: 0,
+        zoneSlot: slot,
+        allocFlags: AllocFlags.NO_WATERMARKS,
+        owner: PCP_OWNER,
+      });
       if (pfn < 0) break;
       pcp.list.push(pfn);
       pcp.count++;
@@ -142,7 +175,15 @@ export class PageAlloc2611 {
   }
 
   /** One pass over the zonelist at a watermark (or none), as each pass of __alloc_pages. */
-  private pass(zl: Zonelist, order: number, gfp: number, owner: number, mark: "min" | "low" | "high" | null, harder: boolean, high: boolean): number {
+  private pass(
+    zl: Zonelist,
+    order: number,
+    gfp: number,
+    owner: number,
+    mark: "min" | "low" | "high" | null,
+    harder: boolean,
+    high: boolean,
+  ): number {
     for (const slot of zl.slots) {
       if (mark !== null && !this.watermarkOk(slot, order, mark, zl.classzoneIdx, harder, high)) continue;
       const pfn = this.bufferedRmqueue(slot, order, gfp, owner);
@@ -195,7 +236,13 @@ export class PageAlloc2611 {
         this.log.event("retry-decision", { order, progress, doRetry });
         if (!doRetry) {
           const noretry = (gfp & GFP_2611.__GFP_NORETRY) !== 0;
-          const why = progress ? (noretry ? "reclaim progressed, __GFP_NORETRY: no retry" : "reclaim progressed, order > 3 is not retried") : noretry ? "no progress, __GFP_NORETRY: no OOM killer, no retry" : "no progress and no __GFP_FS: no OOM killer, and order > 3 is not retried";
+          const why = progress
+            ? noretry
+              ? "reclaim progressed, __GFP_NORETRY: no retry"
+              : "reclaim progressed, order > 3 is not retried"
+            : noretry
+              ? "no progress, __GFP_NORETRY: no OOM killer, no retry"
+              : "no progress and no __GFP_FS: no OOM killer, and order > 3 is not retried";
           return this.fail(gfp, order, why);
         }
         this.hooks.congestionWait(Math.floor(this.clock.hz / 50));

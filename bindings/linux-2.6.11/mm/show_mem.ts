@@ -41,7 +41,16 @@ export interface ShowMem2611 {
   slab: number;
   mapped: number;
   pagetables: number;
-  swap: { add: number; del: number; findSuccess: number; findTotal: number; noentRace: number; existRace: number; freePages: number; totalPages: number } | null;
+  swap: {
+    add: number;
+    del: number;
+    findSuccess: number;
+    findTotal: number;
+    noentRace: number;
+    existRace: number;
+    freePages: number;
+    totalPages: number;
+  } | null;
 }
 
 /** show_free_areas (2.6.11). */

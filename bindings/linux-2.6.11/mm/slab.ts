@@ -14,13 +14,32 @@ import { OomlabError, check, isInt } from "../../errors.js";
 // 2.6.11 include/linux/gfp.h bits, from the one table in bindings/gfp.ts.
 const G = GFP_2611;
 const GFP = {
-  DMA: G.__GFP_DMA, WAIT: G.__GFP_WAIT, HIGH: G.__GFP_HIGH, IO: G.__GFP_IO, FS: G.__GFP_FS, COLD: G.__GFP_COLD,
-  NOWARN: G.__GFP_NOWARN, REPEAT: G.__GFP_REPEAT, NOFAIL: G.__GFP_NOFAIL, NORETRY: G.__GFP_NORETRY,
-  NO_GROW: G.__GFP_NO_GROW, COMP: G.__GFP_COMP,
+  DMA: G.__GFP_DMA,
+  WAIT: G.__GFP_WAIT,
+  HIGH: G.__GFP_HIGH,
+  IO: G.__GFP_IO,
+  FS: G.__GFP_FS,
+  COLD: G.__GFP_COLD,
+  NOWARN: G.__GFP_NOWARN,
+  REPEAT: G.__GFP_REPEAT,
+  NOFAIL: G.__GFP_NOFAIL,
+  NORETRY: G.__GFP_NORETRY,
+  NO_GROW: G.__GFP_NO_GROW,
+  COMP: G.__GFP_COMP,
 } as const;
 /** GFP_LEVEL_MASK (include/linux/gfp.h 2.6.11) = SLAB_LEVEL_MASK (include/linux/slab.h). */
-export const GFP_LEVEL_MASK = GFP.WAIT | GFP.HIGH | GFP.IO | GFP.FS | GFP.COLD | GFP.NOWARN |
-  GFP.REPEAT | GFP.NOFAIL | GFP.NORETRY | GFP.NO_GROW | GFP.COMP;
+export const GFP_LEVEL_MASK =
+  GFP.WAIT |
+  GFP.HIGH |
+  GFP.IO |
+  GFP.FS |
+  GFP.COLD |
+  GFP.NOWARN |
+  GFP.REPEAT |
+  GFP.NOFAIL |
+  GFP.NORETRY |
+  GFP.NO_GROW |
+  GFP.COMP;
 
 /** MAX_GFP_ORDER with CONFIG_MMU (mm/slab.c 2.6.11): no slab above 32 pages. */
 export const MAX_GFP_ORDER = 5;
@@ -134,7 +153,11 @@ function cacheEstimate(order: number, size: number, align: number, offSlab: bool
 /** The gfporder loop of kmem_cache_create (mm/slab.c 2.6.11) for a SLAB_HWCACHE_ALIGN cache (the
  *  general caches: ARCH_KMALLOC_FLAGS, ARCH_KMALLOC_MINALIGN 0 on ARM). */
 export function slabLayout(size: number, o: SlabLayoutOptions): SlabLayout {
-  check(isInt(size) && size >= WORD_BYTES && size <= o.pageSize * 2 ** MAX_GFP_ORDER, `kmem_cache_create: bad size ${size}`, "OOMLAB_BAD_ARGUMENT");
+  check(
+    isInt(size) && size >= WORD_BYTES && size <= o.pageSize * 2 ** MAX_GFP_ORDER,
+    `kmem_cache_create: bad size ${size}`,
+    "OOMLAB_BAD_ARGUMENT",
+  );
   size = alignUp(size, WORD_BYTES);
   // SLAB_HWCACHE_ALIGN: cache line, halved while two objects fit in half of it.
   let align = o.l1CacheBytes;
@@ -204,8 +227,15 @@ export class Slab2611 {
   /** slab_break_gfp_order chosen at boot. */
   readonly breakOrder: number;
 
-  constructor(private readonly pa: PageAllocator, opts: { ramPages: number; l1CacheBytes?: number }) {
-    check(isInt(opts.ramPages) && opts.ramPages > 0, "Slab2611: ramPages must be a positive integer", "OOMLAB_BAD_ARGUMENT");
+  constructor(
+    private readonly pa: PageAllocator,
+    opts: { ramPages: number; l1CacheBytes?: number },
+  ) {
+    check(
+      isInt(opts.ramPages) && opts.ramPages > 0,
+      "Slab2611: ramPages must be a positive integer",
+      "OOMLAB_BAD_ARGUMENT",
+    );
     this.pageSize = pa.pageSize;
     const l1 = opts.l1CacheBytes ?? ARM_L1_CACHE_BYTES;
     // kmem_cache_init: "only use bigger page orders on machines with more than 32MB of memory".
@@ -231,8 +261,16 @@ export class Slab2611 {
   /** kfree → free_block: the slot goes back on its slab; an emptied slab moves to slabs_free. */
   kfree(ptr: Kptr): void {
     const slab = this.slabs.get(ptr.slab);
-    check(slab !== undefined && slab.cache === ptr.cache && ptr.index >= 0 && ptr.index < this.cacheList[ptr.cache].num, `kfree: not a kmalloc'd object (slab ${ptr.slab})`, "OOMLAB_BAD_ARGUMENT");
-    check(!slab.freeList.includes(ptr.index), `kfree: double free of slot ${ptr.index} in slab ${ptr.slab}`, "OOMLAB_DOUBLE_FREE");
+    check(
+      slab !== undefined && slab.cache === ptr.cache && ptr.index >= 0 && ptr.index < this.cacheList[ptr.cache].num,
+      `kfree: not a kmalloc'd object (slab ${ptr.slab})`,
+      "OOMLAB_BAD_ARGUMENT",
+    );
+    check(
+      !slab.freeList.includes(ptr.index),
+      `kfree: double free of slot ${ptr.index} in slab ${ptr.slab}`,
+      "OOMLAB_DOUBLE_FREE",
+    );
     const c = this.cacheList[slab.cache];
     unlink(slab.inuse === c.num ? c.full : c.partial, slab);
     slab.freeList.push(ptr.index);
@@ -276,7 +314,8 @@ export class Slab2611 {
     }
     unlink(slab.inuse ? c.partial : c.free, slab);
     const index = slab.freeList.pop();
-    if (index === undefined) throw new OomlabError("OOMLAB_INVARIANT", `slab ${slab.id} of ${c.name} has no free object`);
+    if (index === undefined)
+      throw new OomlabError("OOMLAB_INVARIANT", `slab ${slab.id} of ${c.name} has no free object`);
     slab.inuse++;
     (slab.inuse === c.num ? c.full : c.partial).unshift(slab); // list_add: head of the list
     return { cache: ci, slab: slab.id, index, size };
@@ -287,7 +326,10 @@ export class Slab2611 {
   private cacheGrow(ci: number, gfp: number, owner: number): boolean {
     const c = this.cacheList[ci];
     if (gfp & ~(GFP.DMA | GFP_LEVEL_MASK)) {
-      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `kernel BUG in cache_grow (mm/slab.c): gfp ${hex(gfp)} outside SLAB_DMA|SLAB_LEVEL_MASK`);
+      throw new OomlabError(
+        "OOMLAB_BAD_ARGUMENT",
+        `kernel BUG in cache_grow (mm/slab.c): gfp ${hex(gfp)} outside SLAB_DMA|SLAB_LEVEL_MASK`,
+      );
     }
     if (gfp & GFP.NO_GROW) return false;
     const pfn = this.pa.allocPages(gfp | (c.dma ? GFP.DMA : 0), c.order, owner);

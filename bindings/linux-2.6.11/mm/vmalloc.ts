@@ -22,7 +22,11 @@ const ARM_VMALLOC_OFFSET = 8 << 20;
 /** ARM 2.6.11 vmalloc range: VMALLOC_START = (high_memory + 8 MiB) & ~(8 MiB - 1); VMALLOC_END is
  *  per machine, commonly PAGE_OFFSET + 0x10000000 (include/asm-arm/arch-* /vmalloc.h). 16 MiB of RAM
  *  at 0xC0000000 → [0xC1800000, 0xD0000000): 232 MiB. */
-export function armVmallocRange(ramBytes: number, pageOffset = 0xc0000000, end = 0xd0000000): { start: number; end: number } {
+export function armVmallocRange(
+  ramBytes: number,
+  pageOffset = 0xc0000000,
+  end = 0xd0000000,
+): { start: number; end: number } {
   const highMemory = pageOffset + ramBytes;
   const start = Math.floor((highMemory + ARM_VMALLOC_OFFSET) / ARM_VMALLOC_OFFSET) * ARM_VMALLOC_OFFSET;
   return { start, end };
@@ -79,7 +83,11 @@ export class Vmalloc2611 {
     this.pageSize = o.pageSize ?? o.pa.pageSize;
     this.pointerSize = o.pointerSize ?? 4;
     check(isInt(o.start) && isInt(o.end) && o.start < o.end, "Vmalloc2611: need start < end", "OOMLAB_BAD_ARGUMENT");
-    check(o.start % this.pageSize === 0 && o.end % this.pageSize === 0, "Vmalloc2611: range must be page aligned", "OOMLAB_BAD_ARGUMENT");
+    check(
+      o.start % this.pageSize === 0 && o.end % this.pageSize === 0,
+      "Vmalloc2611: range must be page aligned",
+      "OOMLAB_BAD_ARGUMENT",
+    );
     this.start = o.start;
     this.end = o.end;
     this.ratelimit = o.ratelimit ?? new PrintkRatelimit(o.clock, o.log);
@@ -143,7 +151,10 @@ export class Vmalloc2611 {
 
   /** Bytes of [start, end) taken by areas, guard pages included. */
   usedBytes(): number {
-    return this.vmlist.reduce((n, a) => n + Math.max(0, Math.min(a.addr + a.size, this.end) - Math.max(a.addr, this.start)), 0);
+    return this.vmlist.reduce(
+      (n, a) => n + Math.max(0, Math.min(a.addr + a.size, this.end) - Math.max(a.addr, this.start)),
+      0,
+    );
   }
 
   /** The largest hole of [start, end) between areas. A request of s bytes fits iff s + PAGE_SIZE <= it. */

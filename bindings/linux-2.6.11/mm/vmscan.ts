@@ -113,7 +113,18 @@ export class Vmscan2611 {
   ) {}
 
   addZone(slot: number, presentPages: number): ZoneLru {
-    const z: ZoneLru = { slot, presentPages, active: [], inactive: [], nrScanActive: 0, nrScanInactive: 0, pagesScanned: 0, allUnreclaimable: false, prevPriority: DEF_PRIORITY, tempPriority: DEF_PRIORITY };
+    const z: ZoneLru = {
+      slot,
+      presentPages,
+      active: [],
+      inactive: [],
+      nrScanActive: 0,
+      nrScanInactive: 0,
+      pagesScanned: 0,
+      allUnreclaimable: false,
+      prevPriority: DEF_PRIORITY,
+      tempPriority: DEF_PRIORITY,
+    };
     this.zones.set(slot, z);
     return z;
   }
@@ -260,7 +271,8 @@ export class Vmscan2611 {
     const toInactive: LruPage[] = [];
     while (hold.length) {
       const page = hold.pop() as LruPage;
-      if (page.mapped && (!reclaimMapped || (this.swap.totalPages === 0 && page.anon) || page.hot)) toActive.unshift(page);
+      if (page.mapped && (!reclaimMapped || (this.swap.totalPages === 0 && page.anon) || page.hot))
+        toActive.unshift(page);
       else toInactive.unshift(page);
     }
     while (toInactive.length) {
@@ -316,7 +328,14 @@ export class Vmscan2611 {
         if (z.allUnreclaimable && priority !== DEF_PRIORITY) continue; // let kswapd poll it
         this.shrinkZone(z, sc);
       }
-      this.log.event("reclaim-pass", { who: "direct", priority, scanned: sc.nrScanned, reclaimed: sc.nrReclaimed, order, pagesScanned: zones.map((z) => z.pagesScanned) });
+      this.log.event("reclaim-pass", {
+        who: "direct",
+        priority,
+        scanned: sc.nrScanned,
+        reclaimed: sc.nrReclaimed,
+        order,
+        pagesScanned: zones.map((z) => z.pagesScanned),
+      });
       if (sc.nrReclaimed >= SWAP_CLUSTER_MAX) {
         ret = 1;
         break;
@@ -336,7 +355,12 @@ export class Vmscan2611 {
    *  Antonio-Zhou/Linux-2.6.11, an annotated copy of the release): total_scanned counts only
    *  pages shrink_list looked at, so kswapd naps only after it has scanned unlocked pages;
    *  zone->all_unreclaimable is set here, never by direct reclaim. */
-  *balancePgdat(order: number, orderedSlots: number[], napMs: number, jiffyMs: number): Generator<number, number, void> {
+  *balancePgdat(
+    order: number,
+    orderedSlots: number[],
+    napMs: number,
+    jiffyMs: number,
+  ): Generator<number, number, void> {
     for (let loops = 0; ; loops++) {
       // loop_again:
       let totalScanned = 0;
@@ -367,7 +391,15 @@ export class Vmscan2611 {
           this.shrinkZone(z, sc);
           totalReclaimed += sc.nrReclaimed;
           totalScanned += sc.nrScanned;
-          this.log.event("reclaim-pass", { who: "kswapd", priority, zone: z.slot, scanned: sc.nrScanned, reclaimed: sc.nrReclaimed, order, pagesScanned: z.pagesScanned });
+          this.log.event("reclaim-pass", {
+            who: "kswapd",
+            priority,
+            zone: z.slot,
+            scanned: sc.nrScanned,
+            reclaimed: sc.nrReclaimed,
+            order,
+            pagesScanned: z.pagesScanned,
+          });
           if (z.allUnreclaimable) continue;
           if (z.pagesScanned >= (z.active.length + z.inactive.length) * 4) {
             z.allUnreclaimable = true;

@@ -203,10 +203,18 @@ describe("oom_kill_process / oom_kill_task (mm/oom_kill.c 2.6.11)", () => {
     // Child 11 shares the parent's mm (CLONE_VM, its own thread group here): it is skipped as a
     // child but dies with the parent's mm in oom_kill_task's loop.
     const p = task(10, { totalVm: 100, comm: "parent" });
-    const tasks = [p, task(11, { ppid: 10, mm: 10, comm: "clone" }), task(12, { ppid: 10, mm: null }), task(13, { ppid: 10, killed: true })];
+    const tasks = [
+      p,
+      task(11, { ppid: 10, mm: 10, comm: "clone" }),
+      task(12, { ppid: 10, mm: null }),
+      task(13, { ppid: 10, killed: true }),
+    ];
     const log = logOf();
     expect(oomKillProcess2611(p, tasks, log)).toEqual([p, tasks[1]]);
-    expect(log.lines).toEqual(["Out of Memory: Killed process 10 (parent).", "Out of Memory: Killed process 11 (clone)."]);
+    expect(log.lines).toEqual([
+      "Out of Memory: Killed process 10 (parent).",
+      "Out of Memory: Killed process 11 (clone).",
+    ]);
     expect(tasks[2].killed).toBeUndefined();
   });
 
@@ -217,7 +225,10 @@ describe("oom_kill_process / oom_kill_task (mm/oom_kill.c 2.6.11)", () => {
     const other = task(31, { totalVm: 50 });
     const log = logOf();
     expect(oomKillProcess2611(p, [p, c, other, clone], log)).toEqual([c, clone]);
-    expect(log.lines).toEqual(["Out of Memory: Killed process 12 (worker).", "Out of Memory: Killed process 30 (worker-t)."]);
+    expect(log.lines).toEqual([
+      "Out of Memory: Killed process 12 (worker).",
+      "Out of Memory: Killed process 30 (worker-t).",
+    ]);
     expect(other.killed).toBeUndefined();
   });
 
@@ -292,7 +303,11 @@ describe("out_of_memory (mm/oom_kill.c 2.6.11)", () => {
   it("prints the 2.6.11 report: header, show_free_areas, the kill", () => {
     const tasks = armTasks();
     const { log, freed, result } = run(tasks);
-    expect(log.lines).toEqual(["oom-killer: gfp_mask=0x2d0", ...SHOW_LINES, "Out of Memory: Killed process 453 (smbd)."]);
+    expect(log.lines).toEqual([
+      "oom-killer: gfp_mask=0x2d0",
+      ...SHOW_LINES,
+      "Out of Memory: Killed process 453 (smbd).",
+    ]);
     expect(result.panic).toBe(false);
     expect(result.killed).toEqual([tasks[4]]);
     expect(freed).toEqual([tasks[4]]);
@@ -332,7 +347,11 @@ describe("out_of_memory (mm/oom_kill.c 2.6.11)", () => {
   it("panics with show_free_areas and the 2.6.11 panic text when nothing is killable", () => {
     const { log, result } = run([task(1, { ppid: 0, comm: "init", totalVm: 300 })]);
     expect(result).toMatchObject({ killed: [], panic: true });
-    expect(log.lines).toEqual([...SHOW_LINES, "Kernel panic - not syncing: Out of memory and no killable processes...", ""]);
+    expect(log.lines).toEqual([
+      ...SHOW_LINES,
+      "Kernel panic - not syncing: Out of memory and no killable processes...",
+      "",
+    ]);
   });
 
   it("reports the livelock when the chosen task has no mm", () => {
@@ -359,7 +378,12 @@ describe("2.6.11 gfp masks (include/linux/gfp.h 2.6.11)", () => {
   });
 
   it("decodes 0x20, 0xd2, 0x250, 0x220 and 0", () => {
-    expect(decodeGfp2611(0x20)).toEqual({ names: ["__GFP_HIGH"], composite: "GFP_ATOMIC", unknown: 0, text: "GFP_ATOMIC" });
+    expect(decodeGfp2611(0x20)).toEqual({
+      names: ["__GFP_HIGH"],
+      composite: "GFP_ATOMIC",
+      unknown: 0,
+      text: "GFP_ATOMIC",
+    });
     expect(decodeGfp2611(0xd2)).toMatchObject({
       names: ["__GFP_HIGHMEM", "__GFP_WAIT", "__GFP_IO", "__GFP_FS"],
       composite: "GFP_HIGHUSER",

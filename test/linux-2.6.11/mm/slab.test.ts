@@ -6,7 +6,9 @@ import { FakePA, GFP_KERNEL, XFS_SLEEP, cacheOf, rig } from "../rig.js";
 
 describe("2.6.11 SLAB geometry (kmem_cache_create port)", () => {
   it("lists kmalloc_sizes.h classes; 96 and 192 depend on L1_CACHE_BYTES (32 on ARM)", () => {
-    expect(kmallocSizes()).toEqual([32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]);
+    expect(kmallocSizes()).toEqual([
+      32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072,
+    ]);
     expect(kmallocSizes(4096, 64)).not.toContain(96);
     expect(kmallocSizes(4096, 64)).toContain(192);
     expect(kmallocSizes(4096, 128)).not.toContain(192);

@@ -63,7 +63,9 @@ describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
     k.vmscan.kswapdLoopsPerJiffy = 1;
     k.allocPages(0x220, 5, 1);
     k.sleep(100);
-    const loopStarts = passes(k.log.events, "kswapd").filter((e) => e.priority === 12).map((e) => e.t);
+    const loopStarts = passes(k.log.events, "kswapd")
+      .filter((e) => e.priority === 12)
+      .map((e) => e.t);
     // 2 loops to reach 4 x 43 pages scanned, then the priority-12 pass of the last loop
     expect(loopStarts).toEqual([0, 10, 20]);
     expect(k.vmscan.zones.get(k.zoneSlot("DMA"))?.allUnreclaimable).toBe(true);
@@ -134,7 +136,8 @@ describe("scenario events around reclaim", () => {
       { do: "kmem_alloc", task: 453, at: 0, size: 98304, flags: ["KM_NOSLEEP"] },
       { do: "kmem_alloc", task: 453, at: 1000, size: 98304, flags: ["KM_SLEEP"] },
     ];
-    if (count !== null) sc.events.push({ do: "fork-exit", task: 452, every: 1000, from: 0, until: 0, lifetime: 500, count });
+    if (count !== null)
+      sc.events.push({ do: "fork-exit", task: 452, every: 1000, from: 0, until: 0, lifetime: 500, count });
     return replay(sc);
   };
   const dmaLine = (r: ReturnType<typeof replay>) => r.lines.find((l) => l.startsWith("DMA free:")) as string;
@@ -188,12 +191,50 @@ describe("the scan arithmetic behind the seed's pages_scanned (README, The seed 
   const perPriority = (a: number, b: number): number[] => {
     const clock = new SimClock();
     const log = new KernelLog(clock);
-    const swap = { totalPages: 1000, freePages: 1000, add: 0, del: 0, findSuccess: 0, findTotal: 0, noentRace: 0, existRace: 0 };
-    const hooks = { freePage: () => {}, zoneOkHigh: () => false, swappedOut: () => {}, congestionWait: () => {}, totalMemory: () => 3646 };
+    const swap = {
+      totalPages: 1000,
+      freePages: 1000,
+      add: 0,
+      del: 0,
+      findSuccess: 0,
+      findTotal: 0,
+      noentRace: 0,
+      existRace: 0,
+    };
+    const hooks = {
+      freePage: () => {},
+      zoneOkHigh: () => false,
+      swappedOut: () => {},
+      congestionWait: () => {},
+      totalMemory: () => 3646,
+    };
     const v = new Vmscan2611(swap, hooks, log);
     const z = v.addZone(0, 4096);
-    for (let i = 0; i < 20; i++) v.add(0, { pfn: i, owner: 1, anon: true, mapped: true, hot: true, dirty: false, writeback: false, swapCache: false, active: true });
-    for (let i = 0; i < 23; i++) v.add(0, { pfn: 100 + i, owner: 2, anon: false, mapped: false, hot: false, dirty: false, writeback: false, swapCache: false, active: false, busy: true });
+    for (let i = 0; i < 20; i++)
+      v.add(0, {
+        pfn: i,
+        owner: 1,
+        anon: true,
+        mapped: true,
+        hot: true,
+        dirty: false,
+        writeback: false,
+        swapCache: false,
+        active: true,
+      });
+    for (let i = 0; i < 23; i++)
+      v.add(0, {
+        pfn: 100 + i,
+        owner: 2,
+        anon: false,
+        mapped: false,
+        hot: false,
+        dirty: false,
+        writeback: false,
+        swapCache: false,
+        active: false,
+        busy: true,
+      });
     z.nrScanActive = a;
     z.nrScanInactive = b;
     expect(v.tryToFreePages([0], 0x2d0, 5)).toBe(0);

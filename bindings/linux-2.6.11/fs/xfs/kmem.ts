@@ -151,7 +151,14 @@ export class XfsKmem {
       else clock.advance(this.congestionWaitMs());
       if (r.retries >= maxRetries || clock.nowMs - t0 >= maxSimMs) {
         r.livelock = true;
-        log.event("livelock", { caller: "kmem_alloc", policy: this.policy, size, lflags, retries: r.retries, simMs: clock.nowMs - t0 });
+        log.event("livelock", {
+          caller: "kmem_alloc",
+          policy: this.policy,
+          size,
+          lflags,
+          retries: r.retries,
+          simMs: clock.nowMs - t0,
+        });
         break;
       }
     }
@@ -198,7 +205,14 @@ export class XfsKmem {
   private attempt(via: KmemPath, size: number, gfp: number, owner: number, path: KmemPath[]): KmemPtr | null {
     const ptr = via === "kmalloc" ? this.o.slab.kmalloc(size, gfp, owner) : this.o.vmalloc.__vmalloc(size, gfp, owner);
     path.push(via);
-    this.o.log.event("kmem_alloc-attempt", { policy: this.policy, size, gfp, attempt: path.length, via, ok: ptr !== null });
+    this.o.log.event("kmem_alloc-attempt", {
+      policy: this.policy,
+      size,
+      gfp,
+      attempt: path.length,
+      via,
+      ok: ptr !== null,
+    });
     return ptr;
   }
 }

@@ -2,9 +2,15 @@
 // page allocator.
 
 import { describe, expect, it } from "vitest";
-import { KernelLog } from "../../../../bindings/sim/log.js";
+import type { KernelLog } from "../../../../bindings/sim/log.js";
 import { OUT_OF_VMALLOC_SPACE } from "../../../../bindings/linux-2.6.11/mm/vmalloc.js";
-import { KM_MAYFAIL, KM_NOFS, KM_NOSLEEP, KM_SLEEP, kmemFlagsConvert } from "../../../../bindings/linux-2.6.11/fs/xfs/kmem.js";
+import {
+  KM_MAYFAIL,
+  KM_NOFS,
+  KM_NOSLEEP,
+  KM_SLEEP,
+  kmemFlagsConvert,
+} from "../../../../bindings/linux-2.6.11/fs/xfs/kmem.js";
 import { GFP_NOWARN, XFS_SLEEP, rig } from "../../rig.js";
 
 /** How many kmem_alloc attempts had been made when each XFS deadlock message was printed. */
@@ -66,7 +72,11 @@ describe("XFS kmem_alloc", () => {
 
   it("bounds the loop by simulated time too", () => {
     const { xfs } = rig({ fail: () => true });
-    expect(xfs.kmemAlloc(200, KM_SLEEP, { maxSimMs: 1000 })).toMatchObject({ livelock: true, retries: 50, simMs: 1000 });
+    expect(xfs.kmemAlloc(200, KM_SLEEP, { maxSimMs: 1000 })).toMatchObject({
+      livelock: true,
+      retries: 50,
+      simMs: 1000,
+    });
   });
 
   it("a vmalloc that succeeds returns its address on the first attempt", () => {
@@ -79,7 +89,10 @@ describe("XFS kmem_alloc", () => {
 
   it("bdfb04301fa5: kmem_alloc is kmalloc only; kmem_zalloc_large is vmalloc (GFP_KERNEL|__GFP_HIGHMEM)", () => {
     const { xfs, pa } = rig({ policy: "bdfb04301fa5" });
-    expect(xfs.kmemAlloc(131073, KM_SLEEP, { maxRetries: 10 })).toMatchObject({ livelock: true, path: Array(10).fill("kmalloc") });
+    expect(xfs.kmemAlloc(131073, KM_SLEEP, { maxRetries: 10 })).toMatchObject({
+      livelock: true,
+      path: Array(10).fill("kmalloc"),
+    });
     expect(pa.calls).toHaveLength(0);
     const r = xfs.kmemZallocLarge(131073);
     expect(r).toMatchObject({ path: ["vmalloc"], retries: 0, lflags: 0xd2 });
