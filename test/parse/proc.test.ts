@@ -200,18 +200,16 @@ describe("parsePagetypeinfo", () => {
 describe("round trips through oomlab's renderers (vmstat.ts)", () => {
   const zoneName = fc.constantFrom(...ZONE_TYPES);
   it("formatBuddyinfo -> parseBuddyinfo gives the same numbers", () => {
-    const rows = fc
-      .integer({ min: 1, max: 13 })
-      .chain((orders) =>
-        fc.array(
-          fc.record({
-            node: fc.integer({ min: 0, max: 63 }),
-            type: zoneName,
-            nrFree: fc.array(fc.nat({ max: 1e9 }), { minLength: orders, maxLength: orders }),
-          }),
-          { minLength: 1, maxLength: 8 },
-        ),
-      );
+    const rows = fc.integer({ min: 1, max: 13 }).chain((orders) =>
+      fc.array(
+        fc.record({
+          node: fc.integer({ min: 0, max: 63 }),
+          type: zoneName,
+          nrFree: fc.array(fc.nat({ max: 1e9 }), { minLength: orders, maxLength: orders }),
+        }),
+        { minLength: 1, maxLength: 8 },
+      ),
+    );
     fc.assert(
       fc.property(rows, (rs) => {
         const r = parseBuddyinfo(formatBuddyinfo(rs));
