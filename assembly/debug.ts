@@ -65,8 +65,8 @@ function fail(code: i32, slot: u32, idx: u32, detail: u32): i32 {
 }
 
 /** Checks every populated zone (walkZone recounts the free blocks per order and type from the
- *  page array, then checkLists walks the lists against that recount); returns CHECK_OK or the first violation (details in the IO
- *  buffer: code, zone slot, page idx, extra). */
+ *  page array, then checkLists walks the lists against that recount); returns CHECK_OK or the
+ *  first violation (details in the IO buffer: code, zone slot, page idx, extra). */
 export function checkInvariants(): i32 {
   for (let s: u32 = 0; s < MAX_ZONES; s++) {
     const z = zoneAddr(s);
@@ -159,7 +159,9 @@ function checkLists(s: u32, z: usize): i32 {
         if (n >= want || !zoneSpans(z, cur)) return fail(CHECK_LIST_LINK, s, cur, (o << 8) | mt);
         if (pagePrev(cur) != prev) return fail(CHECK_LIST_LINK, s, cur, (o << 8) | mt);
         const info = pageInfo(cur);
-        if (infoState(info) != STATE_FREE || infoOrder(info) != o || infoMt(info) != mt) return fail(CHECK_LIST_ENTRY, s, cur, info);
+        if (infoState(info) != STATE_FREE || infoOrder(info) != o || infoMt(info) != mt) {
+          return fail(CHECK_LIST_ENTRY, s, cur, info);
+        }
         prev = cur;
         cur = pageNext(cur);
         n++;

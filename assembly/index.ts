@@ -82,7 +82,9 @@ export function lastZone(): u32 {
 }
 
 /** zone_watermark_ok (mm/page_alloc.c, 2.6.11), on a zone slot. */
-export function watermarkOk2611(slot: u32, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
+export function watermarkOk2611(
+  slot: u32, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool,
+): bool {
   return slot < MAX_ZONES && zoneWatermarkOk2611(zoneAddr(slot), order, mark, classzoneIdx, canTryHarder, gfpHigh);
 }
 

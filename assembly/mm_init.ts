@@ -42,7 +42,9 @@ function tablesAddressable(): bool {
 
 /** Lays out a machine of nrPages page frames (idx 0 = basePfn, aligned by the caller to the largest
  *  block). One machine per instance. */
-export function machineInit(eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32): i32 {
+export function machineInit(
+  eraV: u32, maxOrderV: u32, pbOrder: u32, pages: u32, mobilityOff: bool, boostFactor: u32,
+): i32 {
   if (!ensureMemory(infoOff())) return E_NO_MEMORY;
   if (hget(H_INITIALISED)) return E_BAD_PARAM;
   if (maxOrderV < 1 || maxOrderV > MAX_ORDER_LIMIT || pbOrder >= maxOrderV || eraV > ERA_6_18) return E_BAD_PARAM;

@@ -305,10 +305,10 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
 
 // ---- freeing: __free_one_page ----
 
-/** __free_one_page; idx's info must already be 0 (not a head). 2.6.11 (__free_pages_bulk): merge with any free buddy of the same order,
- *  insert at the head. 6.18: above pageblock_order refuse merges between a mergeable and a
- *  non-mergeable type (retagging the buddy when both are mergeable); insert at the tail when
- *  toTail (FPI_TO_TAIL) or buddy_merge_likely(). */
+/** __free_one_page; idx's info must already be 0 (not a head). 2.6.11 (__free_pages_bulk): merge
+ *  with any free buddy of the same order, insert at the head. 6.18: above pageblock_order refuse
+ *  merges between a mergeable and a non-mergeable type (retagging the buddy when both are
+ *  mergeable); insert at the tail when toTail (FPI_TO_TAIL) or buddy_merge_likely(). */
 // @ts-ignore: decorator
 @inline export function freeOnePage(z: usize, idx: u32, order: u32, mt: u32, toTail: bool): void {
   accountFreepages(z, <i32>1 << order, mt);

@@ -13,7 +13,9 @@ import {
 /** zone_watermark_ok (mm/page_alloc.c 2.6.11): the reductions, lowmem_reserve in the order-0 test only,
  *  then the pages of every lower order removed and the mark halved per order. */
 // @ts-ignore: decorator
-@inline export function zoneWatermarkOk2611(z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool): bool {
+@inline export function zoneWatermarkOk2611(
+  z: usize, order: u32, mark: u32, classzoneIdx: u32, canTryHarder: bool, gfpHigh: bool,
+): bool {
   // i32 is exact here: free pages, marks and reserves are below 2^25 (the engine holds 2^24 pages)
   let min = <i32>mark;
   let free = <i32>zget(z, Z_FREE_PAGES) - (<i32>1 << order) + 1;
@@ -89,7 +91,9 @@ export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneid
   if (flags & ALLOC_NO_WATERMARKS) return true;
   const mark = wmarkPages(z, flags & ALLOC_WMARK_MASK);
   if (era() == ERA_2_6_11) {
-    return zoneWatermarkOk2611(z, order, mark, highestZoneidx, (flags & ALLOC_NON_BLOCK) != 0, (flags & ALLOC_MIN_RESERVE) != 0);
+    const canTryHarder = (flags & ALLOC_NON_BLOCK) != 0;
+    const gfpHigh = (flags & ALLOC_MIN_RESERVE) != 0;
+    return zoneWatermarkOk2611(z, order, mark, highestZoneidx, canTryHarder, gfpHigh);
   }
   return zoneWatermarkFast(z, order, mark, highestZoneidx, flags);
 }
