@@ -12,16 +12,20 @@ const STACK: RegExp[] = [
   // "Stack : " (MIPS), "Exception stack(" (ARM/arm64), "Workqueue: " (3.10+), "Hardware name: " (3.10+),
   // "Code: ", "RIP: ", "RSP: " (x86_64), "EIP: ", "ESP: " (i386), "CR2: " (x86) — show_regs, all eras.
   /^\s*(?:Stack ?:|Exception stack\(|Workqueue: |Hardware name: |Code: |RIP: |RSP: |EIP: |ESP: |CR2: )/,
-  /^\s*(?:[A-Z0-9]{2,4}: {1,2}[0-9a-f]{4,16}\s*){1,4}/, // "RAX: 00007f.. RBX: ..", "FS:  0000.." (x86 __show_regs, 2.6+)
+  // "RAX: 00007f.. RBX: ..", "FS:  0000.." (x86 __show_regs, 2.6+)
+  /^\s*(?:[A-Z0-9]{2,4}: {1,2}[0-9a-f]{4,16}\s*){1,4}/,
   /^\s*(?:[a-z]{1,3}\d{0,2}\s?: ?[0-9a-f]{8,16}\s*){1,6}$/, // " r6:cfcb6000 r5:.." (ARM 2.6-4.x), "pc : .." (arm64)
   /^\s*[0-9a-f]{4}: (?:\s*[0-9a-f]{8,16}){1,8}\s*$/, // "bb80: 0000007f.." (arm64 __show_regs stack dump, 3.7-4.x)
-  /^\s*(?:[0-9a-f]{8,16} {1,2}){1,8}[0-9a-f]{8,16}\s*$/, // " f2c25c24 c12b4830 .." (i386/x86_64 show_stack words, 2.6-4.x)
+  // " f2c25c24 c12b4830 .." (i386/x86_64 show_stack words, 2.6-4.x)
+  /^\s*(?:[0-9a-f]{8,16} {1,2}){1,8}[0-9a-f]{8,16}\s*$/,
   /^\s*(?:(?:[0-9a-f]{8}|\.\.\.) ?){1,8}$/, // MIPS "Stack :" continuation rows and "..." (2.6+)
   // "Modules linked in:" (all eras), "CPU: %d PID: .." (3.10+), "Pid: %d, comm: .." (x86 2.6-3.9),
   // "Process %s (pid: ..)" (ARM/MIPS 2.6-3.x), "task: %p .." (x86 2.6-4.x).
   /^\s*(?:Modules linked in:|CPU: \d|Pid: \d|Process |task: |Tainted: )/,
-  /^.{1,64} cpuset=\S{0,4096} mems_allowed=/, // "%s cpuset=%s mems_allowed=%*pbl" (cpuset_print_task_mems_allowed, 2.6.26-4.18)
-  /^\s*(?:warn_alloc|warn_alloc_failed|__alloc_pages)\S{0,40}: \d{1,9} callbacks suppressed/, // printk_ratelimited (3.x+)
+  // "%s cpuset=%s mems_allowed=%*pbl" (cpuset_print_task_mems_allowed, 2.6.26-4.18)
+  /^.{1,64} cpuset=\S{0,4096} mems_allowed=/,
+  // "%s: %d callbacks suppressed" (printk_ratelimited, 3.x+)
+  /^\s*(?:warn_alloc|warn_alloc_failed|__alloc_pages)\S{0,40}: \d{1,9} callbacks suppressed/,
 ];
 
 // show_mem / show_free_areas lines the zone parser does not keep (mm/page_alloc.c show_free_areas, 2.6.11;
@@ -39,7 +43,8 @@ const SHOW_MEM: RegExp[] = [
   // "%lu pages shared", "%lu pages HighMem/MovableOnly", "%lu pages cma reserved", "%lu pages hwpoisoned" (all eras).
   /^-?\d{1,20} (?:total pagecache pages|pages? |reserved pages|free pages)/,
   /^(?:Swap cache|Swap cache stats): /, // "Swap cache: add %lu, .." (2.6.0-2.6.2x), "Swap cache stats: .." (2.6.27+)
-  /^(?:Free swap|Total swap)\s*[=:]\s*-?\d{1,20}kB/, // "Free swap:  %6ldkB" (arch 2.6.x), "Free swap  = %ldkB" (2.6.11+)
+  // "Free swap:  %6ldkB" (arch 2.6.x), "Free swap  = %ldkB" (2.6.11+)
+  /^(?:Free swap|Total swap)\s*[=:]\s*-?\d{1,20}kB/,
 ];
 
 // The task table, the kill lines, and memcg statistics (mm/oom_kill.c dump_tasks, oom_kill_process,
@@ -81,6 +86,7 @@ export function isReportBody(text: string): boolean {
 
 /** A line that ends the victim part of an OOM report (kill, reaper, sharing-mm lines). */
 export function isKillTail(text: string): boolean {
-  // "Killed process" (all eras), "oom_reaper: reaped process" (4.6+), "Kill process .. sharing same memory" (2.6.3x-5.x)
+  // "Killed process" (all eras), "oom_reaper: reaped process" (4.6+),
+  // "Kill process .. sharing same memory" (2.6.3x-5.x)
   return /(?:^|: )Killed process \d|^oom_reaper: |^Kill process \d{1,10} \(.{0,64}\) sharing same memory/.test(text);
 }

@@ -52,18 +52,25 @@ const OOM_OLD = /^oom-killer: gfp_mask=(0x[0-9a-fA-F]{1,16}|0)(?:, order=(-?\d{1
 // "%s invoked oom-killer: gfp_mask=0x%x, order=%d, oomkilladj=%d" (2.6.19-2.6.31), "..., oom_adj=%d"
 // (2.6.32-2.6.35), "..., oom_adj=%d, oom_score_adj=%d" (2.6.36-3.x), "..., oom_score_adj=%hd" (3.x-4.x),
 // "gfp_mask=%#x(%pGg), nodemask=%*pbl, order=%d, oom_score_adj=%hd" (4.8-4.19; 5.0+ drops nodemask).
-const OOM_INVOKED =
-  /^(.{0,64}?) invoked oom-killer: gfp_mask=(0x[0-9a-fA-F]{1,16}|0)(?:\(([^)]{0,512})\))?(?:,\s*nodemask=([^,\s]{0,64}))?,\s*order=(-?\d{1,3})(?:,\s*oomkilladj=(-?\d{1,5}))?(?:,\s*oom_adj=(-?\d{1,5}))?(?:,\s*oom_score_adj=(-?\d{1,5}))?/;
+const OOM_INVOKED = new RegExp(
+  String.raw`^(.{0,64}?) invoked oom-killer: gfp_mask=(0x[0-9a-fA-F]{1,16}|0)(?:\(([^)]{0,512})\))?` +
+    String.raw`(?:,\s*nodemask=([^,\s]{0,64}))?,\s*order=(-?\d{1,3})(?:,\s*oomkilladj=(-?\d{1,5}))?` +
+    String.raw`(?:,\s*oom_adj=(-?\d{1,5}))?(?:,\s*oom_score_adj=(-?\d{1,5}))?`,
+);
 // "%s: page allocation failure. order:%d, mode:0x%x" (2.6.0-2.6.3x, __alloc_pages / warn_alloc_failed),
 // "%s: page allocation failure: order:%d, mode:0x%x" (3.x-4.9 warn_alloc_failed),
 // "%s: page allocation failure: order:%u, mode:%#x(%pGg), nodemask=%*pbl" (4.10+ warn_alloc; 4.19+ may
 // append ",cpuset=%s,mems_allowed=%*pbl").
-const ALLOC_FAIL =
-  /^(.{0,64}?): page allocation failure[.:] order:\s?(\d{1,3}), mode:\s?(0x[0-9a-fA-F]{1,16}|0)(?:\(([^)]{0,512})\))?(?:,\s*nodemask=([^,\s]{0,64}))?/;
+const ALLOC_FAIL = new RegExp(
+  String.raw`^(.{0,64}?): page allocation failure[.:] order:\s?(\d{1,3}), mode:\s?(0x[0-9a-fA-F]{1,16}|0)` +
+    String.raw`(?:\(([^)]{0,512})\))?(?:,\s*nodemask=([^,\s]{0,64}))?`,
+);
 // Other warn_alloc messages: "%s: %pV, mode:%#x(%pGg), nodemask=%*pbl" (4.10+), e.g. "vmalloc:
 // allocation failure: %lu bytes" (4.10-5.x) or "vmalloc error: size %lu, ..." (5.13+).
-const WARN_ALLOC =
-  /^(.{0,64}?): ((?:vmalloc|[^,]{0,80}allocation fail)[^\n]{0,200}?), mode:(0x[0-9a-fA-F]{1,16}|0)(?:\(([^)]{0,512})\))?, nodemask=([^,\s]{0,64})/;
+const WARN_ALLOC = new RegExp(
+  String.raw`^(.{0,64}?): ((?:vmalloc|[^,]{0,80}allocation fail)[^\n]{0,200}?), mode:(0x[0-9a-fA-F]{1,16}|0)` +
+    String.raw`(?:\(([^)]{0,512})\))?, nodemask=([^,\s]{0,64})`,
+);
 // Salvage: any line that mentions the two reports but did not match above (corrupt or unknown era;
 // "oom-killer:" 2.6.11+, "page allocation failure" 2.6.0+).
 const LOOKS_OOM = /oom-killer:/;

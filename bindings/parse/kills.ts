@@ -62,8 +62,11 @@ const INT = (s: string | undefined): number | null => (s === undefined ? null : 
 // "Out of Memory: Killed process %d (%s)." (2.6.11-2.6.15), "%s: Killed process %d (%s)." (2.6.16-2.6.23),
 // "Killed process %d (%s)" (2.6.24-2.6.3x), "Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB,
 // file-rss:%lukB[, shmem-rss:%lukB]" (3.x-4.19), "...[, UID:%u pgtables:%lukB oom_score_adj:%hd]" (5.x+).
-const KILLED =
-  /(?:^|: )Killed process (\d{1,10}) \((.{0,64}?)\)(?=\.?\s*$|,? total-vm:)(?:,? total-vm:(\d{1,20})kB, anon-rss:(\d{1,20})kB, file-rss:(\d{1,20})kB(?:, shmem-rss:(\d{1,20})kB)?(?:, UID:(\d{1,10}) pgtables:(\d{1,20})kB oom_score_adj:(-?\d{1,5}))?)?/;
+const KILLED = new RegExp(
+  String.raw`(?:^|: )Killed process (\d{1,10}) \((.{0,64}?)\)(?=\.?\s*$|,? total-vm:)` +
+    String.raw`(?:,? total-vm:(\d{1,20})kB, anon-rss:(\d{1,20})kB, file-rss:(\d{1,20})kB(?:, shmem-rss:(\d{1,20})kB)?` +
+    String.raw`(?:, UID:(\d{1,10}) pgtables:(\d{1,20})kB oom_score_adj:(-?\d{1,5}))?)?`,
+);
 // "%s: Kill process %d (%s) score %li and children." (2.6.16-2.6.31), "%s: kill process %d (%s) score %li
 // or a child" (2.6.24-2.6.35), "%s: Kill process %d (%s) score %d or sacrifice child" (2.6.36-5.0).
 const SELECTED =

@@ -26,8 +26,10 @@ const BAD_CHARS =
 // printk log-level prefix "<N>" as read from /proc/kmsg or klogd -c (all eras; N = facility*8+level).
 const PRIO = /^<\d{1,3}>/;
 // dmesg -x "kern  :warn  : " facility/level decoration (util-linux 2.20+).
-const DMESG_X =
-  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: /;
+const DMESG_X = new RegExp(
+  "^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *" +
+    ":(?:emerg|alert|crit|err|warn|notice|info|debug) *: ",
+);
 // /dev/kmsg record header "level,seq,usec,flags;" (3.5+), usec since boot.
 const KMSG = /^\d{1,3},\d+,(\d+),[^;]{0,8};/;
 // printk timestamp "[%5lu.%06lu] " (CONFIG_PRINTK_TIME, 2.6.11+; older kernels print fewer digits).
@@ -39,8 +41,10 @@ const DMESG_WALL = /^\[(?:[^\s\]]{1,12} +)?[^\s\]\d]{1,12} +\d{1,2} +\d{1,2}:\d\
 // syslog / journalctl -o short[-precise] "Jan  1 00:00:00[.us] [host ]kernel[: ]" (host may be absent).
 const SYSLOG = /^[A-Za-z]{3} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:\.\d{1,9})? +(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
 // ISO 8601 stamps: journalctl -o short-iso, rsyslog RFC 3339, dmesg --time-format=iso.
-const ISO =
-  /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)? +(?:(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?)?/;
+const ISO = new RegExp(
+  String.raw`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?` +
+    String.raw` +(?:(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?)?`,
+);
 // "host kernel: " left after a journalctl -o short-monotonic "[  123.456789] " stamp.
 const HOST_KERNEL = /^(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
 

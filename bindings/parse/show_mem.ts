@@ -52,8 +52,10 @@ export interface Warning {
 
 // "%s free:%lukB min:%lukB low:%lukB high:%lukB ..." (show_free_areas 2.6.0-6.x; "Node %d " prefix with
 // NUMA or, 4.9+, always; 6.1+ inserts "boost:%lukB " before min).
-const ZONE =
-  /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}) free:(\d{1,20})kB (?:boost:(\d{1,20})kB )?min:(\d{1,20})kB low:(\d{1,20})kB high:(\d{1,20})kB/;
+const ZONE = new RegExp(
+  String.raw`^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}) free:(\d{1,20})kB (?:boost:(\d{1,20})kB )?` +
+    String.raw`min:(\d{1,20})kB low:(\d{1,20})kB high:(\d{1,20})kB`,
+);
 // Any "name:NkB" / "name:NKB" field on a zone line (4.x "isolated(anon):", 5.10 "reserved_highatomic:%luKB").
 const FIELD_KB = /([a-z_]{1,40}(?:\([a-z]{1,8}\))?):(\d{1,20})[kK]B/g;
 // "all_unreclaimable? %s" (2.6.11-4.8 zone line; 4.9+ on the node line).
@@ -61,8 +63,10 @@ const UNRECLAIMABLE = /all_unreclaimable\? (yes|no)/;
 // "lowmem_reserve[]: %lu ..." (2.6.11+) and "protections[]: %lu ..." (2.6.0-2.6.10).
 const RESERVE = /^(?:lowmem_reserve|protections)\[\]:((?: -?\d{1,20}){0,16})\s*$/;
 // Per-order line "%s: %lu*%lukB [(UMEC)] ... = %lukB" (show_free_areas 2.6.0+; letters 2.6.3x+).
-const AREAS =
-  /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}): ((?:\d{1,20}\*\d{1,9}kB(?: \([A-Z]{0,8}\))? ?){1,16})= ?(\d{1,20}) ?kB\s*$/;
+const AREAS = new RegExp(
+  String.raw`^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}): ` +
+    String.raw`((?:\d{1,20}\*\d{1,9}kB(?: \([A-Z]{0,8}\))? ?){1,16})= ?(\d{1,20}) ?kB\s*$`,
+);
 const AREA_ITEM = /(\d{1,20})\*(\d{1,9})kB(?: \(([A-Z]{0,8})\))?/g;
 // "%s: empty" for a zone with no present pages (2.6.11+).
 const AREAS_EMPTY = /^(?:Node (\d{1,4}) )?([A-Za-z][\w-]{0,15}): empty\s*$/;
@@ -75,8 +79,10 @@ const PCP_2611 = /^cpu (\d{1,5}) (hot|cold): low (\d{1,9}), high (\d{1,9}), batc
 // "cpu %d %s: high %d, batch %d used:%d" (2.6.16-2.6.23).
 const PCP_2616 = /^cpu (\d{1,5}) (hot|cold): high (\d{1,9}), batch (\d{1,9}) used:(\d{1,9})/;
 // "CPU %4d: Hot: hi:%5d, btch:%4d usd:%4d   Cold: hi:%5d, btch:%4d usd:%4d" (2.6.24).
-const PCP_2624 =
-  /^CPU +(\d{1,5}): Hot: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9}) +Cold: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
+const PCP_2624 = new RegExp(
+  String.raw`^CPU +(\d{1,5}): Hot: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})` +
+    String.raw` +Cold: hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})`,
+);
 // "CPU %4d: hi:%5d, btch:%4d usd:%4d" (2.6.25-3.x).
 const PCP_2625 = /^CPU +(\d{1,5}): hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
 
