@@ -41,13 +41,13 @@ function parseMask(s: string | null): number | null {
 function judge(r: ParsedReport, warn: (m: string) => void): Verdict | null {
   if (r.kind === "memcg-oom") {
     const m = r.memcg;
-    const use =
-      m && m.usageKb !== null
-        ? ` (usage ${m.usageKb} kB, limit ${m.limitKb ?? "?"} kB${m.kmemUsageKb !== null ? `, of which kernel memory ${m.kmemUsageKb} kB` : ""})`
-        : "";
+    const kmem = m && m.kmemUsageKb !== null ? `, of which kernel memory ${m.kmemUsageKb} kB` : "";
+    const use = m && m.usageKb !== null ? ` (usage ${m.usageKb} kB, limit ${m.limitKb ?? "?"} kB${kmem})` : "";
     return {
       cause: "memcg-limit",
-      summary: `A memory cgroup reached its limit${use}: the memcg OOM killer ran inside the cgroup; zone free memory is not the question.`,
+      summary:
+        `A memory cgroup reached its limit${use}: the memcg OOM killer ran inside the cgroup; ` +
+        "zone free memory is not the question.",
       steps: [],
     };
   }
@@ -74,7 +74,8 @@ function judge(r: ParsedReport, warn: (m: string) => void): Verdict | null {
       return {
         cause: "pagefault",
         summary:
-          "A page fault returned VM_FAULT_OOM (gfp_mask 0): pagefault_out_of_memory ran the OOM killer; the report has no zone data.",
+          "A page fault returned VM_FAULT_OOM (gfp_mask 0): pagefault_out_of_memory ran the OOM killer; " +
+          "the report has no zone data.",
         steps: [],
       };
     return {

@@ -108,7 +108,8 @@ export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
   if (t.buddyinfo !== undefined) {
     const bi = parseBuddyinfo(t.buddyinfo);
     warnings.push(...bi.warnings);
-    for (const b of bi.zones) setAreas(zoneOf(zones, b.node, b.name), b.freeAreas); // buddyinfo is exact; pagetypeinfo caps
+    // buddyinfo is exact; pagetypeinfo caps
+    for (const b of bi.zones) setAreas(zoneOf(zones, b.node, b.name), b.freeAreas);
   }
   return zones;
 }

@@ -192,7 +192,8 @@ export class RebuiltZone {
       const r = this.rule === "2.6.11" ? this.check2611(c, printedCma) : this.check618(c, printedCma);
       if (counter !== lists)
         r.steps.unshift(
-          `free is the zone line's ${counter} pages (NR_FREE_PAGES); the per-order lists, printed after it, add up to ${lists}`,
+          `free is the zone line's ${counter} pages (NR_FREE_PAGES); ` +
+            `the per-order lists, printed after it, add up to ${lists}`,
         );
       return r;
     } finally {

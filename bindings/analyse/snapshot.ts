@@ -257,7 +257,9 @@ export function minFreeOrigin(
     return {
       ...base,
       origin: "transparent hugepage",
-      explanation: `khugepaged raised it to pageblock_nr_pages ${pb} x ${nrZones} zones x (2 + 3*3) pages = ${thp} kB (set_recommended_min_free_kbytes)`,
+      explanation:
+        `khugepaged raised it to pageblock_nr_pages ${pb} x ${nrZones} zones x (2 + 3*3) pages = ${thp} kB ` +
+        "(set_recommended_min_free_kbytes)",
     };
   }
   if (value === defaultAtBoot || value === defaultNow) {
@@ -270,7 +272,9 @@ export function minFreeOrigin(
   return {
     ...base,
     origin: "user or transparent-hugepage setting",
-    explanation: `${value} kB matches neither the default (${defaultAtBoot} at boot, ${defaultNow} now) nor khugepaged's ${thp ?? "?"} kB`,
+    explanation:
+      `${value} kB matches neither the default (${defaultAtBoot} at boot, ${defaultNow} now) ` +
+      `nor khugepaged's ${thp ?? "?"} kB`,
   };
 }
 

@@ -128,7 +128,8 @@ const CAUSE_HEADLINE: Record<string, (o: number, mark: Mark) => string> = {
     `Exhaustion: every zone the request may use is at or below the ${m} watermark plus lowmem_reserve.`,
   "cma-unusable": () => "CMA: most free memory sits in CMA pageblocks, which this (non-movable) request cannot use.",
   unexplained: (_o, m) =>
-    `Unexplained: a zone passes the ${m} check in the printed state (memory changed before the dump, or another limit such as a cpuset or __GFP_THISNODE).`,
+    `Unexplained: a zone passes the ${m} check in the printed state ` +
+    "(memory changed before the dump, or another limit such as a cpuset or __GFP_THISNODE).",
   pagefault: () =>
     "Page fault: VM_FAULT_OOM (gfp_mask 0) with no zone short of memory: pagefault_out_of_memory ran the OOM killer.",
 };
@@ -154,7 +155,9 @@ export function judgeOrder(
     const sizes = allowed.map((c) => `${zoneLabel(c)} ${sizePages(c) ?? "?"} pages`).join(", ");
     return {
       cause: "zone-too-small",
-      summary: `Zone too small: an order-${order} block is ${2 ** order} pages (${2 ** order * pageKb(r)} kB), more than the allowed zones can ever hold (${sizes}).`,
+      summary:
+        `Zone too small: an order-${order} block is ${2 ** order} pages (${2 ** order * pageKb(r)} kB), ` +
+        `more than the allowed zones can ever hold (${sizes}).`,
       steps: [],
     };
   }
@@ -259,8 +262,9 @@ export function judgePerOrder(
   const lead =
     f === 0
       ? "No order was printed; even order 0 fails at the low and min marks."
-      : `No order was printed (a 2.6.11/2.6.12 report): in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min` +
-        ` marks and order ${f} (${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
+      : "No order was printed (a 2.6.11/2.6.12 report): " +
+        `in ${zoneLabel(c)} orders up to ${f - 1} pass at the low and min marks and order ${f} ` +
+        `(${2 ** f * pageKb(r)} kB) fails at both, so the request was order ${f} or more.`;
   steps.push(`${zoneLabel(c)}, order ${f}, low mark ${c.marks?.low} pages:`, ...low.steps);
   steps.push(`${zoneLabel(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
   const sentences = zoneSentences(all, new Map([[c, min]]), "min", g);

@@ -86,7 +86,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["replay"],
     summary:
-      "replay a 2.6.11 scenario (default: the seed article) and print the simulated kernel log; --compare tabulates XFS kmem_alloc policies and request sizes",
+      "replay a 2.6.11 scenario (default: the seed article) and print the simulated kernel log; " +
+      "--compare tabulates XFS kmem_alloc policies and request sizes",
     options: [
       {
         name: "policy",
@@ -111,14 +112,16 @@ export const COMMANDS: CommandSpec[] = [
         name: "trace",
         type: "boolean",
         description:
-          "tell the replay as a story: each attempt's passes with the watermark arithmetic, reclaim, kswapd, the OOM killer",
+          "tell the replay as a story: each attempt's passes with the watermark arithmetic, " +
+          "reclaim, kswapd, the OOM killer",
       },
       {
         name: "set",
         type: "string",
         repeat: true,
         description:
-          "change the scenario before the replay: PATH=VALUE, e.g. machine.minFreeKbytes=2400 or events.0.size=131072 (repeatable)",
+          "change the scenario before the replay: PATH=VALUE, " +
+          "e.g. machine.minFreeKbytes=2400 or events.0.size=131072 (repeatable)",
       },
       {
         name: "max-retries",
@@ -144,7 +147,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["diagnose"],
     summary:
-      "explain OOM reports, allocation failures, show_mem dumps and /proc files with the kernel's watermark arithmetic ('-' reads standard input)",
+      "explain OOM reports, allocation failures, show_mem dumps and /proc files " +
+      "with the kernel's watermark arithmetic ('-' reads standard input)",
     options: [
       {
         name: "what-if",
@@ -161,7 +165,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["snapshot"],
     summary:
-      "compare the running kernel's watermarks and protection with the formulas, and check every order (reads /proc or a copy laid out like it)",
+      "compare the running kernel's watermarks and protection with the formulas, " +
+      "and check every order (reads /proc or a copy laid out like it)",
     options: [
       { name: "proc", type: "string", description: "directory laid out like /proc", default: "/proc" },
       JSON_OPT,
@@ -246,9 +251,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const fewOk = cmd.optionalPositionals && out.positionals.length < want.length;
   const manyOk = cmd.variadic && out.positionals.length >= want.length;
   if (!out.help && !fewOk && !manyOk && out.positionals.length !== want.length) {
-    throw usage(
-      `'${cmd.path.join(" ")}' takes ${want.length ? want.join(" ") : "no arguments"}, got ${out.positionals.length ? out.positionals.map((p) => `'${p}'`).join(" ") : "none"}`,
-    );
+    const takes = want.length ? want.join(" ") : "no arguments";
+    const got = out.positionals.length ? out.positionals.map((p) => `'${p}'`).join(" ") : "none";
+    throw usage(`'${cmd.path.join(" ")}' takes ${takes}, got ${got}`);
   }
   return out;
 }
@@ -263,10 +268,10 @@ export function helpText(cmd: CommandSpec | null): string {
       "",
       "Commands:",
     ];
-    for (const c of COMMANDS)
-      lines.push(
-        `  ${[...c.path, ...(c.positionals ?? []).map((p) => (c.optionalPositionals ? `[${p}]` : p))].join(" ").padEnd(22)} ${c.summary}`,
-      );
+    for (const c of COMMANDS) {
+      const positionals = (c.positionals ?? []).map((p) => (c.optionalPositionals ? `[${p}]` : p));
+      lines.push(`  ${[...c.path, ...positionals].join(" ").padEnd(22)} ${c.summary}`);
+    }
     lines.push(
       "",
       "Options for every command: --help, --version",

@@ -45,7 +45,8 @@ export const CHURN_DEFAULTS = { seed: 0x12345678, log2Pages: 20, ops: 10_000_000
 
 /** docs/churn-benchmark.md's published checksum for L = 20, 10,000,000 operations, seed 0x12345678. */
 export const REFERENCE_CHURN_CHECKSUM =
-  "sum=1327924465510;hash=529020669;alloc=5068664;free=5000129;fail=0;capfree=0;noop=0;live=68535;live_pages=484398;free_pages=564178;nr_free=188,311,68,141,11,8,2,4,1,35,530";
+  "sum=1327924465510;hash=529020669;alloc=5068664;free=5000129;fail=0;capfree=0;noop=0;live=68535;" +
+  "live_pages=484398;free_pages=564178;nr_free=188,311,68,141,11,8,2,4,1,35,530";
 
 /** The machine the churn runs on. */
 export function churnMachine(log2Pages: number, build?: EngineBuild): Machine {

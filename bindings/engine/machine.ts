@@ -252,7 +252,8 @@ export class Machine implements BuddyEngine {
     if (!isInt(order) || order < 0 || order >= this.machine.maxOrder) {
       throw new OomlabError(
         "OOMLAB_BAD_ORDER",
-        `order ${String(order)} is out of range: this machine has orders 0 to ${this.machine.maxOrder - 1} (MAX_ORDER ${this.machine.maxOrder})`,
+        `order ${String(order)} is out of range: ` +
+          `this machine has orders 0 to ${this.machine.maxOrder - 1} (MAX_ORDER ${this.machine.maxOrder})`,
       );
     }
     const hz = req.highestZone === undefined ? NORMAL_IDX : ZONE_TYPES.indexOf(req.highestZone);
@@ -262,7 +263,8 @@ export class Machine implements BuddyEngine {
     if (!REQUESTABLE_MIGRATETYPES.includes(mt)) {
       throw new OomlabError(
         "OOMLAB_BAD_ARGUMENT",
-        `migratetype ${String(mt)} cannot be requested (Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)`,
+        `migratetype ${String(mt)} cannot be requested ` +
+          "(Unmovable 0, Movable 1, Reclaimable 2; CMA and HighAtomic come through allocFlags)",
       );
     }
     const flags = req.allocFlags ?? 0;

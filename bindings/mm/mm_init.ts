@@ -125,7 +125,8 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
     if (a.startPfn + a.spannedPages > b.startPfn) {
       throw new OomlabError(
         "OOMLAB_OVERLAPPING_ZONES",
-        `zones overlap: node ${a.node} ${a.type} [${a.startPfn}, ${a.startPfn + a.spannedPages}) and node ${b.node} ${b.type} [${b.startPfn}, ${b.startPfn + b.spannedPages})`,
+        `zones overlap: node ${a.node} ${a.type} [${a.startPfn}, ${a.startPfn + a.spannedPages}) ` +
+          `and node ${b.node} ${b.type} [${b.startPfn}, ${b.startPfn + b.spannedPages})`,
       );
     }
   }
@@ -136,7 +137,8 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
   if (nrPages > MAX_PAGES) {
     throw new OomlabError(
       "OOMLAB_TOO_BIG",
-      `the machine spans ${nrPages} page frames from pfn ${basePfn} to ${top}; the engine holds at most ${MAX_PAGES} (2^24)`,
+      `the machine spans ${nrPages} page frames from pfn ${basePfn} to ${top}; ` +
+        `the engine holds at most ${MAX_PAGES} (2^24)`,
     );
   }
   const pb = 2 ** pageblockOrder;

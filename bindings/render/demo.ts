@@ -26,14 +26,16 @@ export function renderDemo(d: DemoView): string {
   const lines = [
     `oomlab engine demo`,
     ``,
-    `== churn benchmark (2^${churn.log2Pages} pages, 2.6.11 free lists, seed 0x${churn.seed.toString(16)}) on the WASM engine ==`,
+    `== churn benchmark (2^${churn.log2Pages} pages, 2.6.11 free lists, seed 0x${churn.seed.toString(16)}) ` +
+      "on the WASM engine ==",
     `operations       ${count(churn.ops)}`,
     `checksum         ${churn.checksum}`,
     `reference        ${reference}`,
     `time             ${churn.nsPerOp.toFixed(2)} ns/op, ${(churn.opsPerSec / 1e6).toFixed(1)} M ops/s`,
     `coalesced after freeing everything: ${churn.coalesced ? "yes" : "NO"}`,
     ``,
-    `== 6.18 x86-64, 6 GiB: ${count(mixed.ops)} mixed operations (${count(mixed.allocated)} allocations, ${mixed.failed} failed) in ${mixed.ms.toFixed(0)} ms ==`,
+    `== 6.18 x86-64, 6 GiB: ${count(mixed.ops)} mixed operations ` +
+      `(${count(mixed.allocated)} allocations, ${mixed.failed} failed) in ${mixed.ms.toFixed(0)} ms ==`,
     ...d.machine.zones.map(zoneLine),
     ``,
     `/proc/buddyinfo`,

@@ -67,7 +67,8 @@ export function renderReport(r: DiagnosedReport): string {
     );
     for (const m of r.whatIf.changes.marks)
       out.push(
-        `  ${m.node} ${m.name}: min/low/high ${m.before.minKb}/${m.before.lowKb}/${m.before.highKb} kB -> ${m.after.minKb}/${m.after.lowKb}/${m.after.highKb} kB`,
+        `  ${m.node} ${m.name}: min/low/high ${m.before.minKb}/${m.before.lowKb}/${m.before.highKb} kB ` +
+          `-> ${m.after.minKb}/${m.after.lowKb}/${m.after.highKb} kB`,
       );
     const v = r.whatIf.verdict;
     out.push(

@@ -13,7 +13,8 @@ export function zoneLine(z: ZoneStats): string {
     `Node ${z.node}, zone ${pad(z.type, 8)}: free ${pad(z.freePages, 8)}  ` +
     `min ${pad(w.min, 6)} low ${pad(w.low, 6)} high ${pad(w.high, 6)}  ` +
     `boost ${pad(z.watermarkBoost, 5)}  fallbacks ${pad(z.fallbacks, 6)}  ` +
-    `highatomic ${z.nrReservedHighatomic}  largest order ${z.largestFreeOrder}  protection (${z.lowmemReserve.join(", ")})`
+    `highatomic ${z.nrReservedHighatomic}  largest order ${z.largestFreeOrder}  ` +
+    `protection (${z.lowmemReserve.join(", ")})`
   );
 }
 
@@ -29,7 +30,8 @@ export interface MachineView {
 export function renderMachine(v: MachineView): string {
   const r = v.machine;
   const lines = [
-    `era ${r.era}, page size ${r.pageSize}, MAX_ORDER ${r.maxOrder}, pageblock_order ${r.pageblockOrder}, min_free_kbytes ${r.minFreeKbytes}`,
+    `era ${r.era}, page size ${r.pageSize}, MAX_ORDER ${r.maxOrder}, ` +
+      `pageblock_order ${r.pageblockOrder}, min_free_kbytes ${r.minFreeKbytes}`,
     ...v.zones.map(zoneLine),
     "",
     "/proc/buddyinfo",

@@ -92,7 +92,10 @@ function tellKswapd(events: SimEvent[]): string | null {
   if (!passes.length) return null;
   const freed = passes.reduce((s, e) => s + e.reclaimed, 0);
   const marked = events.some((e) => e.kind === "all-unreclaimable");
-  return `kswapd ran ${passes.length} zone pass${passes.length === 1 ? "" : "es"} while the task slept, freeing ${freed} page${freed === 1 ? "" : "s"}${marked ? "; it marked the zone all_unreclaimable" : ""}`;
+  const zonePasses = `${passes.length} zone pass${passes.length === 1 ? "" : "es"}`;
+  const freedPages = `${freed} page${freed === 1 ? "" : "s"}`;
+  const markedNote = marked ? "; it marked the zone all_unreclaimable" : "";
+  return `kswapd ran ${zonePasses} while the task slept, freeing ${freedPages}${markedNote}`;
 }
 
 function tellBackground(events: SimEvent[]): string | null {
@@ -173,7 +176,8 @@ function tellAllocPagesCall(call: SimEvent[], gfp: number, attemptEvents: SimEve
         else if (gfp & GFP_2611.__GFP_NORETRY) out.push("    no retry: __GFP_NORETRY");
         else
           out.push(
-            `    no retry: order ${e.order} > 3 without __GFP_REPEAT or __GFP_NOFAIL${e.progress ? " (reclaim progressed)" : ""}`,
+            `    no retry: order ${e.order} > 3 without __GFP_REPEAT or __GFP_NOFAIL` +
+              (e.progress ? " (reclaim progressed)" : ""),
           );
         break;
       case "oom-select": {
@@ -182,9 +186,8 @@ function tellAllocPagesCall(call: SimEvent[], gfp: number, attemptEvents: SimEve
           .sort((x, y) => y.points - x.points)
           .slice(0, 3);
         out.push("    no progress, __GFP_FS set, no __GFP_NORETRY, HIGH check failed: out_of_memory()");
-        out.push(
-          `    select_bad_process: ${c.map((x) => `${x.comm} ${x.pid} (badness ${x.points})`).join(", ")} -> ${e.comm} ${e.pid}`,
-        );
+        const badness = c.map((x) => `${x.comm} ${x.pid} (badness ${x.points})`).join(", ");
+        out.push(`    select_bad_process: ${badness} -> ${e.comm} ${e.pid}`);
         break;
       }
       case "oom-kill":
@@ -221,7 +224,8 @@ function tellAttempt(a: Attempt, next: Attempt | undefined, out: string[]): void
     out.push(
       a.end.ok
         ? "    served from a slab that had a free object: no page allocation"
-        : `    no kmalloc size class holds ${a.end.size} bytes (2.6.11's largest is 131072): NULL without a page allocation`,
+        : `    no kmalloc size class holds ${a.end.size} bytes ` +
+            "(2.6.11's largest is 131072): NULL without a page allocation",
     );
   }
   const calls = splitIntoAllocPagesCalls(mine);
@@ -289,7 +293,8 @@ export function formatTrace(r: ReplayResult): string {
   }
   const kills = r.kills.map((k) => `${k.comm} ${k.pid}`).join(", ") || "none";
   out.push(
-    `outcome: ${r.outcome}; OOM kills: ${kills}; deadlock warnings: ${r.deadlockMessages}; simulated ${(r.simMs / 1000).toFixed(2)} s`,
+    `outcome: ${r.outcome}; OOM kills: ${kills}; deadlock warnings: ${r.deadlockMessages}; ` +
+      `simulated ${(r.simMs / 1000).toFixed(2)} s`,
   );
   return out.join("\n") + "\n";
 }

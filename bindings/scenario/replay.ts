@@ -64,7 +64,10 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
     const hex = (n: number) => `0x${n.toString(16)}`;
     throw new OomlabError(
       "OOMLAB_BAD_SPEC",
-      `scenario: no room for vmalloc: with ${(k.totalPages * k.pageSize) >> 20} MiB of RAM at PAGE_OFFSET 0xc0000000, VMALLOC_START (high_memory + 8 MiB, aligned) is ${hex(range.start)}, not below VMALLOC_END ${hex(range.end)}; set vmallocEnd to the board's value or give the machine less memory`,
+      `scenario: no room for vmalloc: with ${(k.totalPages * k.pageSize) >> 20} MiB of RAM ` +
+        "at PAGE_OFFSET 0xc0000000, VMALLOC_START (high_memory + 8 MiB, aligned) " +
+        `is ${hex(range.start)}, not below VMALLOC_END ${hex(range.end)}; ` +
+        "set vmallocEnd to the board's value or give the machine less memory",
     );
   }
   const vmalloc = new Vmalloc2611({

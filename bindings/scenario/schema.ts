@@ -134,7 +134,8 @@ export function validateScenario(s: unknown): Scenario {
   check(typeof sc.name === "string", "scenario: name must be a string");
   check(
     isObj(sc.machine) && sc.machine.era === "2.6.11",
-    `scenario: machine.era must be "2.6.11" (the replay models 2.6.11), got ${JSON.stringify(isObj(sc.machine) ? sc.machine.era : sc.machine)}`,
+    `scenario: machine.era must be "2.6.11" (the replay models 2.6.11), ` +
+      `got ${JSON.stringify(isObj(sc.machine) ? sc.machine.era : sc.machine)}`,
   );
   check(
     Array.isArray(sc.tasks) && Array.isArray(sc.layout) && Array.isArray(sc.events),
@@ -157,7 +158,8 @@ export function validateScenario(s: unknown): Scenario {
       for (const [k, v] of Object.entries(sc.swap.cache)) {
         check(
           ["add", "del", "findSuccess", "findTotal", "noentRace", "existRace"].includes(k),
-          `scenario: swap.cache.${k} is not a swap cache counter (add, del, findSuccess, findTotal, noentRace, existRace)`,
+          `scenario: swap.cache.${k} is not a swap cache counter ` +
+            "(add, del, findSuccess, findTotal, noentRace, existRace)",
         );
         check(optNum(v, 0, 2 ** 53), `scenario: swap.cache.${k} must be a non-negative integer`);
       }

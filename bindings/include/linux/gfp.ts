@@ -253,7 +253,8 @@ const PROFILES: readonly Profile[] = [
     set: { GFP_HIGHUSER_MOVABLE: ["GFP_HIGHUSER", "__GFP_MOVABLE"] },
     drop: ["__GFP_SKIP_KASAN_POISON"],
   },
-  { era: "6.3", last: "6.7", set: { GFP_ATOMIC: ["__GFP_HIGH", "__GFP_KSWAPD_RECLAIM"] }, drop: ["__GFP_ATOMIC"] }, // "mm: discard __GFP_ATOMIC"
+  // "mm: discard __GFP_ATOMIC"
+  { era: "6.3", last: "6.7", set: { GFP_ATOMIC: ["__GFP_HIGH", "__GFP_KSWAPD_RECLAIM"] }, drop: ["__GFP_ATOMIC"] },
   { era: "6.8", last: "6.17", set: { GFP_NOWAIT: ["__GFP_KSWAPD_RECLAIM", "__GFP_NOWARN"] } }, // 16f5dfbc851b
   // Same bits; 6a204d4b14c9 makes ALLOC_HIGHATOMIC require __GFP_HIGH (backported to 6.12.y stable).
   { era: "6.18", last: null },

@@ -76,9 +76,14 @@ export function showFreeAreas2611(s: ShowMem2611): string {
   const active = s.zones.reduce((a, z) => a + z.active, 0);
   const inactive = s.zones.reduce((a, z) => a + z.inactive, 0);
   out += `\nFree pages: ${padStart(K(free), 11)}kB (${K(freeHigh)}kB HighMem)\n`;
-  out += `Active:${active} inactive:${inactive} dirty:${s.dirty} writeback:${s.writeback} unstable:${s.unstable} free:${free} slab:${s.slab} mapped:${s.mapped} pagetables:${s.pagetables}\n`;
+  out +=
+    `Active:${active} inactive:${inactive} dirty:${s.dirty} writeback:${s.writeback} unstable:${s.unstable} ` +
+    `free:${free} slab:${s.slab} mapped:${s.mapped} pagetables:${s.pagetables}\n`;
   for (const z of s.zones) {
-    out += `${node(z)}${z.name} free:${K(z.freePages)}kB min:${K(z.min)}kB low:${K(z.low)}kB high:${K(z.high)}kB active:${K(z.active)}kB inactive:${K(z.inactive)}kB present:${K(z.presentPages)}kB pages_scanned:${z.pagesScanned} all_unreclaimable? ${z.allUnreclaimable ? "yes" : "no"}\n`;
+    out +=
+      `${node(z)}${z.name} free:${K(z.freePages)}kB min:${K(z.min)}kB low:${K(z.low)}kB high:${K(z.high)}kB ` +
+      `active:${K(z.active)}kB inactive:${K(z.inactive)}kB present:${K(z.presentPages)}kB ` +
+      `pages_scanned:${z.pagesScanned} all_unreclaimable? ${z.allUnreclaimable ? "yes" : "no"}\n`;
     out += "lowmem_reserve[]:" + z.lowmemReserve.map((r) => ` ${r}`).join("") + "\n";
   }
   for (const z of s.zones) {
@@ -101,7 +106,8 @@ export function showFreeAreas2611(s: ShowMem2611): string {
 /** show_swap_cache_info (mm/swap_state.c 2.6.11; only with CONFIG_SWAP). */
 export function showSwapCacheInfo2611(w: NonNullable<ShowMem2611["swap"]>, pageSize: number): string {
   return (
-    `Swap cache: add ${w.add}, delete ${w.del}, find ${w.findSuccess}/${w.findTotal}, race ${w.noentRace}+${w.existRace}\n` +
+    `Swap cache: add ${w.add}, delete ${w.del}, find ${w.findSuccess}/${w.findTotal}, ` +
+    `race ${w.noentRace}+${w.existRace}\n` +
     `Free swap  = ${kb(w.freePages, pageSize)}kB\n` +
     `Total swap = ${kb(w.totalPages, pageSize)}kB\n`
   );
