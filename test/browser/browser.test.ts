@@ -50,9 +50,10 @@ const WORKLOAD_SRC = `function workload(api) {
   let x = 0x2545f491;
   const rnd = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>>= 0); };
   const out = { pfns: [], buddyinfo: [] };
+  const zone = (type, startPfn, spannedPages) => ({ type, startPfn, spannedPages });
   const specs = [
-    { era: "2.6.11", nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: 4096 }, { type: "Normal", startPfn: 4096, spannedPages: 61440 }] }] },
-    { era: "6.18", nodes: [{ zones: [{ type: "DMA32", startPfn: 0, spannedPages: 16384 }, { type: "Normal", startPfn: 16384, spannedPages: 49152 }] }] },
+    { era: "2.6.11", nodes: [{ zones: [zone("DMA", 0, 4096), zone("Normal", 4096, 61440)] }] },
+    { era: "6.18", nodes: [{ zones: [zone("DMA32", 0, 16384), zone("Normal", 16384, 49152)] }] },
   ];
   for (const spec of specs) {
     const m = api.Machine.create(spec);
@@ -163,7 +164,10 @@ function runInPage(page: Page): Promise<WorkloadResult> {
 function runInWorker(page: Page): Promise<{ checksum?: string; coalesced?: boolean; error?: string }> {
   const expr = `new Promise((resolve, reject) => {
     const w = new Worker("/worker.js", { type: "module" });
-    const timer = setTimeout(() => { w.terminate(); reject(new Error("worker timed out")); }, ${STEP_TIMEOUT_MS - 5_000});
+    const timer = setTimeout(() => {
+      w.terminate();
+      reject(new Error("worker timed out"));
+    }, ${STEP_TIMEOUT_MS - 5_000});
     const done = (v) => { clearTimeout(timer); w.terminate(); resolve(v); };
     w.onmessage = (e) => done(e.data);
     w.onerror = (e) => done({ error: "worker error: " + (e.message || "failed to load /worker.js") });

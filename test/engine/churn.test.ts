@@ -20,7 +20,10 @@ describe("the churn benchmark (docs/churn-benchmark.md)", () => {
       const b = runRefChurn({ seed, log2Pages: 14, ops: 300_000 });
       expect(a.checksum).toBe(b.checksum);
       expect(a.checksum).toMatch(
-        /^sum=\d+;hash=\d+;alloc=\d+;free=\d+;fail=\d+;capfree=\d+;noop=\d+;live=\d+;live_pages=\d+;free_pages=\d+;nr_free=(\d+,){10}\d+$/,
+        new RegExp(
+          String.raw`^sum=\d+;hash=\d+;alloc=\d+;free=\d+;fail=\d+;capfree=\d+;noop=\d+;live=\d+;` +
+            String.raw`live_pages=\d+;free_pages=\d+;nr_free=(\d+,){10}\d+$`,
+        ),
       );
     },
   );

@@ -92,7 +92,7 @@ describe.each(ENGINES)("buddy layout on $name", ({ make }) => {
 describe.each(ENGINES)("6.18 fallback on $name", ({ make }) => {
   const spec = oneZone("6.18", 16 * ORDER10, { minFreeKbytes: 0, pageblockOrder: 9 });
 
-  it("an UNMOVABLE request claims a whole MOVABLE pageblock (__rmqueue_claim) and boosts nothing at pageblock order", () => {
+  it("UNMOVABLE claims a whole MOVABLE pageblock (__rmqueue_claim), boosting nothing at pageblock order", () => {
     const e = make(spec);
     const p = e.alloc({ order: 0, migratetype: MigrateType.Unmovable });
     // the largest fallback block (order 10, two pageblocks) is taken whole and retagged
@@ -103,7 +103,7 @@ describe.each(ENGINES)("6.18 fallback on $name", ({ make }) => {
     expect(e.counters(s.zones[0].slot).watermarkBoost).toBe(0);
   });
 
-  it("a MOVABLE request below pageblock_order/2 only steals (__rmqueue_steal): smallest block first, the pageblock keeps its type", () => {
+  it("MOVABLE below pageblock_order/2 only steals (__rmqueue_steal): smallest block first, pageblock type kept", () => {
     const e = make(oneZone("6.18", 4 * ORDER10, { minFreeKbytes: 0, pageblockOrder: 9 }));
     for (let i = 0; i < 4 * ORDER10; i++)
       expect(e.alloc({ order: 0, migratetype: MigrateType.Unmovable, allocFlags: AllocFlags.NO_WATERMARKS })).toBe(i);

@@ -81,7 +81,7 @@ describe("gfpEraForVersion", () => {
 });
 
 describe("the bits 2.6.38-4.3 added (hex-only kernels: the names explain, they are not printed)", () => {
-  it("GFP_TRANSHUGE of 2.6.38-4.3 is GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_NOMEMALLOC|__GFP_NORETRY|__GFP_NOWARN|__GFP_NO_KSWAPD", () => {
+  it("GFP_TRANSHUGE of 2.6.38-4.3: GFP_HIGHUSER_MOVABLE + __GFP_COMP, NOMEMALLOC, NORETRY, NOWARN, NO_KSWAPD", () => {
     expect(gfpBitsFor("3.8").GFP_TRANSHUGE).toBe(0x4352da);
     expect(decodeGfp(0x4352da, "3.8").text).toBe("GFP_TRANSHUGE");
     expect(decodeGfp(0x4352da, "2.6.31").text).toBe(
@@ -393,7 +393,8 @@ describe("fragmentation indices (mm/vmstat.c)", () => {
   const seed = [411, 252, 113, 27, 1, 1, 0, 0, 0, 0, 0];
 
   it("fill_contig_page_info", () => {
-    expect(fillContigPageInfo(seed, 3)).toEqual({ freePages: 1631, freeBlocksTotal: 805, freeBlocksSuitable: 33 }); // 27 + 1*2 + 1*4
+    // freeBlocksSuitable: 27 + 1*2 + 1*4
+    expect(fillContigPageInfo(seed, 3)).toEqual({ freePages: 1631, freeBlocksTotal: 805, freeBlocksSuitable: 33 });
   });
 
   it.each([

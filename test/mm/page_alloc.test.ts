@@ -73,7 +73,7 @@ describe("allocFlagsFor", () => {
     expect(allocFlagsFor(0x2d0, "5.1").harder).toBe(true);
   });
 
-  it("6.3 GFP_NOWAIT: ALLOC_NON_BLOCK (no min reduction without MIN_RESERVE); high orders get HIGHATOMIC until 6.18", () => {
+  it("6.3 GFP_NOWAIT: ALLOC_NON_BLOCK (no min cut without MIN_RESERVE); high orders get HIGHATOMIC until 6.18", () => {
     expect(allocFlagsFor(0x800, "6.3").allocFlags6_18).toBe(CPUSET | NON_BLOCK | KSWAPD);
     expect(allocFlagsFor(0x800, "6.3", { order: 2 }).highatomic).toBe(true);
     expect(allocFlagsFor(0x2800, "6.8", { order: 2 }).highatomic).toBe(true);

@@ -115,7 +115,8 @@ describe("/proc/pagetypeinfo format (pagetypeinfo_showfree_print, pagetypeinfo_s
       "Page block order: 9\nPages per block:  512\n\nFree pages count per migrate type at order       0      1 ",
     );
     expect(out).toContain(
-      "Node    0, zone   Normal, type    Unmovable      1      1      1      1      1      1      1      1      1      1      0 \n",
+      "Node    0, zone   Normal, type    Unmovable      1      1      1      1      1      1" +
+        "      1      1      1      1      0 \n",
     );
     expect(out).toContain(
       "Node 0, zone   Normal            2            6            0            0            0            0 \n",

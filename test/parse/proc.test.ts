@@ -62,7 +62,7 @@ describe("parseBuddyinfo (frag_show_print)", () => {
 });
 
 describe("parseZoneinfo", () => {
-  it("015 (4.x): per-node stats, four zones, DMA protection (0, 3857, 6164, 6164), all populated zones above high", () => {
+  it("015 (4.x): per-node stats, four zones, DMA protection (0, 3857, 6164, 6164), populated zones above high", () => {
     const r = parseZoneinfo(fixture(F.z015));
     expect(r.warnings).toEqual([]);
     expect(r.zones.map((z) => z.name)).toEqual(["DMA", "DMA32", "Normal", "Movable"]);

@@ -467,7 +467,8 @@ describe("formats outside the corpus", () => {
     const { reports } = parseReports(
       [
         "insmod: vmalloc: allocation failure: 4294967296 bytes, mode:0x6000c0(GFP_KERNEL), nodemask=(null)",
-        "kworker/0:1: vmalloc error: size 4096, vm_struct allocation failed, mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0",
+        "kworker/0:1: vmalloc error: size 4096, vm_struct allocation failed, " +
+          "mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0",
       ].join("\n"),
     );
     expect(reports.map((r) => [r.kind, r.trigger?.comm, r.order, r.gfpMask, r.message])).toEqual([
@@ -478,7 +479,8 @@ describe("formats outside the corpus", () => {
 
   it("kill lines whose header was ratelimited become header-less reports with a warning", () => {
     const kill = (pid: number): string =>
-      `Out of memory: Killed process ${pid} (a) total-vm:8kB, anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0`;
+      `Out of memory: Killed process ${pid} (a) total-vm:8kB, anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, ` +
+      "UID:0 pgtables:4kB oom_score_adj:0";
     const { reports, warnings } = parseReports(`${kill(1)}\n${kill(2)}\n`);
     expect(reports.map((r) => [r.kind, r.format, r.victim?.pid, r.line])).toEqual([
       ["oom", null, 1, 1],
@@ -491,7 +493,8 @@ describe("formats outside the corpus", () => {
     const dump = [
       "sysrq: Show Memory",
       "Mem-Info:",
-      "Node 0 Normal free:100kB boost:0kB min:10kB low:20kB high:30kB reserved_highatomic:0KB present:400kB managed:300kB",
+      "Node 0 Normal free:100kB boost:0kB min:10kB low:20kB high:30kB reserved_highatomic:0KB " +
+        "present:400kB managed:300kB",
       "lowmem_reserve[]: 0 0 0 0 0",
       "Node 1 Normal free:0kB min:10kB low:20kB high:30kB present:0kB",
       "protections[]: 0 0 0",

@@ -14,7 +14,7 @@ describe("the seed's trace", () => {
   const t = trace();
   const at = (s: string) => t.findIndex((l) => l.includes(s));
 
-  it("attempt 1: order 5 fails LOW at o=3 (17 <= 23) and MIN (17 <= 18), reclaim progresses, no retry above order 3", () => {
+  it("attempt 1: order 5 fails LOW at o=3 (17 <= 23), MIN (17 <= 18), reclaim progresses, no retry (order > 3)", () => {
     expect(t[0]).toBe("seed: kmem_alloc(98304) under the pre-bdfb04301fa5 policy");
     expect(t[1]).toBe("t=0.000 s  attempt 1: kmalloc(98304) -> order-5 pages, gfp 0x2d0 (GFP_KERNEL|__GFP_NOWARN)");
     const low = at("DMA LOW, order 5 (mark 375 pages): fail");
@@ -42,7 +42,7 @@ describe("the seed's trace", () => {
     );
   });
 
-  it("attempt 112: no progress, HIGH fails, the OOM killer picks smbd 453, and order 5 passes once it has exited", () => {
+  it("attempt 112: no progress, HIGH fails, the OOM killer picks smbd 453; order 5 passes once it has exited", () => {
     expect(t).toContain("t=2.220 s  attempt 112: kmalloc(98304) -> order-5 pages, gfp 0x2d0 (GFP_KERNEL|__GFP_NOWARN)");
     expect(
       t.some((l) =>

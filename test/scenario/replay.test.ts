@@ -175,7 +175,7 @@ describe("the policy comparison", () => {
       expect(row(64, p)).toMatchObject({ outcome: "success", kills: "-" });
   });
 
-  it("96 KiB: kmalloc order 5 before and after bdfb04301fa5 (the commit changes nothing below 128 KiB): OOM kill of smbd; kvmalloc falls back to vmalloc", () => {
+  it("96 KiB: order 5 either side of bdfb04301fa5 (same below 128 KiB): smbd OOM-killed; kvmalloc uses vmalloc", () => {
     expect(row(96, "pre-bdfb04301fa5")).toMatchObject({ kills: "453 (smbd)", deadlockMessages: 1, freeKbAtOom: 6524 });
     expect(row(96, "bdfb04301fa5")).toMatchObject({ kills: "453 (smbd)", deadlockMessages: 1 });
     expect(row(96, "kvmalloc")).toMatchObject({ outcome: "success", kills: "-" });
@@ -208,7 +208,7 @@ describe("the vmalloc area of a scenario's ARM board", () => {
     ...(vmallocEnd === undefined ? {} : { vmallocEnd }),
   });
 
-  it("256 MiB at 0xc0000000 leaves no room below the default VMALLOC_END 0xd0000000: a typed error that says so", () => {
+  it("256 MiB at 0xc0000000 leaves no room below the default VMALLOC_END 0xd0000000: a typed error says so", () => {
     expect(() => replay(big())).toThrow(OomlabError);
     expect(() => replay(big())).toThrow(
       /VMALLOC_START \(high_memory \+ 8 MiB, aligned\) is 0xd0800000, not below VMALLOC_END 0xd0000000/,
@@ -239,7 +239,7 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
     expect(() => parseGfp2611(0x10000)).toThrow(OomlabError);
   });
 
-  it("nic-atomic: order-3 GFP_ATOMIC from interrupt context fails at once with half the zone free; 10 warnings, then printk_ratelimit", () => {
+  it("nic-atomic: order-3 GFP_ATOMIC in irq fails at once, half the zone free; 10 warnings, then ratelimited", () => {
     const r = replay(structuredClone(NIC));
     const warn = "ksoftirqd/0: page allocation failure. order:3, mode:0x20";
     expect(r.lines.filter((l) => l === warn)).toHaveLength(10);

@@ -251,27 +251,31 @@ describe("oom_kill_process / oom_kill_task (mm/oom_kill.c 2.6.11)", () => {
 });
 
 // show_free_areas text from the 2.6.11 ARM report (seed article), passed through as given.
-const SHOW_FREE_AREAS = `DMA per-cpu:
-cpu 0 hot: low 2, high 6, batch 1
-cpu 0 cold: low 0, high 2, batch 1
-Normal per-cpu: empty
-HighMem per-cpu: empty
-
-Free pages:        6524kB (0kB HighMem)
-Active:20 inactive:23 dirty:0 writeback:0 unstable:0 free:1631 slab:874 mapped:20 pagetables:90
-DMA free:6524kB min:1200kB low:1500kB high:1800kB active:80kB inactive:92kB present:16384kB pages_scanned:41 all_unreclaimable? no
-lowmem_reserve[]: 0 0 0
-Normal free:0kB min:0kB low:0kB high:0kB active:0kB inactive:0kB present:0kB pages_scanned:0 all_unreclaimable? no
-lowmem_reserve[]: 0 0 0
-HighMem free:0kB min:128kB low:160kB high:192kB active:0kB inactive:0kB present:0kB pages_scanned:0 all_unreclaimable? no
-lowmem_reserve[]: 0 0 0
-DMA: 411*4kB 252*8kB 113*16kB 27*32kB 1*64kB 1*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 6524kB
-Normal: empty
-HighMem: empty
-Swap cache: add 24282, delete 24269, find 7705/11790, race 0+0
-Free swap  = 124768kB
-Total swap = 128448kB
-`;
+const SHOW_FREE_AREAS = [
+  "DMA per-cpu:",
+  "cpu 0 hot: low 2, high 6, batch 1",
+  "cpu 0 cold: low 0, high 2, batch 1",
+  "Normal per-cpu: empty",
+  "HighMem per-cpu: empty",
+  "",
+  "Free pages:        6524kB (0kB HighMem)",
+  "Active:20 inactive:23 dirty:0 writeback:0 unstable:0 free:1631 slab:874 mapped:20 pagetables:90",
+  "DMA free:6524kB min:1200kB low:1500kB high:1800kB active:80kB inactive:92kB present:16384kB " +
+    "pages_scanned:41 all_unreclaimable? no",
+  "lowmem_reserve[]: 0 0 0",
+  "Normal free:0kB min:0kB low:0kB high:0kB active:0kB inactive:0kB present:0kB pages_scanned:0 all_unreclaimable? no",
+  "lowmem_reserve[]: 0 0 0",
+  "HighMem free:0kB min:128kB low:160kB high:192kB active:0kB inactive:0kB present:0kB " +
+    "pages_scanned:0 all_unreclaimable? no",
+  "lowmem_reserve[]: 0 0 0",
+  "DMA: 411*4kB 252*8kB 113*16kB 27*32kB 1*64kB 1*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 6524kB",
+  "Normal: empty",
+  "HighMem: empty",
+  "Swap cache: add 24282, delete 24269, find 7705/11790, race 0+0",
+  "Free swap  = 124768kB",
+  "Total swap = 128448kB",
+  "",
+].join("\n");
 const SHOW_LINES = SHOW_FREE_AREAS.replace(/\n$/, "").split("\n");
 
 describe("out_of_memory (mm/oom_kill.c 2.6.11)", () => {

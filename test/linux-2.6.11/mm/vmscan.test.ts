@@ -32,7 +32,7 @@ const passes = <W extends "direct" | "kswapd">(ev: SimEvent[], who: W): ReclaimP
   eventsOfKind(ev, "reclaim-pass").filter((e): e is ReclaimPass<W> => e.who === who);
 
 describe("kswapd (2.6.11 balance_pgdat, as a thread)", () => {
-  it("with only locked pages it scans without napping (total_scanned stays 0) and loops until the zone is all_unreclaimable", () => {
+  it("only locked pages: scans without napping (total_scanned stays 0) until the zone is all_unreclaimable", () => {
     const k = buildKernel(validateScenario(machine("locked")));
     const dma = k.zoneSlot("DMA");
     // GFP_ATOMIC|__GFP_NOWARN order 5: fails at once, but wakes kswapd (LOW fails for order 5)
@@ -150,7 +150,7 @@ describe("scenario events around reclaim", () => {
     expect(dmaLine(r)).toMatch(/all_unreclaimable\? yes/);
   });
 
-  it("the fifth stack freed at once goes to the buddy allocator (order 1) and resets pages_scanned and all_unreclaimable", () => {
+  it("fifth stack freed at once: to the buddy allocator (order 1); resets pages_scanned and all_unreclaimable", () => {
     const r = forkRun(5);
     const forks = r.events.filter((e) => e.kind === "fork");
     const exits = r.events.filter((e) => e.kind === "exit");
