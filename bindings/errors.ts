@@ -1,5 +1,5 @@
 // Typed errors. Every error oomlab raises is an OomlabError with a stable code; the CLI maps them to
-// exit codes in one place (bindings/cli.ts).
+// exit codes in one place (bindings/cli/main.ts).
 
 export type OomlabErrorCode =
   | "OOMLAB_BAD_SPEC" // a machine description that cannot describe a machine

@@ -86,7 +86,8 @@ const PCP_2624 = new RegExp(
 // "CPU %4d: hi:%5d, btch:%4d usd:%4d" (2.6.25-3.x).
 const PCP_2625 = /^CPU +(\d{1,5}): hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
 
-const N = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
+/** A captured number, or null when the group did not match. */
+const numberOrNull = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
 
 function newZone(node: number, name: string): ParsedZone {
   return {
@@ -132,7 +133,7 @@ function pcpLine(text: string): ParsedPcp[] | null {
         low: Number(m[3]),
         high: Number(m[4]),
         batch: Number(m[5]),
-        used: N(m[6]),
+        used: numberOrNull(m[6]),
       },
     ];
   m = PCP_2616.exec(text);
@@ -205,7 +206,13 @@ export class ShowMemCollector {
     const z = this.zone(Number(m[1] ?? 0), m[2]);
     if (z.zoneLine !== null) this.warn({ line, message: `zone ${m[2]} printed twice in one report; keeping the last` });
     z.zoneLine = line;
-    [z.freeKb, z.boostKb, z.minKb, z.lowKb, z.highKb] = [N(m[3]), N(m[4]), N(m[5]), N(m[6]), N(m[7])];
+    [z.freeKb, z.boostKb, z.minKb, z.lowKb, z.highKb] = [
+      numberOrNull(m[3]),
+      numberOrNull(m[4]),
+      numberOrNull(m[5]),
+      numberOrNull(m[6]),
+      numberOrNull(m[7]),
+    ];
     zoneFields(z, t);
     this.last = z;
     return true;

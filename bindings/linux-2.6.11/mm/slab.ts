@@ -11,35 +11,19 @@ import type { PageAllocator } from "../../sim/page_allocator.js";
 import { GFP_2611 } from "../../include/linux/gfp.js";
 import { OomlabError, check, isInt } from "../../errors.js";
 
-// 2.6.11 include/linux/gfp.h bits, from the one table in bindings/gfp.ts.
-const G = GFP_2611;
-const GFP = {
-  DMA: G.__GFP_DMA,
-  WAIT: G.__GFP_WAIT,
-  HIGH: G.__GFP_HIGH,
-  IO: G.__GFP_IO,
-  FS: G.__GFP_FS,
-  COLD: G.__GFP_COLD,
-  NOWARN: G.__GFP_NOWARN,
-  REPEAT: G.__GFP_REPEAT,
-  NOFAIL: G.__GFP_NOFAIL,
-  NORETRY: G.__GFP_NORETRY,
-  NO_GROW: G.__GFP_NO_GROW,
-  COMP: G.__GFP_COMP,
-} as const;
 /** GFP_LEVEL_MASK (include/linux/gfp.h 2.6.11) = SLAB_LEVEL_MASK (include/linux/slab.h). */
 export const GFP_LEVEL_MASK =
-  GFP.WAIT |
-  GFP.HIGH |
-  GFP.IO |
-  GFP.FS |
-  GFP.COLD |
-  GFP.NOWARN |
-  GFP.REPEAT |
-  GFP.NOFAIL |
-  GFP.NORETRY |
-  GFP.NO_GROW |
-  GFP.COMP;
+  GFP_2611.__GFP_WAIT |
+  GFP_2611.__GFP_HIGH |
+  GFP_2611.__GFP_IO |
+  GFP_2611.__GFP_FS |
+  GFP_2611.__GFP_COLD |
+  GFP_2611.__GFP_NOWARN |
+  GFP_2611.__GFP_REPEAT |
+  GFP_2611.__GFP_NOFAIL |
+  GFP_2611.__GFP_NORETRY |
+  GFP_2611.__GFP_NO_GROW |
+  GFP_2611.__GFP_COMP;
 
 /** MAX_GFP_ORDER with CONFIG_MMU (mm/slab.c 2.6.11): no slab above 32 pages. */
 export const MAX_GFP_ORDER = 5;
@@ -255,7 +239,7 @@ export class Slab2611 {
     check(isInt(size) && size >= 0, `kmalloc: bad size ${size}`, "OOMLAB_BAD_ARGUMENT");
     const cls = this.sizes.findIndex((cs) => size <= cs);
     if (cls < 0) return null;
-    return this.cacheAlloc(2 * cls + (gfp & GFP.DMA ? 1 : 0), gfp, owner, size);
+    return this.cacheAlloc(2 * cls + (gfp & GFP_2611.__GFP_DMA ? 1 : 0), gfp, owner, size);
   }
 
   /** kfree → free_block: the slot goes back on its slab; an emptied slab moves to slabs_free. */
@@ -325,14 +309,14 @@ export class Slab2611 {
    *  off-slab descriptor from its general cache with flags & SLAB_LEVEL_MASK; new slab on slabs_free. */
   private cacheGrow(ci: number, gfp: number, owner: number): boolean {
     const c = this.cacheList[ci];
-    if (gfp & ~(GFP.DMA | GFP_LEVEL_MASK)) {
+    if (gfp & ~(GFP_2611.__GFP_DMA | GFP_LEVEL_MASK)) {
       throw new OomlabError(
         "OOMLAB_BAD_ARGUMENT",
         `kernel BUG in cache_grow (mm/slab.c): gfp ${hex(gfp)} outside SLAB_DMA|SLAB_LEVEL_MASK`,
       );
     }
-    if (gfp & GFP.NO_GROW) return false;
-    const pfn = this.pa.allocPages(gfp | (c.dma ? GFP.DMA : 0), c.order, owner);
+    if (gfp & GFP_2611.__GFP_NO_GROW) return false;
+    const pfn = this.pa.allocPages(gfp | (c.dma ? GFP_2611.__GFP_DMA : 0), c.order, owner);
     if (pfn < 0) return false;
     let mgmt: Kptr | null = null;
     if (c.offSlab) {
