@@ -8,6 +8,7 @@ import { judgePerOrder } from "./verdict.js";
 import { reportEra, zoneContexts } from "./zones.js";
 import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type ZoneinfoZone } from "../parse/proc.js";
 import type { ParsedReport, ParsedZone, Warning } from "../parse/reports.js";
+import { newZone } from "../parse/show_mem.js";
 
 export interface ProcTexts {
   version?: string | null;
@@ -27,30 +28,9 @@ const MIGRATETYPE_LETTER: Record<string, string> = {
   Reserve: "R",
 };
 
-function blank(node: number, name: string): ParsedZone {
-  return {
-    node,
-    name,
-    freeKb: null,
-    minKb: null,
-    lowKb: null,
-    highKb: null,
-    boostKb: null,
-    presentKb: null,
-    managedKb: null,
-    freeCmaKb: null,
-    allUnreclaimable: null,
-    fieldsKb: {},
-    lowmemReserve: null,
-    freeAreas: [],
-    freeAreasKb: null,
-    migratetypes: null,
-    pageSizeKb: 4,
-    pcp: null,
-    zoneLine: null,
-    freeAreasLine: null,
-  };
-}
+/** /proc files print every size in 4 KiB pages. */
+const PROC_PAGE_KB = 4;
+const blank = (node: number, name: string): ParsedZone => newZone(node, name, PROC_PAGE_KB);
 
 function fromZoneinfo(q: ZoneinfoZone): ParsedZone {
   const z = blank(q.node, q.name);

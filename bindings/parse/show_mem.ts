@@ -89,7 +89,8 @@ const PCP_2625 = /^CPU +(\d{1,5}): hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,
 /** A captured number, or null when the group did not match. */
 const numberOrNull = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
 
-function newZone(node: number, name: string): ParsedZone {
+/** A zone with nothing read yet; pageSizeKb 0 until a per-order line tells it. */
+export function newZone(node: number, name: string, pageSizeKb = 0): ParsedZone {
   return {
     node,
     name,
@@ -107,7 +108,7 @@ function newZone(node: number, name: string): ParsedZone {
     freeAreas: [],
     freeAreasKb: null,
     migratetypes: null,
-    pageSizeKb: 0,
+    pageSizeKb,
     pcp: null,
     zoneLine: null,
     freeAreasLine: null,
