@@ -1,12 +1,17 @@
 // Shared test helpers: engine factories for both implementations and a seeded PRNG.
 
+import { readFileSync } from "node:fs";
 import { initSync } from "../bindings/engine/wasm.js";
 import { Machine } from "../bindings/engine/machine.js";
 import { resolveMachine } from "../bindings/mm/mm_init.js";
 import { RefMachine } from "../reference/model.js";
 import type { BuddyEngine, MachineSpec } from "../bindings/include/machine.js";
 
-initSync({ build: "debug", makeDefault: false });
+/** The debug engine (assertions on), which the package does not ship: `npm run build:wasm` writes it
+ *  beside the release engine, and tests pass its bytes to initSync. */
+export const DEBUG_ENGINE_BYTES = readFileSync(new URL("../build/oomlab.debug.wasm", import.meta.url));
+
+initSync({ build: "debug", bytes: DEBUG_ENGINE_BYTES, makeDefault: false });
 initSync({ build: "release", makeDefault: false });
 
 /** The WASM engine on its debug build (assertions on). */

@@ -1,10 +1,11 @@
 // The only module that touches WebAssembly. It compiles the engine once (from the embedded bytes,
 // from bytes the caller passes, or from a URL) and instantiates one instance per machine.
-// No Node-only API: this file runs unchanged in Node, browsers and workers.
+// No Node-only API: this file runs unchanged in Node, browsers and workers. Only the release build
+// is embedded (and shipped); the debug build (assertions on) is for tests, which pass its bytes.
 
 import { OomlabError } from "../errors.js";
 import { MemoryViews, readAbi, type Abi } from "./abi.js";
-import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "./generated/wasm-bytes.js";
+import { WASM_RELEASE_BASE64 } from "./generated/wasm-release.js";
 
 /** The engine's exports (assembly/index.ts). */
 export interface WasmExports {
@@ -81,8 +82,16 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The embedded bytes of a build: the release engine's; the debug engine is not embedded. */
 function embedded(build: EngineBuild): Uint8Array<ArrayBuffer> {
-  return decodeBase64(build === "debug" ? WASM_DEBUG_BASE64 : WASM_RELEASE_BASE64);
+  if (build === "debug") {
+    throw new OomlabError(
+      "OOMLAB_WASM",
+      "the debug engine is not shipped (only the release engine is embedded): pass its bytes, " +
+        'initSync({ build: "debug", bytes }), from build/oomlab.debug.wasm of `npm run build:wasm` in a checkout',
+    );
+  }
+  return decodeBase64(WASM_RELEASE_BASE64);
 }
 
 export interface InitOptions {
@@ -99,8 +108,9 @@ export interface InitOptions {
 export function initSync(opts: InitOptions = {}): void {
   const build = opts.build ?? "release";
   if (!modules[build] || opts.bytes) {
+    const bytes = opts.bytes ?? embedded(build);
     try {
-      modules[build] = new WebAssembly.Module(opts.bytes ?? embedded(build));
+      modules[build] = new WebAssembly.Module(bytes);
     } catch (e) {
       throw new OomlabError("OOMLAB_WASM", `cannot compile the ${build} engine: ${(e as Error).message}`);
     }
@@ -123,6 +133,7 @@ export async function init(opts: InitOptions & { url?: string | URL } = {}): Pro
       modules[build] = await WebAssembly.compile(opts.bytes ?? embedded(build));
     }
   } catch (e) {
+    if (e instanceof OomlabError) throw e;
     throw new OomlabError("OOMLAB_WASM", `cannot load the ${build} engine: ${(e as Error).message}`);
   }
   if (opts.makeDefault ?? true) defaultBuild = build;
@@ -150,9 +161,11 @@ export interface EngineInstance {
 const pool: Record<EngineBuild, EngineInstance[]> = { release: [], debug: [] };
 const POOL_MAX = 8;
 
-/** Gives an instance back for reuse (Machine.dispose). Its memory stays allocated. */
+/** Gives an instance back for reuse (Machine.dispose). Its memory stays allocated. An instance
+ *  given back twice is pooled once, so no two machines are ever handed the same instance. */
 export function release(inst: EngineInstance): void {
-  if (pool[inst.build].length < POOL_MAX) pool[inst.build].push(inst);
+  const free = pool[inst.build];
+  if (free.length < POOL_MAX && !free.includes(inst)) free.push(inst);
 }
 
 /** An engine instance for one machine (the engine keeps one machine in its memory): a pooled one,

@@ -7,13 +7,13 @@ import { ABI_NAMES, INVARIANT_NAMES, ZoneRecords, readAbi, type Abi } from "../.
 import { churnChecksum, churnMachine, churnStats } from "../../bindings/engine/churn.js";
 import { Machine } from "../../bindings/engine/machine.js";
 import { instantiate, release, type EngineBuild } from "../../bindings/engine/wasm.js";
-import { WASM_DEBUG_BASE64, WASM_RELEASE_BASE64 } from "../../bindings/engine/generated/wasm-bytes.js";
+import { WASM_RELEASE_BASE64 } from "../../bindings/engine/generated/wasm-release.js";
 import { OomlabError } from "../../bindings/errors.js";
 import type { AllocRequest, MachineSpec } from "../../bindings/include/machine.js";
 import { MigrateType } from "../../bindings/include/linux/mmzone.js";
 import { AllocFlags } from "../../bindings/mm/internal.js";
 import { runRefChurn } from "../../reference/churn.js";
-import { oneZone, wasmMachine, xorshift32 } from "../helpers.js";
+import { DEBUG_ENGINE_BYTES, oneZone, wasmMachine, xorshift32 } from "../helpers.js";
 
 const BUILDS: EngineBuild[] = ["release", "debug"];
 
@@ -131,8 +131,7 @@ describe("the named views read what the engine wrote", () => {
 });
 
 /** Every global the engine declares (not only the exported ones): [valtype, mutable]. */
-function declaredGlobals(base64: string): { mutable: boolean }[] {
-  const b = Buffer.from(base64, "base64");
+function declaredGlobals(b: Uint8Array): { mutable: boolean }[] {
   let p = 8; // magic and version
   const leb = (): number => {
     let v = 0;
@@ -166,9 +165,9 @@ function declaredGlobals(base64: string): { mutable: boolean }[] {
 }
 
 describe("a machine is a copy of its memory", () => {
-  const bytesByBuild = [
-    ["release", WASM_RELEASE_BASE64],
-    ["debug", WASM_DEBUG_BASE64],
+  const bytesByBuild: [EngineBuild, Uint8Array][] = [
+    ["release", Buffer.from(WASM_RELEASE_BASE64, "base64")],
+    ["debug", DEBUG_ENGINE_BYTES],
   ];
   it.each(bytesByBuild)("the %s engine declares no mutable global", (_build, bytes) => {
     const globals = declaredGlobals(bytes);
