@@ -39,6 +39,28 @@ const REQUESTABLE_MIGRATETYPES: readonly number[] = [
 ];
 /** allocFlags must fit the batch record's flags word below this. */
 const ALLOC_FLAGS_LIMIT = 0x10000;
+/** Owners are the engine's 32-bit owner words (a pid, or one of the kernel's OWNER ids). */
+const OWNER_MAX = 0xffffffff;
+/** The operations a batch runs (BatchOp). */
+const BATCH_OPS: readonly string[] = ["alloc", "free", "freeOwner"];
+
+/** Throws OOMLAB_BAD_ARGUMENT unless owner is a 32-bit unsigned integer. */
+function checkOwner(owner: unknown): number {
+  if (!isInt(owner) || owner < 0 || owner > OWNER_MAX)
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
+  return owner;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** What a value is, for messages about arguments of the wrong kind. */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
+}
 
 /** Statistics of one zone, read from engine memory. */
 export interface ZoneStats {
@@ -113,10 +135,24 @@ export class Machine implements BuddyEngine {
     return machine;
   }
 
+  /** Whether dispose() has run: every other call then throws OOMLAB_DISPOSED. */
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  /** Throws OOMLAB_DISPOSED once dispose() has run: the engine instance may then belong to another
+   *  machine (the pool hands it to the next Machine.create or fork). */
+  private live(): void {
+    if (this.released) {
+      throw new OomlabError("OOMLAB_DISPOSED", "this machine was disposed: its engine may now hold another machine");
+    }
+  }
+
   /** A copy of this machine on another engine instance: the instance's memory is a copy of this
    *  one's (the engine keeps no state elsewhere), the description and zonelist registry are copied.
    *  The two then evolve independently (a parallel sweep's starting point). */
   fork(): Machine {
+    this.live();
     const twin = new Machine(structuredClone(this.machine), instantiate(this.engine.build));
     copyMemory(this.engine, twin.engine);
     twin.zonelists = [...this.zonelists];
@@ -170,37 +206,44 @@ export class Machine implements BuddyEngine {
     this.pages = new PageArrays(this.abi, this.views, ptrs);
   }
 
-  private disposed = false;
+  private released = false;
 
-  /** Returns the engine instance to a pool for the next Machine.create. The machine must not be
-   *  used afterwards. */
+  /** Returns the engine instance to a pool for the next Machine.create or fork. Every later call on
+   *  this machine throws OOMLAB_DISPOSED; a second dispose() does nothing. */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.released) return;
+    this.released = true;
     release(this.engine);
   }
 
   /** Which engine build this machine runs on. */
   get build(): EngineBuild {
+    this.live();
     return this.engine.build;
   }
 
-  /** Raw engine exports, for workloads that batch inside WASM (the churn benchmark). */
+  /** Raw engine exports, for workloads that batch inside WASM (the churn benchmark). Valid until
+   *  dispose(): keep the machine, not this object. */
   get engineExports(): WasmExports {
+    this.live();
     return this.exports;
   }
 
   /** The engine's constants (operation and return codes, record layouts), as abi.ts reads them. */
   get engineAbi(): Abi {
+    this.live();
     return this.abi;
   }
 
-  /** Typed views over the engine's memory (abi.ts), for readers of the engine's records. */
+  /** Typed views over the engine's memory (abi.ts), for readers of the engine's records. Valid until
+   *  dispose(). */
   get engineViews(): MemoryViews {
+    this.live();
     return this.views;
   }
 
   zone(slotOrType: number | ZoneType, node = 0): ResolvedZone {
+    this.live();
     const z =
       typeof slotOrType === "number"
         ? this.machine.zones.find((q) => q.slot === slotOrType)
@@ -211,6 +254,7 @@ export class Machine implements BuddyEngine {
 
   /** Sets _watermark[] (pages, without boost) of a zone. */
   setWatermarks(slot: number, w: { min: number; low: number; high: number; promo?: number }): void {
+    this.live();
     const z = this.zone(slot);
     for (const v of [w.min, w.low, w.high, w.promo ?? 0])
       check(isInt(v) && v >= 0, `watermark ${v} must be a non-negative integer`, "OOMLAB_BAD_ARGUMENT");
@@ -220,6 +264,7 @@ export class Machine implements BuddyEngine {
 
   /** The engine id of the zonelist for (node, highest zone), registered on first use. */
   zonelistId(node: number, highestZoneIdx: number): number {
+    this.live();
     const key = node * this.abi.MAX_NR_ZONES + highestZoneIdx;
     const known = this.zonelists[key];
     if (known !== undefined) return known;
@@ -248,6 +293,9 @@ export class Machine implements BuddyEngine {
   /** Validates a request and resolves its zonelist. Messages are built only on failure: this runs
    *  once per operation. */
   private allocArgs(req: AllocRequest): { zonelist: number; order: number; mt: number; flags: number; owner: number } {
+    if (!isRecord(req)) {
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `an allocation request must be an object, got ${kindOf(req)}`);
+    }
     const order = req.order;
     if (!isInt(order) || order < 0 || order >= this.machine.maxOrder) {
       throw new OomlabError(
@@ -271,9 +319,7 @@ export class Machine implements BuddyEngine {
     if (!isInt(flags) || flags < 0 || flags >= ALLOC_FLAGS_LIMIT) {
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `allocFlags ${String(flags)} out of range`);
     }
-    const owner = req.owner ?? 0;
-    if (!isInt(owner) || owner < 0 || owner > 0xffffffff)
-      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `owner ${String(owner)} must be a 32-bit unsigned integer`);
+    const owner = checkOwner(req.owner ?? 0);
     const zonelist =
       req.zoneSlot === undefined ? this.zonelistId(req.node ?? 0, hz) : this.zoneOnlyZonelist(req.zoneSlot);
     return { zonelist, order, mt, flags, owner };
@@ -281,6 +327,7 @@ export class Machine implements BuddyEngine {
 
   /** get_page_from_freelist: returns the block's pfn, or -1 when no zone could serve it. */
   alloc(req: AllocRequest): number {
+    this.live();
     const a = this.allocArgs(req);
     const r = this.exports.allocPages(a.zonelist, a.order, a.mt, a.flags, a.owner);
     if (r === this.abi.E_BAD_ORDER) throw new OomlabError("OOMLAB_BAD_ORDER", `order ${req.order} is out of range`);
@@ -289,6 +336,7 @@ export class Machine implements BuddyEngine {
 
   /** The zone slot the last successful allocation came from. */
   lastZoneSlot(): number {
+    this.live();
     return this.exports.lastZone();
   }
 
@@ -307,17 +355,25 @@ export class Machine implements BuddyEngine {
     return new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block (it is ${what})`);
   }
 
-  /** Frees an allocated block by its head pfn. Rejected calls change nothing. */
-  free(pfn: number): void {
-    const idx = pfn - this.machine.basePfn;
+  /** The page index of a pfn of this machine; OOMLAB_BAD_PFN for anything else. */
+  private pfnIndex(pfn: unknown): number {
+    const idx = (pfn as number) - this.machine.basePfn;
     if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages)
       throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(pfn)} is outside every zone of this machine`);
-    const r = this.exports.freeBlock(idx);
+    return idx;
+  }
+
+  /** Frees an allocated block by its head pfn. Rejected calls change nothing. */
+  free(pfn: number): void {
+    this.live();
+    const r = this.exports.freeBlock(this.pfnIndex(pfn));
     if (r !== this.abi.E_OK) throw this.freeError(pfn, r);
   }
 
   /** Gives an allocated block a new owner (a page leaving a per-CPU list for its user). */
   setOwner(pfn: number, owner: number): void {
+    this.live();
+    checkOwner(owner);
     const idx = pfn - this.machine.basePfn;
     const inRange = isInt(pfn) && idx >= 0 && idx < this.machine.nrPages;
     if (!inRange || this.exports.setOwner(idx, owner >>> 0) !== this.abi.E_OK) {
@@ -329,6 +385,7 @@ export class Machine implements BuddyEngine {
    *  one call); returns how many. With freeRange, rebuilds a zone from printed free lists. */
   allocAllOrder0(slot: number, migratetype = 0, owner = 0): number {
     this.zone(slot);
+    checkOwner(owner);
     const n = this.exports.allocAllOrder0(slot, migratetype, owner >>> 0);
     if (n < 0) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `zone slot ${slot} has no memory`);
     return n;
@@ -344,6 +401,7 @@ export class Machine implements BuddyEngine {
    *  apart from pfn, into free blocks of that size, freed as the kernel frees such a block; one
    *  engine call. */
   freeStrided(pfn: number, runs: number, step: number, pages: number): void {
+    this.live();
     const idx = pfn - this.machine.basePfn;
     const ok = [pfn, runs, step, pages].every(isInt) && runs >= 0 && pages >= 0 && step >= pages && idx >= 0;
     const end = idx + (runs > 0 ? (runs - 1) * step + pages : 0);
@@ -361,6 +419,7 @@ export class Machine implements BuddyEngine {
 
   /** Order and owner of an allocated block head, or null. */
   blockAt(pfn: number): { order: number; owner: number; migratetype: number } | null {
+    this.live();
     const idx = pfn - this.machine.basePfn;
     if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages) return null;
     const { order, state, migratetype } = decodePageInfo(this.abi, this.pages.info(idx));
@@ -370,33 +429,44 @@ export class Machine implements BuddyEngine {
 
   /** Frees every block of an owner (the OOM killer's kill); returns the pages freed. */
   freeOwner(owner: number): number {
-    return this.exports.ownerWalk(owner >>> 0, 1);
+    this.live();
+    return this.exports.ownerWalk(checkOwner(owner), 1);
   }
 
   ownerPages(owner: number): number {
-    return this.exports.ownerWalk(owner >>> 0, 0);
+    this.live();
+    return this.exports.ownerWalk(checkOwner(owner), 0);
   }
 
   /** Runs operations in batches inside WASM (one boundary crossing per batch of up to 4096).
    *  Returns per op: the pfn or -1 (alloc), 0 (free), pages freed (freeOwner). A rejected free
    *  throws after the operations before it have run. */
   batch(ops: BatchOp[]): number[] {
+    this.live();
+    if (!Array.isArray(ops))
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `a batch is an array of ops, got ${kindOf(ops)}`);
     // Validate and encode everything first (registering a zonelist uses the IO buffer too), so a
-    // malformed op rejects the whole batch before anything runs.
+    // malformed op rejects the whole batch before anything runs. Each field is checked as alloc,
+    // free and freeOwner check it.
     const records = this.batchRecords;
     const enc = new Uint32Array(ops.length * records.words);
     for (let k = 0; k < ops.length; k++) {
-      const o = ops[k];
-      if (o.op === "alloc") {
-        const a = this.allocArgs(o.req);
+      const o: unknown = ops[k];
+      const op = isRecord(o) ? o.op : undefined;
+      if (!isRecord(o) || typeof op !== "string" || !BATCH_OPS.includes(op)) {
+        const what = isRecord(o) ? `op ${typeof op === "string" ? JSON.stringify(op) : kindOf(op)}` : kindOf(o);
+        throw new OomlabError(
+          "OOMLAB_BAD_ARGUMENT",
+          `batch op ${k}: ${what} is not one of { op: "alloc", req }, { op: "free", pfn }, { op: "freeOwner", owner }`,
+        );
+      }
+      if (op === "alloc") {
+        const a = this.allocArgs(o.req as AllocRequest);
         records.alloc(enc, k, a.zonelist, a.order, a.mt, a.flags, a.owner);
-      } else if (o.op === "free") {
-        const idx = o.pfn - this.machine.basePfn;
-        if (!isInt(o.pfn) || idx < 0 || idx >= this.machine.nrPages)
-          throw new OomlabError("OOMLAB_BAD_PFN", `pfn ${String(o.pfn)} is outside every zone of this machine`);
-        records.free(enc, k, idx);
+      } else if (op === "free") {
+        records.free(enc, k, this.pfnIndex(o.pfn));
       } else {
-        records.freeOwner(enc, k, o.owner >>> 0);
+        records.freeOwner(enc, k, checkOwner(o.owner));
       }
     }
     const out: number[] = new Array<number>(ops.length);
@@ -448,6 +518,7 @@ export class Machine implements BuddyEngine {
 
   /** A zone's free-page counters, without walking any list. */
   counters(slot: number): ZoneCounters {
+    this.live();
     const r = this.zoneRecord(slot);
     if (!r) return this.emptyCounters();
     return {
@@ -504,6 +575,7 @@ export class Machine implements BuddyEngine {
   }
 
   allStats(): ZoneStats[] {
+    this.live();
     return this.machine.zones.map((z) => this.stats(z.slot));
   }
 
@@ -521,11 +593,13 @@ export class Machine implements BuddyEngine {
 
   /** A copy of the pageblock migratetypes, one per pageblock from basePfn. */
   pageblockTypes(): Uint8Array {
+    this.live();
     return this.pages.pageblocks(Math.ceil(this.machine.nrPages / 2 ** this.machine.pageblockOrder));
   }
 
   /** The complete state, for differential tests and what-if comparisons. */
   snapshot(): MachineState {
+    this.live();
     const abi = this.abi;
     const zones: ZoneState[] = this.machine.zones.map((z) => {
       const s = this.stats(z.slot);
@@ -558,6 +632,7 @@ export class Machine implements BuddyEngine {
 
   /** Runs the engine's full invariant check; throws OOMLAB_INVARIANT with the details. */
   checkInvariants(): void {
+    this.live();
     const r = this.exports.checkInvariants();
     if (r === this.abi.CHECK_OK) return;
     const d = readInvariantRecord(this.abi, this.views, this.ioPtr);

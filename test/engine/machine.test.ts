@@ -8,6 +8,7 @@ import {
   AllocFlags,
   MigrateType,
   resolveMachine,
+  type BatchOp,
   type MachineSpec,
 } from "../../bindings/index.js";
 import { ENGINES, oneZone, wasmMachine } from "../helpers.js";
@@ -260,6 +261,77 @@ describe("errors: typed, naming the values, and leaving the state as it was", ()
       ),
     ).toBe("OOMLAB_BAD_SPEC");
     expect(codeOf(() => resolveMachine({ era: "5.4" as "6.18", nodes: [] }))).toBe("OOMLAB_BAD_SPEC");
+  });
+});
+
+describe("batch ops are checked field by field, as alloc, free and freeOwner check them", () => {
+  const m = wasmMachine(oneZone("6.18", 4096, { minFreeKbytes: 0 }));
+  const p = m.alloc({ order: 2, migratetype: MigrateType.Movable, owner: 7 });
+  const ok: BatchOp = { op: "alloc", req: { order: 0, owner: 7 } };
+  /** Runs a batch of a valid op and then `bad`; returns the error's code and message. */
+  function rejected(bad: unknown): { code: string; message: string } {
+    try {
+      m.batch([ok, bad as BatchOp]);
+    } catch (e) {
+      if (e instanceof OomlabError) return { code: e.code, message: e.message };
+      throw e;
+    }
+    return { code: "no error", message: "" };
+  }
+
+  it.each([
+    ["an unknown op", { op: "nope", req: { order: 3 } }, 'batch op 1: op "nope" is not one of'],
+    ["an op in the wrong case", { op: "Free", pfn: 0 }, 'batch op 1: op "Free" is not one of'],
+    ["no op", { req: { order: 3 } }, "batch op 1: op undefined is not one of"],
+    ["an op that is not a string", { op: 1, pfn: 0 }, "batch op 1: op number 1 is not one of"],
+    ["null", null, "batch op 1: null is not one of"],
+    ["a number", 5, "batch op 1: number 5 is not one of"],
+    ["an alloc without its request", { op: "alloc" }, "an allocation request must be an object, got undefined"],
+    ["an alloc with a request of the wrong kind", { op: "alloc", req: 3 }, "must be an object, got number 3"],
+    ["a freeOwner without an owner", { op: "freeOwner" }, "owner undefined must be a 32-bit unsigned integer"],
+    ["a negative owner", { op: "freeOwner", owner: -1 }, "owner -1 must be a 32-bit unsigned integer"],
+    ["an owner past 32 bits", { op: "freeOwner", owner: 2 ** 32 + 7 }, "owner 4294967303 must be a 32-bit"],
+    ["an owner that is a string", { op: "freeOwner", owner: "7" }, "owner 7 must be a 32-bit unsigned integer"],
+  ])("%s is rejected before anything runs", (_what, bad, message) => {
+    const before = JSON.stringify(m.snapshot());
+    expect(rejected(bad)).toEqual({ code: "OOMLAB_BAD_ARGUMENT", message: expect.stringContaining(message) });
+    expect(JSON.stringify(m.snapshot())).toBe(before);
+    expect(m.ownerPages(7)).toBe(4);
+  });
+
+  it("a free without a pfn, or with a pfn as a string, is OOMLAB_BAD_PFN before anything runs", () => {
+    const before = JSON.stringify(m.snapshot());
+    expect(rejected({ op: "free" })).toEqual({ code: "OOMLAB_BAD_PFN", message: expect.stringContaining("pfn") });
+    expect(rejected({ op: "free", pfn: String(p) }).code).toBe("OOMLAB_BAD_PFN");
+    expect(JSON.stringify(m.snapshot())).toBe(before);
+  });
+
+  it("a batch that is not an array is rejected", () => {
+    expect(codeOf(() => m.batch({ op: "free", pfn: p } as unknown as BatchOp[]))).toBe("OOMLAB_BAD_ARGUMENT");
+    expect(codeOf(() => m.batch(null as unknown as BatchOp[]))).toBe("OOMLAB_BAD_ARGUMENT");
+  });
+
+  it("freeOwner, ownerPages, setOwner and allocAllOrder0 take the same owners (no wrap to 32 bits)", () => {
+    const slot = m.machine.zones[0].slot;
+    expect(codeOf(() => m.freeOwner(2 ** 32 + 7))).toBe("OOMLAB_BAD_ARGUMENT");
+    expect(codeOf(() => m.ownerPages(-1))).toBe("OOMLAB_BAD_ARGUMENT");
+    expect(codeOf(() => m.setOwner(p, 2 ** 32 + 8))).toBe("OOMLAB_BAD_ARGUMENT");
+    expect(codeOf(() => m.allocAllOrder0(slot, 0, 1.5))).toBe("OOMLAB_BAD_ARGUMENT");
+    expect(m.ownerPages(7)).toBe(4);
+    expect(m.ownerPages(8)).toBe(0);
+    expect(m.counters(slot).freePages).toBe(4096 - 4);
+  });
+
+  it("valid ops of all three kinds still run in order", () => {
+    const fresh = wasmMachine(oneZone("6.18", 4096, { minFreeKbytes: 0 }));
+    fresh.alloc({ order: 2, owner: 7 });
+    const [q] = fresh.batch([{ op: "alloc", req: { order: 1, owner: 9 } }]);
+    const results = fresh.batch([{ op: "free", pfn: q }, { op: "freeOwner", owner: 7 }, ok]);
+    expect(results).toEqual([0, 4, expect.any(Number)]);
+    expect(results[2]).toBeGreaterThanOrEqual(0);
+    expect(fresh.ownerPages(7)).toBe(1);
+    expect(fresh.ownerPages(9)).toBe(0);
+    fresh.checkInvariants();
   });
 });
 

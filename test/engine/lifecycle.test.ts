@@ -1,0 +1,170 @@
+// Machine lifecycle: dispose() gives the engine instance back to a pool, and from then on every call
+// on the disposed machine throws OOMLAB_DISPOSED, so a pooled instance is never reachable from two live
+// machines (create and fork both take instances from the pool).
+
+import { readFileSync } from "node:fs";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { Machine, OomlabError, type BatchOp } from "../../bindings/index.js";
+import { instantiate, release } from "../../bindings/engine/wasm.js";
+import { oneZone } from "../helpers.js";
+
+const SPEC = oneZone("6.18", 4096, { minFreeKbytes: 0 });
+const OWNER = 7;
+
+/** The public instance members of Machine, read from its source, so a member added later is covered
+ *  (or this test names it). */
+function publicMembers(): { methods: string[]; getters: string[]; fields: string[] } {
+  const file = new URL("../../bindings/engine/machine.ts", import.meta.url);
+  const sf = ts.createSourceFile("machine.ts", readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const cls = sf.statements.find(
+    (s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === "Machine",
+  );
+  if (!cls) throw new Error("no class Machine in bindings/engine/machine.ts");
+  const out = { methods: [] as string[], getters: [] as string[], fields: [] as string[] };
+  for (const member of cls.members) {
+    const mods = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
+    const hidden = [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.StaticKeyword];
+    if (mods.some((m) => hidden.includes(m.kind)) || !member.name || !ts.isIdentifier(member.name)) continue;
+    const name = member.name.text;
+    if (ts.isMethodDeclaration(member)) out.methods.push(name);
+    else if (ts.isGetAccessorDeclaration(member)) out.getters.push(name);
+    else if (ts.isPropertyDeclaration(member)) out.fields.push(name);
+  }
+  return out;
+}
+
+/** Arguments each public method would accept on a live machine (slot 2 is node 0's Normal zone). */
+function callsOn(pfn: number): Record<string, unknown[]> {
+  const slot = 2;
+  return {
+    fork: [],
+    zone: [slot],
+    setWatermarks: [slot, { min: 1, low: 2, high: 3 }],
+    zonelistId: [0, 2],
+    alloc: [{ order: 10 }],
+    lastZoneSlot: [],
+    free: [pfn],
+    setOwner: [pfn, OWNER + 1],
+    allocAllOrder0: [slot],
+    freeRange: [pfn, 1],
+    freeStrided: [pfn, 1, 1, 1],
+    blockAt: [pfn],
+    freeOwner: [OWNER],
+    ownerPages: [OWNER],
+    batch: [[{ op: "alloc", req: { order: 10 } }] satisfies BatchOp[]],
+    watermarkOk2611: [slot, 0, 0, 2, false, false],
+    watermarkOk618: [slot, 0, 0, 2, 0],
+    counters: [slot],
+    stats: [slot],
+    allStats: [],
+    pageblockTypes: [],
+    snapshot: [],
+    checkInvariants: [],
+  };
+}
+
+/** The error code f throws, "no error" if it returns. */
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof OomlabError ? e.code : `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  return "no error";
+}
+
+describe("a disposed machine throws OOMLAB_DISPOSED on every call", () => {
+  const members = publicMembers();
+
+  it("the table of calls covers every public method of Machine", () => {
+    const table = Object.keys(callsOn(0));
+    expect(table.sort()).toEqual(members.methods.filter((n) => n !== "dispose").sort());
+    expect(members.getters.sort()).toEqual(["build", "disposed", "engineAbi", "engineExports", "engineViews"]);
+    // The description is plain data, not the engine: it stays readable.
+    expect(members.fields).toEqual(["machine"]);
+  });
+
+  it("after dispose() and a create() that reuses its engine, no call reaches the new machine's pages", () => {
+    const m1 = Machine.create(SPEC);
+    const pfn = m1.alloc({ order: 3, owner: OWNER });
+    const engine = m1.engineExports;
+    m1.dispose();
+    expect(m1.disposed).toBe(true);
+    const m2 = Machine.create(SPEC);
+    // The case of the issue: m2 runs on the very instance m1 held.
+    expect(m2.engineExports).toBe(engine);
+    const fresh = Machine.create(SPEC);
+    const calls = callsOn(pfn);
+    const outcomes = Object.entries(calls).map(([name, args]) => {
+      const method = (m1 as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+      return { name, code: codeOf(() => method.apply(m1, args)) };
+    });
+    expect(outcomes).toEqual(Object.keys(calls).map((name) => ({ name, code: "OOMLAB_DISPOSED" })));
+    for (const getter of members.getters.filter((g) => g !== "disposed")) {
+      expect({ getter, code: codeOf(() => (m1 as unknown as Record<string, unknown>)[getter]) }).toEqual({
+        getter,
+        code: "OOMLAB_DISPOSED",
+      });
+    }
+    expect(() => m1.alloc({ order: 10 })).toThrow("this machine was disposed");
+    // m2 is untouched: the same state as a machine no one else has held.
+    expect(m2.snapshot()).toEqual(fresh.snapshot());
+    expect(m2.stats(2).freePages).toBe(4096);
+    expect(m2.disposed).toBe(false);
+    m2.checkInvariants();
+  });
+
+  it("dispose() twice gives the instance back once: two later machines get two instances", () => {
+    const m = Machine.create(SPEC);
+    m.dispose();
+    m.dispose();
+    const a = Machine.create(SPEC);
+    const b = Machine.create(SPEC);
+    expect(a.engineExports).not.toBe(b.engineExports);
+    a.alloc({ order: 10 });
+    expect(b.stats(2).freePages).toBe(4096);
+  });
+
+  it("an instance given back twice to the pool is handed out once", () => {
+    const inst = instantiate("release");
+    release(inst);
+    release(inst);
+    const a = instantiate("release");
+    const b = instantiate("release");
+    expect(a).toBe(inst);
+    expect(b).not.toBe(inst);
+  });
+});
+
+describe("fork and the pool", () => {
+  it("a disposed machine cannot be forked", () => {
+    const m = Machine.create(SPEC);
+    m.dispose();
+    expect(codeOf(() => m.fork())).toBe("OOMLAB_DISPOSED");
+  });
+
+  it("a fork never shares an instance with a live machine, and outlives its origin's dispose()", () => {
+    const origin = Machine.create(SPEC);
+    origin.alloc({ order: 5, owner: OWNER });
+    const twin = origin.fork();
+    expect(twin.engineExports).not.toBe(origin.engineExports);
+    const originEngine = origin.engineExports;
+    const twinState = twin.snapshot();
+    origin.dispose();
+    // The next machine and the next fork take the pooled instance, never the twin's.
+    const next = Machine.create(SPEC);
+    expect(next.engineExports).toBe(originEngine);
+    const nextTwin = next.fork();
+    for (const e of [next.engineExports, originEngine]) expect(nextTwin.engineExports).not.toBe(e);
+    expect(nextTwin.engineExports).not.toBe(twin.engineExports);
+    next.alloc({ order: 10, owner: OWNER });
+    nextTwin.alloc({ order: 10, owner: OWNER });
+    expect(twin.snapshot()).toEqual(twinState);
+    expect(twin.ownerPages(OWNER)).toBe(32);
+    // A fork disposed is disposed alone.
+    twin.dispose();
+    expect(codeOf(() => twin.ownerPages(OWNER))).toBe("OOMLAB_DISPOSED");
+    expect(next.ownerPages(OWNER)).toBe(1024);
+  });
+});
