@@ -11,6 +11,7 @@ export { COMMANDS };
 
 const INPUT_ERRORS: ReadonlySet<OomlabErrorCode> = new Set<OomlabErrorCode>([
   "OOMLAB_USAGE",
+  "OOMLAB_INPUT_TOO_LARGE",
   "OOMLAB_BAD_SPEC",
   "OOMLAB_BAD_ARGUMENT",
   "OOMLAB_OVERLAPPING_ZONES",
@@ -24,8 +25,9 @@ export function exitCodeFor(e: unknown): number {
   return e instanceof OomlabError && INPUT_ERRORS.has(e.code) ? 2 : 1;
 }
 
-/** A command's implementation, loaded on demand so that `oomlab diagnose` never loads the simulator. */
-type Command = (args: ParsedArgs, io: CliIo) => Promise<void>;
+/** A command's implementation, loaded on demand so that `oomlab diagnose` never loads the simulator. It may
+ * return an exit status other than 0 for an outcome that is not an error (diagnose: nothing found). */
+type Command = (args: ParsedArgs, io: CliIo) => Promise<void> | Promise<number>;
 
 export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = {
   demo: () => import("./commands/demo.js"),
@@ -45,13 +47,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (args.help || !args.command) {
-      io.out(helpText(args.command));
-      return args.command || args.help ? 0 : 2;
+      io.out(helpText(args.command, args.group));
+      if (args.help) return 0;
+      const group = args.group?.join(" ");
+      io.err(`oomlab: ${group ? `'${group}' needs a subcommand (listed above)` : "no command given"}\n`);
+      return 2;
     }
     const load = COMMAND_MODULES[args.command.path.join(" ")];
     if (!load) throw new OomlabError("OOMLAB_USAGE", `command '${args.command.path.join(" ")}' has no implementation`);
-    await (await load()).run(args, io);
-    return 0;
+    return (await (await load()).run(args, io)) ?? 0;
   } catch (e) {
     io.err(`oomlab: ${e instanceof Error ? e.message : String(e)}\n`);
     return exitCodeFor(e);
