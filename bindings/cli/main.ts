@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The oomlab command line: parse the arguments (cli/args.ts), run one command (cli/commands/), map
 // errors to exit codes in one place: 0 ok, 2 usage and input errors, 1 anything else, 130 on SIGINT.
+// main() runs in-process (tests); the process entry below runs it on a worker thread (cli/process.ts)
+// so that SIGINT is heard while a simulation computes.
 
 import { OomlabError, type OomlabErrorCode } from "../errors.js";
 import { COMMANDS, helpText, parseArgs, type ParsedArgs } from "./args.js";
-import { nodeIo, type CliIo } from "./io.js";
+import type { CliIo } from "./io.js";
 
 export type { CliIo } from "./io.js";
 export { COMMANDS };
@@ -65,9 +67,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 const isEntry =
   typeof process !== "undefined" &&
   process.argv[1] &&
+  (await import("node:worker_threads")).isMainThread &&
   import.meta.url ===
     (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
 if (isEntry) {
-  process.on("SIGINT", () => process.exit(130));
-  process.exitCode = await main(process.argv.slice(2), await nodeIo());
+  const { runOnWorker } = await import("./process.js");
+  process.exitCode = await runOnWorker(process.argv.slice(2));
 }
