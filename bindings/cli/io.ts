@@ -17,6 +17,15 @@ export interface CliIo {
   isDirectory?(path: string): Promise<boolean>;
 }
 
+/** Control characters other than newline (C0, DEL, C1): a message echoing them could drive the terminal. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it replaces
+const CONTROL_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/** Text safe to print on a terminal: control characters other than newline as \xNN escapes. */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 /** "scenario:NAME" names a scenario shipped with oomlab (scenarios/NAME.json). */
 export const SCENARIO_PREFIX = "scenario:";
 

@@ -6,7 +6,7 @@
 
 import { OomlabError, type OomlabErrorCode } from "../errors.js";
 import { COMMANDS, helpText, parseArgs, type ParsedArgs } from "./args.js";
-import type { CliIo } from "./io.js";
+import { printable, type CliIo } from "./io.js";
 
 export type { CliIo } from "./io.js";
 export { COMMANDS };
@@ -59,7 +59,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (!load) throw new OomlabError("OOMLAB_USAGE", `command '${args.command.path.join(" ")}' has no implementation`);
     return (await (await load()).run(args, io)) ?? 0;
   } catch (e) {
-    io.err(`oomlab: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Messages echo what the user gave (argv, file names, file contents): never raw control characters.
+    io.err(`oomlab: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return exitCodeFor(e);
   }
 }

@@ -3,7 +3,7 @@
 // inputs are usage errors; no report in any input is exit status 1.
 
 import { maxInputBytes, type ParsedArgs } from "../args.js";
-import type { CliIo } from "../io.js";
+import { printable, type CliIo } from "../io.js";
 import { OomlabError } from "../../errors.js";
 import { diagnose, type DiagnosedReport, type WhatIf } from "../../analyse/diagnose.js";
 import { renderReport } from "../../render/diagnose.js";
@@ -57,7 +57,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   for (const f of files) {
     const res = diagnose(await readInput(io, f, maxBytes), { whatIf });
     if (!res.reports.length)
-      io.err(`oomlab: ${f}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
+      io.err(`oomlab: ${printable(f)}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
     for (const r of res.reports) {
       all.push({ file: f, ...r });
       if (!opts.json) io.out((files.length > 1 ? `${f}: ` : "") + renderReport(r) + "\n");
