@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The oomlab command line: parse the arguments (cli/args.ts), run one command (cli/commands/), map
 // errors to exit codes in one place: 0 ok, 2 usage and input errors, 1 anything else, 130 on SIGINT.
-// main() runs in-process (tests); the process entry below runs it on a worker thread (cli/process.ts)
-// so that SIGINT is heard while a simulation computes.
+// main() runs in-process (tests); the process entry below runs a command on a worker thread
+// (cli/process.ts) so that SIGINT is heard while a simulation computes.
 
 import { OomlabError, type OomlabErrorCode } from "../errors.js";
 import { COMMANDS, helpText, parseArgs, type ParsedArgs } from "./args.js";
-import { printable, type CliIo } from "./io.js";
+import { nodeIo, printable, type CliIo } from "./io.js";
 
 export type { CliIo } from "./io.js";
 export { COMMANDS };
@@ -71,7 +71,20 @@ const isEntry =
   (await import("node:worker_threads")).isMainThread &&
   import.meta.url ===
     (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
+/** Whether argv runs a command; help, --version and usage errors answer at once, without a worker thread. */
+function runsCommand(argv: string[]): boolean {
+  try {
+    const args = parseArgs(argv);
+    return !args.help && !args.version && args.command !== null;
+  } catch {
+    return false;
+  }
+}
+
 if (isEntry) {
-  const { runOnWorker } = await import("./process.js");
-  process.exitCode = await runOnWorker(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (runsCommand(argv)) {
+    const { runOnWorker } = await import("./process.js");
+    process.exitCode = await runOnWorker(argv);
+  } else process.exitCode = await main(argv, await nodeIo());
 }
