@@ -12,6 +12,7 @@ export type OomlabErrorCode =
   | "OOMLAB_BAD_ARGUMENT"
   | "OOMLAB_USAGE" // command-line usage
   | "OOMLAB_DISPOSED" // a call on a Machine after its dispose()
+  | "OOMLAB_INPUT_TOO_LARGE" // an input the CLI reads is over its cap (--max-input-mb)
   | "OOMLAB_WASM" // the engine could not be loaded or trapped
   | "OOMLAB_INVARIANT"; // the debug invariant check found corrupt state
 

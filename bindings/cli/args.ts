@@ -30,9 +30,30 @@ export interface CommandSpec {
   optionalPositionals?: boolean;
   /** The last positional takes one or more values. */
   variadic?: boolean;
+  /** Lines printed after the options in the command's help (e.g. its exit statuses). */
+  notes?: string[];
 }
 
 const JSON_OPT: OptionSpec = { name: "json", type: "boolean", description: "print one JSON object instead of text" };
+
+/** Bytes in a MiB: the unit of --max-input-mb. */
+export const MIB = 2 ** 20;
+/** The option that caps every input a command reads (files, standard input, /proc files). */
+export const MAX_INPUT_OPTION = "max-input-mb";
+/** The default cap, in MiB. */
+export const DEFAULT_MAX_INPUT_MB = 256;
+/** The largest cap, in MiB: a V8 string holds at most 2^29 - 24 characters (v8.h String::kMaxLength), just
+ * under 512 MiB of text, and an input is read into one string. */
+export const MAX_INPUT_MB_LIMIT = 511;
+
+const MAX_INPUT_OPT: OptionSpec = {
+  name: MAX_INPUT_OPTION,
+  type: "int",
+  description: "refuse an input (file, standard input, /proc file) over this many MiB",
+  default: DEFAULT_MAX_INPUT_MB,
+  min: 1,
+  max: MAX_INPUT_MB_LIMIT,
+};
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -139,6 +160,7 @@ export const COMMANDS: CommandSpec[] = [
         min: 1,
         max: 1e12,
       },
+      MAX_INPUT_OPT,
       JSON_OPT,
     ],
     positionals: ["SCENARIO"],
@@ -157,10 +179,15 @@ export const COMMANDS: CommandSpec[] = [
         description:
           "re-run the verdict with min_free_kbytes=K, watermark_scale_factor=F, order=N or gfp=MASK (repeatable)",
       },
+      MAX_INPUT_OPT,
       JSON_OPT,
     ],
     positionals: ["FILE"],
     variadic: true,
+    notes: [
+      "Exit status: 0 when at least one input holds a report (an input without one is named on stderr),",
+      "1 when none does, 2 for usage and input errors, 130 when interrupted.",
+    ],
   },
   {
     path: ["snapshot"],
@@ -169,19 +196,22 @@ export const COMMANDS: CommandSpec[] = [
       "and check every order (reads /proc or a copy laid out like it)",
     options: [
       { name: "proc", type: "string", description: "directory laid out like /proc", default: "/proc" },
+      MAX_INPUT_OPT,
       JSON_OPT,
     ],
   },
   {
     path: ["machine"],
     summary: "build a machine from a JSON description and print its zones, /proc/buddyinfo and /proc/pagetypeinfo",
-    options: [JSON_OPT],
+    options: [MAX_INPUT_OPT, JSON_OPT],
     positionals: ["FILE.json"],
   },
 ];
 
 export interface ParsedArgs {
   command: CommandSpec | null;
+  /** The words of a command group given without its subcommand (["bench"]), else null. */
+  group: string[] | null;
   options: Record<string, string | number | boolean | string[]>;
   positionals: string[];
   help: boolean;
@@ -192,22 +222,37 @@ function usage(msg: string): OomlabError {
   return new OomlabError("OOMLAB_USAGE", `${msg} (see oomlab --help)`);
 }
 
-function parseInt32(opt: OptionSpec, raw: string): number {
-  const v = /^0x[0-9a-f]+$/i.test(raw)
-    ? parseInt(raw, 16)
-    : /^[0-9][0-9_]*$/.test(raw)
-      ? Number(raw.replace(/_/g, ""))
-      : NaN;
-  if (!Number.isSafeInteger(v)) throw usage(`--${opt.name} needs an integer, got '${raw}'`);
-  if ((opt.min !== undefined && v < opt.min) || (opt.max !== undefined && v > opt.max)) {
-    throw usage(`--${opt.name} ${raw} is out of range ${opt.min} to ${opt.max}`);
-  }
-  return v;
+/** An integer as int options take it: decimal (with _ separators) or 0x hex, with an optional minus sign. */
+const INT_SYNTAX = /^(-?)(0x[0-9a-f]+|[0-9][0-9_]*)$/i;
+
+function parseIntOption(opt: OptionSpec, raw: string): number {
+  const min = opt.min ?? Number.MIN_SAFE_INTEGER;
+  const max = opt.max ?? Number.MAX_SAFE_INTEGER;
+  const range = `${min} to ${max}`;
+  const m = INT_SYNTAX.exec(raw);
+  if (!m) throw usage(`--${opt.name} needs an integer from ${range}, got '${raw}'`);
+  const magnitude = BigInt(m[2].replace(/_/g, ""));
+  const v = m[1] ? -magnitude : magnitude;
+  if (v < BigInt(min) || v > BigInt(max)) throw usage(`--${opt.name} ${raw} is out of range ${range}`);
+  return Number(v);
 }
 
-/** Parses argv (without node and the script path). */
+/** Commands whose path starts with these words and goes on (the subcommands of a group). */
+function subcommandsOf(words: string[]): CommandSpec[] {
+  return COMMANDS.filter((c) => c.path.length > words.length && words.every((w, k) => c.path[k] === w));
+}
+
+/** Parses argv (without node and the script path). `help WORDS...` is `WORDS... --help`. */
 export function parseArgs(argv: string[]): ParsedArgs {
-  const out: ParsedArgs = { command: null, options: {}, positionals: [], help: false, version: false };
+  while (argv[0] === "help") argv = [...argv.slice(1), "--help"];
+  const out: ParsedArgs = {
+    command: null,
+    group: null,
+    options: {},
+    positionals: [],
+    help: false,
+    version: false,
+  };
   const words: string[] = [];
   let i = 0;
   while (i < argv.length && !argv[i].startsWith("-")) words.push(argv[i++]);
@@ -218,7 +263,16 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const cmd = COMMANDS.filter((c) => c.path.every((w, k) => words[k] === w)).sort(
     (a, b) => b.path.length - a.path.length,
   )[0];
-  if (!cmd) throw usage(`unknown command '${words.join(" ")}'`);
+  if (!cmd) {
+    if (subcommandsOf(words).length > 0) {
+      out.group = words;
+      return out;
+    }
+    const groupWord = words.slice(0, 1);
+    const subs = subcommandsOf(groupWord);
+    const has = subs.length ? ` ('${groupWord[0]}' has ${subs.map((c) => c.path.slice(1).join(" ")).join(", ")})` : "";
+    throw usage(`unknown command '${words.join(" ")}'${has}`);
+  }
   out.command = cmd;
   out.positionals = words.slice(cmd.path.length);
   for (const o of cmd.options) if (o.default !== undefined) out.options[o.name] = o.default;
@@ -239,7 +293,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     const raw = inline ?? rest[++k];
     if (raw === undefined) throw usage(`--${name} needs a value`);
-    if (opt.type === "int") out.options[name] = parseInt32(opt, raw);
+    if (opt.type === "int") out.options[name] = parseIntOption(opt, raw);
     else {
       if (opt.choices && !opt.choices.includes(raw))
         throw usage(`--${name} must be one of ${opt.choices.join(", ")}, got '${raw}'`);
@@ -258,8 +312,30 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return out;
 }
 
-/** Help text generated from the same table. */
-export function helpText(cmd: CommandSpec | null): string {
+/** The cap on each input of a command that reads files, in bytes (--max-input-mb). */
+export function maxInputBytes(args: ParsedArgs): number {
+  return ((args.options[MAX_INPUT_OPTION] as number | undefined) ?? DEFAULT_MAX_INPUT_MB) * MIB;
+}
+
+/** Width of the command column in the command lists. */
+const COMMAND_COLUMN = 22;
+/** Width of the option column in a command's help. */
+const OPTION_COLUMN = 34;
+
+function commandLine(c: CommandSpec, from: number): string {
+  const positionals = (c.positionals ?? []).map((p) => (c.optionalPositionals ? `[${p}]` : p));
+  return `  ${[...c.path.slice(from), ...positionals].join(" ").padEnd(COMMAND_COLUMN)} ${c.summary}`;
+}
+
+/** Help text generated from the same table: every command (no arguments), one group's subcommands, or one command. */
+export function helpText(cmd: CommandSpec | null, group: string[] | null = null): string {
+  if (!cmd && group) {
+    const name = group.join(" ");
+    const lines = [`Usage: oomlab ${name} <subcommand> [options]`, "", "Subcommands:"];
+    for (const c of subcommandsOf(group)) lines.push(commandLine(c, group.length));
+    lines.push("", `oomlab help ${name} SUBCOMMAND (or oomlab ${name} SUBCOMMAND --help) lists its options.`);
+    return lines.join("\n") + "\n";
+  }
   if (!cmd) {
     const lines = [
       "oomlab: why did the OOM killer fire, or an allocation fail, with free memory?",
@@ -268,14 +344,12 @@ export function helpText(cmd: CommandSpec | null): string {
       "",
       "Commands:",
     ];
-    for (const c of COMMANDS) {
-      const positionals = (c.positionals ?? []).map((p) => (c.optionalPositionals ? `[${p}]` : p));
-      lines.push(`  ${[...c.path, ...positionals].join(" ").padEnd(22)} ${c.summary}`);
-    }
+    for (const c of COMMANDS) lines.push(commandLine(c, 0));
     lines.push(
       "",
       "Options for every command: --help, --version",
-      "Exit status: 0 ok, 2 usage or input error, 1 other failure, 130 interrupted",
+      "oomlab help COMMAND (or oomlab COMMAND --help) lists a command's options.",
+      "Exit status: 0 ok, 2 usage or input error, 1 other failure or (diagnose) no report found, 130 interrupted",
     );
     return lines.join("\n") + "\n";
   }
@@ -294,7 +368,8 @@ export function helpText(cmd: CommandSpec | null): string {
       o.default !== undefined && o.type !== "boolean"
         ? ` (default ${o.name === "seed" ? "0x" + Number(o.default).toString(16) : o.default})`
         : "";
-    lines.push(`  --${o.name}${v}`.padEnd(34) + ` ${o.description}${d}`);
+    lines.push(`  --${o.name}${v}`.padEnd(OPTION_COLUMN) + ` ${o.description}${d}`);
   }
+  if (cmd.notes) lines.push("", ...cmd.notes);
   return lines.join("\n") + "\n";
 }

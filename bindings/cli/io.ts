@@ -1,34 +1,119 @@
 // What a command reads and writes: standard output and error, files, standard input. Commands see
 // only this interface, so tests run them in-process; nodeIo() is the real one (Node-only APIs live
-// in cli/ and nowhere below).
+// in cli/ and nowhere below). Every input is read by streaming and refused once it passes a cap
+// (--max-input-mb), so that `diagnose - < /dev/zero` stops at the cap instead of filling memory.
 
 import { OomlabError } from "../errors.js";
+import { DEFAULT_MAX_INPUT_MB, MAX_INPUT_MB_LIMIT, MAX_INPUT_OPTION, MIB } from "./args.js";
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  readFile(path: string): Promise<string>;
-  /** Standard input, for "-" (diagnose). */
-  readStdin?(): Promise<string>;
+  /** A file's text; more than maxBytes (default DEFAULT_MAX_INPUT_MB MiB) is an OOMLAB_INPUT_TOO_LARGE error. */
+  readFile(path: string, maxBytes?: number): Promise<string>;
+  /** Standard input, for "-" (diagnose), capped like readFile. */
+  readStdin?(maxBytes?: number): Promise<string>;
   /** Whether a path is a directory (snapshot --proc). */
   isDirectory?(path: string): Promise<boolean>;
+}
+
+/** Control characters other than newline (C0, DEL, C1): a message echoing them could drive the terminal. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it replaces
+const CONTROL_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/** Text safe to print on a terminal: control characters other than newline as \xNN escapes. */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** "scenario:NAME" names a scenario shipped with oomlab (scenarios/NAME.json). */
 export const SCENARIO_PREFIX = "scenario:";
 
+/** Bytes asked of the operating system per read when the size is not known in advance. */
+const READ_CHUNK_BYTES = MIB;
+
+function mib(bytes: number): string {
+  return `${Math.floor((bytes / MIB) * 10) / 10} MiB`;
+}
+
+/** The error for an input over the cap: the input, its size when known, the cap and the option that raises it. */
+export function inputTooLarge(name: string, maxBytes: number, size?: number): OomlabError {
+  const how = size === undefined ? `is larger than` : `is ${mib(size)} (${size} bytes), over`;
+  return new OomlabError(
+    "OOMLAB_INPUT_TOO_LARGE",
+    `${name} ${how} the input cap of ${mib(maxBytes)}; --${MAX_INPUT_OPTION} N raises it (up to ${MAX_INPUT_MB_LIMIT})`,
+  );
+}
+
+/** Collects chunks until the source ends, throwing once they pass maxBytes (the caller then stops the source). */
+class CappedBytes {
+  private readonly chunks: Uint8Array[] = [];
+  total = 0;
+  constructor(
+    private readonly name: string,
+    private readonly maxBytes: number,
+  ) {}
+  add(chunk: Uint8Array): void {
+    this.total += chunk.length;
+    if (this.total > this.maxBytes) throw inputTooLarge(this.name, this.maxBytes);
+    this.chunks.push(chunk);
+  }
+  text(): string {
+    const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.total);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+  }
+}
+
+/** Reads a file up to maxBytes: a regular file larger than that is refused before reading, anything else
+ * (a pipe, a character device such as /dev/zero, a /proc file that reports size 0) stops at the cap. */
+async function readFileCapped(path: string | URL, name: string, maxBytes: number): Promise<string> {
+  const { open } = await import("node:fs/promises");
+  const file = await open(path, "r");
+  try {
+    const st = await file.stat();
+    if (st.isFile() && st.size > maxBytes) throw inputTooLarge(name, maxBytes, st.size);
+    const sizeHint = st.isFile() ? st.size : 0;
+    const got = new CappedBytes(name, maxBytes);
+    for (;;) {
+      // The whole file in one read when its size is known (no copy), then chunks until the end; never past the cap.
+      const want = Math.min(Math.max(sizeHint - got.total, READ_CHUNK_BYTES), maxBytes + 1 - got.total);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await file.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      got.add(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+    }
+    return got.text();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Reads a stream (standard input) up to maxBytes, then stops reading it. */
+export async function readStreamCapped(
+  stream: AsyncIterable<Uint8Array | string>,
+  name: string,
+  maxBytes: number,
+): Promise<string> {
+  const got = new CappedBytes(name, maxBytes);
+  // Leaving the loop by the throw ends the iteration, which destroys the stream: nothing more is read.
+  for await (const c of stream) got.add(typeof c === "string" ? Buffer.from(c, "utf8") : c);
+  return got.text();
+}
+
 /** The process's streams and file system. */
 export async function nodeIo(): Promise<CliIo> {
-  const { readFile, stat } = await import("node:fs/promises");
+  const { stat } = await import("node:fs/promises");
+  const defaultMax = DEFAULT_MAX_INPUT_MB * MIB;
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
-    readFile: async (p) => {
+    readFile: async (p, maxBytes = defaultMax) => {
       const shipped = p.startsWith(SCENARIO_PREFIX);
       const path = shipped ? new URL(`../../../scenarios/${p.slice(SCENARIO_PREFIX.length)}.json`, import.meta.url) : p;
       try {
-        return await readFile(path, "utf8");
+        return await readFileCapped(path, p, maxBytes);
       } catch (e) {
+        if (e instanceof OomlabError) throw e;
         const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         if (shipped) {
           const name = p.slice(SCENARIO_PREFIX.length);
@@ -37,18 +122,14 @@ export async function nodeIo(): Promise<CliIo> {
         throw new OomlabError("OOMLAB_USAGE", `cannot read ${p}: ${why}`);
       }
     },
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
-    },
+    readStdin: (maxBytes = defaultMax) => readStreamCapped(process.stdin, "standard input", maxBytes),
     isDirectory: async (p) => (await stat(p).catch(() => null))?.isDirectory() ?? false,
   };
 }
 
 /** Reads a JSON file through io; a parse error is an input error naming the file. */
-export async function readJson(io: CliIo, path: string, label = path): Promise<unknown> {
-  const text = await io.readFile(path);
+export async function readJson(io: CliIo, path: string, label = path, maxBytes?: number): Promise<unknown> {
+  const text = await io.readFile(path, maxBytes);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // The oomlab command line: parse the arguments (cli/args.ts), run one command (cli/commands/), map
 // errors to exit codes in one place: 0 ok, 2 usage and input errors, 1 anything else, 130 on SIGINT.
+// main() runs in-process (tests); the process entry below runs a command on a worker thread
+// (cli/process.ts) so that SIGINT is heard while a simulation computes.
 
 import { OomlabError, type OomlabErrorCode } from "../errors.js";
 import { COMMANDS, helpText, parseArgs, type ParsedArgs } from "./args.js";
-import { nodeIo, type CliIo } from "./io.js";
+import { nodeIo, printable, type CliIo } from "./io.js";
 
 export type { CliIo } from "./io.js";
 export { COMMANDS };
 
 const INPUT_ERRORS: ReadonlySet<OomlabErrorCode> = new Set<OomlabErrorCode>([
   "OOMLAB_USAGE",
+  "OOMLAB_INPUT_TOO_LARGE",
   "OOMLAB_BAD_SPEC",
   "OOMLAB_BAD_ARGUMENT",
   "OOMLAB_OVERLAPPING_ZONES",
@@ -24,8 +27,9 @@ export function exitCodeFor(e: unknown): number {
   return e instanceof OomlabError && INPUT_ERRORS.has(e.code) ? 2 : 1;
 }
 
-/** A command's implementation, loaded on demand so that `oomlab diagnose` never loads the simulator. */
-type Command = (args: ParsedArgs, io: CliIo) => Promise<void>;
+/** A command's implementation, loaded on demand so that `oomlab diagnose` never loads the simulator. It may
+ * return an exit status other than 0 for an outcome that is not an error (diagnose: nothing found). */
+type Command = (args: ParsedArgs, io: CliIo) => Promise<void> | Promise<number>;
 
 export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = {
   demo: () => import("./commands/demo.js"),
@@ -45,15 +49,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (args.help || !args.command) {
-      io.out(helpText(args.command));
-      return args.command || args.help ? 0 : 2;
+      io.out(helpText(args.command, args.group));
+      if (args.help) return 0;
+      const group = args.group?.join(" ");
+      io.err(`oomlab: ${group ? `'${group}' needs a subcommand (listed above)` : "no command given"}\n`);
+      return 2;
     }
     const load = COMMAND_MODULES[args.command.path.join(" ")];
     if (!load) throw new OomlabError("OOMLAB_USAGE", `command '${args.command.path.join(" ")}' has no implementation`);
-    await (await load()).run(args, io);
-    return 0;
+    return (await (await load()).run(args, io)) ?? 0;
   } catch (e) {
-    io.err(`oomlab: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Messages echo what the user gave (argv, file names, file contents): never raw control characters.
+    io.err(`oomlab: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return exitCodeFor(e);
   }
 }
@@ -61,9 +68,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 const isEntry =
   typeof process !== "undefined" &&
   process.argv[1] &&
+  (await import("node:worker_threads")).isMainThread &&
   import.meta.url ===
     (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
+/** Whether argv runs a command; help, --version and usage errors answer at once, without a worker thread. */
+function runsCommand(argv: string[]): boolean {
+  try {
+    const args = parseArgs(argv);
+    return !args.help && !args.version && args.command !== null;
+  } catch {
+    return false;
+  }
+}
+
 if (isEntry) {
-  process.on("SIGINT", () => process.exit(130));
-  process.exitCode = await main(process.argv.slice(2), await nodeIo());
+  const argv = process.argv.slice(2);
+  if (runsCommand(argv)) {
+    const { runOnWorker } = await import("./process.js");
+    process.exitCode = await runOnWorker(argv);
+  } else process.exitCode = await main(argv, await nodeIo());
 }

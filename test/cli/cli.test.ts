@@ -43,7 +43,7 @@ describe("parseArgs", () => {
 
   it.each([
     [["bench", "churn", "--seed"], "--seed needs a value"],
-    [["bench", "churn", "--seed", "x"], "--seed needs an integer, got 'x'"],
+    [["bench", "churn", "--seed", "x"], "--seed needs an integer from 1 to 4294967295, got 'x'"],
     [["bench", "churn", "--seed", "0"], "--seed 0 is out of range"],
     [["bench", "churn", "--log2-pages", "25"], "--log2-pages 25 is out of range 10 to 24"],
     [["bench", "churn", "--engine", "c"], "--engine must be one of wasm, reference, got 'c'"],
@@ -54,6 +54,91 @@ describe("parseArgs", () => {
     [["demo", "--json=yes"], "--json takes no value"],
   ])("rejects %j: %s", (argv, msg) => {
     expect(() => parseArgs(argv)).toThrow(msg);
+  });
+});
+
+describe("int options name their range", () => {
+  it.each([
+    [["bench", "churn", "--ops", "-1"], "--ops -1 is out of range 0 to 4294967295"],
+    [["bench", "churn", "--ops=-1"], "--ops -1 is out of range 0 to 4294967295"],
+    [["bench", "churn", "--ops", "4294967296"], "--ops 4294967296 is out of range 0 to 4294967295"],
+    [["bench", "churn", "--ops", "99999999999999999999"], "--ops 99999999999999999999 is out of range 0 to 4294967295"],
+    [["bench", "churn", "--ops", "1e3"], "--ops needs an integer from 0 to 4294967295, got '1e3'"],
+    [["bench", "churn", "--seed", "-0x10"], "--seed -0x10 is out of range 1 to 4294967295"],
+    [["bench", "churn", "--chunk", "-7"], "--chunk -7 is out of range 1 to 4294967295"],
+    [["bench", "churn", "--log2-pages", "-20"], "--log2-pages -20 is out of range 10 to 24"],
+    [["demo", "--ops", "-3"], "--ops -3 is out of range 0 to 1000000000"],
+    [["replay", "--size", "-131072"], "--size -131072 is out of range 1 to 2147483648"],
+    [["replay", "--max-retries", "-1"], "--max-retries -1 is out of range 1 to 1000000000"],
+    [["replay", "--max-sim-ms", "-1"], "--max-sim-ms -1 is out of range 1 to 1000000000000"],
+    [["diagnose", "x", "--max-input-mb", "0"], "--max-input-mb 0 is out of range 1 to 511"],
+    [["machine", "m.json", "--max-input-mb", "NaN"], "--max-input-mb needs an integer from 1 to 511, got 'NaN'"],
+  ])("%j: %s", (argv, msg) => {
+    expect(() => parseArgs(argv)).toThrow(msg);
+  });
+
+  it("every int option has a range, and its bounds parse", () => {
+    for (const c of COMMANDS)
+      for (const o of c.options.filter((x) => x.type === "int")) {
+        expect([o.min, o.max].every(Number.isSafeInteger), `${c.path.join(" ")} --${o.name}`).toBe(true);
+        for (const bound of [o.min, o.max]) {
+          const argv = [...c.path, ...(c.positionals?.length && !c.optionalPositionals ? ["x"] : [])];
+          expect(parseArgs([...argv, `--${o.name}`, String(bound)]).options[o.name]).toBe(bound);
+        }
+      }
+  });
+});
+
+describe("help for every command, subcommand and group", () => {
+  const group = (c: { path: string[] }) => c.path.slice(0, -1);
+
+  it.each(COMMANDS.map((c) => [c.path.join(" ")]))(
+    "'%s': help COMMAND and COMMAND --help print its options",
+    async (name) => {
+      const words = name.split(" ");
+      const viaHelp = io();
+      expect(await main(["help", ...words], viaHelp)).toBe(0);
+      expect(viaHelp.stdout).toContain(`Usage: oomlab ${name}`);
+      expect(viaHelp.stdout).toContain("Options:");
+      const viaFlag = io();
+      expect(await main([...words, "--help"], viaFlag)).toBe(0);
+      expect(viaFlag.stdout).toBe(viaHelp.stdout);
+      expect(viaHelp.stderr + viaFlag.stderr).toBe("");
+    },
+  );
+
+  it("a group word lists its subcommands: help bench, bench --help; bench alone is a usage error", async () => {
+    const groups = [...new Set(COMMANDS.filter((c) => c.path.length > 1).map((c) => group(c).join(" ")))];
+    expect(groups).toEqual(["bench"]);
+    const a = io();
+    expect(await main(["help", "bench"], a)).toBe(0);
+    expect(a.stdout).toContain("Usage: oomlab bench <subcommand> [options]");
+    expect(a.stdout).toMatch(/^ {2}churn +run the churn benchmark/m);
+    const b = io();
+    expect(await main(["bench", "--help"], b)).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    const c = io();
+    expect(await main(["bench"], c)).toBe(2);
+    expect(c.stdout).toBe(a.stdout);
+    expect(c.stderr).toBe("oomlab: 'bench' needs a subcommand (listed above)\n");
+  });
+
+  it("help alone is --help; help of an unknown command is a usage error; no command is one too", async () => {
+    const a = io();
+    const b = io();
+    expect(await main(["help"], a)).toBe(0);
+    expect(await main(["--help"], b)).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toContain("oomlab help COMMAND (or oomlab COMMAND --help) lists a command's options.");
+    const c = io();
+    expect(await main(["help", "nope"], c)).toBe(2);
+    expect(c.stderr).toBe("oomlab: unknown command 'nope' (see oomlab --help)\n");
+    const d = io();
+    expect(await main(["help", "bench", "walk"], d)).toBe(2);
+    expect(d.stderr).toContain("unknown command 'bench walk' ('bench' has churn)");
+    const e = io();
+    expect(await main([], e)).toBe(2);
+    expect(e.stderr).toBe("oomlab: no command given\n");
   });
 });
 
@@ -76,7 +161,7 @@ describe("main: exit codes and output", () => {
   it("exits 2 on usage errors and on a bad machine file, with the reason on stderr", async () => {
     const a = io();
     expect(await main(["bench", "churn", "--ops", "-5"], a)).toBe(2);
-    expect(a.stderr).toMatch(/^oomlab: --ops needs an integer, got '-5'/);
+    expect(a.stderr).toMatch(/^oomlab: --ops -5 is out of range 0 to 4294967295/);
     const b = io({ "m.json": "{ not json" });
     expect(await main(["machine", "m.json"], b)).toBe(2);
     expect(b.stderr).toContain("m.json is not valid JSON");
@@ -164,6 +249,62 @@ describe("oomlab replay --set", () => {
     const a = io({ "scenario:seed": seed });
     expect(await main(["replay", "--set", "hz=7"], a)).toBe(2);
     expect(a.stderr).toContain("hz must be an integer from 12 to 1535");
+  });
+});
+
+describe("messages print no raw control characters", () => {
+  it("an escape sequence or NUL given on the command line comes back escaped", async () => {
+    const a = io();
+    expect(await main(["\u001b[2J"], a)).toBe(2);
+    expect(a.stderr).toBe("oomlab: unknown command '\\x1b[2J' (see oomlab --help)\n");
+    const b = io();
+    expect(await main(["bench", "churn", "--ops", "1\u0000"], b)).toBe(2);
+    expect(b.stderr).toBe("oomlab: --ops needs an integer from 0 to 4294967295, got '1\\x00' (see oomlab --help)\n");
+    const c = Object.assign(io({ "a\u0007.log": "nothing" }), {});
+    expect(await main(["diagnose", "a\u0007.log"], c)).toBe(1);
+    expect(c.stderr).toMatch(/^oomlab: a\\x07\.log: no OOM/);
+  });
+});
+
+describe("oomlab diagnose: the file of each report, and inputs without one", () => {
+  const report = readFileSync(new URL("../fixtures/seed-article-oom-report.txt", import.meta.url), "utf8");
+  const withStdin = (files: Record<string, string>, stdin: string) =>
+    Object.assign(io(files), { readStdin: async () => stdin });
+
+  it("--json gives every report its file: the path as given, '-' for standard input", async () => {
+    const a = withStdin({ "a.log": report, "dir/b.log": report + report }, report);
+    expect(await main(["diagnose", "a.log", "dir/b.log", "-", "--json"], a)).toBe(0);
+    const reports = (JSON.parse(a.stdout) as { reports: { file: string; kind: string }[] }).reports;
+    expect(reports.map((r) => [r.file, r.kind])).toEqual([
+      ["a.log", "oom"],
+      ["dir/b.log", "oom"],
+      ["dir/b.log", "oom"],
+      ["-", "oom"],
+    ]);
+    expect(Object.keys(reports[0])[0]).toBe("file");
+  });
+
+  it.each([
+    ["a file", ["diagnose", "junk.txt"], "junk.txt"],
+    ["standard input", ["diagnose", "-"], "-"],
+    ["an empty file", ["diagnose", "empty.txt"], "empty.txt"],
+  ])("nothing found in %s: exit 1 and the input named on stderr, in text and JSON alike", async (_, argv, name) => {
+    for (const json of [false, true]) {
+      const a = withStdin({ "junk.txt": "no report here\n", "empty.txt": "" }, "no report here either\n");
+      expect(await main(json ? [...argv, "--json"] : argv, a)).toBe(1);
+      expect(a.stderr).toBe(`oomlab: ${name}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
+      expect(a.stdout).toBe(json ? '{"reports":[]}\n' : "");
+    }
+  });
+
+  it("one input with a report is enough for exit 0; the others are still named", async () => {
+    const a = withStdin({ "junk.txt": "nothing\n", "a.log": report }, "nothing\n");
+    expect(await main(["diagnose", "junk.txt", "a.log", "-"], a)).toBe(0);
+    expect(a.stdout).toMatch(/^a\.log: /);
+    expect(a.stderr).toBe(
+      "oomlab: junk.txt: no OOM, allocation-failure, memcg, show_mem or /proc report found\n" +
+        "oomlab: -: no OOM, allocation-failure, memcg, show_mem or /proc report found\n",
+    );
   });
 });
 

@@ -1,8 +1,9 @@
 // `oomlab diagnose FILE...`: read each input ("-" is standard input), run the pure library
-// (analyse/diagnose.ts), print the text report or one JSON object. Unreadable inputs are usage errors.
+// (analyse/diagnose.ts), print the text report or one JSON object (each report with its file). Unreadable
+// inputs are usage errors; no report in any input is exit status 1.
 
-import type { ParsedArgs } from "../args.js";
-import type { CliIo } from "../io.js";
+import { maxInputBytes, type ParsedArgs } from "../args.js";
+import { printable, type CliIo } from "../io.js";
 import { OomlabError } from "../../errors.js";
 import { diagnose, type DiagnosedReport, type WhatIf } from "../../analyse/diagnose.js";
 import { renderReport } from "../../render/diagnose.js";
@@ -35,25 +36,33 @@ export function parseWhatIf(items: string[]): WhatIf {
   return w;
 }
 
-async function readInput(io: CliIo, path: string): Promise<string> {
-  if (path !== "-") return io.readFile(path);
+async function readInput(io: CliIo, path: string, maxBytes: number): Promise<string> {
+  if (path !== "-") return io.readFile(path, maxBytes);
   if (!io.readStdin) throw new OomlabError("OOMLAB_USAGE", "standard input is not available here");
-  return io.readStdin();
+  return io.readStdin(maxBytes);
 }
 
-export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
+/** Exit status when no input held a report (files and standard input alike), as grep does for no match. */
+export const NOTHING_FOUND_STATUS = 1;
+
+/** A report with the input it came from: the path as given, "-" for standard input. */
+export type FiledReport = { file: string } & DiagnosedReport;
+
+export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const files = args.positionals;
   const opts = args.options;
   const whatIf = parseWhatIf((opts["what-if"] as string[] | undefined) ?? []);
-  const all: DiagnosedReport[] = [];
+  const maxBytes = maxInputBytes(args);
+  const all: FiledReport[] = [];
   for (const f of files) {
-    const res = diagnose(await readInput(io, f), { whatIf });
+    const res = diagnose(await readInput(io, f, maxBytes), { whatIf });
     if (!res.reports.length)
-      io.err(`oomlab: ${f}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
+      io.err(`oomlab: ${printable(f)}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
     for (const r of res.reports) {
-      all.push(r);
+      all.push({ file: f, ...r });
       if (!opts.json) io.out((files.length > 1 ? `${f}: ` : "") + renderReport(r) + "\n");
     }
   }
   if (opts.json) io.out(JSON.stringify({ reports: all }) + "\n");
+  return all.length > 0 ? 0 : NOTHING_FOUND_STATUS;
 }

@@ -1,7 +1,7 @@
 // `oomlab machine FILE.json`: build a machine from a description (include/machine.ts MachineSpec) and
 // print its zones with watermarks and reserves, /proc/buddyinfo and /proc/pagetypeinfo.
 
-import type { ParsedArgs } from "../args.js";
+import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { readJson, type CliIo } from "../io.js";
 import { Machine } from "../../engine/machine.js";
 import { eraProfile } from "../../kernel/releases.js";
@@ -10,7 +10,8 @@ import { renderMachine } from "../../render/machine.js";
 import type { MachineSpec } from "../../include/machine.js";
 
 export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
-  const spec = (await readJson(io, args.positionals[0])) as MachineSpec;
+  const path = args.positionals[0];
+  const spec = (await readJson(io, path, path, maxInputBytes(args))) as MachineSpec;
   const m = Machine.create(spec);
   try {
     if (args.options.json) {

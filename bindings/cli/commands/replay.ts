@@ -1,7 +1,7 @@
 // `oomlab replay [SCENARIO]`: replay a 2.6.11 scenario (scenario/replay.ts) and print the simulated
 // kernel log, the trace story (--trace), the events (--json) or the policy comparison (--compare).
 
-import type { ParsedArgs } from "../args.js";
+import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { readJson, SCENARIO_PREFIX, type CliIo } from "../io.js";
 import { compare, replay } from "../../scenario/replay.js";
 import { setScenarioValue } from "../../scenario/set.js";
@@ -16,7 +16,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const o = args.options;
   const name = args.positionals[0] ?? "seed";
   const shipped = /^[a-z0-9-]+$/.test(name);
-  const scenario = await readJson(io, shipped ? `${SCENARIO_PREFIX}${name}` : name, name);
+  const scenario = await readJson(io, shipped ? `${SCENARIO_PREFIX}${name}` : name, name, maxInputBytes(args));
   for (const edit of (o.set as string[] | undefined) ?? []) setScenarioValue(scenario, edit);
   const bounds = { maxRetries: o["max-retries"] as number, maxSimMs: o["max-sim-ms"] as number };
   if (o.compare) {

@@ -1,8 +1,9 @@
 // `oomlab snapshot [--proc DIR]`: read a running system's /proc (or a copy laid out like it), compare
 // its watermarks and protection with the formulas (analyse/snapshot.ts) and check every order.
-// Missing /proc files are warnings; a --proc that is not a directory is a usage error.
+// Missing /proc files are warnings; a --proc that is not a directory, or a file over the input cap, is a
+// usage error.
 
-import type { ParsedArgs } from "../args.js";
+import { maxInputBytes, type ParsedArgs } from "../args.js";
 import type { CliIo } from "../io.js";
 import { OomlabError } from "../../errors.js";
 import { procReport } from "../../analyse/proc.js";
@@ -12,10 +13,12 @@ import { renderSnapshot } from "../../render/diagnose.js";
 /** The /proc/sys/vm settings the formulas read. */
 const SYS_VM_KEYS = ["min_free_kbytes", "watermark_scale_factor", "lowmem_reserve_ratio"];
 
-async function optional(io: CliIo, path: string, missing: string[]): Promise<string | undefined> {
+/** A /proc file's text, or undefined (noted in missing) when it cannot be read; one over the cap is an error. */
+async function optional(io: CliIo, path: string, maxBytes: number, missing: string[]): Promise<string | undefined> {
   try {
-    return await io.readFile(path);
-  } catch {
+    return await io.readFile(path, maxBytes);
+  } catch (e) {
+    if (e instanceof OomlabError && e.code === "OOMLAB_INPUT_TOO_LARGE") throw e;
     missing.push(path);
     return undefined;
   }
@@ -27,7 +30,8 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   if (io.isDirectory && !(await io.isDirectory(dir)))
     throw new OomlabError("OOMLAB_USAGE", `--proc ${dir} is not a directory`);
   const missing: string[] = [];
-  const at = (p: string) => optional(io, `${dir}/${p}`, missing);
+  const maxBytes = maxInputBytes(args);
+  const at = (p: string) => optional(io, `${dir}/${p}`, maxBytes, missing);
   const version =
     (await at("sys/kernel/osrelease")) ?? (await at("version"))?.replace(/^Linux version (\S+).*$/s, "$1");
   if (version !== undefined) missing.splice(0, missing.length); // one of osrelease / version suffices
