@@ -99,14 +99,29 @@ export function shown(v: unknown): string {
 }
 
 /** The schema found at a path through objects, lists, records, unions and optional values, or null
- *  when no value may be there. */
-export function schemaAt(schema: z.ZodType, path: Path): z.ZodType | null {
-  let cur: z.ZodType | null = schema;
-  for (const k of path) {
-    cur = cur ? childSchema(cur, k) : null;
+ *  when no value may be there. With the value the path walks, a union is narrowed to the options
+ *  whose literal fields (an event's `do`) the value matches. */
+export function schemaAt(schema: z.ZodType, path: Path, value?: unknown): z.ZodType | null {
+  let cur: z.ZodType | null = narrowed(schema, value);
+  for (let i = 0; i < path.length; i++) {
+    cur = cur ? childSchema(cur, path[i]) : null;
     if (!cur) return null;
+    cur = narrowed(cur, valueAt(value, path.slice(0, i + 1)));
   }
   return cur;
+}
+
+/** A union's options that a value's literal fields match (all of them when none or several match). */
+function narrowed(schema: z.ZodType, value: unknown): z.ZodType {
+  const s = unwrapped(schema);
+  if (!(s instanceof z.ZodUnion) || value === null || typeof value !== "object") return schema;
+  const fits = (s.options as z.ZodType[]).filter((o) => {
+    if (!(o instanceof z.ZodObject)) return false;
+    return Object.entries(o.shape).every(
+      ([k, f]) => !(f instanceof z.ZodLiteral) || f.values.has(valueAt(value, [k]) as z.core.util.Literal),
+    );
+  });
+  return fits.length === 1 ? fits[0] : schema;
 }
 
 /** The schema inside optional, nullable and default wrappers. */
@@ -173,7 +188,7 @@ export const SENTENCE = { sentence: true } as const;
 function issueText(schema: z.ZodType, input: unknown, i: Issue, ctx: SchemaContext): string[] {
   const where = pathText(i.path, ctx.root) || ctx.whole;
   if (i.code === "unrecognized_keys") {
-    const fields = fieldsOf(schemaAt(schema, i.path));
+    const fields = fieldsOf(schemaAt(schema, i.path, input));
     const list = fields ? ` (its fields: ${fields.join(", ")})` : "";
     return i.keys.map((k) => `${pathText([...i.path, k], ctx.root)} is not a field of ${where}${list}`);
   }
@@ -206,7 +221,8 @@ export function parseWith<T extends z.ZodType>(schema: T, input: unknown, ctx: S
 
 /** The OomlabError for a failed parse: one line per problem, at most MAX_LISTED_ISSUES of them. */
 export function schemaError(schema: z.ZodType, input: unknown, issues: readonly Issue[], ctx: SchemaContext) {
-  const lines = issues.flatMap((i) => issueText(schema, input, i, ctx));
+  // a value can fail two checks with one description (1e300: no safe integer, and above the maximum)
+  const lines = [...new Set(issues.flatMap((i) => issueText(schema, input, i, ctx)))];
   const listed = lines.slice(0, MAX_LISTED_ISSUES).map((l) => ctx.prefix + l);
   if (lines.length > MAX_LISTED_ISSUES) listed.push(`${ctx.prefix}and ${lines.length - MAX_LISTED_ISSUES} more`);
   return new OomlabError(ctx.code, listed.join("\n"));

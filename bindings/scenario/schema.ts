@@ -112,6 +112,10 @@ export interface ScenarioEvent {
 }
 
 export interface Scenario {
+  /** The JSON Schema the file names (schemas/scenario.schema.json); ignored. */
+  $schema?: string;
+  /** The format tag, "oomlab-scenario/1". */
+  format?: typeof SCENARIO_FORMAT;
   name: string;
   description?: string;
   provenance?: { fromArticle?: string[]; chosen?: string[] };
@@ -121,7 +125,12 @@ export interface Scenario {
   uptimeSec?: number;
   /** VMALLOC_END as a byte address (ARM: the board's include/asm-arm/arch-* /vmalloc.h value; default 0xd0000000). */
   vmallocEnd?: number;
-  swap?: { totalKb: number; usedKb?: number; cache?: Record<string, number> };
+  swap?: {
+    totalKb: number;
+    usedKb?: number;
+    /** swap_cache_info (mm/swap_state.c 2.6.11), as show_swap_cache_info prints it. */
+    cache?: Partial<Record<"add" | "del" | "findSuccess" | "findTotal" | "noentRace" | "existRace", number>>;
+  };
   tasks: TaskSpec[];
   layout: LayoutRun[];
   events: ScenarioEvent[];
@@ -156,7 +165,6 @@ const HZ_MAX = 1535;
 /** PAGE_OFFSET on ARM and i386 (0xc0000000): vmalloc's range lies above it, below 4 GiB. */
 const PAGE_OFFSET = 0xc0000000;
 const KM_FLAG_NAMES = Object.keys(KM_FLAGS) as [string, ...string[]];
-const SWAP_CACHE_COUNTERS = ["add", "del", "findSuccess", "findTotal", "noentRace", "existRace"] as const;
 
 const pid = (what: string) => intIn(1, PID_MAX_LIMIT, `${what}; PID_MAX_LIMIT, 2.6.11`);
 const ms = (what: string) => numberIn(0, MAX_EVENT_MS, `ms, ${what}`);
@@ -306,8 +314,15 @@ const scenarioFields = {
       totalKb: intIn(0, MAX_COUNT, "kB"),
       usedKb: intIn(0, MAX_COUNT, "kB, at most totalKb").optional(),
       cache: objectOf(
-        Object.fromEntries(SWAP_CACHE_COUNTERS.map((k) => [k, counter("swap_cache_info").optional()])),
-        `swap cache counters { ${SWAP_CACHE_COUNTERS.join(", ")} }`,
+        {
+          add: counter("swap_cache_info.add_total").optional(),
+          del: counter("swap_cache_info.del_total").optional(),
+          findSuccess: counter("swap_cache_info.find_success").optional(),
+          findTotal: counter("swap_cache_info.find_total").optional(),
+          noentRace: counter("swap_cache_info.noent_race").optional(),
+          existRace: counter("swap_cache_info.exist_race").optional(),
+        },
+        "swap cache counters { add, del, findSuccess, findTotal, noentRace, existRace }",
       ).optional(),
     },
     "swap { totalKb, usedKb?, cache? }",

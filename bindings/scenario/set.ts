@@ -22,7 +22,7 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
   const raw = edit.slice(eq + 1);
   if (path.some((k) => k === "" || k === "__proto__" || k === "constructor" || k === "prototype"))
     throw usage(`path '${edit.slice(0, eq)}' is not a dot-separated list of keys`);
-  checkPath(path, edit.slice(0, eq));
+  checkPath(sc, path, edit.slice(0, eq));
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -64,11 +64,11 @@ function step(node: unknown, k: string): unknown {
 }
 
 /** A usage error unless the path names a field the scenario's schema has (an index for a list). */
-function checkPath(path: string[], given: string): void {
+function checkPath(sc: unknown, path: string[], given: string): void {
   let known = 0;
-  while (known < path.length && schemaAt(scenarioSchema, path.slice(0, known + 1))) known++;
+  while (known < path.length && schemaAt(scenarioSchema, path.slice(0, known + 1), sc)) known++;
   if (known === path.length) return;
-  const parentSchema = schemaAt(scenarioSchema, path.slice(0, known));
+  const parentSchema = schemaAt(scenarioSchema, path.slice(0, known), sc);
   const parent = path.slice(0, known).join(".") || "the scenario";
   const bad = path.slice(0, known + 1).join(".");
   const fields = fieldsOf(parentSchema);
