@@ -36,10 +36,12 @@ export function numberIn(min: number, max: number, what?: string): z.ZodNumber {
   return described(z.number({ error }).min(min, { error }).max(max, { error }), expected);
 }
 
+/** A string; `what` says what it holds. */
 export function text(what = "a string"): z.ZodString {
   return described(z.string({ error: () => what }), what);
 }
 
+/** true or false. */
 export function flag(): z.ZodBoolean {
   return described(z.boolean({ error: () => "true or false" }), "true or false");
 }
