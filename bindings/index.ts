@@ -39,7 +39,23 @@ export {
   type CompareRow,
 } from "./scenario/replay.js";
 export { formatCompare } from "./render/compare.js";
-export { validateScenario, type Scenario, type LayoutRun, type ScenarioEvent } from "./scenario/schema.js";
+export {
+  validateScenario,
+  scenarioSchema,
+  type Scenario,
+  type LayoutRun,
+  type ScenarioEvent,
+} from "./scenario/schema.js";
+export { jsonSchemaFiles } from "./scenario/json_schema.js";
+export {
+  machineSpecSchema,
+  parseMachineSpec,
+  MAX_PAGES,
+  MAX_PFN,
+  MAX_WATERMARK_PAGES,
+  MAX_BOOSTED_WATERMARK_PAGES,
+} from "./include/machine_schema.js";
+export { validateWhatIf, WHAT_IF_SETTINGS } from "./analyse/what_if.js";
 export { buildKernel } from "./scenario/build.js";
 export { Kernel2611, OWNER } from "./linux-2.6.11/kernel.js";
 export { badness2611, selectBadProcess2611 } from "./linux-2.6.11/mm/oom_kill.js";

@@ -19,6 +19,7 @@ import {
   type WhatIf,
 } from "./report.js";
 import { parseReports, type ParsedReport, type Warning } from "../parse/reports.js";
+import { validateWhatIf } from "./what_if.js";
 
 export type {
   DiagnosedKind,
@@ -155,6 +156,7 @@ function namesOf(r: ParsedReport, mask: number): string[] {
 
 /** Diagnoses every report in a pasted log, or a /proc/buddyinfo, zoneinfo or pagetypeinfo file. */
 export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResult {
+  if (opts.whatIf) validateWhatIf(opts.whatIf);
   const parsed = parseReports(text);
   if (parsed.reports.length === 0) {
     const proc = procReports(text);

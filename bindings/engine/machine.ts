@@ -4,7 +4,8 @@
 
 import { OomlabError, check, isInt } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
-import { buildZonelist, resolveMachine, type Zonelist } from "../mm/mm_init.js";
+import { buildZonelist, maxWatermarkBoost, resolveMachine, type Zonelist } from "../mm/mm_init.js";
+import { MAX_BOOSTED_WATERMARK_PAGES, MAX_RESERVE_PAGES, MAX_WATERMARK_PAGES } from "../include/machine_schema.js";
 import { copyMemory, instantiate, release, type EngineBuild, type EngineInstance, type WasmExports } from "./wasm.js";
 import {
   BatchRecords,
@@ -37,6 +38,13 @@ const REQUESTABLE_MIGRATETYPES: readonly number[] = [
   MigrateType.Movable,
   MigrateType.Reclaimable,
 ];
+/** The engine holds watermarks and reserves as u32 and adds them in i32 (include/machine_schema.ts). */
+const isEnginePages = (v: number, max: number) => isInt(v) && v >= 0 && v <= max;
+const PAGES_RANGE = `must be an integer from 0 to ${MAX_WATERMARK_PAGES} pages (the engine's limit)`;
+/** The engine's watermark checks take the mark as u32 and add lowmem_reserve to it in i32. */
+function checkMark(mark: number): void {
+  check(isEnginePages(mark, MAX_WATERMARK_PAGES), `mark ${mark} ${PAGES_RANGE}`, "OOMLAB_BAD_ARGUMENT");
+}
 /** allocFlags must fit the batch record's flags word below this. */
 const ALLOC_FLAGS_LIMIT = 0x10000;
 /** Owners are the engine's 32-bit owner words (a pid, or one of the kernel's OWNER ids). */
@@ -194,6 +202,7 @@ export class Machine implements BuddyEngine {
       engine.zonePopulate(z.slot);
       this.setWatermarks(z.slot, z.watermarks);
       z.lowmemReserve.forEach((v, i) => {
+        check(isEnginePages(v, MAX_RESERVE_PAGES), `lowmem_reserve ${v} of zone ${z.type} is above 2^24 pages`);
         engine.zoneSetLowmemReserve(z.slot, i, v);
       });
     }
@@ -257,7 +266,11 @@ export class Machine implements BuddyEngine {
     this.live();
     const z = this.zone(slot);
     for (const v of [w.min, w.low, w.high, w.promo ?? 0])
-      check(isInt(v) && v >= 0, `watermark ${v} must be a non-negative integer`, "OOMLAB_BAD_ARGUMENT");
+      check(isEnginePages(v, MAX_WATERMARK_PAGES), `watermark ${v} ${PAGES_RANGE}`, "OOMLAB_BAD_ARGUMENT");
+    const boost = maxWatermarkBoost(w.high, this.machine.watermarkBoostFactor, 2 ** this.machine.pageblockOrder);
+    const top = Math.max(w.high, w.promo ?? 0) + boost;
+    const boosted = `watermarks boosted up to ${top} pages are above the engine's ${MAX_BOOSTED_WATERMARK_PAGES}`;
+    check(top <= MAX_BOOSTED_WATERMARK_PAGES, boosted, "OOMLAB_BAD_ARGUMENT");
     z.watermarks = { min: w.min, low: w.low, high: w.high, promo: w.promo ?? 0 };
     this.exports.zoneSetWatermarks(slot, w.min, w.low, w.high, w.promo ?? 0);
   }
@@ -498,11 +511,13 @@ export class Machine implements BuddyEngine {
     gfpHigh: boolean,
   ): boolean {
     this.zone(slot);
+    checkMark(mark);
     return this.exports.watermarkOk2611(slot, order, mark, classzoneIdx, canTryHarder ? 1 : 0, gfpHigh ? 1 : 0) !== 0;
   }
 
   watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean {
     this.zone(slot);
+    checkMark(mark);
     return this.exports.watermarkOk618(slot, order, mark, highestZoneidx, allocFlags) !== 0;
   }
 

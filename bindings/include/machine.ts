@@ -29,7 +29,10 @@ export interface NodeSpec {
   zones: ZoneSpec[];
 }
 
+/** A machine description; include/machine_schema.ts declares every field's range and checks it. */
 export interface MachineSpec {
+  /** The JSON Schema a description file names (schemas/machine.schema.json); ignored. */
+  $schema?: string;
   era: Era;
   nodes: NodeSpec[];
   /** Bytes per page: 4096 (default), 16384 or 65536. */

@@ -8,10 +8,18 @@ import { check, isInt, OomlabError } from "../errors.js";
 import { eraProfile, type EraProfile } from "../kernel/releases.js";
 import type { MachineSpec, ResolvedMachine, ResolvedZone } from "../include/machine.js";
 import { MAX_NR_ZONES, ZONE_TYPES } from "../include/linux/mmzone.js";
+import {
+  MAX_BOOSTED_WATERMARK_PAGES,
+  MAX_NODES,
+  MAX_PAGES,
+  MAX_WATERMARK_PAGES,
+  parseMachineSpec,
+} from "../include/machine_schema.js";
 
-export const MAX_NODES = 8;
-/** The engine's limit: 2^24 page frames (64 GiB of 4 KiB pages) between basePfn and the top. */
-export const MAX_PAGES = 1 << 24;
+export { MAX_NODES, MAX_PAGES };
+
+/** vm.watermark_boost_factor is in units of 1/10000 of the high watermark (boost_watermark, 6.18). */
+const BOOST_FACTOR_SCALE = 10000;
 
 /** int_sqrt: floor of the square root (lib/math/int_sqrt.c). */
 export function intSqrt(x: number): number {
@@ -19,59 +27,6 @@ export function intSqrt(x: number): number {
   while (r * r > x) r--;
   while ((r + 1) * (r + 1) <= x) r++;
   return r;
-}
-
-function validate(spec: MachineSpec, p: EraProfile): void {
-  check(spec && typeof spec === "object", "machine description must be an object");
-  const pageSize = spec.pageSize ?? 4096;
-  check([4096, 16384, 65536].includes(pageSize), `pageSize ${String(spec.pageSize)} is not 4096, 16384 or 65536`);
-  const maxOrder = spec.maxOrder ?? 11;
-  check(
-    isInt(maxOrder) && maxOrder >= 1 && maxOrder <= 16,
-    `maxOrder ${String(spec.maxOrder)} must be an integer from 1 to 16`,
-  );
-  check(
-    Array.isArray(spec.nodes) && spec.nodes.length >= 1 && spec.nodes.length <= MAX_NODES,
-    `nodes must list 1 to ${MAX_NODES} nodes`,
-  );
-  spec.nodes.forEach((n, ni) => {
-    check(n && typeof n === "object" && Array.isArray(n.zones) && n.zones.length >= 1, `node ${ni} has no zones`);
-    const seen = new Set<string>();
-    for (const z of n.zones) {
-      check(z && typeof z === "object", `node ${ni}: a zone must be an object with type, startPfn and spannedPages`);
-      const idx = ZONE_TYPES.indexOf(z.type);
-      check(idx >= 0, `node ${ni}: zone type ${String(z.type)} is not one of ${ZONE_TYPES.join(", ")}`);
-      check(p.zoneTypes.includes(idx), `node ${ni}: era ${p.era} has no zone ${z.type}`);
-      check(!seen.has(z.type), `node ${ni}: zone ${z.type} listed twice`);
-      seen.add(z.type);
-      check(
-        isInt(z.startPfn) && z.startPfn >= 0,
-        `node ${ni} zone ${z.type}: startPfn ${String(z.startPfn)} must be a non-negative integer`,
-      );
-      // An empty zone (spannedPages 0) still exists for the formulas and the reports, as in kernels
-      // where it is configured but holds no memory (the article's Normal and HighMem).
-      check(
-        isInt(z.spannedPages) && z.spannedPages >= 0,
-        `node ${ni} zone ${z.type}: spannedPages ${String(z.spannedPages)} must be a non-negative integer`,
-      );
-      const present = z.presentPages ?? z.spannedPages;
-      const managed = z.managedPages ?? present;
-      check(
-        isInt(present) && present >= 0 && present <= z.spannedPages,
-        `node ${ni} zone ${z.type}: presentPages ${present} must be between 0 and spannedPages ${z.spannedPages}`,
-      );
-      check(
-        isInt(managed) && managed >= 0 && managed <= present,
-        `node ${ni} zone ${z.type}: managedPages ${managed} must be between 0 and presentPages ${present}`,
-      );
-      check(
-        z.cma === undefined ||
-          (Array.isArray(z.cma) &&
-            z.cma.every((c) => c && typeof c === "object" && isInt(c.startPfn) && isInt(c.pages) && c.pages > 0)),
-        `node ${ni} zone ${z.type}: cma must list { startPfn, pages } areas of whole pages`,
-      );
-    }
-  });
 }
 
 /** The default pageblock_order: HPAGE_PMD_ORDER (9) with 4 KiB pages in 6.18 (x86-64, arm64 with
@@ -82,26 +37,44 @@ function defaultPageblockOrder(era: string, pageSize: number, maxOrder: number):
   return maxOrder - 1;
 }
 
-/** Resolves a machine description: geometry, engine slots, watermarks, lowmem_reserve. */
-export function resolveMachine(spec: MachineSpec): ResolvedMachine {
-  check(spec && typeof spec === "object", "machine description must be an object");
-  check(spec.era === "2.6.11" || spec.era === "6.18", `era ${String(spec.era)} is not one of 2.6.11, 6.18`);
+/** An OOMLAB_BAD_SPEC naming a field of the description ("machine.nodes[0].zones[1].type ..."). */
+function specError(path: string, message: string): OomlabError {
+  return new OomlabError("OOMLAB_BAD_SPEC", `machine.${path} ${message}`);
+}
+
+/** boost_watermark's cap on watermark_boost (mm/page_alloc.c, 6.18): mult_frac(high,
+ *  watermark_boost_factor, 10000), raised to a pageblock when not 0. */
+export function maxWatermarkBoost(high: number, boostFactor: number, pageblockPages: number): number {
+  const boost = Math.floor((high * boostFactor) / BOOST_FACTOR_SCALE);
+  return boost === 0 ? 0 : Math.max(pageblockPages, boost);
+}
+
+/** Resolves a machine description: geometry, engine slots, watermarks, lowmem_reserve. The description
+ *  is checked against its schema first (include/machine_schema.ts): an OOMLAB_BAD_SPEC names the bad
+ *  field's path, its value and the allowed range. */
+export function resolveMachine(input: MachineSpec): ResolvedMachine {
+  const spec = parseMachineSpec(input);
   const p = eraProfile(spec.era);
-  validate(spec, p);
   const pageSize = spec.pageSize ?? 4096;
   const maxOrder = spec.maxOrder ?? 11;
   const pageblockOrder = spec.pageblockOrder ?? defaultPageblockOrder(spec.era, pageSize, maxOrder);
-  check(
-    isInt(pageblockOrder) && pageblockOrder >= 0 && pageblockOrder < maxOrder,
-    `pageblockOrder ${pageblockOrder} must be below maxOrder ${maxOrder}`,
-  );
+  if (pageblockOrder >= maxOrder)
+    throw specError("maxOrder", `${maxOrder} leaves no room for pageblockOrder ${pageblockOrder} below it`);
 
   const zones: ResolvedZone[] = [];
+  /** Each resolved zone's path in the description. */
+  const pathOf = new Map<ResolvedZone, string>();
   spec.nodes.forEach((n, node) => {
-    for (const z of n.zones) {
+    n.zones.forEach((z, i) => {
       const zoneIdx = ZONE_TYPES.indexOf(z.type);
+      const path = `nodes[${node}].zones[${i}]`;
+      if (!p.zoneTypes.includes(zoneIdx)) {
+        const names = p.zoneTypes.map((t) => ZONE_TYPES[t]).join(", ");
+        throw specError(`${path}.type`, `${JSON.stringify(z.type)} is not a zone of ${p.era} (${names})`);
+      }
+      if (z.cma?.length && !p.hasMigratetypes) throw specError(`${path}.cma`, `is not a feature of ${p.era} (no CMA)`);
       const presentPages = z.presentPages ?? z.spannedPages;
-      zones.push({
+      const zone: ResolvedZone = {
         slot: node * MAX_NR_ZONES + zoneIdx,
         node,
         type: z.type,
@@ -113,8 +86,10 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
         cma: (z.cma ?? []).map((c) => ({ startPfn: c.startPfn, pages: c.pages })),
         watermarks: { min: 0, low: 0, high: 0, promo: 0 },
         lowmemReserve: [0, 0, 0, 0, 0],
-      });
-    }
+      };
+      zones.push(zone);
+      pathOf.set(zone, path);
+    });
   });
   zones.sort((a, b) => a.slot - b.slot);
   const sorted = zones.filter((z) => z.spannedPages > 0).sort((a, b) => a.startPfn - b.startPfn);
@@ -143,18 +118,13 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
   }
   const pb = 2 ** pageblockOrder;
   for (const z of zones) {
-    for (const c of z.cma) {
-      check(p.hasMigratetypes, `era ${p.era} has no CMA (zone ${z.type})`);
-      check(
-        isInt(c.startPfn) && isInt(c.pages) && c.pages > 0 && c.startPfn % pb === 0 && c.pages % pb === 0,
-        `CMA area at pfn ${c.startPfn} of ${c.pages} pages is not pageblock aligned (${pb} pages)`,
-      );
-      const managedStart = z.startPfn + z.presentPages - z.managedPages;
-      check(
-        c.startPfn >= managedStart && c.startPfn + c.pages <= z.startPfn + z.presentPages,
-        `CMA area at pfn ${c.startPfn} of ${c.pages} pages is outside zone ${z.type}'s managed pages`,
-      );
-    }
+    z.cma.forEach((c, i) => {
+      if (c.startPfn % pb !== 0 || c.pages % pb !== 0)
+        throw specError(
+          `${pathOf.get(z)}.cma[${i}]`,
+          `at pfn ${c.startPfn} of ${c.pages} pages is not pageblock aligned (${pb} pages)`,
+        );
+    });
   }
 
   const totalPages = zones.reduce((s, z) => s + z.managedPages, 0);
@@ -168,30 +138,44 @@ export function resolveMachine(spec: MachineSpec): ResolvedMachine {
     minFreeKbytes: 0,
     watermarkScaleFactor: spec.watermarkScaleFactor ?? 10,
     watermarkBoostFactor: p.hasMigratetypes ? (spec.watermarkBoostFactor ?? 15000) : 0,
-    lowmemReserveRatio: Array.isArray(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)
-      ? [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)]
-      : [],
+    lowmemReserveRatio: [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)],
     // build_all_zonelists: vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES (mm/page_alloc.c 6.18)
     mobilityDisabled: p.hasMigratetypes && totalPages < pb * 6,
     zones,
   };
-  check(
-    m.lowmemReserveRatio.length >= MAX_NR_ZONES - 1 && m.lowmemReserveRatio.every((r) => isInt(r) && r >= 0),
-    `lowmemReserveRatio must list ${MAX_NR_ZONES - 1} or more non-negative integers`,
-  );
   m.minFreeKbytes = spec.minFreeKbytes ?? defaultMinFreeKbytes(m, p);
-  check(
-    isInt(m.minFreeKbytes) && m.minFreeKbytes >= 0,
-    `minFreeKbytes ${m.minFreeKbytes} must be a non-negative integer`,
-  );
   setupWatermarks(m, p);
   setupLowmemReserve(m, p);
   for (const z of zones) {
     const s = spec.nodes[z.node].zones.find((x) => x.type === z.type);
-    if (s?.watermarks) z.watermarks = { promo: 0, ...s.watermarks };
+    const w = s?.watermarks;
+    if (w) z.watermarks = { min: w.min, low: w.low, high: w.high, promo: w.promo ?? 0 };
     if (s?.lowmemReserve) z.lowmemReserve = Array.from({ length: MAX_NR_ZONES }, (_, i) => s.lowmemReserve?.[i] ?? 0);
+    checkEngineMarks(m, z, w !== undefined);
   }
   return m;
+}
+
+/** The watermarks the formulas give grow with min_free_kbytes (a zone's share of it can exceed its
+ *  own pages: highmem beside a small lowmem), and 6.18 boosts them by up to watermark_boost_factor
+ *  / 10000 of high: the engine holds marks up to MAX_WATERMARK_PAGES, boosted marks up to
+ *  MAX_BOOSTED_WATERMARK_PAGES (include/machine_schema.ts). */
+function checkEngineMarks(m: ResolvedMachine, z: ResolvedZone, explicit: boolean): void {
+  const w = z.watermarks;
+  const top = Math.max(w.high, w.promo);
+  const boost = maxWatermarkBoost(w.high, m.watermarkBoostFactor, 2 ** m.pageblockOrder);
+  if (top <= MAX_WATERMARK_PAGES && top + boost <= MAX_BOOSTED_WATERMARK_PAGES) return;
+  const byBoost = explicit || top <= MAX_WATERMARK_PAGES;
+  const field = byBoost ? `watermarkBoostFactor ${m.watermarkBoostFactor}` : `minFreeKbytes ${m.minFreeKbytes}`;
+  const limit = byBoost
+    ? `the engine's limit of ${MAX_BOOSTED_WATERMARK_PAGES} pages for a boosted mark`
+    : `the engine's limit of ${MAX_WATERMARK_PAGES} pages`;
+  throw new OomlabError(
+    "OOMLAB_BAD_SPEC",
+    `machine.${field} is out of range for this machine: node ${z.node} ${z.type}'s watermarks reach ${top} pages ` +
+      `(min ${w.min}, low ${w.low}, high ${w.high}, promo ${w.promo}) with a boost of up to ${boost} more, ` +
+      `above ${limit}`,
+  );
 }
 
 function zonePages(z: ResolvedZone, p: EraProfile): number {

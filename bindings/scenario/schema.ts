@@ -30,11 +30,27 @@
 // tables, the LRU (with an owner task or the page cache) or free them. Free pages are freed in
 // ascending pfn order, so they coalesce exactly as the buddy allocator would.
 
-import { OomlabError, check, isInt } from "../errors.js";
+import { z } from "zod";
+import { OomlabError } from "../errors.js";
 import { gfpZone, parseGfp2611 } from "../include/linux/gfp.js";
 import { KM_FLAGS } from "../linux-2.6.11/fs/xfs/kmem.js";
 import type { MachineSpec } from "../include/machine.js";
 import { ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
+import { GFP_MASK_MAX } from "../include/linux/sysctl.js";
+import { MAX_PAGES, machineSchema } from "../include/machine_schema.js";
+import {
+  flag,
+  intIn,
+  listOf,
+  numberIn,
+  objectOf,
+  oneOf,
+  parseWith,
+  SENTENCE,
+  WHEN_FIELDS_PARSED,
+  text,
+  type SchemaContext,
+} from "../include/schema.js";
 import type { Task } from "../sim/tasks.js";
 
 export interface LruSpec {
@@ -96,6 +112,10 @@ export interface ScenarioEvent {
 }
 
 export interface Scenario {
+  /** The JSON Schema the file names (schemas/scenario.schema.json); ignored. */
+  $schema?: string;
+  /** The format tag, "oomlab-scenario/1". */
+  format?: typeof SCENARIO_FORMAT;
   name: string;
   description?: string;
   provenance?: { fromArticle?: string[]; chosen?: string[] };
@@ -105,7 +125,12 @@ export interface Scenario {
   uptimeSec?: number;
   /** VMALLOC_END as a byte address (ARM: the board's include/asm-arm/arch-* /vmalloc.h value; default 0xd0000000). */
   vmallocEnd?: number;
-  swap?: { totalKb: number; usedKb?: number; cache?: Record<string, number> };
+  swap?: {
+    totalKb: number;
+    usedKb?: number;
+    /** swap_cache_info (mm/swap_state.c 2.6.11), as show_swap_cache_info prints it. */
+    cache?: Partial<Record<"add" | "del" | "findSuccess" | "findTotal" | "noentRace" | "existRace", number>>;
+  };
   tasks: TaskSpec[];
   layout: LayoutRun[];
   events: ScenarioEvent[];
@@ -118,167 +143,249 @@ export function bad(msg: string): never {
   throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: ${msg}`);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
-const optNum = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER, int = true) =>
-  v === undefined ||
-  (typeof v === "number" && Number.isFinite(v) && v >= min && v <= max && (!int || Number.isInteger(v)));
-const optBool = (v: unknown) => v === undefined || typeof v === "boolean";
-const LRU_FLAGS = ["anon", "mapped", "hot", "locked", "busy", "dirty", "fileMapped"] as const;
-const KM_FLAG_NAMES = Object.keys(KM_FLAGS);
+/** The format tag scenario files carry. */
+export const SCENARIO_FORMAT = "oomlab-scenario/1";
+/** PID_MAX_LIMIT of a 64-bit 2.6.11 kernel (include/linux/threads.h: 4M; 32-bit kernels 0x8000). */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+/** uid_t: 32 bits. */
+const UID_MAX = 2 ** 32 - 1;
+/** Simulated time is bounded by --max-sim-ms; event times beyond 10^12 ms (31 years) mean nothing. */
+const MAX_EVENT_MS = 1e12;
+/** kmem_alloc sizes up to 2 GiB (the size_t XFS passes is far larger; the replay's machines are not). */
+const MAX_KMEM_SIZE = 2 ** 31;
+/** Children one fork-exit event forks at a time. */
+const MAX_FORKS = 64;
+/** shrink_zone's carried scan budgets stay below SWAP_CLUSTER_MAX (mm/vmscan.c shrink_zone, 2.6.11). */
+const MAX_SCAN_BUDGET = 31;
+/** Counters a scenario may preset: below 2^40 pages or kB. */
+const MAX_COUNT = 2 ** 40;
+/** HZ of 2.6.11: include/linux/jiffies.h accepts 12 .. 1535 ("You lose" otherwise). */
+const HZ_MIN = 12;
+const HZ_MAX = 1535;
+/** PAGE_OFFSET on ARM and i386 (0xc0000000): vmalloc's range lies above it, below 4 GiB. */
+const PAGE_OFFSET = 0xc0000000;
+const KM_FLAG_NAMES = Object.keys(KM_FLAGS) as [string, ...string[]];
 
-/** Checks a scenario's shape and ranges; every problem is an OomlabError naming the field. The
- *  machine itself is checked by Machine.create. */
-export function validateScenario(s: unknown): Scenario {
-  if (!isObj(s)) bad("must be a JSON object");
-  const sc = s as unknown as Scenario;
-  check(typeof sc.name === "string", "scenario: name must be a string");
-  check(
-    isObj(sc.machine) && sc.machine.era === "2.6.11",
-    `scenario: machine.era must be "2.6.11" (the replay models 2.6.11), ` +
-      `got ${JSON.stringify(isObj(sc.machine) ? sc.machine.era : sc.machine)}`,
-  );
-  check(
-    Array.isArray(sc.tasks) && Array.isArray(sc.layout) && Array.isArray(sc.events),
-    "scenario: tasks, layout and events must be arrays",
-  );
-  check(optNum(sc.hz, 12, 1535), "scenario: hz must be an integer from 12 to 1535 (2.6.11 jiffies.h)");
-  check(optNum(sc.nrCpus, 1, 64), "scenario: nrCpus must be an integer from 1 to 64");
-  check(optNum(sc.uptimeSec, 0, 1e9), "scenario: uptimeSec must be a non-negative integer");
-  if (sc.swap !== undefined) {
-    check(
-      isObj(sc.swap) && optNum(sc.swap.totalKb, 0, 2 ** 40) && sc.swap.totalKb !== undefined,
-      "scenario: swap.totalKb must be a non-negative integer",
-    );
-    check(
-      optNum(sc.swap.usedKb, 0, sc.swap.totalKb),
-      `scenario: swap.usedKb must be an integer from 0 to swap.totalKb (${sc.swap.totalKb})`,
-    );
-    if (sc.swap.cache !== undefined) {
-      check(isObj(sc.swap.cache), "scenario: swap.cache must be an object of counters");
-      for (const [k, v] of Object.entries(sc.swap.cache)) {
-        check(
-          ["add", "del", "findSuccess", "findTotal", "noentRace", "existRace"].includes(k),
-          `scenario: swap.cache.${k} is not a swap cache counter ` +
-            "(add, del, findSuccess, findTotal, noentRace, existRace)",
-        );
-        check(optNum(v, 0, 2 ** 53), `scenario: swap.cache.${k} must be a non-negative integer`);
-      }
-    }
-  }
-  const pids = new Set<number>();
+const pid = (what: string) => intIn(1, PID_MAX_LIMIT, `${what}; PID_MAX_LIMIT, 2.6.11`);
+const ms = (what: string) => numberIn(0, MAX_EVENT_MS, `ms, ${what}`);
+const counter = (what: string) => intIn(0, Number.MAX_SAFE_INTEGER, what);
+
+const taskSchema = objectOf(
+  {
+    pid: pid("the task's pid"),
+    comm: text("the command name (15 characters are kept, TASK_COMM_LEN)"),
+    ppid: intIn(0, PID_MAX_LIMIT, "the parent's pid, 0 for none").optional(),
+    uid: intIn(0, UID_MAX, "uid_t").optional(),
+    euid: intIn(0, UID_MAX, "uid_t").optional(),
+    nice: intIn(-20, 19, "task_nice()").optional(),
+    capSysAdmin: flag().optional(),
+    capSysRawio: flag().optional(),
+    kernelThread: flag().optional(),
+    rt: flag().optional(),
+    totalVm: counter("mm->total_vm, pages").optional(),
+    startTimeSec: counter("seconds since boot").optional(),
+    cpuJiffies: counter("utime + stime, jiffies").optional(),
+    oomkilladj: intIn(-17, 15, "oomkilladj; OOM_DISABLE is -17").optional(),
+    swappedPages: counter("pages").optional(),
+  },
+  "a task { pid, comm, ... }",
+);
+
+const lruSchema = objectOf(
+  {
+    list: oneOf(["active", "inactive"], "the LRU list"),
+    anon: flag().optional(),
+    mapped: flag().optional(),
+    hot: flag().optional(),
+    locked: flag().optional(),
+    busy: flag().optional(),
+    dirty: flag().optional(),
+    fileMapped: flag().optional(),
+  },
+  "an LRU page description { list, anon?, mapped?, hot?, locked?, busy?, dirty?, fileMapped? }",
+);
+
+const layoutSchema = objectOf(
+  {
+    zone: oneOf(ZONE_TYPES, "default DMA").optional(),
+    at: intIn(0, MAX_PAGES, "first page, an offset from the zone's first managed page"),
+    count: intIn(1, MAX_PAGES, "blocks").optional(),
+    step: intIn(1, MAX_PAGES, "pages between the starts of consecutive blocks").optional(),
+    blockPages: intIn(1, MAX_PAGES, "pages per block, a power of two").optional(),
+    kind: oneOf(["free", "kernel", "slab", "pagetables", "lru"]),
+    owner: pid("a task of the scenario").optional(),
+    lru: lruSchema.optional(),
+    note: text("a comment").optional(),
+  },
+  "a layout run { at, kind, ... }",
+);
+
+const eventFields = {
+  task: pid("a task of the scenario"),
+};
+const periodic = {
+  every: numberIn(1, MAX_EVENT_MS, "ms between runs"),
+  from: ms("first run").optional(),
+  until: ms("last run at or before").optional(),
+};
+const EVENT_KINDS = ["kmem_alloc", "refault", "fork-exit", "alloc_pages"] as const;
+
+const eventSchema = z.discriminatedUnion(
+  "do",
+  [
+    objectOf(
+      {
+        do: z.literal("kmem_alloc"),
+        at: ms("when").optional(),
+        ...eventFields,
+        size: intIn(1, MAX_KMEM_SIZE, "bytes, at most 2 GiB"),
+        flags: listOf(oneOf(KM_FLAG_NAMES, "KM_* flags"), 0, KM_FLAG_NAMES.length, "KM_* flag names").optional(),
+      },
+      "a kmem_alloc event { do, at?, task, size, flags? }",
+    ),
+    objectOf({ do: z.literal("refault"), ...eventFields, ...periodic }, "a refault event { do, every, task, ... }"),
+    objectOf(
+      {
+        do: z.literal("fork-exit"),
+        ...eventFields,
+        ...periodic,
+        lifetime: ms("how long the children live").optional(),
+        count: intIn(1, MAX_FORKS, "children forked each time").optional(),
+      },
+      "a fork-exit event { do, every, task, lifetime?, count?, ... }",
+    ),
+    objectOf(
+      {
+        do: z.literal("alloc_pages"),
+        at: ms("when, for a one-off request").optional(),
+        every: periodic.every.optional(),
+        from: periodic.from,
+        until: periodic.until,
+        ...eventFields,
+        order: intIn(0, 15, "below the machine's maxOrder"),
+        gfp: z
+          .union([intIn(0, GFP_MASK_MAX, "gfp_t"), text("flag names joined by |")], {
+            error: () => 'a gfp mask: a number or names like "GFP_KERNEL|__GFP_NOWARN"',
+          })
+          .meta({ description: 'a gfp mask: a number or names like "GFP_KERNEL|__GFP_NOWARN"' }),
+        interrupt: flag().optional(),
+        lifetime: ms("how long the pages stay allocated").optional(),
+      },
+      "an alloc_pages event { do, task, order, gfp, at? | every?, ... }",
+    ),
+  ],
+  { error: () => `an event whose do is one of ${EVENT_KINDS.join(", ")}` },
+);
+
+const zoneStateSchema = objectOf(
+  {
+    nrScanActive: intIn(0, MAX_SCAN_BUDGET, "zone->nr_scan_active, below SWAP_CLUSTER_MAX").optional(),
+    nrScanInactive: intIn(0, MAX_SCAN_BUDGET, "zone->nr_scan_inactive, below SWAP_CLUSTER_MAX").optional(),
+    pagesScanned: intIn(0, MAX_COUNT, "zone->pages_scanned").optional(),
+  },
+  "a zone's reclaim state { nrScanActive?, nrScanInactive?, pagesScanned? }",
+);
+
+const scenarioFields = {
+  $schema: text("the path or URL of this file's JSON Schema").optional(),
+  format: z
+    .literal(SCENARIO_FORMAT, { error: () => JSON.stringify(SCENARIO_FORMAT) })
+    .meta({ description: "the format tag" })
+    .optional(),
+  name: text("the scenario's name"),
+  description: text("what the scenario shows").optional(),
+  provenance: objectOf(
+    {
+      fromArticle: z.array(text("a value the source gives")).optional(),
+      chosen: z.array(text("a value chosen, and why")).optional(),
+    },
+    "{ fromArticle?, chosen? }: where every value comes from",
+  ).optional(),
+  machine: machineSchema(
+    oneOf(["2.6.11"], "the replay models 2.6.11"),
+    "a 2.6.11 machine description { era, nodes, ... }",
+  ),
+  hz: intIn(HZ_MIN, HZ_MAX, "HZ; 2.6.11 jiffies.h").optional(),
+  nrCpus: intIn(1, 64, "CPUs; oomlab's limit").optional(),
+  uptimeSec: intIn(0, 1e9, "seconds").optional(),
+  vmallocEnd: intIn(PAGE_OFFSET + 1, 2 ** 32 - 1, "VMALLOC_END: above PAGE_OFFSET 0xc0000000, below 4 GiB").optional(),
+  swap: objectOf(
+    {
+      totalKb: intIn(0, MAX_COUNT, "kB"),
+      usedKb: intIn(0, MAX_COUNT, "kB, at most totalKb").optional(),
+      cache: objectOf(
+        {
+          add: counter("swap_cache_info.add_total").optional(),
+          del: counter("swap_cache_info.del_total").optional(),
+          findSuccess: counter("swap_cache_info.find_success").optional(),
+          findTotal: counter("swap_cache_info.find_total").optional(),
+          noentRace: counter("swap_cache_info.noent_race").optional(),
+          existRace: counter("swap_cache_info.exist_race").optional(),
+        },
+        "swap cache counters { add, del, findSuccess, findTotal, noentRace, existRace }",
+      ).optional(),
+    },
+    "swap { totalKb, usedKb?, cache? }",
+  ).optional(),
+  tasks: listOf(taskSchema, 0, Infinity, "tasks"),
+  layout: listOf(layoutSchema, 0, Infinity, "layout runs"),
+  events: listOf(eventSchema, 0, Infinity, "events"),
+  zoneState: z
+    .partialRecord(oneOf(ZONE_TYPES), zoneStateSchema, { error: () => "an object keyed by zone name" })
+    .meta({ description: "reclaim state at t = 0 by zone name" })
+    .optional(),
+};
+
+/** The declared schema of a scenario file (schemas/scenario.schema.json is generated from it). */
+export const scenarioSchema = objectOf(
+  scenarioFields,
+  "a scenario { name, machine, tasks, layout, events, ... }",
+).superRefine((sc, ctx) => {
+  const issue = (path: (string | number)[], message: string, sentence = false) =>
+    ctx.addIssue({ code: "custom", path, message, ...(sentence ? { params: SENTENCE } : {}) });
+  if (sc.swap?.usedKb !== undefined && sc.swap.usedKb > sc.swap.totalKb)
+    issue(["swap", "usedKb"], `an integer from 0 to swap.totalKb (${sc.swap.totalKb})`);
+  const pids = new Map<number, number>();
   sc.tasks.forEach((t, i) => {
-    check(
-      isObj(t) && isInt(t.pid) && t.pid > 0 && typeof t.comm === "string",
-      `scenario: tasks[${i}] needs an integer pid > 0 and a comm`,
-    );
-    check(!pids.has(t.pid), `scenario: tasks[${i}] repeats pid ${t.pid}`);
-    for (const f of ["ppid", "uid", "euid", "totalVm", "startTimeSec", "cpuJiffies", "swappedPages"] as const)
-      check(optNum(t[f], 0), `scenario: tasks[${i}].${f} must be a non-negative integer`);
-    check(optNum(t.nice, -20, 19), `scenario: tasks[${i}].nice must be an integer from -20 to 19`);
-    check(optNum(t.oomkilladj, -17, 15), `scenario: tasks[${i}].oomkilladj must be an integer from -17 to 15`);
-    for (const f of ["capSysAdmin", "capSysRawio", "kernelThread", "rt"] as const)
-      check(optBool(t[f]), `scenario: tasks[${i}].${f} must be true or false`);
-    pids.add(t.pid);
+    const first = pids.get(t.pid);
+    if (first !== undefined) issue(["tasks", i, "pid"], `${t.pid} repeats the pid of tasks[${first}]`, true);
+    else pids.set(t.pid, i);
   });
+  const isTask = (p: number) => pids.has(p);
   sc.layout.forEach((r, i) => {
-    check(isObj(r), `scenario: layout[${i}] must be an object`);
-    check(isInt(r.at) && r.at >= 0, `scenario: layout[${i}].at must be a non-negative integer`);
-    check(
-      ["free", "kernel", "slab", "pagetables", "lru"].includes(r.kind),
-      `scenario: layout[${i}].kind ${JSON.stringify(r.kind)} is not free, kernel, slab, pagetables or lru`,
-    );
-    check(
-      r.zone === undefined || (ZONE_TYPES as readonly string[]).includes(r.zone),
-      `scenario: layout[${i}].zone ${JSON.stringify(r.zone)} is not one of ${ZONE_TYPES.join(", ")}`,
-    );
     const bp = r.blockPages ?? 1;
-    check(
-      isInt(bp) && bp > 0 && bp <= 1 << 24 && (bp & (bp - 1)) === 0,
-      `scenario: layout[${i}].blockPages must be a power of two`,
-    );
-    check(optNum(r.count, 1, 1 << 24), `scenario: layout[${i}].count must be a positive integer`);
-    check(optNum(r.step, 1, 1 << 24), `scenario: layout[${i}].step must be a positive integer`);
-    check((r.count ?? 1) * bp <= 1 << 24, `scenario: layout[${i}] places more than 2^24 pages`);
-    if (r.kind === "lru") {
-      check(
-        isObj(r.lru) && (r.lru.list === "active" || r.lru.list === "inactive"),
-        `scenario: layout[${i}] of kind lru needs lru.list active or inactive`,
-      );
-      for (const f of LRU_FLAGS) check(optBool(r.lru[f]), `scenario: layout[${i}].lru.${f} must be true or false`);
-    }
-    if (r.owner !== undefined) check(pids.has(r.owner), `scenario: layout[${i}].owner ${r.owner} is not a task`);
+    if ((bp & (bp - 1)) !== 0) issue(["layout", i, "blockPages"], "a power of two from 1 to 2^24 (pages per block)");
+    if ((r.count ?? 1) * bp > MAX_PAGES)
+      issue(["layout", i], `places ${(r.count ?? 1) * bp} pages, more than the engine's 2^24`, true);
+    if (r.kind === "lru" && !r.lru) issue(["layout", i, "lru"], "an LRU page description: kind lru needs one");
+    if (r.kind !== "lru" && r.lru) issue(["layout", i, "lru"], `is for kind lru only (this run is ${r.kind})`, true);
+    if (r.owner !== undefined && !isTask(r.owner))
+      issue(["layout", i, "owner"], `${r.owner} is not the pid of a task of the scenario`, true);
   });
-  if (sc.vmallocEnd !== undefined)
-    check(
-      isInt(sc.vmallocEnd) && sc.vmallocEnd > 0xc0000000 && sc.vmallocEnd <= 0xffffffff,
-      "scenario: vmallocEnd must be an address above PAGE_OFFSET 0xc0000000 and below 4 GiB",
-    );
-  if (sc.zoneState !== undefined) {
-    check(isObj(sc.zoneState), "scenario: zoneState must be an object keyed by zone name");
-    for (const [z, st] of Object.entries(sc.zoneState)) {
-      check(
-        (ZONE_TYPES as readonly string[]).includes(z) && isObj(st),
-        `scenario: zoneState.${z} must be a zone name with an object`,
-      );
-      check(
-        optNum(st.nrScanActive, 0, 31) && optNum(st.nrScanInactive, 0, 31),
-        `scenario: zoneState.${z}: nrScanActive and nrScanInactive are scan budgets from 0 to 31`,
-      );
-      check(
-        optNum(st.pagesScanned, 0, 2 ** 40),
-        `scenario: zoneState.${z}.pagesScanned must be a non-negative integer`,
-      );
-    }
-  }
+  const maxOrder = sc.machine.maxOrder ?? 11;
   sc.events.forEach((e, i) => {
-    check(isObj(e), `scenario: events[${i}] must be an object`);
-    check(
-      e.do === "kmem_alloc" || e.do === "refault" || e.do === "fork-exit" || e.do === "alloc_pages",
-      `scenario: events[${i}].do must be kmem_alloc, alloc_pages, refault or fork-exit`,
-    );
-    check(pids.has(e.task), `scenario: events[${i}].task ${e.task} is not a task`);
-    for (const f of ["at", "from", "until", "lifetime"] as const)
-      check(optNum(e[f], 0, 1e12, false), `scenario: events[${i}].${f} must be a non-negative number of ms`);
-    if (e.do === "refault" || e.do === "fork-exit")
-      check(e.every !== undefined, `scenario: events[${i}] (${e.do}) needs every (ms)`);
-    if (e.do === "alloc_pages") {
-      check(
-        isInt(e.order) && (e.order as number) >= 0 && (e.order as number) < (sc.machine.maxOrder ?? 11),
-        `scenario: events[${i}].order must be an integer from 0 to MAX_ORDER - 1 (${(sc.machine.maxOrder ?? 11) - 1})`,
-      );
-      let mask = 0;
-      try {
-        mask = parseGfp2611(e.gfp);
-      } catch (err) {
-        bad(`events[${i}].${(err as Error).message}`);
-      }
-      try {
-        gfpZone(mask, "2.6.11"); // the zonelist __alloc_pages would walk
-      } catch (err) {
-        bad(`events[${i}].gfp: ${(err as Error).message}`);
-      }
-      check(optBool(e.interrupt), `scenario: events[${i}].interrupt must be true or false`);
-    }
-    if (e.every !== undefined)
-      check(
-        typeof e.every === "number" && e.every >= 1 && Number.isFinite(e.every),
-        `scenario: events[${i}].every must be a number of ms, at least 1`,
-      );
-    if (e.count !== undefined)
-      check(
-        isInt(e.count) && e.count > 0 && e.count <= 64,
-        `scenario: events[${i}].count must be an integer from 1 to 64`,
-      );
-    if (e.do === "kmem_alloc") {
-      check(
-        isInt(e.size) && (e.size as number) > 0 && (e.size as number) <= 2 ** 31,
-        `scenario: events[${i}].size must be a positive integer (bytes, at most 2 GiB)`,
-      );
-      check(
-        e.flags === undefined || (Array.isArray(e.flags) && e.flags.every((f) => KM_FLAG_NAMES.includes(f))),
-        `scenario: events[${i}].flags must be a list of ${KM_FLAG_NAMES.join(", ")}`,
-      );
+    if (!isTask(e.task)) issue(["events", i, "task"], `${e.task} is not the pid of a task of the scenario`, true);
+    if (e.do !== "alloc_pages") return;
+    if (e.order >= maxOrder) issue(["events", i, "order"], `an integer from 0 to MAX_ORDER - 1 (${maxOrder - 1})`);
+    try {
+      gfpZone(parseGfp2611(e.gfp), "2.6.11"); // the zonelist __alloc_pages would walk
+    } catch (err) {
+      // "gfp: "GFP_KERNL" is not a 2.6.11 flag (...)", "gfp mask 0xd3 sets both ...": after the path
+      issue(["events", i, "gfp"], `: ${(err as Error).message.replace(/^gfp: /, "")}`, true);
     }
   });
-  return sc;
+}, WHEN_FIELDS_PARSED);
+
+const SCENARIO_CONTEXT: SchemaContext = {
+  prefix: "scenario: ",
+  root: "",
+  whole: "the scenario",
+  code: "OOMLAB_BAD_SPEC",
+};
+
+/** Checks a scenario against its schema (scenarioSchema): an unknown key, a value of the wrong type or
+ *  out of range is an OOMLAB_BAD_SPEC naming the field's path, its value and the allowed range. The
+ *  machine's relations that need its era (zones, overlap, size) are checked when it is built. */
+export function validateScenario(s: unknown): Scenario {
+  return parseWith(scenarioSchema, s, SCENARIO_CONTEXT) as Scenario;
 }

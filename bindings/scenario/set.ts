@@ -1,9 +1,14 @@
 // `oomlab replay --set PATH=VALUE`: what-if edits of a scenario before it is replayed. PATH is dot
-// separated (numbers index arrays: events.0.size); VALUE is JSON when it parses as JSON (numbers,
-// true/false, objects, quoted strings) and a plain string otherwise. The edited scenario is then
-// validated like any other, so a wrong value is a typed error naming the field.
+// separated (numbers index arrays: events.0.size) and must name a field of the scenario's schema
+// (schema.ts): a misspelt path is a usage error naming it. VALUE is JSON when it parses as JSON
+// (numbers, true/false, objects, quoted strings) and a plain string otherwise. The edited scenario is
+// then validated like any other, so a value of the wrong type or out of range is a typed error naming
+// the field, its value and the allowed range.
 
+import { z } from "zod";
 import { OomlabError } from "../errors.js";
+import { fieldsOf, schemaAt, unwrapped } from "../include/schema.js";
+import { scenarioSchema } from "./schema.js";
 
 function usage(msg: string): OomlabError {
   return new OomlabError("OOMLAB_USAGE", `--set ${msg}`);
@@ -17,6 +22,7 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
   const raw = edit.slice(eq + 1);
   if (path.some((k) => k === "" || k === "__proto__" || k === "constructor" || k === "prototype"))
     throw usage(`path '${edit.slice(0, eq)}' is not a dot-separated list of keys`);
+  checkPath(sc, path, edit.slice(0, eq));
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -55,4 +61,20 @@ function step(node: unknown, k: string): unknown {
     return i === null ? undefined : node[i];
   }
   return node && typeof node === "object" && Object.hasOwn(node, k) ? (node as Record<string, unknown>)[k] : undefined;
+}
+
+/** A usage error unless the path names a field the scenario's schema has (an index for a list). */
+function checkPath(sc: unknown, path: string[], given: string): void {
+  let known = 0;
+  while (known < path.length && schemaAt(scenarioSchema, path.slice(0, known + 1), sc)) known++;
+  if (known === path.length) return;
+  const parentSchema = schemaAt(scenarioSchema, path.slice(0, known), sc);
+  const parent = path.slice(0, known).join(".") || "the scenario";
+  const bad = path.slice(0, known + 1).join(".");
+  const fields = fieldsOf(parentSchema);
+  let why = `${parent} has no fields`;
+  if (fields) why = `is not a field of ${parent} (its fields: ${fields.join(", ")})`;
+  else if (parentSchema && unwrapped(parentSchema) instanceof z.ZodArray)
+    why = `${parent} is a list: index it with a number`;
+  throw usage(`${given}: ${bad} ${fields ? why : `does not exist: ${why}`}`);
 }

@@ -21,7 +21,26 @@ const IN_CI = Boolean(process.env.CI);
 const SKIP = !HAVE_CHROMIUM && !IN_CI;
 const SKIP_REASON = `${CHROMIUM} not found (apt-get install -y chromium); set CI=1 to make this a failure`;
 
-const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "dist");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DIST = path.join(ROOT, "dist");
+// dist/ keeps the runtime dependencies' bare specifiers (import { z } from "zod"), as npm packages do;
+// the page resolves them the way a bundler or an import map would: to the dependency's ES module
+// entry under /node_modules/ (module workers have no import maps, so the server rewrites them).
+const DEPENDENCIES: Record<string, string> = Object.fromEntries(
+  Object.keys(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies ?? {}).map((dep) => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "node_modules", dep, "package.json"), "utf8"));
+    const entry = pkg.exports?.["."]?.import ?? pkg.module;
+    return [dep, `/node_modules/${dep}/${String(entry).replace(/^\.\//, "")}`];
+  }),
+);
+const BARE_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"./][^"]*)"/g;
+
+/** A served module with its dependencies' bare specifiers resolved. */
+function resolveBare(js: string): string {
+  return js.replace(BARE_IMPORT, (all, head: string, spec: string) =>
+    Object.hasOwn(DEPENDENCIES, spec) ? `${head}"${DEPENDENCIES[spec]}"` : all,
+  );
+}
 const LAUNCH_TIMEOUT_MS = 30_000;
 const STEP_TIMEOUT_MS = 60_000;
 const CHURN = { log2Pages: 16, ops: 200_000 };
@@ -111,7 +130,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-/** Inline routes first, then files under dist/ (never outside it). */
+/** Inline routes first, then files under dist/ and the runtime dependencies (never outside them). */
 function serve(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const inline: Record<string, [number, string, string]> = {
@@ -125,14 +144,18 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     send(res, ...route);
     return;
   }
-  const file = path.resolve(DIST, "." + decodeURIComponent(url.pathname));
+  const dep = Object.keys(DEPENDENCIES).find((d) => url.pathname.startsWith(`/node_modules/${d}/`));
+  const base = dep ? path.join(ROOT, "node_modules", dep) : DIST;
+  const rel = dep ? url.pathname.slice(`/node_modules/${dep}`.length) : url.pathname;
+  const file = path.resolve(base, "." + decodeURIComponent(rel));
   const type = CONTENT_TYPES[path.extname(file)];
-  if (!file.startsWith(DIST + path.sep) || !type || !existsSync(file)) {
+  if (!file.startsWith(base + path.sep) || !type || !existsSync(file)) {
     notFound.push(url.pathname);
     send(res, 404, "text/plain", "not found\n");
     return;
   }
-  send(res, 200, type, readFileSync(file));
+  const body = readFileSync(file);
+  send(res, 200, type, path.extname(file) === ".js" ? resolveBare(body.toString("utf8")) : body);
 }
 
 async function startServer(): Promise<{ server: Server; origin: string }> {

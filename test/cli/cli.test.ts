@@ -212,7 +212,7 @@ describe("oomlab replay", () => {
       "x.json": JSON.stringify({ name: "x", machine: { era: "6.18" }, tasks: [], layout: [], events: [] }),
     });
     expect(await main(["replay", "x.json"], b)).toBe(2);
-    expect(b.stderr).toContain('machine.era must be "2.6.11"');
+    expect(b.stderr).toContain('machine.era "6.18" is not one of 2.6.11 (the replay models 2.6.11)');
   });
 });
 
@@ -236,7 +236,7 @@ describe("oomlab replay --set", () => {
 
   it.each([
     ["machine.minFreeKbytes", "needs PATH=VALUE"],
-    ["nope.deeper=1", "nope is not an object or array"],
+    ["nope.deeper=1", "nope is not a field of the scenario"],
     ["events.9.size=1", "events.9 is not an object or array"],
     ["__proto__.x=1", "is not a dot-separated list of keys"],
   ])("--set %s exits 2: %s", async (edit, msg) => {
@@ -248,7 +248,7 @@ describe("oomlab replay --set", () => {
   it("a value the scenario rejects is a typed error naming the field", async () => {
     const a = io({ "scenario:seed": seed });
     expect(await main(["replay", "--set", "hz=7"], a)).toBe(2);
-    expect(a.stderr).toContain("hz must be an integer from 12 to 1535");
+    expect(a.stderr).toContain("hz 7 is out of range: an integer from 12 to 1535");
   });
 });
 
@@ -332,6 +332,6 @@ describe("the built CLI in a fresh process", () => {
     writeFileSync(join(dir, "m.json"), JSON.stringify({ era: "6.18", nodes: [] }));
     const spec = spawnSync(process.execPath, [cli, "machine", join(dir, "m.json")], { encoding: "utf8" });
     expect(spec.status).toBe(2);
-    expect(spec.stderr).toContain("nodes must list 1 to 8 nodes");
+    expect(spec.stderr).toContain("machine.nodes [] is not a list of 1 to 8 nodes");
   });
 });

@@ -6,30 +6,31 @@ import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { printable, type CliIo } from "../io.js";
 import { OomlabError } from "../../errors.js";
 import { diagnose, type DiagnosedReport, type WhatIf } from "../../analyse/diagnose.js";
+import { WHAT_IF_SETTINGS, type WhatIfSetting } from "../../analyse/what_if.js";
 import { renderReport } from "../../render/diagnose.js";
 
-const WHAT_IF_KEYS: Record<string, keyof WhatIf> = {
-  min_free_kbytes: "minFreeKbytes",
-  watermark_scale_factor: "watermarkScaleFactor",
-  order: "order",
-  gfp: "gfp",
-};
-/** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too). */
-const MAX_WHAT_IF_ORDER = 15;
+/** The --what-if keys, as the kernel names them, by WhatIf field. */
+const WHAT_IF_KEYS = Object.fromEntries(
+  (Object.entries(WHAT_IF_SETTINGS) as [keyof WhatIf, WhatIfSetting][]).map(([field, s]) => [s.key, field]),
+) as Record<string, keyof WhatIf>;
 
-/** "--what-if min_free_kbytes=600" -> { minFreeKbytes: 600 }. */
+/** "--what-if min_free_kbytes=600" -> { minFreeKbytes: 600 }. VALUE is a decimal or 0x hex integer
+ *  within the key's range (what_if.ts); anything else is a usage error naming the key's range. */
 export function parseWhatIf(items: string[]): WhatIf {
   const w: WhatIf = {};
   for (const it of items) {
-    const m = /^([a-z_]+)=(0x[0-9a-f]+|\d+)$/i.exec(it);
-    const key = m ? WHAT_IF_KEYS[m[1]] : undefined;
+    const m = /^([a-z_]+)=(.*)$/is.exec(it);
+    const key = m && Object.hasOwn(WHAT_IF_KEYS, m[1]) ? WHAT_IF_KEYS[m[1]] : undefined;
     if (!m || !key) {
       const keys = Object.keys(WHAT_IF_KEYS).join(", ");
       throw new OomlabError("OOMLAB_USAGE", `--what-if needs KEY=VALUE with KEY one of ${keys}, got '${it}'`);
     }
-    const v = /^0x/i.test(m[2]) ? Number.parseInt(m[2], 16) : Number(m[2]);
-    if (!Number.isSafeInteger(v) || (key === "order" && v > MAX_WHAT_IF_ORDER)) {
-      throw new OomlabError("OOMLAB_USAGE", `--what-if ${it}: value out of range`);
+    const s = WHAT_IF_SETTINGS[key];
+    const raw = m[2];
+    const v = /^0x[0-9a-f]+$/i.test(raw) ? Number.parseInt(raw, 16) : /^[-+]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(Number.isSafeInteger(v) && v >= s.min && v <= s.max)) {
+      const what = Number.isNaN(v) ? `'${raw}' is not ${s.expected}` : `${raw} is out of range: ${s.expected}`;
+      throw new OomlabError("OOMLAB_USAGE", `--what-if ${s.key}: ${what}`);
     }
     w[key] = v;
   }

@@ -173,13 +173,13 @@ describe("scenario events around reclaim", () => {
   it("rejects periodic events without a period of at least 1 ms", () => {
     const sc = structuredClone(SEED);
     sc.events.push({ do: "fork-exit", task: 452, every: 0.5 });
-    expect(() => validateScenario(sc)).toThrow(/every must be a number of ms, at least 1/);
+    expect(() => validateScenario(sc)).toThrow(/events\[2\]\.every 0\.5 is out of range: a number from 1 to/);
     const sc2 = structuredClone(SEED);
     sc2.events.push({ do: "fork-exit", task: 452 });
-    expect(() => validateScenario(sc2)).toThrow(/needs every/);
+    expect(() => validateScenario(sc2)).toThrow(/events\[2\]\.every is missing/);
     const sc3 = structuredClone(SEED);
     sc3.events.push({ do: "fork-exit", task: 452, every: 100, count: 0 });
-    expect(() => validateScenario(sc3)).toThrow(/count must be/);
+    expect(() => validateScenario(sc3)).toThrow(/events\[2\]\.count 0 is out of range: an integer from 1 to 64/);
   });
 });
 

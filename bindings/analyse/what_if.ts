@@ -1,0 +1,58 @@
+// What-if settings of a diagnosis (diagnose --what-if KEY=VALUE, DiagnoseOptions.whatIf): each with
+// the range of the kernel type or sysctl it models. A value outside it is an error naming the key,
+// the value and the range, never a verdict computed from a wrapped number.
+
+import { GFP_MASK_MAX, MIN_FREE_KBYTES, WATERMARK_SCALE_FACTOR, sysctlRange } from "../include/linux/sysctl.js";
+import { intWithin, objectOf, parseWith } from "../include/schema.js";
+import type { WhatIf } from "./report.js";
+
+/** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too): orders 0 .. 15. */
+const MAX_WHAT_IF_ORDER = 15;
+
+/** A what-if setting: its --what-if key and the range it accepts. */
+export interface WhatIfSetting {
+  key: string;
+  min: number;
+  max: number;
+  expected: string;
+}
+
+/** The settings by WhatIf field. */
+export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
+  minFreeKbytes: { key: "min_free_kbytes", ...MIN_FREE_KBYTES, expected: sysctlRange(MIN_FREE_KBYTES) },
+  watermarkScaleFactor: {
+    key: "watermark_scale_factor",
+    ...WATERMARK_SCALE_FACTOR,
+    expected: sysctlRange(WATERMARK_SCALE_FACTOR),
+  },
+  order: {
+    key: "order",
+    min: 0,
+    max: MAX_WHAT_IF_ORDER,
+    expected: `an integer from 0 to ${MAX_WHAT_IF_ORDER} (an order below MAX_ORDER, at most 16 in any kernel)`,
+  },
+  gfp: {
+    key: "gfp",
+    min: 0,
+    max: GFP_MASK_MAX,
+    expected: `an integer from 0 to 0x${GFP_MASK_MAX.toString(16)} (gfp_t, an unsigned int)`,
+  },
+};
+
+const field = (s: WhatIfSetting) => intWithin(s.min, s.max, s.expected);
+
+const whatIfSchema = objectOf(
+  {
+    minFreeKbytes: field(WHAT_IF_SETTINGS.minFreeKbytes).optional(),
+    watermarkScaleFactor: field(WHAT_IF_SETTINGS.watermarkScaleFactor).optional(),
+    order: field(WHAT_IF_SETTINGS.order).optional(),
+    gfp: field(WHAT_IF_SETTINGS.gfp).optional(),
+  },
+  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp? }",
+);
+
+/** Checks DiagnoseOptions.whatIf: an unknown setting or a value out of range is an OOMLAB_BAD_ARGUMENT
+ *  naming it (whatIf.minFreeKbytes -5 is out of range: an int from 0 to 2147483647 (...)). */
+export function validateWhatIf(w: WhatIf): WhatIf {
+  return parseWith(whatIfSchema, w, { prefix: "", root: "whatIf", whole: "whatIf", code: "OOMLAB_BAD_ARGUMENT" });
+}
