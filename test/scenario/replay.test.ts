@@ -10,7 +10,7 @@ import { OWNER, type Kernel2611 } from "../../bindings/linux-2.6.11/kernel.js";
 import { Machine } from "../../bindings/engine/machine.js";
 import type { Task } from "../../bindings/sim/tasks.js";
 import { OomlabError } from "../../bindings/errors.js";
-import { GFP_2611 } from "../../bindings/include/linux/gfp.js";
+import { GFP_2611, parseGfp2611 } from "../../bindings/include/linux/gfp.js";
 import { PCP_OWNER, pcpSizing } from "../../bindings/linux-2.6.11/mm/page_alloc.js";
 import { eventsOfKind } from "../../bindings/sim/events.js";
 
@@ -311,6 +311,15 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
     }
     sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 0, gfp: "GFP_HIGHUSER" }];
     expect(validateScenario(sc).events[0].gfp).toBe("GFP_HIGHUSER");
+  });
+
+  it("rejects a hex mask of 32 bits or more instead of keeping its low bits (0x100000020 is not GFP_ATOMIC)", () => {
+    const sc = structuredClone(NIC);
+    for (const gfp of ["0x100000020", "__GFP_HIGH|0x100000000"]) {
+      sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 3, gfp, interrupt: true }];
+      expect(() => replay(sc)).toThrow(/gfp 0x1000000(20|00) is not a 2\.6\.11 mask \(0 \.\. 0xffff\)/);
+    }
+    expect(parseGfp2611("0x20|0x10")).toBe(0x30);
   });
 });
 
