@@ -225,11 +225,11 @@ export class Kernel2611 implements PageAllocator {
     }
   }
 
-  /** The task with this pid, or undefined. */
+  /** The first task with this pid, or undefined. */
   task(pid: number): Task | undefined {
     for (; this.taskIndexed < this.tasks.length; this.taskIndexed++) {
       const t = this.tasks[this.taskIndexed];
-      this.taskIndex.set(t.pid, t);
+      if (!this.taskIndex.has(t.pid)) this.taskIndex.set(t.pid, t);
     }
     return this.taskIndex.get(pid);
   }
