@@ -451,6 +451,21 @@ export class Machine implements BuddyEngine {
     return this.exports.ownerWalk(checkOwner(owner), 0);
   }
 
+  /** The allocated blocks of an owner in pfn order, as [pfn, order] (what snapshot().allocated
+   *  lists for it, without building the rest of the snapshot). */
+  ownerBlocks(owner: number): [number, number][] {
+    const abi = this.abi;
+    const want = owner >>> 0;
+    const info = this.pages.infoWords(this.machine.nrPages);
+    const blocks: [number, number][] = [];
+    for (let idx = 0; idx < info.length; idx++) {
+      const state = (info[idx] >>> abi.STATE_SHIFT) & abi.STATE_MASK;
+      if (state === abi.STATE_ALLOC && this.pages.next(idx) === want)
+        blocks.push([idx + this.machine.basePfn, info[idx] & abi.ORDER_MASK]);
+    }
+    return blocks;
+  }
+
   /** Runs operations in batches inside WASM (one boundary crossing per batch of up to 4096).
    *  Returns per op: the pfn or -1 (alloc), 0 (free), pages freed (freeOwner). A rejected free
    *  throws after the operations before it have run. */

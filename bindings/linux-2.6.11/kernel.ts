@@ -6,8 +6,9 @@ import { Machine } from "../engine/machine.js";
 import { PageAlloc2611, PCP_OWNER } from "./mm/page_alloc.js";
 import { Vmscan2611, type LruPage, type SwapState } from "./mm/vmscan.js";
 import { showFreeAreas2611, type ShowMem2611 } from "./mm/show_mem.js";
-import { outOfMemory2611, type OomResult2611 } from "./mm/oom_kill.js";
-import { KernelLog } from "../sim/log.js";
+import { outOfMemory2611 } from "./mm/oom_kill.js";
+import { KernelLog, DEFAULT_LOG_LIMITS, type LogLimits } from "../sim/log.js";
+import { TimerQueue, type Timer } from "../sim/timers.js";
 import { HZ_DEFAULT, SimClock } from "../sim/clock.js";
 import type { PageAllocator } from "../sim/page_allocator.js";
 import type { Task } from "../sim/tasks.js";
@@ -35,6 +36,8 @@ export interface KernelOptions {
   swapCache?: Partial<Pick<SwapState, "add" | "del" | "findSuccess" | "findTotal" | "noentRace" | "existRace">>;
   /** Seconds since boot at t = 0. */
   uptimeSec?: number;
+  /** What the kernel log keeps (default DEFAULT_LOG_LIMITS). */
+  logLimits?: LogLimits;
 }
 
 export class Kernel2611 implements PageAllocator {
@@ -46,7 +49,12 @@ export class Kernel2611 implements PageAllocator {
   readonly swap: SwapState;
   /** printk_ratelimit's one bucket (kernel/printk.c): allocation-failure and vmalloc warnings. */
   readonly ratelimit: PrintkRatelimit;
+  /** The task list, in do_each_thread order. Tasks are only appended (an exited task stays, marked
+   *  killed); task(pid) finds one through an index. */
   readonly tasks: Task[] = [];
+  /** tasks by pid, rebuilt when tasks has grown since. */
+  private taskIndex = new Map<number, Task>();
+  private taskIndexed = 0;
   /** The task on the CPU (current); null = interrupt context. */
   current: Task | null = null;
   inInterrupt = false;
@@ -56,9 +64,11 @@ export class Kernel2611 implements PageAllocator {
   /** The kswapd0 thread: its code as a generator, when it next runs (Infinity: asleep until
    *  woken), and whether it is on the CPU now. */
   private readonly kswapd: { gen: Generator<number, void, void>; wakeAt: number; running: boolean };
-  private timers: { at: number; seq: number; run: () => void }[] = [];
-  private timerSeq = 0;
-  oomResults: OomResult2611[] = [];
+  private readonly timers = new TimerQueue();
+  /** out_of_memory calls so far, and the tasks they killed in order (each task at most once, so
+   *  this stays within the task list however often the OOM killer runs). */
+  oomCalls = 0;
+  readonly oomKills: Task[] = [];
   panicked = false;
   /** Swapped-out pages per owner (their swap slots are freed when the owner exits). */
   private swapped = new Map<number, number>();
@@ -67,7 +77,7 @@ export class Kernel2611 implements PageAllocator {
     if (spec.era !== ERA_2_6_11.era)
       throw new OomlabError("OOMLAB_BAD_SPEC", `the 2.6.11 kernel model needs era 2.6.11, got ${spec.era}`);
     this.clock = new SimClock(opts.hz ?? HZ_DEFAULT);
-    this.log = new KernelLog(this.clock);
+    this.log = new KernelLog(this.clock, opts.logLimits ?? DEFAULT_LOG_LIMITS);
     this.ratelimit = new PrintkRatelimit(this.clock, this.log);
     this.machine = Machine.create(spec);
     const total = opts.swapTotalPages ?? 0;
@@ -116,6 +126,7 @@ export class Kernel2611 implements PageAllocator {
         outOfMemory: (gfp) => this.outOfMemory(gfp),
         congestionWait: (j) => this.congestionWait(j),
         onZoneFree: (slot) => this.vmscan.onZoneFree(slot),
+        halted: () => this.panicked,
       },
       opts.nrCpus ?? 1,
       this.ratelimit,
@@ -214,13 +225,27 @@ export class Kernel2611 implements PageAllocator {
     }
   }
 
+  /** The first task with this pid, or undefined. */
+  task(pid: number): Task | undefined {
+    for (; this.taskIndexed < this.tasks.length; this.taskIndexed++) {
+      const t = this.tasks[this.taskIndexed];
+      if (!this.taskIndex.has(t.pid)) this.taskIndex.set(t.pid, t);
+    }
+    return this.taskIndex.get(pid);
+  }
+
   /** A timer: work due at a simulated time (the scenario's background load). */
   addTimer(atMs: number, run: () => void): void {
-    this.timers.push({ at: atMs, seq: this.timerSeq++, run });
+    this.timers.add(atMs, run);
+  }
+
+  /** Timers armed and not yet run. */
+  get pendingTimers(): number {
+    return this.timers.size;
   }
 
   private nextTimerAt(): number {
-    return this.timers.reduce((m, t) => Math.min(m, t.at), Infinity);
+    return this.timers.nextAt();
   }
 
   /** The current task sleeps ms: until then, kswapd and due timers run in time order (a timer
@@ -228,22 +253,14 @@ export class Kernel2611 implements PageAllocator {
   sleep(ms: number): void {
     const until = this.clock.nowMs + ms;
     this.vmscan.completeWriteback();
-    for (;;) {
-      let ti = -1;
-      for (let i = 0; i < this.timers.length; i++) {
-        const t = this.timers[i];
-        if (
-          t.at <= until &&
-          (ti < 0 || t.at < this.timers[ti].at || (t.at === this.timers[ti].at && t.seq < this.timers[ti].seq))
-        )
-          ti = i;
-      }
-      const tAt = ti < 0 ? Infinity : this.timers[ti].at;
+    // After a panic nothing runs: panic() does not return (kernel/panic.c 2.6.11).
+    while (!this.panicked) {
+      const tAt = this.timers.nextAt();
       const kAt = this.kswapd.running ? Infinity : this.kswapd.wakeAt;
       if (Math.min(tAt, kAt) > until) break;
       const saved = this.log.context;
       if (tAt <= kAt) {
-        const [t] = this.timers.splice(ti, 1);
+        const t = this.timers.pop() as Timer;
         this.clock.nowMs = Math.max(this.clock.nowMs, t.at);
         this.log.context = "background";
         try {
@@ -339,8 +356,12 @@ export class Kernel2611 implements PageAllocator {
       showFreeAreas: () => this.showFreeAreas(),
       freeTaskMemory: (t) => this.exitTask(t),
     });
-    this.oomResults.push(r);
-    if (r.panic) this.panicked = true;
+    this.oomCalls++;
+    for (const t of r.killed) this.oomKills.push(t);
+    if (r.panic) {
+      this.panicked = true; // panic() does not return: the machine stops here
+      return;
+    }
     // the OOM path ends with the caller sleeping one jiffy (schedule_timeout(1))
     this.sleep(this.clock.jiffiesToMs(1));
   }
@@ -352,7 +373,7 @@ export class Kernel2611 implements PageAllocator {
     this.vmscan.removeOwner(owner);
     this.swap.freePages += this.swapped.get(owner) ?? 0;
     this.swapped.delete(owner);
-    const blocks = this.machine.snapshot().allocated.filter((b) => b[3] === owner);
+    const blocks = this.machine.ownerBlocks(owner);
     let pages = 0;
     for (const [pfn, order] of blocks) {
       this.alloc.freePages(pfn, order);

@@ -17,6 +17,8 @@ interface Attempt {
   t1: number;
   events: SimEvent[];
   end: AttemptEnd;
+  /** The log dropped events before this attempt (sim/log.ts): the story has a gap there. */
+  gap?: SimEventOf<"events-dropped">;
 }
 
 /** The events of one kind, in order. */
@@ -26,25 +28,52 @@ const eventsOfKind = <K extends SimEventKind>(events: SimEvent[], kind: K): SimE
 const ownEvents = (events: SimEvent[]) => events.filter((e) => e.ctx === undefined);
 const formatSimTime = (ms: number) => `t=${(ms / 1000).toFixed(3)} s`;
 
-/** Splits the events into kmem_alloc attempts (each ends with its kmem_alloc-attempt event). */
-function splitIntoAttempts(events: SimEvent[]): { before: SimEvent[]; list: Attempt[]; after: SimEvent[] } {
+/** Splits the events into kmem_alloc attempts (each ends with its kmem_alloc-attempt event). Where
+ *  the log dropped events, the attempts cut by the gap are left out and the next whole attempt
+ *  carries the gap. */
+function splitIntoAttempts(events: SimEvent[]): {
+  before: SimEvent[];
+  list: Attempt[];
+  after: SimEvent[];
+  gapAfter?: SimEventOf<"events-dropped">;
+} {
   const list: Attempt[] = [];
   let cur: SimEvent[] = [];
   let before: SimEvent[] | null = null;
+  let gap: SimEventOf<"events-dropped"> | undefined;
+  let cutByGap = false;
   for (const e of events) {
+    if (e.kind === "events-dropped") {
+      if (before === null) before = cur;
+      cur = [];
+      gap = e;
+      cutByGap = true;
+      continue;
+    }
     if ((e.kind === "kmem_alloc" || e.kind === "alloc_pages-request") && e.ctx === undefined && before === null) {
       before = cur;
       cur = [];
       continue;
     }
     if (e.kind === "kmem_alloc-attempt" || (e.kind === "alloc_pages-done" && e.ctx === undefined)) {
-      list.push({ n: e.attempt, t0: ownEvents(cur)[0]?.t ?? e.t, t1: e.t, events: cur, end: e });
+      if (cutByGap)
+        cutByGap = false; // the attempt the gap cut: its start is gone
+      else {
+        list.push({ n: e.attempt, t0: ownEvents(cur)[0]?.t ?? e.t, t1: e.t, events: cur, end: e, gap });
+        gap = undefined;
+      }
       cur = [];
       continue;
     }
     cur.push(e);
   }
-  return { before: before ?? [], list, after: cur };
+  return { before: before ?? [], list, after: cur, gapAfter: gap };
+}
+
+/** The line that says where the log dropped events. */
+function tellGap(gap: SimEventOf<"events-dropped">, resumes: string): string {
+  const span = `${formatSimTime(gap.t)} .. ${formatSimTime(gap.lastT)}`;
+  return `${span}  ${gap.count} events not kept (the log keeps its first and its last events); ${resumes}`;
 }
 
 /** The decisions an attempt took, without its numbers: attempts with equal signatures are told once. */
@@ -261,7 +290,7 @@ export function formatTrace(r: ReplayResult): string {
       ? `${r.scenario}: kmem_alloc(${r.size}) under the ${r.policy} policy`
       : `${r.scenario}: alloc_pages requests`,
   ];
-  const { before, list, after } = splitIntoAttempts(r.events);
+  const { before, list, after, gapAfter } = splitIntoAttempts(r.events);
   const pre = [tellKswapd(before), tellBackground(before)].filter((x): x is string => x !== null);
   if (pre.length) {
     const span = `${formatSimTime(before[0].t)} .. ${formatSimTime(before[before.length - 1].t)}`;
@@ -271,9 +300,11 @@ export function formatTrace(r: ReplayResult): string {
   }
   if (!list.length) return out.concat("no kmem_alloc attempt was recorded (replay with events on)").join("\n") + "\n";
   for (let i = 0; i < list.length; ) {
+    const gap = list[i].gap;
+    if (gap) out.push(tellGap(gap, `the story resumes at attempt ${list[i].n}`));
     const signature = decisionSignature(list[i]);
     let j = i + 1;
-    while (j < list.length && decisionSignature(list[j]) === signature) j++;
+    while (j < list.length && !list[j].gap && decisionSignature(list[j]) === signature) j++;
     tellAttempt(list[i], list[i + 1], out);
     if (j - i > 1) {
       const run = list.slice(i + 1, j);
@@ -288,6 +319,7 @@ export function formatTrace(r: ReplayResult): string {
     }
     i = j;
   }
+  if (gapAfter) out.push(tellGap(gapAfter, "no later attempt was kept whole"));
   for (const e of eventsOfKind(after, "livelock")) {
     out.push(`${formatSimTime(e.t)}  stopped by the simulator's bound after ${e.retries} retries: a livelock`);
   }

@@ -10,8 +10,11 @@ import { XfsKmem, KM_FLAGS, type KmemPolicy, type KmemResult } from "../linux-2.
 import { OomlabError } from "../errors.js";
 import { GFP_2611, parseGfp2611 } from "../include/linux/gfp.js";
 import type { SimEvent } from "../sim/events.js";
+import { scaledLogLimits, type LogLimits } from "../sim/log.js";
 
 export const POLICIES: KmemPolicy[] = ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"];
+
+const MIB = 2 ** 20;
 
 export interface ReplayOptions {
   policy?: KmemPolicy;
@@ -22,6 +25,12 @@ export interface ReplayOptions {
   maxSimMs?: number;
   /** Record structured events (default true). */
   events?: boolean;
+  /** What the kernel log keeps of its lines and events (default scaledLogLimits of the task count:
+   *  the first and the last entries of each, the rest counted in ReplayResult.dropped). */
+  logLimits?: LogLimits;
+  /** Called with the simulated kernel once it is built, before anything runs (for tests and tools
+   *  that instrument or inspect it; the replay does not keep it). */
+  onKernel?: (k: Kernel2611) => void;
 }
 
 export interface ReplayResult {
@@ -40,6 +49,10 @@ export interface ReplayResult {
   lines: string[];
   events: SimEvent[];
   kmem: Omit<KmemResult, "ptr"> | null;
+  /** Present only when the kernel log outgrew its limits: the printk lines and the events left
+   *  out between the first and the last ones kept (lines holds a marker line there, events an
+   *  "events-dropped" event). */
+  dropped?: { lines: number; events: number };
 }
 
 interface Runtime {
@@ -56,7 +69,8 @@ interface Runtime {
 
 /** Builds the kernel and the callers (slab, vmalloc, XFS) of a scenario. */
 function setUp(sc: Scenario, o: ReplayOptions): Runtime {
-  const k = buildKernel(sc);
+  // An OOM event lists every task: the log's budget holds a few of them whatever the task count.
+  const k = buildKernel(sc, { logLimits: o.logLimits ?? scaledLogLimits(sc.tasks.length) });
   k.log.recordEvents = o.events ?? true;
   const slab = new Slab2611(k, { ramPages: k.totalPages });
   const range = armVmallocRange(k.totalPages * k.pageSize, undefined, sc.vmallocEnd);
@@ -64,7 +78,7 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
     const hex = (n: number) => `0x${n.toString(16)}`;
     throw new OomlabError(
       "OOMLAB_BAD_SPEC",
-      `scenario: no room for vmalloc: with ${(k.totalPages * k.pageSize) >> 20} MiB of RAM ` +
+      `scenario: no room for vmalloc: with ${Math.floor((k.totalPages * k.pageSize) / MIB)} MiB of RAM ` +
         "at PAGE_OFFSET 0xc0000000, VMALLOC_START (high_memory + 8 MiB, aligned) " +
         `is ${hex(range.start)}, not below VMALLOC_END ${hex(range.end)}; ` +
         "set vmallocEnd to the board's value or give the machine less memory",
@@ -89,8 +103,10 @@ function setUp(sc: Scenario, o: ReplayOptions): Runtime {
     maxRetries: o.maxRetries,
     maxSimMs: o.maxSimMs,
     congestionWait: (j) => k.congestionWait(j),
+    halted: () => k.panicked,
   });
   const rt: Runtime = { k, xfs, refaulted: 0, freeKbAtOom: null, threadInfoCache: [], requests: 0, bgRequests: 0 };
+  o.onKernel?.(k);
   for (const e of sc.events) if (e.every !== undefined) schedulePeriodic(rt, e, e.from ?? 0);
   return rt;
 }
@@ -111,7 +127,7 @@ function schedulePeriodic(rt: Runtime, e: ScenarioEvent, at: number): void {
  *  larger than memory): cold, unmapped, clean, inactive file pages. */
 function refault(rt: Runtime, pid: number): void {
   const k = rt.k;
-  const task = k.tasks.find((t) => t.pid === pid);
+  const task = k.task(pid);
   if (!task || task.killed) return;
   const saved = k.current;
   k.current = task;
@@ -140,7 +156,7 @@ const THREAD_SIZE_ORDER = 1;
  *  all_unreclaimable. The children's other memory (page tables, a few pages) is left out. */
 function forkExit(rt: Runtime, e: ScenarioEvent): void {
   const k = rt.k;
-  const parent = k.tasks.find((t) => t.pid === e.task);
+  const parent = k.task(e.task);
   if (!parent || parent.killed) return;
   const stacks: number[] = [];
   for (let i = 0; i < (e.count ?? 1); i++) {
@@ -154,6 +170,9 @@ function forkExit(rt: Runtime, e: ScenarioEvent): void {
     k.log.event("fork", { parent: parent.pid, stack });
     if (stack >= 0) stacks.push(stack);
   }
+  // Children whose stack could not be allocated never ran: nothing to do at their exit, and no timer
+  // (a fork-exit every ms with a long lifetime on a full machine would pile timers up).
+  if (stacks.length === 0) return;
   k.addTimer(k.clock.nowMs + (e.lifetime ?? 0), () => {
     for (const stack of stacks) {
       const kept = rt.threadInfoCache.length < EXTRA_TASK_STRUCT;
@@ -168,7 +187,7 @@ function forkExit(rt: Runtime, e: ScenarioEvent): void {
  *  are freed lifetime ms later when the event gives a lifetime. Returns the pfn or -1. */
 function allocPagesEvent(rt: Runtime, e: ScenarioEvent): number {
   const k = rt.k;
-  const task = k.tasks.find((t) => t.pid === e.task);
+  const task = k.task(e.task);
   if (!task || task.killed) return -1;
   const gfp = parseGfp2611(e.gfp);
   const order = e.order as number;
@@ -222,7 +241,7 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
       continue;
     }
     if (e.do !== "kmem_alloc") continue;
-    const task = k.tasks.find((t) => t.pid === e.task);
+    const task = k.task(e.task);
     if (!task) throw new OomlabError("OOMLAB_BAD_SPEC", `scenario: no task ${e.task}`);
     size = o.size ?? (e.size as number);
     const flags = (e.flags ?? ["KM_SLEEP"]).reduce((f, n) => f | KM_FLAGS[n], 0); // names checked by validateScenario
@@ -233,7 +252,7 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
     k.current = null;
     if (k.panicked) break;
   }
-  const kills = k.oomResults.flatMap((r) => r.killed.map((t) => ({ pid: t.pid, comm: t.comm })));
+  const kills = k.oomKills.map((t) => ({ pid: t.pid, comm: t.comm }));
   const outcome: ReplayResult["outcome"] = k.panicked
     ? "panic"
     : last?.request === "kmem_alloc" && kmem?.livelock
@@ -243,6 +262,7 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
         : "failed";
   const { ptr: _ptr, ...kmemRest } = kmem ?? ({ ptr: null } as KmemResult);
   void _ptr;
+  const dropped = { lines: k.log.droppedLines, events: k.log.droppedEvents };
   return {
     scenario: sc.name,
     request: last?.request ?? "kmem_alloc",
@@ -256,6 +276,7 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
     lines: k.log.lines,
     events: k.log.events,
     kmem: kmem ? (kmemRest as ReplayResult["kmem"]) : null,
+    ...(dropped.lines || dropped.events ? { dropped } : {}),
   };
 }
 

@@ -45,6 +45,8 @@ export const SIM_EVENT_KINDS = [
   "exit",
   "alloc_pages-request",
   "alloc_pages-done",
+  // the log itself (sim/log.ts): where it dropped events to stay bounded
+  "events-dropped",
 ] as const;
 
 export type SimEventKind = (typeof SIM_EVENT_KINDS)[number];
@@ -178,6 +180,10 @@ export interface SimEventFields {
     pfn: number;
     attempt: number;
   };
+  /** Stands for the events the log dropped to stay within its limits (sim/log.ts LogLimits): count
+   *  events from t (the first one dropped) to lastT (the last one dropped). Never recorded by the
+   *  simulation itself: KernelLog.events puts it between the first and the last events it kept. */
+  "events-dropped": { count: number; lastT: number };
 }
 
 /** The fields every event has: simulated time in ms, the kind, and who ran when not the task the

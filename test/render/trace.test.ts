@@ -87,6 +87,42 @@ describe("other policies", () => {
   });
 });
 
+describe("a trace from a log that dropped events (sim/log.ts limits)", () => {
+  const lines = { head: 100, tail: 100 };
+
+  it("says where the gap is and how many events it holds, and resumes at the first whole attempt", () => {
+    const r = replay(structuredClone(SEED), { logLimits: { lines, events: { head: 3000, tail: 3000 } } });
+    const t = formatTrace(r).split("\n");
+    const gap = t.findIndex((l) => l.includes("events not kept"));
+    expect(t[gap]).toBe(
+      `t=0.200 s .. t=2.020 s  ${r.dropped?.events} events not kept (the log keeps its first and its last events); ` +
+        "the story resumes at attempt 103",
+    );
+    expect(t[gap - 3]).toBe("t=0.020 s .. t=0.180 s  attempts 2-10: the same decisions");
+    expect(t[gap + 1]).toMatch(/^t=2\.040 s {2}attempt 103: kmalloc\(98304\)/);
+    // the runs after the gap are told from what was kept, and the end is the seed's
+    expect(t).toContain("t=2.060 s .. t=2.200 s  attempts 104-111: the same decisions");
+    expect(t).toContain("    killed smbd 453: 20 pages freed, coalescing with free buddies where they lie");
+    expect(t.at(-2)).toBe("outcome: success; OOM kills: smbd 453; deadlock warnings: 1; simulated 2.33 s");
+  });
+
+  it("says so when no whole attempt was kept after the gap", () => {
+    const limits = { lines, events: { head: 20, tail: 1 } };
+    const r = replay(structuredClone(SEED), {
+      policy: "bdfb04301fa5",
+      size: 256 * 1024,
+      maxRetries: 300,
+      logLimits: limits,
+    });
+    const t = formatTrace(r).split("\n");
+    const gap = t.findIndex((l) => l.includes("events not kept"));
+    expect(t[gap]).toMatch(
+      /events not kept \(the log keeps its first and its last events\); no later attempt was kept whole$/,
+    );
+    expect(t[gap + 1]).toMatch(/stopped by the simulator's bound after 300 retries: a livelock$/);
+  });
+});
+
 describe("an alloc_pages scenario (nic-atomic)", () => {
   it("tells the background receive path's failures before the request it follows", () => {
     const nic = JSON.parse(readFileSync(new URL("../../scenarios/nic-atomic.json", import.meta.url), "utf8"));

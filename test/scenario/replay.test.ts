@@ -2,13 +2,15 @@
 // machine under other kmem_alloc policies; and the 2.6.11 slow path's decisions on that zone.
 
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { replay, compare } from "../../bindings/scenario/replay.js";
 import { validateScenario, type Scenario } from "../../bindings/scenario/schema.js";
 import { buildKernel } from "../../bindings/scenario/build.js";
-import { OWNER } from "../../bindings/linux-2.6.11/kernel.js";
+import { OWNER, type Kernel2611 } from "../../bindings/linux-2.6.11/kernel.js";
+import { Machine } from "../../bindings/engine/machine.js";
+import type { Task } from "../../bindings/sim/tasks.js";
 import { OomlabError } from "../../bindings/errors.js";
-import { GFP_2611 } from "../../bindings/include/linux/gfp.js";
+import { GFP_2611, parseGfp2611 } from "../../bindings/include/linux/gfp.js";
 import { PCP_OWNER, pcpSizing } from "../../bindings/linux-2.6.11/mm/page_alloc.js";
 import { eventsOfKind } from "../../bindings/sim/events.js";
 
@@ -100,7 +102,7 @@ describe("the 2.6.11 slow path (__alloc_pages) on the article's zone", () => {
     k.current = k.tasks.find((t) => t.pid === 453) ?? null;
     expect(k.allocPages(0x2d0, 5, OWNER.slab)).toBe(-1);
     expect(k.log.events.find((e) => e.kind === "alloc-fail")?.why).toBe("reclaim progressed, order > 3 is not retried");
-    expect(k.oomResults).toHaveLength(0);
+    expect(k.oomCalls).toBe(0);
     expect(k.log.lines).toEqual([]);
   });
 
@@ -115,14 +117,15 @@ describe("the 2.6.11 slow path (__alloc_pages) on the article's zone", () => {
     const k = quietKernel(false);
     k.current = k.tasks.find((t) => t.pid === 453) ?? null;
     expect(k.allocPages(0x2d0, 5, OWNER.slab)).toBeGreaterThan(0);
-    expect(k.oomResults.map((o) => o.killed.map((t) => t.pid))).toEqual([[453]]);
+    expect(k.oomCalls).toBe(1);
+    expect(k.oomKills.map((t) => t.pid)).toEqual([453]);
   });
 
   it("GFP_NOFS (no __GFP_FS) does not call the OOM killer: order 5 fails instead", () => {
     const k = quietKernel(false);
     k.current = k.tasks.find((t) => t.pid === 453) ?? null;
     expect(k.allocPages(0x250, 5, OWNER.slab)).toBe(-1);
-    expect(k.oomResults).toHaveLength(0);
+    expect(k.oomCalls).toBe(0);
   });
 
   it("can_try_harder: a real-time task's GFP_KERNEL request gets min - min/4 in the MIN pass, others do not", () => {
@@ -226,6 +229,25 @@ describe("the vmalloc area of a scenario's ARM board", () => {
       /vmallocEnd 4096 is out of range: an integer from 3221225473 to 4294967295/,
     );
   });
+
+  it("names the RAM of a machine of 2^32 bytes or more right (no 32-bit shift): 64 GiB, not 0 MiB", () => {
+    // 64 KiB pages keep the machine small for the engine: 2^20 pages of 2^16 bytes
+    const sixtyFour: Scenario = {
+      name: "64 GiB",
+      machine: {
+        era: "2.6.11",
+        pageSize: 65536,
+        minFreeKbytes: 1200,
+        nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: 2 ** 20 }] }],
+      },
+      tasks: [{ pid: 1, comm: "init" }],
+      layout: [],
+      events: [],
+    };
+    expect(() => replay(sixtyFour)).toThrow(/^scenario: no room for vmalloc: with 65536 MiB of RAM at PAGE_OFFSET/);
+    sixtyFour.machine.nodes[0].zones[0].spannedPages = 2 ** 15; // 2 GiB: the shift made it -2048
+    expect(() => replay(sixtyFour)).toThrow(/with 2048 MiB of RAM/);
+  });
 });
 
 describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => {
@@ -293,5 +315,145 @@ describe("alloc_pages events: any caller of __alloc_pages, not only XFS", () => 
     }
     sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 0, gfp: "GFP_HIGHUSER" }];
     expect(validateScenario(sc).events[0].gfp).toBe("GFP_HIGHUSER");
+  });
+
+  it("rejects a hex mask of 32 bits or more instead of keeping its low bits (0x100000020 is not GFP_ATOMIC)", () => {
+    const sc = structuredClone(NIC);
+    for (const gfp of ["0x100000020", "__GFP_HIGH|0x100000000"]) {
+      sc.events = [{ do: "alloc_pages", at: 0, task: 3, order: 3, gfp, interrupt: true }];
+      expect(() => replay(sc)).toThrow(/gfp 0x1000000(20|00) is not a 2\.6\.11 mask \(0 \.\. 0xffff\)/);
+    }
+    expect(parseGfp2611("0x20|0x10")).toBe(0x30);
+  });
+});
+
+describe("resources: a replay's memory is bounded whatever its length (issue 9)", () => {
+  // `oomlab replay seed --size 262144 --policy bdfb04301fa5 --max-retries 1000000000`: no kmalloc size
+  // class holds 256 KiB, kmem_alloc retries for ever and prints its deadlock warning every 100 tries.
+  const livelock = { policy: "bdfb04301fa5", size: 262144, maxSimMs: 1e12 } as const;
+
+  it("keeps the first and the last 100,000 events' units, marks the gap and counts the rest", () => {
+    const retries = 250_000;
+    const r = replay(seed(), { ...livelock, maxRetries: retries });
+    expect(r.outcome).toBe("livelock");
+    expect(r.kmem?.retries).toBe(retries);
+    // 1 kmem_alloc, 111 refaults, 250,000 attempts, 2,500 warnings, 1 livelock: events of one unit
+    const recorded = 1 + 111 + retries + retries / 100 + 1;
+    expect(r.events.length).toBe(200_000 + 1);
+    expect(r.dropped).toEqual({ lines: 0, events: recorded - 200_000 });
+    const gap = eventsOfKind(r.events, "events-dropped");
+    expect(gap).toHaveLength(1);
+    expect(r.events.indexOf(gap[0])).toBe(100_000);
+    expect(gap[0].count).toBe(recorded - 200_000);
+    expect(r.events.at(-1)?.kind).toBe("livelock");
+    // kmem_alloc's record of the allocator each attempt used is bounded too
+    expect(r.kmem?.path).toHaveLength(20_000);
+    expect(r.kmem?.pathDropped).toBe(retries - 20_000);
+    expect(r.lines).toHaveLength(retries / 100);
+  });
+
+  it("keeps the first and the last 10,000 printk lines, with a marker line between them", () => {
+    const r = replay(seed(), { ...livelock, maxRetries: 2_100_000, events: false });
+    expect(r.deadlockMessages).toBe(21_000);
+    expect(r.lines).toHaveLength(20_001);
+    expect(r.lines[10_000]).toBe(
+      "[oomlab: 1000 kernel log lines not kept here; the log keeps its first 10000 and its last 10000 lines]",
+    );
+    expect(r.dropped).toEqual({ lines: 1000, events: 0 });
+    expect(r.events).toEqual([]);
+  });
+
+  it("the seed replay drops nothing: its result has no dropped field and its events no marker", () => {
+    const r = replay(seed());
+    expect("dropped" in r).toBe(false);
+    expect(r.kmem && "pathDropped" in r.kmem).toBe(false);
+    expect(r.events.some((e) => e.kind === "events-dropped")).toBe(false);
+  });
+
+  it("a panic stops the machine: one panic message, no timer runs after it, failed forks arm no exit timer", () => {
+    // 64 free pages, children forked every ms that never exit: the fork that finds no memory makes
+    // the OOM killer kill the writer, then find nobody: panic. The kernel does not come back from
+    // panic(); the simulation used to retry and print it again up to its bounds (9,999 times here).
+    const sc: Scenario = {
+      name: "fork bomb",
+      machine: {
+        era: "2.6.11",
+        minFreeKbytes: 128,
+        nodes: [{ zones: [{ type: "DMA", startPfn: 0, spannedPages: 512 }] }],
+      },
+      tasks: [
+        { pid: 1, comm: "init" },
+        { pid: 2, comm: "writer", totalVm: 10 },
+      ],
+      layout: [{ at: 0, count: 64, kind: "free" }],
+      events: [
+        { do: "kmem_alloc", at: 0, task: 2, size: 262144 },
+        { do: "fork-exit", task: 1, every: 1, from: 0, lifetime: 1e9, count: 1 },
+      ],
+    };
+    let k: Kernel2611 | undefined;
+    const r = replay(sc, { policy: "bdfb04301fa5", maxRetries: 50, onKernel: (kernel) => (k = kernel) });
+    expect(r.outcome).toBe("panic");
+    expect(r.lines.filter((l) => l.startsWith("Kernel panic - not syncing"))).toHaveLength(1);
+    const forks = eventsOfKind(r.events, "fork");
+    const started = forks.filter((e) => e.stack >= 0).length;
+    expect(forks.length - started).toBe(1);
+    // one exit timer per child that has a stack, and the periodic fork-exit itself
+    expect(k?.pendingTimers).toBe(started + 1);
+    expect(r.simMs).toBeLessThan(100);
+  });
+});
+
+describe("task lists scale linearly (issue 9): lookups, OOM scans and exits do not walk everything per task", () => {
+  /** The seed with n more tasks before its own (so that a scan for a seed task meets them all). */
+  const crowded = (n: number): Scenario => {
+    const sc = seed();
+    const extra = Array.from({ length: n }, (_, i) => ({ pid: 10_000 + i, comm: `w${i}`, ppid: 1, totalVm: 10 }));
+    sc.tasks = [...extra, ...sc.tasks];
+    return sc;
+  };
+
+  it("a replay reads each task's pid a few times, not once per lookup (refaults, fork-exits, kmem_alloc)", () => {
+    const n = 2000;
+    let pidReads = 0;
+    const r = replay(crowded(n), {
+      onKernel: (k) => {
+        k.tasks.forEach((t, i) => {
+          k.tasks[i] = new Proxy(t, {
+            get: (target, key) => {
+              if (key === "pid") pidReads++;
+              return target[key as keyof Task];
+            },
+          });
+        });
+      },
+    });
+    expect(r.kills).toEqual([{ pid: 453, comm: "smbd" }]);
+    expect(pidReads).toBeGreaterThan(0);
+    // the seed refaults 111 times: a scan per lookup read over 111 * 2000 pids
+    expect(pidReads).toBeLessThan(5 * (n + 19));
+  });
+
+  it("the tasks' resident pages come from the layout, not from a walk of the machine per task", () => {
+    const ownerPages = vi.spyOn(Machine.prototype, "ownerPages");
+    const k = buildKernel(validateScenario(crowded(1000)));
+    expect(ownerPages).not.toHaveBeenCalled();
+    ownerPages.mockRestore();
+    for (const t of k.tasks) expect(t.rss).toBe(k.machine.ownerPages(t.pid));
+    expect(k.tasks.filter((t) => t.rss > 0).length).toBeGreaterThan(0);
+  });
+
+  it("a killed task's blocks are found without a snapshot of the whole machine, in pfn order", () => {
+    const snapshot = vi.spyOn(Machine.prototype, "snapshot");
+    let k: Kernel2611 | undefined;
+    const r = replay(seed(), { onKernel: (kernel) => (k = kernel) });
+    expect(r.kills).toHaveLength(1);
+    expect(snapshot).not.toHaveBeenCalled();
+    snapshot.mockRestore();
+    const m = (k as Kernel2611).machine;
+    for (const owner of [OWNER.kernel, OWNER.slab, OWNER.pagecache, 452]) {
+      const blocks = m.snapshot().allocated.filter((b) => b[3] === owner >>> 0);
+      expect(m.ownerBlocks(owner)).toEqual(blocks.map(([pfn, order]) => [pfn, order]));
+    }
   });
 });

@@ -113,6 +113,15 @@ describe("every event a replay records has a listed kind", () => {
       result: replay(seed(), { policy: "bdfb04301fa5", size: 256 << 10, maxRetries: 300 }),
     },
     { name: "nic-atomic", result: replay(scenario("nic-atomic")) },
+    {
+      name: "the livelock with a small log (events dropped)",
+      result: replay(seed(), {
+        policy: "bdfb04301fa5",
+        size: 256 << 10,
+        maxRetries: 300,
+        logLimits: { lines: { head: 5, tail: 5 }, events: { head: 50, tail: 50 } },
+      }),
+    },
   ];
 
   it.each(runs)("$name", ({ result }) => {

@@ -564,8 +564,13 @@ export function parseGfp(v: unknown, era: GfpEra): number {
   }
   let mask = 0;
   for (const part of v.split("|").map((x) => x.trim())) {
-    if (/^0x[0-9a-f]+$/i.test(part)) mask |= parseInt(part, 16);
-    else if (Object.hasOwn(bits, part)) mask |= bits[part];
+    if (/^0x[0-9a-f]+$/i.test(part)) {
+      // checked before `|`, which would keep only the low 32 bits (0x100000020 would pass as 0x20)
+      const n = parseInt(part, 16);
+      if (n >= limit)
+        throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp ${part} is not a ${era} mask (0 .. ${hex(limit - 1)})`);
+      mask |= n;
+    } else if (Object.hasOwn(bits, part)) mask |= bits[part];
     else {
       const names = Object.keys(bits).join(", ");
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `gfp: ${JSON.stringify(part)} is not a ${era} flag (${names})`);

@@ -4,7 +4,8 @@
 //
 // Model notes:
 // - The task list (do_each_thread order) is the `tasks` array order; p->children (list_add_tail at
-//   fork, so oldest first) is the tasks with ppid === p.pid in array order. A thread created by a
+//   fork, so oldest first) is the tasks with ppid === p.pid in array order, indexed once per
+//   out_of_memory call (childrenIndex) so that a call costs O(tasks), not O(tasks^2). A thread created by a
 //   child sits on the parent's children list (CLONE_THREAD copies current->real_parent,
 //   kernel/fork.c copy_process at 2.6.12-rc2 1da177e4c3f4),
 //   so the caller gives such a thread ppid = the grandparent's pid.
@@ -52,18 +53,44 @@ export function shiftHz2611(hz: number): number {
 const shr = (x: number, n: number): number => Math.floor(x / 2 ** n);
 const shl = (x: number, n: number): number => x * 2 ** n;
 
-/** The task's live children (p->children, mm/oom_kill.c 2.6.11 list_for_each). */
-function childrenOf(p: Task, tasks: Task[]): Task[] {
-  return tasks.filter((c) => c.ppid === p.pid && !c.killed);
+/** Every task's live children (p->children, mm/oom_kill.c 2.6.11 list_for_each) by parent pid,
+ *  each list in task-list order (oldest first). */
+export type ChildrenIndex = ReadonlyMap<number, readonly Task[]>;
+
+/** The live children of every task, in one pass over the task list. */
+export function childrenIndex(tasks: readonly Task[]): ChildrenIndex {
+  const index = new Map<number, Task[]>();
+  for (const c of tasks) {
+    if (c.killed) continue;
+    const siblings = index.get(c.ppid);
+    if (siblings) siblings.push(c);
+    else index.set(c.ppid, [c]);
+  }
+  return index;
 }
 
-/** badness(p, uptime), mm/oom_kill.c 2.6.11, exactly. */
-export function badness2611(p: Task, tasks: Task[], uptimeSec: number, hz: number): number {
+const NO_CHILDREN: readonly Task[] = [];
+
+/** The task's live children (p->children, mm/oom_kill.c 2.6.11 list_for_each). */
+function childrenOf(p: Task, children: ChildrenIndex): readonly Task[] {
+  return children.get(p.pid) ?? NO_CHILDREN;
+}
+
+/** badness(p, uptime), mm/oom_kill.c 2.6.11, exactly. children: childrenIndex(tasks), when the
+ *  caller scores many tasks (else it is built from tasks). */
+export function badness2611(
+  p: Task,
+  tasks: readonly Task[],
+  uptimeSec: number,
+  hz: number,
+  children?: ChildrenIndex,
+): number {
   if (p.mm === null) return 0; // kernel threads
   let points = p.totalVm; // mm->total_vm: virtual size, not RSS
   // Each child with its own mm adds its FULL total_vm (total_vm/2 + 1 from mm/oom_kill.c badness, 2.6.16);
   // threads of a child are on this list too (see the model notes), so a child mm counts once per thread.
-  for (const c of childrenOf(p, tasks)) if (c.mm !== null && c.mm !== p.mm) points += c.totalVm;
+  const kids = children ? childrenOf(p, children) : tasks.filter((c) => c.ppid === p.pid && !c.killed);
+  for (const c of kids) if (c.mm !== null && c.mm !== p.mm) points += c.totalVm;
   // utime + stime in jiffies >> (SHIFT_HZ + 3): "tens of seconds".
   const cpuTime = shr(Math.floor(p.cpuJiffies), shiftHz2611(hz) + 3);
   // (uptime - start_time.tv_sec) >> 10: "thousands of seconds"; both are whole seconds (tv_sec).
@@ -94,7 +121,7 @@ interface Scan {
 }
 
 /** select_bad_process(), mm/oom_kill.c 2.6.11, keeping every scored candidate. */
-function scanTasks(tasks: Task[], uptimeSec: number, hz: number): Scan {
+function scanTasks(tasks: readonly Task[], uptimeSec: number, hz: number, children: ChildrenIndex): Scan {
   const candidates: OomCandidate[] = [];
   let chosen: Task | null = null;
   let maxPoints = 0;
@@ -104,7 +131,7 @@ function scanTasks(tasks: Task[], uptimeSec: number, hz: number): Scan {
     // A task already releasing memory: kill nobody (ERR_PTR(-1UL)).
     if ((p.memdie || p.exiting) && !p.dead) return { chosen: "dying", candidates, trigger: p };
     if (p.swapoff) return { chosen: p, candidates, trigger: p }; // swapoff(2) caller goes first
-    const points = badness2611(p, tasks, uptimeSec, hz);
+    const points = badness2611(p, tasks, uptimeSec, hz, children);
     candidates.push({ pid: p.pid, comm: p.comm, points });
     // Strictly greater, so the first task met wins a tie; `!chosen` takes even 0 points.
     if (points > maxPoints || !chosen) {
@@ -116,8 +143,8 @@ function scanTasks(tasks: Task[], uptimeSec: number, hz: number): Scan {
 }
 
 /** select_bad_process(): the victim, "dying" (ERR_PTR(-1): a task is already exiting), or null. */
-export function selectBadProcess2611(tasks: Task[], uptimeSec: number, hz: number): Task | "dying" | null {
-  return scanTasks(tasks, uptimeSec, hz).chosen;
+export function selectBadProcess2611(tasks: readonly Task[], uptimeSec: number, hz: number): Task | "dying" | null {
+  return scanTasks(tasks, uptimeSec, hz, childrenIndex(tasks)).chosen;
 }
 
 interface KillOutcome {
@@ -144,7 +171,7 @@ function killOne(p: Task, out: KillOutcome): void {
 }
 
 /** oom_kill_task(p), mm/oom_kill.c 2.6.11: kill p, then every other task using its mm. */
-function killTask(p: Task, tasks: Task[], out: KillOutcome): number | null {
+function killTask(p: Task, tasks: readonly Task[], out: KillOutcome): number | null {
   const mm = p.killed ? null : p.mm; // get_task_mm() is NULL for kernel threads and exited tasks
   if (mm === null) return null;
   killOne(p, out);
@@ -154,10 +181,11 @@ function killTask(p: Task, tasks: Task[], out: KillOutcome): number | null {
   return mm;
 }
 
-/** oom_kill_process(p): the first child with its own mm that oom_kill_task accepts, else p. */
-function killProcess(p: Task, tasks: Task[]): KillOutcome {
+/** oom_kill_process(p): the first child with its own mm that oom_kill_task accepts, else p.
+ *  children: p's children as they were before any kill of this call. */
+function killProcess(p: Task, tasks: readonly Task[], children: ChildrenIndex): KillOutcome {
   const out: KillOutcome = { mm: null, killed: [], lines: [] };
-  for (const c of childrenOf(p, tasks)) {
+  for (const c of childrenOf(p, children)) {
     if (c.mm === p.mm) continue; // a CLONE_VM child: killing it frees nothing of its own
     out.mm = killTask(c, tasks, out);
     if (out.mm !== null) return out; // the FIRST such child, not the highest-scoring one
@@ -168,14 +196,14 @@ function killProcess(p: Task, tasks: Task[]): KillOutcome {
 
 /** oom_kill_process(p): the tasks killed, in order (their "Out of Memory: Killed process" lines go
  *  to log when given). Sets memdie and killed on each victim; frees nothing. */
-export function oomKillProcess2611(p: Task, tasks: Task[], log?: KernelLog): Task[] {
-  const out = killProcess(p, tasks);
+export function oomKillProcess2611(p: Task, tasks: readonly Task[], log?: KernelLog): Task[] {
+  const out = killProcess(p, tasks, childrenIndex(tasks));
   if (log) for (const l of out.lines) log.printk(l);
   return out.killed;
 }
 
 export interface OomContext2611 {
-  tasks: Task[];
+  tasks: readonly Task[];
   uptimeSec: number;
   hz: number;
   gfp: number;
@@ -204,7 +232,8 @@ const printText = (log: KernelLog, text: string): void => {
 /** out_of_memory(gfp_mask), mm/oom_kill.c 2.6.11. */
 export function outOfMemory2611(ctx: OomContext2611): OomResult2611 {
   const { tasks, uptimeSec, hz, gfp, log } = ctx;
-  const scan = scanTasks(tasks, uptimeSec, hz);
+  const children = childrenIndex(tasks);
+  const scan = scanTasks(tasks, uptimeSec, hz, children);
   const { chosen, candidates } = scan;
   if (chosen === "dying") {
     log.event("oom-skip", { pid: scan.trigger?.pid, comm: scan.trigger?.comm, candidates });
@@ -220,7 +249,7 @@ export function outOfMemory2611(ctx: OomContext2611): OomResult2611 {
   // 2.6.11 prints no order (", order=%d" is 2.6.13) and calls show_free_areas, not show_mem.
   log.printk(`oom-killer: gfp_mask=0x${(gfp >>> 0).toString(16)}\n`);
   printText(log, ctx.showFreeAreas());
-  const out = killProcess(chosen, tasks);
+  const out = killProcess(chosen, tasks, children);
   for (const l of out.lines) log.printk(l);
   if (out.mm === null) {
     // oom_kill_process killed nothing (an mm-less task was chosen) and changed nothing, so the

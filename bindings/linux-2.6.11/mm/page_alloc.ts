@@ -56,6 +56,8 @@ export interface SlowPathHooks {
   congestionWait(jiffies: number): void;
   /** A zone's free_area was touched by a free (free_pages_bulk resets pages_scanned). */
   onZoneFree(slot: number): void;
+  /** The kernel panicked (the OOM killer found no task): nothing runs after panic(). */
+  halted?(): boolean;
 }
 
 export interface AllocStats {
@@ -229,6 +231,8 @@ export class PageAlloc2611 {
           if (pfn >= 0) return this.ok(pfn, order, "high before OOM");
           this.stats.oomCalls++;
           this.hooks.outOfMemory(gfp, order);
+          // panic() does not return: the call never comes back (the simulation says so and stops)
+          if (this.hooks.halted?.()) return this.halt(gfp, order);
           break; // goto restart
         }
         const repeat = (gfp & (GFP_2611.__GFP_REPEAT | GFP_2611.__GFP_NOFAIL)) !== 0;
@@ -266,6 +270,13 @@ export class PageAlloc2611 {
   private ok(pfn: number, order: number, pass: string): number {
     this.log.event("alloc-ok", { pfn, order, pass });
     return pfn;
+  }
+
+  /** __alloc_pages after panic(): no return in the kernel; here NULL, with no warning printed. */
+  private halt(gfp: number, order: number): number {
+    this.stats.failures++;
+    this.log.event("alloc-fail", { gfp, order, why: "kernel panic: the machine stopped" });
+    return -1;
   }
 
   private fail(gfp: number, order: number, why: string): number {

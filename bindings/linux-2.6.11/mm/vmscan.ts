@@ -4,8 +4,9 @@
 // (through the cold per-CPU list, as __pagevec_release_nonlru does), so reclaim alone does not make
 // contiguous blocks.
 //
-// Lists are arrays with the head at index 0; lru_to_page() takes the TAIL (the last element), list_add
-// inserts at the head, as in the kernel. What is simplified, and why:
+// The zone's LRU lists are LruLists: list_add inserts at the head, lru_to_page() takes the TAIL, as in
+// the kernel; the short lists reclaim builds (page_list, l_hold) are arrays with the head at index 0.
+// What is simplified, and why:
 //  - page_referenced() is a property of the page ("hot": in a working set, referenced at every scan);
 //    the kernel clears and re-tests the young bits, which needs a model of process behaviour.
 //  - writeback is asynchronous: a page written out becomes clean when the writer next waits
@@ -40,12 +41,63 @@ export interface LruPage {
   active: boolean;
 }
 
+/** An LRU list (struct list_head of zone->active_list or inactive_list): pages enter at the head
+ *  (list_add) and reclaim takes them from the tail (lru_to_page), both in O(1), so a zone of
+ *  millions of pages lays out and reclaims in linear time. Iterates head first. */
+export class LruList implements Iterable<LruPage> {
+  /** Tail first: items[from] is the tail, the last element the head; slots before from are released. */
+  private items: LruPage[] = [];
+  private from = 0;
+
+  get length(): number {
+    return this.items.length - this.from;
+  }
+
+  /** list_add: a page at the head. */
+  unshift(page: LruPage): void {
+    this.items.push(page);
+  }
+
+  /** lru_to_page + list_del: the tail page, or undefined. */
+  pop(): LruPage | undefined {
+    if (this.from === this.items.length) return undefined;
+    const page = this.items[this.from];
+    this.items[this.from++] = undefined as unknown as LruPage; // release it
+    if (this.from === this.items.length) {
+      this.items = [];
+      this.from = 0;
+    } else if (this.from >= 1024 && this.from * 2 >= this.items.length) {
+      this.items = this.items.slice(this.from);
+      this.from = 0;
+    }
+    return page;
+  }
+
+  /** Removes every page pred accepts, keeping the others in order; returns the removed pages from
+   *  the tail to the head. */
+  removeWhere(pred: (p: LruPage) => boolean): LruPage[] {
+    const removed: LruPage[] = [];
+    const kept: LruPage[] = [];
+    for (let i = this.from; i < this.items.length; i++) {
+      const p = this.items[i];
+      if (pred(p)) removed.push(p);
+      else kept.push(p);
+    }
+    this.items = kept;
+    this.from = 0;
+    return removed;
+  }
+
+  *[Symbol.iterator](): Iterator<LruPage> {
+    for (let i = this.items.length - 1; i >= this.from; i--) yield this.items[i];
+  }
+}
+
 export interface ZoneLru {
   slot: number;
   presentPages: number;
-  /** Head first. */
-  active: LruPage[];
-  inactive: LruPage[];
+  active: LruList;
+  inactive: LruList;
   nrScanActive: number;
   nrScanInactive: number;
   pagesScanned: number;
@@ -92,6 +144,9 @@ interface ScanControl {
 
 const { __GFP_IO, __GFP_FS } = GFP_2611;
 
+/** C `x >> n` on an unsigned long page count, without JS's 32-bit truncation. */
+const shr = (x: number, n: number): number => Math.floor(x / 2 ** n);
+
 export class Vmscan2611 {
   readonly zones = new Map<number, ZoneLru>();
   /** Page-cache pages reclaimed so far (a refaulting workload reads them back). */
@@ -116,8 +171,8 @@ export class Vmscan2611 {
     const z: ZoneLru = {
       slot,
       presentPages,
-      active: [],
-      inactive: [],
+      active: new LruList(),
+      inactive: new LruList(),
       nrScanActive: 0,
       nrScanInactive: 0,
       pagesScanned: 0,
@@ -139,24 +194,25 @@ export class Vmscan2611 {
    *  freed (the ptes that referenced them are gone). */
   removeOwner(owner: number): LruPage[] {
     const out: LruPage[] = [];
-    for (const z of this.zones.values()) {
-      for (const list of [z.active, z.inactive]) {
-        for (let i = list.length - 1; i >= 0; i--) if (list[i].owner === owner) out.push(...list.splice(i, 1));
-      }
-    }
+    // One pass per list (a splice per page would make an exit O(pages^2)).
+    for (const z of this.zones.values())
+      for (const list of [z.active, z.inactive])
+        for (const p of list.removeWhere((q) => q.owner === owner)) out.push(p);
     this.inFlight = this.inFlight.filter((p) => p.owner !== owner);
     return out;
   }
 
   nrMapped(): number {
     let n = 0;
-    for (const z of this.zones.values()) for (const p of [...z.active, ...z.inactive]) if (p.mapped) n++;
+    for (const z of this.zones.values())
+      for (const list of [z.active, z.inactive]) for (const p of list) if (p.mapped) n++;
     return n;
   }
 
   count(pred: (p: LruPage) => boolean): number {
     let n = 0;
-    for (const z of this.zones.values()) for (const p of [...z.active, ...z.inactive]) if (pred(p)) n++;
+    for (const z of this.zones.values())
+      for (const list of [z.active, z.inactive]) for (const p of list) if (pred(p)) n++;
     return n;
   }
 
@@ -285,11 +341,11 @@ export class Vmscan2611 {
 
   /** shrink_zone (2.6.11): scan budgets accumulate until they reach SWAP_CLUSTER_MAX. */
   private shrinkZone(z: ZoneLru, sc: ScanControl): void {
-    z.nrScanActive += (z.active.length >> sc.priority) + 1;
+    z.nrScanActive += shr(z.active.length, sc.priority) + 1;
     let nrActive = z.nrScanActive;
     if (nrActive >= SWAP_CLUSTER_MAX) z.nrScanActive = 0;
     else nrActive = 0;
-    z.nrScanInactive += (z.inactive.length >> sc.priority) + 1;
+    z.nrScanInactive += shr(z.inactive.length, sc.priority) + 1;
     let nrInactive = z.nrScanInactive;
     if (nrInactive >= SWAP_CLUSTER_MAX) z.nrScanInactive = 0;
     else nrInactive = 0;

@@ -363,6 +363,48 @@ describe("out_of_memory (mm/oom_kill.c 2.6.11)", () => {
     expect(result).toMatchObject({ killed: [], panic: false, livelock: true });
     expect(log.lines).toEqual(["oom-killer: gfp_mask=0x50", ...SHOW_LINES]);
   });
+
+  it("visits each task's parent link a bounded number of times: O(tasks), not O(tasks^2)", () => {
+    // A fork tree of n tasks (three children each, oldest first); every read of a task's ppid is
+    // counted. Scoring each task by filtering the whole list for its children read n^2 of them.
+    const n = 3000;
+    let ppidReads = 0;
+    const tasks = [task(1, { ppid: 0, comm: "init", uid: 0, euid: 0 })];
+    for (let i = 0; i < n; i++) {
+      const t = task(1000 + i, { ppid: i < 3 ? 1 : 1000 + Math.floor(i / 3) - 1, totalVm: 10 + (i % 7) });
+      let ppid = t.ppid;
+      Object.defineProperty(t, "ppid", {
+        get: () => {
+          ppidReads++;
+          return ppid;
+        },
+        set: (v: number) => {
+          ppid = v;
+        },
+      });
+      tasks.push(t);
+    }
+    const { result } = run(tasks);
+    expect(result.killed).toHaveLength(1);
+    expect(ppidReads).toBeGreaterThan(0);
+    expect(ppidReads).toBeLessThanOrEqual(2 * (n + 1));
+  });
+
+  it("keeps p->children in task-list order (oldest first) for badness and for the first child killed", () => {
+    // 20 has children 30 (its own mm), 31 (a thread of 20: same mm) and 32; the task list puts 32
+    // before 30, so 32 is the oldest child and the first with its own mm: it dies, not 30.
+    const parent = task(20, { totalVm: 5000 });
+    const tasks = [
+      task(1, { ppid: 0, comm: "init", uid: 0, euid: 0 }),
+      parent,
+      task(32, { ppid: 20, totalVm: 7 }),
+      task(31, { ppid: 20, mm: 20, totalVm: 5000 }),
+      task(30, { ppid: 20, totalVm: 11 }),
+    ];
+    expect(badness2611(parent, tasks, 600, HZ)).toBe(5000 + 7 + 11);
+    const { result } = run(tasks);
+    expect(result.killed.map((t) => t.pid)).toEqual([32]);
+  });
 });
 
 describe("2.6.11 gfp masks (include/linux/gfp.h 2.6.11)", () => {

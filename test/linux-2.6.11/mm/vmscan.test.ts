@@ -4,13 +4,14 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { validateScenario, type Scenario } from "../../../bindings/scenario/schema.js";
 import { buildKernel } from "../../../bindings/scenario/build.js";
 import { replay } from "../../../bindings/scenario/replay.js";
 import { KernelLog } from "../../../bindings/sim/log.js";
 import { SimClock } from "../../../bindings/sim/clock.js";
 import { eventsOfKind, type SimEvent, type SimEventOf } from "../../../bindings/sim/events.js";
-import { Vmscan2611 } from "../../../bindings/linux-2.6.11/mm/vmscan.js";
+import { LruList, Vmscan2611, type LruPage } from "../../../bindings/linux-2.6.11/mm/vmscan.js";
 
 const SEED: Scenario = JSON.parse(readFileSync(new URL("../../../scenarios/seed.json", import.meta.url), "utf8"));
 
@@ -264,5 +265,60 @@ describe("the scan arithmetic behind the seed's pages_scanned (README, The seed 
     for (const p of all) for (let i = 0; i < p.length; i++) suffixes.add(p.slice(i).reduce((s, x) => s + x, 0));
     expect(suffixes.has(41)).toBe(false);
     expect(suffixes.has(40)).toBe(true); // the arithmetic does reach its neighbours
+  });
+});
+
+describe("LruList: zone->active_list / inactive_list", () => {
+  const page = (pfn: number, owner = pfn % 3): LruPage => ({
+    pfn,
+    owner,
+    anon: false,
+    mapped: false,
+    hot: false,
+    dirty: false,
+    writeback: false,
+    swapCache: false,
+    active: false,
+  });
+
+  it("behaves as an array with the head at index 0: unshift at the head, pop from the tail, removal in order", () => {
+    // the model is the representation the lists had before (head first, unshift and pop)
+    const op = fc.oneof(
+      fc.record({ op: fc.constant("add" as const), pfn: fc.nat(50) }),
+      fc.record({ op: fc.constant("take" as const), n: fc.nat(40) }),
+      fc.record({ op: fc.constant("exit" as const), owner: fc.nat(2) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (script) => {
+        const list = new LruList();
+        const model: LruPage[] = [];
+        for (const s of script) {
+          if (s.op === "add") {
+            const p = page(s.pfn);
+            list.unshift(p);
+            model.unshift(p);
+          } else if (s.op === "take") {
+            for (let i = 0; i < s.n; i++) expect(list.pop()).toBe(model.pop());
+          } else {
+            const removed: LruPage[] = [];
+            for (let i = model.length - 1; i >= 0; i--)
+              if (model[i].owner === s.owner) removed.push(...model.splice(i, 1));
+            expect(list.removeWhere((p) => p.owner === s.owner)).toEqual(removed);
+          }
+          expect(list.length).toBe(model.length);
+        }
+        expect([...list]).toEqual(model);
+      }),
+      { numRuns: 200, seed: 20261206 },
+    );
+  });
+
+  it("keeps its order through a million pages in and out (the queue compacts as it empties)", () => {
+    const list = new LruList();
+    for (let i = 0; i < 1_000_000; i++) list.unshift(page(i));
+    for (let i = 0; i < 999_999; i++) list.pop();
+    expect([...list].map((p) => p.pfn)).toEqual([999_999]);
+    expect(list.pop()?.pfn).toBe(999_999);
+    expect(list.pop()).toBeUndefined();
   });
 });

@@ -15,7 +15,7 @@
 //   release is not read in a tree); on failure and size > PAGE_SIZE,
 //   __vmalloc with the caller's flags. Bits are the 2.6.11 layout, the allocator underneath is the sim's.
 
-import type { KernelLog } from "../../../sim/log.js";
+import { HeadTail, type KeepLimits, type KernelLog } from "../../../sim/log.js";
 import type { SimClock } from "../../../sim/clock.js";
 import { GFP_2611 } from "../../../include/linux/gfp.js";
 import type { Kptr, Slab2611 } from "../../mm/slab.js";
@@ -55,7 +55,8 @@ export interface KmemResult {
   retries: number;
   /** "possible memory allocation deadlock" lines printed. */
   deadlockMessages: number;
-  /** The allocator each attempt used, in order. */
+  /** The allocator each attempt used, in order: the first and the last KMEM_PATH_KEEP.head and .tail
+   *  attempts when there were more (pathDropped counts the attempts left out between them). */
   path: KmemPath[];
   /** Simulated ms the call took (waits plus whatever the page allocator advanced). */
   simMs: number;
@@ -63,7 +64,15 @@ export interface KmemResult {
   livelock: boolean;
   /** The gfp mask used (kmem_flags_convert). */
   lflags: number;
+  /** Attempts left out of path (present only when some were). */
+  pathDropped?: number;
 }
+
+/** How many attempts KmemResult.path keeps from the start and from the end of a long loop. */
+export const KMEM_PATH_KEEP: KeepLimits = { head: 10_000, tail: 10_000 };
+
+/** The attempts of one call, bounded (KMEM_PATH_KEEP). */
+type PathLog = HeadTail<KmemPath>;
 
 export interface KmemBounds {
   /** Stop after this many failed attempts (default 100000). */
@@ -85,6 +94,8 @@ export interface XfsKmemOptions extends KmemBounds {
   hz?: number;
   /** Owner id the pages are charged to (default 0). */
   owner?: number;
+  /** True once the kernel has panicked: the loop stops (nothing runs after panic()). */
+  halted?: () => boolean;
 }
 
 /** kmem_flags_convert (fs/xfs/linux-2.6/kmem.h 2.6.11): __GFP_NOWARN always; KM_NOSLEEP →
@@ -140,9 +151,10 @@ export class XfsKmem {
     const maxRetries = b.maxRetries ?? this.o.maxRetries ?? 100_000;
     const maxSimMs = b.maxSimMs ?? this.o.maxSimMs ?? Infinity;
     const r: KmemResult = { ptr: null, retries: 0, deadlockMessages: 0, path: [], simMs: 0, livelock: false, lflags };
+    const path: PathLog = new HeadTail(KMEM_PATH_KEEP);
     for (;;) {
-      r.ptr = this.attempt(this.pick(size, r.retries), size, lflags, owner, r.path);
-      if (r.ptr !== null || flags & (KM_MAYFAIL | KM_NOSLEEP)) break;
+      r.ptr = this.attempt(this.pick(size, r.retries), size, lflags, owner, path);
+      if (r.ptr !== null || flags & (KM_MAYFAIL | KM_NOSLEEP) || this.o.halted?.()) break;
       if (++r.retries % 100 === 0) {
         log.printk(`XFS: possible memory allocation deadlock in kmem_alloc (mode:${hex(lflags)})\n`);
         r.deadlockMessages++;
@@ -163,6 +175,8 @@ export class XfsKmem {
       }
     }
     r.simMs = clock.nowMs - t0;
+    r.path = path.toArray();
+    if (path.dropped) r.pathDropped = path.dropped;
     return r;
   }
 
@@ -178,7 +192,7 @@ export class XfsKmem {
   }
 
   /** kvmalloc_node (mm/util.c, 4.12 … 5.x). */
-  private kvmalloc(size: number, flags: number, owner: number, path: KmemPath[]): KmemPtr | null {
+  private kvmalloc(size: number, flags: number, owner: number, path: PathLog): KmemPtr | null {
     const pageSize = this.o.vmalloc.pageSize;
     // "vmalloc uses GFP_KERNEL for some internal allocations (e.g page tables)".
     if ((flags & GFP_KERNEL) !== GFP_KERNEL) return this.attempt("kmalloc", size, flags, owner, path);
@@ -194,22 +208,23 @@ export class XfsKmem {
   }
 
   /** One call with no retry loop (kvmalloc, kmem_zalloc_large). */
-  private once(lflags: number, call: (path: KmemPath[]) => KmemPtr | null): KmemResult {
+  private once(lflags: number, call: (path: PathLog) => KmemPtr | null): KmemResult {
     const t0 = this.o.clock.nowMs;
-    const path: KmemPath[] = [];
+    const path: PathLog = new HeadTail(KMEM_PATH_KEEP);
     const ptr = call(path);
-    return { ptr, retries: 0, deadlockMessages: 0, path, simMs: this.o.clock.nowMs - t0, livelock: false, lflags };
+    const simMs = this.o.clock.nowMs - t0;
+    return { ptr, retries: 0, deadlockMessages: 0, path: path.toArray(), simMs, livelock: false, lflags };
   }
 
   /** One allocation through kmalloc or __vmalloc, recorded in path and as a kmem_alloc-attempt event. */
-  private attempt(via: KmemPath, size: number, gfp: number, owner: number, path: KmemPath[]): KmemPtr | null {
+  private attempt(via: KmemPath, size: number, gfp: number, owner: number, path: PathLog): KmemPtr | null {
     const ptr = via === "kmalloc" ? this.o.slab.kmalloc(size, gfp, owner) : this.o.vmalloc.__vmalloc(size, gfp, owner);
     path.push(via);
     this.o.log.event("kmem_alloc-attempt", {
       policy: this.policy,
       size,
       gfp,
-      attempt: path.length,
+      attempt: path.pushed,
       via,
       ok: ptr !== null,
     });
