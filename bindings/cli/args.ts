@@ -150,7 +150,8 @@ export const COMMANDS: CommandSpec[] = [
         description: "bound on kmem_alloc's endless loop (retries)",
         default: 20_000,
         min: 1,
-        max: 1e9,
+        // a reclaiming retry costs about 34 us (136 us recording events): a million is minutes, not days
+        max: 1_000_000,
       },
       {
         name: "max-sim-ms",
@@ -158,7 +159,7 @@ export const COMMANDS: CommandSpec[] = [
         description: "bound on kmem_alloc's endless loop (simulated ms)",
         default: 600_000,
         min: 1,
-        max: 1e12,
+        max: 86_400_000, // one simulated day
       },
       MAX_INPUT_OPT,
       JSON_OPT,
@@ -283,7 +284,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
       out.positionals.push(arg);
       continue;
     }
-    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    // --name=value: the value is everything after the first "=" (it may hold "=" itself: --set=a.b=1)
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
     const opt = cmd.options.find((o) => o.name === name);
     if (!opt) throw usage(`unknown option --${name} for '${cmd.path.join(" ")}'`);
     if (opt.type === "boolean") {

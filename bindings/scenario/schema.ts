@@ -149,8 +149,9 @@ export const SCENARIO_FORMAT = "oomlab-scenario/1";
 const PID_MAX_LIMIT = 4 * 1024 * 1024;
 /** uid_t: 32 bits. */
 const UID_MAX = 2 ** 32 - 1;
-/** Simulated time is bounded by --max-sim-ms; event times beyond 10^12 ms (31 years) mean nothing. */
-const MAX_EVENT_MS = 1e12;
+/** Event times up to one simulated day (--max-sim-ms's maximum too): --max-sim-ms bounds only the
+ *  kmem_alloc loop, so an event at 10^12 ms would make the replay run 10^12 ms of timers first. */
+const MAX_EVENT_MS = 86_400_000;
 /** kmem_alloc sizes up to 2 GiB (the size_t XFS passes is far larger; the replay's machines are not). */
 const MAX_KMEM_SIZE = 2 ** 31;
 /** Children one fork-exit event forks at a time. */
@@ -166,15 +167,17 @@ const HZ_MAX = 1535;
 const PAGE_OFFSET = 0xc0000000;
 const KM_FLAG_NAMES = Object.keys(KM_FLAGS) as [string, ...string[]];
 
-const pid = (what: string) => intIn(1, PID_MAX_LIMIT, `${what}; PID_MAX_LIMIT, 2.6.11`);
+const pid = (what: string) => intIn(1, PID_MAX_LIMIT - 1, `${what}; below PID_MAX_LIMIT, 2.6.11`);
 const ms = (what: string) => numberIn(0, MAX_EVENT_MS, `ms, ${what}`);
-const counter = (what: string) => intIn(0, Number.MAX_SAFE_INTEGER, what);
+/** unsigned long on 32-bit ARM, 2.6.11: mm->total_vm, utime + stime, swap entries. */
+const ULONG_MAX_ARM = 2 ** 32 - 1;
+const counter = (what: string) => intIn(0, ULONG_MAX_ARM, `${what}; an unsigned long of 32-bit ARM`);
 
 const taskSchema = objectOf(
   {
     pid: pid("the task's pid"),
     comm: text("the command name (15 characters are kept, TASK_COMM_LEN)"),
-    ppid: intIn(0, PID_MAX_LIMIT, "the parent's pid, 0 for none").optional(),
+    ppid: intIn(0, PID_MAX_LIMIT - 1, "the parent's pid, 0 for none").optional(),
     uid: intIn(0, UID_MAX, "uid_t").optional(),
     euid: intIn(0, UID_MAX, "uid_t").optional(),
     nice: intIn(-20, 19, "task_nice()").optional(),

@@ -28,6 +28,11 @@ function io(files: Record<string, string> = {}): CliIo & { stdout: string; stder
 }
 
 describe("parseArgs", () => {
+  it("takes everything after the first '=' of --name=value as the value", () => {
+    const a = parseArgs(["replay", '--set=events.0.flags=["KM_NOFS"]', "--set", "hz=250"]);
+    expect(a.options.set).toEqual(['events.0.flags=["KM_NOFS"]', "hz=250"]);
+  });
+
   it("reads commands, typed options and defaults", () => {
     const a = parseArgs(["bench", "churn", "--seed", "0xdeadbeef", "--log2-pages=16", "--ops", "1_000", "--json"]);
     expect(a.command?.path).toEqual(["bench", "churn"]);
@@ -69,8 +74,8 @@ describe("int options name their range", () => {
     [["bench", "churn", "--log2-pages", "-20"], "--log2-pages -20 is out of range 10 to 24"],
     [["demo", "--ops", "-3"], "--ops -3 is out of range 0 to 1000000000"],
     [["replay", "--size", "-131072"], "--size -131072 is out of range 1 to 2147483648"],
-    [["replay", "--max-retries", "-1"], "--max-retries -1 is out of range 1 to 1000000000"],
-    [["replay", "--max-sim-ms", "-1"], "--max-sim-ms -1 is out of range 1 to 1000000000000"],
+    [["replay", "--max-retries", "-1"], "--max-retries -1 is out of range 1 to 1000000"],
+    [["replay", "--max-sim-ms", "-1"], "--max-sim-ms -1 is out of range 1 to 86400000"],
     [["diagnose", "x", "--max-input-mb", "0"], "--max-input-mb 0 is out of range 1 to 511"],
     [["machine", "m.json", "--max-input-mb", "NaN"], "--max-input-mb needs an integer from 1 to 511, got 'NaN'"],
   ])("%j: %s", (argv, msg) => {

@@ -16,7 +16,8 @@ const MAX_TRIES = 4;
 const STOP_WITHIN_MS = 5000;
 const INCOMPLETE = "oomlab: interrupted: output incomplete\n";
 /** Replay bounds that keep the seed's kmem_alloc loop running for many seconds. */
-const HUGE_BOUNDS = ["--max-retries", "1000000000", "--max-sim-ms", "1000000000000"];
+const HUGE_BOUNDS = ["--max-retries", "1000000", "--max-sim-ms", "86400000"];
+const NOFS = '--set=events.0.flags=["KM_NOFS"]';
 
 interface Ended {
   status: number | null;
@@ -71,8 +72,9 @@ describe("SIGINT stops every command with exit 130 and marks the output incomple
     ["bench churn (WebAssembly)", ["bench", "churn", "--ops", "4000000000"]],
     ["bench churn (the TypeScript reference)", ["bench", "churn", "--engine", "reference", "--ops", "4000000000"]],
     ["demo", ["demo", "--ops", "1000000000"]],
-    ["replay with huge bounds", ["replay", "seed", "--size", "262144", "--policy", "bdfb04301fa5", ...HUGE_BOUNDS]],
-    ["replay --compare with huge bounds", ["replay", "seed", "--compare", ...HUGE_BOUNDS]],
+    // KM_NOFS: no __GFP_FS, so no OOM killer; kmem_alloc reclaims and retries up to the largest bounds
+    ["replay with the largest bounds", ["replay", "seed", NOFS, ...HUGE_BOUNDS]],
+    ["replay --json with the largest bounds", ["replay", "seed", NOFS, "--json", ...HUGE_BOUNDS]],
     ["diagnose waiting on standard input", ["diagnose", "-"]],
   ])("%s", async (_, argv) => {
     const r = await interrupt(argv);

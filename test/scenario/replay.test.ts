@@ -388,7 +388,7 @@ describe("resources: a replay's memory is bounded whatever its length (issue 9)"
       layout: [{ at: 0, count: 64, kind: "free" }],
       events: [
         { do: "kmem_alloc", at: 0, task: 2, size: 262144 },
-        { do: "fork-exit", task: 1, every: 1, from: 0, lifetime: 1e9, count: 1 },
+        { do: "fork-exit", task: 1, every: 1, from: 0, lifetime: 86_400_000, count: 1 },
       ],
     };
     let k: Kernel2611 | undefined;
