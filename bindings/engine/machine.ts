@@ -454,8 +454,9 @@ export class Machine implements BuddyEngine {
   /** The allocated blocks of an owner in pfn order, as [pfn, order] (what snapshot().allocated
    *  lists for it, without building the rest of the snapshot). */
   ownerBlocks(owner: number): [number, number][] {
+    this.live();
     const abi = this.abi;
-    const want = owner >>> 0;
+    const want = checkOwner(owner);
     const info = this.pages.infoWords(this.machine.nrPages);
     const blocks: [number, number][] = [];
     for (let idx = 0; idx < info.length; idx++) {

@@ -52,6 +52,7 @@ function callsOn(pfn: number): Record<string, unknown[]> {
     blockAt: [pfn],
     freeOwner: [OWNER],
     ownerPages: [OWNER],
+    ownerBlocks: [OWNER],
     batch: [[{ op: "alloc", req: { order: 10 } }] satisfies BatchOp[]],
     watermarkOk2611: [slot, 0, 0, 2, false, false],
     watermarkOk618: [slot, 0, 0, 2, 0],
