@@ -104,7 +104,7 @@ function stripOnce(s: string, afterMonotonic: boolean): Stripped | null {
     m = re.exec(s);
     if (m && m[0].length > 0) return { text: s.slice(m[0].length) };
   }
-  if (afterMonotonic) {
+  if (afterMonotonic && s.includes("kernel")) {
     m = HOST_KERNEL.exec(s);
     if (m) return { text: s.slice(m[0].length) };
   }
@@ -124,7 +124,6 @@ export function stripPrefixes(s: string): Stripped {
 
 /** Splits one physical line at rsyslog "#012" escapes; "#011" becomes a TAB, other escapes stay. */
 function expandEscapes(s: string): string[] {
-  if (!s.includes("#0")) return [s];
   const out = s.replace(RSYSLOG_ESCAPE, (all: string, oct: string) => {
     if (oct === "12") return "\n";
     if (oct === "11") return "\t";
@@ -136,15 +135,21 @@ function expandEscapes(s: string): string[] {
 /** Passes the kernel lines held by one physical line to visit. */
 function kernelLines(raw: string, line: number, visit: (l: LogLine) => void): void {
   const first = stripPrefixes(raw);
+  if (!first.text.includes("#0")) {
+    visit(logLine(line, raw, first.text, first.time));
+    return;
+  }
   const parts = expandEscapes(first.text);
   for (let i = 0; i < parts.length; i++) {
     const s: Stripped = i === 0 ? { text: parts[0] } : stripPrefixes(parts[i]);
-    const time = s.time ?? first.time;
-    const text = s.text.includes("\t") ? s.text.replace(/\t/g, " ") : s.text; // TAB -> one space
-    const rec: LogLine = { line, raw, text };
-    if (time !== undefined && Number.isFinite(time)) rec.time = time;
-    visit(rec);
+    visit(logLine(line, raw, s.text, s.time ?? first.time));
   }
+}
+
+function logLine(line: number, raw: string, text: string, time: number | undefined): LogLine {
+  const rec: LogLine = { line, raw, text: text.includes("\t") ? text.replace(/\t/g, " ") : text }; // TAB -> a space
+  if (time !== undefined && Number.isFinite(time)) rec.time = time;
+  return rec;
 }
 
 /** Calls visit with every kernel line of pasted text, in order, keeping none of them: a pass over

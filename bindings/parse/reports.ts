@@ -14,6 +14,7 @@ import {
 import {
   emptyMemcg,
   foldMemcg,
+  mayBeMemcgLine,
   parseConstraint,
   parseKilled,
   parseReaped,
@@ -181,6 +182,7 @@ class Builder {
 
   private memcgLine(t: string): boolean {
     if (t.startsWith("Memory cgroup out of memory")) this.memcgSeen = true;
+    if (!mayBeMemcgLine(t)) return false;
     const m = this.r.memcg ?? emptyMemcg();
     if (!foldMemcg(m, t)) return false;
     this.r.memcg = m;

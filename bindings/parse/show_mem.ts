@@ -98,6 +98,13 @@ function zoneLineMatch(text: string): RegExpExecArray | null {
   return zoneMatch;
 }
 
+/** Whether a line starts with an ASCII letter: ZONE, AREAS, AREAS_EMPTY, AREAS_LIKE, PCP_HEAD and
+ *  the per-CPU lines all do ("Node", a zone name, "cpu", "CPU"), so other lines skip them. */
+function letterFirst(t: string): boolean {
+  const c = t.charCodeAt(0) | 0x20;
+  return c >= 0x61 && c <= 0x7a;
+}
+
 /** A captured number, or null when the group did not match. */
 const numberOrNull = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
 
@@ -197,7 +204,7 @@ export class ShowMemCollector {
 
   /** True when a watermark line for this zone would repeat one already complete (a second dump). */
   repeats(text: string): boolean {
-    if (!text.includes(" free:")) return false;
+    if (!letterFirst(text) || !text.includes(" free:")) return false;
     const m = zoneLineMatch(text);
     if (!m) return false;
     const z = this.zones.find((q) => q.node === Number(m[1] ?? 0) && q.name === m[2]);
@@ -212,7 +219,7 @@ export class ShowMemCollector {
 
   private feedZone(t: string, line: number): boolean {
     if (!t.includes(" free:")) return false;
-    const m = zoneLineMatch(t);
+    const m = letterFirst(t) ? zoneLineMatch(t) : null;
     if (!m) {
       if (/ free:\S{0,20} min:/.test(t)) this.warn({ line, message: `unparsed zone line: ${echoed(t.slice(0, 80))}` });
       return false;
@@ -252,8 +259,8 @@ export class ShowMemCollector {
   }
 
   private feedAreas(t: string, line: number): boolean {
-    // every pattern below needs ": " and either "N*SkB" or "empty"
-    if (!t.includes(": ") || (!t.includes("*") && !t.includes("empty"))) return false;
+    // every pattern below starts with a letter and needs ": " and either "N*SkB" or "empty"
+    if (!letterFirst(t) || !t.includes(": ") || (!t.includes("*") && !t.includes("empty"))) return false;
     const e = AREAS_EMPTY.exec(t);
     if (e) {
       const z = this.zone(Number(e[1] ?? 0), e[2]);
@@ -287,7 +294,8 @@ export class ShowMemCollector {
   }
 
   private feedPcp(t: string): boolean {
-    // PCP_HEAD holds "per-cpu:"; the per-CPU lines start with "cpu " or "CPU "
+    // PCP_HEAD starts with a letter and holds "per-cpu:"; the per-CPU lines start with "cpu " or "CPU "
+    if (!letterFirst(t)) return false;
     const cpuLine = t.startsWith("cpu ") || t.startsWith("CPU ");
     if (!cpuLine && !t.includes("per-cpu:")) return false;
     const h = PCP_HEAD.exec(t);

@@ -4,15 +4,15 @@
 
 import type { DiagnosedReport, DiagnosedZone } from "../analyse/diagnose.js";
 import type { SnapshotReport } from "../analyse/snapshot.js";
-import { printable } from "../include/printable.js";
+import { printableLines } from "../include/printable.js";
 import { tableLines } from "./table.js";
 
 const kb = (v: number | null) => (v === null ? "-" : `${v} kB`);
 /** A figure that may be missing: "-" rather than "null" in prose. */
 const figure = (v: number | null | undefined) => (v === null || v === undefined ? "-" : String(v));
 
-/** The text with whatever it echoes of the input made printable, line by line. */
-const printableText = (text: string) => text.split("\n").map(printable).join("\n");
+/** The text with whatever it echoes of the input made printable, its line feeds kept. */
+const printableText = printableLines;
 
 /** The line that stands for warnings left out. */
 const omittedLine = (n: number | undefined) =>
