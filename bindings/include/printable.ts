@@ -6,6 +6,7 @@
 
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]/gu;
 /** The same without the line feed (Cc is U+0000-U+001F and U+007F-U+009F), for whole texts. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const NON_PRINTABLE_BUT_LF = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]/gu;
 
 const escapeUnit = (unit: number) => `\\u${unit.toString(16).padStart(4, "0")}`;
