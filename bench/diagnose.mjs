@@ -1,27 +1,67 @@
-// Times parsing and diagnosing a 10 MB log built from the test corpus (every fixture repeated),
-// in one process: `npm run bench:diagnose`. Prints the date, node version, sizes and timings.
+// Times parsing and diagnosing a log built from the test corpus (every fixture repeated), 10 MB by
+// default: `npm run bench:diagnose`, or `node bench/diagnose.mjs --mb 50` for another size.
+// `--only diagnose` skips the separate parse pass, so the peak memory is the diagnose path's alone;
+// `--distinct` makes every repeated zone differ a little (see copy below), so no result is reused.
+// Prints the date, node version, sizes, timings, and the process's peak RSS and heap.
 import { readFileSync, readdirSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { parseReports } from "../dist/bindings/parse/reports.js";
 import { diagnose } from "../dist/bindings/analyse/diagnose.js";
 
+const { values } = parseArgs({
+  options: {
+    mb: { type: "string", default: "10" },
+    only: { type: "string", default: "parse,diagnose" },
+    distinct: { type: "boolean", default: false },
+  },
+});
+const mb = Number(values.mb);
+if (!(mb > 0 && mb <= 1024)) throw new Error(`--mb needs a size in MB from 0 to 1024, got ${values.mb}`);
+const only = new Set(values.only.split(","));
+
+const MB = 1024 * 1024;
 const dir = new URL("../test/fixtures/", import.meta.url);
 const corpus = readdirSync(dir)
   .filter((f) => f.endsWith(".log"))
   .map((f) => readFileSync(new URL(f, dir), "utf8"))
   .join("\n");
-const target = 10 * 1024 * 1024;
-const text = corpus.repeat(Math.ceil(target / corpus.length)).slice(0, target);
+const target = Math.round(mb * MB);
+const copies = Math.ceil(target / corpus.length);
+// --distinct: copy i adds i blocks to every per-order line's first count (and their size to its
+// total), so no two copies print the same free lists and no rebuilt zone or check is reused.
+const AREAS = /([A-Za-z][\w-]{0,15}: )(\d+)\*(\d+)kB([^=\n]*)= ?(\d+) ?kB/g;
+const perturb = (i) => (_, head, n, size, rest, total) =>
+  `${head}${Number(n) + i}*${size}kB${rest}= ${Number(total) + i * Number(size)}kB`;
+const copy = (i) => (values.distinct ? corpus.replace(AREAS, perturb(i)) : corpus);
+const text = Array.from({ length: copies }, (_, i) => copy(i))
+  .join("")
+  .slice(0, target);
 
+let peakHeap = 0;
+
+/** Wall time, and the CPU time of this process (user + system): on a shared machine the CPU time
+ *  moves less with the load. */
 function time(label, f) {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const out = f();
   const ms = performance.now() - t0;
-  console.log(`${label.padEnd(10)} ${ms.toFixed(0).padStart(6)} ms`);
+  const cpu = process.cpuUsage(cpu0);
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  console.log(`${label.padEnd(10)} ${ms.toFixed(0).padStart(6)} ms  (cpu ${cpuMs.toFixed(0)} ms)`);
   return out;
 }
 
-console.log(`date: ${new Date().toISOString()}  node: ${process.version}  command: node bench/diagnose.mjs`);
-console.log(`log: ${(text.length / 1048576).toFixed(1)} MB, ${text.split("\n").length} lines`);
-const parsed = time("parse", () => parseReports(text));
-const diag = time("diagnose", () => diagnose(text));
-console.log(`reports: ${parsed.reports.length} parsed, ${diag.reports.length} diagnosed`);
+const command = `node bench/diagnose.mjs --mb ${mb}${values.distinct ? " --distinct" : ""}`;
+console.log(`date: ${new Date().toISOString()}  node: ${process.version}  command: ${command}`);
+let lines = 1;
+for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
+console.log(`log: ${(text.length / MB).toFixed(1)} MB, ${lines} lines`);
+const parsed = only.has("parse") ? time("parse", () => parseReports(text)) : null;
+const diag = only.has("diagnose") ? time("diagnose", () => diagnose(text)) : null;
+console.log(`reports: ${parsed?.reports.length ?? "-"} parsed, ${diag?.reports.length ?? "-"} diagnosed`);
+// The heap is read at the end of each pass (with the pass's result still held); the peak RSS
+// (getrusage maxrss) covers the whole run, the log text included.
+const rss = process.resourceUsage().maxRSS / 1024;
+console.log(`peak RSS: ${rss.toFixed(0)} MB  heap used at the end of a pass, max: ${(peakHeap / MB).toFixed(0)} MB`);

@@ -6,9 +6,16 @@
 // reductions (gfp_to_alloc_flags). Pure: no Node APIs.
 
 import { gfpMeaning } from "./gfp.js";
-import { judgeOrder, judgePerOrder } from "./verdict.js";
+import { inferredOrder, judgeOrder, judgePerOrder, judgeRequest, marksInWords } from "./verdict.js";
 import { procReports } from "./proc.js";
-import { recomputeMarks, reportEra, zoneContexts } from "./zones.js";
+import {
+  SCALE_FACTOR_SINCE,
+  readsScaleFactor,
+  recomputeMarks,
+  reportEra,
+  zoneContexts,
+  type ReportEra,
+} from "./zones.js";
 import {
   zoneOut,
   type RecomputedMarks,
@@ -17,9 +24,13 @@ import {
   type DiagnoseOptions,
   type DiagnoseResult,
   type WhatIf,
+  type WhatIfRequest,
+  type WhatIfResult,
 } from "./report.js";
 import { parseReports, type ParsedReport, type Warning } from "../parse/reports.js";
 import { validateWhatIf } from "./what_if.js";
+import { MAX_WARNINGS } from "../parse/warnings.js";
+import { printable } from "../include/printable.js";
 
 export type {
   DiagnosedKind,
@@ -27,9 +38,14 @@ export type {
   DiagnosedZone,
   DiagnoseOptions,
   DiagnoseResult,
+  Mark,
+  MarkCheck,
   RecomputedMarks,
   Verdict,
   WhatIf,
+  WhatIfRequest,
+  WhatIfResult,
+  WhatIfZone,
   ZoneFragmentation,
 } from "./report.js";
 
@@ -90,30 +106,141 @@ function judge(r: ParsedReport, warn: (m: string) => void): Verdict | null {
   return judgeOrder(r, era, mask, r.order, warn);
 }
 
-function warningsOf(r: ParsedReport, all: Warning[], next: number): Warning[] {
-  return all.filter((w) => w.line >= r.line && w.line < next);
+/** MAX_WARNINGS of the report's warnings, the analysis's own always among them. */
+function capWarnings(
+  parsed: Warning[],
+  parsedOmitted: number,
+  own: Warning[],
+): Pick<DiagnosedReport, "warnings" | "warningsOmitted"> {
+  const room = Math.max(0, MAX_WARNINGS - own.length);
+  const kept = parsed.slice(0, room);
+  const omitted = parsedOmitted + parsed.length - kept.length;
+  return omitted > 0 ? { warnings: [...kept, ...own], warningsOmitted: omitted } : { warnings: [...kept, ...own] };
 }
 
-function whatIfReport(r: ParsedReport, w: WhatIf): DiagnosedReport["whatIf"] {
+/** Why a report has no allocation request a what-if could judge again, or null when it has one. */
+function requestless(r: ParsedReport): string | null {
+  if (r.kind === "memcg-oom") return "a memory cgroup's limit decided this OOM, not the zones' watermarks";
+  if (r.order === -1) return "a manual OOM kill (SysRq-f) asked for no memory";
+  const c = r.constraint?.constraint ?? "";
+  if (c === "CONSTRAINT_CPUSET" || c === "CONSTRAINT_MEMORY_POLICY")
+    return `the OOM was ${c}: the task's allowed nodes decided it, and the report holds no per-node verdict`;
+  if (r.zones.length === 0) return "the report holds no zone data";
+  return null;
+}
+
+/** The settings that mean something for the report, with a note for each that does not. */
+function meaningfulSettings(r: ParsedReport, era: ReportEra, w: WhatIf, notes: string[]) {
+  let minFree = w.minFreeKbytes;
+  let wsf = w.watermarkScaleFactor;
+  const eraText = `${era.release}${era.inferred ? ", inferred from the report's format" : ""}`;
+  if (wsf !== undefined && !readsScaleFactor(era)) {
+    notes.push(
+      `watermark_scale_factor=${wsf} changes nothing: the report's kernel (${eraText}) has no ` +
+        `watermark_scale_factor, which Linux ${SCALE_FACTOR_SINCE} added (mm/page_alloc.c __setup_per_zone_wmarks); ` +
+        "its marks follow min_free_kbytes alone",
+    );
+    wsf = undefined;
+  }
+  const sized = r.zones.some((z) => (z.presentKb ?? 0) > 0 || (z.managedKb ?? 0) > 0);
+  if ((minFree !== undefined || wsf !== undefined) && !sized) {
+    const names = [minFree !== undefined ? "min_free_kbytes" : "", wsf !== undefined ? "watermark_scale_factor" : ""];
+    notes.push(
+      `${names.filter(Boolean).join(" and ")} change nothing: the report prints no zone sizes (present or ` +
+        "managed pages), from which the marks would be recomputed",
+    );
+    minFree = undefined;
+    wsf = undefined;
+  }
+  return { minFree, wsf };
+}
+
+function orderWords(order: number, from: WhatIfRequest["orderFrom"]): string {
+  if (from === "printed") return `order ${order} (as printed)`;
+  if (from === "inferred") return `order ${order} (inferred above: the report prints no order)`;
+  return `order ${order} (the what-if's)`;
+}
+
+function whatIfReport(r: ParsedReport, w: WhatIf): WhatIfResult {
   const era = reportEra(r);
-  const changed: ParsedReport = {
-    ...r,
-    order: w.order ?? r.order,
-    gfpMask: w.gfp !== undefined ? `0x${w.gfp.toString(16)}` : r.gfpMask,
+  const notes: string[] = [];
+  const printedMask = parseMask(r.gfpMask);
+  const mask = w.gfp ?? printedMask;
+  const request: WhatIfRequest = {
+    order: null,
+    orderFrom: null,
+    gfpMask: mask !== null ? `0x${mask.toString(16)}` : null,
+    gfpFrom: w.gfp !== undefined ? "what-if" : printedMask !== null ? "printed" : null,
+    marks: [],
   };
+  const result = (verdict: Verdict | null, marks: RecomputedMarks[] = []): WhatIfResult => ({
+    changes: { settings: w, marks },
+    verdict,
+    request,
+    zones: [],
+    outcome: null,
+    notes,
+  });
+  const none = requestless(r);
+  if (none !== null) {
+    notes.push(`the what-if changes nothing here: ${none}`);
+    return result({ cause: null, summary: `Nothing to judge again: ${none}.`, steps: [] });
+  }
+  const { minFree, wsf } = meaningfulSettings(r, era, w, notes);
+  const changed: ParsedReport = { ...r, order: w.order ?? r.order, gfpMask: request.gfpMask };
   let marks: RecomputedMarks[] = [];
-  if (w.minFreeKbytes !== undefined || w.watermarkScaleFactor !== undefined) {
-    marks = recomputeMarks(r, era, w.minFreeKbytes, w.watermarkScaleFactor);
+  if (minFree !== undefined || wsf !== undefined) {
+    marks = recomputeMarks(r, era, minFree, wsf);
     changed.zones = r.zones.map((z) => {
       const m = marks.find((q) => q.node === z.node && q.name === z.name);
       return m ? { ...z, minKb: m.after.minKb, lowKb: m.after.lowKb, highKb: m.after.highKb } : z;
     });
+    const kept = r.zones.filter((z) => !marks.some((q) => q.node === z.node && q.name === z.name));
+    if (kept.length)
+      notes.push(
+        `${kept.map((z) => printable(z.name)).join(", ")}: ` +
+          "a zone type oomlab does not model; its printed marks are kept",
+      );
   }
-  return { changes: { settings: w, marks }, verdict: judge(changed, () => undefined) };
+  // the request the verdict decided: a printed order at the failing path's mark, else the order the
+  // per-order check inferred at the low and min marks; order= and gfp= replace its parts
+  const printedPath = r.kind !== "show-mem" && printedMask !== null && r.order !== null;
+  request.marks = printedPath ? [r.kind === "oom" ? "high" : "min"] : ["low", "min"];
+  if (w.order !== undefined) [request.order, request.orderFrom] = [w.order, "what-if"];
+  else if (printedPath) [request.order, request.orderFrom] = [r.order, "printed"];
+  else if (r.kind !== "show-mem" && printedMask !== null) {
+    request.order = inferredOrder(r, era, printedMask);
+    request.orderFrom = request.order === null ? null : "inferred";
+  }
+  if (request.order === null) {
+    notes.push(
+      request.gfpFrom === null
+        ? "no request to keep (no gfp mask printed, no order= given): every order is checked under the change"
+        : "no order to keep (none printed, none inferred, no order= given): every order is checked under the change",
+    );
+    return result(
+      judge(changed, () => undefined),
+      marks,
+    );
+  }
+  const gfpWords =
+    request.gfpMask === null
+      ? "no gfp mask (every zone allowed, no reductions)"
+      : `gfp ${request.gfpMask}${request.gfpFrom === "what-if" ? " (the what-if's)" : ""}`;
+  const lead =
+    `The request ${w.order !== undefined || w.gfp !== undefined ? "as changed" : "kept"}: ` +
+    `${orderWords(request.order, request.orderFrom)}, ${gfpWords}, checked ${marksInWords(request.marks)}.`;
+  const j = judgeRequest(changed, era, mask, request.order, request.marks, lead, (m) => notes.push(m));
+  return { ...result(j.verdict, marks), zones: j.zones, outcome: j.outcome };
 }
 
-function diagnoseParsed(r: ParsedReport, warnings: Warning[], opts: DiagnoseOptions): DiagnosedReport {
-  const own = [...warnings];
+function diagnoseParsed(
+  r: ParsedReport,
+  parsed: Warning[],
+  parsedOmitted: number,
+  opts: DiagnoseOptions,
+): DiagnosedReport {
+  const own: Warning[] = [];
   const warn = (message: string) => own.push({ line: r.line, message });
   let verdict: Verdict | null = null;
   try {
@@ -134,7 +261,7 @@ function diagnoseParsed(r: ParsedReport, warnings: Warning[], opts: DiagnoseOpti
     zones: r.zones.map(zoneOut),
     victim: r.victim ? { pid: r.victim.pid, comm: r.victim.comm } : null,
     verdict,
-    warnings: own,
+    warnings: [],
   };
   if (opts.whatIf && Object.keys(opts.whatIf).length) {
     try {
@@ -143,6 +270,7 @@ function diagnoseParsed(r: ParsedReport, warnings: Warning[], opts: DiagnoseOpti
       warn(`what-if failed: ${(e as Error).message}`);
     }
   }
+  Object.assign(out, capWarnings(parsed, parsedOmitted, own));
   return out;
 }
 
@@ -154,19 +282,30 @@ function namesOf(r: ParsedReport, mask: number): string[] {
   }
 }
 
-/** Diagnoses every report in a pasted log, or a /proc/buddyinfo, zoneinfo or pagetypeinfo file. */
+/** Diagnoses every report in a pasted log, or a /proc/buddyinfo, zoneinfo or pagetypeinfo file.
+ *  Throws OOMLAB_BAD_ARGUMENT for a what-if value outside its sysctl's or the engine's range. */
 export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResult {
   if (opts.whatIf) validateWhatIf(opts.whatIf);
   const parsed = parseReports(text);
   if (parsed.reports.length === 0) {
-    const proc = procReports(text);
+    const w = opts.whatIf && Object.keys(opts.whatIf).length ? opts.whatIf : null;
+    const proc = procReports(text, w ? (r) => whatIfReport(r, w) : undefined);
     if (proc) return { reports: proc };
   }
+  // a report's warnings are those from its line to the next report's (the first also takes those
+  // before it); both lists are sorted by line, so one walk hands them out
   const rs = parsed.reports;
-  const reports = rs.map((r, i) => {
+  const reports: DiagnosedReport[] = [];
+  let w = 0;
+  let o = 0;
+  for (let i = 0; i < rs.length; i++) {
     const next = i + 1 < rs.length ? rs[i + 1].line : Infinity;
-    const from = i === 0 ? -Infinity : r.line;
-    return diagnoseParsed(r, warningsOf({ ...r, line: from } as ParsedReport, parsed.warnings, next), opts);
-  });
+    const own: Warning[] = [];
+    while (w < parsed.warnings.length && parsed.warnings[w].line < next) own.push(parsed.warnings[w++]);
+    let omitted = 0;
+    while (o < parsed.omittedWarnings.length && parsed.omittedWarnings[o].line < next)
+      omitted += parsed.omittedWarnings[o++].count;
+    reports.push(diagnoseParsed(rs[i], own, omitted, opts));
+  }
   return { reports };
 }

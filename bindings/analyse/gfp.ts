@@ -28,8 +28,23 @@ function zoneName(z: unknown): string {
   return "Normal";
 }
 
+/** Meanings decoded so far (a log repeats a few masks in many reports); emptied when full. */
+const decoded = new Map<string, GfpMeaning>();
+const DECODED_KEPT = 256;
+
 /** Decodes a mask for a kernel release ("2.6.11", "4.9.0", "6.1.1-arch1-1"). */
 export function gfpMeaning(mask: number, version: string, order: number): GfpMeaning {
+  const key = `${mask} ${Math.max(0, order)} ${version}`;
+  let g = decoded.get(key);
+  if (!g) {
+    g = decode(mask, version, order);
+    if (decoded.size >= DECODED_KEPT) decoded.clear();
+    decoded.set(key, g);
+  }
+  return { ...g, names: [...g.names] };
+}
+
+function decode(mask: number, version: string, order: number): GfpMeaning {
   const era = gfpEraForVersion(version) ?? gfpEraForVersion("2.6.11");
   if (era === null) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `no GFP table for ${version}`);
   const d = decodeGfp(mask, era);

@@ -3,12 +3,13 @@
 // checked at the low and min marks (mm/page_alloc.c zone_watermark_ok, 2.6.11, or __zone_watermark_ok,
 // 6.18; file formats from mm/vmstat.c frag_show_print, zoneinfo_show_print, pagetypeinfo_show, 6.18).
 
-import { zoneOut, type DiagnosedKind, type DiagnosedReport } from "./report.js";
+import { zoneOut, type DiagnosedKind, type DiagnosedReport, type WhatIfResult } from "./report.js";
 import { judgePerOrder } from "./verdict.js";
 import { reportEra, zoneContexts } from "./zones.js";
 import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, type ZoneinfoZone } from "../parse/proc.js";
 import type { ParsedReport, ParsedZone, Warning } from "../parse/reports.js";
 import { newZone } from "../parse/show_mem.js";
+import { MAX_WARNINGS } from "../parse/warnings.js";
 
 export interface ProcTexts {
   version?: string | null;
@@ -63,17 +64,20 @@ function setAreas(z: ParsedZone, counts: number[]): void {
   z.freeAreasKb = counts.reduce((s, n, o) => s + n * 2 ** o * 4, 0);
 }
 
-/** Zones of one or more /proc files, merged by node and name. */
-export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
+/** Zones of one or more /proc files, merged by node and name; their warnings go to `warnings`
+ *  (each file's first MAX_WARNINGS) and the count of those left out to omitted.n. */
+export function procZones(t: ProcTexts, warnings: Warning[], omitted = { n: 0 }): ParsedZone[] {
   const zones: ParsedZone[] = [];
   if (t.zoneinfo !== undefined) {
     const zi = parseZoneinfo(t.zoneinfo);
     warnings.push(...zi.warnings);
+    omitted.n += zi.warningsOmitted ?? 0;
     zones.push(...zi.zones.map(fromZoneinfo));
   }
   if (t.pagetypeinfo !== undefined) {
     const pt = parsePagetypeinfo(t.pagetypeinfo);
     warnings.push(...pt.warnings);
+    omitted.n += pt.warningsOmitted ?? 0;
     for (const f of pt.free) {
       const z = zoneOf(zones, f.node, f.name);
       const sum = z.freeAreas.length ? z.freeAreas : f.counts.map(() => 0);
@@ -88,6 +92,7 @@ export function procZones(t: ProcTexts, warnings: Warning[]): ParsedZone[] {
   if (t.buddyinfo !== undefined) {
     const bi = parseBuddyinfo(t.buddyinfo);
     warnings.push(...bi.warnings);
+    omitted.n += bi.warningsOmitted ?? 0;
     // buddyinfo is exact; pagetypeinfo caps
     for (const b of bi.zones) setAreas(zoneOf(zones, b.node, b.name), b.freeAreas);
   }
@@ -125,20 +130,34 @@ function judgeable(z: ParsedZone): ParsedZone {
   return { ...z, freeAreas: [Math.floor(z.freeKb / 4)] };
 }
 
-/** One report for the given /proc texts. */
-export function procReport(kind: DiagnosedKind, t: ProcTexts): DiagnosedReport {
+/** A what-if run on the report the /proc texts make (diagnose's, passed in to keep the modules apart). */
+export type ProcWhatIf = (r: ParsedReport) => WhatIfResult;
+
+/** One report for the given /proc texts, with a what-if when one is given. */
+export function procReport(kind: DiagnosedKind, t: ProcTexts, whatIf?: ProcWhatIf): DiagnosedReport {
   const warnings: Warning[] = [];
-  const zones = procZones(t, warnings);
+  const omitted = { n: 0 };
+  const zones = procZones(t, warnings, omitted);
   const version = t.version ?? (zones.some((z) => z.managedKb !== null || z.freeAreas.length) ? null : "2.6.15");
   const r = fakeReport(zones.map(judgeable), version ?? "6.1");
+  const own: Warning[] = [];
   let verdict = null;
   try {
     verdict = judgePerOrder(r, reportEra(r), zoneContexts(r, null), null, () => undefined);
     if (zones.some((z) => !z.freeAreas.length && z.freeKb !== null))
       verdict.summary += " Zones without free lists (zoneinfo alone) are checked at order 0 only.";
   } catch (e) {
-    warnings.push({ line: 1, message: `no verdict: ${(e as Error).message}` });
+    own.push({ line: 1, message: `no verdict: ${(e as Error).message}` });
   }
+  let what: WhatIfResult | undefined;
+  try {
+    what = whatIf?.(r);
+  } catch (e) {
+    own.push({ line: 1, message: `what-if failed: ${(e as Error).message}` });
+  }
+  // the files' first warnings, up to MAX_WARNINGS with the analysis's own (kept, last)
+  const kept = warnings.slice(0, MAX_WARNINGS - own.length);
+  const left = omitted.n + warnings.length - kept.length;
   return {
     kind,
     line: 1,
@@ -151,7 +170,9 @@ export function procReport(kind: DiagnosedKind, t: ProcTexts): DiagnosedReport {
     zones: zones.map(zoneOut),
     victim: null,
     verdict,
-    warnings,
+    warnings: [...kept, ...own],
+    ...(what ? { whatIf: what } : {}),
+    ...(left > 0 ? { warningsOmitted: left } : {}),
   };
 }
 
@@ -164,7 +185,7 @@ export function procKind(text: string): "buddyinfo" | "zoneinfo" | "pagetypeinfo
   return null;
 }
 
-export function procReports(text: string): DiagnosedReport[] | null {
+export function procReports(text: string, whatIf?: ProcWhatIf): DiagnosedReport[] | null {
   const kind = procKind(text);
-  return kind ? [procReport(kind, { [kind]: text })] : null;
+  return kind ? [procReport(kind, { [kind]: text }, whatIf)] : null;
 }

@@ -101,12 +101,23 @@ function splitCma(z: ZoneModel): { plain: number[]; cma: number[] } {
   return { plain, cma };
 }
 
+/** What the explanations read of a rebuilt zone: fixed once it is filled (a check sets the free
+ *  counter and the reserve for its run only), so it is read from the engine once. */
+interface FilledCounts {
+  freePages: number;
+  freeCmaPages: number;
+  nrFree: number[];
+  /** Read on the first high-order 4.4+ check (a walk of every free list). */
+  nrFreeByType: number[][] | null;
+}
+
 /** A zone rebuilt in the engine. */
 export class RebuiltZone {
   readonly m: Machine;
   readonly slot: number;
   readonly rule: Era;
   readonly maxOrder: number;
+  private filled: FilledCounts | null = null;
 
   private constructor(m: Machine, rule: Era, maxOrder: number) {
     this.m = m;
@@ -168,14 +179,28 @@ export class RebuiltZone {
       throw new OomlabError("OOMLAB_INVARIANT", "rebuilt zone: the engine could not allocate every page");
     }
     for (const [start, count, step, blockPages] of runs) this.m.freeStrided(start, count, step, blockPages);
+    const c = this.m.counters(this.slot);
+    this.filled = { freePages: c.freePages, freeCmaPages: c.freeCmaPages, nrFree: c.nrFree, nrFreeByType: null };
   }
 
+  private counts(): FilledCounts {
+    if (!this.filled) throw new OomlabError("OOMLAB_INVARIANT", "rebuilt zone: read before it was filled");
+    return this.filled;
+  }
+
+  /** Free pages in the rebuilt free lists. */
   freePages(): number {
-    return this.m.counters(this.slot).freePages;
+    return this.counts().freePages;
   }
 
   cmaPages(): number {
-    return this.m.counters(this.slot).freeCmaPages;
+    return this.counts().freeCmaPages;
+  }
+
+  private nrFreeByType(): number[][] {
+    const c = this.counts();
+    c.nrFreeByType ??= this.m.stats(this.slot).nrFreeByType;
+    return c.nrFreeByType;
   }
 
   private setReserve(pages: number): void {
@@ -207,8 +232,8 @@ export class RebuiltZone {
     this.setReserve(c.reserve + cma); // only the order-0 test reads lowmem_reserve: the same arithmetic
     const ok = this.m.watermarkOk2611(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.harder, c.gfpHigh);
     const e = explain2611({
-      freePages: this.freePages(),
-      nrFree: this.m.counters(this.slot).nrFree,
+      freePages: c.freeCounter ?? this.freePages(),
+      nrFree: this.counts().nrFree,
       order: c.order,
       mark: c.mark,
       reserve: c.reserve,
@@ -227,9 +252,9 @@ export class RebuiltZone {
     this.setReserve(c.reserve + extra);
     const ok = this.m.watermarkOk618(this.slot, c.order, c.mark, RESERVE_CLASSZONE_IDX, c.allocFlags);
     // the per-type counts walk the free lists: only a high-order request reads them
-    const nrFreeByType = c.order > 0 ? this.m.stats(this.slot).nrFreeByType : [];
+    const nrFreeByType = c.order > 0 ? this.nrFreeByType() : [];
     const e = explain618({
-      freePages: this.freePages(),
+      freePages: c.freeCounter ?? this.freePages(),
       nrFreeByType,
       order: c.order,
       mark: c.mark,

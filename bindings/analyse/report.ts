@@ -1,12 +1,13 @@
 // The report shapes diagnose and snapshot produce (the JSON of `oomlab diagnose --json`), in one
 // module: analyse/ fills them, render/ prints them.
 
-import { extfragIndex, unusableFreeIndex } from "../mm/fragmentation.js";
+import { contigPageInfoByOrder, extfragFromInfo, unusableFromInfo } from "../mm/fragmentation.js";
 import type { ParsedZone, Warning } from "../parse/reports.js";
 
 /** Why a report failed, in words, with the deciding arithmetic (analyse/verdict.ts). */
 export interface Verdict {
-  /** fragmentation, exhaustion, cma-unusable, memcg-limit, ... (null: nothing to judge). */
+  /** fragmentation, exhaustion, cma-unusable, memcg-limit, ... (null: nothing to judge); a what-if's
+   *  verdict says "passes" when the request would have been served under the change. */
   cause: string | null;
   summary: string;
   steps: string[];
@@ -59,6 +60,58 @@ export interface WhatIf {
   gfp?: number;
 }
 
+/** A watermark the failing path checks: low (the first attempt), min (the slow path, with the
+ *  mask's reductions), high (the OOM path's last attempt). */
+export type Mark = "min" | "low" | "high";
+
+/** The request a what-if judges: the one the report's verdict decided, unless the what-if sets
+ *  order= or gfp=. */
+export interface WhatIfRequest {
+  /** null: no order to keep (none printed, none inferred, none given); every order is checked. */
+  order: number | null;
+  /** printed in the report's header; inferred by the verdict (the lowest order failing everywhere,
+   *  for a report that prints none); or given by the what-if. */
+  orderFrom: "printed" | "inferred" | "what-if" | null;
+  gfpMask: string | null;
+  gfpFrom: "printed" | "what-if" | null;
+  /** The marks checked, in the order the failing path tries them. */
+  marks: Mark[];
+}
+
+/** One check of the request in one zone. */
+export interface MarkCheck {
+  mark: Mark;
+  /** The mark in pages, and the lowmem_reserve added to it. */
+  pages: number;
+  reserve: number;
+  pass: boolean;
+  /** What decided it (mm/watermark.ts Stage): ok, mark, reserve, cma or block. */
+  stage: string;
+  /** Pages above the order-0 test's threshold, when it was run. */
+  margin?: number;
+}
+
+/** The request's fate in one zone under the changed settings: it passes when any of its checks
+ *  passes (the failing path would have taken the page there). */
+export interface WhatIfZone {
+  node: number;
+  name: string;
+  result: "pass" | "fail" | "not allowed" | "not judged";
+  checks: MarkCheck[];
+}
+
+export interface WhatIfResult {
+  changes: { settings: WhatIf; marks: RecomputedMarks[] };
+  verdict: Verdict | null;
+  request: WhatIfRequest;
+  /** Every populated zone of the report (empty when there is no request to judge). */
+  zones: WhatIfZone[];
+  /** pass: some allowed zone serves the request; fail: none does; null: not judged. */
+  outcome: "pass" | "fail" | null;
+  /** What the what-if could not change, and why (a setting the report's era lacks, ...). */
+  notes: string[];
+}
+
 export interface DiagnosedReport {
   kind: DiagnosedKind;
   line: number;
@@ -71,8 +124,12 @@ export interface DiagnosedReport {
   zones: DiagnosedZone[];
   victim: { pid: number; comm: string } | null;
   verdict: Verdict | null;
+  /** At most MAX_WARNINGS (parse/warnings.ts): the parser's first ones, then the analysis's own
+   *  (always kept). */
   warnings: Warning[];
-  whatIf?: { changes: { settings: WhatIf; marks: RecomputedMarks[] }; verdict: Verdict | null };
+  /** How many warnings were left out; present only when some were. */
+  warningsOmitted?: number;
+  whatIf?: WhatIfResult;
 }
 
 export interface DiagnoseResult {
@@ -86,10 +143,10 @@ export interface DiagnoseOptions {
 /** The fragmentation indices of every order of nrFree, or null without free lists. */
 export function zoneFragmentation(nrFree: number[]): ZoneFragmentation | null {
   if (!nrFree.length) return null;
-  const orders = nrFree.map((_, o) => o);
+  const info = contigPageInfoByOrder(nrFree);
   return {
-    unusableFreeIndex: orders.map((o) => unusableFreeIndex(nrFree, o)),
-    extfragIndex: orders.map((o) => extfragIndex(nrFree, o)),
+    unusableFreeIndex: info.map((i, o) => unusableFromInfo(i, o)),
+    extfragIndex: info.map((i, o) => extfragFromInfo(i, o, nrFree.length)),
   };
 }
 

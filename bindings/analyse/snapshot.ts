@@ -17,6 +17,8 @@ import {
   type ZoneinfoZone,
 } from "../parse/proc.js";
 import type { ResolvedMachine, ResolvedZone } from "../include/machine.js";
+import { printable } from "../include/printable.js";
+import { MAX_WARNINGS } from "../parse/warnings.js";
 import { MAX_NR_ZONES, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
 
 export interface SnapshotFiles {
@@ -29,6 +31,8 @@ export interface SnapshotFiles {
   pagetypeinfo?: string;
   /** /proc/sys/vm/<name> contents by name: min_free_kbytes, watermark_scale_factor, lowmem_reserve_ratio. */
   sysVm: Record<string, string>;
+  /** Files the caller could not read (each becomes a warning, kept however many others there are). */
+  missing?: string[];
 }
 
 /** Watermarks in pages as /proc/zoneinfo prints them (boost included) and protection by kernel zone index. */
@@ -70,33 +74,55 @@ export interface MinFreeOrigin {
   explanation: string;
 }
 
+export interface SnapshotWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
 export interface SnapshotReport {
   version: string | null;
-  /** oomlab's profile for the kernel, or null with an "unsupported era" note. */
+  /** oomlab's profile for the kernel, or null when it recomputes nothing (see notCompared). */
   era: "6.18" | null;
   zones: SnapshotZone[];
   differences: SnapshotDifference[];
+  /** How many values (min, low, high, promo, protection[i]) had both a kernel and a computed value
+   *  and were compared: a match is claimed for these only. */
+  compared: number;
+  /** What could not be compared, and why (no zoneinfo, no min_free_kbytes, an era oomlab does not
+   *  recompute, a zone it does not model, a value the kernel did not print). */
+  notCompared: string[];
   minFreeKbytes: MinFreeOrigin;
+  /** Assumptions the comparison made (no version, default sysctls). */
   notes: string[];
-  warnings: { file: string; line: number; message: string }[];
+  /** At most MAX_WARNINGS: the files' first warnings, then the files that could not be read. */
+  warnings: SnapshotWarning[];
+  /** How many warnings were left out; present only when some were. */
+  warningsOmitted?: number;
   buddyinfo: BuddyinfoResult | null;
   zoneinfo: ZoneinfoResult | null;
   pagetypeinfo: PagetypeinfoResult | null;
 }
+
+/** vm.watermark_scale_factor when /proc/sys/vm does not give it (mm/page_alloc.c, 6.18). */
+const DEFAULT_WATERMARK_SCALE_FACTOR = 10;
 
 /** The oldest release whose formulas oomlab recomputes from /proc: WMARK_PROMO and the 6.x clamps. */
 const OLDEST_SNAPSHOT_RELEASE = KERNEL_VERSION(6, 1, 0);
 
 /** The 6.1 .. 6.18 profile (kernel/releases.ts WATERMARK_FORMULA_ERAS): 6.6+ give ZONE_MOVABLE
  *  highmem's capped min; 6.1 .. 6.5 count it in lowmem_pages and give it a proportional min. */
-function profileFor(version: string | null, notes: string[]): EraProfile | null {
+function profileFor(version: string | null, notes: string[], gaps: string[]): EraProfile | null {
   const release = parseRelease(version);
   if (!release) {
     notes.push("no kernel version: assuming the 6.6+ formulas (promo watermark, capped Movable min)");
     return ERA_6_18;
   }
   if (release.code < OLDEST_SNAPSHOT_RELEASE) {
-    notes.push(`unsupported era: ${version} (oomlab recomputes the 6.1+ formulas with WMARK_PROMO only)`);
+    gaps.push(
+      `every value: unsupported era: ${printable(version ?? "")} ` +
+        "(oomlab recomputes the 6.1+ formulas with WMARK_PROMO only)",
+    );
     return null;
   }
   return watermarkProfileFor(release);
@@ -202,23 +228,37 @@ function computedMarks(z: ZoneinfoZone, rz: ResolvedZone | undefined, protection
   return (z.managed ?? 0) === 0 ? { min: b, low: b, high: b, promo: b, protection } : null;
 }
 
-function differencesOf(zones: SnapshotZone[]): SnapshotDifference[] {
+/** The differences between the kernel's values and the formulas', how many values were compared,
+ *  and which could not be (a value with no kernel or no computed side is not compared). */
+function compareZones(zones: SnapshotZone[], gaps: string[]): { differences: SnapshotDifference[]; compared: number } {
   const out: SnapshotDifference[] = [];
+  let compared = 0;
   for (const z of zones) {
-    if (!z.computed) continue;
+    const at = `node ${z.node} zone ${printable(z.name)}`;
+    if (!z.computed) continue; // said once for the machine or the zone where computed was left null
+    const unprinted: string[] = [];
     for (const f of ["min", "low", "high", "promo"] as const) {
-      if (z.kernel[f] !== null && z.kernel[f] !== z.computed[f])
+      if (z.kernel[f] === null) {
+        unprinted.push(f);
+        continue;
+      }
+      compared++;
+      if (z.kernel[f] !== z.computed[f])
         out.push({ node: z.node, zone: z.name, field: f, kernel: z.kernel[f], computed: z.computed[f] });
     }
-    const kp = z.kernel.protection ?? [];
+    if (unprinted.length) gaps.push(`${at}: ${unprinted.join(", ")} not printed by the kernel`);
+    const kp = z.kernel.protection;
     const cp = z.computed.protection;
-    if (!cp) continue;
-    kp.forEach((v, i) => {
-      if (v !== cp[i])
-        out.push({ node: z.node, zone: z.name, field: `protection[${i}]`, kernel: v, computed: cp[i] ?? null });
-    });
+    if (!kp) gaps.push(`${at}: protection not printed by the kernel`);
+    else if (!cp) gaps.push(`${at}: protection not computed (a zone oomlab does not model has managed pages)`);
+    else
+      kp.forEach((v, i) => {
+        compared++;
+        if (v !== cp[i])
+          out.push({ node: z.node, zone: z.name, field: `protection[${i}]`, kernel: v, computed: cp[i] ?? null });
+      });
   }
-  return out;
+  return { differences: out, compared };
 }
 
 /** Zones of the GFP_USER zonelist: zone_idx <= gfp_zone(GFP_USER) = ZONE_NORMAL. */
@@ -253,6 +293,7 @@ export function minFreeOrigin(
       : Math.min(pb * nrZones * 2 + pb * nrZones * 3 * 3, Math.floor(now / 20)) * kbPerPage;
   const base = { value, defaultAtBoot, defaultNow, thpRecommended: thp };
   if (value === null) return { ...base, origin: "unknown", explanation: "vm.min_free_kbytes was not given" };
+  const noUserZone = "not computable: /proc/zoneinfo shows no DMA, DMA32 or Normal zone";
   if (thp !== null && value === thp && thp > Math.max(defaultAtBoot ?? 0, defaultNow ?? 0)) {
     return {
       ...base,
@@ -269,31 +310,48 @@ export function minFreeOrigin(
       explanation: `int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144] = ${value} kB (calculate_min_free_kbytes)`,
     };
   }
+  const defaults = defaultAtBoot === null ? noUserZone : `${defaultAtBoot} at boot, ${defaultNow} now`;
+  const khugepaged =
+    thp !== null
+      ? `khugepaged's ${thp} kB`
+      : `khugepaged's (${user.length ? "not computable: the pageblock size is unknown" : noUserZone})`;
   return {
     ...base,
     origin: "user or transparent-hugepage setting",
-    explanation:
-      `${value} kB matches neither the default (${defaultAtBoot} at boot, ${defaultNow} now) ` +
-      `nor khugepaged's ${thp ?? "?"} kB`,
+    explanation: `${value} kB matches neither the default (${defaults}) nor ${khugepaged}`,
   };
 }
 
-function parseAll(files: SnapshotFiles, r: SnapshotReport): void {
-  const add = (file: string, w: { line: number; message: string }[]) => {
-    for (const x of w) r.warnings.push({ file, ...x });
+/** Parses the files; returns their warnings (each file's first MAX_WARNINGS) and how many each left out. */
+function parseAll(files: SnapshotFiles, r: SnapshotReport): { found: SnapshotWarning[]; omitted: number } {
+  const found: SnapshotWarning[] = [];
+  let omitted = 0;
+  const add = (file: string, res: { warnings: { line: number; message: string }[]; warningsOmitted?: number }) => {
+    for (const x of res.warnings) found.push({ file, ...x });
+    omitted += res.warningsOmitted ?? 0;
   };
   if (files.buddyinfo !== undefined) {
     r.buddyinfo = parseBuddyinfo(files.buddyinfo);
-    add("buddyinfo", r.buddyinfo.warnings);
+    add("buddyinfo", r.buddyinfo);
   }
   if (files.zoneinfo !== undefined) {
     r.zoneinfo = parseZoneinfo(files.zoneinfo);
-    add("zoneinfo", r.zoneinfo.warnings);
+    add("zoneinfo", r.zoneinfo);
   }
   if (files.pagetypeinfo !== undefined) {
     r.pagetypeinfo = parsePagetypeinfo(files.pagetypeinfo);
-    add("pagetypeinfo", r.pagetypeinfo.warnings);
+    add("pagetypeinfo", r.pagetypeinfo);
   }
+  return { found, omitted };
+}
+
+/** MAX_WARNINGS warnings: the files' first ones, and every file that could not be read. */
+function settleWarnings(r: SnapshotReport, found: SnapshotWarning[], omitted: number, missing: string[]): void {
+  const unread = missing.map((file) => ({ file: printable(file), line: 0, message: "missing or unreadable" }));
+  const kept = found.slice(0, Math.max(0, MAX_WARNINGS - unread.length));
+  r.warnings = [...kept, ...unread];
+  const left = omitted + found.length - kept.length;
+  if (left > 0) r.warningsOmitted = left;
 }
 
 /** Sysctls the formulas need, mapping lowmem_reserve_ratio from the kernel's zone order to oomlab's
@@ -302,13 +360,18 @@ function readSysVm(
   files: SnapshotFiles,
   order: string[],
   notes: string[],
+  gaps: string[],
 ): { minFree: number; wsf: number; ratios: number[] } | null {
   const minFree = sysInts(files.sysVm, "min_free_kbytes")?.[0];
   if (minFree === undefined) {
-    notes.push("vm.min_free_kbytes missing: watermarks not recomputed");
+    gaps.push("every value: vm.min_free_kbytes missing or not a number, so no watermark was recomputed");
     return null;
   }
-  const wsf = sysInts(files.sysVm, "watermark_scale_factor")?.[0] ?? 10;
+  let wsf = sysInts(files.sysVm, "watermark_scale_factor")?.[0];
+  if (wsf === undefined) {
+    wsf = DEFAULT_WATERMARK_SCALE_FACTOR;
+    notes.push(`vm.watermark_scale_factor missing: using the default ${wsf}`);
+  }
   const raw = sysInts(files.sysVm, "lowmem_reserve_ratio");
   if (raw && raw.length !== order.length)
     notes.push(`lowmem_reserve_ratio has ${raw.length} entries for ${order.length} zones (${order.join(" ")})`);
@@ -326,6 +389,8 @@ export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
     era: null,
     zones: [],
     differences: [],
+    compared: 0,
+    notCompared: [],
     minFreeKbytes: minFreeOrigin(null, [], 4096, null),
     notes: [],
     warnings: [],
@@ -333,7 +398,8 @@ export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
     zoneinfo: null,
     pagetypeinfo: null,
   };
-  parseAll(files, r);
+  const parsed = parseAll(files, r);
+  settleWarnings(r, parsed.found, parsed.omitted, files.missing ?? []);
   const zi = r.zoneinfo?.zones ?? [];
   const pageSize = files.pageSize ?? 4096;
   r.minFreeKbytes = minFreeOrigin(
@@ -343,12 +409,16 @@ export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
     r.pagetypeinfo?.pagesPerBlock ?? null,
   );
   if (!zi.length) {
-    r.notes.push("no /proc/zoneinfo zones: nothing to compare");
+    r.notCompared.push(
+      files.zoneinfo === undefined
+        ? "every value: no /proc/zoneinfo, which holds the kernel's watermarks and protection"
+        : "every value: /proc/zoneinfo holds no zone",
+    );
     return r;
   }
   const order = kernelZoneOrder(zi);
-  const p = profileFor(r.version, r.notes);
-  const sys = p ? readSysVm(files, order, r.notes) : null;
+  const p = profileFor(r.version, r.notes, r.notCompared);
+  const sys = p ? readSysVm(files, order, r.notes, r.notCompared) : null;
   let m: ResolvedMachine | null = null;
   if (p && sys) {
     r.era = "6.18";
@@ -368,7 +438,9 @@ export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
     };
     const computed = m ? computedMarks(z, rz, protectionOf(z, rz, order, nodeZones)) : null;
     if (m && !computed)
-      r.notes.push(`node ${z.node} zone ${z.name}: a zone oomlab does not model has managed pages; not recomputed`);
+      r.notCompared.push(
+        `node ${z.node} zone ${printable(z.name)}: a zone oomlab does not model has managed pages; not recomputed`,
+      );
     r.zones.push({
       node: z.node,
       name: z.name,
@@ -378,6 +450,8 @@ export function snapshotFromFiles(files: SnapshotFiles): SnapshotReport {
       computed,
     });
   }
-  r.differences = differencesOf(r.zones);
+  const { differences, compared } = compareZones(r.zones, r.notCompared);
+  r.differences = differences;
+  r.compared = compared;
   return r;
 }

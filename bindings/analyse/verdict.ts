@@ -5,20 +5,32 @@
 
 import { RebuiltZone, type CheckInput, type CheckResult, type Stage } from "./rebuilt_zone.js";
 import { gfpMeaning, type GfpMeaning } from "./gfp.js";
-import { pageKb, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
+import { pageKb, populated, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
 import type { ParsedReport } from "../parse/reports.js";
 import { AllocFlags } from "../mm/internal.js";
-import type { Verdict } from "./report.js";
-
-type Mark = "min" | "low" | "high";
+import type { Mark, Verdict, WhatIfZone } from "./report.js";
 
 /** Zones rebuilt in the engine, by their printed state; the oldest is dropped past REBUILT_ZONES_KEPT. */
 const rebuiltZones = new Map<string, RebuiltZone | null>();
 const REBUILT_ZONES_KEPT = 16;
 
+/** The printed state part of a zone's rebuild key: what RebuiltZone.build and check read of the
+ *  zone model (not its size). Made once per zone context (a report checks a zone many times). */
+const modelKeys = new WeakMap<ZoneCtx, string>();
+
+function rebuildKey(c: ZoneCtx, era: ReportEra): string {
+  let key = modelKeys.get(c);
+  if (key === undefined) {
+    const m = c.model;
+    key = JSON.stringify([m.freeAreas, m.letters, m.cmaPages, m.pageSize]);
+    modelKeys.set(c, key);
+  }
+  return `${era.rule} ${key}`;
+}
+
 function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
   const m = c.model;
-  const key = JSON.stringify([era.rule, m.freeAreas, m.letters, m.cmaPages, m.presentPages, m.pageSize]);
+  const key = rebuildKey(c, era);
   if (!rebuiltZones.has(key)) {
     if (rebuiltZones.size >= REBUILT_ZONES_KEPT) {
       const oldest = rebuiltZones.keys().next().value as string;
@@ -71,9 +83,24 @@ function checkInputFor(
   };
 }
 
+/** Checks already run, by zone state and check input: the engine's answer for the same printed
+ *  zone and request is the same (a log repeats its DMA zone in every report). Emptied when full. */
+const checked = new Map<string, CheckResult | null>();
+const CHECKS_KEPT = 4096;
+
 function runCheck(c: ZoneCtx, era: ReportEra, inp: CheckInput): CheckResult | null {
-  const z = rebuilt(c, era);
-  return z ? z.check(inp, c.model.cmaPages) : null;
+  const i = inp;
+  const key =
+    `${rebuildKey(c, era)} ${i.order} ${i.mark} ${i.reserve} ${i.gfpHigh} ${i.harder} ` +
+    `${i.allocFlags} ${i.subtractCma} ${i.freeCounter ?? "-"}`;
+  let r = checked.get(key);
+  if (r === undefined) {
+    const z = rebuilt(c, era);
+    r = z ? z.check(inp, c.model.cmaPages) : null;
+    if (checked.size >= CHECKS_KEPT) checked.clear();
+    checked.set(key, r);
+  }
+  return r && { ...r, steps: [...r.steps] };
 }
 
 function sizePages(c: ZoneCtx): number | null {
@@ -206,6 +233,34 @@ interface OrderRow {
   min: boolean[];
 }
 
+/** Every order of each zone checked at the low mark and at the min mark with the mask's reductions. */
+function orderRows(zones: ZoneCtx[], era: ReportEra, gm: GfpMeaning): OrderRow[] {
+  return zones.map((c) => {
+    const n = c.model.freeAreas.length;
+    const at = (mark: Mark, reduce: boolean) =>
+      Array.from({ length: n }, (_, o) => runCheck(c, era, checkInputFor(c, o, mark, gm, era, reduce))?.ok ?? false);
+    return { c, low: at("low", false), min: at("min", true) };
+  });
+}
+
+/** The lowest order that fails at both marks in every zone: the order a report without one asked for
+ *  at least (undefined when every order passes somewhere). */
+function firstFailingOrder(rows: OrderRow[]): number | undefined {
+  const n = Math.max(...rows.map((w) => w.low.length));
+  const fails = (o: number) => rows.every((w) => !w.low[o] && !w.min[o]);
+  return Array.from({ length: n }, (_, o) => o).find(fails);
+}
+
+/** The order judgePerOrder infers for a report with a mask but no order, or null when it infers none. */
+export function inferredOrder(r: ParsedReport, era: ReportEra, mask: number): number | null {
+  const g = meaning(mask, era, 0, () => undefined);
+  const zones = zoneContexts(r, g.highestZone)
+    .filter((c) => c.allowed && c.marks && c.model.freeAreas.length)
+    .sort((a, b) => b.rank - a.rank);
+  if (!zones.length) return null;
+  return firstFailingOrder(orderRows(zones, era, g)) ?? null;
+}
+
 function passingOrders(ok: boolean[]): string {
   const first = ok.indexOf(false);
   if (first < 0) return ok.length === 1 ? "order 0" : `every order (0-${ok.length - 1})`;
@@ -230,12 +285,7 @@ export function judgePerOrder(
       steps: [],
     };
   const gm = g ?? UNDECODED_GFP;
-  const rows: OrderRow[] = zones.map((c) => {
-    const n = c.model.freeAreas.length;
-    const at = (mark: Mark, reduce: boolean) =>
-      Array.from({ length: n }, (_, o) => runCheck(c, era, checkInputFor(c, o, mark, gm, era, reduce))?.ok ?? false);
-    return { c, low: at("low", false), min: at("min", true) };
-  });
+  const rows = orderRows(zones, era, gm);
   const steps = rows.map((w) => {
     const low = `low mark ${w.c.marks?.low} pages: ${passingOrders(w.low)} pass`;
     return `${zoneLabel(w.c)}: ${low}; min mark ${w.c.marks?.min} pages: ${passingOrders(w.min)} pass`;
@@ -247,9 +297,7 @@ export function judgePerOrder(
     )
     .join(" ");
   if (!g) return { cause: null, summary: `No request to judge; per zone and order: ${text}`, steps };
-  const n = Math.max(...rows.map((w) => w.low.length));
-  const fails = (o: number) => rows.every((w) => !w.low[o] && !w.min[o]);
-  const f = Array.from({ length: n }, (_, o) => o).find(fails);
+  const f = firstFailingOrder(rows);
   if (f === undefined) {
     const cause = mask === 0 ? "pagefault" : "unexplained";
     return { cause, summary: `${CAUSE_HEADLINE[cause](0, "min")} ${text}`, steps };
@@ -269,4 +317,136 @@ export function judgePerOrder(
   steps.push(`${zoneLabel(c)}, order ${f}, min mark ${c.marks?.min} pages:`, ...min.steps);
   const sentences = zoneSentences(all, new Map([[c, min]]), "min", g);
   return { cause, summary: `${lead} ${CAUSE_HEADLINE[cause](f, "min")} ${sentences}`, steps };
+}
+
+/** A request judged under changed settings: the verdict, each zone's checks, and the outcome. */
+export interface RequestJudgement {
+  verdict: Verdict;
+  zones: WhatIfZone[];
+  outcome: "pass" | "fail" | null;
+}
+
+const MARK_WORDS: Record<Mark, string> = {
+  high: "the high mark (the OOM path's last attempt)",
+  min: "the min mark with the mask's reductions (the slow path's last attempt)",
+  low: "the low mark",
+};
+
+/** "at the low mark, then the min mark with the mask's reductions (...)". */
+export function marksInWords(marks: Mark[]): string {
+  return `at ${marks.map((m) => MARK_WORDS[m]).join(", then ")}`;
+}
+
+/** Why an allowed zone could not be judged for an order, or null when it can be. */
+function unjudgeable(c: ZoneCtx, order: number): string | null {
+  if (!c.marks || !c.model.freeAreas.length) return "no watermarks or free lists printed";
+  const n = c.model.freeAreas.length;
+  if (order >= n)
+    return n === 1 ? "only its free page count is known: order 0 alone" : `free lists printed up to order ${n - 1}`;
+  return null;
+}
+
+function zoneOutcomeSentence(c: ZoneCtx, z: WhatIfZone, g: GfpMeaning | null, order: number): string {
+  if (z.result === "not allowed") return `${zoneLabel(c)}: not allowed by the gfp mask (gfp_zone ${g?.highestZone}).`;
+  if (z.result === "not judged")
+    return `${zoneLabel(c)}: allowed; not judged (${unjudgeable(c, order) ?? "too large to rebuild in the engine"}).`;
+  const each = z.checks.map((k) => {
+    const margin = k.pass && k.margin !== undefined ? ` by ${k.margin} page${k.margin === 1 ? "" : "s"}` : "";
+    const at = `at the ${k.mark} mark (${k.pages} pages + lowmem_reserve ${k.reserve})`;
+    return `${at} it ${STAGE_SENTENCE[k.stage as Stage]}${margin}`;
+  });
+  return `${zoneLabel(c)} ${z.result === "pass" ? "passes" : "fails"}: ${each.join("; ")}.`;
+}
+
+/**
+ * Judges one request (order, mask) in the zones of r (with r's marks, which a what-if has changed)
+ * at the given marks: in each allowed zone the checks the failing path makes, in its order (the
+ * min mark with the mask's reductions, as gfp_to_alloc_flags gives them); the request is served
+ * when some zone passes one of them. `lead` opens the summary (what the request is and why).
+ */
+export function judgeRequest(
+  r: ParsedReport,
+  era: ReportEra,
+  mask: number | null,
+  order: number,
+  marks: Mark[],
+  lead: string,
+  warn: (m: string) => void,
+): RequestJudgement {
+  // the per-order path (low, then min) decodes the mask as judgePerOrder does, the others at the order
+  const g = mask !== null ? meaning(mask, era, marks.includes("low") ? 0 : order, warn) : null;
+  const gm = g ?? UNDECODED_GFP;
+  // the report's order for the sentences and zones; the zonelist's (higher zones first) for the choice
+  const all = zoneContexts(r, g ? g.highestZone : null).filter((c) => populated(c.z));
+  const allowed = all.filter((c) => c.allowed).sort((a, b) => b.rank - a.rank);
+  const none = (summary: string, cause: string | null = null): RequestJudgement => ({
+    verdict: { cause, summary: `${lead} ${summary}`, steps: [] },
+    zones: all.map((c) => ({
+      node: c.z.node,
+      name: c.z.name,
+      result: c.allowed ? "not judged" : "not allowed",
+      checks: [],
+    })),
+    outcome: null,
+  });
+  if (!allowed.length) return none(`The mask allows ${gm.highestZone} and below, and no populated zone is there.`);
+  const small = (c: ZoneCtx) => c.model.presentPages !== null && 2 ** order > c.model.presentPages;
+  if (allowed.every(small)) {
+    const sizes = allowed.map((c) => `${zoneLabel(c)} ${sizePages(c) ?? "?"} pages`).join(", ");
+    const j = none(
+      `It fails: an order-${order} block is ${2 ** order} pages, more than the allowed zones hold (${sizes}).`,
+      "zone-too-small",
+    );
+    return { ...j, outcome: "fail" };
+  }
+  const results = new Map<ZoneCtx, { zone: WhatIfZone; found: (CheckResult & { mark: Mark })[] }>();
+  for (const c of all) {
+    const zone: WhatIfZone = { node: c.z.node, name: c.z.name, result: "not allowed", checks: [] };
+    const found: (CheckResult & { mark: Mark })[] = [];
+    if (c.allowed) {
+      zone.result = "not judged";
+      for (const mark of unjudgeable(c, order) === null && !small(c) ? marks : []) {
+        const res = runCheck(c, era, checkInputFor(c, order, mark, gm, era, mark === "min"));
+        if (!res) break;
+        found.push({ ...res, mark });
+        const pages = c.marks?.[mark] ?? 0;
+        zone.checks.push({ mark, pages, reserve: c.reserve, pass: res.ok, stage: res.stage, margin: res.margin });
+      }
+      if (found.length === marks.length && found.length) zone.result = found.some((k) => k.ok) ? "pass" : "fail";
+      else zone.checks = [];
+    }
+    results.set(c, { zone, found });
+  }
+  const zones = all.map((c) => (results.get(c) as { zone: WhatIfZone }).zone);
+  const judged = allowed.filter(
+    (c) => results.get(c)?.zone.result === "pass" || results.get(c)?.zone.result === "fail",
+  );
+  const sentences = all
+    .map((c) => zoneOutcomeSentence(c, (results.get(c) as { zone: WhatIfZone }).zone, g, order))
+    .join(" ");
+  if (!judged.length) {
+    const j = none(`No allowed zone could be judged. ${sentences}`);
+    return { ...j, zones };
+  }
+  const passing = judged.find((c) => results.get(c)?.zone.result === "pass");
+  const last = marks[marks.length - 1];
+  if (passing) {
+    const k = (results.get(passing)?.found ?? []).find((f) => f.ok) as CheckResult & { mark: Mark };
+    const steps = [
+      `${zoneLabel(passing)}, order ${order}, ${k.mark} mark ${passing.marks?.[k.mark]} pages:`,
+      ...k.steps,
+    ];
+    const summary = `${lead} It passes in ${zoneLabel(passing)}: the allocation would be served. ${sentences}`;
+    return { verdict: { cause: "passes", summary, steps }, zones, outcome: "pass" };
+  }
+  const lastOf = (c: ZoneCtx) => (results.get(c)?.found ?? []).find((f) => f.mark === last) as CheckResult;
+  const cause = causeOf(judged.map((c) => lastOf(c).stage));
+  const want: Stage = cause === "fragmentation" ? "block" : cause === "cma-unusable" ? "cma" : lastOf(judged[0]).stage;
+  const decide = judged.find((c) => lastOf(c).stage === want) ?? judged[0];
+  const steps = (results.get(decide)?.found ?? []).flatMap((f) => [
+    `${zoneLabel(decide)}, order ${order}, ${f.mark} mark ${decide.marks?.[f.mark]} pages:`,
+    ...f.steps,
+  ]);
+  const summary = `${lead} It fails. ${CAUSE_HEADLINE[cause](order, last)} ${sentences}`;
+  return { verdict: { cause, summary, steps }, zones, outcome: "fail" };
 }

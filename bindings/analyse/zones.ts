@@ -4,7 +4,13 @@
 // and the release's watermark formulas for what-ifs (kernel/releases.ts, mm/mm_init.ts setupWatermarks).
 
 import type { RecomputedMarks } from "./report.js";
-import { watermarkCheckFor, watermarkProfileFor, type EraProfile } from "../kernel/releases.js";
+import {
+  ERA_6_18,
+  WATERMARK_FORMULA_ERAS,
+  watermarkCheckFor,
+  watermarkProfileFor,
+  type EraProfile,
+} from "../kernel/releases.js";
 import { setupWatermarks } from "../mm/mm_init.js";
 import type { ZoneModel } from "./rebuilt_zone.js";
 import { HEADER_FORMATS, type ParsedReport, type ParsedZone } from "../parse/reports.js";
@@ -51,8 +57,23 @@ export function reportEra(r: ParsedReport): ReportEra {
   return { release, inferred, code, rule: check.rule, subtractCma };
 }
 
+/** The first release whose watermark formulas read vm.watermark_scale_factor: the first row of
+ *  WATERMARK_FORMULA_ERAS with 6.18's low/high distance, max(tmp/4, managed * factor / 10000)
+ *  (mm/page_alloc.c __setup_per_zone_wmarks, 4.6). */
+export const SCALE_FACTOR_SINCE =
+  WATERMARK_FORMULA_ERAS.find((row) => row.profile.watermarks === ERA_6_18.watermarks)?.first ?? "4.6";
+
+/** Whether the report's release has vm.watermark_scale_factor. */
+export function readsScaleFactor(era: ReportEra): boolean {
+  return watermarkProfileFor(era.code).watermarks === ERA_6_18.watermarks;
+}
+
 /** Zone index (enum zone_type) by zone name. */
-const ZONE_INDEX_BY_NAME: Readonly<Record<string, number>> = Object.fromEntries(ZONE_TYPES.map((t, i) => [t, i]));
+const ZONE_INDEX_BY_NAME: ReadonlyMap<string, number> = new Map(ZONE_TYPES.map((t, i) => [t, i]));
+/** A zone type's index, or undefined for a name oomlab does not model (a Map: a zone named
+ *  "constructor" is no zone type). */
+const zoneIndex = (name: string): number | undefined => ZONE_INDEX_BY_NAME.get(name);
+const ZONE_NORMAL_INDEX = ZONE_TYPES.indexOf("Normal");
 /** Where a zone oomlab does not model sorts: after every zone of the enum. */
 const UNKNOWN_ZONE_INDEX = 99;
 
@@ -66,8 +87,8 @@ export function populated(z: ParsedZone): boolean {
  *  Normal, without ZONE_DMA GFP_DMA too (GFP_ZONE_TABLE's OPT_ZONE_*, include/linux/gfp.h). */
 export function highestRank(zones: ParsedZone[], highest: string): number {
   const names = new Set(zones.map((z) => z.name));
-  if ((highest === "DMA32" || highest === "DMA") && !names.has(highest)) return ZONE_INDEX_BY_NAME.Normal;
-  return ZONE_INDEX_BY_NAME[highest] ?? ZONE_INDEX_BY_NAME.Normal;
+  if ((highest === "DMA32" || highest === "DMA") && !names.has(highest)) return ZONE_NORMAL_INDEX;
+  return zoneIndex(highest) ?? ZONE_NORMAL_INDEX;
 }
 
 export interface ZoneCtx {
@@ -101,24 +122,27 @@ function marksOf(z: ParsedZone, kb: number): ZoneCtx["marks"] {
 export function zoneContexts(r: ParsedReport, highest: string | null): ZoneCtx[] {
   const kb = pageKb(r);
   const top = highest === null ? UNKNOWN_ZONE_INDEX : highestRank(r.zones, highest);
-  const usable = r.zones.filter((z) => populated(z) && (ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX) <= top);
-  const higher = (z: ParsedZone, c: ParsedZone) => ZONE_INDEX_BY_NAME[z.name] > ZONE_INDEX_BY_NAME[c.name];
+  const usable = r.zones.filter((z) => populated(z) && (zoneIndex(z.name) ?? UNKNOWN_ZONE_INDEX) <= top);
+  // a zone oomlab does not model is neither higher nor lower than another (NaN compares false)
+  const higher = (z: ParsedZone, c: ParsedZone) =>
+    (zoneIndex(z.name) ?? Number.NaN) > (zoneIndex(c.name) ?? Number.NaN);
   const classZone = usable.reduce<ParsedZone | null>((c, z) => (!c || higher(z, c) ? z : c), null);
   return r.zones.map((z) => {
     const order = r.zones.filter((q) => q.node === z.node).map((q) => q.name);
     const idx = classZone ? order.indexOf(classZone.name) : -1;
     const reserve = idx >= 0 ? (z.lowmemReserve?.[idx] ?? 0) : 0;
-    const rank = ZONE_INDEX_BY_NAME[z.name] ?? UNKNOWN_ZONE_INDEX;
+    const rank = zoneIndex(z.name) ?? UNKNOWN_ZONE_INDEX;
     return { z, allowed: usable.includes(z), reserve, marks: marksOf(z, kb), model: modelOf(z, kb), rank };
   });
 }
 
 /** A zone's watermarks as printed and as recomputed for a what-if (kB). */
 
-/** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (__setup_per_zone_wmarks). */
+/** min_free_kbytes the printed min marks imply: the sum of the lowmem zones' min (__setup_per_zone_wmarks),
+ *  without the watermark_boost that 6.1+ prints inside them (wmark_pages() adds it). */
 export function impliedMinFree(r: ParsedReport, p: EraProfile): number {
-  const lowmem = r.zones.filter((z) => !p.cappedMinZones.includes(ZONE_INDEX_BY_NAME[z.name] ?? -1));
-  return lowmem.reduce((s, z) => s + (z.minKb ?? 0), 0);
+  const lowmem = r.zones.filter((z) => !p.cappedMinZones.includes(zoneIndex(z.name) ?? -1));
+  return lowmem.reduce((s, z) => s + Math.max(0, (z.minKb ?? 0) - (z.boostKb ?? 0)), 0);
 }
 
 /** Recomputes min/low/high from the report's present/managed pages (a ResolvedMachine built from them). */
@@ -131,7 +155,7 @@ export function recomputeMarks(
   const p = watermarkProfileFor(era.code);
   const kb = pageKb(r);
   const zones: ResolvedZone[] = r.zones
-    .filter((z) => z.name in ZONE_INDEX_BY_NAME)
+    .filter((z) => zoneIndex(z.name) !== undefined)
     .map((z, i) => {
       const present = Math.floor((z.presentKb ?? z.managedKb ?? 0) / kb);
       const zoneIdx = ZONE_TYPES.indexOf(z.name as ZoneType);
@@ -167,11 +191,13 @@ export function recomputeMarks(
   return zones.map((z) => {
     const pz = r.zones.find((q) => q.node === z.node && q.name === z.type) as ParsedZone;
     const w = z.watermarks;
+    // the check reads wmark_pages(): the recomputed mark plus the boost the zone printed
+    const boost = pz.boostKb ?? 0;
     return {
       node: z.node,
       name: z.type,
       before: { minKb: pz.minKb, lowKb: pz.lowKb, highKb: pz.highKb },
-      after: { minKb: w.min * kb, lowKb: w.low * kb, highKb: w.high * kb },
+      after: { minKb: w.min * kb + boost, lowKb: w.low * kb + boost, highKb: w.high * kb + boost },
     };
   });
 }

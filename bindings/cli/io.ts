@@ -4,6 +4,7 @@
 // (--max-input-mb), so that `diagnose - < /dev/zero` stops at the cap instead of filling memory.
 
 import { OomlabError } from "../errors.js";
+import { printableLines } from "../include/printable.js";
 import { DEFAULT_MAX_INPUT_MB, MAX_INPUT_MB_LIMIT, MAX_INPUT_OPTION, MIB } from "./args.js";
 
 export interface CliIo {
@@ -17,14 +18,9 @@ export interface CliIo {
   isDirectory?(path: string): Promise<boolean>;
 }
 
-/** Control characters other than newline (C0, DEL, C1): a message echoing them could drive the terminal. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it replaces
-const CONTROL_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
-
-/** Text safe to print on a terminal: control characters other than newline as \xNN escapes. */
-export function printable(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
+/** Text safe to print on a terminal: every character that could drive or hide on it (controls other
+ *  than newline, format and bidi characters, unpaired surrogates) as a \uXXXX escape, as in warnings. */
+export const printable = printableLines;
 
 /** "scenario:NAME" names a scenario shipped with oomlab (scenarios/NAME.json). */
 export const SCENARIO_PREFIX = "scenario:";

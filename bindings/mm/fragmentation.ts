@@ -15,9 +15,9 @@ export interface ContigPageInfo {
 }
 
 function checkArgs(nrFree: readonly number[], order: number): void {
-  if (!nrFree.every((n) => Number.isInteger(n) && n >= 0)) {
-    throw new OomlabError("OOMLAB_BAD_ARGUMENT", "nr_free counts must be non-negative integers");
-  }
+  for (const n of nrFree)
+    if (!Number.isInteger(n) || n < 0)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", "nr_free counts must be non-negative integers");
   if (!Number.isInteger(order) || order < 0)
     throw new OomlabError("OOMLAB_BAD_ORDER", `order ${String(order)} is not a non-negative integer`);
 }
@@ -28,12 +28,38 @@ export function fillContigPageInfo(nrFree: readonly number[], suitableOrder: num
   let freePages = 0;
   let freeBlocksTotal = 0;
   let freeBlocksSuitable = 0;
-  nrFree.forEach((blocks, order) => {
+  for (let order = 0; order < nrFree.length; order++) {
+    const blocks = nrFree[order];
     freeBlocksTotal += blocks;
     freePages += blocks * 2 ** order;
     if (order >= suitableOrder) freeBlocksSuitable += blocks * 2 ** (order - suitableOrder);
-  });
+  }
   return { freePages, freeBlocksTotal, freeBlocksSuitable };
+}
+
+/** fill_contig_page_info for every order of the zone at once (index = suitable order): the same
+ *  sums, freeBlocksSuitable built from the highest order down (s[o] = nr_free[o] + 2 * s[o + 1]). */
+export function contigPageInfoByOrder(nrFree: readonly number[]): ContigPageInfo[] {
+  checkArgs(nrFree, 0);
+  let freePages = 0;
+  let freeBlocksTotal = 0;
+  for (let order = 0; order < nrFree.length; order++) {
+    freeBlocksTotal += nrFree[order];
+    freePages += nrFree[order] * 2 ** order;
+  }
+  const out = new Array<ContigPageInfo>(nrFree.length);
+  let suitable = 0;
+  for (let order = nrFree.length - 1; order >= 0; order--) {
+    suitable = nrFree[order] + 2 * suitable;
+    out[order] = { freePages, freeBlocksTotal, freeBlocksSuitable: suitable };
+  }
+  return out;
+}
+
+/** unusable_free_index from fill_contig_page_info's answer for the order. */
+export function unusableFromInfo(info: ContigPageInfo, order: number): number {
+  if (info.freePages === 0) return 1000;
+  return Math.floor(((info.freePages - info.freeBlocksSuitable * 2 ** order) * 1000) / info.freePages);
 }
 
 /**
@@ -41,9 +67,7 @@ export function fillContigPageInfo(nrFree: readonly number[], suitableOrder: num
  * memory counts as all unusable (1000); 0 means every free page sits in a large enough block.
  */
 export function unusableFreeIndex(nrFree: readonly number[], order: number): number {
-  const info = fillContigPageInfo(nrFree, order);
-  if (info.freePages === 0) return 1000;
-  return Math.floor(((info.freePages - info.freeBlocksSuitable * 2 ** order) * 1000) / info.freePages);
+  return unusableFromInfo(fillContigPageInfo(nrFree, order), order);
 }
 
 /**
@@ -54,8 +78,12 @@ export function unusableFreeIndex(nrFree: readonly number[], order: number): num
  * towards 1000 for fragmentation.
  */
 export function extfragIndex(nrFree: readonly number[], order: number): number {
-  const info = fillContigPageInfo(nrFree, order);
-  if (order > nrFree.length - 1) return 0;
+  return extfragFromInfo(fillContigPageInfo(nrFree, order), order, nrFree.length);
+}
+
+/** __fragmentation_index from fill_contig_page_info's answer for the order, in a zone of `orders` orders. */
+export function extfragFromInfo(info: ContigPageInfo, order: number, orders: number): number {
+  if (order > orders - 1) return 0;
   if (info.freeBlocksTotal === 0) return 0;
   if (info.freeBlocksSuitable > 0) return -1000;
   const requested = 2 ** order;

@@ -73,6 +73,14 @@ const OOM_TAIL: RegExp[] = [
 ];
 
 const ALL = [...STACK, ...SHOW_MEM, ...OOM_TAIL];
+/** The patterns anchored at the start of the line, as one alternation (one regex run per line
+ *  instead of one per pattern; the same lines match), and the others, tried one by one. */
+const ANCHORED = new RegExp(
+  ALL.filter((re) => re.source.startsWith("^"))
+    .map((re) => `(?:${re.source})`)
+    .join("|"),
+);
+const UNANCHORED = ALL.filter((re) => !re.source.startsWith("^"));
 
 /** Longest line tested (a guard against pathological pasted lines; real report lines are < 1 KiB). */
 export const MAX_MATCH_CHARS = 4096;
@@ -80,7 +88,8 @@ export const MAX_MATCH_CHARS = 4096;
 /** True when the line is part of a report body. */
 export function isReportBody(text: string): boolean {
   const t = text.length > MAX_MATCH_CHARS ? text.slice(0, MAX_MATCH_CHARS) : text;
-  for (const re of ALL) if (re.test(t)) return true;
+  if (ANCHORED.test(t)) return true;
+  for (const re of UNANCHORED) if (re.test(t)) return true;
   return false;
 }
 

@@ -226,6 +226,7 @@ const RELEASE = / (\d{1,2}\.\d{1,3}(?:\.\d{1,4})?[^\s#]{0,100}) #\d{1,6}\b/;
 
 /** The "CPU: ... PID: ... Comm:" / "Pid: ..., comm:" line, or null. */
 export function parseCurrentTask(text: string): CurrentTask | null {
+  if (!text.startsWith("CPU: ") && !text.startsWith("Pid: ")) return null;
   const m = CPU_LINE.exec(text) ?? PID_LINE.exec(text);
   if (!m) return null;
   const rel = RELEASE.exec(text);
@@ -240,5 +241,7 @@ const SYSRQ_M = /^[Ss]ys[Rr]q ?: (?:HELP : )?Show Memory/;
 export const MEM_INFO = /^Mem-[Ii]nfo:\s*$/;
 
 export function isShowMemStart(text: string): boolean {
+  const c = text.charCodeAt(0); // "S", "s" or "M"
+  if (c !== 0x53 && c !== 0x73 && c !== 0x4d) return false;
   return SYSRQ_M.test(text) || MEM_INFO.test(text);
 }

@@ -106,6 +106,7 @@ export function parseSelected(text: string): ParsedSelection | null {
 }
 
 export function parseReaped(text: string): number | null {
+  if (!text.startsWith("oom_reaper: ")) return null;
   const m = REAPED.exec(text);
   return m ? Number(m[1]) : null;
 }
@@ -154,8 +155,14 @@ export function emptyMemcg(): ParsedMemcg {
   };
 }
 
+/** False for a line foldMemcg surely refuses: TASK_IN starts "Task in ", USAGE holds ": usage ". */
+export function mayBeMemcgLine(text: string): boolean {
+  return text.startsWith("Task in ") || text.includes(": usage ");
+}
+
 /** Folds a memcg line into m; false when the line is none of them. */
 export function foldMemcg(m: ParsedMemcg, text: string): boolean {
+  if (!mayBeMemcgLine(text)) return false;
   const t = TASK_IN.exec(text);
   if (t) {
     m.taskCgroup = t[1];

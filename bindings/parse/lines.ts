@@ -57,9 +57,14 @@ function toText(input: string | Uint8Array): string {
   return new TextDecoder("utf-8", { fatal: false }).decode(input);
 }
 
+// Any character that may need BAD_CHARS' replacement (a surrogate may be half of a valid pair): a
+// quick scan of the whole text that lets clean input skip the replacement.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
+const MAYBE_BAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\uD800-\uDFFF]/;
+
 /** Replaces characters no kernel line contains (see BAD_CHARS). */
 export function sanitize(s: string): string {
-  return s.replace(BAD_CHARS, REPLACEMENT);
+  return MAYBE_BAD.test(s) ? s.replace(BAD_CHARS, REPLACEMENT) : s;
 }
 
 interface Stripped {
@@ -69,17 +74,37 @@ interface Stripped {
   monotonic?: boolean;
 }
 
-/** One prefix step: returns null when no prefix applies. */
+const OPEN_BRACKET = 0x5b; // "["
+const LESS_THAN = 0x3c; // "<"
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isLetter = (c: number) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+/** The prefixes without a stamp, by the character they start with, in the order they are tried. */
+const BRACKET_PREFIXES = [CALLER, DMESG_WALL];
+const DIGIT_PREFIXES = [ISO];
+const LETTER_PREFIXES = [DMESG_X, SYSLOG];
+
+/** One prefix step: returns null when no prefix applies. Every prefix regex is anchored at a
+ *  character class of its own ("[", "<", a digit, a letter), so only those of s's first character
+ *  are tried, in the same order as ever. */
 function stripOnce(s: string, afterMonotonic: boolean): Stripped | null {
-  let m = DMESG_TIME.exec(s);
-  if (m) return { text: s.slice(m[0].length), time: Number(`${m[1]}.${m[2]}`), monotonic: true };
-  m = KMSG.exec(s);
-  if (m) return { text: s.slice(m[0].length), time: Number(m[1]) / 1e6 };
-  for (const re of [PRIO, DMESG_X, CALLER, DMESG_WALL, SYSLOG, ISO]) {
+  const c = s.charCodeAt(0);
+  let m: RegExpExecArray | null;
+  let others: RegExp[] = [];
+  if (c === OPEN_BRACKET) {
+    m = DMESG_TIME.exec(s);
+    if (m) return { text: s.slice(m[0].length), time: Number(`${m[1]}.${m[2]}`), monotonic: true };
+    others = BRACKET_PREFIXES;
+  } else if (isDigit(c)) {
+    m = KMSG.exec(s);
+    if (m) return { text: s.slice(m[0].length), time: Number(m[1]) / 1e6 };
+    others = DIGIT_PREFIXES;
+  } else if (c === LESS_THAN) others = [PRIO];
+  else if (isLetter(c)) others = LETTER_PREFIXES;
+  for (const re of others) {
     m = re.exec(s);
     if (m && m[0].length > 0) return { text: s.slice(m[0].length) };
   }
-  if (afterMonotonic) {
+  if (afterMonotonic && s.includes("kernel")) {
     m = HOST_KERNEL.exec(s);
     if (m) return { text: s.slice(m[0].length) };
   }
@@ -99,7 +124,6 @@ export function stripPrefixes(s: string): Stripped {
 
 /** Splits one physical line at rsyslog "#012" escapes; "#011" becomes a TAB, other escapes stay. */
 function expandEscapes(s: string): string[] {
-  if (!s.includes("#0")) return [s];
   const out = s.replace(RSYSLOG_ESCAPE, (all: string, oct: string) => {
     if (oct === "12") return "\n";
     if (oct === "11") return "\t";
@@ -108,32 +132,53 @@ function expandEscapes(s: string): string[] {
   return out.split("\n");
 }
 
-/** The kernel lines held by one physical line. */
-function kernelLines(raw: string, line: number): LogLine[] {
+/** Passes the kernel lines held by one physical line to visit. */
+function kernelLines(raw: string, line: number, visit: (l: LogLine) => void): void {
   const first = stripPrefixes(raw);
+  if (!first.text.includes("#0")) {
+    visit(logLine(line, raw, first.text, first.time));
+    return;
+  }
   const parts = expandEscapes(first.text);
-  const out: LogLine[] = [];
   for (let i = 0; i < parts.length; i++) {
     const s: Stripped = i === 0 ? { text: parts[0] } : stripPrefixes(parts[i]);
-    const time = s.time ?? first.time;
-    const rec: LogLine = { line, raw, text: s.text.replace(/\t/g, " ") }; // TAB -> one space
-    if (time !== undefined && Number.isFinite(time)) rec.time = time;
-    out.push(rec);
+    visit(logLine(line, raw, s.text, s.time ?? first.time));
   }
-  return out;
+}
+
+function logLine(line: number, raw: string, text: string, time: number | undefined): LogLine {
+  const rec: LogLine = { line, raw, text: text.includes("\t") ? text.replace(/\t/g, " ") : text }; // TAB -> a space
+  if (time !== undefined && Number.isFinite(time)) rec.time = time;
+  return rec;
+}
+
+/** Calls visit with every kernel line of pasted text, in order, keeping none of them: a pass over
+ *  a large log holds one line at a time besides the text. A final newline adds no empty line. */
+export function forEachLine(input: string | Uint8Array, visit: (l: LogLine) => void): void {
+  const text = toText(input);
+  // BAD_CHARS never pairs a character with one across a newline, so lines are sanitized alone, and
+  // only those holding a character MAYBE_BAD finds (one scan of the text finds them in order)
+  const scan = new RegExp(MAYBE_BAD.source, "g");
+  let nextBad = -1;
+  for (let start = 0, line = 1; start < text.length; line++) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    if (nextBad < start && nextBad !== Infinity) {
+      scan.lastIndex = start;
+      nextBad = scan.exec(text)?.index ?? Infinity;
+    }
+    let raw = text.slice(start, end);
+    if (nextBad < end) raw = sanitize(raw);
+    if (raw.includes("\r")) raw = raw.replace(/\r/g, ""); // CRLF line ends and stray CRs
+    kernelLines(raw, line, visit);
+    start = end + 1;
+  }
 }
 
 /** Splits pasted text into kernel lines; a final newline does not add an empty line. */
 export function splitLines(input: string | Uint8Array): LogLine[] {
-  const text = sanitize(toText(input));
-  if (text.length === 0) return [];
-  const phys = text.split("\n");
-  if (phys[phys.length - 1] === "") phys.pop();
   const out: LogLine[] = [];
-  for (let i = 0; i < phys.length; i++) {
-    const raw = phys[i].replace(/\r/g, ""); // CRLF line ends and stray CRs
-    for (const l of kernelLines(raw, i + 1)) out.push(l);
-  }
+  forEachLine(input, (l) => out.push(l));
   return out;
 }
 

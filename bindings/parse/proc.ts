@@ -2,10 +2,26 @@
 // /proc/pagetypeinfo (2.6.24 .. 6.18), the text the kernel's seq_printf calls produce (mm/vmstat.c;
 // mm/page_alloc.c before 2.6.18). Line by line, never throwing: what is not the kernel's format
 // becomes a warning with its 1-based line number, so pasted, wrapped or truncated dumps still parse.
+// Each file keeps its first MAX_WARNINGS warnings (parse/warnings.ts) and counts the rest.
 
-export interface ProcWarning {
-  line: number;
-  message: string;
+import { CappedWarnings, echoed, quoted, type LineWarning } from "./warnings.js";
+
+export type ProcWarning = LineWarning;
+
+/** The warnings part of every /proc parse result. */
+interface ProcWarnings {
+  /** The first MAX_WARNINGS by line. */
+  warnings: ProcWarning[];
+  /** How many more there were; present only when some were left out. */
+  warningsOmitted?: number;
+}
+
+/** Puts a collector's warnings into a result. */
+function settle<T extends ProcWarnings>(out: T, w: CappedWarnings): T {
+  const { warnings, omitted } = w.finish();
+  out.warnings = warnings;
+  if (omitted > 0) out.warningsOmitted = omitted;
+  return out;
 }
 
 /** A %lu / %d as printed; undefined unless it is an exact integer (a corrupt or huge value). */
@@ -27,7 +43,18 @@ function ints(s: string): number[] | undefined {
   return out;
 }
 
-const lines = (text: string): string[] => text.split(/\r?\n|\r/);
+/** Calls visit with each line (split at \n, \r\n or \r) and its 1-based number, keeping none. */
+function forEachProcLine(text: string, visit: (l: string, line: number) => void): number {
+  const BREAK = /\r\n?|\n/g;
+  let start = 0;
+  let line = 0;
+  for (let m = BREAK.exec(text); m; m = BREAK.exec(text)) {
+    visit(text.slice(start, m.index), ++line);
+    start = m.index + m[0].length;
+  }
+  visit(text.slice(start), ++line);
+  return line;
+}
 
 // ---- /proc/buddyinfo ---------------------------------------------------------------------------
 
@@ -38,9 +65,8 @@ export interface BuddyinfoZone {
   freeAreas: number[];
 }
 
-export interface BuddyinfoResult {
+export interface BuddyinfoResult extends ProcWarnings {
   zones: BuddyinfoZone[];
-  warnings: ProcWarning[];
 }
 
 // frag_show_print (mm/vmstat.c 2.6.18 .. 6.18; frag_show in mm/page_alloc.c 2.6.11 .. 2.6.17):
@@ -49,25 +75,23 @@ const BUDDY_ROW = /^Node (\d+), zone\s+(\S+)((?:\s+\S+)*)\s*$/;
 
 export function parseBuddyinfo(text: string): BuddyinfoResult {
   const out: BuddyinfoResult = { zones: [], warnings: [] };
-  lines(text).forEach((l, i) => {
+  const warn = new CappedWarnings();
+  forEachProcLine(text, (l, line) => {
     if (l.trim() === "") return;
     const m = BUDDY_ROW.exec(l);
     const counts = m ? ints(m[3]) : undefined;
     const node = m ? int(m[1]) : undefined;
     if (!m || !counts || node === undefined || counts.length === 0) {
-      out.warnings.push({ line: i + 1, message: `not a buddyinfo row: ${JSON.stringify(l.slice(0, 80))}` });
+      warn.add({ line, message: `not a buddyinfo row: ${quoted(l.slice(0, 80))}` });
       return;
     }
     const first = out.zones[0];
     if (first && first.freeAreas.length !== counts.length) {
-      out.warnings.push({
-        line: i + 1,
-        message: `${counts.length} orders where the first row has ${first.freeAreas.length}`,
-      });
+      warn.add({ line, message: `${counts.length} orders where the first row has ${first.freeAreas.length}` });
     }
     out.zones.push({ node, name: m[2], freeAreas: counts });
   });
-  return out;
+  return settle(out, warn);
 }
 
 // ---- /proc/zoneinfo ----------------------------------------------------------------------------
@@ -111,11 +135,10 @@ export interface ZoneinfoZone {
   pagesets: Pageset[];
 }
 
-export interface ZoneinfoResult {
+export interface ZoneinfoResult extends ProcWarnings {
   zones: ZoneinfoZone[];
   /** 4.8+: node vmstat items, printed under the node's first populated zone. */
   nodeStats: { node: number; line: number; stats: Record<string, number> }[];
-  warnings: ProcWarning[];
 }
 
 // zoneinfo_show_print (mm/vmstat.c 2.6.18 .. 6.18; zoneinfo_show in mm/page_alloc.c 2.6.13 .. 2.6.17):
@@ -155,6 +178,7 @@ const TAIL =
 
 type Ctx = {
   out: ZoneinfoResult;
+  warn: CappedWarnings;
   zone?: ZoneinfoZone;
   seen: Set<string>;
   nodeStats?: Record<string, number>;
@@ -167,7 +191,7 @@ const REQUIRED = ["pagesFree", "min", "low", "high", "spanned", "present"] as co
 function closePageset(c: Ctx, line: number): void {
   if (!c.pcp) return;
   for (const k of ["count", "high", "batch"])
-    if (!c.pcpSeen.has(k)) c.out.warnings.push({ line, message: `cpu ${c.pcp.cpu} pageset lacks ${k}` });
+    if (!c.pcpSeen.has(k)) c.warn.add({ line, message: `cpu ${c.pcp.cpu} pageset lacks ${k}` });
   c.pcp = undefined;
 }
 
@@ -176,14 +200,14 @@ function closeZone(c: Ctx, line: number): void {
   const z = c.zone;
   if (z)
     for (const k of REQUIRED)
-      if (!c.seen.has(k)) c.out.warnings.push({ line: z.line, message: `node ${z.node} zone ${z.name} lacks ${k}` });
+      if (!c.seen.has(k)) c.warn.add({ line: z.line, message: `node ${z.node} zone ${echoed(z.name)} lacks ${k}` });
   c.zone = undefined;
   c.nodeStats = undefined;
 }
 
 function openZone(c: Ctx, node: number, name: string, line: number): void {
   if (c.out.zones.some((z) => z.node === node && z.name === name))
-    c.out.warnings.push({ line, message: `node ${node} zone ${name} listed twice` });
+    c.warn.add({ line, message: `node ${node} zone ${echoed(name)} listed twice` });
   c.zone = {
     node,
     name,
@@ -287,10 +311,13 @@ function setStat(stats: Record<string, number>, key: string, s: string): boolean
 }
 
 export function parseZoneinfo(text: string): ZoneinfoResult {
-  const c: Ctx = { out: { zones: [], nodeStats: [], warnings: [] }, seen: new Set(), pcpSeen: new Set() };
-  const all = lines(text);
-  all.forEach((l, i) => {
-    const line = i + 1;
+  const c: Ctx = {
+    out: { zones: [], nodeStats: [], warnings: [] },
+    warn: new CappedWarnings(),
+    seen: new Set(),
+    pcpSeen: new Set(),
+  };
+  const last = forEachProcLine(text, (l, line) => {
     if (l.trim() === "") return;
     const head = ZONE_HEAD.exec(l);
     const node = head ? int(head[1]) : undefined;
@@ -298,14 +325,13 @@ export function parseZoneinfo(text: string): ZoneinfoResult {
       closeZone(c, line);
       openZone(c, node, head[2], line);
     } else if (!c.zone) {
-      c.out.warnings.push({ line, message: `outside any "Node %d, zone %s" block: ${JSON.stringify(l.slice(0, 80))}` });
+      c.warn.add({ line, message: `outside any "Node %d, zone %s" block: ${quoted(l.slice(0, 80))}` });
     } else if (!zoneLine(c, c.zone, l, line)) {
-      c.out.warnings.push({ line, message: `not a zoneinfo line: ${JSON.stringify(l.slice(0, 80))}` });
+      c.warn.add({ line, message: `not a zoneinfo line: ${quoted(l.slice(0, 80))}` });
     }
   });
-  closeZone(c, all.length);
-  c.out.warnings.sort((a, b) => a.line - b.line); // "lacks" warnings are found at the zone's end
-  return c.out;
+  closeZone(c, last);
+  return settle(c.out, c.warn); // sorted by line: "lacks" warnings are found at the zone's end
 }
 
 // ---- /proc/pagetypeinfo ------------------------------------------------------------------------
@@ -326,7 +352,7 @@ export interface PagetypeBlocks {
   counts: Record<string, number>;
 }
 
-export interface PagetypeinfoResult {
+export interface PagetypeinfoResult extends ProcWarnings {
   /** null when the dump lacks the two header lines (a partial paste, e.g. corpus 032). */
   pageblockOrder: number | null;
   pagesPerBlock: number | null;
@@ -338,7 +364,6 @@ export interface PagetypeinfoResult {
   blocks: PagetypeBlocks[];
   /** "Number of mixed blocks" (CONFIG_PAGE_OWNER with page_owner=on). */
   mixed: PagetypeBlocks[];
-  warnings: ProcWarning[];
 }
 
 // pagetypeinfo_show (mm/vmstat.c 2.6.24 .. 6.18): "Page block order: %d\n", "Pages per block:  %lu\n",
@@ -356,7 +381,7 @@ const BLOCK_HEAD = /^Number of (blocks type|mixed blocks)\s+(\S.*?)\s*$/;
 // pagetypeinfo_showblockcount_print / _showmixedcount_print: "Node %d, zone %8s " then "%12lu ".
 const BLOCK_ROW = /^Node (\d+), zone\s+(\S+)((?:\s+\d+)*)\s*$/;
 
-type PtCtx = { out: PagetypeinfoResult; section?: { names: string[]; rows: PagetypeBlocks[] } };
+type PtCtx = { out: PagetypeinfoResult; warn: CappedWarnings; section?: { names: string[]; rows: PagetypeBlocks[] } };
 
 function freeRow(c: PtCtx, m: RegExpExecArray, line: number): boolean {
   const toks = m[4].trim() === "" ? [] : m[4].trim().split(/\s+/);
@@ -367,7 +392,7 @@ function freeRow(c: PtCtx, m: RegExpExecArray, line: number): boolean {
   const o = c.out;
   if (o.orders === null) o.orders = counts.length;
   else if (counts.length !== o.orders)
-    o.warnings.push({ line, message: `${counts.length} orders where the header has ${o.orders}` });
+    c.warn.add({ line, message: `${counts.length} orders where the header has ${o.orders}` });
   o.free.push({ node, name: m[2], type: m[3], counts, capped });
   if (c.section === undefined && !o.types.includes(m[3])) o.types.push(m[3]);
   return true;
@@ -379,7 +404,7 @@ function blockRow(c: PtCtx, m: RegExpExecArray, line: number): boolean {
   const node = int(m[1]);
   if (!s || !v || node === undefined) return false;
   if (v.length !== s.names.length)
-    c.out.warnings.push({ line, message: `${v.length} block counts for ${s.names.length} types` });
+    c.warn.add({ line, message: `${v.length} block counts for ${s.names.length} types` });
   const counts: Record<string, number> = {};
   s.names.forEach((n, i) => {
     if (i < v.length) counts[n] = v[i];
@@ -397,7 +422,7 @@ function ptLine(c: PtCtx, l: string, line: number): boolean {
     c.section = undefined;
     const n = m[1].trim() === "" ? 0 : m[1].trim().split(/\s+/).length;
     if (o.orders !== null && n !== o.orders)
-      o.warnings.push({ line, message: `${n} orders where an earlier header has ${o.orders}` });
+      c.warn.add({ line, message: `${n} orders where an earlier header has ${o.orders}` });
     o.orders ??= n;
   } else if ((m = FREE_ROW.exec(l))) return freeRow(c, m, line);
   else if ((m = BLOCK_HEAD.exec(l))) {
@@ -422,11 +447,11 @@ export function parsePagetypeinfo(text: string): PagetypeinfoResult {
       mixed: [],
       warnings: [],
     },
+    warn: new CappedWarnings(),
   };
-  lines(text).forEach((l, i) => {
+  forEachProcLine(text, (l, line) => {
     if (l.trim() === "") return;
-    if (!ptLine(c, l, i + 1))
-      c.out.warnings.push({ line: i + 1, message: `not a pagetypeinfo line: ${JSON.stringify(l.slice(0, 80))}` });
+    if (!ptLine(c, l, line)) c.warn.add({ line, message: `not a pagetypeinfo line: ${quoted(l.slice(0, 80))}` });
   });
-  return c.out;
+  return settle(c.out, c.warn);
 }

@@ -14,6 +14,7 @@ import {
 import {
   emptyMemcg,
   foldMemcg,
+  mayBeMemcgLine,
   parseConstraint,
   parseKilled,
   parseReaped,
@@ -25,8 +26,9 @@ import {
   type ParsedSelection,
   type ParsedVictim,
 } from "./kills.js";
-import { splitLines, type LogLine } from "./lines.js";
+import { forEachLine, type LogLine } from "./lines.js";
 import { ShowMemCollector, type ParsedZone, type Warning } from "./show_mem.js";
+import { MAX_WARNINGS, echoed } from "./warnings.js";
 
 export { HEADER_FORMATS, type HeaderFormat, type ReportKind } from "./headers.js";
 export type { ParsedConstraint, ParsedMemcg, ParsedVictim } from "./kills.js";
@@ -59,9 +61,23 @@ export interface ParsedReport extends HeaderFields {
   lines: number[];
 }
 
+/** Warnings a report keeps, counting those before the first report with the first: the rest are
+ *  only counted (a damaged or hostile paste can hold a warning per line). */
+export const MAX_WARNINGS_PER_REPORT = MAX_WARNINGS;
+
+/** Warnings left out of one report's share (see MAX_WARNINGS_PER_REPORT). */
+export interface OmittedWarnings {
+  /** Physical line of the first warning left out: it falls in the report's lines like the kept ones. */
+  line: number;
+  count: number;
+}
+
 export interface ParseResult {
   reports: ParsedReport[];
+  /** At most MAX_WARNINGS_PER_REPORT per report, sorted by line. */
   warnings: Warning[];
+  /** One entry per report that had more warnings than it keeps. */
+  omittedWarnings: OmittedWarnings[];
 }
 
 // A memcg OOM pasted without its header: "Task in %s killed as a result of limit of %s" (2.6.29-4.18)
@@ -128,7 +144,7 @@ class Builder {
     if (!t) this.r.trigger = { comm: c.comm, pid: c.pid };
     else if (t.pid === null && !this.sawMemInfo) {
       if (t.comm !== c.comm)
-        this.warn({ line: l.line, message: `header names ${t.comm} but dump_stack names ${c.comm}` });
+        this.warn({ line: l.line, message: `header names ${echoed(t.comm)} but dump_stack names ${echoed(c.comm)}` });
       t.pid = c.pid;
     }
     return true;
@@ -166,6 +182,7 @@ class Builder {
 
   private memcgLine(t: string): boolean {
     if (t.startsWith("Memory cgroup out of memory")) this.memcgSeen = true;
+    if (!mayBeMemcgLine(t)) return false;
     const m = this.r.memcg ?? emptyMemcg();
     if (!foldMemcg(m, t)) return false;
     this.r.memcg = m;
@@ -186,12 +203,63 @@ class Builder {
   }
 }
 
+/** The warnings of a parse, kept up to MAX_WARNINGS_PER_REPORT per report. A warning belongs to the
+ *  last report that opened at or before its line (the first report also takes those before it), so
+ *  the warnings of a physical line are held until the line is done: a header on it may open a report. */
+class WarningLog {
+  readonly kept: Warning[] = [];
+  readonly omitted: OmittedWarnings[] = [];
+  private held: Warning[] = [];
+  private keptHere = 0;
+  private omittedHere: OmittedWarnings | null = null;
+  private reportsOpened = 0;
+
+  hold(w: Warning): void {
+    this.held.push(w);
+  }
+
+  /** A report opens: warnings from here on count against its share. */
+  reportOpened(): void {
+    if (this.reportsOpened++ === 0) return; // the first report's share includes the lines before it
+    this.keptHere = 0;
+    this.omittedHere = null;
+  }
+
+  /** Files the warnings held for the lines done so far. */
+  commit(): void {
+    for (const w of this.held) {
+      if (this.keptHere < MAX_WARNINGS_PER_REPORT) {
+        this.kept.push(w);
+        this.keptHere++;
+      } else if (this.omittedHere) this.omittedHere.count++;
+      else {
+        this.omittedHere = { line: w.line, count: 1 };
+        this.omitted.push(this.omittedHere);
+      }
+    }
+    this.held = [];
+  }
+
+  /** A warning that must be kept, put first (it is about line 1); the last one kept may make room. */
+  keepFirst(w: Warning): void {
+    this.commit();
+    this.kept.unshift(w);
+    if (this.keptHere++ < MAX_WARNINGS_PER_REPORT) return;
+    const out = this.kept.pop() as Warning;
+    this.keptHere--;
+    if (this.omittedHere) {
+      this.omittedHere.line = Math.min(this.omittedHere.line, out.line);
+      this.omittedHere.count++;
+    } else this.omitted.push({ line: out.line, count: 1 });
+  }
+}
+
 class Segmenter {
   readonly reports: ParsedReport[] = [];
-  readonly warnings: Warning[] = [];
+  readonly log = new WarningLog();
   private cur: Builder | null = null;
   private readonly warn = (w: Warning): void => {
-    this.warnings.push(w);
+    this.log.hold(w);
   };
 
   close(): void {
@@ -201,15 +269,17 @@ class Segmenter {
 
   open(kind: ReportKind, l: LogLine, h: ParsedHeader | null): Builder {
     this.close();
+    this.log.reportOpened();
     this.cur = new Builder(kind, l, h, this.warn);
     return this.cur;
   }
 
   line(l: LogLine): void {
-    if (l.text.trim().length === 0) return;
+    if (isBlank(l.text)) return;
     const h = parseHeader(l.text);
     if (h) {
-      if (h.salvaged) this.warn({ line: l.line, message: `unrecognised ${h.kind} header: ${l.text.slice(0, 100)}` });
+      if (h.salvaged)
+        this.warn({ line: l.line, message: `unrecognised ${h.kind} header: ${echoed(l.text.slice(0, 100))}` });
       this.open(h.kind, l, h);
       return;
     }
@@ -280,13 +350,27 @@ class Segmenter {
     }
   }
 
+  /** A collector that only answers whether a line belongs to a zone dump: a line it refuses leaves
+   *  it as it was, so it serves until it accepts one. */
+  private probe = new ShowMemCollector(() => undefined);
+
   /** Zone or per-order lines with no header before them (a partial paste of show_mem). */
   private probeZones(l: LogLine): boolean {
-    const probe = new ShowMemCollector(() => undefined);
-    if (!probe.feed(l)) return false;
+    if (!this.probe.feed(l)) return false;
+    this.probe = new ShowMemCollector(() => undefined);
     this.open("show-mem", l, null).zones.feed(l);
     return true;
   }
+}
+
+/** True for an empty or all-whitespace line (String.prototype.trim's whitespace); most lines are
+ *  decided by their first character, without trim's copy. */
+function isBlank(s: string): boolean {
+  const SPACE = 0x20;
+  if (s.length === 0) return true;
+  const c = s.charCodeAt(0);
+  if (c > SPACE && c < 0x7f) return false;
+  return s.trim().length === 0;
 }
 
 /** Bounds what the regexes see: real report lines are far shorter than MAX_MATCH_CHARS. */
@@ -299,18 +383,21 @@ function bounded(l: LogLine, warn: (w: Warning) => void): LogLine {
   return { ...l, text: l.text.slice(0, MAX_MATCH_CHARS) };
 }
 
-/** Parses every memory report in a pasted log (string or raw bytes). */
+/** Parses every memory report in a pasted log (string or raw bytes), one line at a time: the lines
+ *  are not kept, and each report keeps at most MAX_WARNINGS_PER_REPORT warnings. */
 export function parseReports(text: string | Uint8Array): ParseResult {
   const seg = new Segmenter();
-  const lines = splitLines(text);
-  const warn = (w: Warning): void => {
-    seg.warnings.push(w);
-  };
-  for (const l of lines) seg.line(bounded(l, warn));
+  const warn = (w: Warning): void => seg.log.hold(w);
+  let physical = 0;
+  forEachLine(text, (l) => {
+    if (l.line !== physical) seg.log.commit();
+    physical = l.line;
+    seg.line(bounded(l, warn));
+  });
   seg.close();
-  if (seg.reports.length === 0 && lines.length > 0) {
-    seg.warnings.push({ line: 1, message: "no OOM, allocation-failure, memcg or show_mem report found" });
-  }
-  seg.warnings.sort((a, b) => a.line - b.line);
-  return { reports: seg.reports, warnings: seg.warnings };
+  seg.log.commit();
+  if (seg.reports.length === 0 && physical > 0)
+    seg.log.keepFirst({ line: 1, message: "no OOM, allocation-failure, memcg or show_mem report found" });
+  const warnings = seg.log.kept.sort((a, b) => a.line - b.line);
+  return { reports: seg.reports, warnings, omittedWarnings: seg.log.omitted };
 }

@@ -4,6 +4,7 @@
 // list line with its migratetype letters. Lines are fed one at a time; nothing here throws.
 
 import type { LogLine } from "./lines.js";
+import { echoed, type LineWarning } from "./warnings.js";
 
 export interface ParsedPcp {
   cpu: number;
@@ -45,10 +46,8 @@ export interface ParsedZone {
   freeAreasLine: number | null;
 }
 
-export interface Warning {
-  line: number;
-  message: string;
-}
+/** A warning about a line of the input. */
+export type Warning = LineWarning;
 
 // "%s free:%lukB min:%lukB low:%lukB high:%lukB ..." (show_free_areas 2.6.0-6.x; "Node %d " prefix with
 // NUMA or, 4.9+, always; 6.1+ inserts "boost:%lukB " before min).
@@ -85,6 +84,26 @@ const PCP_2624 = new RegExp(
 );
 // "CPU %4d: hi:%5d, btch:%4d usd:%4d" (2.6.25-3.x).
 const PCP_2625 = /^CPU +(\d{1,5}): hi: *(\d{1,9}), btch: *(\d{1,9}) usd: *(\d{1,9})/;
+
+/** ZONE's answer for the last line it read: the segmenter asks whether a line repeats a zone and
+ *  then feeds the same line. */
+let zoneText: string | null = null;
+let zoneMatch: RegExpExecArray | null = null;
+
+function zoneLineMatch(text: string): RegExpExecArray | null {
+  if (text !== zoneText) {
+    zoneText = text;
+    zoneMatch = ZONE.exec(text);
+  }
+  return zoneMatch;
+}
+
+/** Whether a line starts with an ASCII letter: ZONE, AREAS, AREAS_EMPTY, AREAS_LIKE, PCP_HEAD and
+ *  the per-CPU lines all do ("Node", a zone name, "cpu", "CPU"), so other lines skip them. */
+function letterFirst(t: string): boolean {
+  const c = t.charCodeAt(0) | 0x20;
+  return c >= 0x61 && c <= 0x7a;
+}
 
 /** A captured number, or null when the group did not match. */
 const numberOrNull = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
@@ -185,7 +204,8 @@ export class ShowMemCollector {
 
   /** True when a watermark line for this zone would repeat one already complete (a second dump). */
   repeats(text: string): boolean {
-    const m = ZONE.exec(text);
+    if (!letterFirst(text) || !text.includes(" free:")) return false;
+    const m = zoneLineMatch(text);
     if (!m) return false;
     const z = this.zones.find((q) => q.node === Number(m[1] ?? 0) && q.name === m[2]);
     return z !== undefined && z.zoneLine !== null && z.freeAreasLine !== null;
@@ -199,9 +219,9 @@ export class ShowMemCollector {
 
   private feedZone(t: string, line: number): boolean {
     if (!t.includes(" free:")) return false;
-    const m = ZONE.exec(t);
+    const m = letterFirst(t) ? zoneLineMatch(t) : null;
     if (!m) {
-      if (/ free:\S{0,20} min:/.test(t)) this.warn({ line, message: `unparsed zone line: ${t.slice(0, 80)}` });
+      if (/ free:\S{0,20} min:/.test(t)) this.warn({ line, message: `unparsed zone line: ${echoed(t.slice(0, 80))}` });
       return false;
     }
     const z = this.zone(Number(m[1] ?? 0), m[2]);
@@ -223,7 +243,7 @@ export class ShowMemCollector {
     if (!t.startsWith("lowmem_reserve[]") && !t.startsWith("protections[]")) return false;
     const m = RESERVE.exec(t);
     if (!m) {
-      this.warn({ line, message: `unparsed lowmem_reserve line: ${t.slice(0, 80)}` });
+      this.warn({ line, message: `unparsed lowmem_reserve line: ${echoed(t.slice(0, 80))}` });
       return true;
     }
     if (!this.last) {
@@ -239,7 +259,8 @@ export class ShowMemCollector {
   }
 
   private feedAreas(t: string, line: number): boolean {
-    if (!t.includes(": ")) return false;
+    // every pattern below starts with a letter and needs ": " and either "N*SkB" or "empty"
+    if (!letterFirst(t) || !t.includes(": ") || (!t.includes("*") && !t.includes("empty"))) return false;
     const e = AREAS_EMPTY.exec(t);
     if (e) {
       const z = this.zone(Number(e[1] ?? 0), e[2]);
@@ -248,7 +269,7 @@ export class ShowMemCollector {
     }
     const m = AREAS.exec(t);
     if (!m) {
-      if (AREAS_LIKE.test(t)) this.warn({ line, message: `unparsed free-area line: ${t.slice(0, 80)}` });
+      if (AREAS_LIKE.test(t)) this.warn({ line, message: `unparsed free-area line: ${echoed(t.slice(0, 80))}` });
       return false;
     }
     this.areas(this.zone(Number(m[1] ?? 0), m[2]), m[3], Number(m[4]), line);
@@ -273,6 +294,10 @@ export class ShowMemCollector {
   }
 
   private feedPcp(t: string): boolean {
+    // PCP_HEAD starts with a letter and holds "per-cpu:"; the per-CPU lines start with "cpu " or "CPU "
+    if (!letterFirst(t)) return false;
+    const cpuLine = t.startsWith("cpu ") || t.startsWith("CPU ");
+    if (!cpuLine && !t.includes("per-cpu:")) return false;
     const h = PCP_HEAD.exec(t);
     if (h) {
       this.pcpZone = this.zone(Number(h[1] ?? 0), h[2]);

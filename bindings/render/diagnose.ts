@@ -4,9 +4,19 @@
 
 import type { DiagnosedReport, DiagnosedZone } from "../analyse/diagnose.js";
 import type { SnapshotReport } from "../analyse/snapshot.js";
+import { printableLines } from "../include/printable.js";
 import { tableLines } from "./table.js";
 
 const kb = (v: number | null) => (v === null ? "-" : `${v} kB`);
+/** A figure that may be missing: "-" rather than "null" in prose. */
+const figure = (v: number | null | undefined) => (v === null || v === undefined ? "-" : String(v));
+
+/** The text with whatever it echoes of the input made printable, its line feeds kept. */
+const printableText = printableLines;
+
+/** The line that stands for warnings left out. */
+const omittedLine = (n: number | undefined) =>
+  n ? [`warning: ${n} more warning${n === 1 ? "" : "s"} not shown (only the first ones are kept)`] : [];
 /** An index kept x1000, printed as "%d.%03d" of its absolute value with the sign in front. */
 const milli = (v: number) =>
   `${v < 0 ? "-" : ""}${Math.floor(Math.abs(v) / 1000)}.${String(Math.abs(v) % 1000).padStart(3, "0")}`;
@@ -65,20 +75,24 @@ export function renderReport(r: DiagnosedReport): string {
         .map(([k, v]) => `${k}=${v}`)
         .join(", ")}:`,
     );
-    for (const m of r.whatIf.changes.marks)
+    for (const m of r.whatIf.changes.marks) {
+      const b = m.before;
       out.push(
-        `  ${m.node} ${m.name}: min/low/high ${m.before.minKb}/${m.before.lowKb}/${m.before.highKb} kB ` +
+        `  ${m.node} ${m.name}: min/low/high ${figure(b.minKb)}/${figure(b.lowKb)}/${figure(b.highKb)} kB ` +
           `-> ${m.after.minKb}/${m.after.lowKb}/${m.after.highKb} kB`,
       );
+    }
     const v = r.whatIf.verdict;
     out.push(
       v ? `  ${v.cause ? `[${v.cause}] ` : ""}${v.summary}` : "  no verdict",
       ...(v?.steps ?? []).map((l) => `    ${l}`),
+      ...(r.whatIf.notes ?? []).map((n) => `  note: ${n}`),
       "",
     );
   }
   for (const w of r.warnings) out.push(`warning: line ${w.line}: ${w.message}`);
-  return out.join("\n").trimEnd() + "\n";
+  out.push(...omittedLine(r.warningsOmitted));
+  return printableText(out.join("\n").trimEnd() + "\n");
 }
 
 export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null): string {
@@ -98,20 +112,29 @@ export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null):
       k.protection?.join(" ") ?? "-",
     ];
   });
-  out.push(...tableLines([["zone", "managed", "min", "low", "high", "promo", "protection"], ...rows]), "");
-  out.push(
-    s.differences.length
-      ? `${s.differences.length} value(s) differ from the formulas:`
-      : "Every watermark and protection value matches the formulas.",
-  );
+  if (s.zones.length)
+    out.push(...tableLines([["zone", "managed", "min", "low", "high", "promo", "protection"], ...rows]), "");
+  out.push(comparedLine(s));
   for (const d of s.differences)
-    out.push(`  node ${d.node} ${d.zone} ${d.field}: kernel ${d.kernel}, computed ${d.computed}`);
+    out.push(`  node ${d.node} ${d.zone} ${d.field}: kernel ${figure(d.kernel)}, computed ${figure(d.computed)}`);
+  if (s.notCompared.length) out.push("Not compared:", ...s.notCompared.map((n) => `  ${n}`));
   out.push(
     `min_free_kbytes: ${s.minFreeKbytes.value ?? "?"} (${s.minFreeKbytes.origin}): ${s.minFreeKbytes.explanation}`,
     "",
   );
-  if (diag) out.push(renderReport(diag));
+  // the snapshot lists the files' warnings with their file names: the diagnosis repeats none of them
+  if (diag) out.push(renderReport({ ...diag, warnings: [], warningsOmitted: undefined }));
   for (const n of s.notes) out.push(`note: ${n}`);
   for (const w of s.warnings) out.push(`warning: ${w.file} line ${w.line}: ${w.message}`);
-  return out.join("\n").trimEnd() + "\n";
+  out.push(...omittedLine(s.warningsOmitted));
+  return printableText(out.join("\n").trimEnd() + "\n");
+}
+
+/** What the comparison covered: a match is claimed only for values compared. */
+function comparedLine(s: SnapshotReport): string {
+  const n = s.compared;
+  const values = `${n} value${n === 1 ? "" : "s"} compared (min, low, high, promo, protection)`;
+  if (n === 0) return "Nothing compared with the formulas.";
+  if (!s.differences.length) return `${values}: all match the formulas.`;
+  return `${values}: ${s.differences.length} differ from the formulas:`;
 }

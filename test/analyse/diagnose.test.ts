@@ -79,10 +79,13 @@ describe("the seed article's report", () => {
     expect(w?.verdict?.steps).toContain("o=4: 17 - 16 = 1 <= 4 -> fail");
   });
 
-  it("what-if order=4: passes at the min mark, so the state does not explain an order-4 failure", () => {
+  it("what-if order=4: judged at the low and min marks like the verdict's orders, it passes", () => {
     const w = diagnose(fixture("seed-article-oom-report.txt"), { whatIf: { order: 4 } }).reports[0].whatIf;
-    // order 4 at the high mark (450): 1616 > 450; o0 1205 > 225, o1 701 > 112, o2 249 > 56, o3 33 > 28
-    expect(w?.verdict?.cause).toBe("unexplained");
+    // order 4 at the low mark (375): 1616 > 375; o0 1205 > 187, o1 701 > 93, o2 249 > 46, o3 33 > 23
+    expect(w?.request).toMatchObject({ order: 4, orderFrom: "what-if", marks: ["low", "min"] });
+    expect(w?.outcome).toBe("pass");
+    expect(w?.verdict?.cause).toBe("passes");
+    expect(w?.verdict?.steps).toContain("o=3: 249 - 216 = 33 > 23 -> ok");
   });
 });
 
@@ -303,7 +306,8 @@ describe("oomlab snapshot", () => {
     );
     const text = memIo();
     expect(await main(["snapshot", "--proc", dir], text)).toBe(0);
-    expect(text.stdout).toContain("Every watermark and protection value matches the formulas.");
+    // 5 zones x (min, low, high, promo) + 5 x 5 protection entries
+    expect(text.stdout).toContain("45 values compared (min, low, high, promo, protection): all match the formulas.");
   });
 
   it("exits 2 for a nonexistent directory", async () => {
@@ -372,6 +376,8 @@ describe("a rebuilt zone judged on a printed NR_FREE_PAGES", () => {
     const r = z?.check({ ...base, freeCounter: 13 }, 0);
     expect(r?.ok).toBe(false);
     expect(r?.steps).toContain("o=0: 12 - 10 = 2 <= 2 -> fail");
+    // the engine's own counter is the lists' again (freePages() is read once, after the fill)
+    expect(z?.m.counters(z.slot).freePages).toBe(18);
     expect(z?.freePages()).toBe(18);
     expect(() => z?.m.checkInvariants()).not.toThrow();
   });

@@ -261,13 +261,13 @@ describe("messages print no raw control characters", () => {
   it("an escape sequence or NUL given on the command line comes back escaped", async () => {
     const a = io();
     expect(await main(["\u001b[2J"], a)).toBe(2);
-    expect(a.stderr).toBe("oomlab: unknown command '\\x1b[2J' (see oomlab --help)\n");
+    expect(a.stderr).toBe("oomlab: unknown command '\\u001b[2J' (see oomlab --help)\n");
     const b = io();
     expect(await main(["bench", "churn", "--ops", "1\u0000"], b)).toBe(2);
-    expect(b.stderr).toBe("oomlab: --ops needs an integer from 0 to 4294967295, got '1\\x00' (see oomlab --help)\n");
+    expect(b.stderr).toBe("oomlab: --ops needs an integer from 0 to 4294967295, got '1\\u0000' (see oomlab --help)\n");
     const c = Object.assign(io({ "a\u0007.log": "nothing" }), {});
     expect(await main(["diagnose", "a\u0007.log"], c)).toBe(1);
-    expect(c.stderr).toMatch(/^oomlab: a\\x07\.log: no OOM/);
+    expect(c.stderr).toMatch(/^oomlab: a\\u0007\.log: no OOM/);
   });
 });
 

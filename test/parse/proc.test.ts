@@ -458,7 +458,8 @@ describe("snapshotFromFiles", () => {
     const old = snapshotFromFiles({ version: "5.15.0-91-generic", zoneinfo: fixture(F.z015), sysVm: ratio });
     expect(old.era).toBeNull();
     expect(old.zones.every((z) => z.computed === null)).toBe(true);
-    expect(old.notes.join("\n")).toMatch(/unsupported era/);
+    expect(old.notCompared.join("\n")).toMatch(/unsupported era/);
+    expect(old.compared).toBe(0);
   });
 });
 

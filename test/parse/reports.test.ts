@@ -364,7 +364,7 @@ describe("prefixes", () => {
 
   it("returns nothing for empty input", () => {
     expect(splitLines("")).toEqual([]);
-    expect(parseReports("")).toEqual({ reports: [], warnings: [] });
+    expect(parseReports("")).toEqual({ reports: [], warnings: [], omittedWarnings: [] });
   });
 });
 

@@ -46,9 +46,9 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
     zoneinfo: await at("zoneinfo"),
     pagetypeinfo: await at("pagetypeinfo"),
     sysVm,
+    missing,
   };
   const snap = snapshotFromFiles(files);
-  for (const m of missing) snap.warnings.push({ file: m, line: 0, message: "missing or unreadable" });
   const have = files.buddyinfo !== undefined || files.zoneinfo !== undefined || files.pagetypeinfo !== undefined;
   const procTexts = {
     version: files.version ?? null,
