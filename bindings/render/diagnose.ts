@@ -125,7 +125,8 @@ export function renderSnapshot(s: SnapshotReport, diag: DiagnosedReport | null):
   // the snapshot lists the files' warnings with their file names: the diagnosis repeats none of them
   if (diag) out.push(renderReport({ ...diag, warnings: [], warningsOmitted: undefined }));
   for (const n of s.notes) out.push(`note: ${n}`);
-  for (const w of s.warnings) out.push(`warning: ${w.file} line ${w.line}: ${w.message}`);
+  // line 0: the file as a whole (one that could not be read)
+  for (const w of s.warnings) out.push(`warning: ${w.file}${w.line > 0 ? ` line ${w.line}` : ""}: ${w.message}`);
   out.push(...omittedLine(s.warningsOmitted));
   return printableText(out.join("\n").trimEnd() + "\n");
 }
