@@ -1,9 +1,13 @@
 // Times parsing and diagnosing a log built from the test corpus (every fixture repeated), 10 MB by
 // default: `npm run bench:diagnose`, or `node bench/diagnose.mjs --mb 50` for another size.
 // `--only diagnose` skips the separate parse pass, so the peak memory is the diagnose path's alone;
-// `--distinct` makes every repeated zone differ a little (see copy below), so no result is reused.
+// `--distinct` makes every repeated zone differ a little (see copy below), so no result is reused;
+// `--cli` also times the command itself on the log written to a temporary file.
 // Prints the date, node version, sizes, timings, and the process's peak RSS and heap.
-import { readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseReports } from "../dist/bindings/parse/reports.js";
 import { diagnose } from "../dist/bindings/analyse/diagnose.js";
@@ -13,6 +17,7 @@ const { values } = parseArgs({
     mb: { type: "string", default: "10" },
     only: { type: "string", default: "parse,diagnose" },
     distinct: { type: "boolean", default: false },
+    cli: { type: "boolean", default: false },
   },
 });
 const mb = Number(values.mb);
@@ -58,6 +63,25 @@ console.log(`date: ${new Date().toISOString()}  node: ${process.version}  comman
 let lines = 1;
 for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
 console.log(`log: ${(text.length / MB).toFixed(1)} MB, ${lines} lines`);
+if (values.cli) {
+  // The whole command as a user runs it (a fresh process: start, read the file, diagnose, print), its
+  // wall time and the peak RSS of its process (main thread and worker) from GNU time.
+  const dir = mkdtempSync(join(tmpdir(), "oomlab-bench-"));
+  const file = join(dir, "big.log");
+  writeFileSync(file, text);
+  const cli = new URL("../dist/bindings/cli/main.js", import.meta.url).pathname;
+  for (const json of [false, true]) {
+    const args = ["-f", "%e %M", process.execPath, cli, "diagnose", file, ...(json ? ["--json"] : [])];
+    const r = spawnSync("/usr/bin/time", args, { encoding: "utf8", maxBuffer: 1 << 30 });
+    if (r.error) throw new Error(`--cli needs GNU time at /usr/bin/time: ${r.error.message}`);
+    const [secs, kb] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
+    const what = `oomlab diagnose${json ? " --json" : ""}`.padEnd(24);
+    console.log(
+      `${what} ${(secs * 1000).toFixed(0).padStart(6)} ms  peak RSS ${(kb / 1024).toFixed(0)} MB  exit ${r.status}`,
+    );
+  }
+  rmSync(dir, { recursive: true });
+}
 const parsed = only.has("parse") ? time("parse", () => parseReports(text)) : null;
 const diag = only.has("diagnose") ? time("diagnose", () => diagnose(text)) : null;
 console.log(`reports: ${parsed?.reports.length ?? "-"} parsed, ${diag?.reports.length ?? "-"} diagnosed`);

@@ -8,12 +8,34 @@ import type { WorkerMessage } from "./process.js";
 
 const port = parentPort;
 if (port) {
-  const post = (m: WorkerMessage) => port.postMessage(m);
+  // Output is gathered into messages of up to OUT_CHUNK characters (diagnose writes one piece per
+  // report: thousands of small messages cost more than the text); anything else flushes it first, so
+  // standard output and error keep their order, and so does a pending write at the end of a tick.
+  const OUT_CHUNK = 1 << 16;
+  let pending = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending) port.postMessage({ kind: "out", text: pending } satisfies WorkerMessage);
+    pending = "";
+  };
+  const post = (m: WorkerMessage) => {
+    flush();
+    port.postMessage(m);
+  };
+  const out = (text: string) => {
+    pending += text;
+    if (pending.length >= OUT_CHUNK) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
   const io = await nodeIo();
   const readStdin = io.readStdin;
   const status = await main((workerData as { argv: string[] }).argv, {
     ...io,
-    out: (text) => post({ kind: "out", text }),
+    out,
     err: (text) => post({ kind: "err", text }),
     readStdin: readStdin
       ? (maxBytes) => {
