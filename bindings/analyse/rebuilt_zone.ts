@@ -49,7 +49,7 @@ export interface CheckResult {
 }
 
 /** The largest zone rebuilt (pages): the checks read only free counts, see RebuiltZone.build. */
-const MAX_REBUILT_PAGES = 1 << 22;
+export const MAX_REBUILT_PAGES = 1 << 22;
 /** The rebuilt zone is a DMA zone; its lowmem_reserve[ZONE_NORMAL] holds the reserve. */
 const RESERVE_CLASSZONE_IDX = ZONE_TYPES.indexOf("Normal");
 

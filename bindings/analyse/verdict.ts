@@ -3,7 +3,7 @@
 // the slow path's last attempt): below the mark, held back by lowmem_reserve, CMA excluded, or no
 // suitable block of the order.
 
-import { RebuiltZone, type CheckInput, type CheckResult, type Stage } from "./rebuilt_zone.js";
+import { MAX_REBUILT_PAGES, RebuiltZone, type CheckInput, type CheckResult, type Stage } from "./rebuilt_zone.js";
 import { gfpMeaning, type GfpMeaning } from "./gfp.js";
 import { pageKb, populated, zoneContexts, type ReportEra, type ZoneCtx } from "./zones.js";
 import type { ParsedReport } from "../parse/reports.js";
@@ -40,6 +40,32 @@ function rebuilt(c: ZoneCtx, era: ReportEra): RebuiltZone | null {
     rebuiltZones.set(key, RebuiltZone.build(m, era.rule));
   }
   return rebuiltZones.get(key) ?? null;
+}
+
+/** A zone with marks and free lists that the engine cannot hold: its free lists add up to more than
+ *  MAX_REBUILT_PAGES (a paste with a corrupt count; a real zone's free lists hold at most its pages). */
+function unrebuildable(c: ZoneCtx, era: ReportEra): boolean {
+  return c.marks !== null && c.model.freeAreas.length > 0 && rebuilt(c, era) === null;
+}
+
+/** A zone the checks can judge: allowed, with marks and free lists, and rebuilt in the engine. */
+function judgeable(c: ZoneCtx, era: ReportEra): boolean {
+  return c.allowed && c.marks !== null && c.model.freeAreas.length > 0 && !unrebuildable(c, era);
+}
+
+/** The verdict when the only zones that could be judged are too large to rebuild: said, not guessed. */
+function notRebuilt(zones: ZoneCtx[]): Verdict {
+  const each = zones.map((c) => {
+    const pages = c.model.freeAreas.reduce((s, n, o) => s + n * 2 ** o, 0);
+    return `${zoneLabel(c)}'s free lists add up to ${pages} pages`;
+  });
+  return {
+    cause: null,
+    summary:
+      `Not judged: ${each.join(", ")}, more than the ${MAX_REBUILT_PAGES} pages oomlab rebuilds a zone with ` +
+      "(a zone's free lists hold at most its pages: check the per-order line of the paste).",
+    steps: [],
+  };
 }
 
 const zoneLabel = (c: ZoneCtx) => (c.z.node ? `Node ${c.z.node} ${c.z.name}` : c.z.name);
@@ -198,6 +224,8 @@ export function judgeOrder(
     );
   }
   const judged = allowed.filter((c) => res.get(c));
+  const tooLarge = allowed.filter((c) => unrebuildable(c, era));
+  if (!judged.length && tooLarge.length) return notRebuilt(tooLarge);
   if (!judged.length)
     return {
       cause: "unexplained",
@@ -255,7 +283,7 @@ function firstFailingOrder(rows: OrderRow[]): number | undefined {
 export function inferredOrder(r: ParsedReport, era: ReportEra, mask: number): number | null {
   const g = meaning(mask, era, 0, () => undefined);
   const zones = zoneContexts(r, g.highestZone)
-    .filter((c) => c.allowed && c.marks && c.model.freeAreas.length)
+    .filter((c) => judgeable(c, era))
     .sort((a, b) => b.rank - a.rank);
   if (!zones.length) return null;
   return firstFailingOrder(orderRows(zones, era, g)) ?? null;
@@ -277,7 +305,9 @@ export function judgePerOrder(
 ): Verdict {
   const g = mask !== null ? meaning(mask, era, 0, warn) : null;
   const all = ctxs ?? zoneContexts(r, g ? g.highestZone : null);
-  const zones = all.filter((c) => c.allowed && c.marks && c.model.freeAreas.length).sort((a, b) => b.rank - a.rank);
+  const zones = all.filter((c) => judgeable(c, era)).sort((a, b) => b.rank - a.rank);
+  const tooLarge = all.filter((c) => c.allowed && unrebuildable(c, era));
+  if (!zones.length && tooLarge.length) return notRebuilt(tooLarge);
   if (!zones.length)
     return {
       cause: g ? "unexplained" : null,

@@ -432,3 +432,24 @@ describe("reportEra: the release a report is judged by, and its watermark check"
     expect([e.rule, e.subtractCma]).toEqual(["2.6.11", true]);
   });
 });
+
+describe("a free count no zone can hold", () => {
+  // 2^32 + 1 order-0 blocks in DMA: a corrupt paste; before, the verdict threw a TypeError that came
+  // out as "no verdict: Cannot read properties of null"
+  const text = fixture("seed-article-oom-report.txt").replace(/^DMA: 411\*4kB/m, "DMA: 4294967297*4kB");
+
+  it("is not judged, and the verdict says why, with the pages the free lists add up to", () => {
+    const r = diagnose(text).reports[0];
+    expect(r.verdict?.cause).toBeNull();
+    expect(r.verdict?.summary).toMatch(/^Not judged: DMA's free lists add up to 4294968517 pages, more than/);
+    expect(r.warnings.map((w) => w.message).join("\n")).not.toMatch(/no verdict|Cannot read/);
+  });
+
+  it("a what-if on it says the same, and the order-5 check of the real report still fails", () => {
+    const w = diagnose(text, { whatIf: { minFreeKbytes: 100 } }).reports[0].whatIf;
+    expect(w?.verdict?.summary).toMatch(/^Not judged: DMA's free lists/);
+    expect(w?.outcome).toBeNull();
+    const real = diagnose(fixture("seed-article-oom-report.txt"), { whatIf: { order: 5 } }).reports[0];
+    expect(real.whatIf?.outcome).toBe("fail");
+  });
+});
