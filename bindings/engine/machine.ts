@@ -139,7 +139,12 @@ export class Machine implements BuddyEngine {
   static create(spec: MachineSpec | ResolvedMachine, opts: MachineOptions = {}): Machine {
     const m = "nrPages" in spec ? spec : resolveMachine(spec);
     const machine = new Machine(m, instantiate(opts.build));
-    machine.boot();
+    try {
+      machine.boot();
+    } catch (e) {
+      machine.dispose(); // a machine the engine refused: its instance goes back to the pool
+      throw e;
+    }
     return machine;
   }
 
@@ -162,10 +167,15 @@ export class Machine implements BuddyEngine {
   fork(): Machine {
     this.live();
     const twin = new Machine(structuredClone(this.machine), instantiate(this.engine.build));
-    copyMemory(this.engine, twin.engine);
-    twin.zonelists = [...this.zonelists];
-    twin.nextZonelist = this.nextZonelist;
-    twin.mapPages();
+    try {
+      copyMemory(this.engine, twin.engine);
+      twin.zonelists = [...this.zonelists];
+      twin.nextZonelist = this.nextZonelist;
+      twin.mapPages();
+    } catch (e) {
+      twin.dispose();
+      throw e;
+    }
     return twin;
   }
 

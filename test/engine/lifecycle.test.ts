@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { Machine, OomlabError, type BatchOp } from "../../bindings/index.js";
+import { Machine, OomlabError, resolveMachine, type BatchOp } from "../../bindings/index.js";
 import { instantiate, release } from "../../bindings/engine/wasm.js";
 import { oneZone } from "../helpers.js";
 
@@ -167,5 +167,41 @@ describe("fork and the pool", () => {
     twin.dispose();
     expect(codeOf(() => twin.ownerPages(OWNER))).toBe("OOMLAB_DISPOSED");
     expect(next.ownerPages(OWNER)).toBe(1024);
+  });
+});
+
+describe("a machine the engine refuses at boot", () => {
+  it("gives its engine instance back: the next machine reuses it", () => {
+    // A resolved description is taken as it is (Machine.create skips resolveMachine's checks for
+    // it): two zones moved onto each other pass to the engine, whose zoneInit refuses the overlap.
+    const two = resolveMachine({
+      era: "6.18",
+      minFreeKbytes: 0,
+      nodes: [
+        {
+          zones: [
+            { type: "DMA32", startPfn: 0, spannedPages: 4096 },
+            { type: "Normal", startPfn: 4096, spannedPages: 4096 },
+          ],
+        },
+      ],
+    });
+    const overlapping = structuredClone(two);
+    const normal = overlapping.zones.find((z) => z.type === "Normal");
+    if (!normal) throw new Error("no Normal zone");
+    normal.startPfn = 2048;
+    const first = Machine.create(SPEC);
+    const instance = first.engineExports;
+    first.dispose();
+    let code = "no error";
+    try {
+      Machine.create(overlapping); // takes the pooled instance, then zoneInit refuses the overlap
+    } catch (e) {
+      code = (e as OomlabError).code;
+    }
+    expect(code).toBe("OOMLAB_OVERLAPPING_ZONES");
+    const next = Machine.create(SPEC);
+    expect(next.engineExports).toBe(instance); // before: a fresh instance, the refused one leaked
+    next.dispose();
   });
 });
