@@ -141,6 +141,18 @@ describe("kernel ranges: rejected with the path, the value and the range", () =>
     expect(thrown(() => resolveMachine(twice))?.message).toBe("machine.nodes[0].zones[1].type is listed twice");
   });
 
+  it("a 6.x sysctl on a 2.6.11 machine is refused, not ignored", () => {
+    const old = (extra: Record<string, unknown>) => ({ ...normal(extra), era: "2.6.11" }) as MachineSpec;
+    expect(thrown(() => resolveMachine(old({ watermarkScaleFactor: 500 })))?.message).toBe(
+      "machine.watermarkScaleFactor is not a 2.6.11 setting (vm.watermark_scale_factor exists from Linux 4.6); " +
+        "leave it out",
+    );
+    expect(thrown(() => resolveMachine(old({ watermarkBoostFactor: 0 })))?.message).toMatch(
+      /^machine.watermarkBoostFactor is not a 2.6.11 setting \(vm.watermark_boost_factor exists from Linux 5.0\)/,
+    );
+    expect(resolveMachine(normal({ watermarkScaleFactor: 500, watermarkBoostFactor: 0 })).era).toBe("6.18");
+  });
+
   it("a $schema key is allowed, so files can name their JSON Schema", () => {
     expect(parseMachineSpec({ ...normal(), $schema: "node_modules/oomlab/schemas/machine.schema.json" })).toBeTruthy();
   });
