@@ -172,13 +172,19 @@ export function machineSchema<E extends z.ZodType>(era: E, what: string) {
   return objectOf(machineFields(era), what).superRefine((m, ctx) => {
     // 2.6.11 has neither sysctl (kernel/sysctl.c vm_table, 2.6.11): a value would change nothing
     // there, so it is refused rather than ignored
-    const sinceRelease = { watermarkScaleFactor: "4.6", watermarkBoostFactor: "5.0" } as const;
-    for (const [key, since] of Object.entries(sinceRelease) as [keyof typeof sinceRelease, string][])
+    const sinceRelease = {
+      watermarkScaleFactor: ["vm.watermark_scale_factor", "4.6"],
+      watermarkBoostFactor: ["vm.watermark_boost_factor", "5.0"],
+    } as const;
+    for (const [key, [sysctl, since]] of Object.entries(sinceRelease) as [
+      keyof typeof sinceRelease,
+      readonly string[],
+    ][])
       if ((m as { era?: unknown }).era === "2.6.11" && m[key] !== undefined)
         ctx.addIssue({
           code: "custom",
           path: [key],
-          message: `is not a 2.6.11 setting (vm.${key === "watermarkScaleFactor" ? "watermark_scale_factor" : "watermark_boost_factor"} exists from Linux ${since}); leave it out`,
+          message: `is not a 2.6.11 setting (${sysctl} exists from Linux ${since}); leave it out`,
           params: SENTENCE,
         });
     const maxOrder = m.maxOrder ?? 11;

@@ -6,8 +6,10 @@ export function replaySummary(r: ReplayResult): string {
   const victims = r.kills.map((k) => `${k.pid} (${k.comm})`).join(", ") || "none";
   const request = r.request === "kmem_alloc" ? `policy ${r.policy}` : "alloc_pages";
   const sim = (r.simMs / 1000).toFixed(2);
+  // the log above kept its first and last lines (sim/log.ts): the summary says so, with the count
+  const cut = r.dropped?.lines ? `; log shortened: ${r.dropped.lines} lines not kept` : "";
   return (
     `[oomlab] ${r.scenario}: ${request}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; ` +
-    `deadlock warnings: ${r.deadlockMessages}; simulated ${sim} s\n`
+    `deadlock warnings: ${r.deadlockMessages}; simulated ${sim} s${cut}\n`
   );
 }

@@ -13,6 +13,7 @@ import { OomlabError } from "../../bindings/errors.js";
 import { GFP_2611, parseGfp2611 } from "../../bindings/include/linux/gfp.js";
 import { PCP_OWNER, pcpSizing } from "../../bindings/linux-2.6.11/mm/page_alloc.js";
 import { eventsOfKind } from "../../bindings/sim/events.js";
+import { replaySummary } from "../../bindings/render/replay.js";
 
 const SEED: Scenario = JSON.parse(readFileSync(new URL("../../scenarios/seed.json", import.meta.url), "utf8"));
 const ARTICLE = readFileSync(new URL("../fixtures/seed-article-oom-report.txt", import.meta.url), "utf8")
@@ -361,6 +362,8 @@ describe("resources: a replay's memory is bounded whatever its length (issue 9)"
     );
     expect(r.dropped).toEqual({ lines: 1000, events: 0 });
     expect(r.events).toEqual([]);
+    expect(replaySummary(r)).toMatch(/; log shortened: 1000 lines not kept\n$/);
+    expect(replaySummary(replay(seed()))).not.toMatch(/shortened/);
   });
 
   it("the seed replay drops nothing: its result has no dropped field and its events no marker", () => {
