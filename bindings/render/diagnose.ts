@@ -71,8 +71,11 @@ export function renderReport(r: DiagnosedReport): string {
   if (r.whatIf) {
     const s = r.whatIf.changes.settings;
     out.push(
+      // as the user typed them: the sysctl's name (min_free_kbytes), a gfp mask in hex
       `What if ${Object.entries(s)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(
+          ([k, v]) => `${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}=${k === "gfp" ? `0x${v.toString(16)}` : v}`,
+        )
         .join(", ")}:`,
     );
     for (const m of r.whatIf.changes.marks) {

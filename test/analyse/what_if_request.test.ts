@@ -38,6 +38,7 @@ describe("the seed report (no order printed; the verdict infers order 5 at the l
       ],
     });
     expect(renderReport(r)).toMatch(/\[passes\] The request kept: order 5 \(inferred above/);
+    expect(renderReport(r)).toContain("What if min_free_kbytes=100:"); // the sysctl's name, as typed
   });
 
   it("order=5 alone repeats the verdict: order 5 fails at the low and at the min mark", () => {
