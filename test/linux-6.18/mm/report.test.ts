@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { outOfMemory618 } from "../../../bindings/linux-6.18/mm/oom_kill.js";
+import { parseReports, type ParsedReport } from "../../../bindings/parse/reports.js";
 import { nopageRatelimitState } from "../../../bindings/linux-6.18/lib/ratelimit.js";
 import { WARN_ALLOC_STACK_KMALLOC } from "../../../bindings/linux-6.18/lib/dump_stack.js";
 import { pageAllocFailureMessage, warnAlloc618 } from "../../../bindings/linux-6.18/mm/warn_alloc.js";
@@ -233,5 +234,37 @@ describe("warn_alloc's page allocation failure report", () => {
     );
     expect(w.lines.filter((l) => / free:\d+kB boost:/.test(l)).map((l) => l.split(" ")[2])).toEqual(["DMA"]);
     expect(w.lines).toContain(" free:3880 free_pcp:0 free_cma:0"); // free_pcp sums shown zones only
+  });
+
+  it("parses into the same fields as a real 6.x failure (041, Linux 6.8): 6.18 adds zone fields only", () => {
+    const real = parseReports(
+      readFileSync(
+        new URL(
+          "../../fixtures/041-lkml-6.8.0-x86_64-boot-dma-pool-order9-gfp-dma-zone-too-small.log",
+          import.meta.url,
+        ),
+        "utf8",
+      ),
+    );
+    const w = warnAlloc618({ ...input(5), gfpMask: 0xcc1, message: pageAllocFailureMessage(9), hasManagedDma: true });
+    const ours = parseReports(`${w.lines.join("\n")}\n`);
+    expect([real.warnings, ours.warnings]).toEqual([[], []]);
+    const set = (r: ParsedReport) =>
+      Object.entries(r)
+        .filter(([k, v]) => v !== null && !["line", "endLine", "time", "lines"].includes(k))
+        .map(([k]) => k);
+    const [a, b] = [real.reports[0], ours.reports[0]];
+    expect(set(b)).toEqual(set(a));
+    expect([b.kind, b.format, b.order, b.gfpMask, b.gfpFlagsPrinted, b.nodemask]).toEqual([
+      a.kind,
+      a.format,
+      a.order,
+      a.gfpMask,
+      a.gfpFlagsPrinted,
+      a.nodemask,
+    ]);
+    const fields = (r: ParsedReport) => Object.keys(r.zones[0].fieldsKb);
+    expect(fields(b).filter((f) => !fields(a).includes(f))).toEqual(["free_highatomic", "zspages"]);
+    expect(fields(a).filter((f) => !fields(b).includes(f))).toEqual([]);
   });
 });

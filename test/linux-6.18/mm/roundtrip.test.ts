@@ -12,7 +12,7 @@ import { gfpZone } from "../../../bindings/include/linux/gfp.js";
 import { nopageRatelimitState } from "../../../bindings/linux-6.18/lib/ratelimit.js";
 import { WARN_ALLOC_STACK_KMALLOC } from "../../../bindings/linux-6.18/lib/dump_stack.js";
 import { migrationTypes, type ShowMemState618 } from "../../../bindings/linux-6.18/mm/show_mem.js";
-import { outOfMemory618, type OomTask618 } from "../../../bindings/linux-6.18/mm/oom_kill.js";
+import { oomReapTask618, outOfMemory618, type OomTask618 } from "../../../bindings/linux-6.18/mm/oom_kill.js";
 import { pageAllocFailureMessage, warnAlloc618 } from "../../../bindings/linux-6.18/mm/warn_alloc.js";
 import { machine, mm, system, task, zone } from "./rig.js";
 
@@ -140,7 +140,11 @@ describe("round trip through the parser and diagnose", () => {
           s.dumpStack.info = { ...s.dumpStack.info, pid: current.pid, comm: current.comm, euid: current.uid };
           const out = outOfMemory618(s, { gfpMask: gfp, order, nodemask: null });
           expect(out.exit).toBe("killed");
-          const text = `${out.lines.join("\n")}\n`;
+          // the reaper's line follows 2*HZ later
+          const victim = ts.find((t) => t.pid === out.reaper?.pid);
+          const anonAtKill = (ts.find((t) => t.pid === out.chosen?.pid)?.mm?.anonPages ?? 0) * 4;
+          const reaped = victim ? oomReapTask618(victim, 4, 250).lines : [];
+          const text = `${[...out.lines, ...reaped].join("\n")}\n`;
           const p = parseReports(text);
           expect(p.warnings).toEqual([]);
           expect(p.reports).toHaveLength(1);
@@ -159,7 +163,8 @@ describe("round trip through the parser and diagnose", () => {
             pid: v?.pid,
             comm: v?.comm,
             killed: true,
-            anonRssKb: (v?.mm?.anonPages ?? 0) * 4,
+            reaped: reaped.length > 0,
+            anonRssKb: anonAtKill,
             uid: v?.uid,
             oomScoreAdj: v?.oomScoreAdj,
           });
