@@ -264,7 +264,17 @@ describe("decodeGfp", () => {
     // the same bits read in the wrong era: 0x2d0 (2.6 GFP_KERNEL|__GFP_NOWARN)
     [0x2d0, "4.4", "__GFP_IO|__GFP_FS|__GFP_NOWARN|__GFP_RECLAIMABLE"],
     [0x2d0, "5.1", "__GFP_ATOMIC|__GFP_IO|__GFP_FS|__GFP_RECLAIMABLE"],
-    [0x2d0, "6.18", "__GFP_IO|__GFP_FS|__GFP_RECLAIMABLE|0x200"], // bit 9 unused since 6.3
+    [0x2d0, "6.8", "__GFP_IO|__GFP_FS|__GFP_RECLAIMABLE|0x200"], // bit 9 unused since 6.3
+    // 6.18's table lists the single bits in bit order (mmflags.h TRACE_GFP_FLAGS_GENERAL, 6.18)
+    [0x2d0, "6.18", "__GFP_RECLAIMABLE|__GFP_IO|__GFP_FS|0x200"],
+    [0x140dca, "6.8", "GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO"], // 028 (6.1.1) prints this order
+    [0x140dca, "6.18", "GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP"],
+    [0x52cc0, "6.8", "GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP"],
+    [0x52cc0, "6.18", "GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP"],
+    [0x100cc2, "6.18", "GFP_HIGHUSER"],
+    [0x8c40, "6.18", "GFP_NOFS|__GFP_NOFAIL"],
+    [0x108, "6.8", "__GFP_ZERO|__GFP_MOVABLE"],
+    [0x108, "6.18", "__GFP_MOVABLE|__GFP_ZERO"],
     [0, "6.18", ""], // %pGg prints nothing: "gfp_mask=0x0()"
     // pre-%pGg eras: composite first, then the remaining __GFP_* bits in bit order
     [0x2d0, "2.6.11", "GFP_KERNEL|__GFP_NOWARN"], // the seed report
@@ -282,8 +292,8 @@ describe("decodeGfp", () => {
 
   it("reports the leftover bits", () => {
     expect(decodeGfp(0x2d0, "6.18")).toEqual({
-      names: ["__GFP_IO", "__GFP_FS", "__GFP_RECLAIMABLE"],
-      text: "__GFP_IO|__GFP_FS|__GFP_RECLAIMABLE|0x200",
+      names: ["__GFP_RECLAIMABLE", "__GFP_IO", "__GFP_FS"],
+      text: "__GFP_RECLAIMABLE|__GFP_IO|__GFP_FS|0x200",
       unknown: 0x200,
     });
     expect(decodeGfp(0x3000d0, "2.6.31").unknown).toBe(0x100000);

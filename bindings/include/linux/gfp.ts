@@ -308,6 +308,53 @@ const PGG_ORDER = [
   "__GFP_SKIP_KASAN_POISON",
 ];
 
+/** The %pGg name table of 6.18 (include/trace/events/mmflags.h __def_gfpflag_names, 6.18): the
+ *  composites, GFP_DMA and GFP_DMA32, __GFP_RECLAIM, then TRACE_GFP_FLAGS: every single bit in bit
+ *  order (TRACE_GFP_FLAGS_GENERAL; the KASAN, LOCKDEP and SLAB_OBJ_EXT bits only with their configs,
+ *  not modelled). So 0x140dca prints GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP in 6.18 where the
+ *  older table printed GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO. The table came with the 2025
+ *  "tracing: gfp" rework after 60295b944ff6 (6.13); the release that first printed it was not read,
+ *  so the overlay starts at the 6.18 era and earlier eras keep PGG_ORDER. */
+const PGG_ORDER_618 = [
+  "GFP_TRANSHUGE",
+  "GFP_TRANSHUGE_LIGHT",
+  "GFP_HIGHUSER_MOVABLE",
+  "GFP_HIGHUSER",
+  "GFP_USER",
+  "GFP_KERNEL_ACCOUNT",
+  "GFP_KERNEL",
+  "GFP_NOFS",
+  "GFP_ATOMIC",
+  "GFP_NOIO",
+  "GFP_NOWAIT",
+  "GFP_DMA",
+  "GFP_DMA32",
+  "__GFP_RECLAIM",
+  "__GFP_DMA",
+  "__GFP_HIGHMEM",
+  "__GFP_DMA32",
+  "__GFP_MOVABLE",
+  "__GFP_RECLAIMABLE",
+  "__GFP_HIGH",
+  "__GFP_IO",
+  "__GFP_FS",
+  "__GFP_ZERO",
+  "__GFP_DIRECT_RECLAIM",
+  "__GFP_KSWAPD_RECLAIM",
+  "__GFP_WRITE",
+  "__GFP_NOWARN",
+  "__GFP_RETRY_MAYFAIL",
+  "__GFP_NOFAIL",
+  "__GFP_NORETRY",
+  "__GFP_MEMALLOC",
+  "__GFP_COMP",
+  "__GFP_NOMEMALLOC",
+  "__GFP_HARDWALL",
+  "__GFP_THISNODE",
+  "__GFP_ACCOUNT",
+  "__GFP_ZEROTAGS",
+];
+
 /** Composites the pre-%pGg decoder may put first: most bits first, ties in %pGg order. */
 const OLD_COMPOSITES = [
   "GFP_TRANSHUGE",
@@ -412,7 +459,7 @@ function formatFlags(mask: number, era: GfpEra): DecodedGfp {
   const bits = gfpBitsFor(era);
   const names: string[] = [];
   let flags = mask >>> 0;
-  for (const n of PGG_ORDER) {
+  for (const n of gfpEraAtLeast(era, "6.18") ? PGG_ORDER_618 : PGG_ORDER) {
     const m = bits[n];
     if (!flags) break;
     if (!m || (flags & m) >>> 0 !== m) continue;
