@@ -100,7 +100,10 @@ describe("compaction_suitable (mm/compaction.c 6.18), at the low mark 1250 of DM
     expect(fragmentationIndex(env, slot, 4)).toBe(496);
     expect(compactionSuitable(env, slot, 4, 1250, 1)).toBe(false);
     expect(events.at(-1)).toMatchObject({ fragindex: 496, result: "COMPACT_NOT_SUITABLE_ZONE" });
-    // vm.extfrag_threshold 495 lets it through
+    // at vm.extfrag_threshold 496 still refused (index <= threshold); 495 lets it through
+    expect(compactionSuitable({ ...env, sysctl: { ...env.sysctl, extfragThreshold: 496 } }, slot, 4, 1250, 1)).toBe(
+      false,
+    );
     expect(compactionSuitable({ ...env, sysctl: { ...env.sysctl, extfragThreshold: 495 } }, slot, 4, 1250, 1)).toBe(
       true,
     );
@@ -255,6 +258,8 @@ describe("try_to_compact_pages: priorities, deferral and capture", () => {
     expect(z.deferShift).toBe(1);
     const r3 = tryToCompactPages(env, state, req(slot, CompactPriority.SYNC_LIGHT));
     expect(r3.result).toBe(CompactResult.DEFERRED); // considered 1 < 2
+    deferCompaction(z, 4);
+    deferCompaction(z, 4); // shift 3: the next 7 attempts would be skipped
     const r4 = tryToCompactPages(env, state, req(slot, CompactPriority.SYNC_FULL));
     expect(r4.result).not.toBe(CompactResult.DEFERRED); // MIN_COMPACT_PRIORITY ignores deferral
     accountDirectCompact(env, state, r4.result, null, 4);
