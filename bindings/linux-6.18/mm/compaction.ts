@@ -562,6 +562,8 @@ export function shouldProactiveCompactNode(env: CompactionEnv, node: number): bo
 export function compactNode(env: CompactionEnv, node: number, proactive: boolean): void {
   if (!enabled(env)) return;
   for (const z of nodeZones(env, node)) {
+    // __compact_finished: a proactive pass ends at once (COMPACT_PARTIAL_SKIPPED) while kswapd runs
+    if (proactive && env.kswapdRunning?.(node)) continue;
     runCompactZone(
       env,
       z.slot,
@@ -572,8 +574,7 @@ export function compactNode(env: CompactionEnv, node: number, proactive: boolean
         direct: false,
         wholeZone: true,
         ignoreSkipHint: true,
-        proactive:
-          proactive && !env.kswapdRunning?.(node) ? { wmarkLow: fragmentationScoreWmark(env, true) } : undefined,
+        proactive: proactive ? { wmarkLow: fragmentationScoreWmark(env, true) } : undefined,
       },
       proactive,
     );
