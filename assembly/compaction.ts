@@ -708,7 +708,6 @@ function logMove(src: u32, dst: u32, order: u32): void {
   store<u32>(r, dst, 4);
   store<u32>(r, order, 8);
   store<u32>(ioOff() + <usize>CR_NR_MOVES, n + 1);
-  markDirty(r + MOVE_RECORD_BYTES);
 }
 
 /** migrate_pages(&cc->migratepages, compaction_alloc, ...) in list order: each source gets a target
@@ -911,6 +910,7 @@ export function compactZone(
       if (<i32>freePfn > zcached(z, Z_CC_FREE)) zset(z, Z_CC_FREE, freePfn);
     }
   }
+  markDirty(<usize>cget(CC_LOG_OFF) + <usize>rget(CR_NR_MOVES) * MOVE_RECORD_BYTES);
   store<i32>(ioOff() + <usize>CR_RESULT, ret);
   store<u32>(ioOff() + <usize>CR_MIGRATE_PFN, cget(CC_MIGRATE_PFN));
   store<u32>(ioOff() + <usize>CR_FREE_PFN, cget(CC_FREE_PFN));

@@ -603,12 +603,12 @@ export class Machine implements BuddyEngine {
     check(rc >= 0, `engine rejected compactZone (code ${rc})`, "OOMLAB_BAD_ARGUMENT");
     const r = readCompactRecord(a, this.views, this.ioPtr);
     const base = this.machine.basePfn;
-    const moves = new Int32Array(r.nrMoves * 3);
-    const log = this.views.u32.subarray(r.movesPtr >>> 2, (r.movesPtr >>> 2) + r.nrMoves * 3);
-    for (let i = 0; i < r.nrMoves; i++) {
-      moves[3 * i] = log[3 * i] + base;
-      moves[3 * i + 1] = log[3 * i + 1] + base;
-      moves[3 * i + 2] = log[3 * i + 2];
+    const moves = this.views.i32.slice(r.movesPtr >>> 2, (r.movesPtr >>> 2) + r.nrMoves * 3);
+    if (base !== 0) {
+      for (let i = 0; i < moves.length; i += 3) {
+        moves[i] += base;
+        moves[i + 1] += base;
+      }
     }
     return {
       result: r.result,
