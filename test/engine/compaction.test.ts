@@ -195,3 +195,30 @@ describe("compact_zone: worked examples", () => {
     m.dispose();
   });
 });
+
+describe("compaction's move log and pooled engine instances", () => {
+  it("a machine reusing a pooled instance starts from zeros past the last machine's move log", () => {
+    const small = wasmMachine({
+      era: "6.18",
+      maxOrder: 6,
+      pageblockOrder: 4,
+      nodes: [
+        { zones: [{ type: "Normal", startPfn: 0, spannedPages: 4096, watermarks: { min: 0, low: 0, high: 0 } }] },
+      ],
+    });
+    const slot = small.zone("Normal").slot;
+    small.allocAllOrder0(slot, MigrateType.Movable, 3);
+    small.freeStrided(0, 2048, 2, 1);
+    const r = small.compactZone(slot, { order: -1, mode: "sync", wholeZone: true, ignoreSkipHint: true });
+    expect(r.moves.length / 3).toBeGreaterThan(500); // the log lies past the small machine's arrays
+    small.dispose();
+    // the next machine's page arrays cover where that log was written
+    const big = wasmMachine({
+      era: "6.18",
+      nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 65536 }] }],
+    });
+    big.checkInvariants();
+    expect(big.snapshot().allocated).toEqual([]);
+    big.dispose();
+  });
+});
