@@ -11,6 +11,13 @@ export {
   churnPrefill, churnRun, churnDrain, churnStats,
 } from "./workload";
 export { checkInvariants } from "./debug";
+import { compactZone as compactZonePass, resetIsolationSuitable } from "./compaction";
+import {
+  MOVABLE_BIT, STATE_ALLOC, MAX_ZONES as ZONES, Z_POPULATED, Z_CC_BLOCKSKIP_FLUSH, nrPages, pageInfo, setPageInfo,
+  infoState, setPageblockSkip, zget, zset,
+} from "./mmzone";
+import { E_OK as OK, E_BAD_ZONE as BAD_ZONE } from "./mm_init";
+import { E_NOT_ALLOCATED as NOT_ALLOCATED } from "./workload";
 import {
   zoneAddr, infoOff, hget, ioOff, zonesOff, headerOff, H_NEXT_OFF, H_PREV_OFF, H_PAGEBLOCKS_OFF, H_LAST_ZONE_SLOT,
   MAX_ZONES,
@@ -25,15 +32,25 @@ export {
   PAGE_META_BYTES, ORDER_MASK, STATE_SHIFT, STATE_MASK, MT_SHIFT, MT_MASK, STATE_TAIL, STATE_FREE, STATE_ALLOC,
   STATE_RESERVED, STATE_HOLE, MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC,
   MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_TYPES, MT_SLOTS_SHIFT, MAX_ORDER_LIMIT, MAX_PAGES, MAX_NR_ZONES, MAX_NODES,
-  MAX_ZONES, MAX_ZONELISTS, IO_BYTES, NIL, ERA_2_6_11, ERA_6_18,
+  MAX_ZONES, MAX_ZONELISTS, IO_BYTES, NIL, ERA_2_6_11, ERA_6_18, MOVABLE_BIT, PB_MT_MASK, PB_MIGRATE_SKIP,
 } from "./mmzone";
 // The zone record, its free lists, the zonelist record, the machine header.
 export {
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA,
   Z_RESERVED_HIGHATOMIC, Z_FREE_HIGHATOMIC, Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS,
   Z_LOWMEM_RESERVE, Z_NR_FREE, Z_LISTS, LIST_HEAD, LIST_TAIL, ZONE_SIZE, WMARK_MIN, WMARK_LOW, WMARK_HIGH,
-  WMARK_PROMO, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, ZONELIST_SIZE, HEADER_SIZE,
+  WMARK_PROMO, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, ZONELIST_SIZE, HEADER_SIZE, Z_CC_MIGRATE_ASYNC, Z_CC_MIGRATE_SYNC,
+  Z_CC_FREE, Z_CC_INIT_MIGRATE, Z_CC_INIT_FREE, Z_CC_BLOCKSKIP_FLUSH,
 } from "./mmzone";
+// Compaction: enum compact_result, enum migrate_mode, the pass's flags, the compact and move records.
+export {
+  COMPACT_NOT_SUITABLE_ZONE, COMPACT_SKIPPED, COMPACT_DEFERRED, COMPACT_NO_SUITABLE_PAGE, COMPACT_CONTINUE,
+  COMPACT_COMPLETE, COMPACT_PARTIAL_SKIPPED, COMPACT_CONTENDED, COMPACT_SUCCESS, MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT,
+  MIGRATE_SYNC, COMPACT_CLUSTER_MAX, CF_WHOLE_ZONE, CF_IGNORE_SKIP_HINT, CF_IGNORE_BLOCK_SUITABLE, CF_DIRECT,
+  CF_PROACTIVE, CF_CAPTURE, CF_RESET_SKIP, CR_RESULT, CR_MIGRATE_SCANNED, CR_FREE_SCANNED, CR_ISOLATED,
+  CR_MIGRATE_SUCCESS, CR_MIGRATE_FAIL, CR_NR_MOVES, CR_MOVES_PTR, CR_CAPTURED, CR_MIGRATE_PFN, CR_FREE_PFN,
+  COMPACT_RECORD_BYTES, MOVE_RECORD_BYTES,
+} from "./compaction";
 // Return codes, the batch record and its operations, the churn stats record, the invariant record.
 export { E_OK, E_BAD_PARAM, E_TOO_BIG, E_NO_MEMORY, E_OVERLAP, E_BAD_ZONE } from "./mm_init";
 export {
@@ -100,4 +117,40 @@ export function watermarkFast618(slot: u32, order: u32, mark: u32, highestZoneid
 
 export function reserveHighatomic(slot: u32, idx: u32, order: u32): void {
   reserveHighatomicPageblock(zoneAddr(slot), idx, order);
+}
+
+/** One compact_zone pass (assembly/compaction.ts); the compact record goes to the IO buffer. */
+export function compactZone(
+  slot: u32, order: i32, mt: u32, mode: u32, flags: u32, owner: u32, wmarkLow: u32, hpageOrder: u32,
+): i32 {
+  return compactZonePass(slot, order, mt, mode, flags, owner, wmarkLow, hpageOrder);
+}
+
+/** __reset_isolation_suitable on a zone slot (kswapd going to sleep: reset_isolation_suitable). */
+export function compactResetSkip(slot: u32): i32 {
+  if (slot >= ZONES || !zget(zoneAddr(slot), Z_POPULATED)) return BAD_ZONE;
+  resetIsolationSuitable(zoneAddr(slot));
+  return OK;
+}
+
+/** Sets zone->compact_blockskip_flush (the allocator clears it after a captured or compacted page). */
+export function compactSetBlockskipFlush(slot: u32, flush: bool): i32 {
+  if (slot >= ZONES || !zget(zoneAddr(slot), Z_POPULATED)) return BAD_ZONE;
+  zset(zoneAddr(slot), Z_CC_BLOCKSKIP_FLUSH, flush ? 1 : 0);
+  return OK;
+}
+
+/** Marks an allocated block head movable (on an LRU or with movable ops) or not. */
+export function setMovable(idx: u32, movable: bool): i32 {
+  if (idx >= nrPages() || infoState(pageInfo(idx)) != STATE_ALLOC) return NOT_ALLOCATED;
+  const info = pageInfo(idx) & ~MOVABLE_BIT;
+  setPageInfo(idx, movable ? info | MOVABLE_BIT : info);
+  return OK;
+}
+
+/** Sets or clears the PB_migrate_skip hint of idx's pageblock. */
+export function setPageblockSkipHint(idx: u32, skip: bool): i32 {
+  if (idx >= nrPages()) return BAD_ZONE;
+  setPageblockSkip(idx, skip);
+  return OK;
 }

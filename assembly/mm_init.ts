@@ -14,8 +14,9 @@ import {
   ERA_6_18, MAX_PAGES, MAX_ZONES, MAX_NR_ZONES, MAX_NODES, MAX_ORDER_LIMIT, MIGRATE_MOVABLE, MIGRATE_TYPES,
   STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, ioOff, zonelistsOff,
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_WMARK, Z_LOWMEM_RESERVE,
-  Z_BOOST, ZONE_SIZE, Z_LISTS, Z_FREE_PAGES, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
-  H_INITIALISED, TABLES_BYTES, headerOff, era, maxOrder, pageblockOrder, nrPages, scratchOff, infoOff, hget, hset,
+  Z_BOOST, ZONE_SIZE, Z_CC_MIGRATE_ASYNC, Z_CC_INIT_FREE, NIL, Z_LISTS, Z_FREE_PAGES, WMARK_MIN, WMARK_LOW,
+  WMARK_HIGH, WMARK_PROMO, H_INITIALISED, H_DIRTY_END, TABLES_BYTES, headerOff, era, maxOrder, pageblockOrder,
+  nrPages, scratchOff, infoOff, hget, hset,
   ensureMemory, configureMachine, zoneAddr, zget, zset, makeInfo, setPageInfo, pageblockMt, setPageblockMtRaw,
 } from "./mmzone";
 import { freeOnePage } from "./page_alloc";
@@ -32,7 +33,9 @@ export const E_BAD_ZONE: i32 = -5;
  *  than recompiled and reinstantiated. */
 export function machineReset(): void {
   if (!tablesAddressable() || !hget(H_INITIALISED)) return;
-  memory.fill(headerOff(), 0, scratchOff() - headerOff());
+  let end = scratchOff();
+  if (<usize>hget(H_DIRTY_END) > end) end = <usize>hget(H_DIRTY_END);
+  memory.fill(headerOff(), 0, end - headerOff());
 }
 
 /** Whether linear memory reaches past the tables (not before the first machineInit). */
@@ -80,6 +83,8 @@ export function zoneInit(slot: u32, node: u32, type: u32, start: u32, spanned: u
   zset(z, Z_TYPE, type);
   zset(z, Z_NODE, node);
   zset(z, Z_POPULATED, 1);
+  // compaction's cached scanner positions: unset (see Z_CC_MIGRATE_ASYNC in mmzone.ts)
+  for (let off = Z_CC_MIGRATE_ASYNC; off <= Z_CC_INIT_FREE; off += 4) zset(z, off, NIL);
   const reserved = present - managed;
   for (let i: u32 = 0; i < reserved; i++) setPageInfo(start + i, makeInfo(0, STATE_RESERVED, 0));
   for (let i = start + present; i < start + spanned; i++) setPageInfo(i, makeInfo(0, STATE_HOLE, 0));

@@ -15,7 +15,7 @@
 //   +------------------------+ infoOff()          u16 per page frame: order, state, migratetype
 //   +------------------------+ H_NEXT_OFF         u32 per page frame: list next, or an allocated head's owner
 //   +------------------------+ H_PREV_OFF         u32 per page frame: list prev
-//   +------------------------+ H_PAGEBLOCKS_OFF   one u8 migratetype per pageblock
+//   +------------------------+ H_PAGEBLOCKS_OFF   one u8 per pageblock: migratetype, PB_MIGRATE_SKIP
 //   +------------------------+ H_SCRATCH_OFF      workload scratch, grown on demand
 //
 // struct page, split into three arrays (10 bytes per page frame; "idx" = pfn - basePfn). The buddy
@@ -27,11 +27,15 @@
 //            1
 //  5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0  bits
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-// |   0   |  mt   |state|  order  |   order: ORDER_MASK; state, mt: >> STATE_SHIFT, MT_SHIFT & STATE_MASK, MT_MASK
-// +-------+-------+-----+---------+
+// |  0  |M|  mt   |state|  order  |   order: ORDER_MASK; state, mt: >> STATE_SHIFT, MT_SHIFT & STATE_MASK, MT_MASK
+// +-----+-+-------+-----+---------+   M: MOVABLE_BIT, an allocated head compaction may migrate
 //
 //   next (u32)  free head: next idx on its list (NIL at the end); allocated head: owner id
 //   prev (u32)  free head: previous idx on its list (NIL at the head)
+//
+//   MOVABLE_BIT (allocated heads only): the block is on an LRU or has movable ops (PageLRU ||
+//   page_has_movable_ops), so isolate_migratepages_block may take it. Set at allocation from the
+//   request's migratetype (MOVABLE), changed by setMovable.
 //
 //   A page that is not the head of a block (a "tail") has info == 0: splits write the new heads,
 //   merges clear the absorbed head, so "is this pfn a block head" is one load.
@@ -69,6 +73,8 @@ export const STATE_SHIFT: u32 = 5;
 export const STATE_MASK: u32 = 0x7;
 export const MT_SHIFT: u32 = 8;
 export const MT_MASK: u32 = 0xf;
+/** The info word's movable bit of an allocated head (compaction may migrate the block). */
+export const MOVABLE_BIT: u32 = 1 << 12;
 /** The order and state bits: what page_is_buddy compares (the list's migratetype does not matter). */
 export const ORDER_STATE_MASK: u32 = (STATE_MASK << STATE_SHIFT) | ORDER_MASK;
 
@@ -109,7 +115,9 @@ export const PAGE_META_BYTES: u32 = 10;
 // +---------------------------------------------------------------+
 // |                byte offset of workload scratch                |    44  H_SCRATCH_OFF
 // +---------------------------------------------------------------+
-// |                       spare (4 words)                         |    48
+// |   end of the memory written past the scratch offset (dirty)   |    48  H_DIRTY_END
+// +---------------------------------------------------------------+
+// |                       spare (3 words)                         |    52
 // +---------------------------------------------------------------+
 // |      the churn benchmark's state (workload.ts), 128 bytes     |    64  H_CHURN
 // +---------------------------------------------------------------+
@@ -127,6 +135,9 @@ export const H_NEXT_OFF: u32 = 32;
 export const H_PREV_OFF: u32 = 36;
 export const H_PAGEBLOCKS_OFF: u32 = 40;
 export const H_SCRATCH_OFF: u32 = 44;
+/** The churn's live set and compaction's move log lie past the scratch offset; machineReset clears
+ *  up to here so that the next machine on a pooled instance starts from zeros. */
+export const H_DIRTY_END: u32 = 48;
 export const H_CHURN: u32 = 64;
 export const CHURN_STATE_SIZE: u32 = 128;
 export const HEADER_SIZE: u32 = H_CHURN + CHURN_STATE_SIZE;
@@ -170,7 +181,19 @@ export const HEADER_SIZE: u32 = H_CHURN + CHURN_STATE_SIZE;
 // +---------------------------------------------------------------+
 // |    allocations served from another migratetype's pageblock    |    76  Z_FALLBACKS
 // +---------------------------------------------------------------+
-// |        lowmem_reserve[MAX_NR_ZONES]: 5 words, 7 spare         |    80  Z_LOWMEM_RESERVE
+// |        lowmem_reserve[MAX_NR_ZONES]: 5 words, 1 spare         |    80  Z_LOWMEM_RESERVE
+// +---------------------------------------------------------------+
+// |    compact_cached_migrate_pfn[0] (async), idx; NIL: unset     |   104  Z_CC_MIGRATE_ASYNC
+// +---------------------------------------------------------------+
+// |    compact_cached_migrate_pfn[1] (sync), idx; NIL: unset      |   108  Z_CC_MIGRATE_SYNC
+// +---------------------------------------------------------------+
+// |          compact_cached_free_pfn, idx; NIL: unset             |   112  Z_CC_FREE
+// +---------------------------------------------------------------+
+// |          compact_init_migrate_pfn, idx; NIL: unset            |   116  Z_CC_INIT_MIGRATE
+// +---------------------------------------------------------------+
+// |           compact_init_free_pfn, idx; NIL: unset              |   120  Z_CC_INIT_FREE
+// +---------------------------------------------------------------+
+// |                  compact_blockskip_flush                      |   124  Z_CC_BLOCKSKIP_FLUSH
 // +---------------------------------------------------------------+
 // |        free_area[order].nr_free: MAX_ORDER_LIMIT words        |   128  Z_NR_FREE
 // +---------------------------------------------------------------+
@@ -201,6 +224,15 @@ export const Z_FLAGS: u32 = 68;
 export const Z_BOOST_EVENTS: u32 = 72;
 export const Z_FALLBACKS: u32 = 76;
 export const Z_LOWMEM_RESERVE: u32 = 80; // MAX_NR_ZONES x u32
+// struct zone's compaction fields (include/linux/mmzone.h 6.18), in idx units. The kernel boots them
+// at pfn 0, below every zone that does not start at pfn 0; oomlab boots them at NIL ("unset"), which
+// compact_zone's range checks treat the same way.
+export const Z_CC_MIGRATE_ASYNC: u32 = 104;
+export const Z_CC_MIGRATE_SYNC: u32 = 108;
+export const Z_CC_FREE: u32 = 112;
+export const Z_CC_INIT_MIGRATE: u32 = 116;
+export const Z_CC_INIT_FREE: u32 = 120;
+export const Z_CC_BLOCKSKIP_FLUSH: u32 = 124;
 export const Z_NR_FREE: u32 = 128; // MAX_ORDER_LIMIT x u32
 export const Z_LISTS: u32 = Z_NR_FREE + MAX_ORDER_LIMIT * 4; // MAX_ORDER_LIMIT x MT_SLOTS x (head, tail)
 export const LIST_HEAD: u32 = 0; // byte offsets in a (head, tail) pair
@@ -307,6 +339,11 @@ export const TABLES_BYTES: u32 = HEADER_SIZE + MAX_ZONES * ZONE_SIZE + MAX_ZONEL
   return <usize>hget(H_SCRATCH_OFF);
 }
 
+/** Records that memory up to end was written past the scratch offset (see H_DIRTY_END). */
+export function markDirty(end: usize): void {
+  if (<u32>end > hget(H_DIRTY_END)) hset(H_DIRTY_END, <u32>end);
+}
+
 /** Grows linear memory so that [0, end) is addressable; false if the host refuses. */
 export function ensureMemory(end: usize): bool {
   const have = (<usize>memory.size()) << 16;
@@ -383,15 +420,40 @@ export function configureMachine(
   return pageNext(idx);
 }
 
-// ---- pageblock flags (include/linux/pageblock-flags.h: get/set_pageblock_migratetype) ----
+// ---- pageblock flags (include/linux/pageblock-flags.h: get/set_pageblock_migratetype, PB_migrate_skip) ----
+//
+//   7 6 5 4 3 2 1 0  bits of a pageblock's byte
+//  +-+-----+-------+
+//  |S|  0  |  mt   |   mt: PB_MT_MASK; S: PB_MIGRATE_SKIP (compaction's skip hint)
+//  +-+-----+-------+
+
+export const PB_MT_MASK: u32 = 0x0f;
+export const PB_MIGRATE_SKIP: u32 = 0x80;
 
 // @ts-ignore: decorator
+@inline export function pageblockAddr(idx: u32): usize {
+  return <usize>hget(H_PAGEBLOCKS_OFF) + <usize>(idx >> pageblockOrder());
+}
+// @ts-ignore: decorator
 @inline export function pageblockMt(idx: u32): u32 {
-  return <u32>load<u8>(<usize>hget(H_PAGEBLOCKS_OFF) + <usize>(idx >> pageblockOrder()));
+  return <u32>load<u8>(pageblockAddr(idx)) & PB_MT_MASK;
 }
 // @ts-ignore: decorator
 @inline export function setPageblockMtRaw(idx: u32, mt: u32): void {
-  store<u8>(<usize>hget(H_PAGEBLOCKS_OFF) + <usize>(idx >> pageblockOrder()), <u8>mt);
+  const a = pageblockAddr(idx);
+  store<u8>(a, <u8>((<u32>load<u8>(a) & ~PB_MT_MASK) | mt));
+}
+/** get_pageblock_skip. */
+// @ts-ignore: decorator
+@inline export function pageblockSkip(idx: u32): bool {
+  return (<u32>load<u8>(pageblockAddr(idx)) & PB_MIGRATE_SKIP) != 0;
+}
+/** set_pageblock_skip / clear_pageblock_skip. */
+// @ts-ignore: decorator
+@inline export function setPageblockSkip(idx: u32, skip: bool): void {
+  const a = pageblockAddr(idx);
+  const v = <u32>load<u8>(a) & ~PB_MIGRATE_SKIP;
+  store<u8>(a, <u8>(skip ? v | PB_MIGRATE_SKIP : v));
 }
 
 /** set_pageblock_migratetype (mm/page_alloc.c 6.18): with mobility grouping disabled, every

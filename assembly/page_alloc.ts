@@ -5,7 +5,7 @@
 // TypeScript and calls back in here.
 
 import {
-  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK,
+  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK, MOVABLE_BIT,
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_RESERVED_HIGHATOMIC,
   Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_NODE,
@@ -105,7 +105,7 @@ const FALLBACK_STOP: i32 = -2;
 
 /** find_suitable_fallback (6.18): -2 when this order is too low to claim, -1 when no fallback
  *  list at this order has a block, else the fallback migratetype. */
-function findSuitableFallback(z: usize, order: u32, mt: u32, claimable: bool): i32 {
+export function findSuitableFallback(z: usize, order: u32, mt: u32, claimable: bool): i32 {
   if (claimable && !shouldTryClaimBlock(order, mt)) return FALLBACK_STOP;
   if (zget(z, nrFreeOff(order)) == 0) return FALLBACK_NONE;
   for (let i: u32 = 0; i < MIGRATE_PCPTYPES - 1; i++) {
@@ -135,12 +135,12 @@ export function boostWatermark(z: usize): bool {
 }
 
 /** prep_move_freepages_block's answer when the pageblock straddles the zone. */
-const PB_STRADDLES: u64 = <u64>-1;
+export const PB_STRADDLES: u64 = <u64>-1;
 
-/** prep_move_freepages_block (6.18) with counting: free pages and pages of allocated MOVABLE
- *  blocks in idx's pageblock (oomlab's stand-in for PageLRU || page_has_movable_ops), as
+/** prep_move_freepages_block (6.18) with counting: free pages and pages of allocated movable
+ *  blocks (MOVABLE_BIT: PageLRU || page_has_movable_ops) in idx's pageblock, as
  *  (movable << 32) | free (pbFree, pbMovable), or PB_STRADDLES. */
-function prepMoveFreepagesBlock(z: usize, idx: u32): u64 {
+export function prepMoveFreepagesBlock(z: usize, idx: u32): u64 {
   const size: u32 = 1 << pageblockOrder();
   const start = idx & ~(size - 1);
   const end = start + size;
@@ -157,7 +157,7 @@ function prepMoveFreepagesBlock(z: usize, idx: u32): u64 {
       p += n;
     } else if (st == STATE_ALLOC) {
       const n: u32 = 1 << infoOrder(info);
-      if (infoMt(info) == MIGRATE_MOVABLE) pbMovable += n;
+      if (info & MOVABLE_BIT) pbMovable += n;
       p += n;
     } else {
       p++;
@@ -167,7 +167,7 @@ function prepMoveFreepagesBlock(z: usize, idx: u32): u64 {
 }
 
 /** __move_freepages_block (6.18): every free block of the pageblock to newMt's lists (tail). */
-function moveFreepagesBlock(z: usize, start: u32, newMt: u32): u32 {
+export function moveFreepagesBlock(z: usize, start: u32, newMt: u32): u32 {
   const end = start + (<u32>1 << pageblockOrder());
   let moved: u32 = 0;
   let p = start;
@@ -338,7 +338,7 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
 /** The 6.18 merge rule above pageblock_order (kept out of line: 2.6.11 never runs it): refuse a
  *  merge between a mergeable and a non-mergeable type; otherwise take the buddy off its list and
  *  retag its pageblocks. */
-function mergeAcrossPageblocks(z: usize, b: u32, order: u32, mt: u32, listMt: u32): bool {
+export function mergeAcrossPageblocks(z: usize, b: u32, order: u32, mt: u32, listMt: u32): bool {
   const bmt = pageblockMt(b);
   if (mt != bmt && (!mtIsMergeable(mt) || !mtIsMergeable(bmt))) return false;
   delFromFreeList(z, b, order, listMt);
@@ -350,7 +350,7 @@ function mergeAcrossPageblocks(z: usize, b: u32, order: u32, mt: u32, listMt: u3
  *  order free? Then the block goes to the tail so it is not reused before it can merge.
  *  page_is_buddy(higher_page, buddy) wants the buddy in the same zone as higher_page, which can lie
  *  in the zone below when zone boundaries are not aligned to the block. */
-function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
+export function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
   if (order + 2 >= maxOrder()) return false; // order >= MAX_PAGE_ORDER - 1
   const higher = idx & ~(<u32>1 << order);
   const target = buddyIdx(z, higher, order + 1);
@@ -384,11 +384,12 @@ function freePages618(z: usize, idx: u32, order: u32): void {
   for (let p = idx; p < end; p += step) freeOnePage(z, p, pbOrder, pageblockMt(p), false);
 }
 
-/** Marks idx as an allocated block head of the given order, migratetype and owner. */
+/** Marks idx as an allocated block head of the given order, migratetype and owner; a MOVABLE
+ *  request is movable (on an LRU, as the kernel's movable users are), anything else is not. */
 // @ts-ignore: decorator
 @inline export function markAllocated(idx: u32, order: u32, mt: u32, owner: u32): void {
   setPageNext(idx, owner);
-  setPageInfo(idx, makeInfo(order, STATE_ALLOC, mt));
+  setPageInfo(idx, makeInfo(order, STATE_ALLOC, mt) | (mt == MIGRATE_MOVABLE ? MOVABLE_BIT : 0));
 }
 
 /** get_page_from_freelist over a registered zonelist ([highest_zoneidx, n, slot...]). 2.6.11's

@@ -29,7 +29,7 @@ import {
   Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, MIGRATE_TYPES, LIST_HEAD, LIST_TAIL, headerOff, H_CHURN,
   CHURN_STATE_SIZE,
   listAddr, pageNext, zset, setPageInfo, nrFreeOff, maxOrder, nrPages, scratchOff, ensureMemory, zoneAddr, zget,
-  pageInfo, infoState, infoOrder, pageOwner, zoneOfIdx, zoneSpans, setPageNext,
+  pageInfo, infoState, infoOrder, pageOwner, zoneOfIdx, zoneSpans, setPageNext, markDirty,
 } from "./mmzone";
 import { E_BAD_ZONE, E_NO_MEMORY, E_OK } from "./mm_init";
 import { getPageFromFreelist, freePages, rmqueue, markAllocated } from "./page_alloc";
@@ -352,6 +352,7 @@ export function churnInit(slot: u32, seed: u32, mt: u32): i32 {
   const livePfn = (scratchOff() + 63) & ~(<usize>63);
   const liveOrd = livePfn + (<usize>n << 2);
   if (!ensureMemory(liveOrd + <usize>n)) return E_NO_MEMORY;
+  markDirty(liveOrd + <usize>n);
   memory.fill(churnOff(), 0, CHURN_STATE_SIZE);
   cset(CH_ZONE, <u32>z);
   cset(CH_MT, mt);

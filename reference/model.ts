@@ -59,7 +59,7 @@ function cdiv(a: number, b: number): number {
 }
 
 /** One zone's free area and counters. */
-interface RefZone {
+export interface RefZone {
   cfg: ResolvedZone;
   /** Index into RefMachine.zones (slot order). */
   index: number;
@@ -81,32 +81,49 @@ interface RefZone {
   /** List heads and tails (page index or -1), indexed order * 6 + migratetype. */
   head: Int32Array;
   tail: Int32Array;
+  /** struct zone's compaction fields (reference/compaction.ts), pfns; base - 1 is "never set". */
+  compact: {
+    cachedMigrate: [number, number];
+    cachedFree: number;
+    initMigrate: number;
+    initFree: number;
+    blockskipFlush: boolean;
+  };
 }
 
+/** The members without `private` are also read and written by reference/compaction.ts (the
+ *  reference compact_zone), which works on this model's state. */
 export class RefMachine implements BuddyEngine {
   readonly machine: ResolvedMachine;
   private readonly modern: boolean;
-  private readonly maxOrder: number;
-  private readonly pbOrder: number;
-  private readonly pbPages: number;
-  private readonly base: number;
+  readonly maxOrder: number;
+  readonly pbOrder: number;
+  readonly pbPages: number;
+  readonly base: number;
   private readonly nrPages: number;
   private readonly zones: RefZone[];
   private readonly zoneBySlot = new Map<number, RefZone>();
   /** Per page (pfn - base): index of its zone, -1 outside every zone span. */
   private readonly zoneOf: Int8Array;
-  private readonly state: Uint8Array;
-  private readonly order: Uint8Array;
+  readonly state: Uint8Array;
+  readonly order: Uint8Array;
   /** Allocated heads: the requested migratetype and the owner. */
-  private readonly allocMt: Uint8Array;
-  private readonly owner: Float64Array;
+  readonly allocMt: Uint8Array;
+  readonly owner: Float64Array;
   /** Free heads: the list (order * 6 + migratetype) they are on, and their neighbours. */
   private readonly listOf: Int32Array;
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
   /** Pageblock migratetypes, indexed (pfn - base) >> pageblockOrder. */
-  private readonly pageblocks: Uint8Array;
-  private readonly ownerTotals = new Map<number, number>();
+  readonly pageblocks: Uint8Array;
+  /** PB_migrate_skip per pageblock (compaction's skip hints). */
+  readonly skip: Uint8Array;
+  /** Allocated heads: on an LRU or with movable ops (compaction may migrate them). */
+  readonly movable: Uint8Array;
+  /** compaction_capture while a reference compact_zone runs: called at the top of each merge step
+   *  of __free_one_page; true when it took the block. */
+  capture: ((pfn: number, order: number, mt: number) => boolean) | null = null;
+  readonly ownerTotals = new Map<number, number>();
   private readonly zonelists = new Map<number, Zonelist>();
 
   constructor(machine: ResolvedMachine) {
@@ -127,6 +144,8 @@ export class RefMachine implements BuddyEngine {
     this.next = new Int32Array(n).fill(-1);
     this.prev = new Int32Array(n).fill(-1);
     this.pageblocks = new Uint8Array(Math.ceil(n / this.pbPages));
+    this.skip = new Uint8Array(this.pageblocks.length);
+    this.movable = new Uint8Array(n);
     this.zones = machine.zones.map((cfg, index) => this.makeZone(cfg, index));
     for (const z of this.zones) this.zoneBySlot.set(z.cfg.slot, z);
     for (const z of this.zones) this.initPageblocks(z);
@@ -154,6 +173,13 @@ export class RefMachine implements BuddyEngine {
       nrFree: new Array<number>(this.maxOrder).fill(0),
       head: new Int32Array(lists).fill(-1),
       tail: new Int32Array(lists).fill(-1),
+      compact: {
+        cachedMigrate: [this.base - 1, this.base - 1],
+        cachedFree: this.base - 1,
+        initMigrate: this.base - 1,
+        initFree: this.base - 1,
+        blockskipFlush: false,
+      },
     };
     this.zoneOf.fill(index, z.start - this.base, z.spanEnd - this.base);
     return z;
@@ -189,7 +215,7 @@ export class RefMachine implements BuddyEngine {
   // ---------------------------------------------------------------------------------------------
   // Small helpers: indices, pageblocks, accounting
 
-  private idx(pfn: number): number {
+  idx(pfn: number): number {
     return pfn - this.base;
   }
 
@@ -224,12 +250,12 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** get_pfnblock_migratetype. */
-  private pageblockType(pfn: number): number {
+  pageblockType(pfn: number): number {
     return this.pageblocks[this.pageblockIndex(pfn)];
   }
 
   /** set_pageblock_migratetype: PCP types become UNMOVABLE when grouping by mobility is off. */
-  private setPageblockType(pfn: number, mt: number): void {
+  setPageblockType(pfn: number, mt: number): void {
     if (this.machine.mobilityDisabled && mt < MIGRATE_PCPTYPES) mt = MigrateType.Unmovable;
     this.pageblocks[this.pageblockIndex(pfn)] = mt;
   }
@@ -241,14 +267,14 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** account_freepages (6.18); in 2.6.11 only list 0 exists, so it is zone->free_pages += nr. */
-  private accountFreepages(z: RefZone, nr: number, mt: number): void {
+  accountFreepages(z: RefZone, nr: number, mt: number): void {
     if (mt === MigrateType.Isolate) return;
     z.freePages += nr;
     if (mt === MigrateType.CMA) z.freeCmaPages += nr;
     else if (mt === MigrateType.HighAtomic) z.nrFreeHighatomic += nr;
   }
 
-  private zoneOfSlot(slot: number): RefZone {
+  zoneOfSlot(slot: number): RefZone {
     const z = this.zoneBySlot.get(slot);
     if (!z) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `no zone in slot ${slot}`);
     return z;
@@ -257,12 +283,12 @@ export class RefMachine implements BuddyEngine {
   // ---------------------------------------------------------------------------------------------
   // Free lists
 
-  private listHead(z: RefZone, order: number, mt: number): number {
+  listHead(z: RefZone, order: number, mt: number): number {
     const i = z.head[order * NR_MIGRATETYPES + mt];
     return i < 0 ? -1 : this.base + i;
   }
 
-  private listEmpty(z: RefZone, order: number, mt: number): boolean {
+  listEmpty(z: RefZone, order: number, mt: number): boolean {
     return z.head[order * NR_MIGRATETYPES + mt] < 0;
   }
 
@@ -304,7 +330,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __add_to_free_list + set_buddy_order. */
-  private addToFreeList(z: RefZone, pfn: number, order: number, mt: number, tail: boolean): void {
+  addToFreeList(z: RefZone, pfn: number, order: number, mt: number, tail: boolean): void {
     const i = this.idx(pfn);
     this.state[i] = PAGE_FREE;
     this.order[i] = order;
@@ -313,7 +339,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __del_page_from_free_list (no free-page accounting): off its list, buddy flag cleared. */
-  private delFromFreeList(z: RefZone, pfn: number, order: number): void {
+  delFromFreeList(z: RefZone, pfn: number, order: number): void {
     const i = this.idx(pfn);
     this.listUnlink(z, i);
     this.state[i] = PAGE_NONE;
@@ -348,9 +374,13 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __free_one_page (6.18). */
-  private freeOne618(z: RefZone, pfn: number, order: number, mt: number, fpiToTail: boolean): void {
+  freeOne618(z: RefZone, pfn: number, order: number, mt: number, fpiToTail: boolean): void {
     this.accountFreepages(z, 2 ** order, mt);
     while (order < this.maxOrder - 1) {
+      if (this.capture?.(pfn, order, mt)) {
+        this.accountFreepages(z, -(2 ** order), mt);
+        return;
+      }
       const buddy = this.buddyPfn(z, pfn, order);
       if (!this.isBuddy(pfn, buddy, order)) break;
       let buddyMt = mt;
@@ -378,7 +408,7 @@ export class RefMachine implements BuddyEngine {
 
   /** split_large_buddy (6.18): free pageblock by pageblock above pageblock_order, each piece with
    *  its pageblock's migratetype. */
-  private splitLargeBuddy(z: RefZone, pfn: number, order: number, fpiToTail: boolean): void {
+  splitLargeBuddy(z: RefZone, pfn: number, order: number, fpiToTail: boolean): void {
     const end = pfn + 2 ** order;
     const step = Math.min(order, this.pbOrder);
     for (let p = pfn; p < end; p += 2 ** step) {
@@ -395,6 +425,7 @@ export class RefMachine implements BuddyEngine {
     this.state[i] = PAGE_NONE;
     this.order[i] = 0;
     this.allocMt[i] = 0;
+    this.movable[i] = 0;
     this.owner[i] = 0;
     const pages = 2 ** order;
     this.ownerTotals.set(owner, (this.ownerTotals.get(owner) ?? 0) - pages);
@@ -446,7 +477,7 @@ export class RefMachine implements BuddyEngine {
 
   /** find_suitable_fallback (6.18): -2 = too low to claim, -1 = nothing, else the fallback type.
    *  oomlab: types without a fallbacks[] row (3, 4, 5) have no fallbacks. */
-  private findSuitableFallback(z: RefZone, order: number, mt: number, claimable: boolean): number {
+  findSuitableFallback(z: RefZone, order: number, mt: number, claimable: boolean): number {
     if (claimable && !this.shouldTryClaimBlock(order, mt)) return -2;
     if (z.nrFree[order] === 0) return -1;
     const row = FALLBACKS[mt] ?? [];
@@ -472,7 +503,7 @@ export class RefMachine implements BuddyEngine {
 
   /** prep_move_freepages_block: the pageblock around pfn if the zone spans all of it, with its
    *  free pages and "movable" pages (pages of allocated blocks recorded MOVABLE). */
-  private prepMoveFreepagesBlock(z: RefZone, pfn: number): { start: number; free: number; movable: number } | null {
+  prepMoveFreepagesBlock(z: RefZone, pfn: number): { start: number; free: number; movable: number } | null {
     const start = this.pageblockStart(pfn);
     const end = start + this.pbPages;
     if (start < z.start || start >= z.spanEnd) return null;
@@ -486,7 +517,7 @@ export class RefMachine implements BuddyEngine {
         p += 2 ** this.order[i];
       } else if (this.state[i] === PAGE_ALLOCATED) {
         const n = Math.min(2 ** this.order[i], end - p);
-        if (this.allocMt[i] === MigrateType.Movable) movable += n;
+        if (this.movable[i]) movable += n;
         p += n;
       } else {
         p++;
@@ -496,7 +527,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __move_freepages_block: every free block of the pageblock to new_mt's lists (tail). */
-  private moveFreepagesBlock(z: RefZone, start: number, oldMt: number, newMt: number): number {
+  moveFreepagesBlock(z: RefZone, start: number, oldMt: number, newMt: number): number {
     const end = start + this.pbPages;
     let moved = 0;
     for (let p = start; p < end; ) {
@@ -660,7 +691,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __zone_watermark_ok (6.18). */
-  private zoneWatermarkOk618(
+  zoneWatermarkOk618(
     z: RefZone,
     order: number,
     mark: number,
@@ -801,11 +832,12 @@ export class RefMachine implements BuddyEngine {
     return -1;
   }
 
-  private recordAllocated(pfn: number, order: number, mt: number, owner: number): void {
+  recordAllocated(pfn: number, order: number, mt: number, owner: number): void {
     const i = this.idx(pfn);
     this.state[i] = PAGE_ALLOCATED;
     this.order[i] = order;
     this.allocMt[i] = mt;
+    this.movable[i] = mt === MigrateType.Movable ? 1 : 0;
     this.owner[i] = owner;
     this.ownerTotals.set(owner, (this.ownerTotals.get(owner) ?? 0) + 2 ** order);
   }
@@ -820,6 +852,51 @@ export class RefMachine implements BuddyEngine {
       throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block`);
     }
     this.freeBlock(pfn);
+  }
+
+  /** Marks an allocated head movable or not (Machine.setMovable). */
+  setMovable(pfn: number, movable: boolean): void {
+    const i = Number.isInteger(pfn) ? this.idx(pfn) : -1;
+    if (i < 0 || i >= this.nrPages || this.state[i] !== PAGE_ALLOCATED) {
+      throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block`);
+    }
+    this.movable[i] = movable ? 1 : 0;
+  }
+
+  isMovable(pfn: number): boolean {
+    const i = this.idx(pfn);
+    return i >= 0 && i < this.nrPages && this.state[i] === PAGE_ALLOCATED && this.movable[i] === 1;
+  }
+
+  /** Whether pfn is the head of a free block (PageBuddy) / of an allocated block. */
+  isFreeHead(pfn: number): boolean {
+    return this.state[this.idx(pfn)] === PAGE_FREE;
+  }
+  isAllocatedHead(pfn: number): boolean {
+    return this.state[this.idx(pfn)] === PAGE_ALLOCATED;
+  }
+
+  /** Clears a page's head state (it becomes a tail of nothing) before it is freed or reused. */
+  clearHead(pfn: number): void {
+    const i = this.idx(pfn);
+    this.state[i] = PAGE_NONE;
+    this.order[i] = 0;
+    this.allocMt[i] = 0;
+    this.movable[i] = 0;
+    this.owner[i] = 0;
+  }
+
+  pageblockSkip(pfn: number): boolean {
+    return this.skip[this.pageblockIndex(pfn)] === 1;
+  }
+
+  setPageblockSkip(pfn: number, skip: boolean): void {
+    this.skip[this.pageblockIndex(pfn)] = skip ? 1 : 0;
+  }
+
+  /** The zone record of a slot (reference/compaction.ts). */
+  zoneRecord(slot: number): RefZone {
+    return this.zoneOfSlot(slot);
   }
 
   freeOwner(owner: number): number {

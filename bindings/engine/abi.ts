@@ -41,6 +41,9 @@ export const ABI_NAMES = [
   "NIL",
   "ERA_2_6_11",
   "ERA_6_18",
+  "MOVABLE_BIT",
+  "PB_MT_MASK",
+  "PB_MIGRATE_SKIP",
   // the zone record and its free lists, the zonelist record, the machine header
   "Z_START",
   "Z_END",
@@ -74,6 +77,47 @@ export const ABI_NAMES = [
   "ZL_SLOTS",
   "ZONELIST_SIZE",
   "HEADER_SIZE",
+  "Z_CC_MIGRATE_ASYNC",
+  "Z_CC_MIGRATE_SYNC",
+  "Z_CC_FREE",
+  "Z_CC_INIT_MIGRATE",
+  "Z_CC_INIT_FREE",
+  "Z_CC_BLOCKSKIP_FLUSH",
+  // compaction (assembly/compaction.ts): enum compact_result, enum migrate_mode, the pass's flags, the
+  // compact record and the move record
+  "COMPACT_NOT_SUITABLE_ZONE",
+  "COMPACT_SKIPPED",
+  "COMPACT_DEFERRED",
+  "COMPACT_NO_SUITABLE_PAGE",
+  "COMPACT_CONTINUE",
+  "COMPACT_COMPLETE",
+  "COMPACT_PARTIAL_SKIPPED",
+  "COMPACT_CONTENDED",
+  "COMPACT_SUCCESS",
+  "MIGRATE_ASYNC",
+  "MIGRATE_SYNC_LIGHT",
+  "MIGRATE_SYNC",
+  "COMPACT_CLUSTER_MAX",
+  "CF_WHOLE_ZONE",
+  "CF_IGNORE_SKIP_HINT",
+  "CF_IGNORE_BLOCK_SUITABLE",
+  "CF_DIRECT",
+  "CF_PROACTIVE",
+  "CF_CAPTURE",
+  "CF_RESET_SKIP",
+  "CR_RESULT",
+  "CR_MIGRATE_SCANNED",
+  "CR_FREE_SCANNED",
+  "CR_ISOLATED",
+  "CR_MIGRATE_SUCCESS",
+  "CR_MIGRATE_FAIL",
+  "CR_NR_MOVES",
+  "CR_MOVES_PTR",
+  "CR_CAPTURED",
+  "CR_MIGRATE_PFN",
+  "CR_FREE_PFN",
+  "COMPACT_RECORD_BYTES",
+  "MOVE_RECORD_BYTES",
   // return codes
   "E_OK",
   "E_BAD_PARAM",
@@ -218,6 +262,8 @@ export interface PageInfo {
   order: number;
   state: number;
   migratetype: number;
+  /** An allocated head compaction may migrate (MOVABLE_BIT). */
+  movable: boolean;
 }
 
 /** Decodes page info words. */
@@ -226,6 +272,7 @@ export function decodePageInfo(abi: Abi, info: number): PageInfo {
     order: info & abi.ORDER_MASK,
     state: (info >>> abi.STATE_SHIFT) & abi.STATE_MASK,
     migratetype: (info >>> abi.MT_SHIFT) & abi.MT_MASK,
+    movable: (info & abi.MOVABLE_BIT) !== 0,
   };
 }
 
@@ -260,9 +307,16 @@ export class PageArrays {
   infoWords(count: number): Uint16Array {
     return this.views.u16.subarray(this.infoHalf, this.infoHalf + count);
   }
-  /** A copy of count pageblock migratetypes. */
+  /** A copy of count pageblock migratetypes (without the skip hints). */
   pageblocks(count: number): Uint8Array {
-    return this.views.u8.slice(this.pageblocksOff, this.pageblocksOff + count);
+    const out = this.views.u8.slice(this.pageblocksOff, this.pageblocksOff + count);
+    const mask = this.abi.PB_MT_MASK;
+    for (let i = 0; i < out.length; i++) out[i] &= mask;
+    return out;
+  }
+  /** PB_migrate_skip of pageblock i (from idx 0). */
+  pageblockSkip(i: number): boolean {
+    return (this.views.u8[this.pageblocksOff + i] & this.abi.PB_MIGRATE_SKIP) !== 0;
   }
 }
 
@@ -495,4 +549,39 @@ export const INVARIANT_NAMES = Object.keys(INVARIANT_MESSAGES) as (keyof typeof 
 export function invariantMessage(abi: Abi, code: number): string {
   const name = INVARIANT_NAMES.find((n) => abi[n] === code);
   return name ? INVARIANT_MESSAGES[name] : String(code);
+}
+
+/** What one compact_zone pass did (the compact record, assembly/compaction.ts). */
+export interface CompactRecord {
+  /** enum compact_result. */
+  result: number;
+  migrateScanned: number;
+  freeScanned: number;
+  isolated: number;
+  migrateSuccess: number;
+  migrateFail: number;
+  nrMoves: number;
+  movesPtr: number;
+  /** The captured block's idx, or NIL. */
+  captured: number;
+  migratePfn: number;
+  freePfn: number;
+}
+
+export function readCompactRecord(abi: Abi, views: MemoryViews, ioPtr: number): CompactRecord {
+  const u32 = views.u32;
+  const w = (off: number) => u32[(ioPtr + off) >>> 2];
+  return {
+    result: views.i32[(ioPtr + abi.CR_RESULT) >>> 2],
+    migrateScanned: w(abi.CR_MIGRATE_SCANNED),
+    freeScanned: w(abi.CR_FREE_SCANNED),
+    isolated: w(abi.CR_ISOLATED),
+    migrateSuccess: w(abi.CR_MIGRATE_SUCCESS),
+    migrateFail: w(abi.CR_MIGRATE_FAIL),
+    nrMoves: w(abi.CR_NR_MOVES),
+    movesPtr: w(abi.CR_MOVES_PTR),
+    captured: w(abi.CR_CAPTURED),
+    migratePfn: w(abi.CR_MIGRATE_PFN),
+    freePfn: views.i32[(ioPtr + abi.CR_FREE_PFN) >>> 2],
+  };
 }

@@ -13,6 +13,7 @@ import {
   ZoneRecords,
   decodePageInfo,
   invariantMessage,
+  readCompactRecord,
   readInvariantRecord,
   writeZonelistRecord,
   type Abi,
@@ -30,6 +31,7 @@ import type {
   ZoneState,
 } from "../include/machine.js";
 import { MigrateType, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
+import { COMPACT_RESULT_NAMES, MIGRATE_MODE_BY_NAME, type MigrateModeName } from "../include/linux/compaction.js";
 
 const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
 /** Migratetypes a caller may request (CMA and HighAtomic come through allocFlags). */
@@ -96,6 +98,71 @@ export interface ZoneStats {
   nrFreeByType: number[][];
   /** Highest order with a free block, or -1. */
   largestFreeOrder: number;
+}
+
+/** One compact_zone pass (Machine.compactZone): struct compact_control's inputs. */
+export interface CompactZoneOptions {
+  /** The request's order; -1 compacts the whole zone (is_via_compact_memory). */
+  order: number;
+  /** gfp_migratetype() of the request (Unmovable, Movable, Reclaimable). Default Movable. */
+  migratetype?: number;
+  /** cc->mode. */
+  mode: MigrateModeName;
+  /** cc->whole_zone: both scanners start at the zone's ends instead of the cached positions. */
+  wholeZone?: boolean;
+  /** cc->ignore_skip_hint. */
+  ignoreSkipHint?: boolean;
+  /** cc->ignore_block_suitable: the free scanner takes any pageblock, not only MOVABLE and CMA. */
+  ignoreBlockSuitable?: boolean;
+  /** cc->direct_compaction (default true): async skips unsuitable source blocks, sets
+   *  compact_blockskip_flush when the scanners meet. */
+  direct?: boolean;
+  /** Capture the freed block of the requested order for the requester (compaction_capture; direct
+   *  compaction in a task, not kcompactd). The captured block is allocated to `owner`. */
+  capture?: boolean;
+  owner?: number;
+  /** compaction_restarting(): run __reset_isolation_suitable before the pass. */
+  resetSkip?: boolean;
+  /** cc->proactive_compaction: stop once the zone's fragmentation score (extfrag_for_order at
+   *  hpageOrder) is at most wmarkLow (fragmentation_score_wmark(true)). */
+  proactive?: { wmarkLow: number };
+  /** COMPACTION_HPAGE_ORDER (HPAGE_PMD_ORDER): the order of the fragmentation score, and the order
+   *  whose failed migrations forget last_migrated_pfn. Default: the machine's pageblock order. */
+  hpageOrder?: number;
+}
+
+/** What one compact_zone pass did. */
+export interface CompactZoneResult {
+  /** enum compact_result (CompactResult). */
+  result: number;
+  /** Its kernel name, e.g. "COMPACT_SUCCESS". */
+  resultName: string;
+  /** Every migration in order: (old pfn, new pfn, order) triples. Owners, migratetypes and movable
+   *  bits moved with the blocks; the TypeScript side moves LRU and owner bookkeeping. */
+  moves: Int32Array;
+  /** The /proc/vmstat events of the pass. */
+  counters: {
+    compactMigrateScanned: number;
+    compactFreeScanned: number;
+    compactIsolated: number;
+    pgmigrateSuccess: number;
+    pgmigrateFail: number;
+  };
+  /** The block captured for the requester (allocated to its owner), or -1. */
+  capturedPfn: number;
+  /** cc->migrate_pfn and cc->free_pfn when the pass ended. */
+  migratePfn: number;
+  freePfn: number;
+}
+
+/** A zone's compaction state in struct zone, pfns (null: never set). */
+export interface CompactCache {
+  cachedMigrateAsync: number | null;
+  cachedMigrateSync: number | null;
+  cachedFree: number | null;
+  initMigrate: number | null;
+  initFree: number | null;
+  blockskipFlush: boolean;
 }
 
 export type BatchOp =
@@ -440,14 +507,163 @@ export class Machine implements BuddyEngine {
     }
   }
 
-  /** Order and owner of an allocated block head, or null. */
-  blockAt(pfn: number): { order: number; owner: number; migratetype: number } | null {
+  /** Order, owner, migratetype and movability of an allocated block head, or null. */
+  blockAt(pfn: number): { order: number; owner: number; migratetype: number; movable: boolean } | null {
     this.live();
     const idx = pfn - this.machine.basePfn;
     if (!isInt(pfn) || idx < 0 || idx >= this.machine.nrPages) return null;
-    const { order, state, migratetype } = decodePageInfo(this.abi, this.pages.info(idx));
+    const { order, state, migratetype, movable } = decodePageInfo(this.abi, this.pages.info(idx));
     if (state !== this.abi.STATE_ALLOC) return null;
-    return { order, owner: this.pages.next(idx), migratetype };
+    return { order, owner: this.pages.next(idx), migratetype, movable };
+  }
+
+  /** Marks an allocated block movable (on an LRU or with movable ops: compaction may migrate it) or
+   *  not. Allocation sets it from the request: Movable requests are movable. */
+  setMovable(pfn: number, movable: boolean): void {
+    this.live();
+    const idx = pfn - this.machine.basePfn;
+    const inRange = isInt(pfn) && idx >= 0 && idx < this.machine.nrPages;
+    if (!inRange || this.exports.setMovable(idx, movable ? 1 : 0) !== this.abi.E_OK) {
+      throw new OomlabError("OOMLAB_NOT_BLOCK_HEAD", `pfn ${pfn} is not the head of an allocated block`);
+    }
+  }
+
+  /** Whether the allocated block at pfn is movable (false for anything that is not an allocated head). */
+  isMovable(pfn: number): boolean {
+    return this.blockAt(pfn)?.movable ?? false;
+  }
+
+  /** PB_migrate_skip of the pageblock holding pfn (compaction's skip hint). */
+  pageblockSkip(pfn: number): boolean {
+    this.live();
+    return this.pages.pageblockSkip(this.pfnIndex(pfn) >> this.machine.pageblockOrder);
+  }
+
+  /** Sets or clears the skip hint of the pageblock holding pfn. */
+  setPageblockSkip(pfn: number, skip: boolean): void {
+    this.live();
+    this.exports.setPageblockSkipHint(this.pfnIndex(pfn), skip ? 1 : 0);
+  }
+
+  /** One compact_zone pass over a zone inside the engine (assembly/compaction.ts); the caller has
+   *  run compaction_suit_allocation_order (bindings/linux-6.18/mm/compaction.ts does). */
+  compactZone(slot: number, opts: CompactZoneOptions): CompactZoneResult {
+    this.live();
+    const z = this.zone(slot);
+    const a = this.abi;
+    check(
+      this.machine.era === "6.18",
+      `compaction needs a 6.18 machine, not ${this.machine.era}`,
+      "OOMLAB_BAD_ARGUMENT",
+    );
+    check(z.spannedPages > 0, `zone slot ${slot} has no memory`, "OOMLAB_BAD_ARGUMENT");
+    if (!isRecord(opts)) throw new OomlabError("OOMLAB_BAD_ARGUMENT", `compactZone options must be an object`);
+    const order = opts.order;
+    if (!isInt(order) || order < -1 || order >= this.machine.maxOrder)
+      throw new OomlabError(
+        "OOMLAB_BAD_ORDER",
+        `order ${String(order)} must be -1 (whole zone) to ${this.machine.maxOrder - 1}`,
+      );
+    const mt = opts.migratetype ?? MigrateType.Movable;
+    if (!REQUESTABLE_MIGRATETYPES.includes(mt))
+      throw new OomlabError(
+        "OOMLAB_BAD_ARGUMENT",
+        `migratetype ${String(mt)} is not Unmovable, Movable or Reclaimable`,
+      );
+    const mode = MIGRATE_MODE_BY_NAME[opts.mode];
+    if (mode === undefined || !Object.hasOwn(MIGRATE_MODE_BY_NAME, opts.mode))
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `mode ${String(opts.mode)} is not async, sync-light or sync`);
+    let flags = 0;
+    if (opts.wholeZone) flags |= a.CF_WHOLE_ZONE;
+    if (opts.ignoreSkipHint) flags |= a.CF_IGNORE_SKIP_HINT;
+    if (opts.ignoreBlockSuitable) flags |= a.CF_IGNORE_BLOCK_SUITABLE;
+    if (opts.direct ?? true) flags |= a.CF_DIRECT;
+    if (opts.capture) flags |= a.CF_CAPTURE;
+    if (opts.resetSkip) flags |= a.CF_RESET_SKIP;
+    let wmarkLow = 0;
+    const hpageOrder = opts.hpageOrder ?? this.machine.pageblockOrder;
+    check(
+      isInt(hpageOrder) && hpageOrder >= 0 && hpageOrder < 32,
+      `hpageOrder ${hpageOrder} is not an order`,
+      "OOMLAB_BAD_ARGUMENT",
+    );
+    if (opts.proactive) {
+      flags |= a.CF_PROACTIVE;
+      wmarkLow = opts.proactive.wmarkLow;
+      check(
+        isInt(wmarkLow) && wmarkLow >= 0 && wmarkLow <= 100,
+        `wmarkLow ${wmarkLow} must be 0 to 100`,
+        "OOMLAB_BAD_ARGUMENT",
+      );
+    }
+    const owner = checkOwner(opts.owner ?? 0);
+    const rc = this.exports.compactZone(slot, order, mt, mode, flags, owner, wmarkLow, hpageOrder);
+    if (rc === a.E_NO_MEMORY)
+      throw new OomlabError("OOMLAB_TOO_BIG", "the host refused memory for compaction's move log");
+    check(rc >= 0, `engine rejected compactZone (code ${rc})`, "OOMLAB_BAD_ARGUMENT");
+    const r = readCompactRecord(a, this.views, this.ioPtr);
+    const base = this.machine.basePfn;
+    const moves = this.views.i32.slice(r.movesPtr >>> 2, (r.movesPtr >>> 2) + r.nrMoves * 3);
+    if (base !== 0) {
+      for (let i = 0; i < moves.length; i += 3) {
+        moves[i] += base;
+        moves[i + 1] += base;
+      }
+    }
+    return {
+      result: r.result,
+      resultName: COMPACT_RESULT_NAMES[r.result] ?? String(r.result),
+      moves,
+      counters: {
+        compactMigrateScanned: r.migrateScanned,
+        compactFreeScanned: r.freeScanned,
+        compactIsolated: r.isolated,
+        pgmigrateSuccess: r.migrateSuccess,
+        pgmigrateFail: r.migrateFail,
+      },
+      capturedPfn: r.captured === a.NIL ? -1 : r.captured + base,
+      migratePfn: r.migratePfn + base,
+      freePfn: r.freePfn + base,
+    };
+  }
+
+  /** struct zone's compaction fields of a zone. */
+  compactCache(slot: number): CompactCache {
+    this.live();
+    this.zone(slot);
+    const a = this.abi;
+    const base = this.machine.basePfn;
+    const pfn = (off: number) => {
+      const v = this.zoneRecords.word(slot, off) | 0;
+      return v < 0 ? null : v + base;
+    };
+    return {
+      cachedMigrateAsync: pfn(a.Z_CC_MIGRATE_ASYNC),
+      cachedMigrateSync: pfn(a.Z_CC_MIGRATE_SYNC),
+      cachedFree: pfn(a.Z_CC_FREE),
+      initMigrate: pfn(a.Z_CC_INIT_MIGRATE),
+      initFree: pfn(a.Z_CC_INIT_FREE),
+      blockskipFlush: this.zoneRecords.word(slot, a.Z_CC_BLOCKSKIP_FLUSH) !== 0,
+    };
+  }
+
+  /** __reset_isolation_suitable on a zone (reset_isolation_suitable, when kswapd goes to sleep). */
+  resetIsolationSuitable(slot: number): void {
+    this.live();
+    this.zone(slot);
+    check(
+      this.exports.compactResetSkip(slot) === this.abi.E_OK,
+      `zone slot ${slot} has no memory`,
+      "OOMLAB_BAD_ARGUMENT",
+    );
+  }
+
+  /** Sets zone->compact_blockskip_flush (the allocator clears it when compaction gave it a page). */
+  setCompactBlockskipFlush(slot: number, flush: boolean): void {
+    this.live();
+    this.zone(slot);
+    const ok = this.exports.compactSetBlockskipFlush(slot, flush ? 1 : 0) === this.abi.E_OK;
+    check(ok, `zone slot ${slot} has no memory`, "OOMLAB_BAD_ARGUMENT");
   }
 
   /** Frees every block of an owner (the OOM killer's kill); returns the pages freed. */

@@ -68,6 +68,20 @@ export interface WasmExports {
   watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   watermarkFast618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   reserveHighatomic(slot: number, idx: number, order: number): void;
+  compactZone(
+    slot: number,
+    order: number,
+    mt: number,
+    mode: number,
+    flags: number,
+    owner: number,
+    wmarkLow: number,
+    hpageOrder: number,
+  ): number;
+  compactResetSkip(slot: number): number;
+  compactSetBlockskipFlush(slot: number, flush: number): number;
+  setMovable(idx: number, movable: number): number;
+  setPageblockSkipHint(idx: number, skip: number): number;
 }
 
 export type EngineBuild = "release" | "debug";
