@@ -6,7 +6,8 @@
 // would. The machine is filled with page cache first (setup); then the fast path fails at the low
 // mark, the slow path wakes kswapd and takes the page at the min mark, and kswapd reclaims back to
 // the high mark: free memory stays between min and high with reclaim active for the whole run.
-// The fast path runs in WASM; the slow path, kswapd and the LRU bookkeeping in TypeScript. Events are not recorded (as in a sweep).
+// The fast path runs in WASM; the slow path, kswapd and the LRU bookkeeping in TypeScript.
+// Events are not recorded (as in a sweep).
 import { pathToFileURL } from "node:url";
 
 const argv = process.argv.slice(2);
