@@ -60,6 +60,10 @@ export interface Kernel618Options {
   defragMode?: boolean;
   /** CONFIG_COMPACTION, default true. */
   configCompaction?: boolean;
+  /** vm.extfrag_threshold (default 500) and vm.compaction_proactiveness (default 20): kept for the
+   *  compaction hook, which reads them from the kernel. */
+  extfragThreshold?: number;
+  compactionProactiveness?: number;
   /** transparent_hugepage/enabled: "always" | "madvise" | "never" (default "always"). */
   thpEnabled?: "always" | "madvise" | "never";
   /** transparent_hugepage/defrag, default "madvise". */
@@ -97,6 +101,8 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
   readonly swappiness: number;
   readonly defragMode: boolean;
   readonly configCompaction: boolean;
+  readonly extfragThreshold: number;
+  readonly compactionProactiveness: number;
   readonly thpEnabled: NonNullable<Kernel618Options["thpEnabled"]>;
   readonly thpDefrag: NonNullable<Kernel618Options["thpDefrag"]>;
   readonly swap: { totalPages: number; usedPages: number };
@@ -147,6 +153,8 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     this.swappiness = opts.swappiness ?? 60;
     this.defragMode = opts.defragMode ?? false;
     this.configCompaction = opts.configCompaction ?? true;
+    this.extfragThreshold = opts.extfragThreshold ?? 500;
+    this.compactionProactiveness = opts.compactionProactiveness ?? 20;
     this.thpEnabled = opts.thpEnabled ?? "always";
     this.thpDefrag = opts.thpDefrag ?? "madvise";
     this.swap = { totalPages: opts.swapTotalPages ?? 0, usedPages: 0 };
