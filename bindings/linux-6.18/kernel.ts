@@ -382,6 +382,21 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     return done;
   }
 
+  /** Truncates page cache: frees one file folio in every `stride` (in pfn order, from keep), as
+   *  deleting files whose pages were read interleaved would; returns the pages freed. */
+  truncateFile(stride: number, keep = 0): number {
+    const f = this.folios;
+    let n = 0;
+    let freed = 0;
+    for (let i = 0; i < f.nrPages; i++) {
+      if (f.kind[i] !== FolioKind.File || f.flags[i] & PG.writeback) continue;
+      if (n++ % stride !== keep) continue;
+      freed += 2 ** f.order[i];
+      this.freeFolio(i);
+    }
+    return freed;
+  }
+
   /** Slab pages (kmem_cache_alloc's new slabs, order 0): reclaimable ones (dentries, inodes:
    *  __GFP_RECLAIMABLE) can be shrunk. Returns the pages allocated. */
   allocSlab(pages: number, reclaimable: boolean): number {

@@ -133,6 +133,9 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
           last = { request: "thp", ok, size: k.pageSize * 2 ** k.machine.machine.pageblockOrder };
           break;
         }
+        case "truncate":
+          k.truncateFile(e.stride);
+          break;
         case "alloc_pages": {
           const gfp = parseGfp(e.gfp, "6.18");
           let ok = true;

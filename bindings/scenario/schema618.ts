@@ -20,6 +20,7 @@
 //               { do: "kernel", order, count?, gfp?, task? }, // unmovable kernel allocations
 //               { do: "thp", task, count?, madvise? },        // THP faults (order 9 folios)
 //               { do: "alloc_pages", task, order, gfp, count? },
+//               { do: "truncate", stride },                 // free one file page in stride
 //               { do: "sleep", ms } ]
 // }
 //
@@ -116,6 +117,7 @@ export type Event618 =
   | { do: "kernel"; order: number; count?: number; gfp?: number | string; task?: number; at?: number }
   | { do: "thp"; task: number; count?: number; madvise?: boolean; at?: number }
   | { do: "alloc_pages"; task: number; order: number; gfp: number | string; count?: number; at?: number }
+  | { do: "truncate"; stride: number; at?: number }
   | { do: "sleep"; ms: number };
 
 /** PID_MAX_LIMIT of a 64-bit kernel (include/linux/threads.h, 6.18: 4M). */
@@ -130,7 +132,7 @@ const gfpField = z
   })
   .meta({ description: 'a gfp mask: a number or names like "GFP_KERNEL|__GFP_NOWARN"' });
 
-const EVENT_KINDS = ["anon", "file", "slab", "kernel", "thp", "alloc_pages", "sleep"] as const;
+const EVENT_KINDS = ["anon", "file", "slab", "kernel", "thp", "alloc_pages", "truncate", "sleep"] as const;
 const eventSchema = z.discriminatedUnion(
   "do",
   [
@@ -180,6 +182,10 @@ const eventSchema = z.discriminatedUnion(
         at,
       },
       "{ do: alloc_pages, task, order, gfp, count? }",
+    ),
+    objectOf(
+      { do: z.literal("truncate"), stride: intIn(1, MAX_PAGES, "one page-cache page in stride is freed"), at },
+      "{ do: truncate, stride }",
     ),
     objectOf({ do: z.literal("sleep"), ms: numberIn(0, MAX_EVENT_MS, "ms") }, "{ do: sleep, ms }"),
   ],
