@@ -107,7 +107,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["replay"],
     summary:
-      "replay a 2.6.11 scenario (default: the seed article) and print the simulated kernel log; " +
+      "replay a 2.6.11 or 6.18 scenario (default: the seed article) and print the simulated kernel log; " +
       "--compare tabulates XFS kmem_alloc policies and request sizes",
     options: [
       {
@@ -142,7 +142,8 @@ export const COMMANDS: CommandSpec[] = [
         repeat: true,
         description:
           "change the scenario before the replay: PATH=VALUE, " +
-          "e.g. machine.minFreeKbytes=2400 or events.0.size=131072 (repeatable)",
+          "e.g. machine.minFreeKbytes=2400 or events.0.size=131072 (repeatable); on a 6.18 scenario " +
+          "sysctl.NAME=VALUE (min_free_kbytes, swappiness, ...), config.COMPACTION=false, thp.enabled=, thp.defrag=",
       },
       {
         name: "max-retries",

@@ -4,8 +4,9 @@
 // rule, the OOM killer. Runs of attempts that took the same decisions are told once and counted.
 
 import type { ReplayResult } from "../scenario/replay.js";
+import type { ReplayResult618 } from "../scenario/replay618.js";
 import type { SimEvent, SimEventKind, SimEventOf, WatermarkName } from "../sim/events.js";
-import { GFP_2611, decodeGfp2611 } from "../include/linux/gfp.js";
+import { GFP_2611, decodeGfp, decodeGfp2611 } from "../include/linux/gfp.js";
 import { SWAP_CLUSTER_MAX } from "../include/linux/swap.js";
 
 /** The event that ends an attempt: a kmem_alloc try, or an alloc_pages request of the scenario. */
@@ -328,5 +329,145 @@ export function formatTrace(r: ReplayResult): string {
     `outcome: ${r.outcome}; OOM kills: ${kills}; deadlock warnings: ${r.deadlockMessages}; ` +
       `simulated ${(r.simMs / 1000).toFixed(2)} s`,
   );
+  return out.join("\n") + "\n";
+}
+
+/** The 6.18 story: the slow path's entries told one by one (those served by its first
+ *  get_page_from_freelist only counted), each decision with its numbers; kswapd between them. */
+export function formatTrace618(r: ReplayResult618): string {
+  const out: string[] = [`${r.scenario}: the 6.18 slow path (${r.events.length} events)`];
+  let quick = 0;
+  let quickFrom = 0;
+  let kswapd = { runs: 0, reclaimed: 0, failures: 0 };
+  const flushQuick = (t: number) => {
+    if (quick)
+      out.push(
+        `${formatSimTime(quickFrom)} .. ${formatSimTime(t)}  ${quick} slow-path entr${quick === 1 ? "y" : "ies"} ` +
+          "served at the min mark by the first get_page_from_freelist after waking kswapd",
+      );
+    quick = 0;
+  };
+  const flushKswapd = () => {
+    if (kswapd.runs)
+      out.push(
+        `    kswapd: ${kswapd.runs} balance_pgdat run${kswapd.runs === 1 ? "" : "s"}, ${kswapd.reclaimed} pages ` +
+          `reclaimed; kswapd_failures ${kswapd.failures}`,
+      );
+    kswapd = { runs: 0, reclaimed: 0, failures: 0 };
+  };
+  let cur: SimEvent[] | null = null;
+  const tellEntry = (events: SimEvent[]) => {
+    const start = events[0] as SimEventOf<"__alloc_pages_slowpath">;
+    const end = events[events.length - 1];
+    const gpff = eventsOfKind(events, "get_page_from_freelist");
+    const firstOnly = end.kind === "alloc-ok" && end.pass === "slowpath first";
+    if (firstOnly) {
+      if (!quick) quickFrom = start.t;
+      quick++;
+      return;
+    }
+    flushQuick(start.t);
+    const gfp = `0x${start.gfp.toString(16)}(${decodeGfp(start.gfp, "6.18").text})`;
+    out.push(
+      `${formatSimTime(start.t)}  __alloc_pages_slowpath: order ${start.order}, gfp_mask ${gfp}, ` +
+        `alloc_flags 0x${start.allocFlags.toString(16)}${start.costly ? " (costly order)" : ""}`,
+    );
+    for (const e of events) {
+      switch (e.kind) {
+        case "get_page_from_freelist":
+          if (e === gpff[0] || !e.ok)
+            out.push(
+              `    get_page_from_freelist (${e.step}, alloc_flags 0x${e.allocFlags.toString(16)}): ` +
+                (e.ok ? "ok" : "fail"),
+            );
+          break;
+        case "__alloc_pages_direct_compact":
+          out.push(
+            `    ${e.early ? "early " : ""}direct compaction at ${e.priority}: ${e.result}` +
+              `${e.ok ? `, page ${e.pfn}` : ""}`,
+          );
+          break;
+        case "try_to_free_pages":
+          out.push(
+            `    try_to_free_pages: ${e.reclaimed} pages reclaimed of ${e.scanned} scanned in the last pass ` +
+              `(down to priority ${e.priority})`,
+          );
+          break;
+        case "__alloc_pages_direct_reclaim":
+          out.push(
+            `    direct reclaim: progress ${e.progress}${e.drained ? ", drained and retried" : ""}: ` +
+              (e.ok ? "ok" : "no page"),
+          );
+          break;
+        case "should_reclaim_retry": {
+          const zones = e.zones
+            .map(
+              (z) =>
+                `${z.zone} ${z.reclaimable} reclaimable + ${z.free} free = ${z.available} ` +
+                `vs min ${z.min}: ${z.ok ? "ok" : "fail"}`,
+            )
+            .join("; ");
+          out.push(
+            `    should_reclaim_retry: no_progress_loops ${e.noProgressLoops} (MAX_RECLAIM_RETRIES 16)` +
+              `${zones ? `; ${zones}` : ""} -> ${e.retry ? "retry" : "give up"}`,
+          );
+          break;
+        }
+        case "should_compact_retry":
+          out.push(
+            `    should_compact_retry: ${e.result} at ${e.priority} -> ${e.newPriority}, retries ${e.retries}/` +
+              `${e.maxRetries} -> ${e.retry ? "retry" : "give up"}`,
+          );
+          break;
+        case "__alloc_pages_may_oom":
+          out.push(`    __alloc_pages_may_oom: ${e.exit}${e.progress ? " (progress)" : ""}`);
+          break;
+        case "out_of_memory":
+          out.push(
+            e.pid
+              ? `    out_of_memory killed ${e.pid} (${e.comm}), points ${e.points}, ${e.freedPages} pages freed`
+              : "    out_of_memory found no victim",
+          );
+          break;
+        case "printk":
+          for (const l of e.text.split("\n")) out.push(`    | ${l}`);
+          break;
+        case "alloc-ok":
+          out.push(`    -> page ${e.pfn} (${e.pass})`);
+          break;
+        case "alloc-fail":
+          out.push(`    -> NULL: ${e.why}`);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  for (const e of r.events) {
+    if (e.ctx === "kswapd") {
+      if (e.kind === "balance_pgdat") {
+        kswapd.runs++;
+        kswapd.reclaimed += e.reclaimed;
+        kswapd.failures = e.failures;
+      }
+      continue;
+    }
+    if (e.kind === "__alloc_pages_slowpath") {
+      cur = [e];
+      continue;
+    }
+    if (!cur) continue;
+    cur.push(e);
+    if (e.kind === "alloc-ok" || e.kind === "alloc-fail") {
+      const wasQuick = quick;
+      tellEntry(cur);
+      if (quick === wasQuick) flushKswapd();
+      cur = null;
+    }
+  }
+  flushQuick(r.simMs);
+  flushKswapd();
+  const kills = r.kills.map((k) => `${k.comm} ${k.pid} (points ${k.points})`).join(", ") || "none";
+  out.push(`outcome: ${r.outcome}; OOM kills: ${kills}; allocation failures: ${r.allocFailures.length}`);
   return out.join("\n") + "\n";
 }

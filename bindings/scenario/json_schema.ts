@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { machineSpecSchema } from "../include/machine_schema.js";
 import { scenarioSchema } from "./schema.js";
+import { scenario618Schema } from "./schema618.js";
 
 /** schemas/<file> -> its JSON Schema text (two-space indented, with a final newline). */
 export function jsonSchemaFiles(): Record<string, string> {
@@ -13,6 +14,7 @@ export function jsonSchemaFiles(): Record<string, string> {
   const schemas: [string, string, z.ZodType][] = [
     ["machine.schema.json", "oomlab machine description (MachineSpec)", machineSpecSchema],
     ["scenario.schema.json", "oomlab scenario (a 2.6.11 machine, its tasks, memory layout and events)", scenarioSchema],
+    ["scenario-618.schema.json", "oomlab 6.18 scenario (a 6.18 machine, sysctls, tasks and events)", scenario618Schema],
   ];
   for (const [file, title, schema] of schemas) {
     const { $schema, ...rest } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" });

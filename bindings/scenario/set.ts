@@ -3,12 +3,16 @@
 // (schema.ts): a misspelt path is a usage error naming it. VALUE is JSON when it parses as JSON
 // (numbers, true/false, objects, quoted strings) and a plain string otherwise. The edited scenario is
 // then validated like any other, so a value of the wrong type or out of range is a typed error naming
-// the field, its value and the allowed range.
+// the field, its value and the allowed range. A 6.18 scenario (machine.era "6.18") is edited against
+// its own schema (schema618.ts): `--set sysctl.swappiness=100`, `--set config.COMPACTION=false`,
+// `--set thp.defrag=never`; a misspelt sysctl name is a usage error listing the known ones, and a
+// value out of the kernel's range is refused when the edited scenario is validated.
 
 import { z } from "zod";
 import { OomlabError } from "../errors.js";
 import { fieldsOf, schemaAt, unwrapped } from "../include/schema.js";
-import { scenarioSchema } from "./schema.js";
+import { scenarioSchema as scenarioSchema2611 } from "./schema.js";
+import { isScenario618, scenario618Schema } from "./schema618.js";
 
 function usage(msg: string): OomlabError {
   return new OomlabError("OOMLAB_USAGE", `--set ${msg}`);
@@ -31,7 +35,16 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
   }
   let node: unknown = sc;
   for (let i = 0; i < path.length - 1; i++) {
-    const next = step(node, path[i]);
+    let next = step(node, path[i]);
+    // a 6.18 scenario's sysctl, config and thp objects are made when an edit names a field of them
+    const sub = path.slice(0, i + 1);
+    if (next === undefined && isScenario618(sc) && node && typeof node === "object" && !Array.isArray(node)) {
+      const schema = schemaAt(scenario618Schema, sub, sc);
+      if (schema && unwrapped(schema) instanceof z.ZodObject) {
+        next = {};
+        (node as Record<string, unknown>)[path[i]] = next;
+      }
+    }
     if (next === undefined || next === null || typeof next !== "object")
       throw usage(`${path.slice(0, i + 1).join(".")} is not an object or array in this scenario`);
     node = next;
@@ -65,6 +78,7 @@ function step(node: unknown, k: string): unknown {
 
 /** A usage error unless the path names a field the scenario's schema has (an index for a list). */
 function checkPath(sc: unknown, path: string[], given: string): void {
+  const scenarioSchema = isScenario618(sc) ? scenario618Schema : scenarioSchema2611;
   let known = 0;
   while (known < path.length && schemaAt(scenarioSchema, path.slice(0, known + 1), sc)) known++;
   if (known === path.length) return;

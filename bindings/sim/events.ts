@@ -45,6 +45,25 @@ export const SIM_EVENT_KINDS = [
   "exit",
   "alloc_pages-request",
   "alloc_pages-done",
+  // the 6.18 slow path (mm/page_alloc.c 6.18), named after the kernel functions
+  "__alloc_pages_slowpath",
+  "get_page_from_freelist",
+  "__alloc_pages_direct_compact",
+  "__alloc_pages_direct_reclaim",
+  "unreserve_highatomic_pageblock",
+  "should_reclaim_retry",
+  "should_compact_retry",
+  "__alloc_pages_may_oom",
+  "out_of_memory",
+  "warn_alloc",
+  "nopage",
+  // reclaim, kswapd and kcompactd (mm/vmscan.c 6.18, classic LRU)
+  "try_to_free_pages",
+  "shrink_node",
+  "wakeup_kswapd",
+  "balance_pgdat",
+  "kswapd_try_to_sleep",
+  "wakeup_kcompactd",
   // the log itself (sim/log.ts): where it dropped events to stay bounded
   "events-dropped",
 ] as const;
@@ -94,6 +113,18 @@ export interface KswapdReclaimPass {
 export type VmallocFailure =
   | { reason: "pages array"; size: number; gfp: number }
   | { reason: "page"; size: number; gfp: number; got: number; nrPages: number };
+
+/** One zone of should_reclaim_retry's loop (trace_reclaim_retry_zone, 6.18): would the request pass
+ *  __zone_watermark_ok at the min mark if every reclaimable page were freed? */
+export interface ReclaimRetryZone {
+  zone: ZoneType;
+  reclaimable: number;
+  free: number;
+  /** reclaimable + free. */
+  available: number;
+  min: number;
+  ok: boolean;
+}
 
 /** The fields of each kind (besides t, kind and ctx), in the order the recording calls give them. */
 export interface SimEventFields {
@@ -180,6 +211,89 @@ export interface SimEventFields {
     pfn: number;
     attempt: number;
   };
+  /** 6.18: the fast path failed; the slow path starts with gfp_to_alloc_flags' flags (ALLOC_*). */
+  __alloc_pages_slowpath: {
+    gfp: number;
+    order: number;
+    allocFlags: number;
+    costly: boolean;
+    canDirectReclaim: boolean;
+    migratetype: number;
+  };
+  /** 6.18: one get_page_from_freelist call of the slow path; step names where it was called
+   *  ("first", "retry", "after reclaim", "after drain", "oom high mark", "nofail"). */
+  get_page_from_freelist: { step: string; order: number; allocFlags: number; ok: boolean; pfn: number };
+  /** 6.18: a compaction attempt (early: the async one before reclaim) at a priority, its result. */
+  __alloc_pages_direct_compact: {
+    order: number;
+    early: boolean;
+    priority: string;
+    result: string;
+    ok: boolean;
+    pfn: number;
+  };
+  /** 6.18: __perform_reclaim's progress (pages try_to_free_pages reclaimed), and whether the
+   *  allocation after it (and after the drain) succeeded. */
+  __alloc_pages_direct_reclaim: { order: number; progress: number; drained: boolean; ok: boolean };
+  /** 6.18: unreserve_highatomic_pageblock (force: the last try before OOM); pages given back. */
+  unreserve_highatomic_pageblock: { force: boolean; pages: number; ok: boolean };
+  /** 6.18: should_reclaim_retry with each zone's check (MAX_RECLAIM_RETRIES 16). */
+  should_reclaim_retry: {
+    order: number;
+    didProgress: boolean;
+    noProgressLoops: number;
+    zones: ReclaimRetryZone[];
+    retry: boolean;
+  };
+  /** 6.18: should_compact_retry: priority before and after, retries against max (MAX_COMPACT_RETRIES). */
+  should_compact_retry: {
+    order: number;
+    result: string;
+    priority: string;
+    newPriority: string;
+    retries: number;
+    maxRetries: number;
+    retry: boolean;
+  };
+  /** 6.18: __alloc_pages_may_oom; exit names the rule that decided ("page at high mark", "costly order",
+   *  "__GFP_RETRY_MAYFAIL|__GFP_THISNODE", "lowmem", "out_of_memory", "no victim"). */
+  __alloc_pages_may_oom: { order: number; exit: string; progress: boolean; ok: boolean };
+  /** 6.18: out_of_memory's victim (points: oom_badness). */
+  out_of_memory: { pid: number; comm: string; points: number; freedPages: number; ok: boolean };
+  /** 6.18: warn_alloc printed (lines) or was silenced (__GFP_NOWARN or ratelimit). */
+  warn_alloc: { gfp: number; order: number; comm: string; printed: number };
+  /** 6.18: the slow path gives up (nopage). */
+  nopage: { gfp: number; order: number; why: string };
+  /** 6.18: try_to_free_pages: the last priority, pages scanned and reclaimed. */
+  try_to_free_pages: { order: number; reclaimIdx: number; priority: number; scanned: number; reclaimed: number };
+  /** 6.18: one shrink_node (who: kswapd or direct) at a priority, with the slab pages freed. */
+  shrink_node: {
+    who: "kswapd" | "direct";
+    node: number;
+    priority: number;
+    scanned: number;
+    reclaimed: number;
+    slab: number;
+    scan: number[];
+  };
+  /** 6.18: wakeup_kswapd; woken false with the reason when it was not. */
+  wakeup_kswapd: { node: number; order: number; highestZoneidx: number; woken: boolean; why: string };
+  /** 6.18: balance_pgdat ended: reclaimed pages, the priority it reached, whether boosted, the order
+   *  it finished at (kswapd_shrink_node drops to 0 after compact_gap), kswapd_failures. */
+  balance_pgdat: {
+    node: number;
+    order: number;
+    reclaimOrder: number;
+    highestZoneidx: number;
+    boosted: boolean;
+    priority: number;
+    reclaimed: number;
+    failures: number;
+  };
+  /** 6.18: kswapd goes to sleep (full: until woken; else a short HZ/10 nap). */
+  kswapd_try_to_sleep: { node: number; order: number; full: boolean };
+  /** 6.18: wakeup_kcompactd (the hook decides what kcompactd does). */
+  wakeup_kcompactd: { node: number; order: number; highestZoneidx: number };
   /** Stands for the events the log dropped to stay within its limits (sim/log.ts LogLimits): count
    *  events from t (the first one dropped) to lastT (the last one dropped). Never recorded by the
    *  simulation itself: KernelLog.events puts it between the first and the last events it kept. */

@@ -217,7 +217,13 @@ describe("oomlab replay", () => {
       "x.json": JSON.stringify({ name: "x", machine: { era: "6.18" }, tasks: [], layout: [], events: [] }),
     });
     expect(await main(["replay", "x.json"], b)).toBe(2);
-    expect(b.stderr).toContain('machine.era "6.18" is not one of 2.6.11 (the replay models 2.6.11)');
+    // a 6.18 machine makes it a 6.18 scenario (scenario/schema618.ts), which has no layout
+    expect(b.stderr).toContain("scenario: layout is not a field of the scenario");
+    const c = io({
+      "x.json": JSON.stringify({ name: "x", machine: { era: "5.10" }, tasks: [], layout: [], events: [] }),
+    });
+    expect(await main(["replay", "x.json"], c)).toBe(2);
+    expect(c.stderr).toContain('machine.era "5.10" is not one of 2.6.11 (the replay models 2.6.11)');
   });
 });
 
