@@ -191,6 +191,17 @@ export class Folios {
     return this.zoneKind[slot * FOLIO_KIND_NAMES.length + kind];
   }
 
+  /** NR_ZONE_WRITE_PENDING of a zone: pages of dirty or under-writeback folios (a walk of the zone's
+   *  pages; the reports call it, nothing hot does). */
+  zoneWritePending(slot: number): number {
+    let n = 0;
+    for (let i = 0; i < this.nrPages; i++) {
+      if (this.zoneOf[i] !== slot || this.kind[i] === 0) continue;
+      if (this.flags[i] & (PG.dirty | PG.writeback)) n += 2 ** this.order[i];
+    }
+    return n;
+  }
+
   /** Moves every piece of a block's bookkeeping from index a to index b (migration): its LRU
    *  position (b takes a's place in the list), kind, flags, order and owner. */
   move(a: number, b: number): void {
