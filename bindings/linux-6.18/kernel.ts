@@ -451,6 +451,23 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     return freed;
   }
 
+  /** Frees the unmovable kernel blocks (FolioKind.Kernel) an owner holds, in pfn order, keeping the
+   *  first of every keepEvery (0: free them all), as a task closing all but some of its pipes would.
+   *  Returns the pages freed. */
+  freeKernel(owner: number, keepEvery = 0): number {
+    const f = this.folios;
+    const base = this.machine.machine.basePfn;
+    let n = 0;
+    let freed = 0;
+    for (const [pfn, order] of this.machine.ownerBlocks(owner).sort((a, b) => a[0] - b[0])) {
+      if (f.kind[pfn - base] !== FolioKind.Kernel) continue;
+      if (keepEvery > 0 && n++ % keepEvery === 0) continue;
+      this.freePages(pfn, order);
+      freed += 2 ** order;
+    }
+    return freed;
+  }
+
   /** Slab pages (kmem_cache_alloc's new slabs, order 0): reclaimable ones (dentries, inodes:
    *  __GFP_RECLAIMABLE) can be shrunk. Returns the pages allocated. */
   allocSlab(pages: number, reclaimable: boolean): number {

@@ -136,6 +136,9 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
         case "truncate":
           k.truncateFile(e.stride);
           break;
+        case "free":
+          k.freeKernel(e.task, e.keepEvery ?? 0);
+          break;
         case "alloc_pages": {
           const gfp = parseGfp(e.gfp, "6.18");
           let ok = true;

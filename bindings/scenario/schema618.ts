@@ -21,6 +21,8 @@
 //               { do: "thp", task, count?, madvise? },        // THP faults (order 9 folios)
 //               { do: "alloc_pages", task, order, gfp, count? },
 //               { do: "truncate", stride },                 // free one file page in stride
+//               { do: "free", task, keepEvery? },           // free the task's kernel blocks, keeping
+//                                                           // one in keepEvery (closing pipes)
 //               { do: "sleep", ms } ]
 // }
 //
@@ -118,6 +120,7 @@ export type Event618 =
   | { do: "thp"; task: number; count?: number; madvise?: boolean; at?: number }
   | { do: "alloc_pages"; task: number; order: number; gfp: number | string; count?: number; at?: number }
   | { do: "truncate"; stride: number; at?: number }
+  | { do: "free"; task: number; keepEvery?: number; at?: number }
   | { do: "sleep"; ms: number };
 
 /** PID_MAX_LIMIT of a 64-bit kernel (include/linux/threads.h, 6.18: 4M). */
@@ -132,7 +135,7 @@ const gfpField = z
   })
   .meta({ description: 'a gfp mask: a number or names like "GFP_KERNEL|__GFP_NOWARN"' });
 
-const EVENT_KINDS = ["anon", "file", "slab", "kernel", "thp", "alloc_pages", "truncate", "sleep"] as const;
+const EVENT_KINDS = ["anon", "file", "slab", "kernel", "thp", "alloc_pages", "truncate", "free", "sleep"] as const;
 const eventSchema = z.discriminatedUnion(
   "do",
   [
@@ -186,6 +189,15 @@ const eventSchema = z.discriminatedUnion(
     objectOf(
       { do: z.literal("truncate"), stride: intIn(1, MAX_PAGES, "one page-cache page in stride is freed"), at },
       "{ do: truncate, stride }",
+    ),
+    objectOf(
+      {
+        do: z.literal("free"),
+        task: pid("the task whose kernel allocations are freed"),
+        keepEvery: intIn(1, MAX_PAGES, "one block in keepEvery (in pfn order) is kept").optional(),
+        at,
+      },
+      "{ do: free, task, keepEvery? }",
     ),
     objectOf({ do: z.literal("sleep"), ms: numberIn(0, MAX_EVENT_MS, "ms") }, "{ do: sleep, ms }"),
   ],
