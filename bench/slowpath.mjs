@@ -4,9 +4,10 @@
 // with 1 GiB of swap, three processes holding 256 MiB of anonymous memory each, 64 MiB of
 // reclaimable slab, and a page-cache workload: every request reads one page into the page cache
 // (GFP_HIGHUSER_MOVABLE, order 0), and one request in 8 also drops a resident cache page (picked by
-// a seeded xorshift32; --truncate oldest: the oldest) as deleting a file would. The machine is filled with page cache first (setup); then the fast path fails at the low
-// mark, the slow path wakes kswapd and takes the page at the min mark, and kswapd reclaims back to
-// the high mark: free memory stays between min and high with reclaim active for the whole run.
+// a seeded xorshift32; --truncate oldest: the oldest) as deleting a file would. The machine is
+// filled with page cache first (setup); then the fast path fails at the low mark, the slow path
+// wakes kswapd and takes the page at the min mark, and kswapd reclaims back to the high mark: free
+// memory stays between min and high with reclaim active for the whole run.
 // One request in 4096 (--thp-every N; 0: none) is instead a THP fault in an MADV_HUGEPAGE mapping
 // (order 9, GFP_TRANSHUGE): its slow path runs direct compaction over the page cache, and the huge
 // page is unmapped again 16 THP faults later, so compaction stays active too.
