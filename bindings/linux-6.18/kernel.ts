@@ -38,8 +38,6 @@ export const KERNEL_HOOKS_618: Hooks618 = { compaction: compactionHook618, oom: 
 export const HZ_618 = 1000;
 /** How long a folio's writeback takes in simulated ms (oomlab's choice). */
 export const WRITEBACK_MS = 20;
-/** The short nap of kswapd_try_to_sleep before the full sleep (HZ/10). */
-const KSWAPD_NAP_MS = 100;
 
 /** Owner ids of memory that belongs to no task. */
 export const OWNER_618 = {
@@ -560,8 +558,8 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
   // ---- compaction support ----
 
   /** Compaction moved the block at oldPfn to newPfn (the engine already holds it there): its kind,
-   *  flags, owner and LRU position follow; a reclaimable slab page keeps its place in the shrinker's
-   *  list. */
+   *  flags, owner and LRU position follow; a reclaimable slab page (never migrated today: slab is not
+   *  movable) would move to the top of the shrinker's list. */
   migrateFolio(oldPfn: number, newPfn: number, order: number): void {
     const base = this.machine.machine.basePfn;
     const a = oldPfn - base;
@@ -577,13 +575,6 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
       if (at >= 0) list.splice(at, 1);
       this.slabReclaimable[this.folios.nodeOf(b)].push(newPfn);
     }
-  }
-
-  /** Whether a block can be migrated (on an LRU: anon and file folios not under writeback). */
-  isMovable(pfn: number): boolean {
-    const i = pfn - this.machine.machine.basePfn;
-    const k = this.folios.kind[i];
-    return (k === FolioKind.Anon || k === FolioKind.File) && !(this.folios.flags[i] & PG.writeback);
   }
 
   // ---- tasks leaving ----
@@ -653,6 +644,9 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
         let highest = k.highestZoneidx === MAX_NR_ZONES ? MAX_NR_ZONES - 1 : k.highestZoneidx;
         k.order = 0;
         k.highestZoneidx = MAX_NR_ZONES;
+        // oomlab's bound: at most 4 balance_pgdat rounds per wakeup (the kernel loops until it sleeps;
+        // a round that does not raise the order ends it). The HZ/10 nap of kswapd_try_to_sleep takes no
+        // simulated time: kswapd runs when the allocating call returns, not on a clock of its own.
         for (let rounds = 0; rounds < 4; rounds++) {
           const reclaimOrder = this.vmscan.balancePgdat(node, allocOrder, highest);
           // kswapd_try_to_sleep: prepare_kswapd_sleep at reclaim_order
@@ -666,7 +660,6 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
           allocOrder = Math.max(k.order, reclaimOrder);
           if (k.highestZoneidx !== MAX_NR_ZONES) highest = Math.max(highest, k.highestZoneidx);
         }
-        void KSWAPD_NAP_MS;
       } finally {
         this.kswapdRunning = false;
         this.log.context = saved;

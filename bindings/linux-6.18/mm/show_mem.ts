@@ -7,13 +7,12 @@
 import { MigrateType, ZONE_TYPES, type ZoneType } from "../../include/linux/mmzone.js";
 import { OomlabError } from "../../errors.js";
 import type { KernelView } from "./hooks.js";
+// MAX_RECLAIM_RETRIES (mm/internal.h 6.18): "all_unreclaimable? yes" from this many kswapd failures
+import { MAX_RECLAIM_RETRIES } from "./internal.js";
 
 /** SHOW_MEM_FILTER_NODES (include/linux/mm.h 6.18): skip nodes outside the nodemask (or, without
  *  one, outside current's cpuset mems_allowed). */
 export const SHOW_MEM_FILTER_NODES = 0x0001;
-
-/** MAX_RECLAIM_RETRIES (mm/internal.h 6.18): "all_unreclaimable? yes" from this many kswapd failures. */
-export const MAX_RECLAIM_RETRIES = 16;
 
 /** One zone as show_free_areas reads it. Counts are in pages unless the name says kB. */
 export interface ShowMemZone618 {

@@ -3,7 +3,7 @@
 // classic two-list LRU (active and inactive, anon and file), not MGLRU (CONFIG_LRU_GEN off, as
 // lru_gen_enabled() false gives). A block is a folio: its head pfn carries kind, flags, order and
 // owner; the LRU links the heads. Typed arrays indexed by engine page index, so that a 2^20-page
-// machine's bookkeeping is a few MiB and compaction can move a block with migrateFolio. Pure data.
+// machine's bookkeeping is 16 MiB (16 bytes a page) and compaction can move a block with migrateFolio. Pure data.
 
 /** What a block is: its user. LRU kinds are anon and file; the rest are kernel memory. */
 export const FolioKind = {
