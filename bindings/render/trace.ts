@@ -339,6 +339,7 @@ export function formatTrace618(r: ReplayResult618): string {
   let quick = 0;
   let quickFrom = 0;
   let kswapd = { runs: 0, reclaimed: 0, failures: 0 };
+  let kcompactd = { runs: 0, migrated: 0, proactive: 0 };
   const flushQuick = (t: number) => {
     if (quick)
       out.push(
@@ -354,6 +355,13 @@ export function formatTrace618(r: ReplayResult618): string {
           `reclaimed; kswapd_failures ${kswapd.failures}`,
       );
     kswapd = { runs: 0, reclaimed: 0, failures: 0 };
+    if (kcompactd.runs || kcompactd.proactive)
+      out.push(
+        `    kcompactd: ${kcompactd.runs} kcompactd_do_work run${kcompactd.runs === 1 ? "" : "s"}, ` +
+          `${kcompactd.proactive} proactive pass${kcompactd.proactive === 1 ? "" : "es"}, ` +
+          `${kcompactd.migrated} pages migrated by kcompactd_do_work`,
+      );
+    kcompactd = { runs: 0, migrated: 0, proactive: 0 };
   };
   let cur: SimEvent[] | null = null;
   const tellEntry = (events: SimEvent[]) => {
@@ -385,6 +393,30 @@ export function formatTrace618(r: ReplayResult618): string {
           out.push(
             `    ${e.early ? "early " : ""}direct compaction at ${e.priority}: ${e.result}` +
               `${e.ok ? `, page ${e.pfn}` : ""}`,
+          );
+          break;
+        case "compaction_suitable":
+          out.push(
+            `      compaction_suitable ${e.zone} order ${e.order}: ${e.usable} usable free pages vs mark ` +
+              `${e.mark} (watermark + compact_gap)` +
+              (e.reserve ? ` + lowmem_reserve ${e.reserve}` : "") +
+              (e.fragindex === null
+                ? ""
+                : `; fragmentation index ${e.fragindex} vs extfrag_threshold ${e.extfragThreshold}`) +
+              ` -> ${e.result}`,
+          );
+          break;
+        case "compaction_deferred":
+          out.push(
+            `      ${e.zone}: compaction deferred for order ${e.order} (attempt ${e.considered} of ` +
+              `${2 ** e.deferShift})`,
+          );
+          break;
+        case "compact_zone":
+          out.push(
+            `      compact_zone ${e.zone} order ${e.order} ${e.mode}: ${e.result}, ${e.moves} block` +
+              `${e.moves === 1 ? "" : "s"} migrated; ${e.migrateScanned} pages scanned to migrate, ` +
+              `${e.freeScanned} for free targets${e.capturedPfn >= 0 ? `; captured ${e.capturedPfn}` : ""}`,
           );
           break;
         case "try_to_free_pages":
@@ -450,6 +482,13 @@ export function formatTrace618(r: ReplayResult618): string {
         kswapd.reclaimed += e.reclaimed;
         kswapd.failures = e.failures;
       }
+      continue;
+    }
+    if (e.ctx === "kcompactd") {
+      if (e.kind === "kcompactd_do_work") {
+        kcompactd.runs++;
+        kcompactd.migrated += e.migrated;
+      } else if (e.kind === "proactive_compaction") kcompactd.proactive++;
       continue;
     }
     if (e.kind === "__alloc_pages_slowpath") {
