@@ -12,6 +12,7 @@ import { KERNEL_HOOKS_618, type Kernel618 } from "../../bindings/linux-6.18/kern
 import type { Hooks618 } from "../../bindings/linux-6.18/mm/hooks.js";
 import { showMemState618, type ShowMemZone618 } from "../../bindings/linux-6.18/mm/show_mem.js";
 import { eventsOfKind } from "../../bindings/sim/events.js";
+import { formatTrace618 } from "../../bindings/render/trace.js";
 
 const DIR = new URL("../../scenarios/", import.meta.url);
 const load = (name: string) => JSON.parse(readFileSync(new URL(`${name}.json`, DIR), "utf8"));
@@ -77,6 +78,25 @@ describe("unmovable-pepper", () => {
     expect(buddy).toBe(
       "Node 0 DMA32: 248*4kB (U) 248*8kB (U) 248*16kB (U) 248*32kB (U) 248*64kB (U) 248*128kB (U) " +
         "248*256kB (U) 248*512kB (U) 248*1024kB (U) 0*2048kB 0*4096kB = 506912kB",
+    );
+  });
+
+  it("--trace gives compaction's arithmetic: compaction_suitable's mark and fragmentation index", () => {
+    const t = formatTrace618(r);
+    // mark = low watermark + compact_gap(9): min 256 (min_free_kbytes 1024 / 4), low = 256 +
+    // max(256 / 4, 126976 * 10 / 10000 = 126) = 382, + 2 << 9 = 1406.
+    // fragmentation_index(order 9) = 1000 - (1000 + 126728 * 1000 / 512) / 2232 free blocks
+    //                              = 1000 - (1000 + 247515) / 2232 = 1000 - 111 = 889 > 500: compact
+    expect(t).toContain(
+      "compaction_suitable DMA32 order 9: 126728 usable free pages vs mark 1406 (watermark + compact_gap); " +
+        "fragmentation index 889 vs extfrag_threshold 500 -> COMPACT_CONTINUE",
+    );
+    // the async pass looks at the first page of each of the 247 pageblocks below the free scanner's
+    // start (the zone's last pageblock) and gives up on each at once: that page is the unmovable one
+    // (isolate_migratepages_block's skip_on_failure for async direct compaction)
+    expect(t).toContain(
+      "compact_zone DMA32 order 9 async: COMPACT_PARTIAL_SKIPPED, 0 blocks migrated; 247 pages scanned to " +
+        "migrate, 0 for free targets",
     );
   });
 
