@@ -4,9 +4,12 @@
 // (numbers, true/false, objects, quoted strings) and a plain string otherwise. The edited scenario is
 // then validated like any other, so a value of the wrong type or out of range is a typed error naming
 // the field, its value and the allowed range. A 6.18 scenario (machine.era "6.18") is edited against
-// its own schema (schema618.ts): `--set sysctl.swappiness=100`, `--set config.COMPACTION=false`,
-// `--set thp.defrag=never`; a misspelt sysctl name is a usage error listing the known ones, and a
-// value out of the kernel's range is refused when the edited scenario is validated.
+// its own schema (schema618.ts), and its kernel settings by their kernel names through
+// include/linux/sysctl.ts parseSetting618: `--set sysctl.swappiness=100` (or sysctl.vm.swappiness),
+// `--set config.COMPACTION=false`, `--set thp.enabled=never`, `--set thp.defrag=defer`; a misspelt
+// sysctl name is a usage error with the closest known names, a value out of the kernel's range one
+// with the range and the handler that enforces it, and a 6.18 sysctl the model does not read one
+// naming those it reads (schema618.ts SCENARIO_SYSCTLS_618).
 
 import { z } from "zod";
 import { OomlabError } from "../errors.js";
