@@ -258,7 +258,7 @@ describe("oomlab replay kvmalloc-618", () => {
     const a = await cli();
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^smbd: page allocation failure: order:5, mode:0x40cc0/);
-    expect(a.stderr).toContain("failed");
+    expect(a.stderr).toContain("last request kmem_alloc (policy kmalloc), 98304 bytes: failed; OOM kills: none");
   });
 
   it("--policy kvmalloc --json keeps replay618's fields", async () => {
