@@ -307,11 +307,39 @@ describe("oomlab replay kvmalloc-618", () => {
     [["--set", "sysctl.panic_on_oom=1"], "vm.panic_on_oom is a 6.18 sysctl the model does not read"],
     [["--set", "config.SLUB=false"], "config.SLUB is not a setting of the 6.18 model"],
     [["--set", "thp.defrag=sometimes"], "thp.defrag"],
-    [["--compare"], "--compare tabulates XFS kmem_alloc: 2.6.11 scenarios only"],
+    [["--compare", "--policy", "kvmalloc"], "--compare replays every policy and size: no --policy or --size"],
   ])("%j exits 2: %s", async (argv, message) => {
     const a = await cli(...argv);
     expect(a.code).toBe(2);
     expect(a.stderr).toContain(message);
+  });
+
+  it("--compare: every policy at 64, 96, 128 and 256 KiB", async () => {
+    const a = await cli("--compare", "--json", "--max-retries", "50");
+    expect(a.code).toBe(0);
+    const rows: { sizeKb: number; policy: string; outcome: string; kills: string }[] = JSON.parse(a.stdout);
+    const table = Object.fromEntries(rows.map((r) => [`${r.sizeKb} ${r.policy}`, r.outcome]));
+    expect(table).toEqual({
+      // 64 KiB is order 4 (get_order(65536) = fls(15) = 4): the free lists hold 512 order-4 blocks
+      "64 kmalloc": "success",
+      "64 kvmalloc": "success",
+      "64 pre-bdfb04301fa5": "success",
+      "64 bdfb04301fa5": "success",
+      "96 kmalloc": "failed",
+      "96 kvmalloc": "success",
+      "96 pre-bdfb04301fa5": "livelock",
+      "96 bdfb04301fa5": "livelock",
+      // from MAX_SLAB_SIZE (128 KiB) the old XFS policy tries __vmalloc first
+      "128 kmalloc": "failed",
+      "128 kvmalloc": "success",
+      "128 pre-bdfb04301fa5": "success",
+      "128 bdfb04301fa5": "livelock",
+      "256 kmalloc": "failed",
+      "256 kvmalloc": "success",
+      "256 pre-bdfb04301fa5": "success",
+      "256 bdfb04301fa5": "livelock",
+    });
+    expect(new Set(rows.map((r) => r.kills))).toEqual(new Set(["-"]));
   });
 
   it("--policy kmalloc on a 2.6.11 replay exits 2 naming 2.6.11's policies", async () => {

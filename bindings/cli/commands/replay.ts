@@ -9,6 +9,7 @@ import { setScenarioValue } from "../../scenario/set.js";
 import { formatCompare } from "../../render/compare.js";
 import { replaySummary, replaySummary618 } from "../../render/replay.js";
 import { replay618 } from "../../scenario/replay618.js";
+import { compare618 } from "../../scenario/compare618.js";
 import { isScenario618, KMEM_POLICIES_618 } from "../../scenario/schema618.js";
 import { OomlabError } from "../../errors.js";
 import type { KmemPolicy } from "../../linux-2.6.11/fs/xfs/kmem.js";
@@ -26,9 +27,15 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const policy = o.policy as string | undefined;
   const bounds = { maxRetries: o["max-retries"] as number, maxSimMs: o["max-sim-ms"] as number };
   if (isScenario618(scenario)) {
-    if (o.compare) throw new OomlabError("OOMLAB_USAGE", "--compare tabulates XFS kmem_alloc: 2.6.11 scenarios only");
     if (policy !== undefined && !(KMEM_POLICIES_618 as readonly string[]).includes(policy))
       throw new OomlabError("OOMLAB_USAGE", `--policy ${policy}: a 6.18 replay takes ${KMEM_POLICIES_618.join(", ")}`);
+    if (o.compare) {
+      if (policy !== undefined || o.size !== undefined)
+        throw new OomlabError("OOMLAB_USAGE", "--compare replays every policy and size: no --policy or --size");
+      const rows = compare618(scenario, COMPARE_SIZES_KB, bounds);
+      io.out(o.json ? JSON.stringify(rows) + "\n" : formatCompare(rows));
+      return;
+    }
     if (o.size !== undefined) setKmemSize618(scenario, o.size as number);
     const r = replay618(scenario, {
       ...bounds,
