@@ -3,6 +3,7 @@
 // 6.18's bits; --policy, --size and --set sysctl./config./thp. on a 6.18 replay through the CLI.
 
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../helpers.js";
 import { replay618, type ReplayResult618 } from "../../bindings/scenario/replay618.js";
@@ -10,8 +11,10 @@ import { setScenarioValue } from "../../bindings/scenario/set.js";
 import { KMEM_GFP_618 } from "../../bindings/scenario/kmem618.js";
 import { KMEM_GFP_2611 } from "../../bindings/linux-2.6.11/fs/xfs/kmem.js";
 import {
-  KM_SLEEP,
+  KM_MAYFAIL,
   KM_NOFS,
+  KM_NOSLEEP,
+  KM_SLEEP,
   KmemPolicyRunner,
   type KmemAllocators,
   type KmemCallerPolicy,
@@ -192,8 +195,14 @@ function fakeAllocators(failKmalloc: (n: number) => boolean, vmallocFailures: nu
   return { alloc, calls };
 }
 
-function runPolicy(policy: KmemCallerPolicy, bits: KmemGfpBits, size: number, flags: number) {
-  const { alloc, calls } = fakeAllocators((n) => n < 9, 3);
+function runPolicy(
+  policy: KmemCallerPolicy,
+  bits: KmemGfpBits,
+  size: number,
+  flags: number,
+  script = { kmallocFailures: 9, vmallocFailures: 3 },
+) {
+  const { alloc, calls } = fakeAllocators((n) => n < script.kmallocFailures, script.vmallocFailures);
   const clock = new SimClock(100);
   const x = new KmemPolicyRunner({ policy, alloc, gfp: bits, clock, log: new KernelLog(clock), maxRetries: 50 });
   const r = x.kmemAlloc(size, flags);
@@ -212,6 +221,31 @@ describe("sim/xfs_kmem.ts: the same calls over 2.6.11's and 6.18's gfp bits", ()
         expect(b.calls.map((c) => era(c.gfp, KMEM_GFP_618))).toEqual(a.calls.map((c) => era(c.gfp, KMEM_GFP_2611)));
         expect({ ...b.r, lflags: 0 }).toEqual({ ...a.r, lflags: 0 });
       }
+  });
+
+  it("property: for any size, KM flags and failure script, the calls and results agree across eras", () => {
+    const names = (mask: number, bits: KmemGfpBits) => era(mask, bits);
+    fc.assert(
+      fc.property(
+        fc.constantFrom<KmemCallerPolicy>("pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc", "kmalloc"),
+        fc.integer({ min: 1, max: 1 << 20 }),
+        fc.subarray([KM_SLEEP, KM_NOSLEEP, KM_NOFS, KM_MAYFAIL]),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 10 }),
+        (policy, size, km, kmallocFailures, vmallocFailures) => {
+          const flags = km.reduce((f, x) => f | x, 0);
+          const script = { kmallocFailures, vmallocFailures };
+          const a = runPolicy(policy, KMEM_GFP_2611, size, flags, script);
+          const b = runPolicy(policy, KMEM_GFP_618, size, flags, script);
+          expect(b.calls.map((c) => c.via)).toEqual(a.calls.map((c) => c.via));
+          expect(b.calls.map((c) => names(c.gfp, KMEM_GFP_618))).toEqual(
+            a.calls.map((c) => names(c.gfp, KMEM_GFP_2611)),
+          );
+          expect({ ...b.r, lflags: 0 }).toEqual({ ...a.r, lflags: 0 });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("worked example: the calls each policy makes for 128 KiB with kmalloc failing 9 times, vmalloc 3", () => {
