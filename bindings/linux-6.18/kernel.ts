@@ -24,23 +24,20 @@ import type { Task618 } from "./include/linux/mm_types.js";
 import { newVmEvents, type VmEvents } from "./mm/vmstat.js";
 import { Vmscan618, type VmscanKernel } from "./mm/vmscan.js";
 import { GFP_618, PageAlloc618, type AllocTaskContext, type PageAllocKernel } from "./mm/page_alloc.js";
-import {
-  DEFAULT_HOOKS,
-  type CompactionHook,
-  type Hooks618,
-  type KernelView,
-  type NodeState618,
-  type OomHook,
-  type ReportHook,
-} from "./mm/hooks.js";
+import { compactionHook618 } from "./mm/compaction.js";
+import { oomHook618 } from "./mm/oom_kill.js";
+import { reportHook618 } from "./mm/warn_alloc.js";
+import type { CompactionHook, Hooks618, KernelView, NodeState618, OomHook, ReportHook } from "./mm/hooks.js";
 import { MAX_RECLAIM_RETRIES } from "./mm/internal.js";
+
+/** The modules the 6.18 kernel model runs by default: mm/compaction.ts, mm/oom_kill.ts, and the
+ *  reports of mm/warn_alloc.ts and mm/show_mem.ts. (mm/hooks.ts SIMPLE_HOOKS are stand-ins for tests.) */
+export const KERNEL_HOOKS_618: Hooks618 = { compaction: compactionHook618, oom: oomHook618, report: reportHook618 };
 
 /** HZ of the simulated 6.18 kernel (CONFIG_HZ_1000 is x86-64 distributions' usual; 250 also common). */
 export const HZ_618 = 1000;
 /** How long a folio's writeback takes in simulated ms (oomlab's choice). */
 export const WRITEBACK_MS = 20;
-/** The short nap of kswapd_try_to_sleep before the full sleep (HZ/10). */
-const KSWAPD_NAP_MS = 100;
 
 /** Owner ids of memory that belongs to no task. */
 export const OWNER_618 = {
@@ -118,6 +115,7 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
   /** Reclaimable slab blocks per node (the shrinker frees from the top). */
   private readonly slabReclaimable: number[][];
   private kswapdRunning = false;
+  private readonly kcompactdQueue: { node: number; work: () => void }[] = [];
 
   constructor(spec: MachineSpec, opts: Kernel618Options = {}) {
     if (spec.era !== ERA_6_18.era)
@@ -158,12 +156,31 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     this.thpEnabled = opts.thpEnabled ?? "always";
     this.thpDefrag = opts.thpDefrag ?? "madvise";
     this.swap = { totalPages: opts.swapTotalPages ?? 0, usedPages: 0 };
-    const hooks = { ...DEFAULT_HOOKS, ...opts.hooks };
+    const hooks = { ...KERNEL_HOOKS_618, ...opts.hooks };
     this.compaction = hooks.compaction(this);
     this.oom = hooks.oom(this);
     this.report = hooks.report(this);
     this.vmscan = new Vmscan618(this, nodes);
     this.alloc = new PageAlloc618(this);
+    // kcompactd's timeout loop (mm/compaction.c kcompactd 6.18): proactive compaction every
+    // HPAGE_FRAG_CHECK_INTERVAL_MSEC of simulated time while compaction_proactiveness is set
+    if (this.compaction.kcompactdTimeout && this.configCompaction && this.compactionProactiveness > 0) {
+      for (let node = 0; node < nodes; node++) this.armKcompactdTimer(node, 500);
+    }
+  }
+
+  private armKcompactdTimer(node: number, ms: number): void {
+    this.timers.add(this.clock.nowMs + ms, () => {
+      const saved = this.log.context;
+      this.log.context = "kcompactd";
+      let next: number | null = null;
+      try {
+        next = this.compaction.kcompactdTimeout?.(node) ?? null;
+      } finally {
+        this.log.context = saved;
+      }
+      if (next !== null) this.armKcompactdTimer(node, next);
+    });
   }
 
   // ---- KernelView and PageAllocKernel ----
@@ -183,6 +200,37 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
   }
   get nowMs(): number {
     return this.clock.nowMs;
+  }
+  get hz(): number {
+    return this.clock.hz;
+  }
+  get jiffies(): number {
+    return this.clock.jiffies;
+  }
+  kswapdIsRunning(node: number): boolean {
+    return this.kswapdRunning || !!this.kswapd[node]?.pending;
+  }
+  zoneReclaimablePages(slot: number): number {
+    return this.vmscan.zoneReclaimablePages(slot);
+  }
+  zoneLru(slot: number): {
+    activeAnon: number;
+    inactiveAnon: number;
+    activeFile: number;
+    inactiveFile: number;
+    writePending: number;
+  } {
+    const f = this.folios;
+    return {
+      activeAnon: f.zoneLruPages(slot, LRU.ACTIVE_ANON),
+      inactiveAnon: f.zoneLruPages(slot, LRU.INACTIVE_ANON),
+      activeFile: f.zoneLruPages(slot, LRU.ACTIVE_FILE),
+      inactiveFile: f.zoneLruPages(slot, LRU.INACTIVE_FILE),
+      writePending: f.zoneWritePending(slot),
+    };
+  }
+  queueKcompactd(node: number, work: () => void): void {
+    this.kcompactdQueue.push({ node, work });
   }
   get swapTotalPages(): number {
     return this.swap.totalPages;
@@ -259,6 +307,10 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     const pfn = this.alloc.allocPages(gfp, order, owner);
     if (pfn >= 0) {
       this.folios.set(pfn - this.machine.machine.basePfn, kind, order, owner, flags);
+      // The engine marks a block movable when the request was (__GFP_MOVABLE); what compaction may
+      // migrate is what is on an LRU (anon and file folios): isolate_migratepages_block, 6.18.
+      const lru = kind === FolioKind.Anon || kind === FolioKind.File;
+      if (lru !== ((gfp & GFP_618.__GFP_MOVABLE) !== 0)) this.machine.setMovable(pfn, lru);
       this.checkBoostedWatermark(gfp);
     }
     if (!this.kswapdRunning) this.runPendingKswapd();
@@ -397,6 +449,23 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     return freed;
   }
 
+  /** Frees the unmovable kernel blocks (FolioKind.Kernel) an owner holds, in pfn order, keeping the
+   *  first of every keepEvery (0: free them all), as a task closing all but some of its pipes would.
+   *  Returns the pages freed. */
+  freeKernel(owner: number, keepEvery = 0): number {
+    const f = this.folios;
+    const base = this.machine.machine.basePfn;
+    let n = 0;
+    let freed = 0;
+    for (const [pfn, order] of this.machine.ownerBlocks(owner).sort((a, b) => a[0] - b[0])) {
+      if (f.kind[pfn - base] !== FolioKind.Kernel) continue;
+      if (keepEvery > 0 && n++ % keepEvery === 0) continue;
+      this.freePages(pfn, order);
+      freed += 2 ** order;
+    }
+    return freed;
+  }
+
   /** Slab pages (kmem_cache_alloc's new slabs, order 0): reclaimable ones (dentries, inodes:
    *  __GFP_RECLAIMABLE) can be shrunk. Returns the pages allocated. */
   allocSlab(pages: number, reclaimable: boolean): number {
@@ -450,9 +519,14 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
     const f = this.folios;
     if (f.flags[i] & PG.writeback) return;
     f.flags[i] |= PG.writeback;
+    // a folio under writeback is not migrated by async or sync-light compaction (migrate_folio_unmap
+    // returns -EBUSY unless MIGRATE_SYNC, mm/migrate.c 6.18): unmovable until writeback ends
+    const base = this.machine.machine.basePfn;
+    this.machine.setMovable(i + base, false);
     this.timers.add(this.clock.nowMs + WRITEBACK_MS, () => {
       if (!(f.flags[i] & PG.writeback)) return;
       f.flags[i] &= ~(PG.writeback | PG.dirty);
+      if (f.kind[i] !== FolioKind.None) this.machine.setMovable(i + base, true);
       this.vm.pgpgout += 2 ** f.order[i] * (this.pageSize / 1024);
       // folio_end_writeback: PG_reclaim folios rotate to the inactive tail (folio_rotate_reclaimable)
       if (f.flags[i] & PG.reclaim) {
@@ -484,8 +558,8 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
   // ---- compaction support ----
 
   /** Compaction moved the block at oldPfn to newPfn (the engine already holds it there): its kind,
-   *  flags, owner and LRU position follow; a reclaimable slab page keeps its place in the shrinker's
-   *  list. */
+   *  flags, owner and LRU position follow; a reclaimable slab page (never migrated today: slab is not
+   *  movable) would move to the top of the shrinker's list. */
   migrateFolio(oldPfn: number, newPfn: number, order: number): void {
     const base = this.machine.machine.basePfn;
     const a = oldPfn - base;
@@ -501,13 +575,6 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
       if (at >= 0) list.splice(at, 1);
       this.slabReclaimable[this.folios.nodeOf(b)].push(newPfn);
     }
-  }
-
-  /** Whether a block can be migrated (on an LRU: anon and file folios not under writeback). */
-  isMovable(pfn: number): boolean {
-    const i = pfn - this.machine.machine.basePfn;
-    const k = this.folios.kind[i];
-    return (k === FolioKind.Anon || k === FolioKind.File) && !(this.folios.flags[i] & PG.writeback);
   }
 
   // ---- tasks leaving ----
@@ -577,6 +644,9 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
         let highest = k.highestZoneidx === MAX_NR_ZONES ? MAX_NR_ZONES - 1 : k.highestZoneidx;
         k.order = 0;
         k.highestZoneidx = MAX_NR_ZONES;
+        // oomlab's bound: at most 4 balance_pgdat rounds per wakeup (the kernel loops until it sleeps;
+        // a round that does not raise the order ends it). The HZ/10 nap of kswapd_try_to_sleep takes no
+        // simulated time: kswapd runs when the allocating call returns, not on a clock of its own.
         for (let rounds = 0; rounds < 4; rounds++) {
           const reclaimOrder = this.vmscan.balancePgdat(node, allocOrder, highest);
           // kswapd_try_to_sleep: prepare_kswapd_sleep at reclaim_order
@@ -590,11 +660,25 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
           allocOrder = Math.max(k.order, reclaimOrder);
           if (k.highestZoneidx !== MAX_NR_ZONES) highest = Math.max(highest, k.highestZoneidx);
         }
-        void KSWAPD_NAP_MS;
       } finally {
         this.kswapdRunning = false;
         this.log.context = saved;
         k.asleep = true;
+      }
+    }
+    this.runPendingKcompactd();
+  }
+
+  /** Runs the queued work of kcompactd (kcompactd_do_work), each node's in the "kcompactd" context. */
+  private runPendingKcompactd(): void {
+    while (this.kcompactdQueue.length) {
+      const { work } = this.kcompactdQueue.shift() as { node: number; work: () => void };
+      const saved = this.log.context;
+      this.log.context = "kcompactd";
+      try {
+        work();
+      } finally {
+        this.log.context = saved;
       }
     }
   }
@@ -669,6 +753,7 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
       slabUnreclaimable: slabU,
       kernelStack: stack,
       pagetables: pt,
+      kswapdFailures: this.vmscan.kswapdFailures[node],
       allUnreclaimable: this.vmscan.hopeless(node),
     };
   }

@@ -3,8 +3,8 @@
 // fields of a 2.6.11 replay (outcome, kills, lines, events, simMs, freeKbAtOom) and adds vmstat
 // (/proc/vmstat names), allocFailures and each kill's points.
 
-import { Kernel618, OWNER_618 } from "../linux-6.18/kernel.js";
-import { DEFAULT_OOM, type Hooks618 } from "../linux-6.18/mm/hooks.js";
+import { KERNEL_HOOKS_618, Kernel618, OWNER_618 } from "../linux-6.18/kernel.js";
+import type { Hooks618 } from "../linux-6.18/mm/hooks.js";
 import { FolioKind } from "../linux-6.18/include/linux/mm_inline.js";
 import { GFP_618 } from "../linux-6.18/mm/page_alloc.js";
 import { parseGfp } from "../include/linux/gfp.js";
@@ -22,7 +22,7 @@ export interface ReplayOptions618 extends KmemBounds {
   /** Record structured events (default true). */
   events?: boolean;
   logLimits?: LogLimits;
-  /** The compaction, OOM and report modules (default: mm/hooks.ts's placeholders). */
+  /** The compaction, OOM and report modules (default: the kernel model's, KERNEL_HOOKS_618). */
   hooks?: Partial<Hooks618>;
   onKernel?: (k: Kernel618) => void;
 }
@@ -85,7 +85,7 @@ export function buildKernel618(sc: Scenario618, o: ReplayOptions618 = {}): Kerne
 export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResult618 {
   const sc = validateScenario618(input);
   let freeKbAtOom: number | null = null;
-  const oomFactory = o.hooks?.oom ?? DEFAULT_OOM;
+  const oomFactory = o.hooks?.oom ?? KERNEL_HOOKS_618.oom;
   const hooks: Partial<Hooks618> = {
     ...o.hooks,
     oom: (view) => {
@@ -167,6 +167,9 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
           last = { request: "kmem_alloc", ok: ptr !== null, size: e.size };
           break;
         }
+        case "free":
+          k.freeKernel(e.task, e.keepEvery ?? 0);
+          break;
         case "alloc_pages": {
           const gfp = parseGfp(e.gfp, "6.18");
           let ok = true;

@@ -21,6 +21,8 @@
 //               { do: "thp", task, count?, madvise? },        // THP faults (order 9 folios)
 //               { do: "alloc_pages", task, order, gfp, count? },
 //               { do: "truncate", stride },                 // free one file page in stride
+//               { do: "free", task, keepEvery? },           // free the task's kernel blocks, keeping
+//                                                           // one in keepEvery (closing pipes)
 //               { do: "kmem_alloc", task, size, flags? },     // the seed's XFS call, under "policy"
 //               { do: "sleep", ms } ],
 //   "policy": "kmalloc" | "kvmalloc" | "pre-bdfb04301fa5" | "bdfb04301fa5"  // kmem_alloc's (--policy)
@@ -117,6 +119,7 @@ export type Event618 =
   | { do: "thp"; task: number; count?: number; madvise?: boolean; at?: number }
   | { do: "alloc_pages"; task: number; order: number; gfp: number | string; count?: number; at?: number }
   | { do: "truncate"; stride: number; at?: number }
+  | { do: "free"; task: number; keepEvery?: number; at?: number }
   | { do: "kmem_alloc"; task: number; size: number; flags?: string[]; at?: number }
   | { do: "sleep"; ms: number };
 
@@ -140,6 +143,7 @@ const EVENT_KINDS = [
   "thp",
   "alloc_pages",
   "truncate",
+  "free",
   "kmem_alloc",
   "sleep",
 ] as const;
@@ -196,6 +200,15 @@ const eventSchema = z.discriminatedUnion(
     objectOf(
       { do: z.literal("truncate"), stride: intIn(1, MAX_PAGES, "one page-cache page in stride is freed"), at },
       "{ do: truncate, stride }",
+    ),
+    objectOf(
+      {
+        do: z.literal("free"),
+        task: pid("the task whose kernel allocations are freed"),
+        keepEvery: intIn(1, MAX_PAGES, "one block in keepEvery (in pfn order) is kept").optional(),
+        at,
+      },
+      "{ do: free, task, keepEvery? }",
     ),
     objectOf(
       {

@@ -64,6 +64,12 @@ export const SIM_EVENT_KINDS = [
   "balance_pgdat",
   "kswapd_try_to_sleep",
   "wakeup_kcompactd",
+  // compaction and kcompactd (mm/compaction.c 6.18)
+  "compaction_suitable",
+  "compaction_deferred",
+  "compact_zone",
+  "kcompactd_do_work",
+  "proactive_compaction",
   // 6.18 callers (mm/slub.c, mm/vmalloc.c 6.18)
   "kmalloc",
   "__kvmalloc_node",
@@ -76,7 +82,7 @@ export type SimEventKind = (typeof SIM_EVENT_KINDS)[number];
 
 /** Who is running when an event happens, when it is not the task the scenario follows: kswapd, or
  *  a timed scenario event (the background load). Recorded as the event's ctx. */
-export type SimContext = "kswapd" | "background";
+export type SimContext = "kswapd" | "kcompactd" | "background";
 
 /** The zone watermarks (pages_min, pages_low, pages_high). */
 export type WatermarkName = "min" | "low" | "high";
@@ -298,6 +304,38 @@ export interface SimEventFields {
   kswapd_try_to_sleep: { node: number; order: number; full: boolean };
   /** 6.18: wakeup_kcompactd (the hook decides what kcompactd does). */
   wakeup_kcompactd: { node: number; order: number; highestZoneidx: number };
+  /** 6.18: compaction_suitable: the order-0 check at the mark plus compact_gap (mark, usable free
+   *  pages, the lowmem reserve), and for costly orders the fragmentation index against
+   *  extfrag_threshold (null when not computed); result is the trace name. */
+  compaction_suitable: {
+    slot: number;
+    order: number;
+    mark: number;
+    usable: number;
+    reserve: number;
+    fragindex: number | null;
+    extfragThreshold: number;
+    result: string;
+  };
+  /** 6.18: try_to_compact_pages passed over a zone whose compaction is deferred (compaction_deferred:
+   *  considered of 1 << deferShift attempts). */
+  compaction_deferred: { slot: number; order: number; considered: number; deferShift: number };
+  /** 6.18: one compact_zone pass (the engine's scanners): mode, result, blocks migrated, pages the two
+   *  scanners looked at, the block captured for the requester (-1: none). */
+  compact_zone: {
+    slot: number;
+    order: number;
+    mode: string;
+    result: string;
+    moves: number;
+    migrateScanned: number;
+    freeScanned: number;
+    capturedPfn: number;
+  };
+  /** 6.18: kcompactd ran (kcompactd_do_work) for an order; pgmigrate_success moved pages. */
+  kcompactd_do_work: { node: number; order: number; highestZoneidx: number; migrated: number };
+  /** 6.18: proactive compaction of a node: the fragmentation score before and after. */
+  proactive_compaction: { node: number; prevScore: number; score: number };
   /** 6.18: one kmalloc returned (mm/slub.c __do_kmalloc_node): gfp as it reached the page allocator
    *  (with __GFP_COMP for a large kmalloc), the cache ("" for a large kmalloc, above
    *  KMALLOC_MAX_CACHE_SIZE), order the last page allocation it made (-1: a slab had a free object). */

@@ -9,6 +9,7 @@
 // through CompactionEnv and keeps one CompactionState per machine.
 
 import { OomlabError } from "../../errors.js";
+import type { CompactionHook, KernelView } from "./hooks.js";
 import type { Machine } from "../../engine/machine.js";
 import { extfragForOrder, extfragIndex } from "../../mm/fragmentation.js";
 import { AllocFlags } from "../../mm/internal.js";
@@ -245,7 +246,8 @@ export function compactionSuitable(
   highestZoneidx: number,
 ): boolean {
   if (!enabled(env)) return false;
-  const d = compactionSuitableWatermark(env, slot, order, watermark, highestZoneidx, env.machine.stats(slot).freePages);
+  const free = env.machine.counters(slot).freePages;
+  const d = compactionSuitableWatermark(env, slot, order, watermark, highestZoneidx, free);
   let suitable = d.ok;
   let result: number = suitable ? CompactResult.CONTINUE : CompactResult.SKIPPED;
   let fragindex: number | undefined;
@@ -674,4 +676,101 @@ export function kcompactdDoWork(env: CompactionEnv, state: CompactionState, node
   if (n.kcompactdMaxOrder <= order) n.kcompactdMaxOrder = 0;
   if (n.kcompactdHighestZoneidx >= highestZoneidx) n.kcompactdHighestZoneidx = nrZones(env, node) - 1;
   n.sleeping = true;
+}
+
+// ---- the kernel model's compaction (mm/hooks.ts CompactionHook) ----
+
+/** The compaction of the 6.18 kernel model: this module over the kernel's machine, counters and log.
+ *  Every migration moves the kernel's bookkeeping (migrateFolio); the decisions become typed events;
+ *  kcompactd's work is queued to run as a thread of its own would (KernelView.queueKcompactd). */
+export function compactionHook618(k: KernelView): CompactionHook {
+  const state = new CompactionState();
+  const ev = k.log;
+  const env: CompactionEnv = {
+    machine: k.machine,
+    sysctl: { extfragThreshold: k.extfragThreshold, compactionProactiveness: k.compactionProactiveness },
+    configCompaction: k.configCompaction,
+    vmstat: k.vm,
+    kswapdRunning: (node) => k.kswapdIsRunning(node),
+    onMove: (a, b, order) => k.migrateFolio(a, b, order),
+    event(kind, f) {
+      const n = (x: unknown) => (typeof x === "number" ? x : 0);
+      const str = (x: unknown) => String(x);
+      if (kind === "compaction_suitable")
+        ev.event(kind, {
+          slot: n(f.slot),
+          order: n(f.order),
+          mark: n(f.mark),
+          usable: n(f.usable),
+          reserve: n(f.reserve),
+          fragindex: typeof f.fragindex === "number" ? f.fragindex : null,
+          extfragThreshold: n(f.extfragThreshold),
+          result: str(f.result),
+        });
+      else if (kind === "compaction_deferred")
+        ev.event(kind, {
+          slot: n(f.slot),
+          order: n(f.order),
+          considered: n(f.considered),
+          deferShift: n(f.deferShift),
+        });
+      else if (kind === "compact_zone")
+        ev.event(kind, {
+          slot: n(f.slot),
+          order: n(f.order),
+          mode: str(f.mode),
+          result: str(f.result),
+          moves: n(f.moves),
+          migrateScanned: n(f.migrateScanned),
+          freeScanned: n(f.freeScanned),
+          capturedPfn: n(f.capturedPfn),
+        });
+      else if (kind === "proactive_compaction")
+        ev.event(kind, { node: n(f.node), prevScore: n(f.prevScore), score: n(f.score) });
+      // wakeup_kcompactd: the kernel model records it where kswapd calls it
+    },
+  };
+  return {
+    tryToCompactPages(gfpMask, order, allocFlags, ac, prio, owner) {
+      const r = tryToCompactPages(env, state, {
+        gfpMask,
+        order,
+        migratetype: ac.migratetype,
+        allocFlags,
+        zonelist: ac.zonelist,
+        highestZoneidx: ac.highestZoneidx,
+        prio,
+        owner,
+      });
+      return { result: r.result as CompactResult, page: r.capturedPfn };
+    },
+    compactionZonelistSuitable: (ac, order) =>
+      compactionZonelistSuitable(env, ac.zonelist, order, ac.highestZoneidx, (slot) => k.zoneReclaimablePages(slot)),
+    compactionSuitable: (slot, order, watermark, highestZoneidx) =>
+      compactionSuitable(env, slot, order, watermark, highestZoneidx),
+    wakeupKcompactd(node, order, highestZoneidx) {
+      if (!wakeupKcompactd(env, state, node, order, highestZoneidx)) return;
+      k.queueKcompactd(node, () => {
+        const n = state.node(env, node);
+        const o = n.kcompactdMaxOrder;
+        const z = n.kcompactdHighestZoneidx;
+        const before = env.vmstat.pgmigrate_success;
+        kcompactdDoWork(env, state, node);
+        ev.event("kcompactd_do_work", {
+          node,
+          order: o,
+          highestZoneidx: z,
+          migrated: env.vmstat.pgmigrate_success - before,
+        });
+      });
+    },
+    directCompactSucceeded(pfn, order) {
+      const z = k.machine.machine.zones.find((q) => pfn >= q.startPfn && pfn < q.startPfn + q.spannedPages);
+      if (!z) return;
+      const slot = z.slot;
+      env.machine.setCompactBlockskipFlush(slot, false);
+      compactionDeferReset(state.zone(slot), order, true);
+    },
+    kcompactdTimeout: (node) => proactiveCompactNode(env, state, node),
+  };
 }

@@ -1,11 +1,15 @@
 // The three narrow interfaces the 6.18 slow path (mm/page_alloc.ts, mm/vmscan.ts) calls for the parts
 // other modules model: compaction (mm/compaction.c), the OOM killer (mm/oom_kill.c) and the reports
-// (mm/show_mem.c, warn_alloc). Each method keeps the kernel function's name and arguments, so wiring a
-// real module in is mechanical. The DEFAULT_* implementations below are placeholders, clearly simpler
-// than the kernel: compaction that always says COMPACT_SKIPPED, an OOM killer that picks the highest
-// oom_badness without a report, and one-line reports. Kernel618 takes factories of these hooks.
+// (mm/show_mem.c, warn_alloc). Each method keeps the kernel function's name and arguments. The kernel
+// model (linux-6.18/kernel.ts KERNEL_HOOKS_618) wires in the real modules: mm/compaction.ts,
+// mm/oom_kill.ts, mm/warn_alloc.ts with mm/show_mem.ts. The SIMPLE_* implementations below are
+// deliberately simpler stand-ins, for tests that look at the slow path alone: compaction that always
+// says COMPACT_SKIPPED, an OOM killer that picks the highest badness with a two-line report, and
+// one-line reports. Kernel618 takes factories of these hooks.
 
 import type { Machine } from "../../engine/machine.js";
+import type { KernelLog } from "../../sim/log.js";
+import type { VmEvents } from "./vmstat.js";
 import { decodeGfp, gfpBitsFor } from "../../include/linux/gfp.js";
 import { COMPACT, type AllocContext, type CompactPriority, type CompactResult } from "./internal.js";
 import { getMmRss, type Task618 } from "../include/linux/mm_types.js";
@@ -30,7 +34,8 @@ export interface NodeState618 {
   slabUnreclaimable: number;
   kernelStack: number;
   pagetables: number;
-  /** pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES ("all_unreclaimable?"). */
+  /** pgdat->kswapd_failures, and whether it reached MAX_RECLAIM_RETRIES ("all_unreclaimable?"). */
+  kswapdFailures: number;
   allUnreclaimable: boolean;
 }
 
@@ -57,6 +62,31 @@ export interface KernelView {
   killTask(t: Task618): number;
   /** Compaction moved a block: the kernel's bookkeeping (LRU position, owner, kind) follows it. */
   migrateFolio(oldPfn: number, newPfn: number, order: number): void;
+  /** The kernel log (typed events and printk) and /proc/vmstat's event counters. */
+  readonly log: KernelLog;
+  readonly vm: VmEvents;
+  /** HZ and jiffies of the simulated clock. */
+  readonly hz: number;
+  readonly jiffies: number;
+  /** CONFIG_COMPACTION, vm.extfrag_threshold, vm.compaction_proactiveness. */
+  readonly configCompaction: boolean;
+  readonly extfragThreshold: number;
+  readonly compactionProactiveness: number;
+  /** kswapd_is_running(pgdat). */
+  kswapdIsRunning(node: number): boolean;
+  /** zone_reclaimable_pages (mm/vmscan.c 6.18). */
+  zoneReclaimablePages(slot: number): number;
+  /** A zone's LRU sizes (NR_ZONE_ACTIVE_ANON ...) and NR_ZONE_WRITE_PENDING, in pages. */
+  zoneLru(slot: number): {
+    activeAnon: number;
+    inactiveAnon: number;
+    activeFile: number;
+    inactiveFile: number;
+    writePending: number;
+  };
+  /** Queues work of kcompactd on a node: it runs as kswapd does, when the allocating call returns or
+   *  the task sleeps, in the "kcompactd" context. */
+  queueKcompactd(node: number, work: () => void): void;
 }
 
 /** mm/compaction.c 6.18 as the slow path and kswapd call it. */
@@ -78,6 +108,12 @@ export interface CompactionHook {
   compactionSuitable(zone: number, order: number, watermark: number, highestZoneidx: number): boolean;
   /** wakeup_kcompactd(pgdat, order, highest_zoneidx). */
   wakeupKcompactd(node: number, order: number, highestZoneidx: number): void;
+  /** __alloc_pages_direct_compact got a page (captured or from the free lists) after compaction:
+   *  zone->compact_blockskip_flush = false and compaction_defer_reset(zone, order, true). */
+  directCompactSucceeded?(pfn: number, order: number): void;
+  /** One timeout of kcompactd's loop (proactive compaction, mm/compaction.c kcompactd 6.18): the next
+   *  timeout in ms, or null when kcompactd only wakes on demand (compaction_proactiveness 0). */
+  kcompactdTimeout?(node: number): number | null;
 }
 
 /** struct oom_control (include/linux/oom.h 6.18) for a global OOM (no memcg, no nodemask). */
@@ -119,10 +155,10 @@ export interface Hooks618 {
   report: (k: KernelView) => ReportHook;
 }
 
-/** DEFAULT (placeholder): no compaction. try_to_compact_pages says COMPACT_SKIPPED (what
+/** SIMPLE (stand-in): no compaction. try_to_compact_pages says COMPACT_SKIPPED (what
  *  CONFIG_COMPACTION=n's stub returns), so no compact_stall is counted; compaction_suitable and
  *  compaction_zonelist_suitable say no; kcompactd is never woken. */
-export const DEFAULT_COMPACTION: Hooks618["compaction"] = () => ({
+export const SIMPLE_COMPACTION: Hooks618["compaction"] = () => ({
   tryToCompactPages: () => ({ result: COMPACT.SKIPPED, page: -1 }),
   compactionZonelistSuitable: () => false,
   compactionSuitable: () => false,
@@ -137,9 +173,9 @@ export function defaultBadness(t: Task618, totalpages: number, pageSize: number)
   return points + Math.trunc((t.oomScoreAdj * totalpages) / 1000);
 }
 
-/** DEFAULT (placeholder): select_bad_process by defaultBadness (a later task wins ties, as
+/** SIMPLE (stand-in): select_bad_process by defaultBadness (a later task wins ties, as
  *  oom_evaluate_task's `points < chosen_points` skip gives), kill it, print the report's lines. */
-export const DEFAULT_OOM: Hooks618["oom"] = () => ({
+export const SIMPLE_OOM: Hooks618["oom"] = () => ({
   outOfMemory(oc, k, report) {
     const totalpages = k.totalramPages + k.swapTotalPages;
     let chosen: Task618 | null = null;
@@ -163,9 +199,9 @@ export const DEFAULT_OOM: Hooks618["oom"] = () => ({
 
 const gfpText = (mask: number) => `0x${mask.toString(16)}(${decodeGfp(mask, "6.18").text})`;
 
-/** DEFAULT (placeholder): the first line of each report and the kill line; no Mem-Info, no task
+/** SIMPLE (stand-in): the first line of each report and the kill line; no Mem-Info, no task
  *  table, no ratelimit. */
-export const DEFAULT_REPORT: Hooks618["report"] = () => ({
+export const SIMPLE_REPORT: Hooks618["report"] = () => ({
   oomReport(oc, victim, k) {
     const cur = k.current;
     const lines = [
@@ -183,4 +219,4 @@ export const DEFAULT_REPORT: Hooks618["report"] = () => ({
   },
 });
 
-export const DEFAULT_HOOKS: Hooks618 = { compaction: DEFAULT_COMPACTION, oom: DEFAULT_OOM, report: DEFAULT_REPORT };
+export const SIMPLE_HOOKS: Hooks618 = { compaction: SIMPLE_COMPACTION, oom: SIMPLE_OOM, report: SIMPLE_REPORT };

@@ -2,6 +2,8 @@
 // declare it: struct alloc_context, the compaction result and priority enums, compact_gap, and the
 // retry bounds. Pure declarations.
 
+import { CompactPriority, CompactResult } from "../../include/linux/compaction.js";
+
 /** struct alloc_context (mm/internal.h 6.18): the zonelist (engine zone slots in zonelist order),
  *  gfp_zone() as an index, gfp_migratetype(), the preferred node. Nodemasks and cpusets are not
  *  modelled (every zone of the zonelist is allowed). */
@@ -12,19 +14,10 @@ export interface AllocContext {
   preferredNode: number;
 }
 
-/** enum compact_result (include/linux/compaction.h 6.18), in the kernel's order. */
-export const COMPACT = {
-  NOT_SUITABLE_ZONE: 0,
-  SKIPPED: 1,
-  DEFERRED: 2,
-  NO_SUITABLE_PAGE: 3,
-  CONTINUE: 4,
-  COMPLETE: 5,
-  PARTIAL_SKIPPED: 6,
-  CONTENDED: 7,
-  SUCCESS: 8,
-} as const;
-export type CompactResult = (typeof COMPACT)[keyof typeof COMPACT];
+/** enum compact_result and enum compact_priority (include/linux/compaction.h 6.18), declared once in
+ *  include/linux/compaction.ts; the slow path's names for them. */
+export const COMPACT = CompactResult;
+export type { CompactResult, CompactPriority };
 /** The names trace_mm_compaction_* print (COMPACTION_STATUS, include/trace/events/mmflags.h). */
 export const COMPACT_RESULT_NAMES = [
   "not_suitable_zone",
@@ -38,22 +31,16 @@ export const COMPACT_RESULT_NAMES = [
   "success",
 ] as const;
 
-/** enum compact_priority (include/linux/compaction.h 6.18): lower is more aggressive. */
-export const COMPACT_PRIO = {
-  SYNC_FULL: 0,
-  SYNC_LIGHT: 1,
-  ASYNC: 2,
-} as const;
-export type CompactPriority = (typeof COMPACT_PRIO)[keyof typeof COMPACT_PRIO];
-export const MIN_COMPACT_PRIORITY: CompactPriority = COMPACT_PRIO.SYNC_FULL;
-export const MIN_COMPACT_COSTLY_PRIORITY: CompactPriority = COMPACT_PRIO.SYNC_LIGHT;
-export const DEF_COMPACT_PRIORITY: CompactPriority = COMPACT_PRIO.SYNC_LIGHT;
-export const INIT_COMPACT_PRIORITY: CompactPriority = COMPACT_PRIO.ASYNC;
+export const COMPACT_PRIO = CompactPriority;
+export {
+  MIN_COMPACT_PRIORITY,
+  MIN_COMPACT_COSTLY_PRIORITY,
+  DEF_COMPACT_PRIORITY,
+  INIT_COMPACT_PRIORITY,
+} from "../../include/linux/compaction.js";
 export const COMPACT_PRIORITY_NAMES = ["sync_full", "sync_light", "async"] as const;
 
-/** compact_gap (include/linux/compaction.h 6.18): 2UL << order, the free pages compaction needs
- *  besides the watermark (its free scanner may hold 1 << order pages while it splits). */
-export const compactGap = (order: number): number => 2 * 2 ** order;
+export { compactGap } from "../../include/linux/compaction.js";
 
 // compaction_withdrawn() and compaction_failed() are gone by 6.18: should_compact_retry (mm/page_alloc.c
 // 6.18) tests COMPACT_SKIPPED and COMPACT_SUCCESS itself and otherwise raises the priority.

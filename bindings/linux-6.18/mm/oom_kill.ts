@@ -20,9 +20,16 @@
 
 import { OomlabError } from "../../errors.js";
 import { decodeGfp, gfpBitsFor, gfpZone } from "../../include/linux/gfp.js";
-import { ___ratelimit, type RatelimitState } from "../lib/ratelimit.js";
-import { dumpStack, type DumpStackInfo, type StackFrame } from "../lib/dump_stack.js";
-import { SHOW_MEM_FILTER_NODES, showMem618, type ShowMemState618 } from "./show_mem.js";
+import { ___ratelimit, oomRatelimitState, type RatelimitState } from "../lib/ratelimit.js";
+import {
+  DEFAULT_DUMP_STACK_KERNEL,
+  OOM_STACK_PAGE_FAULT,
+  dumpStack,
+  type DumpStackInfo,
+  type StackFrame,
+} from "../lib/dump_stack.js";
+import { SHOW_MEM_FILTER_NODES, showMem618, showMemState618, type ShowMemState618 } from "./show_mem.js";
+import type { KernelView, OomHook } from "./hooks.js";
 
 /** OOM_SCORE_ADJ_MIN and OOM_SCORE_ADJ_MAX (include/uapi/linux/oom.h 6.18). */
 export const OOM_SCORE_ADJ_MIN = -1000;
@@ -672,4 +679,92 @@ export function oomReapTask618(
   if (!ok) r.lines.push(`oom_reaper: unable to reap pid:${victim.pid} (${commOf(victim)})`);
   mm.oomSkip = true; // "Hide this mm from OOM killer because it has been either reaped or ..."
   return r;
+}
+
+// ---- the kernel model's OOM killer (mm/hooks.ts OomHook) ----
+
+/** The OomSystem618 of the 6.18 kernel model: its live processes (an exited or killed one is no
+ *  longer on the task list), each with its mm (tasks with one mm id share the object), current (a
+ *  kernel thread "kworker/0:1" when the allocation has no task), the show_mem state, oom_rs. */
+export function oomSystem618(
+  k: KernelView,
+  oomRs: RatelimitState,
+  frames: readonly StackFrame[] = OOM_STACK_PAGE_FAULT,
+): OomSystem618 {
+  const mms = new Map<number, OomMm618>();
+  const tasks: OomTask618[] = [];
+  for (const t of k.tasks) {
+    if (t.killed) continue;
+    let mm: OomMm618 | null = null;
+    if (t.mm !== null) {
+      mm = mms.get(t.mm) ?? {
+        totalVm: t.totalVm,
+        anonPages: t.rssAnon,
+        filePages: t.rssFile,
+        shmemPages: t.rssShmem,
+        swapEnts: t.swapents,
+        pgtablesBytes: t.pgtablesBytes,
+      };
+      mms.set(t.mm, mm);
+    }
+    tasks.push({ pid: t.pid, comm: t.comm, uid: t.uid, mm, kthread: t.kthread, oomScoreAdj: t.oomScoreAdj });
+  }
+  const cur = k.current;
+  const current = (cur && tasks.find((t) => t.pid === cur.pid)) || {
+    pid: cur?.pid ?? 0,
+    comm: cur?.comm ?? "kworker/0:1",
+    uid: 0,
+    mm: null,
+    kthread: true,
+    oomScoreAdj: 0,
+  };
+  const zones = k.machine.machine.zones;
+  const nodes = [...new Set(zones.map((z) => z.node))].sort((a, b) => a - b);
+  const nodePresentPages: number[] = [];
+  for (const z of zones) nodePresentPages[z.node] = (nodePresentPages[z.node] ?? 0) + z.presentPages;
+  return {
+    tasks,
+    current,
+    totalramPages: k.totalramPages,
+    totalSwapPages: k.swapTotalPages,
+    pageSizeKb: k.pageSize / 1024,
+    memoryNodes: nodes,
+    nodePresentPages,
+    compaction: k.configCompaction,
+    jiffies: k.jiffies,
+    hz: k.hz,
+    oomRs,
+    dumpStack: {
+      info: { cpu: 0, euid: current.uid, pid: current.pid, comm: current.comm, ...DEFAULT_DUMP_STACK_KERNEL },
+      frames,
+    },
+    showMem: showMemState618(k),
+  };
+}
+
+/** out_of_memory of the 6.18 kernel model: outOfMemory618 over oomSystem618, its lines printed, and
+ *  every process it sent SIGKILL exits at once (exit_mmap frees its memory before the oom reaper's
+ *  OOM_REAPER_DELAY has passed, so the reaper finds MMF_OOM_SKIP and prints nothing). */
+export function oomHook618(k: KernelView): OomHook {
+  const oomRs = oomRatelimitState(k.hz);
+  return {
+    outOfMemory(oc) {
+      const sys = oomSystem618(k, oomRs);
+      const out = outOfMemory618(sys, { gfpMask: oc.gfpMask, order: oc.order, nodemask: null });
+      for (const l of out.lines) k.printk(l);
+      let freedPages = 0;
+      let victimKilled = false;
+      for (const v of out.killed) {
+        const t = k.tasks.find((x) => x.pid === v.pid);
+        if (!t || t.killed) continue;
+        freedPages += k.killTask(t);
+        if (v.pid === out.chosen?.pid) victimKilled = true;
+      }
+      const victim =
+        out.chosen && victimKilled
+          ? { pid: out.chosen.pid, comm: out.chosen.comm, points: out.chosen.points, freedPages }
+          : null;
+      return { ok: out.ret, victim, panic: out.panic !== null };
+    },
+  };
 }

@@ -280,6 +280,7 @@ export class PageAlloc618 {
     if (r.result !== COMPACT.SKIPPED) {
       this.k.vm.compact_stall++;
       pfn = r.page >= 0 ? r.page : this.getPageFromFreelist(order, allocFlags, ac, owner);
+      if (pfn >= 0) this.k.compaction.directCompactSucceeded?.(pfn, order);
       this.k.vm[pfn >= 0 ? "compact_success" : "compact_fail"]++;
     }
     this.k.log.event("__alloc_pages_direct_compact", {

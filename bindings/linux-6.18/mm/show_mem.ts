@@ -6,13 +6,13 @@
 
 import { MigrateType, ZONE_TYPES, type ZoneType } from "../../include/linux/mmzone.js";
 import { OomlabError } from "../../errors.js";
+import type { KernelView } from "./hooks.js";
+// MAX_RECLAIM_RETRIES (mm/internal.h 6.18): "all_unreclaimable? yes" from this many kswapd failures
+import { MAX_RECLAIM_RETRIES } from "./internal.js";
 
 /** SHOW_MEM_FILTER_NODES (include/linux/mm.h 6.18): skip nodes outside the nodemask (or, without
  *  one, outside current's cpuset mems_allowed). */
 export const SHOW_MEM_FILTER_NODES = 0x0001;
-
-/** MAX_RECLAIM_RETRIES (mm/internal.h 6.18): "all_unreclaimable? yes" from this many kswapd failures. */
-export const MAX_RECLAIM_RETRIES = 16;
 
 /** One zone as show_free_areas reads it. Counts are in pages unless the name says kB. */
 export interface ShowMemZone618 {
@@ -292,4 +292,122 @@ export function showMem618(s: ShowMemState618, f: ShowMemFilter): string[] {
   if (cfg.cma) lines.push(`${s.totalcmaPages} pages cma reserved`);
   if (cfg.memoryFailure) lines.push(`${s.hwpoisonedPages} pages hwpoisoned`);
   return lines;
+}
+
+// ---- the kernel model's state, as __show_mem reads it ----
+
+/** The ShowMemState618 of the 6.18 kernel model: every node's counters (NodeState618), every zone's
+ *  free lists, watermarks (without boost), boost, highatomic reserve, LRU sizes and lowmem_reserve.
+ *  Not modelled, printed as 0: per-CPU lists (one CPU, free_pcp 0), mlock, CMA, shmem, bounce,
+ *  balloon, swap cache; hugetlb pools are empty. A 64-bit machine (no HighMem zone) prints the
+ *  x86-64 zones DMA, DMA32, Normal, Movable and five lowmem_reserve entries (ZONE_DEVICE's equals
+ *  Movable's); a 32-bit one DMA, Normal, HighMem, Movable and four. */
+export function showMemState618(k: KernelView): ShowMemState618 {
+  const m = k.machine.machine;
+  const highmem = m.zones.some((z) => z.type === "HighMem");
+  const types: readonly ZoneType[] = highmem
+    ? ["DMA", "Normal", "HighMem", "Movable"]
+    : ["DMA", "DMA32", "Normal", "Movable"];
+  const reserveIdx = highmem ? [0, 2, 3, 4] : [0, 1, 2, 4, 4];
+  const nodeIds = [...new Set(m.zones.map((z) => z.node))].sort((a, b) => a - b);
+  const hugepages =
+    m.pageSize === 4096 && m.pageblockOrder === 9
+      ? [
+          { total: 0, free: 0, surplus: 0, sizeKb: 1048576 },
+          { total: 0, free: 0, surplus: 0, sizeKb: 2048 },
+        ]
+      : [];
+  const nodes: ShowMemNode618[] = nodeIds.map((nid) => {
+    const ns = k.nodeState(nid);
+    const zones: ShowMemZone618[] = types.map((type) => {
+      const z = m.zones.find((q) => q.node === nid && q.type === type);
+      if (!z || z.presentPages === 0) {
+        return {
+          type,
+          presentPages: 0,
+          managedPages: 0,
+          freePages: 0,
+          watermark: { min: 0, low: 0, high: 0 },
+          watermarkBoost: 0,
+          nrReservedHighatomic: 0,
+          nrFreeHighatomic: 0,
+          activeAnon: 0,
+          inactiveAnon: 0,
+          activeFile: 0,
+          inactiveFile: 0,
+          unevictable: 0,
+          writePending: 0,
+          mlocked: 0,
+          pcpCount: [0],
+          freeCma: 0,
+          lowmemReserve: reserveIdx.map(() => 0),
+          freeArea: [],
+        };
+      }
+      const st = k.machine.stats(z.slot);
+      const boost = st.watermarkBoost;
+      const lru = k.zoneLru(z.slot);
+      return {
+        type,
+        presentPages: z.presentPages,
+        managedPages: z.managedPages,
+        freePages: st.freePages,
+        watermark: { min: st.watermarks.min - boost, low: st.watermarks.low - boost, high: st.watermarks.high - boost },
+        watermarkBoost: boost,
+        nrReservedHighatomic: st.nrReservedHighatomic,
+        nrFreeHighatomic: st.nrFreeHighatomic,
+        activeAnon: lru.activeAnon,
+        inactiveAnon: lru.inactiveAnon,
+        activeFile: lru.activeFile,
+        inactiveFile: lru.inactiveFile,
+        unevictable: 0,
+        writePending: lru.writePending,
+        mlocked: 0,
+        pcpCount: [0],
+        freeCma: st.freeCmaPages,
+        lowmemReserve: reserveIdx.map((i) => st.lowmemReserve[i] ?? 0),
+        freeArea: st.nrFree.map((nrFree, o) => ({
+          nrFree,
+          types: st.nrFreeByType[o].reduce((mask, n, mt) => (n > 0 ? mask | (1 << mt) : mask), 0),
+        })),
+      };
+    });
+    return {
+      nid,
+      activeAnon: ns.activeAnon,
+      inactiveAnon: ns.inactiveAnon,
+      activeFile: ns.activeFile,
+      inactiveFile: ns.inactiveFile,
+      unevictable: ns.unevictable,
+      isolatedAnon: ns.isolatedAnon,
+      isolatedFile: ns.isolatedFile,
+      mapped: ns.mapped,
+      dirty: ns.dirty,
+      writeback: ns.writeback,
+      shmem: ns.shmem,
+      shmemThp: 0,
+      shmemPmdmapped: 0,
+      anonThp: ns.anonThp,
+      kernelStackKb: ns.kernelStack * (m.pageSize / 1024),
+      pagetables: ns.pagetables,
+      secPagetables: 0,
+      slabReclaimable: ns.slabReclaimable,
+      slabUnreclaimable: ns.slabUnreclaimable,
+      kernelMiscReclaimable: 0,
+      filePages: ns.activeFile + ns.inactiveFile + ns.shmem,
+      balloon: 0,
+      kswapdFailures: ns.kswapdFailures,
+      hugepages,
+      zones,
+    };
+  });
+  return {
+    pageSizeKb: m.pageSize / 1024,
+    nodes,
+    cpu: 0,
+    swap: { cachePages: 0, freePages: k.swapFreePages, totalPages: k.swapTotalPages },
+    totalcmaPages: 0,
+    hwpoisonedPages: 0,
+    config: { numa: true },
+  };
 }

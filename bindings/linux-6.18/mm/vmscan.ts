@@ -28,6 +28,10 @@ import { ALLOCSTALL_BY_ZONE, type VmEvents } from "./vmstat.js";
 import type { CompactionHook } from "./hooks.js";
 import { compactGap, DEF_PRIORITY, MAX_RECLAIM_RETRIES, MAX_SWAPPINESS } from "./internal.js";
 
+/** __GFP_IO and GFP_KERNEL (include/linux/gfp_types.h 6.18). */
+const GFP_IO = 0x40;
+const GFP_KERNEL = 0xcc0;
+
 /** DEFAULT_SEEKS and SHRINK_BATCH (include/linux/shrinker.h 6.18). */
 const DEFAULT_SEEKS = 2;
 const SHRINK_BATCH = 128;
@@ -65,6 +69,8 @@ export interface VmscanKernel {
   readonly vm: VmEvents;
   readonly log: KernelLog;
   readonly compaction: CompactionHook;
+  /** CONFIG_COMPACTION (gfp_compaction_allowed). */
+  readonly configCompaction: boolean;
   /** vm.swappiness (0 .. 200). */
   readonly swappiness: number;
   /** get_nr_swap_pages(): free swap slots. */
@@ -383,8 +389,10 @@ export class Vmscan618 {
     return freed;
   }
 
-  /** in_reclaim_compaction (mm/vmscan.c 6.18). */
+  /** in_reclaim_compaction (mm/vmscan.c 6.18): only where compaction is allowed
+   *  (gfp_compaction_allowed: CONFIG_COMPACTION and __GFP_IO). */
   private inReclaimCompaction(sc: ScanControl): boolean {
+    if (!this.k.configCompaction || !(sc.gfpMask & GFP_IO)) return false;
     return sc.order > 0 && (sc.order > PAGE_ALLOC_COSTLY_ORDER || sc.priority < DEF_PRIORITY - 2);
   }
 
@@ -558,7 +566,7 @@ export class Vmscan618 {
     const boosted = nrBoostReclaim > 0;
     const sc: ScanControl = {
       nrToReclaim: 0,
-      gfpMask: 0,
+      gfpMask: GFP_KERNEL, // balance_pgdat's scan_control
       reclaimIdx: highestZoneidx,
       order,
       priority: DEF_PRIORITY,

@@ -5,10 +5,17 @@
 // nopage_rs state it is given.
 
 import { gfpBitsFor, gfpZone, decodeGfp } from "../../include/linux/gfp.js";
-import { ___ratelimit, type RatelimitState } from "../lib/ratelimit.js";
-import { dumpStack, type DumpStackInfo, type StackFrame } from "../lib/dump_stack.js";
-import { SHOW_MEM_FILTER_NODES, showMem618, type ShowMemState618 } from "./show_mem.js";
-import { bitmapList } from "./oom_kill.js";
+import { ___ratelimit, nopageRatelimitState, oomRatelimitState, type RatelimitState } from "../lib/ratelimit.js";
+import {
+  DEFAULT_DUMP_STACK_KERNEL,
+  WARN_ALLOC_STACK_KMALLOC,
+  dumpStack,
+  type DumpStackInfo,
+  type StackFrame,
+} from "../lib/dump_stack.js";
+import { SHOW_MEM_FILTER_NODES, showMem618, showMemState618, type ShowMemState618 } from "./show_mem.js";
+import { bitmapList, dumpHeader, oomSystem618 } from "./oom_kill.js";
+import type { KernelView, ReportHook } from "./hooks.js";
 
 const GFP = gfpBitsFor("6.18");
 
@@ -96,3 +103,43 @@ export function warnAlloc618(w: WarnAllocInput618): WarnAllocResult618 {
 
 /** __alloc_pages_slowpath's message for warn_alloc: "page allocation failure: order:%u". */
 export const pageAllocFailureMessage = (order: number): string => `page allocation failure: order:${order}`;
+
+/** The reports of the 6.18 kernel model (mm/hooks.ts ReportHook): warn_alloc with its static
+ *  nopage_rs, over showMemState618; oomReport (used by stand-in OOM killers only) is dump_header. */
+export function reportHook618(k: KernelView): ReportHook {
+  const nopageRs = nopageRatelimitState(k.hz);
+  const oomRs = oomRatelimitState(k.hz);
+  const nodes = () => [...new Set(k.machine.machine.zones.map((z) => z.node))].sort((a, b) => a - b);
+  return {
+    oomReport(oc) {
+      return dumpHeader(oomSystem618(k, oomRs), { gfpMask: oc.gfpMask, order: oc.order, nodemask: null }, null);
+    },
+    warnAlloc(gfpMask, order) {
+      const cur = k.current;
+      const r = warnAlloc618({
+        gfpMask,
+        nodemask: null,
+        message: pageAllocFailureMessage(order),
+        comm: cur?.comm ?? "kworker/0:1",
+        memsAllowed: nodes(),
+        hasManagedDma: k.machine.machine.zones.some((z) => z.type === "DMA" && z.managedPages > 0),
+        inTask: true,
+        oomVictim: !!cur?.killed,
+        jiffies: k.jiffies,
+        nopageRs,
+        dumpStack: {
+          info: {
+            cpu: 0,
+            euid: cur?.uid ?? 0,
+            pid: cur?.pid ?? 0,
+            comm: cur?.comm ?? "kworker/0:1",
+            ...DEFAULT_DUMP_STACK_KERNEL,
+          },
+          frames: WARN_ALLOC_STACK_KMALLOC,
+        },
+        showMem: showMemState618(k),
+      });
+      return r.lines;
+    },
+  };
+}

@@ -180,7 +180,11 @@ describe("Kernel618 runs", () => {
       { order: 4, gfpMask: G.GFP_KERNEL, comm: "worker" },
     ]);
     expect(eventsOfKind(k.log.events, "nopage").at(-1)?.why).toBe("costly order without __GFP_RETRY_MAYFAIL");
-    expect(k.log.lines.at(-1)).toMatch(/^worker: page allocation failure: order:4, mode:0xcc0\(GFP_KERNEL\)/);
+    // warn_alloc's whole report: the header, the stack, Mem-Info (mm/warn_alloc.ts over show_mem)
+    const at = k.log.lines.findIndex((l) => l.includes("page allocation failure"));
+    expect(k.log.lines[at]).toMatch(/^worker: page allocation failure: order:4, mode:0xcc0\(GFP_KERNEL\)/);
+    expect(k.log.lines.slice(at)).toContain("Mem-Info:");
+    expect(k.log.lines.at(-1)).toBe("0 pages hwpoisoned");
   });
 
   it("kswapd keeps free memory between min and high under page-cache churn without direct reclaim", () => {

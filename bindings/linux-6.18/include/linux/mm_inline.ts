@@ -3,7 +3,7 @@
 // classic two-list LRU (active and inactive, anon and file), not MGLRU (CONFIG_LRU_GEN off, as
 // lru_gen_enabled() false gives). A block is a folio: its head pfn carries kind, flags, order and
 // owner; the LRU links the heads. Typed arrays indexed by engine page index, so that a 2^20-page
-// machine's bookkeeping is a few MiB and compaction can move a block with migrateFolio. Pure data.
+// machine's bookkeeping is 16 MiB (16 bytes a page) and compaction can move a block with migrateFolio. Pure data.
 
 /** What a block is: its user. LRU kinds are anon and file; the rest are kernel memory. */
 export const FolioKind = {
@@ -189,6 +189,17 @@ export class Folios {
   }
   zoneKindPages(slot: number, kind: number): number {
     return this.zoneKind[slot * FOLIO_KIND_NAMES.length + kind];
+  }
+
+  /** NR_ZONE_WRITE_PENDING of a zone: pages of dirty or under-writeback folios (a walk of the zone's
+   *  pages; the reports call it, nothing hot does). */
+  zoneWritePending(slot: number): number {
+    let n = 0;
+    for (let i = 0; i < this.nrPages; i++) {
+      if (this.zoneOf[i] !== slot || this.kind[i] === 0) continue;
+      if (this.flags[i] & (PG.dirty | PG.writeback)) n += 2 ** this.order[i];
+    }
+    return n;
   }
 
   /** Moves every piece of a block's bookkeeping from index a to index b (migration): its LRU
