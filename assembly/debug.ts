@@ -9,7 +9,7 @@ import {
   ioOff,
   era, maxOrder, pageblockOrder, nrFreeOff,
   zoneAddr, zget, pageInfo, pageNext, pagePrev, pageblockMt, infoOrder, infoState, infoMt, listAddr,
-  zoneSpans, mtIsMergeable,
+  zoneSpans,
 } from "./mmzone";
 
 export const CHECK_OK: i32 = 0;
@@ -139,11 +139,12 @@ function checkFreeBlock(s: u32, z: usize, p: u32, order: u32, mt: u32): i32 {
   if (!zoneSpans(z, b)) return CHECK_OK;
   const bi = pageInfo(b);
   if (infoState(bi) != STATE_FREE || infoOrder(bi) != order) return CHECK_OK;
-  if (era() == ERA_6_18 && order >= pbOrder) {
-    const a = pageblockMt(p);
-    const c = pageblockMt(b);
-    if (a != c && (!mtIsMergeable(a) || !mtIsMergeable(c))) return CHECK_OK;
-  }
+  // 6.18 at pageblock order and above: __free_one_page refuses a merge between a mergeable and a
+  // non-mergeable type, and nothing merges two free buddies later when a pageblock's type changes
+  // while it is free (unreserve_highatomic_pageblock gives a free HIGHATOMIC block back to a
+  // mergeable type beside its free buddy): such pairs are a state the kernel reaches, not a bug. The
+  // differential tests hold the merging above pageblock order to the reference model's.
+  if (era() == ERA_6_18 && order >= pbOrder) return CHECK_OK;
   return fail(CHECK_UNMERGED, s, p, b);
 }
 

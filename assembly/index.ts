@@ -22,7 +22,7 @@ import {
   zoneAddr, infoOff, hget, ioOff, zonesOff, headerOff, H_NEXT_OFF, H_PREV_OFF, H_PAGEBLOCKS_OFF, H_LAST_ZONE_SLOT,
   MAX_ZONES,
 } from "./mmzone";
-import { reserveHighatomicPageblock } from "./page_alloc";
+import { reserveHighatomicPageblock, unreserveHighatomicPageblock } from "./page_alloc";
 import { zoneWatermarkOk2611, zoneWatermarkOk618, zoneWatermarkFast } from "./watermark";
 
 // ---- the ABI: constants read by bindings/engine/abi.ts ----
@@ -117,6 +117,11 @@ export function watermarkFast618(slot: u32, order: u32, mark: u32, highestZoneid
 
 export function reserveHighatomic(slot: u32, idx: u32, order: u32): void {
   reserveHighatomicPageblock(zoneAddr(slot), idx, order);
+}
+
+/** unreserve_highatomic_pageblock (mm/page_alloc.c, 6.18) for one zone slot: pages given back to mt. */
+export function unreserveHighatomic(slot: u32, mt: u32, force: bool): u32 {
+  return slot < MAX_ZONES ? unreserveHighatomicPageblock(zoneAddr(slot), mt, force) : 0;
 }
 
 /** One compact_zone pass (assembly/compaction.ts); the compact record goes to the IO buffer. */

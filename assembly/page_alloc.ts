@@ -303,6 +303,38 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
   }
 }
 
+/** unreserve_highatomic_pageblock (mm/page_alloc.c 6.18) for one zone: the first free HIGHATOMIC
+ *  block by order gives its pageblock (or, at pageblock order and above, its range) back to mt; the
+ *  reserve shrinks by max(pageblock, block) pages. Unless force, one pageblock of reserve is kept.
+ *  Returns the pages moved to mt's lists (0: nothing given back). */
+export function unreserveHighatomicPageblock(z: usize, mt: u32, force: bool): u32 {
+  const pbOrder = pageblockOrder();
+  const pbPages: u32 = 1 << pbOrder;
+  const reserved = zget(z, Z_RESERVED_HIGHATOMIC);
+  if (!force && reserved <= pbPages) return 0;
+  const top = maxOrder();
+  for (let order: u32 = 0; order < top; order++) {
+    const page = listHead(z, order, MIGRATE_HIGHATOMIC);
+    if (page == NIL) continue;
+    let size: u32 = pbPages > (<u32>1 << order) ? pbPages : <u32>1 << order;
+    const left = zget(z, Z_RESERVED_HIGHATOMIC);
+    if (size > left) size = left;
+    zset(z, Z_RESERVED_HIGHATOMIC, left - size);
+    if (order < pbOrder) {
+      if (prepMoveFreepagesBlock(z, page) == PB_STRADDLES) continue;
+      const start = page & ~(pbPages - 1);
+      const moved = moveFreepagesBlock(z, start, mt);
+      setPageblockMt(start, mt);
+      if (moved > 0) return moved;
+    } else {
+      moveToFreeList(z, page, order, MIGRATE_HIGHATOMIC, mt);
+      changePageblockRange(page, order, mt);
+      return <u32>1 << order;
+    }
+  }
+  return 0;
+}
+
 // ---- freeing: __free_one_page ----
 
 /** __free_one_page; idx's info must already be 0 (not a head). 2.6.11 (__free_pages_bulk): merge

@@ -657,6 +657,33 @@ export class RefMachine implements BuddyEngine {
     }
   }
 
+  /** unreserve_highatomic_pageblock (6.18) for one zone slot: the first free HIGHATOMIC block by
+   *  order gives its pageblock (or its range, at pageblock order and above) back to mt; the reserve
+   *  shrinks by max(pageblock, block); unless force one pageblock stays reserved. Returns the pages
+   *  moved (0: none). */
+  unreserveHighatomic(slot: number, mt: number, force: boolean): number {
+    const z = this.zoneOfSlot(slot);
+    if (!force && z.nrReservedHighatomic <= this.pbPages) return 0;
+    for (let order = 0; order < this.maxOrder; order++) {
+      const pfn = this.listHead(z, order, MigrateType.HighAtomic);
+      if (pfn < 0) continue;
+      const size = Math.min(Math.max(this.pbPages, 2 ** order), z.nrReservedHighatomic);
+      z.nrReservedHighatomic -= size;
+      if (order < this.pbOrder) {
+        const prep = this.prepMoveFreepagesBlock(z, pfn);
+        if (!prep) continue;
+        const moved = this.moveFreepagesBlock(z, prep.start, MigrateType.HighAtomic, mt);
+        this.setPageblockType(prep.start, mt);
+        if (moved > 0) return moved;
+      } else {
+        this.moveToFreeList(z, pfn, order, MigrateType.HighAtomic, mt);
+        this.changePageblockRange(pfn, order, mt);
+        return 2 ** order;
+      }
+    }
+    return 0;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Watermarks
 

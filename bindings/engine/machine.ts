@@ -666,6 +666,21 @@ export class Machine implements BuddyEngine {
     check(ok, `zone slot ${slot} has no memory`, "OOMLAB_BAD_ARGUMENT");
   }
 
+  /** unreserve_highatomic_pageblock (mm/page_alloc.c 6.18) for one zone: the zone's first free
+   *  HIGHATOMIC block (by order) gives its pageblock back to migratetype mt (Unmovable, Movable or
+   *  Reclaimable: the allocation's); unless force, one pageblock of reserve is kept. Returns the free
+   *  pages moved to mt's lists, 0 when nothing was given back. */
+  unreserveHighatomic(slot: number, mt: number, force: boolean): number {
+    this.live();
+    if (this.zone(slot).spannedPages === 0 || this.machine.era !== "6.18") return 0;
+    if (mt !== MigrateType.Unmovable && mt !== MigrateType.Movable && mt !== MigrateType.Reclaimable)
+      throw new OomlabError(
+        "OOMLAB_BAD_ARGUMENT",
+        `migratetype ${String(mt)} is not Unmovable, Movable or Reclaimable`,
+      );
+    return this.exports.unreserveHighatomic(slot, mt, force ? 1 : 0);
+  }
+
   /** Frees every block of an owner (the OOM killer's kill); returns the pages freed. */
   freeOwner(owner: number): number {
     this.live();

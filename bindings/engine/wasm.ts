@@ -68,6 +68,7 @@ export interface WasmExports {
   watermarkOk618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   watermarkFast618(slot: number, order: number, mark: number, highestZoneidx: number, allocFlags: number): number;
   reserveHighatomic(slot: number, idx: number, order: number): void;
+  unreserveHighatomic(slot: number, mt: number, force: number): number;
   compactZone(
     slot: number,
     order: number,

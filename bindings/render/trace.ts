@@ -354,7 +354,7 @@ const KVMALLOC_EXIT_WORDS: Readonly<Record<string, string>> = {
 export function formatTrace618(r: ReplayResult618): string {
   const out: string[] = [`${r.scenario}: the 6.18 slow path (${r.events.length} events)`];
   // kmem_alloc's attempts (the XFS loop makes thousands): each attempt's lines are a unit, and a unit
-  // that repeats the previous one word for word but for the times is counted, not printed again.
+  // that repeats the previous one word for word but for its numbers is counted, not printed again.
   let sink = out;
   let unit: string[] | null = null;
   let lastSig = "";
@@ -363,13 +363,15 @@ export function formatTrace618(r: ReplayResult618): string {
   const flushRepeats = () => {
     if (repeats)
       out.push(
-        `    ... the same attempt ${repeats} more time${repeats === 1 ? "" : "s"}, to ${formatSimTime(repeatTo)}`,
+        `    ... ${repeats} more attempt${repeats === 1 ? "" : "s"} like the last (counters aside), ` +
+          `to ${formatSimTime(repeatTo)}`,
       );
     repeats = 0;
   };
   const endUnit = (t: number) => {
     if (!unit) return;
-    const sig = unit.map((l) => l.replace(/^t=[\d.]+ s( \.\. t=[\d.]+ s)?/, "")).join("\n");
+    // times and counters (deferral attempts, kswapd_failures, pages scanned) aside
+    const sig = unit.map((l) => l.replace(/\d+/g, "#")).join("\n");
     if (unit.length && sig === lastSig) {
       repeats++;
       repeatTo = t;
@@ -448,6 +450,7 @@ export function formatTrace618(r: ReplayResult618): string {
   let quick = 0;
   let quickFrom = 0;
   let kswapd = { runs: 0, reclaimed: 0, failures: 0 };
+  let kcompactd = { runs: 0, migrated: 0, proactive: 0 };
   const flushQuick = (t: number) => {
     if (quick)
       sink.push(
@@ -463,6 +466,13 @@ export function formatTrace618(r: ReplayResult618): string {
           `reclaimed; kswapd_failures ${kswapd.failures}`,
       );
     kswapd = { runs: 0, reclaimed: 0, failures: 0 };
+    if (kcompactd.runs || kcompactd.proactive)
+      sink.push(
+        `    kcompactd: ${kcompactd.runs} kcompactd_do_work run${kcompactd.runs === 1 ? "" : "s"}, ` +
+          `${kcompactd.proactive} proactive pass${kcompactd.proactive === 1 ? "" : "es"}, ` +
+          `${kcompactd.migrated} pages migrated by kcompactd_do_work`,
+      );
+    kcompactd = { runs: 0, migrated: 0, proactive: 0 };
   };
   let cur: SimEvent[] | null = null;
   const tellEntry = (events: SimEvent[]) => {
@@ -494,6 +504,30 @@ export function formatTrace618(r: ReplayResult618): string {
           sink.push(
             `    ${e.early ? "early " : ""}direct compaction at ${e.priority}: ${e.result}` +
               `${e.ok ? `, page ${e.pfn}` : ""}`,
+          );
+          break;
+        case "compaction_suitable":
+          sink.push(
+            `      compaction_suitable ${e.zone} order ${e.order}: ${e.usable} usable free pages vs mark ` +
+              `${e.mark} (watermark + compact_gap)` +
+              (e.reserve ? ` + lowmem_reserve ${e.reserve}` : "") +
+              (e.fragindex === null
+                ? ""
+                : `; fragmentation index ${e.fragindex} vs extfrag_threshold ${e.extfragThreshold}`) +
+              ` -> ${e.result}`,
+          );
+          break;
+        case "compaction_deferred":
+          sink.push(
+            `      ${e.zone}: compaction deferred for order ${e.order} (attempt ${e.considered} of ` +
+              `${2 ** e.deferShift})`,
+          );
+          break;
+        case "compact_zone":
+          sink.push(
+            `      compact_zone ${e.zone} order ${e.order} ${e.mode}: ${e.result}, ${e.moves} block` +
+              `${e.moves === 1 ? "" : "s"} migrated; ${e.migrateScanned} pages scanned to migrate, ` +
+              `${e.freeScanned} for free targets${e.capturedPfn >= 0 ? `; captured ${e.capturedPfn}` : ""}`,
           );
           break;
         case "try_to_free_pages":
@@ -559,6 +593,13 @@ export function formatTrace618(r: ReplayResult618): string {
         kswapd.reclaimed += e.reclaimed;
         kswapd.failures = e.failures;
       }
+      continue;
+    }
+    if (e.ctx === "kcompactd") {
+      if (e.kind === "kcompactd_do_work") {
+        kcompactd.runs++;
+        kcompactd.migrated += e.migrated;
+      } else if (e.kind === "proactive_compaction") kcompactd.proactive++;
       continue;
     }
     if (!cur && tellCaller(e)) continue;

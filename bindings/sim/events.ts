@@ -309,6 +309,7 @@ export interface SimEventFields {
    *  extfrag_threshold (null when not computed); result is the trace name. */
   compaction_suitable: {
     slot: number;
+    zone: ZoneType;
     order: number;
     mark: number;
     usable: number;
@@ -319,11 +320,12 @@ export interface SimEventFields {
   };
   /** 6.18: try_to_compact_pages passed over a zone whose compaction is deferred (compaction_deferred:
    *  considered of 1 << deferShift attempts). */
-  compaction_deferred: { slot: number; order: number; considered: number; deferShift: number };
+  compaction_deferred: { slot: number; zone: ZoneType; order: number; considered: number; deferShift: number };
   /** 6.18: one compact_zone pass (the engine's scanners): mode, result, blocks migrated, pages the two
    *  scanners looked at, the block captured for the requester (-1: none). */
   compact_zone: {
     slot: number;
+    zone: ZoneType;
     order: number;
     mode: string;
     result: string;

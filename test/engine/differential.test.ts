@@ -49,7 +49,7 @@ describe.each(ERAS)("WASM engine vs reference model, %s", (era) => {
       ? "the seeded small machines reach the fallback, boost, highatomic and CMA paths"
       : "the seeded small machines have no fallback, boost, highatomic or CMA (2.6.11 has none)",
     () => {
-      const c: Coverage = { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 };
+      const c: Coverage = { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, highatomicUnreserved: 0, cmaFree: 0 };
       for (const n of smallMachines) {
         const { spec, seed } = smallMachine(era, n);
         addCoverage(
@@ -57,11 +57,13 @@ describe.each(ERAS)("WASM engine vs reference model, %s", (era) => {
           runSequence(spec, seed, { ops: PLAN.small.ops, fullEvery: PLAN.small.ops, checkEvery: PLAN.small.ops }),
         );
       }
-      if (era === "2.6.11") expect(c).toEqual({ fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 });
+      if (era === "2.6.11")
+        expect(c).toEqual({ fallbacks: 0, boostEvents: 0, highatomicReserved: 0, highatomicUnreserved: 0, cmaFree: 0 });
       else {
         expect(c.fallbacks).toBeGreaterThan(100);
         expect(c.boostEvents).toBeGreaterThan(10);
         expect(c.highatomicReserved).toBeGreaterThan(0);
+        expect(c.highatomicUnreserved).toBeGreaterThan(0);
         expect(c.cmaFree).toBeGreaterThan(0);
       }
     },

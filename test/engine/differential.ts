@@ -121,6 +121,8 @@ export interface Coverage {
   fallbacks: number;
   boostEvents: number;
   highatomicReserved: number;
+  /** Pages unreserve_highatomic_pageblock gave back over the sequence. */
+  highatomicUnreserved: number;
   cmaFree: number;
 }
 
@@ -137,6 +139,7 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
   const slots = w.machine.zones.map((z) => z.slot);
   const live: number[] = [];
   const maxOrder = w.machine.maxOrder;
+  let unreserved = 0;
   for (let i = 1; i <= o.ops; i++) {
     const op = rng() % 100;
     let label: string;
@@ -189,6 +192,15 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
       expect(w.freeOwner(owner), label).toBe(r.freeOwner(owner));
       const still = new Set(w.snapshot().allocated.map((b) => b[0]));
       for (let k = live.length - 1; k >= 0; k--) if (!still.has(live[k])) live.splice(k, 1);
+    } else if (spec.era === "6.18" && rng() % 3 === 0) {
+      // unreserve_highatomic_pageblock, forced or not, back to a random allocation migratetype
+      const slot = slots[rng() % slots.length];
+      const mt = rng() % 3;
+      const force = rng() % 2 === 0;
+      label = `unreserveHighatomic slot ${slot} mt ${mt} force ${force}`;
+      const moved = w.unreserveHighatomic(slot, mt, force);
+      expect(moved, label).toBe(r.unreserveHighatomic(slot, mt, force));
+      unreserved += moved;
     } else {
       const slot = slots[rng() % slots.length];
       const order = rng() % maxOrder;
@@ -209,7 +221,13 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
   }
   w.checkInvariants();
   same(w.snapshot(), r.snapshot(), "final state");
-  const c: Coverage = { fallbacks: 0, boostEvents: 0, highatomicReserved: 0, cmaFree: 0 };
+  const c: Coverage = {
+    fallbacks: 0,
+    boostEvents: 0,
+    highatomicReserved: 0,
+    highatomicUnreserved: unreserved,
+    cmaFree: 0,
+  };
   for (const z of w.allStats()) {
     c.fallbacks += z.fallbacks;
     c.boostEvents += z.boostEvents;
@@ -224,6 +242,7 @@ export function addCoverage(a: Coverage, b: Coverage): Coverage {
   a.fallbacks += b.fallbacks;
   a.boostEvents += b.boostEvents;
   a.highatomicReserved += b.highatomicReserved;
+  a.highatomicUnreserved += b.highatomicUnreserved;
   a.cmaFree += b.cmaFree;
   return a;
 }

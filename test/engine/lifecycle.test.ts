@@ -58,6 +58,7 @@ function callsOn(pfn: number): Record<string, unknown[]> {
     compactCache: [slot],
     resetIsolationSuitable: [slot],
     setCompactBlockskipFlush: [slot, true],
+    unreserveHighatomic: [slot, 1, true],
     freeOwner: [OWNER],
     ownerPages: [OWNER],
     ownerBlocks: [OWNER],

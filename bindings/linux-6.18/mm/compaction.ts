@@ -696,9 +696,11 @@ export function compactionHook618(k: KernelView): CompactionHook {
     event(kind, f) {
       const n = (x: unknown) => (typeof x === "number" ? x : 0);
       const str = (x: unknown) => String(x);
+      const zone = () => k.machine.zone(n(f.slot)).type;
       if (kind === "compaction_suitable")
         ev.event(kind, {
           slot: n(f.slot),
+          zone: zone(),
           order: n(f.order),
           mark: n(f.mark),
           usable: n(f.usable),
@@ -710,6 +712,7 @@ export function compactionHook618(k: KernelView): CompactionHook {
       else if (kind === "compaction_deferred")
         ev.event(kind, {
           slot: n(f.slot),
+          zone: zone(),
           order: n(f.order),
           considered: n(f.considered),
           deferShift: n(f.deferShift),
@@ -717,6 +720,7 @@ export function compactionHook618(k: KernelView): CompactionHook {
       else if (kind === "compact_zone")
         ev.event(kind, {
           slot: n(f.slot),
+          zone: zone(),
           order: n(f.order),
           mode: str(f.mode),
           result: str(f.result),

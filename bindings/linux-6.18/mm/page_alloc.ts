@@ -8,8 +8,6 @@
 //
 // Not modelled: cpusets and nodemasks (check_retry_cpuset never restarts), per-CPU lists
 // (drain_all_pages has nothing to drain), PF_DUMPCORE, pm_suspended_storage, memory cgroups.
-// unreserve_highatomic_pageblock has no engine API yet: it reports the zone's reserved highatomic
-// pages and gives none back (it returns false), which matters only when highatomic blocks exist.
 
 import type { Machine } from "../../engine/machine.js";
 import type { KernelLog } from "../../sim/log.js";
@@ -294,13 +292,19 @@ export class PageAlloc618 {
     return { pfn, result: r.result };
   }
 
-  /** unreserve_highatomic_pageblock (mm/page_alloc.c 6.18): see the file comment (no engine API:
-   *  reports and returns false). */
+  /** unreserve_highatomic_pageblock (mm/page_alloc.c 6.18): the zonelist's zones up to the highest
+   *  index in order; the first that gives a highatomic pageblock back to ac->migratetype ends it
+   *  (the engine moves the pages, Machine.unreserveHighatomic). pages: the free pages moved. */
   private unreserveHighatomicPageblock(ac: AllocContext, force: boolean): boolean {
-    let reserved = 0;
-    for (const slot of ac.zonelist) reserved += this.k.machine.counters(slot).nrReservedHighatomic;
-    this.k.log.event("unreserve_highatomic_pageblock", { force, pages: reserved, ok: false });
-    return false;
+    const m = this.k.machine;
+    let pages = 0;
+    for (const slot of ac.zonelist) {
+      if (m.zone(slot).zoneIdx > ac.highestZoneidx) continue;
+      pages = m.unreserveHighatomic(slot, ac.migratetype, force);
+      if (pages > 0) break;
+    }
+    this.k.log.event("unreserve_highatomic_pageblock", { force, pages, ok: pages > 0 });
+    return pages > 0;
   }
 
   /** __alloc_pages_direct_reclaim (mm/page_alloc.c 6.18): __perform_reclaim, then the freelist;
