@@ -113,9 +113,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         name: "policy",
         type: "string",
-        description: "XFS kmem_alloc policy",
-        default: "pre-bdfb04301fa5",
-        choices: ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc"],
+        description:
+          "kmem_alloc's caller policy: XFS's pre-bdfb04301fa5 (2.6.11 default), bdfb04301fa5, kvmalloc; " +
+          "on a 6.18 scenario also kmalloc (default: the scenario's policy)",
+        choices: ["pre-bdfb04301fa5", "bdfb04301fa5", "kvmalloc", "kmalloc"],
       },
       {
         name: "size",

@@ -21,7 +21,8 @@ export function replaySummary618(r: ReplayResult618): string {
   const sim = (r.simMs / 1000).toFixed(2);
   const cut = r.dropped?.lines ? `; log shortened: ${r.dropped.lines} lines not kept` : "";
   return (
-    `[oomlab] ${r.scenario} (6.18): last request ${r.request}, ${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; ` +
+    `[oomlab] ${r.scenario} (6.18): last request ${r.request}${r.policy ? ` (policy ${r.policy})` : ""}, ` +
+    `${r.size} bytes: ${r.outcome}; OOM kills: ${victims}; ` +
     `allocation failures: ${r.allocFailures.length}; simulated ${sim} s${cut}\n`
   );
 }

@@ -334,15 +334,126 @@ export function formatTrace(r: ReplayResult): string {
 
 /** The 6.18 story: the slow path's entries told one by one (those served by its first
  *  get_page_from_freelist only counted), each decision with its numbers; kswapd between them. */
+/** What each kmem_alloc caller policy does (scenario/kmem618.ts, sim/xfs_kmem.ts). */
+const KMEM_POLICY_WORDS: Readonly<Record<string, string>> = {
+  kmalloc: "one kmalloc with the caller's gfp (GFP_KERNEL for KM_SLEEP)",
+  kvmalloc: "kvmalloc_node: kmalloc without direct reclaim or warning, then vmalloc",
+  "pre-bdfb04301fa5": "XFS's loop before bdfb04301fa5: kmalloc below 128 KiB, retried after HZ/50 until it succeeds",
+  bdfb04301fa5: "XFS's loop after bdfb04301fa5: kmalloc, retried after HZ/50 until it succeeds",
+};
+
+/** How __kvmalloc_node_noprof ended, in words. */
+const KVMALLOC_EXIT_WORDS: Readonly<Record<string, string>> = {
+  kmalloc: "nothing more (kmalloc succeeded)",
+  vmalloc: "the vmalloc fallback",
+  "sub-page": "no fallback (size <= PAGE_SIZE)",
+  "non-blocking": "no fallback (vmalloc needs a blocking gfp)",
+  "too large": "no fallback (size > INT_MAX)",
+};
+
 export function formatTrace618(r: ReplayResult618): string {
   const out: string[] = [`${r.scenario}: the 6.18 slow path (${r.events.length} events)`];
+  // kmem_alloc's attempts (the XFS loop makes thousands): each attempt's lines are a unit, and a unit
+  // that repeats the previous one word for word but for its numbers is counted, not printed again.
+  let sink = out;
+  let unit: string[] | null = null;
+  let lastSig = "";
+  let repeats = 0;
+  let repeatTo = 0;
+  const flushRepeats = () => {
+    if (repeats)
+      out.push(
+        `    ... ${repeats} more attempt${repeats === 1 ? "" : "s"} like the last (counters aside), ` +
+          `to ${formatSimTime(repeatTo)}`,
+      );
+    repeats = 0;
+  };
+  const endUnit = (t: number) => {
+    if (!unit) return;
+    // times and counters (deferral attempts, kswapd_failures, pages scanned) aside
+    const sig = unit.map((l) => l.replace(/\d+/g, "#")).join("\n");
+    if (unit.length && sig === lastSig) {
+      repeats++;
+      repeatTo = t;
+    } else {
+      flushRepeats();
+      out.push(...unit);
+      lastSig = sig;
+    }
+    unit = [];
+    sink = unit;
+  };
+  const gfpWords = (gfp: number) => `0x${gfp.toString(16)}(${decodeGfp(gfp, "6.18").text})`;
+  const tellCaller = (e: SimEvent): boolean => {
+    switch (e.kind) {
+      case "kmem_alloc":
+        flushQuick(e.t);
+        flushKswapd();
+        endUnit(e.t);
+        flushRepeats();
+        lastSig = "";
+        out.push(
+          `${formatSimTime(e.t)}  ${e.comm} (${e.pid}) kmem_alloc(${e.size}, flags 0x${e.flags.toString(16)}) ` +
+            `under policy ${e.policy}: ${KMEM_POLICY_WORDS[e.policy] ?? e.policy}`,
+        );
+        unit = [];
+        sink = unit;
+        return true;
+      case "kmalloc":
+        sink.push(
+          `    kmalloc(${e.size}): ` +
+            (e.cache
+              ? `cache ${e.cache}${e.order >= 0 ? `, new slab of order ${e.order}, gfp ${gfpWords(e.gfp)}` : ""}`
+              : `large kmalloc (above KMALLOC_MAX_CACHE_SIZE): order-${e.order} pages, gfp ${gfpWords(e.gfp)}`) +
+            ` -> ${e.ok ? "ok" : "NULL"}`,
+        );
+        return true;
+      case "__vmalloc_node_range":
+        sink.push(
+          `    __vmalloc_node_range(${e.size}, ${gfpWords(e.gfp)}): ` +
+            (e.ok
+              ? `${e.nrPages} order-0 pages in ${e.pageCalls} allocator call${e.pageCalls === 1 ? "" : "s"}, ` +
+                `mapped at ${e.addr} -> ok`
+              : `${e.failure} -> NULL`),
+        );
+        return true;
+      case "__kvmalloc_node":
+        sink.push(
+          `    kvmalloc_node(${e.size}, ${gfpWords(e.flags)}): kmalloc with kmalloc_gfp_adjust's ` +
+            `${gfpWords(e.kmallocGfp)}, then ${KVMALLOC_EXIT_WORDS[e.exit] ?? e.exit} -> ${e.ok ? "ok" : "NULL"}`,
+        );
+        return true;
+      case "kmem_alloc-attempt":
+        sink.push(`    attempt ${e.via} -> ${e.ok ? "ok" : "NULL"}`);
+        if (unit) endUnit(e.t);
+        return true;
+      case "livelock":
+        endUnit(e.t);
+        flushRepeats();
+        out.push(
+          `${formatSimTime(e.t)}  kmem_alloc still looping after ${e.retries} retries and ${e.simMs} simulated ms: ` +
+            "the replay's bound stops it (livelock)",
+        );
+        unit = null;
+        sink = out;
+        return true;
+      case "printk":
+        if (cur || !unit) return false;
+        // between two attempts (XFS's deadlock line): printed where it falls, the count goes on
+        flushRepeats();
+        for (const l of e.text.split("\n")) out.push(`    | ${l}`);
+        return true;
+      default:
+        return false;
+    }
+  };
   let quick = 0;
   let quickFrom = 0;
   let kswapd = { runs: 0, reclaimed: 0, failures: 0 };
   let kcompactd = { runs: 0, migrated: 0, proactive: 0 };
   const flushQuick = (t: number) => {
     if (quick)
-      out.push(
+      sink.push(
         `${formatSimTime(quickFrom)} .. ${formatSimTime(t)}  ${quick} slow-path entr${quick === 1 ? "y" : "ies"} ` +
           "served at the min mark by the first get_page_from_freelist after waking kswapd",
       );
@@ -350,13 +461,13 @@ export function formatTrace618(r: ReplayResult618): string {
   };
   const flushKswapd = () => {
     if (kswapd.runs)
-      out.push(
+      sink.push(
         `    kswapd: ${kswapd.runs} balance_pgdat run${kswapd.runs === 1 ? "" : "s"}, ${kswapd.reclaimed} pages ` +
           `reclaimed; kswapd_failures ${kswapd.failures}`,
       );
     kswapd = { runs: 0, reclaimed: 0, failures: 0 };
     if (kcompactd.runs || kcompactd.proactive)
-      out.push(
+      sink.push(
         `    kcompactd: ${kcompactd.runs} kcompactd_do_work run${kcompactd.runs === 1 ? "" : "s"}, ` +
           `${kcompactd.proactive} proactive pass${kcompactd.proactive === 1 ? "" : "es"}, ` +
           `${kcompactd.migrated} pages migrated by kcompactd_do_work`,
@@ -376,7 +487,7 @@ export function formatTrace618(r: ReplayResult618): string {
     }
     flushQuick(start.t);
     const gfp = `0x${start.gfp.toString(16)}(${decodeGfp(start.gfp, "6.18").text})`;
-    out.push(
+    sink.push(
       `${formatSimTime(start.t)}  __alloc_pages_slowpath: order ${start.order}, gfp_mask ${gfp}, ` +
         `alloc_flags 0x${start.allocFlags.toString(16)}${start.costly ? " (costly order)" : ""}`,
     );
@@ -384,19 +495,19 @@ export function formatTrace618(r: ReplayResult618): string {
       switch (e.kind) {
         case "get_page_from_freelist":
           if (e === gpff[0] || !e.ok)
-            out.push(
+            sink.push(
               `    get_page_from_freelist (${e.step}, alloc_flags 0x${e.allocFlags.toString(16)}): ` +
                 (e.ok ? "ok" : "fail"),
             );
           break;
         case "__alloc_pages_direct_compact":
-          out.push(
+          sink.push(
             `    ${e.early ? "early " : ""}direct compaction at ${e.priority}: ${e.result}` +
               `${e.ok ? `, page ${e.pfn}` : ""}`,
           );
           break;
         case "compaction_suitable":
-          out.push(
+          sink.push(
             `      compaction_suitable ${e.zone} order ${e.order}: ${e.usable} usable free pages vs mark ` +
               `${e.mark} (watermark + compact_gap)` +
               (e.reserve ? ` + lowmem_reserve ${e.reserve}` : "") +
@@ -407,26 +518,26 @@ export function formatTrace618(r: ReplayResult618): string {
           );
           break;
         case "compaction_deferred":
-          out.push(
+          sink.push(
             `      ${e.zone}: compaction deferred for order ${e.order} (attempt ${e.considered} of ` +
               `${2 ** e.deferShift})`,
           );
           break;
         case "compact_zone":
-          out.push(
+          sink.push(
             `      compact_zone ${e.zone} order ${e.order} ${e.mode}: ${e.result}, ${e.moves} block` +
               `${e.moves === 1 ? "" : "s"} migrated; ${e.migrateScanned} pages scanned to migrate, ` +
               `${e.freeScanned} for free targets${e.capturedPfn >= 0 ? `; captured ${e.capturedPfn}` : ""}`,
           );
           break;
         case "try_to_free_pages":
-          out.push(
+          sink.push(
             `    try_to_free_pages: ${e.reclaimed} pages reclaimed of ${e.scanned} scanned in the last pass ` +
               `(down to priority ${e.priority})`,
           );
           break;
         case "__alloc_pages_direct_reclaim":
-          out.push(
+          sink.push(
             `    direct reclaim: progress ${e.progress}${e.drained ? ", drained and retried" : ""}: ` +
               (e.ok ? "ok" : "no page"),
           );
@@ -439,36 +550,36 @@ export function formatTrace618(r: ReplayResult618): string {
                 `vs min ${z.min}: ${z.ok ? "ok" : "fail"}`,
             )
             .join("; ");
-          out.push(
+          sink.push(
             `    should_reclaim_retry: no_progress_loops ${e.noProgressLoops} (MAX_RECLAIM_RETRIES 16)` +
               `${zones ? `; ${zones}` : ""} -> ${e.retry ? "retry" : "give up"}`,
           );
           break;
         }
         case "should_compact_retry":
-          out.push(
+          sink.push(
             `    should_compact_retry: ${e.result} at ${e.priority} -> ${e.newPriority}, retries ${e.retries}/` +
               `${e.maxRetries} -> ${e.retry ? "retry" : "give up"}`,
           );
           break;
         case "__alloc_pages_may_oom":
-          out.push(`    __alloc_pages_may_oom: ${e.exit}${e.progress ? " (progress)" : ""}`);
+          sink.push(`    __alloc_pages_may_oom: ${e.exit}${e.progress ? " (progress)" : ""}`);
           break;
         case "out_of_memory":
-          out.push(
+          sink.push(
             e.pid
               ? `    out_of_memory killed ${e.pid} (${e.comm}), points ${e.points}, ${e.freedPages} pages freed`
               : "    out_of_memory found no victim",
           );
           break;
         case "printk":
-          for (const l of e.text.split("\n")) out.push(`    | ${l}`);
+          for (const l of e.text.split("\n")) sink.push(`    | ${l}`);
           break;
         case "alloc-ok":
-          out.push(`    -> page ${e.pfn} (${e.pass})`);
+          sink.push(`    -> page ${e.pfn} (${e.pass})`);
           break;
         case "alloc-fail":
-          out.push(`    -> NULL: ${e.why}`);
+          sink.push(`    -> NULL: ${e.why}`);
           break;
         default:
           break;
@@ -491,6 +602,7 @@ export function formatTrace618(r: ReplayResult618): string {
       } else if (e.kind === "proactive_compaction") kcompactd.proactive++;
       continue;
     }
+    if (!cur && tellCaller(e)) continue;
     if (e.kind === "__alloc_pages_slowpath") {
       cur = [e];
       continue;
@@ -506,7 +618,12 @@ export function formatTrace618(r: ReplayResult618): string {
   }
   flushQuick(r.simMs);
   flushKswapd();
+  if (unit) endUnit(r.simMs);
+  flushRepeats();
   const kills = r.kills.map((k) => `${k.comm} ${k.pid} (points ${k.points})`).join(", ") || "none";
-  out.push(`outcome: ${r.outcome}; OOM kills: ${kills}; allocation failures: ${r.allocFailures.length}`);
+  out.push(
+    `outcome: ${r.outcome}${r.policy ? ` (policy ${r.policy})` : ""}; OOM kills: ${kills}; ` +
+      `allocation failures: ${r.allocFailures.length}`,
+  );
   return out.join("\n") + "\n";
 }

@@ -8,6 +8,7 @@ import { Slab2611 } from "../linux-2.6.11/mm/slab.js";
 import { Vmalloc2611, armVmallocRange } from "../linux-2.6.11/mm/vmalloc.js";
 import { XfsKmem, KM_FLAGS, type KmemPolicy, type KmemResult } from "../linux-2.6.11/fs/xfs/kmem.js";
 import { OomlabError } from "../errors.js";
+import type { KmemCallerPolicy } from "../sim/xfs_kmem.js";
 import { GFP_2611, parseGfp2611 } from "../include/linux/gfp.js";
 import type { SimEvent } from "../sim/events.js";
 import { scaledLogLimits, type LogLimits } from "../sim/log.js";
@@ -281,7 +282,8 @@ export function replay(input: unknown, o: ReplayOptions = {}): ReplayResult {
 }
 
 export interface CompareRow {
-  policy: KmemPolicy;
+  /** An XFS policy (2.6.11), or any caller policy of a 6.18 comparison (scenario/compare618.ts). */
+  policy: KmemCallerPolicy;
   sizeKb: number;
   outcome: ReplayResult["outcome"];
   kills: string;

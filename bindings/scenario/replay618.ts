@@ -8,12 +8,17 @@ import type { Hooks618 } from "../linux-6.18/mm/hooks.js";
 import { FolioKind } from "../linux-6.18/include/linux/mm_inline.js";
 import { GFP_618 } from "../linux-6.18/mm/page_alloc.js";
 import { parseGfp } from "../include/linux/gfp.js";
+import { checkSysctl } from "../include/linux/sysctl.js";
 import type { MachineSpec } from "../include/machine.js";
 import type { SimEvent } from "../sim/events.js";
 import { scaledLogLimits, type LogLimits } from "../sim/log.js";
 import { validateScenario618, type Scenario618 } from "./schema618.js";
+import { Callers618, kmemPolicy618, type KmemResult618 } from "./kmem618.js";
+import { KM_FLAGS, type KmemBounds, type KmemCallerPolicy } from "../sim/xfs_kmem.js";
 
-export interface ReplayOptions618 {
+export interface ReplayOptions618 extends KmemBounds {
+  /** kmem_alloc's caller policy (default: the scenario's policy, else "kmalloc"). */
+  policy?: KmemCallerPolicy;
   /** Record structured events (default true). */
   events?: boolean;
   logLimits?: LogLimits;
@@ -29,7 +34,11 @@ export interface ReplayResult618 {
   request: string;
   /** Bytes the last allocating event asked for per request (PAGE_SIZE << order). */
   size: number;
-  outcome: "success" | "failed" | "panic";
+  outcome: "success" | "failed" | "livelock" | "panic";
+  /** The policy kmem_alloc events ran under (null: the scenario has none). */
+  policy: KmemCallerPolicy | null;
+  /** The last kmem_alloc's result (scenario/kmem618.ts), without the pointer. */
+  kmem: Omit<KmemResult618, "ptr"> | null;
   kills: { pid: number; comm: string; points: number }[];
   simMs: number;
   freeKbAtOom: number | null;
@@ -47,7 +56,9 @@ export function machineOf(sc: Scenario618): MachineSpec {
   if (s.min_free_kbytes !== undefined) m.minFreeKbytes = s.min_free_kbytes;
   if (s.watermark_scale_factor !== undefined) m.watermarkScaleFactor = s.watermark_scale_factor;
   if (s.watermark_boost_factor !== undefined) m.watermarkBoostFactor = s.watermark_boost_factor;
-  if (s.lowmem_reserve_ratio !== undefined) m.lowmemReserveRatio = s.lowmem_reserve_ratio;
+  // lowmem_reserve_ratio_sysctl_handler stores entries below 1 as 0 (checkSysctl)
+  if (s.lowmem_reserve_ratio !== undefined)
+    m.lowmemReserveRatio = checkSysctl("lowmem_reserve_ratio", s.lowmem_reserve_ratio) as number[];
   return m;
 }
 
@@ -92,6 +103,12 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
   const k = buildKernel618(sc, { ...o, hooks });
   o.onKernel?.(k);
   let last: { request: string; ok: boolean; size: number } | null = null;
+  const hasKmem = sc.events.some((e) => e.do === "kmem_alloc");
+  const policy = hasKmem ? (o.policy ?? sc.policy ?? "kmalloc") : null;
+  const xfs = policy
+    ? kmemPolicy618(k, new Callers618(k), { policy, maxRetries: o.maxRetries, maxSimMs: o.maxSimMs })
+    : null;
+  let kmem: Omit<KmemResult618, "ptr"> | null = null;
   for (const e of sc.events) {
     if (k.panicked) break;
     if (e.do === "sleep") {
@@ -136,6 +153,20 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
         case "truncate":
           k.truncateFile(e.stride);
           break;
+        case "kmem_alloc": {
+          const flags = (e.flags ?? ["KM_SLEEP"]).reduce((f, n) => f | KM_FLAGS[n], 0);
+          k.log.event("kmem_alloc", {
+            policy: policy as string,
+            size: e.size,
+            flags,
+            pid: e.task,
+            comm: task?.comm ?? "",
+          });
+          const { ptr, ...rest } = (xfs as NonNullable<typeof xfs>).kmemAlloc(e.size, flags);
+          kmem = rest;
+          last = { request: "kmem_alloc", ok: ptr !== null, size: e.size };
+          break;
+        }
         case "free":
           k.freeKernel(e.task, e.keepEvery ?? 0);
           break;
@@ -176,7 +207,15 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
     era: "6.18",
     request: last?.request ?? "none",
     size: last?.size ?? 0,
-    outcome: k.panicked ? "panic" : last?.ok === false ? "failed" : "success",
+    outcome: k.panicked
+      ? "panic"
+      : last?.request === "kmem_alloc" && kmem?.livelock
+        ? "livelock"
+        : last?.ok === false
+          ? "failed"
+          : "success",
+    policy,
+    kmem,
     kills: k.oomKills.map((v) => ({ pid: v.pid, comm: v.comm, points: v.points })),
     simMs: k.clock.nowMs,
     freeKbAtOom,

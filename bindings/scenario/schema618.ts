@@ -23,24 +23,19 @@
 //               { do: "truncate", stride },                 // free one file page in stride
 //               { do: "free", task, keepEvery? },           // free the task's kernel blocks, keeping
 //                                                           // one in keepEvery (closing pipes)
-//               { do: "sleep", ms } ]
+//               { do: "kmem_alloc", task, size, flags? },     // the seed's XFS call, under "policy"
+//               { do: "sleep", ms } ],
+//   "policy": "kmalloc" | "kvmalloc" | "pre-bdfb04301fa5" | "bdfb04301fa5"  // kmem_alloc's (--policy)
 // }
 //
-// Sysctls have the kernel's names and the ranges their handlers accept (this file's SYSCTLS_618 table
-// is the minimal one the replay needs; include/linux/sysctl.ts holds the shared ones).
+// Sysctls have the kernel's names and the ranges their handlers accept: include/linux/sysctl.ts
+// VM_SYSCTLS_618 is the one table of names and ranges; SCENARIO_SYSCTLS_618 names those the model reads.
 
 import { z } from "zod";
 import { gfpZone, parseGfp } from "../include/linux/gfp.js";
-import {
-  INT_MAX,
-  LOWMEM_RESERVE_RATIO,
-  MIN_FREE_KBYTES,
-  WATERMARK_BOOST_FACTOR,
-  WATERMARK_SCALE_FACTOR,
-  GFP_MASK_MAX,
-  sysctlRange,
-  type VmSysctl,
-} from "../include/linux/sysctl.js";
+import { INT_MAX, GFP_MASK_MAX, vmSysctl } from "../include/linux/sysctl.js";
+import { THP_DEFRAG, THP_ENABLED } from "../include/linux/huge_mm.js";
+import { MAX_NR_ZONES } from "../include/linux/mmzone.js";
 import { machineSchema, MAX_PAGES } from "../include/machine_schema.js";
 import {
   flag,
@@ -56,37 +51,40 @@ import {
   type SchemaContext,
 } from "../include/schema.js";
 import { SCENARIO_FORMAT } from "./schema.js";
+import { KM_FLAGS, type KmemCallerPolicy } from "../sim/xfs_kmem.js";
 
-/** vm sysctls of 6.18 the scenario sets, beyond those of include/linux/sysctl.ts. */
-export const EXTFRAG_THRESHOLD: VmSysctl = {
-  name: "vm.extfrag_threshold",
-  min: 0,
-  max: 1000,
-  source: "proc_dointvec_minmax, SYSCTL_ZERO .. SYSCTL_ONE_THOUSAND (mm/compaction.c vm_compaction, 6.18)",
-};
-export const COMPACTION_PROACTIVENESS: VmSysctl = {
-  name: "vm.compaction_proactiveness",
-  min: 0,
-  max: 100,
-  source: "compaction_proactiveness_sysctl_handler, SYSCTL_ZERO .. SYSCTL_ONE_HUNDRED (mm/compaction.c, 6.18)",
-};
-export const DEFRAG_MODE: VmSysctl = {
-  name: "vm.defrag_mode",
-  min: 0,
-  max: 1,
-  source: "proc_dointvec_minmax, SYSCTL_ZERO .. SYSCTL_ONE (mm/page_alloc.c page_alloc_sysctl_table, 6.18)",
-};
-export const SWAPPINESS: VmSysctl = {
-  name: "vm.swappiness",
-  min: 0,
-  max: 200,
-  source: "proc_dointvec_minmax, SYSCTL_ZERO .. SYSCTL_TWO_HUNDRED (mm/vmscan.c vmscan_sysctl_table, 6.18)",
-};
+/** kmem_alloc's caller policies on 6.18 (scenario/kmem618.ts runs them). */
+export const KMEM_POLICIES_618 = ["kmalloc", "kvmalloc", "pre-bdfb04301fa5", "bdfb04301fa5"] as const;
+const KM_FLAG_NAMES = Object.keys(KM_FLAGS) as [string, ...string[]];
 
-const sysctlInt = (s: VmSysctl) => intIn(s.min, s.max, undefined).meta({ description: sysctlRange(s) });
+/** The vm sysctls a 6.18 scenario sets: the ones the 6.18 model reads (replay618.ts machineOf and
+ *  buildKernel618). Their ranges, defaults and sources are include/linux/sysctl.ts VM_SYSCTLS_618's:
+ *  this list only names them. */
+export const SCENARIO_SYSCTLS_618 = [
+  "min_free_kbytes",
+  "watermark_scale_factor",
+  "watermark_boost_factor",
+  "extfrag_threshold",
+  "compaction_proactiveness",
+  "defrag_mode",
+  "swappiness",
+  "lowmem_reserve_ratio",
+] as const;
+export type ScenarioSysctl618 = (typeof SCENARIO_SYSCTLS_618)[number];
 
-export const THP_ENABLED = ["always", "madvise", "never"] as const;
-export const THP_DEFRAG = ["always", "defer", "defer+madvise", "madvise", "never"] as const;
+/** The schema of one sysctl from VM_SYSCTLS_618: an int in the handler's range, or for
+ *  lowmem_reserve_ratio one int per zone (entries below 1 are stored as 0 when applied: checkSysctl). */
+function sysctlField(name: ScenarioSysctl618) {
+  const spec = vmSysctl(name);
+  const what = `vm.${spec.name}, ${spec.source}`;
+  if (spec.type === "int[]")
+    return listOf(intIn(spec.min, spec.max, undefined), 1, MAX_NR_ZONES, `ints, one per zone (${what})`).optional();
+  return intIn(spec.min, spec.max, undefined)
+    .meta({ description: `an int from ${spec.min} to ${spec.max} (${what})` })
+    .optional();
+}
+
+export { THP_DEFRAG, THP_ENABLED };
 
 export interface Scenario618 {
   $schema?: string;
@@ -110,6 +108,7 @@ export interface Scenario618 {
   swap?: { totalKb: number };
   tasks: { pid: number; comm: string; uid?: number; oomScoreAdj?: number }[];
   events: Event618[];
+  policy?: KmemCallerPolicy;
 }
 
 export type Event618 =
@@ -121,6 +120,7 @@ export type Event618 =
   | { do: "alloc_pages"; task: number; order: number; gfp: number | string; count?: number; at?: number }
   | { do: "truncate"; stride: number; at?: number }
   | { do: "free"; task: number; keepEvery?: number; at?: number }
+  | { do: "kmem_alloc"; task: number; size: number; flags?: string[]; at?: number }
   | { do: "sleep"; ms: number };
 
 /** PID_MAX_LIMIT of a 64-bit kernel (include/linux/threads.h, 6.18: 4M). */
@@ -135,7 +135,18 @@ const gfpField = z
   })
   .meta({ description: 'a gfp mask: a number or names like "GFP_KERNEL|__GFP_NOWARN"' });
 
-const EVENT_KINDS = ["anon", "file", "slab", "kernel", "thp", "alloc_pages", "truncate", "free", "sleep"] as const;
+const EVENT_KINDS = [
+  "anon",
+  "file",
+  "slab",
+  "kernel",
+  "thp",
+  "alloc_pages",
+  "truncate",
+  "free",
+  "kmem_alloc",
+  "sleep",
+] as const;
 const eventSchema = z.discriminatedUnion(
   "do",
   [
@@ -199,6 +210,16 @@ const eventSchema = z.discriminatedUnion(
       },
       "{ do: free, task, keepEvery? }",
     ),
+    objectOf(
+      {
+        do: z.literal("kmem_alloc"),
+        task: pid("the allocating task"),
+        size: intIn(1, 2 ** 31, "bytes"),
+        flags: listOf(oneOf(KM_FLAG_NAMES, "KM_* flags"), 0, KM_FLAG_NAMES.length, "KM_* flag names").optional(),
+        at,
+      },
+      "{ do: kmem_alloc, task, size, flags? }",
+    ),
     objectOf({ do: z.literal("sleep"), ms: numberIn(0, MAX_EVENT_MS, "ms") }, "{ do: sleep, ms }"),
   ],
   { error: () => `an event whose do is one of ${EVENT_KINDS.join(", ")}` },
@@ -221,16 +242,7 @@ const scenario618Fields = {
   ).optional(),
   machine: machineSchema(oneOf(["6.18"], "a 6.18 scenario"), "a 6.18 machine description { era, nodes, ... }"),
   sysctl: objectOf(
-    {
-      min_free_kbytes: sysctlInt(MIN_FREE_KBYTES).optional(),
-      watermark_scale_factor: sysctlInt(WATERMARK_SCALE_FACTOR).optional(),
-      watermark_boost_factor: sysctlInt(WATERMARK_BOOST_FACTOR).optional(),
-      extfrag_threshold: sysctlInt(EXTFRAG_THRESHOLD).optional(),
-      compaction_proactiveness: sysctlInt(COMPACTION_PROACTIVENESS).optional(),
-      defrag_mode: sysctlInt(DEFRAG_MODE).optional(),
-      swappiness: sysctlInt(SWAPPINESS).optional(),
-      lowmem_reserve_ratio: listOf(sysctlInt(LOWMEM_RESERVE_RATIO), 1, 5, "one int per zone type").optional(),
-    },
+    Object.fromEntries(SCENARIO_SYSCTLS_618.map((n) => [n, sysctlField(n)])),
     "vm sysctls by their kernel names { min_free_kbytes?, swappiness?, ... }",
   ).optional(),
   config: objectOf({ COMPACTION: flag().optional() }, "kernel config { COMPACTION? }").optional(),
@@ -257,6 +269,7 @@ const scenario618Fields = {
     "tasks",
   ),
   events: listOf(eventSchema, 0, Infinity, "events"),
+  policy: oneOf(KMEM_POLICIES_618, "the policy kmem_alloc events run under (--policy overrides it)").optional(),
 };
 
 /** The declared schema of a 6.18 scenario (schemas/scenario-618.schema.json is generated from it). */

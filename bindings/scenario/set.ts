@@ -4,15 +4,19 @@
 // (numbers, true/false, objects, quoted strings) and a plain string otherwise. The edited scenario is
 // then validated like any other, so a value of the wrong type or out of range is a typed error naming
 // the field, its value and the allowed range. A 6.18 scenario (machine.era "6.18") is edited against
-// its own schema (schema618.ts): `--set sysctl.swappiness=100`, `--set config.COMPACTION=false`,
-// `--set thp.defrag=never`; a misspelt sysctl name is a usage error listing the known ones, and a
-// value out of the kernel's range is refused when the edited scenario is validated.
+// its own schema (schema618.ts), and its kernel settings by their kernel names through
+// include/linux/sysctl.ts parseSetting618: `--set sysctl.swappiness=100` (or sysctl.vm.swappiness),
+// `--set config.COMPACTION=false`, `--set thp.enabled=never`, `--set thp.defrag=defer`; a misspelt
+// sysctl name is a usage error with the closest known names, a value out of the kernel's range one
+// with the range and the handler that enforces it, and a 6.18 sysctl the model does not read one
+// naming those it reads (schema618.ts SCENARIO_SYSCTLS_618).
 
 import { z } from "zod";
 import { OomlabError } from "../errors.js";
 import { fieldsOf, schemaAt, unwrapped } from "../include/schema.js";
 import { scenarioSchema as scenarioSchema2611 } from "./schema.js";
-import { isScenario618, scenario618Schema } from "./schema618.js";
+import { isScenario618, scenario618Schema, SCENARIO_SYSCTLS_618 } from "./schema618.js";
+import { parseSetting618 } from "../include/linux/sysctl.js";
 
 function usage(msg: string): OomlabError {
   return new OomlabError("OOMLAB_USAGE", `--set ${msg}`);
@@ -26,13 +30,14 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
   const raw = edit.slice(eq + 1);
   if (path.some((k) => k === "" || k === "__proto__" || k === "constructor" || k === "prototype"))
     throw usage(`path '${edit.slice(0, eq)}' is not a dot-separated list of keys`);
-  checkPath(sc, path, edit.slice(0, eq));
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     value = raw;
   }
+  if (isScenario618(sc) && SETTINGS_618.has(path[0])) value = setting618(path, value);
+  else checkPath(sc, path, edit.slice(0, eq));
   let node: unknown = sc;
   for (let i = 0; i < path.length - 1; i++) {
     let next = step(node, path[i]);
@@ -60,6 +65,32 @@ export function setScenarioValue(sc: unknown, edit: string): unknown {
     throw usage(`the scenario is not an object`);
   }
   return sc;
+}
+
+/** The namespaces of a 6.18 scenario that --set names the kernel's way (parseSetting618). */
+const SETTINGS_618 = new Set(["sysctl", "config", "thp"]);
+
+/** sysctl.NAME, config.COMPACTION, thp.enabled, thp.defrag on a 6.18 scenario: the name and value
+ *  checked by parseSetting618 (an unknown sysctl name gets the closest known ones; a value out of the
+ *  kernel's range gets the range and the handler that enforces it); returns the value the kernel
+ *  keeps. A 6.18 sysctl the model does not read is refused, naming the ones it reads. */
+function setting618(path: string[], value: unknown): unknown {
+  const key = path.join(".");
+  if (path[0] === "sysctl" && path.length === 3 && path[1] === "vm") path.splice(1, 1); // sysctl.vm.NAME
+  if (path.length !== 2) throw usage(`${key}: ${path[0]} takes one name: ${path[0]}.NAME=VALUE`);
+  let s: ReturnType<typeof parseSetting618>;
+  try {
+    s = parseSetting618(path.join("."), value);
+  } catch (e) {
+    if (e instanceof OomlabError) throw usage(`${key}: ${e.message}`);
+    throw e;
+  }
+  if (s.kind === "sysctl" && !(SCENARIO_SYSCTLS_618 as readonly string[]).includes(s.name))
+    throw usage(
+      `${key}: vm.${s.name} is a 6.18 sysctl the model does not read; a 6.18 scenario sets ` +
+        SCENARIO_SYSCTLS_618.join(", "),
+    );
+  return s.value;
 }
 
 function index(k: string, limit: number): number | null {

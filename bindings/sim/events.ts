@@ -70,6 +70,10 @@ export const SIM_EVENT_KINDS = [
   "compact_zone",
   "kcompactd_do_work",
   "proactive_compaction",
+  // 6.18 callers (mm/slub.c, mm/vmalloc.c 6.18)
+  "kmalloc",
+  "__kvmalloc_node",
+  "__vmalloc_node_range",
   // the log itself (sim/log.ts): where it dropped events to stay bounded
   "events-dropped",
 ] as const;
@@ -334,6 +338,24 @@ export interface SimEventFields {
   kcompactd_do_work: { node: number; order: number; highestZoneidx: number; migrated: number };
   /** 6.18: proactive compaction of a node: the fragmentation score before and after. */
   proactive_compaction: { node: number; prevScore: number; score: number };
+  /** 6.18: one kmalloc returned (mm/slub.c __do_kmalloc_node): gfp as it reached the page allocator
+   *  (with __GFP_COMP for a large kmalloc), the cache ("" for a large kmalloc, above
+   *  KMALLOC_MAX_CACHE_SIZE), order the last page allocation it made (-1: a slab had a free object). */
+  kmalloc: { size: number; gfp: number; cache: string; order: number; ok: boolean };
+  /** 6.18: __kvmalloc_node_noprof returned: the caller's flags, kmalloc_gfp_adjust's mask for the
+   *  kmalloc, and how it ended ("kmalloc", "vmalloc", "sub-page", "non-blocking", "too large"). */
+  __kvmalloc_node: { size: number; flags: number; kmallocGfp: number; exit: string; ok: boolean };
+  /** 6.18: __vmalloc_node_range_noprof returned: order-0 pages mapped (nrPages), allocator calls
+   *  (pageCalls), the address in hex ("" on failure) and the "vmalloc error" reason ("" on success). */
+  __vmalloc_node_range: {
+    size: number;
+    gfp: number;
+    nrPages: number;
+    pageCalls: number;
+    addr: string;
+    ok: boolean;
+    failure: string;
+  };
   /** Stands for the events the log dropped to stay within its limits (sim/log.ts LogLimits): count
    *  events from t (the first one dropped) to lastT (the last one dropped). Never recorded by the
    *  simulation itself: KernelLog.events puts it between the first and the last events it kept. */
