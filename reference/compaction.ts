@@ -11,7 +11,7 @@ import {
   CompactResult,
   MIGRATE_MODE_BY_NAME,
   MigrateMode,
-  type MigrateModeName,
+  type CompactZoneOptions,
 } from "../bindings/include/linux/compaction.js";
 import { AllocFlags } from "../bindings/mm/internal.js";
 import type { RefMachine, RefZone } from "./model.js";
@@ -19,21 +19,8 @@ import type { RefMachine, RefZone } from "./model.js";
 const COMPACT_CLUSTER_MAX = 32;
 const PAGE_ALLOC_COSTLY_ORDER = 3;
 
-/** The options of Machine.compactZone (bindings/engine/machine.ts CompactZoneOptions). */
-export interface RefCompactOptions {
-  order: number;
-  migratetype?: number;
-  mode: MigrateModeName;
-  wholeZone?: boolean;
-  ignoreSkipHint?: boolean;
-  ignoreBlockSuitable?: boolean;
-  direct?: boolean;
-  capture?: boolean;
-  owner?: number;
-  resetSkip?: boolean;
-  proactive?: { wmarkLow: number };
-  hpageOrder?: number;
-}
+/** The options of Machine.compactZone (include/linux/compaction.ts CompactZoneOptions). */
+export type RefCompactOptions = CompactZoneOptions;
 
 export interface RefCompactResult {
   result: number;

@@ -6,6 +6,7 @@ import { Machine } from "../bindings/engine/machine.js";
 import { resolveMachine } from "../bindings/mm/mm_init.js";
 import { RefMachine } from "../reference/model.js";
 import type { BuddyEngine, MachineSpec } from "../bindings/include/machine.js";
+import type { CliIo } from "../bindings/cli/main.js";
 
 /** The debug engine (assertions on), which the package does not ship: `npm run build:wasm` writes it
  *  beside the release engine, and tests pass its bytes to initSync. */
@@ -47,3 +48,22 @@ export function oneZone(
 export const PUBLISHED_CHURN_CHECKSUM =
   "sum=1327924465510;hash=529020669;alloc=5068664;free=5000129;fail=0;capfree=0;noop=0;live=68535;" +
   "live_pages=484398;free_pages=564178;nr_free=188,311,68,141,11,8,2,4,1,35,530";
+
+/** A CLI io that keeps stdout and stderr in memory and reads files from a table. */
+export function memoryIo(files: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
+  const o = {
+    stdout: "",
+    stderr: "",
+    out(t: string) {
+      o.stdout += t;
+    },
+    err(t: string) {
+      o.stderr += t;
+    },
+    async readFile(p: string) {
+      if (!(p in files)) throw Object.assign(new Error(`cannot read ${p}`), { code: "OOMLAB_USAGE" });
+      return files[p];
+    },
+  };
+  return o;
+}

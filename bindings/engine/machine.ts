@@ -31,7 +31,9 @@ import type {
   ZoneState,
 } from "../include/machine.js";
 import { MigrateType, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
-import { COMPACT_RESULT_NAMES, MIGRATE_MODE_BY_NAME, type MigrateModeName } from "../include/linux/compaction.js";
+import { COMPACT_RESULT_NAMES, MIGRATE_MODE_BY_NAME, type CompactZoneOptions } from "../include/linux/compaction.js";
+
+export type { CompactZoneOptions };
 
 const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
 /** Migratetypes a caller may request (CMA and HighAtomic come through allocFlags). */
@@ -98,37 +100,6 @@ export interface ZoneStats {
   nrFreeByType: number[][];
   /** Highest order with a free block, or -1. */
   largestFreeOrder: number;
-}
-
-/** One compact_zone pass (Machine.compactZone): struct compact_control's inputs. */
-export interface CompactZoneOptions {
-  /** The request's order; -1 compacts the whole zone (is_via_compact_memory). */
-  order: number;
-  /** gfp_migratetype() of the request (Unmovable, Movable, Reclaimable). Default Movable. */
-  migratetype?: number;
-  /** cc->mode. */
-  mode: MigrateModeName;
-  /** cc->whole_zone: both scanners start at the zone's ends instead of the cached positions. */
-  wholeZone?: boolean;
-  /** cc->ignore_skip_hint. */
-  ignoreSkipHint?: boolean;
-  /** cc->ignore_block_suitable: the free scanner takes any pageblock, not only MOVABLE and CMA. */
-  ignoreBlockSuitable?: boolean;
-  /** cc->direct_compaction (default true): async skips unsuitable source blocks, sets
-   *  compact_blockskip_flush when the scanners meet. */
-  direct?: boolean;
-  /** Capture the freed block of the requested order for the requester (compaction_capture; direct
-   *  compaction in a task, not kcompactd). The captured block is allocated to `owner`. */
-  capture?: boolean;
-  owner?: number;
-  /** compaction_restarting(): run __reset_isolation_suitable before the pass. */
-  resetSkip?: boolean;
-  /** cc->proactive_compaction: stop once the zone's fragmentation score (extfrag_for_order at
-   *  hpageOrder) is at most wmarkLow (fragmentation_score_wmark(true)). */
-  proactive?: { wmarkLow: number };
-  /** COMPACTION_HPAGE_ORDER (HPAGE_PMD_ORDER): the order of the fragmentation score, and the order
-   *  whose failed migrations forget last_migrated_pfn. Default: the machine's pageblock order. */
-  hpageOrder?: number;
 }
 
 /** What one compact_zone pass did. */

@@ -6,26 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMAND_MODULES, main, type CliIo } from "../../bindings/cli/main.js";
+import { COMMAND_MODULES, main } from "../../bindings/cli/main.js";
 import { COMMANDS, parseArgs } from "../../bindings/cli/args.js";
-
-function io(files: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
-  const o = {
-    stdout: "",
-    stderr: "",
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-    async readFile(p: string) {
-      if (!(p in files)) throw Object.assign(new Error(`cannot read ${p}`), { code: "OOMLAB_USAGE" });
-      return files[p];
-    },
-  };
-  return o;
-}
+import { memoryIo as io } from "../helpers.js";
 
 describe("parseArgs", () => {
   it("takes everything after the first '=' of --name=value as the value", () => {

@@ -5,7 +5,6 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import "../helpers.js";
 import { replay618, type ReplayResult618 } from "../../bindings/scenario/replay618.js";
 import { setScenarioValue } from "../../bindings/scenario/set.js";
 import { KMEM_GFP_618 } from "../../bindings/scenario/kmem618.js";
@@ -28,7 +27,8 @@ import { getOrder, kmallocGfpAdjust, kmallocMaxCacheSize, GFP } from "../../bind
 import { PAGE_ALLOC_COSTLY_ORDER } from "../../bindings/include/linux/mmzone.js";
 import { FolioKind } from "../../bindings/linux-6.18/include/linux/mm_inline.js";
 import type { Kernel618 } from "../../bindings/linux-6.18/kernel.js";
-import { main, type CliIo } from "../../bindings/cli/main.js";
+import { main } from "../../bindings/cli/main.js";
+import { memoryIo as io } from "../helpers.js";
 
 const TEXT = readFileSync(new URL("../../scenarios/kvmalloc-618.json", import.meta.url), "utf8");
 const scenario = () => JSON.parse(TEXT);
@@ -277,24 +277,6 @@ describe("sim/xfs_kmem.ts: the same calls over 2.6.11's and 6.18's gfp bits", ()
     expect([gfp("bdfb04301fa5"), gfp("kmalloc")]).toEqual([0x2cc0, 0xcc0]);
   });
 });
-
-function io(files: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
-  const o = {
-    stdout: "",
-    stderr: "",
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-    async readFile(p: string) {
-      if (!(p in files)) throw Object.assign(new Error(`cannot read ${p}`), { code: "OOMLAB_USAGE" });
-      return files[p];
-    },
-  };
-  return o;
-}
 
 describe("oomlab replay kvmalloc-618", () => {
   const cli = async (...argv: string[]) => {

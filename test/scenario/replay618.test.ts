@@ -3,36 +3,18 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import "../helpers.js";
 import { replay618 } from "../../bindings/scenario/replay618.js";
 import { setScenarioValue } from "../../bindings/scenario/set.js";
 import { validateScenario618 } from "../../bindings/scenario/schema618.js";
 import { defaultBadness } from "../../bindings/linux-6.18/mm/hooks.js";
 import { eventsOfKind } from "../../bindings/sim/events.js";
-import { main, type CliIo } from "../../bindings/cli/main.js";
+import { main } from "../../bindings/cli/main.js";
 import { OomlabError } from "../../bindings/errors.js";
 import type { Kernel618 } from "../../bindings/linux-6.18/kernel.js";
+import { memoryIo as io } from "../helpers.js";
 
 const TEXT = readFileSync(new URL("../../scenarios/exhaustion-618.json", import.meta.url), "utf8");
 const scenario = () => JSON.parse(TEXT);
-
-function io(files: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
-  const o = {
-    stdout: "",
-    stderr: "",
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-    async readFile(p: string) {
-      if (!(p in files)) throw Object.assign(new Error(`cannot read ${p}`), { code: "OOMLAB_USAGE" });
-      return files[p];
-    },
-  };
-  return o;
-}
 
 describe("exhaustion-618", () => {
   let kernel: Kernel618 | null = null;
