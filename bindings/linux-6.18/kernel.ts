@@ -14,7 +14,7 @@ import { Machine } from "../engine/machine.js";
 import { KernelLog, DEFAULT_LOG_LIMITS, type LogLimits } from "../sim/log.js";
 import { TimerQueue, type Timer } from "../sim/timers.js";
 import { SimClock } from "../sim/clock.js";
-import type { PageAllocator } from "../sim/page_allocator.js";
+import type { PageAllocOutcome, ReportingPageAllocator } from "../sim/page_allocator.js";
 import { ERA_6_18 } from "../kernel/releases.js";
 import type { MachineSpec } from "../include/machine.js";
 import { MAX_NR_ZONES } from "../include/linux/mmzone.js";
@@ -84,7 +84,7 @@ interface KswapdState {
   pending: boolean;
 }
 
-export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, KernelView {
+export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllocKernel, KernelView {
   readonly clock: SimClock;
   readonly log: KernelLog;
   readonly machine: Machine;
@@ -299,6 +299,15 @@ export class Kernel618 implements PageAllocator, VmscanKernel, PageAllocKernel, 
    *  Kernel for owner until the caller records it as something else. */
   allocPages(gfp: number, order: number, owner: number): number {
     return this.allocFolio(gfp, order, owner, FolioKind.Kernel);
+  }
+
+  /** allocPages with the reason of a failure (ReportingPageAllocator): the slow path's exit
+   *  (nopage's why, e.g. "costly order without __GFP_RETRY_MAYFAIL"), or "panic" once halted. */
+  tryAllocPages(gfp: number, order: number, owner: number): PageAllocOutcome {
+    this.alloc.lastNopage = null;
+    const pfn = this.allocPages(gfp, order, owner);
+    if (pfn >= 0) return { pfn, failure: null };
+    return { pfn: -1, failure: { gfp, order, reason: this.panicked ? "panic" : (this.alloc.lastNopage ?? "unknown") } };
   }
 
   /** __alloc_pages, then the block's bookkeeping (kind, owner); kswapd runs afterwards if woken. */

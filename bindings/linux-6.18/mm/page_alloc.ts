@@ -177,6 +177,8 @@ export interface PageAllocKernel {
 export const NOFAIL_LOOP_LIMIT = 100_000;
 
 export class PageAlloc618 {
+  /** The exit the last failed request took (nopage's why), for the callers' failure reasons. */
+  lastNopage: string | null = null;
   /** The allocation failures warn_alloc was called for: order, gfp mask, comm. */
   readonly failures: { order: number; gfpMask: number; comm: string }[] = [];
   /** oom_lock holder (the simulated kernel runs one allocating context at a time, so trylock only
@@ -566,6 +568,7 @@ export class PageAlloc618 {
   ): number {
     const k = this.k;
     k.log.event("nopage", { gfp: gfpMask, order, why });
+    this.lastNopage = why;
     const comm = k.view.current?.comm ?? "swapper/0";
     const lines = k.report.warnAlloc(gfpMask, order, k.view);
     for (const l of lines) k.log.printk(l);

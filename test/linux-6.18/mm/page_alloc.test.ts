@@ -185,6 +185,11 @@ describe("Kernel618 runs", () => {
     expect(k.log.lines[at]).toMatch(/^worker: page allocation failure: order:4, mode:0xcc0\(GFP_KERNEL\)/);
     expect(k.log.lines.slice(at)).toContain("Mem-Info:");
     expect(k.log.lines.at(-1)).toBe("0 pages hwpoisoned");
+    // the callers (SLUB, vmalloc) get the exit as the failure's reason
+    expect(k.tryAllocPages(G.GFP_KERNEL, 4, 300)).toEqual({
+      pfn: -1,
+      failure: { gfp: G.GFP_KERNEL, order: 4, reason: "costly order without __GFP_RETRY_MAYFAIL" },
+    });
   });
 
   it("kswapd keeps free memory between min and high under page-cache churn without direct reclaim", () => {
