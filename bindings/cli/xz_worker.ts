@@ -1,6 +1,6 @@
 // Decompresses one .xz file on its own thread for cli/text_lines.ts, so that decoding (xz-embedded in
-// WebAssembly, about 1 s for the 6.4 MB capture here) and parsing run on two cores at once. Posts
-// CHUNK_BYTES batches (transferred, not copied), at most CREDITS ahead of what the reader has taken.
+// WebAssembly, about 1 s for the 6.4 MB capture here) and parsing run on two cores at once. Posts the
+// decoder's chunks (transferred, not copied), at most XZ_CREDITS ahead of what the reader has taken.
 
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
@@ -13,10 +13,10 @@ export type XzWorkerMessage =
   | { kind: "end" }
   | { kind: "error"; message: string };
 
-/** Decompressed bytes per message. */
-export const XZ_CHUNK_BYTES = 1 << 20;
-/** Messages posted and not yet taken by the reader. */
-export const XZ_CREDITS = 8;
+/** Compressed bytes read from the file at a time. */
+export const XZ_READ_BYTES = 1 << 20;
+/** Messages posted and not yet taken by the reader (the decoder's chunks are about 64 KiB). */
+export const XZ_CREDITS = 64;
 
 const port = parentPort;
 if (port) {
@@ -34,25 +34,13 @@ if (port) {
   };
   try {
     const { path } = workerData as { path: string };
-    const file = Readable.toWeb(createReadStream(path, { highWaterMark: XZ_CHUNK_BYTES }));
+    const file = Readable.toWeb(createReadStream(path, { highWaterMark: XZ_READ_BYTES }));
     const xz = new xzDecompress.XzReadableStream(file as ReadableStream<Uint8Array>);
-    let batch = new Uint8Array(XZ_CHUNK_BYTES);
-    let used = 0;
     for await (const c of xz as unknown as AsyncIterable<Uint8Array>) {
-      let off = 0;
-      while (off < c.length) {
-        const n = Math.min(c.length - off, XZ_CHUNK_BYTES - used);
-        batch.set(c.subarray(off, off + n), used);
-        used += n;
-        off += n;
-        if (used === XZ_CHUNK_BYTES) {
-          await post(batch);
-          batch = new Uint8Array(XZ_CHUNK_BYTES);
-          used = 0;
-        }
-      }
+      // the decoder's chunks are fresh copies out of its memory (about 64 KiB): passed on, not copied again
+      const own = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength;
+      await post(own ? c : c.slice());
     }
-    if (used) await post(batch.slice(0, used));
     port.postMessage({ kind: "end" } satisfies XzWorkerMessage);
   } catch (e) {
     const message = (e as NodeJS.ErrnoException).code ?? (e as Error).message ?? String(e);
