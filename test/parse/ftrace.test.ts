@@ -2,6 +2,7 @@
 // (include/trace/events/kmem.h) and the trace context (kernel/trace/trace_output.c), the gfp text of
 // show_gfp_flags, warnings, and properties: formatted events read back as they were, damage never throws.
 
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -18,6 +19,7 @@ import {
 import { MAX_WARNINGS } from "../../bindings/parse/warnings.js";
 import { gfpBitsFor } from "../../bindings/include/linux/gfp.js";
 import { traceStatsSync } from "../../bindings/analyse/trace_stats.js";
+import { parseBuddyinfo, parsePagetypeinfo, parseZoneinfo } from "../../bindings/parse/proc.js";
 
 // Lines as 6.18 prints them (from the shared capture 6.18-anon-pagecache-1, and the formats).
 const ALLOC =
@@ -328,5 +330,22 @@ describe("properties", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("the captures' /proc files (before-* and after-*, for a pinned replay)", () => {
+  const dir = (name: string) => new URL(`../fixtures/traces/${name}/`, import.meta.url);
+  it.each(["6.18-anon-pagecache-1", "6.18-mixed-1"])("%s: buddyinfo, zoneinfo, pagetypeinfo parse cleanly", (name) => {
+    for (const when of ["before", "after"]) {
+      const read = (f: string) => readFileSync(new URL(`${when}-${f}`, dir(name)), "utf8");
+      const b = parseBuddyinfo(read("buddyinfo"));
+      expect(b.warnings, `${when}-buddyinfo`).toEqual([]);
+      expect(b.zones.map((z) => z.name)).toEqual(["DMA", "DMA32", "Normal"]);
+      expect(b.zones.every((z) => z.freeAreas.length === 11)).toBe(true); // orders 0..MAX_PAGE_ORDER 10
+      expect(parseZoneinfo(read("zoneinfo")).warnings, `${when}-zoneinfo`).toEqual([]);
+      const p = parsePagetypeinfo(read("pagetypeinfo"));
+      expect(p.warnings, `${when}-pagetypeinfo`).toEqual([]);
+      expect(p.pageblockOrder).toBe(9);
+    }
   });
 });
