@@ -56,14 +56,15 @@ async function* xzOnWorker(path: string): AsyncGenerator<Uint8Array> {
 }
 
 async function* bytesOf(path: string, compression: Compression, xzWorker: boolean): AsyncGenerator<Uint8Array> {
+  if (compression === "xz" && xzWorker) {
+    yield* xzOnWorker(path);
+    return;
+  }
   const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   if (compression === "gzip") {
     const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
     file.on("error", (e) => gunzip.destroy(e));
     yield* file.pipe(gunzip) as AsyncIterable<Buffer>;
-  } else if (compression === "xz" && xzWorker) {
-    file.destroy();
-    yield* xzOnWorker(path);
   } else if (compression === "xz") {
     const xz = new xzDecompress.XzReadableStream(Readable.toWeb(file) as ReadableStream<Uint8Array>);
     yield* xz as unknown as AsyncIterable<Uint8Array>;
