@@ -92,6 +92,25 @@ export {
 } from "./parse/proc.js";
 export { snapshotFromFiles, type SnapshotFiles, type SnapshotReport } from "./analyse/snapshot.js";
 export {
+  FtraceParser,
+  parseFtrace,
+  LineSplitter,
+  gfpFromTrace,
+  gfpToTrace,
+  KMEM_EVENTS,
+  type KmemEvent,
+  type KmemEventName,
+  type FtraceSummary,
+  type FtraceParserOptions,
+} from "./parse/ftrace.js";
+export {
+  traceStats,
+  traceStatsSync,
+  TraceStatsAccumulator,
+  type TraceStats,
+  type TraceStatsJson,
+} from "./analyse/trace_stats.js";
+export {
   GFP_ERAS,
   GFP_2611,
   decodeGfp,

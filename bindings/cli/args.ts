@@ -204,6 +204,22 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   {
+    path: ["trace", "stats"],
+    summary:
+      "count the kmem events of an ftrace capture (plain, .gz or .xz): events by kind, " +
+      "allocations and frees by order, allocations by migratetype",
+    options: [JSON_OPT],
+    positionals: ["FILE"],
+    notes: [
+      "Reads mm_page_alloc, mm_page_free, mm_page_free_batched and mm_page_alloc_extfrag lines as Linux 6.18",
+      "prints them (include/trace/events/kmem.h); other events are counted apart, damaged lines are warnings.",
+      "--json prints {events, mm_page_alloc, mm_page_free, mm_page_free_batched, mm_page_alloc_extfrag,",
+      "allocByOrder, freeByOrder, allocByMigratetype}: the by-order arrays have one count per order 0..10,",
+      "a batched free counts as order 0, migratetypes are keyed by their number as a string.",
+      "Exit status: 0 ok, 2 when the file cannot be read, is damaged or holds no ftrace event line.",
+    ],
+  },
+  {
     path: ["machine"],
     summary: "build a machine from a JSON description and print its zones, /proc/buddyinfo and /proc/pagetypeinfo",
     options: [MAX_INPUT_OPT, JSON_OPT],

@@ -16,6 +16,9 @@ export interface CliIo {
   readStdin?(maxBytes?: number): Promise<string>;
   /** Whether a path is a directory (snapshot --proc). */
   isDirectory?(path: string): Promise<boolean>;
+  /** A file's lines in batches, streamed and decompressed (.gz, .xz) without holding the file (trace stats);
+   *  without it a command reads readFile's text. */
+  readLines?(path: string): AsyncIterable<string[]>;
 }
 
 /** Text safe to print on a terminal: every character that could drive or hide on it (controls other
@@ -120,6 +123,10 @@ export async function nodeIo(): Promise<CliIo> {
     },
     readStdin: (maxBytes = defaultMax) => readStreamCapped(process.stdin, "standard input", maxBytes),
     isDirectory: async (p) => (await stat(p).catch(() => null))?.isDirectory() ?? false,
+    readLines: async function* (p) {
+      // loaded on demand: only trace commands decompress
+      yield* (await import("./text_lines.js")).fileLines(p);
+    },
   };
 }
 

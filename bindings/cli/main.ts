@@ -38,6 +38,7 @@ export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = 
   diagnose: () => import("./commands/diagnose.js"),
   snapshot: () => import("./commands/snapshot.js"),
   machine: () => import("./commands/machine.js"),
+  "trace stats": () => import("./commands/trace.js"),
 };
 
 /** Runs the CLI; returns the exit status. */

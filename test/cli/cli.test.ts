@@ -97,7 +97,7 @@ describe("help for every command, subcommand and group", () => {
 
   it("a group word lists its subcommands: help bench, bench --help; bench alone is a usage error", async () => {
     const groups = [...new Set(COMMANDS.filter((c) => c.path.length > 1).map((c) => group(c).join(" ")))];
-    expect(groups).toEqual(["bench"]);
+    expect(groups).toEqual(["bench", "trace"]);
     const a = io();
     expect(await main(["help", "bench"], a)).toBe(0);
     expect(a.stdout).toContain("Usage: oomlab bench <subcommand> [options]");
@@ -109,6 +109,9 @@ describe("help for every command, subcommand and group", () => {
     expect(await main(["bench"], c)).toBe(2);
     expect(c.stdout).toBe(a.stdout);
     expect(c.stderr).toBe("oomlab: 'bench' needs a subcommand (listed above)\n");
+    const t = io();
+    expect(await main(["trace"], t)).toBe(2);
+    expect(t.stdout).toMatch(/^ {2}stats FILE +count the kmem events of an ftrace capture/m);
   });
 
   it("help alone is --help; help of an unknown command is a usage error; no command is one too", async () => {
