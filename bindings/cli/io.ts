@@ -16,6 +16,8 @@ export interface CliIo {
   readStdin?(maxBytes?: number): Promise<string>;
   /** Whether a path is a directory (snapshot --proc). */
   isDirectory?(path: string): Promise<boolean>;
+  /** Whether standard error is a terminal (progress lines are drawn only there). */
+  errIsTTY?: boolean;
 }
 
 /** Text safe to print on a terminal: every character that could drive or hide on it (controls other
@@ -120,6 +122,7 @@ export async function nodeIo(): Promise<CliIo> {
     },
     readStdin: (maxBytes = defaultMax) => readStreamCapped(process.stdin, "standard input", maxBytes),
     isDirectory: async (p) => (await stat(p).catch(() => null))?.isDirectory() ?? false,
+    errIsTTY: process.stderr.isTTY === true,
   };
 }
 

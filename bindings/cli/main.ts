@@ -38,6 +38,8 @@ export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = 
   diagnose: () => import("./commands/diagnose.js"),
   snapshot: () => import("./commands/snapshot.js"),
   machine: () => import("./commands/machine.js"),
+  sweep: () => import("./commands/sweep.js"),
+  "sweep merge": () => import("./commands/sweep.js").then((m) => ({ run: m.runMerge })),
 };
 
 /** Runs the CLI; returns the exit status. */
