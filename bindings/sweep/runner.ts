@@ -67,6 +67,11 @@ export function serveCell(runCell: RunCell, req: CellRequest): CellResponse {
   }
 }
 
+/** The error an error response stands for: an OomlabError with its code, or a plain Error. */
+function errorOf(m: { code?: string; message: string }): Error {
+  return m.code ? new OomlabError(m.code as OomlabErrorCode, m.message) : new Error(m.message);
+}
+
 /** A message channel to a worker that runs serveCell: Node's Worker and the browser's Worker both fit
  *  behind these three functions. */
 export interface CellPort {
@@ -87,7 +92,7 @@ export function workerOverPort(port: CellPort): CellWorker {
       if (!p || m.id !== p.id) return;
       pending = null;
       if (m.ok) p.resolve({ result: m.result, ms: m.ms });
-      else p.reject(new OomlabError((m.code as OomlabErrorCode | undefined) ?? "OOMLAB_WASM", m.message));
+      else p.reject(errorOf(m));
     },
     (e) => {
       dead = e;
@@ -103,7 +108,13 @@ export function workerOverPort(port: CellPort): CellWorker {
         port.postMessage({ id: nextId++, input });
       });
     },
-    terminate: () => port.terminate(),
+    terminate() {
+      // a cell in flight is abandoned: its promise rejects, so no one waits for it
+      dead ??= new Error("the sweep worker was terminated");
+      pending?.reject(dead);
+      pending = null;
+      port.terminate();
+    },
   };
 }
 
@@ -113,7 +124,7 @@ export function inThreadWorker(runCell: RunCell): CellWorker {
     async run(input) {
       await new Promise((r) => setTimeout(r, 0));
       const r = serveCell(runCell, { id: 0, input });
-      if (!r.ok) throw new OomlabError((r.code as OomlabErrorCode | undefined) ?? "OOMLAB_WASM", r.message);
+      if (!r.ok) throw errorOf(r);
       return { result: r.result, ms: r.ms };
     },
     terminate() {},

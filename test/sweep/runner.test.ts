@@ -240,6 +240,11 @@ describe("workerOverPort", () => {
     die(new Error("worker died"));
     await expect(p3).rejects.toThrow("worker died");
     await expect(w.run(input)).rejects.toThrow("worker died");
+    // terminating a worker with a cell in flight rejects that cell (the pool never waits on a dead worker)
+    const w2 = workerOverPort({ ...port, listen: () => {} });
+    const p4 = w2.run(input);
+    w2.terminate();
+    await expect(p4).rejects.toThrow("the sweep worker was terminated");
   });
 });
 
