@@ -1,6 +1,7 @@
 // The sweep spec: validation with paths, grid expansion (Cartesian and zipped axes) worked by hand,
 // cell ids, and the seed function.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OomlabError } from "../../bindings/errors.js";
 import {
@@ -8,6 +9,7 @@ import {
   expandSweep,
   fmix32,
   fnv1a32,
+  sweepJsonSchemaFiles,
   type SweepSpec,
   taskAt,
   validateSweepSpec,
@@ -227,5 +229,16 @@ describe("deriveSeed", () => {
     // adding a value keeps the other cells' seeds (the id, not the position, enters the seed)
     const more = expandSweep(validateSweepSpec(spec({ grid: [{ path: "sysctl.swappiness", values: [50, 0, 100] }] })));
     expect(taskAt(more, 1).seed).toBe(taskAt(expandSweep(validateSweepSpec(spec({ grid }))), 0).seed);
+  });
+});
+
+describe("schemas/sweep.schema.json", () => {
+  it("is what the Zod schema gives (npm run build:schemas writes it)", () => {
+    const [[file, text]] = Object.entries(sweepJsonSchemaFiles());
+    expect(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), "utf8")).toBe(text);
+    const json = JSON.parse(text);
+    expect(json.title).toBe("oomlab sweep spec (format oomlab-sweep/1)");
+    expect(json.additionalProperties).toBe(false);
+    expect(json.required).toEqual(["format", "name", "machine", "workload"]);
   });
 });
