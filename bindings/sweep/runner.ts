@@ -1,8 +1,8 @@
 // The sweep runner: a spec's tasks (cells x seeds, or one shard's share of them) run on a pool of
 // workers, and their results come out as results lines in task order, whatever the number of workers
 // and the order the workers finish in. A worker is anything that runs one cell at a time and answers
-// with a promise: a Node worker_threads Worker (cli/sweep_workers.ts), a browser Web Worker (through
-// workerOverPort), or the cell function on this thread (no factory). The runner writes nothing: the
+// with a promise: a Node worker_threads Worker (cli/sweep_workers.ts), a browser Web Worker
+// (webWorkerFactory), or the cell function on this thread (no factory). The runner writes nothing: the
 // caller gets each line (onLine, in order), each wall time (onTiming, in completion order: wall times
 // never enter the results) and progress (onProgress).
 //
@@ -115,6 +115,34 @@ export function workerOverPort(port: CellPort): CellWorker {
       pending = null;
       port.terminate();
     },
+  };
+}
+
+/** The part of a browser Worker that webWorkerFactory uses. */
+export interface WebWorkerLike {
+  postMessage(m: unknown): void;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: { message?: string }) => void) | null;
+  terminate(): void;
+}
+
+/** Workers in a browser: each a module Web Worker running scriptUrl, a script that answers every message
+ *  with serveCell, e.g. `self.onmessage = (ev) => self.postMessage(serveCell(runCell, ev.data))`.
+ *  (make is the Worker constructor, replaceable in tests.) */
+export function webWorkerFactory(
+  scriptUrl: string | URL,
+  make: (url: string | URL) => WebWorkerLike = (url) => new Worker(url, { type: "module" }) as unknown as WebWorkerLike,
+): CellWorkerFactory {
+  return () => {
+    const w = make(scriptUrl);
+    return workerOverPort({
+      postMessage: (m) => w.postMessage(m),
+      listen(onResponse, onError) {
+        w.onmessage = (ev) => onResponse(ev.data as CellResponse);
+        w.onerror = (ev) => onError(new Error(`sweep worker: ${ev.message ?? "error"}`));
+      },
+      terminate: () => w.terminate(),
+    });
   };
 }
 

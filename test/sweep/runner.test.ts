@@ -14,6 +14,8 @@ import {
   type CellWorker,
   runSweep,
   serveCell,
+  type WebWorkerLike,
+  webWorkerFactory,
   workerOverPort,
 } from "../../bindings/sweep/runner.js";
 import { parseShard, shardOrdinals } from "../../bindings/sweep/shard.js";
@@ -245,6 +247,31 @@ describe("workerOverPort", () => {
     const p4 = w2.run(input);
     w2.terminate();
     await expect(p4).rejects.toThrow("the sweep worker was terminated");
+  });
+});
+
+describe("webWorkerFactory", () => {
+  it("runs a sweep over Web-Worker-shaped workers (messages in, events out) to the same bytes", async () => {
+    const urls: string[] = [];
+    // a stand-in for `new Worker(url, { type: "module" })` whose script is serveCell over fakeCell
+    const make = (url: string | URL): WebWorkerLike => {
+      urls.push(String(url));
+      const w: WebWorkerLike = {
+        onmessage: null,
+        onerror: null,
+        postMessage: (m) => setTimeout(() => w.onmessage?.({ data: serveCell(fakeCell, m as CellRequest) }), 1),
+        terminate: () => {},
+      };
+      return w;
+    };
+    const lines: string[] = [];
+    await runSweep(X, {
+      workerFactory: webWorkerFactory("cells.js", make),
+      workers: 2,
+      onLine: (l) => void lines.push(`${l}\n`),
+    });
+    expect(lines.join("")).toBe(await run(X, 1));
+    expect(urls).toEqual(["cells.js", "cells.js"]);
   });
 });
 
