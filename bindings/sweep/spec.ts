@@ -103,11 +103,12 @@ export interface SweepSpec {
   pairedSeeds?: boolean;
 }
 
-/** The largest number of seeds, axis values and cells a spec may ask for (oomlab's bounds: a sweep of
- *  a million tasks is already days of simulation). */
+/** The largest number of seeds, axis values and cells a spec may ask for (oomlab's bounds: every cell is
+ *  expanded and checked before anything runs, a few KiB each, and 100,000 cells of a million operations
+ *  are already days of simulation). */
 export const MAX_SEEDS = 10_000;
 export const MAX_AXIS_VALUES = 10_000;
-export const MAX_CELLS = 1_000_000;
+export const MAX_CELLS = 100_000;
 /** The fields at the top of the cell template that grid paths may start with. */
 export const GRID_ROOTS = ["machine", "sysctl", "config", "thp", "workload", "sampleEvery"] as const;
 

@@ -81,6 +81,14 @@ describe("validateSweepSpec", () => {
     ]);
   });
 
+  it("refuses a grid of more than 100,000 cells before expanding it", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i);
+    const grid = ["a", "b", "c"].map((k) => ({ path: `workload.params.${k}`, values }));
+    expect(errorOf(() => validateSweepSpec(spec({ grid }))).message).toBe(
+      "sweep: grid gives 1000000 cells; at most 100000",
+    );
+  });
+
   it("checks every cell as the spec itself: a grid value out of range names the cell and the field", () => {
     const s = validateSweepSpec(spec({ grid: [{ path: "sysctl.watermark_scale_factor", values: [10, 5000] }] }));
     const e = errorOf(() => expandSweep(s));
