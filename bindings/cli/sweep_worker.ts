@@ -3,7 +3,7 @@
 // and answers with sweep/runner.ts's CellResponse.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { type CellRequest, serveCell } from "../sweep/runner.js";
+import { type CellRequest, serveCell } from "../sweep/protocol.js";
 import type { RunCell } from "../sweep/spec.js";
 
 const port = parentPort;

@@ -13,6 +13,7 @@
 
 import { OomlabError, type OomlabErrorCode } from "../errors.js";
 import { resultLine } from "./merge.js";
+import { type CellRequest, type CellResponse, serveCell } from "./protocol.js";
 import { type Shard, shardOrdinals, WHOLE } from "./shard.js";
 import {
   type CellInput,
@@ -29,6 +30,8 @@ import {
 /** The metric a cell reports its simulated operations in (for ops/s in the progress line). */
 export const OPS_METRIC = "ops";
 
+export { type CellRequest, type CellResponse, serveCell };
+
 /** A worker's answer for one cell: its result and the wall time it took (ms). */
 export interface CellReply {
   result: CellResult;
@@ -43,29 +46,6 @@ export interface CellWorker {
 
 /** Makes worker number k (0-based). */
 export type CellWorkerFactory = (k: number) => CellWorker;
-
-/** The message a worker receives: a cell to run. */
-export interface CellRequest {
-  id: number;
-  input: CellInput;
-}
-
-/** The message a worker answers with. */
-export type CellResponse =
-  | { id: number; ok: true; result: CellResult; ms: number }
-  | { id: number; ok: false; code?: string; message: string };
-
-/** What runs inside a worker: one request in, one response out (errors become messages). */
-export function serveCell(runCell: RunCell, req: CellRequest): CellResponse {
-  const t0 = performance.now();
-  try {
-    const result = runCell(req.input);
-    return { id: req.id, ok: true, result, ms: performance.now() - t0 };
-  } catch (e) {
-    const code = e instanceof OomlabError ? e.code : undefined;
-    return { id: req.id, ok: false, code, message: e instanceof Error ? e.message : String(e) };
-  }
-}
 
 /** The error an error response stands for: an OomlabError with its code, or a plain Error. */
 function errorOf(m: { code?: string; message: string }): Error {
