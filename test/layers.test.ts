@@ -40,7 +40,20 @@ const ALLOWED: Record<string, readonly string[]> = {
     "reference",
     "errors",
   ],
-  index: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "parse", "analyse", "render", "errors"],
+  index: [
+    "include",
+    "kernel",
+    "mm",
+    "engine",
+    "sim",
+    "linux-*",
+    "scenario",
+    "sweep",
+    "parse",
+    "analyse",
+    "render",
+    "errors",
+  ],
   reference: ["include", "kernel", "mm", "errors"],
 };
 /** Layers whose imports from other layers must be `import type` (they compute nothing), except from these. */
