@@ -124,3 +124,32 @@ export {
   type DecodedGfp2611,
 } from "./include/linux/gfp.js";
 export { allocFlagsFor, type AllocFlagsOptions, type EraAllocFlags } from "./mm/page_alloc.js";
+export {
+  SWEEP_FORMAT,
+  validateSweepSpec,
+  expandSweep,
+  deriveSeed,
+  taskAt,
+  sweepSpecSchema,
+  type SweepSpec,
+  type SweepCell,
+  type SweepTask,
+  type ExpandedSweep,
+  type CellInput,
+  type CellResult,
+  type RunCell,
+} from "./sweep/spec.js";
+export {
+  runSweep,
+  webWorkerFactory,
+  workerOverPort,
+  inThreadWorker,
+  serveCell,
+  type RunSweepOptions,
+  type CellWorker,
+  type CellWorkerFactory,
+  type CellPort,
+  type SweepProgress,
+} from "./sweep/runner.js";
+export { parseShard, type Shard } from "./sweep/shard.js";
+export { mergeResults, readExisting, resultLine, summaryCsv, manifestText } from "./sweep/merge.js";

@@ -46,6 +46,9 @@ export const DEFAULT_MAX_INPUT_MB = 256;
  * under 512 MiB of text, and an input is read into one string. */
 export const MAX_INPUT_MB_LIMIT = 511;
 
+/** oomlab's bound on --workers. */
+export const MAX_SWEEP_WORKERS = 256;
+
 const MAX_INPUT_OPT: OptionSpec = {
   name: MAX_INPUT_OPTION,
   type: "int",
@@ -218,6 +221,47 @@ export const COMMANDS: CommandSpec[] = [
       "a batched free counts as order 0, migratetypes are keyed by their number as a string.",
       "Exit status: 0 ok, 2 when the file cannot be read, is damaged or holds no ftrace event line.",
     ],
+  },
+  {
+    path: ["sweep"],
+    summary:
+      "run a sweep spec (format oomlab-sweep/1): its cells x seeds on worker threads, results in DIR/results.jsonl " +
+      "(byte-identical whatever --workers), DIR/summary.csv, wall times in DIR/timings.jsonl",
+    options: [
+      {
+        name: "workers",
+        type: "int",
+        description: "worker threads (default: the CPUs Node reports available)",
+        min: 1,
+        max: MAX_SWEEP_WORKERS,
+      },
+      {
+        name: "shard",
+        type: "string",
+        description: "run shard I of N (0 <= I < N): the tasks whose ordinal mod N is I; merge with 'sweep merge'",
+      },
+      { name: "out", type: "string", description: "output directory (default: sweep-out/NAME, .shard-I-of-N added)" },
+      {
+        name: "resume",
+        type: "boolean",
+        description: "keep DIR's results (checked against the spec; a truncated last line is dropped) and run the rest",
+      },
+      { name: "quiet", type: "boolean", description: "no progress line on stderr (it is shown only on a terminal)" },
+      MAX_INPUT_OPT,
+    ],
+    positionals: ["SPEC.json"],
+    notes: [
+      "Exit status: 0 done, 2 for usage and spec errors (the message names the field), 1 when a cell failed",
+      "otherwise, 130 when interrupted (DIR keeps every finished line; --resume continues).",
+      "oomlab sweep merge DIR... --out DIR merges the directories of shards (oomlab help sweep merge).",
+    ],
+  },
+  {
+    path: ["sweep", "merge"],
+    summary: "merge the output directories of a sweep's shards into one, byte-identical to the unsharded run",
+    options: [{ name: "out", type: "string", description: "the merged output directory (required)" }, MAX_INPUT_OPT],
+    positionals: ["DIR"],
+    variadic: true,
   },
   {
     path: ["machine"],

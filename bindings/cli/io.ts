@@ -19,6 +19,8 @@ export interface CliIo {
   /** A file's lines in batches, streamed and decompressed (.gz, .xz) without holding the file (trace stats);
    *  without it a command reads readFile's text. */
   readLines?(path: string): AsyncIterable<string[]>;
+  /** Whether standard error is a terminal (progress lines are drawn only there). */
+  errIsTTY?: boolean;
 }
 
 /** Text safe to print on a terminal: every character that could drive or hide on it (controls other
@@ -127,6 +129,7 @@ export async function nodeIo(): Promise<CliIo> {
       // loaded on demand: only trace commands decompress
       yield* (await import("./text_lines.js")).fileLines(p);
     },
+    errIsTTY: process.stderr.isTTY === true,
   };
 }
 

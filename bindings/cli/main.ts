@@ -39,6 +39,8 @@ export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = 
   snapshot: () => import("./commands/snapshot.js"),
   machine: () => import("./commands/machine.js"),
   "trace stats": () => import("./commands/trace.js"),
+  sweep: () => import("./commands/sweep.js"),
+  "sweep merge": () => import("./commands/sweep.js").then((m) => ({ run: m.runMerge })),
 };
 
 /** Runs the CLI; returns the exit status. */

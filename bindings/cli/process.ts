@@ -29,7 +29,10 @@ export type WorkerMessage =
 /** Runs the CLI on a worker thread; resolves with the exit status (or exits the process on SIGINT). */
 export function runOnWorker(argv: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { argv }, stdin: true });
+    const worker = new Worker(new URL("./worker.js", import.meta.url), {
+      workerData: { argv, errIsTTY: process.stderr.isTTY === true },
+      stdin: true,
+    });
     let status: number | null = null;
     let stdinPiped = false;
     let interrupted = false;

@@ -33,8 +33,11 @@ if (port) {
   };
   const io = await nodeIo();
   const readStdin = io.readStdin;
-  const status = await main((workerData as { argv: string[] }).argv, {
+  const data = workerData as { argv: string[]; errIsTTY?: boolean };
+  const status = await main(data.argv, {
     ...io,
+    // this thread's stderr is a pipe to the main thread: the main thread says whether its own is a terminal
+    errIsTTY: data.errIsTTY === true,
     out,
     err: (text) => post({ kind: "err", text }),
     readStdin: readStdin

@@ -112,6 +112,21 @@ self.onmessage = async (e) => {
 };
 `;
 
+// A sweep worker: serveCell over the churn-benchmark cell (sweep/runner.ts webWorkerFactory's script).
+const SWEEP_WORKER_SRC = `import { serveCell } from "/bindings/sweep/protocol.js";
+import { runCell } from "/bindings/sweep/bench_churn_cell.js";
+self.onmessage = (e) => self.postMessage(serveCell(runCell, e.data));
+`;
+/** A small sweep: 3 cells x 2 seeds of the churn cell. */
+const SWEEP_SPEC = {
+  format: "oomlab-sweep/1",
+  name: "browser",
+  machine: { era: "2.6.11", nodes: [{ zones: [{ type: "Normal", startPfn: 0, spannedPages: 16384 }] }] },
+  workload: { name: "churn", params: { ops: 50_000 } },
+  grid: [{ path: "machine.minFreeKbytes", values: [128, 1024, 4096] }],
+  seeds: 2,
+};
+
 /** Paths the server could not serve, reported with any page error. */
 const notFound: string[] = [];
 
@@ -136,6 +151,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   const inline: Record<string, [number, string, string]> = {
     "/": [200, CONTENT_TYPES[".html"], INDEX_HTML],
     "/worker.js": [200, CONTENT_TYPES[".js"], WORKER_SRC],
+    "/sweep-worker.js": [200, CONTENT_TYPES[".js"], SWEEP_WORKER_SRC],
     // Chromium asks for a favicon on every page; answering it keeps the console free of 404s.
     "/favicon.ico": [204, "image/x-icon", ""],
   };
@@ -197,6 +213,21 @@ function runInWorker(page: Page): Promise<{ checksum?: string; coalesced?: boole
     w.postMessage(${JSON.stringify(CHURN)});
   })`;
   return withTimeout(page.evaluate(expr), STEP_TIMEOUT_MS, "churn in the worker");
+}
+
+/** The sweep in the page on two Web Workers: its results.jsonl text. */
+function sweepInPage(page: Page): Promise<string> {
+  const expr = `(async () => {
+    const api = await import("/bindings/index.js");
+    const lines = [];
+    await api.runSweep(api.validateSweepSpec(${JSON.stringify(SWEEP_SPEC)}), {
+      workerFactory: api.webWorkerFactory("/sweep-worker.js"),
+      workers: 2,
+      onLine: (l) => { lines.push(l + "\\n"); },
+    });
+    return lines.join("");
+  })()`;
+  return withTimeout(page.evaluate(expr) as Promise<string>, STEP_TIMEOUT_MS, "sweep on Web Workers");
 }
 
 /** The same workload in this process, on the TypeScript sources. */
@@ -271,5 +302,25 @@ describe("browser (Chromium via playwright-core)", () => {
       await page.close();
     },
     3 * STEP_TIMEOUT_MS,
+  );
+
+  it.skipIf(SKIP)(
+    `runs a sweep on Web Workers to the bytes Node writes${SKIP ? ` (skipped: ${SKIP_REASON})` : ""}`,
+    async () => {
+      if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: install chromium (see .ci/run)`);
+      const page = await browser!.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${origin}/`, { timeout: STEP_TIMEOUT_MS });
+      const inPage = await sweepInPage(page);
+      const { runCell } = await import("../../bindings/sweep/bench_churn_cell.js");
+      const lines: string[] = [];
+      await api.runSweep(api.validateSweepSpec(SWEEP_SPEC), { runCell, onLine: (l) => void lines.push(`${l}\n`) });
+      expect(errors).toEqual([]);
+      expect(inPage.split("\n").length - 1).toBe(6);
+      expect(inPage).toBe(lines.join(""));
+      await page.close();
+    },
+    2 * STEP_TIMEOUT_MS,
   );
 });
