@@ -21,6 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sim: ["include", "kernel", "errors"],
   "linux-*": ["include", "kernel", "mm", "engine", "sim", "errors"],
   scenario: ["include", "kernel", "mm", "engine", "sim", "linux-*", "errors"],
+  sweep: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "errors"],
   parse: ["include"],
   analyse: ["include", "kernel", "mm", "engine", "parse", "errors"],
   render: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "parse", "analyse", "errors"],
