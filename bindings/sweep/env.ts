@@ -97,11 +97,14 @@ export function buildKernel(input: CellInput): Kernel618 {
   });
 }
 
-/** Counts every allocation of the kernel model in rec: Kernel618.allocFolio is the one way in. */
+/** Counts every allocation of the kernel model in rec, with the simulated time it took:
+ *  Kernel618.allocFolio is the one way in. */
 export function recordKernel(k: Kernel618, rec: Recorder): void {
   const inner = k.allocFolio.bind(k);
   k.allocFolio = (gfp: number, order: number, owner: number, kind: number, flags = 0): number => {
+    const t0 = k.clock.nowMs;
     const pfn = inner(gfp, order, owner, kind, flags);
+    rec.latency(order, k.clock.nowMs - t0);
     rec.alloc(order, pfn >= 0);
     return pfn;
   };

@@ -151,6 +151,21 @@ export class Recorder {
     if (++this.ops >= this.nextSample) this.tick();
   }
 
+  /** Simulated milliseconds each order's requests took (kernel model only; null elsewhere): the
+   *  sum and the longest. The slow path's retries sleep (schedule_timeout), reclaim does not. */
+  latencySum: number[] | null = null;
+  latencyMax: number[] | null = null;
+
+  /** The simulated time one request of an order took (counted by alloc, not here). */
+  latency(order: number, ms: number): void {
+    if (!this.latencySum || !this.latencyMax) {
+      this.latencySum = new Array<number>(this.attempts.length).fill(0);
+      this.latencyMax = new Array<number>(this.attempts.length).fill(0);
+    }
+    this.latencySum[order] += ms;
+    if (ms > this.latencyMax[order]) this.latencyMax[order] = ms;
+  }
+
   /** A free (or another request that is not an allocation): counts one operation. */
   free(): void {
     if (++this.ops >= this.nextSample) this.tick();
@@ -228,6 +243,10 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   });
   out.success_pct = pct;
   if (hiAttempts > 0) out.high_order_success_pct = round3((hiSuccesses * 100) / hiAttempts);
+  if (rec.latencySum && rec.latencyMax) {
+    out.alloc_latency_ms_sum = [...rec.latencySum];
+    out.alloc_latency_ms_max = [...rec.latencyMax];
+  }
 
   const huge = hugeOrder(r.pageSize, r.maxOrder);
   const zones = r.zones.filter((z) => z.managedPages > 0);

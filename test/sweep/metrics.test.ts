@@ -121,6 +121,14 @@ describe("the recorder", () => {
       expect(rec.failures[9]).toBe(1);
       expect(rec.ops).toBe(4); // three requests and a free
       expect(rec.series).toEqual({});
+      expect(rec.latencySum).toBeNull(); // no simulated time on the engine alone
+      // two order-9 requests of the kernel model took 3 and 1 simulated ms: sum 4, longest 3
+      rec.latency(9, 3);
+      rec.latency(9, 1);
+      const out = cellMetrics(m, rec, { blocks: () => {} });
+      expect((out.alloc_latency_ms_sum as number[])[9]).toBe(4);
+      expect((out.alloc_latency_ms_max as number[])[9]).toBe(3);
+      expect((out.alloc_latency_ms_max as number[])[0]).toBe(0);
     } finally {
       m.dispose();
     }
@@ -239,6 +247,9 @@ describe("a cell's metrics at its end", () => {
       expect(rec.attempts[9]).toBe(1);
       expect(rec.successes[9]).toBe(1);
       expect(rec.ops).toBe(12);
+      // nothing had to wait: an empty machine serves every request from the fast path in no simulated time
+      expect(rec.latencySum?.[0]).toBe(0);
+      expect(rec.latencyMax?.[9]).toBe(0);
     } finally {
       k.machine.dispose();
     }
