@@ -74,7 +74,8 @@ else {
         `same twice: ${c.sameTwice}`,
     );
     console.log(
-      `  high-order success ${c.highOrderSuccessPct}%, THP success ${c.thpSuccessPct}%, free huge blocks ` +
+      `  high-order success ${c.highOrderSuccessPct ?? "-"}%, THP success ${c.thpSuccessPct ?? "-"}%, ` +
+        `free huge blocks ` +
         `${c.freeHugeBlocks} of ${c.freeHugeIdeal}, fragmentation score ${c.fragmentationScore}, ` +
         `mixed pageblocks ${c.mixedPageblocks}, fallbacks ${c.extfragFallbacks}`,
     );
