@@ -105,6 +105,7 @@ export function recordKernel(k: Kernel618, rec: Recorder): void {
     const t0 = k.clock.nowMs;
     const pfn = inner(gfp, order, owner, kind, flags);
     rec.latency(order, k.clock.nowMs - t0);
+    if (pfn >= 0) rec.checkFallback(pfn);
     rec.alloc(order, pfn >= 0);
     return pfn;
   };

@@ -119,6 +119,16 @@ export function engineBlocks(m: Machine): (visit: BlockVisitor) => void {
   };
 }
 
+/** Where the engine keeps each zone's fallback counter (allocations served from another
+ *  migratetype's free lists, the mm_page_alloc_extfrag events): u32 word indices in engine memory. */
+function fallbackWords(m: Machine): number[] {
+  const abi = m.engineAbi;
+  const base = m.engineExports.zonesPtr() >>> 2;
+  return m.machine.zones
+    .filter((z) => z.spannedPages > 0)
+    .map((z) => base + z.slot * (abi.ZONE_SIZE >>> 2) + (abi.Z_FALLBACKS >>> 2));
+}
+
 /** Counts requests per order as a workload makes them and samples the time series. */
 export class Recorder {
   readonly attempts: number[];
@@ -139,6 +149,7 @@ export class Recorder {
     this.successes = new Array<number>(orders).fill(0);
     this.failures = new Array<number>(orders).fill(0);
     this.zones = m.machine.zones.filter((z) => z.managedPages > 0);
+    this.fallbackWords = fallbackWords(m);
     this.nextSample = sampleEvery > 0 ? sampleEvery : Number.POSITIVE_INFINITY;
     if (sampleEvery > 0) this.sample();
   }
@@ -164,6 +175,30 @@ export class Recorder {
     }
     this.latencySum[order] += ms;
     if (ms > this.latencyMax[order]) this.latencyMax[order] = ms;
+  }
+
+  /** Fallbacks that claimed the pageblock (mm_page_alloc_extfrag with change_ownership=1). */
+  changeOwnership = 0;
+  private fallbacksSeen = 0;
+  private readonly fallbackWords: number[];
+
+  /** After a successful request: when the engine counted a fallback for it, whether the block's
+   *  pageblock now has the migratetype the request asked for (try_to_claim_block claimed it: the
+   *  tracepoint's change_ownership) or kept the fallback type (__rmqueue_steal). */
+  checkFallback(pfn: number): void {
+    const u32 = this.m.engineViews.u32;
+    let now = 0;
+    for (const w of this.fallbackWords) now += u32[w];
+    if (now === this.fallbacksSeen) return;
+    const events = now - this.fallbacksSeen;
+    this.fallbacksSeen = now;
+    const m = this.m;
+    const abi = m.engineAbi;
+    const idx = pfn - m.machine.basePfn;
+    const info = m.engineViews.u16[(m.engineExports.infoPtr() >>> 1) + idx];
+    const mt = (info >>> abi.MT_SHIFT) & abi.MT_MASK;
+    const pb = m.engineViews.u8[m.engineExports.pageblocksPtr() + (idx >> m.machine.pageblockOrder)] & abi.PB_MT_MASK;
+    if (pb === mt) this.changeOwnership += events;
   }
 
   /** A free (or another request that is not an allocation): counts one operation. */
@@ -277,6 +312,9 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   for (const [node, list] of [...nodes].sort((a, b) => a[0] - b[0]))
     out[`fragmentation_score.node${node}`] = fragmentationScoreNode(list, huge);
   out.extfrag_fallbacks = fallbacks;
+  // trace-pagealloc-postprocess's split by change_ownership: claimed pageblocks against steals
+  out.extfrag_change_ownership = Math.min(rec.changeOwnership, fallbacks);
+  out.extfrag_steal = fallbacks - out.extfrag_change_ownership;
 
   const blocks = o.blocks ?? engineBlocks(m);
   const nrPageblocks = Math.ceil(r.nrPages / 2 ** r.pageblockOrder);

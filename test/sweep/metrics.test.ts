@@ -15,6 +15,7 @@ import {
   type BlockVisitor,
 } from "../../bindings/sweep/metrics.js";
 import type { MachineSpec } from "../../bindings/include/machine.js";
+import { MigrateType } from "../../bindings/include/linux/mmzone.js";
 
 /** One 2.6.11 Normal zone of 1024 pages at pfn 0 (orders 0..10), watermarks 0. */
 const ZONE_1024: MachineSpec = {
@@ -154,6 +155,47 @@ describe("the recorder", () => {
       // unusable index at order 9: 1023 free, one order-9 block (512 pages) suitable:
       // (1023 - 512) * 1000 / 1023 = 499.5 -> 499
       expect(rec.series["unusable_index_order9.Normal"]).toEqual([0, 0, 499]);
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+describe("fallbacks split by change_ownership (mm_page_alloc_extfrag, 6.18)", () => {
+  it("tells a fallback that claimed its pageblock from a steal", () => {
+    // 6.18, one Normal zone of 4096 pages: 8 pageblocks of 512, all Movable at boot (enough for
+    // grouping by mobility: at least 6 pageblocks); every page allocated, then two holes made
+    const spec: MachineSpec = {
+      era: "6.18",
+      minFreeKbytes: 0,
+      nodes: [
+        { zones: [{ type: "Normal", startPfn: 0, spannedPages: 4096, watermarks: { min: 0, low: 0, high: 0 } }] },
+      ],
+    };
+    const m = Machine.create(spec);
+    try {
+      m.allocAllOrder0(m.machine.zones.find((z) => z.type === "Normal")?.slot ?? 0, MigrateType.Movable);
+      m.freeRange(100, 1); // one free page in pageblock 0 (Movable)
+      const rec = new Recorder(m, 0);
+      // an Unmovable order-0 request finds no Unmovable page: __rmqueue_claim looks at pageblock 0,
+      // which has 1 free page and no Unmovable ones, under half of 512: no claim; __rmqueue_steal
+      // takes pfn 100 and the block stays Movable (change_ownership 0)
+      const stolen = m.alloc({ order: 0, migratetype: MigrateType.Unmovable });
+      expect(stolen).toBe(100);
+      rec.checkFallback(stolen);
+      expect(rec.changeOwnership).toBe(0);
+      m.freeRange(512, 512); // pageblock 1 entirely free: one order-9 Movable block
+      // the next Unmovable request falls back to order 9 >= pageblock_order / 2: the whole block is
+      // claimed for Unmovable (change_ownership 1)
+      const claimed = m.alloc({ order: 0, migratetype: MigrateType.Unmovable });
+      expect(claimed >> 9).toBe(1);
+      rec.checkFallback(claimed);
+      expect(rec.changeOwnership).toBe(1);
+      rec.checkFallback(claimed); // no new fallback: nothing counted
+      const out = cellMetrics(m, rec);
+      expect([out.extfrag_fallbacks, out.extfrag_change_ownership, out.extfrag_steal]).toEqual([2, 1, 1]);
+      // the steal left an Unmovable page in Movable pageblock 0: one mixed block, under Movable
+      expect((out.mixed_pageblocks as Record<string, number>).Movable).toBe(1);
     } finally {
       m.dispose();
     }

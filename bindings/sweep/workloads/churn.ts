@@ -24,6 +24,7 @@ const WMARK_FLAGS: Record<WatermarkName, number> = {
 /** One request on the engine's fast path at a watermark, counted in rec; the pfn or -1. */
 export function allocBlock(m: Machine, rec: Recorder, order: number, mt: number, wmark: WatermarkName): number {
   const pfn = m.alloc({ order, migratetype: mt as MigrateType, allocFlags: WMARK_FLAGS[wmark] });
+  if (pfn >= 0) rec.checkFallback(pfn);
   rec.alloc(order, pfn >= 0);
   return pfn;
 }
