@@ -154,11 +154,26 @@ export class Recorder {
     if (sampleEvery > 0) this.sample();
   }
 
+  /** High-order (above PAGE_ALLOC_COSTLY_ORDER) attempts and successes by workload phase, in the
+   *  order the phases began (stress-highalloc reports its passes so). */
+  readonly phases: { name: string; attempts: number; successes: number }[] = [];
+  private current: { name: string; attempts: number; successes: number } | null = null;
+
+  /** Starts a phase of the workload (named in docs/workloads.md). */
+  phase(name: string): void {
+    this.current = { name, attempts: 0, successes: 0 };
+    this.phases.push(this.current);
+  }
+
   /** One allocation request of an order and whether it got its block; counts one operation. */
   alloc(order: number, ok: boolean): void {
     this.attempts[order]++;
     if (ok) this.successes[order]++;
     else this.failures[order]++;
+    if (order > PAGE_ALLOC_COSTLY_ORDER && this.current) {
+      this.current.attempts++;
+      if (ok) this.current.successes++;
+    }
     if (++this.ops >= this.nextSample) this.tick();
   }
 
@@ -278,6 +293,9 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   });
   out.success_pct = pct;
   if (hiAttempts > 0) out.high_order_success_pct = round3((hiSuccesses * 100) / hiAttempts);
+  const byPhase: Record<string, number> = {};
+  for (const ph of rec.phases) if (ph.attempts > 0) byPhase[ph.name] = round3((ph.successes * 100) / ph.attempts);
+  if (Object.keys(byPhase).length > 0) out.high_order_success_pct_by_phase = byPhase;
   if (rec.latencySum && rec.latencyMax) {
     out.alloc_latency_ms_sum = [...rec.latencySum];
     out.alloc_latency_ms_max = [...rec.latencyMax];

@@ -135,6 +135,29 @@ describe("the recorder", () => {
     }
   });
 
+  it("gives high-order success per phase, for the phases that made high-order requests", () => {
+    const m = Machine.create(ZONE_1024);
+    try {
+      const rec = new Recorder(m, 0);
+      rec.alloc(9, true); // before any phase: in the totals only
+      rec.phase("load");
+      rec.alloc(9, true);
+      rec.alloc(9, false);
+      rec.alloc(10, false);
+      rec.alloc(3, false); // order 3 is not above PAGE_ALLOC_COSTLY_ORDER: not a high-order request
+      rec.phase("quiet"); // no high-order request: no entry
+      rec.alloc(0, true);
+      rec.phase("rest");
+      rec.alloc(4, true);
+      const out = cellMetrics(m, rec, { blocks: () => {} });
+      // load: 1 of 3 -> 33.333 %; rest: 1 of 1 -> 100 %; overall orders > 3: 3 of 5 -> 60 %
+      expect(out.high_order_success_pct_by_phase).toEqual({ load: 33.333, rest: 100 });
+      expect(out.high_order_success_pct).toBe(60);
+    } finally {
+      m.dispose();
+    }
+  });
+
   it("samples at 0 and every K operations: free pages, watermarks, free blocks per order", () => {
     const m = Machine.create(ZONE_1024);
     try {

@@ -141,6 +141,7 @@ export const churn = defineWorkload<ChurnParams>({
       rec.free();
     };
     let prefillFailed = false;
+    rec.phase("prefill");
     if (p.lifetime === "random") {
       const fill = Math.floor((n * p.fillPercent) / 100);
       while (live.pages < fill) if (alloc(orders.pick(rng()), pickMt()) < 0) break;
@@ -148,6 +149,7 @@ export const churn = defineWorkload<ChurnParams>({
       const allocBelow = Math.floor((2 ** 32 * p.allocPercent) / 100);
       let capFrees = 0;
       let noops = 0;
+      rec.phase("churn");
       for (let r = 0; r < p.requests; r++) {
         if (rng() < allocBelow) {
           const order = orders.pick(rng());
@@ -190,6 +192,7 @@ export const churn = defineWorkload<ChurnParams>({
     };
     const fill = Math.floor((n * p.fillPercent) / 100);
     while (live.pages < fill && !prefillFailed) prefillFailed = !allocTimed(0);
+    rec.phase("churn");
     for (let r = 0; r < p.requests; r++) {
       while (heap.top <= r) {
         const id = heap.pop();

@@ -39,6 +39,7 @@ export const fillShuffleFree = defineWorkload<FillShuffleFreeParams>({
     const roundIdeal: number[] = [];
     const roundFailed: number[] = [];
     for (let round = 0; round < p.rounds; round++) {
+      rec.phase(`round${round}`);
       // fill: until the share of memory is live or a request fails
       let failed = 0;
       while (live.pages + 2 ** p.order <= fill) {

@@ -96,6 +96,7 @@ export const kernelBuild = defineWorkload<KernelBuildParams>({
       done++;
     };
     let step = 0;
+    rec.phase("build");
     while ((started < p.jobs || running.length > 0) && !k.panicked) {
       while (running.length < p.parallel && started < p.jobs) start();
       const at = step % running.length;

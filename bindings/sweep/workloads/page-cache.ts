@@ -47,7 +47,11 @@ export const pageCache = defineWorkload<PageCacheParams>({
     let thpOk = 0;
     let readPages = 0;
     let writtenFiles = 0;
+    // phases: the cache filling memory (the first 100% of N read), then reclaim replacing it
+    rec.phase("fill");
+    const fillFiles = Math.ceil(n / pagesPerFile);
     for (let f = 0; f < files && !k.panicked; f++) {
+      if (f === fillFiles) rec.phase("reclaim");
       const dirty = p.writePercent > 0 && rng() % 100 < p.writePercent;
       if (dirty) writtenFiles++;
       readPages += k.readFile(pagesPerFile, { dirty });

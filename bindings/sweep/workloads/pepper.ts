@@ -41,6 +41,7 @@ export const pepper = defineWorkload<PepperParams>({
     const mov = MigrateType.Movable;
     const unmov = MigrateType.Unmovable;
     let full = false;
+    rec.phase("pepper");
     while (!full && user.pages + kept.pages < fill) {
       for (let i = 0; i < p.userPages && !full; i++) {
         const pfn = allocBlock(m, rec, 0, mov, p.watermark);
@@ -63,6 +64,7 @@ export const pepper = defineWorkload<PepperParams>({
       rec.free();
     }
     let probeOk = 0;
+    rec.phase("probe");
     for (let i = 0; i < p.probes; i++) {
       const pfn = allocBlock(m, rec, p.probeOrder, mov, p.watermark);
       if (pfn >= 0) {

@@ -37,6 +37,7 @@ export const thpStorm = defineWorkload<ThpStormParams>({
   run({ kernel, rec }, p) {
     const k = kernel as NonNullable<typeof kernel>;
     const n = managedPages(k.machine);
+    rec.phase("prefill");
     k.readFile(Math.floor((n * p.cachePercent) / 100));
     let truncated = 0;
     if (p.truncateStride > 0) {
@@ -45,6 +46,7 @@ export const thpStorm = defineWorkload<ThpStormParams>({
     }
     const users = new ThpUsers(k, rec, p.tasks, Math.floor((n * p.exitPercent) / 100), p.madvise);
     let ok = 0;
+    rec.phase("storm");
     for (let f = 0; f < p.faults && !k.panicked; f++) {
       if (users.fault(f)) ok++;
       if (p.filePagesBetween > 0) k.readFile(p.filePagesBetween);
