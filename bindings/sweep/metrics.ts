@@ -129,6 +129,13 @@ function fallbackWords(m: Machine): number[] {
     .map((z) => base + z.slot * (abi.ZONE_SIZE >>> 2) + (abi.Z_FALLBACKS >>> 2));
 }
 
+/** The populated zones (present pages: populated_zone) of each node, nodes in order. */
+function populatedByNode(zones: readonly ResolvedZone[]): [number, ResolvedZone[]][] {
+  const byNode = new Map<number, ResolvedZone[]>();
+  for (const z of zones) if (z.presentPages > 0) byNode.set(z.node, [...(byNode.get(z.node) ?? []), z]);
+  return [...byNode].sort((a, b) => a[0] - b[0]);
+}
+
 /** Counts requests per order as a workload makes them and samples the time series. */
 export class Recorder {
   readonly attempts: number[];
@@ -150,6 +157,7 @@ export class Recorder {
     this.failures = new Array<number>(orders).fill(0);
     this.zones = m.machine.zones.filter((z) => z.managedPages > 0);
     this.fallbackWords = fallbackWords(m);
+    this.nodes = populatedByNode(m.machine.zones);
     this.nextSample = sampleEvery > 0 ? sampleEvery : Number.POSITIVE_INFINITY;
     if (sampleEvery > 0) this.sample();
   }
@@ -196,6 +204,7 @@ export class Recorder {
   changeOwnership = 0;
   private fallbacksSeen = 0;
   private readonly fallbackWords: number[];
+  private readonly nodes: [number, ResolvedZone[]][];
 
   /** After a successful request: when the engine counted a fallback for it, whether the block's
    *  pageblock now has the migratetype the request asked for (try_to_claim_block claimed it: the
@@ -260,6 +269,14 @@ export class Recorder {
       });
     }
     for (let o = 0; o < nrFree.length; o++) this.push(`nr_free.${o}`, nrFree[o]);
+    for (const [node, zones] of this.nodes)
+      this.push(
+        `fragmentation_score.node${node}`,
+        fragmentationScoreNode(
+          zones.map((z) => ({ presentPages: z.presentPages, nrFree: m.counters(z.slot).nrFree })),
+          huge,
+        ),
+      );
   }
 }
 
@@ -306,7 +323,6 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   let freePages = 0;
   let hugeBlocks = 0;
   let fallbacks = 0;
-  const nodes = new Map<number, { presentPages: number; nrFree: number[] }[]>();
   for (const z of zones) {
     const s = m.stats(z.slot);
     const label = zoneLabel(z);
@@ -318,17 +334,17 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
     out[`nr_free.${label}`] = s.nrFree;
     out[`unusable_index.${label}`] = info.map((i, order) => unusableFromInfo(i, order));
     out[`extfrag_index.${label}`] = info.map((i, order) => extfragFromInfo(i, order, s.nrFree.length));
-    const list = nodes.get(z.node) ?? [];
-    list.push({ presentPages: z.presentPages, nrFree: s.nrFree });
-    nodes.set(z.node, list);
   }
   out.free_pages = freePages;
   out.huge_order = huge;
   out.free_huge_blocks = hugeBlocks;
   out.free_huge_ideal = Math.floor(freePages / 2 ** huge);
   if (out.free_huge_ideal > 0) out.free_huge_ratio = round3(hugeBlocks / out.free_huge_ideal);
-  for (const [node, list] of [...nodes].sort((a, b) => a[0] - b[0]))
-    out[`fragmentation_score.node${node}`] = fragmentationScoreNode(list, huge);
+  for (const [node, list] of populatedByNode(r.zones))
+    out[`fragmentation_score.node${node}`] = fragmentationScoreNode(
+      list.map((z) => ({ presentPages: z.presentPages, nrFree: m.counters(z.slot).nrFree })),
+      huge,
+    );
   out.extfrag_fallbacks = fallbacks;
   // trace-pagealloc-postprocess's split by change_ownership: claimed pageblocks against steals
   out.extfrag_change_ownership = Math.min(rec.changeOwnership, fallbacks);

@@ -178,6 +178,9 @@ describe("the recorder", () => {
       // unusable index at order 9: 1023 free, one order-9 block (512 pages) suitable:
       // (1023 - 512) * 1000 / 1023 = 499.5 -> 499
       expect(rec.series["unusable_index_order9.Normal"]).toEqual([0, 0, 499]);
+      // fragmentation score: extfrag_for_order(9) = (1023 - 512) * 100 / 1023 = 49.95 -> 49, times
+      // present 1024 / (1024 + 1) -> 48.95 -> 48; before, a free order-10 block: 0
+      expect(rec.series["fragmentation_score.node0"]).toEqual([0, 0, 48]);
     } finally {
       m.dispose();
     }
