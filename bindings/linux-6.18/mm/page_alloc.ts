@@ -187,8 +187,21 @@ export class PageAlloc618 {
 
   constructor(private readonly k: PageAllocKernel) {}
 
+  /** alloc_contexts by gfp mask and node: the zones never change after boot, so each is worked out
+   *  once (a sweep cell makes millions of requests with a handful of masks). Callers only read them. */
+  private readonly acCache = new Map<number, AllocContext>();
+
   /** prepare_alloc_pages (mm/page_alloc.c 6.18): the alloc_context of a request. */
   allocContext(gfpMask: number, node = 0): AllocContext {
+    const key = (gfpMask >>> 0) + node * 2 ** 32;
+    const known = this.acCache.get(key);
+    if (known) return known;
+    const ac = Object.freeze(this.buildAllocContext(gfpMask, node));
+    this.acCache.set(key, ac);
+    return ac;
+  }
+
+  private buildAllocContext(gfpMask: number, node: number): AllocContext {
     const m = this.k.machine;
     let zone = gfpZone(gfpMask, "6.18");
     // OPT_ZONE_DMA / OPT_ZONE_DMA32 / OPT_ZONE_HIGHMEM are ZONE_NORMAL on a kernel without that zone

@@ -115,6 +115,9 @@ export function reportHook618(k: KernelView): ReportHook {
       return dumpHeader(oomSystem618(k, oomRs), { gfpMask: oc.gfpMask, order: oc.order, nodemask: null }, null);
     },
     warnAlloc(gfpMask, order) {
+      // warn_alloc returns at once for __GFP_NOWARN (before nopage_rs): skip building show_mem's
+      // state, which walks every LRU (a sweep's THP faults fail with __GFP_NOWARN by the thousand)
+      if (gfpMask & GFP.__GFP_NOWARN) return [];
       const cur = k.current;
       const r = warnAlloc618({
         gfpMask,

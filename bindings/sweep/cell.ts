@@ -1,0 +1,86 @@
+// One sweep cell: a machine of an era with its sysctls, config and THP settings, one seeded
+// workload, and the metrics of its end state (bindings/sweep/metrics.ts) with time series sampled
+// every sampleEvery operations. Deterministic: the same input gives the same result, byte for byte
+// after JSON.stringify (every draw comes from the cell's xorshift32; no clock, no Math.random).
+// Pure: no node:*, so it runs in worker_threads and Web Workers alike.
+
+import { OomlabError, isInt } from "../errors.js";
+import type { Kernel618 } from "../linux-6.18/kernel.js";
+import type { Machine } from "../engine/machine.js";
+import { xorshift32 } from "../engine/churn.js";
+import { buildKernel, buildMachine, recordKernel, sampleEvery, type CellInput } from "./env.js";
+import { Recorder, cellMetrics, type MetricValue } from "./metrics.js";
+import { Params } from "./params.js";
+import type { AnyWorkload } from "./workloads/types.js";
+import { churn } from "./workloads/churn.js";
+import { fillShuffleFree } from "./workloads/fill-shuffle-free.js";
+import { pepper } from "./workloads/pepper.js";
+import { pageCache } from "./workloads/page-cache.js";
+import { thpStorm } from "./workloads/thp-storm.js";
+import { kernelBuild } from "./workloads/kernel-build.js";
+
+export type { CellInput };
+
+export interface CellResult {
+  metrics: Record<string, MetricValue>;
+  series?: Record<string, number[]>;
+}
+
+const WORKLOADS: readonly AnyWorkload[] = [churn, fillShuffleFree, pepper, pageCache, thpStorm, kernelBuild];
+const BY_NAME = new Map(WORKLOADS.map((w) => [w.name, w]));
+
+/** The workloads a cell can run (docs/workloads.md). */
+export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((w) => w.name);
+
+/** Whether a workload runs on the 6.18 kernel model (reclaim, compaction, THP: era 6.18 only) or on
+ *  the engine's fast path alone (either era). */
+export function workloadRunsOn(name: string): "machine" | "kernel" {
+  return workload(name).runsOn;
+}
+
+function workload(name: unknown): AnyWorkload {
+  const w = typeof name === "string" ? BY_NAME.get(name) : undefined;
+  if (!w)
+    throw new OomlabError(
+      "OOMLAB_BAD_ARGUMENT",
+      `workload ${JSON.stringify(name)} is not one of ${WORKLOAD_NAMES.join(", ")}`,
+    );
+  return w;
+}
+
+/** Runs one cell. Throws OomlabError for a bad input (naming the field or parameter). */
+export function runCell(input: CellInput): CellResult {
+  if (typeof input !== "object" || input === null)
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", "a cell input must be an object");
+  if (input.era !== "2.6.11" && input.era !== "6.18")
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${String(input.era)} is not 2.6.11 or 6.18`);
+  if (!isInt(input.seed) || input.seed < 0 || input.seed > 0xffffffff)
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `seed ${String(input.seed)} must be an integer 0 .. 2^32 - 1`);
+  const w = workload(input.workload?.name);
+  const every = sampleEvery(input);
+  let kernel: Kernel618 | null = null;
+  let machine: Machine;
+  if (w.runsOn === "kernel") {
+    kernel = buildKernel(input);
+    machine = kernel.machine;
+  } else machine = buildMachine(input);
+  try {
+    const r = machine.machine;
+    const params = new Params(w.name, input.workload.params);
+    const p = w.parse(params, { maxOrder: r.maxOrder, pageblockOrder: r.pageblockOrder, pageSize: r.pageSize });
+    params.done();
+    const rec = new Recorder(machine, every);
+    if (kernel) recordKernel(kernel, rec);
+    const out = w.run({ machine, kernel, rec, rng: xorshift32(input.seed) }, p);
+    if (every > 0 && rec.ops % every !== 0) rec.sample(); // the end state, unless just sampled
+    const metrics = cellMetrics(machine, rec, {
+      blocks: out.blocks,
+      vm: kernel ? kernel.vmstat() : undefined,
+      simMs: kernel ? kernel.clock.nowMs : undefined,
+    });
+    Object.assign(metrics, out.metrics ?? {});
+    return every > 0 ? { metrics, series: rec.series } : { metrics };
+  } finally {
+    machine.dispose();
+  }
+}
