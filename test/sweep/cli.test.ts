@@ -1,6 +1,6 @@
 // `oomlab sweep` and `oomlab sweep merge` as a user runs them: the built CLI in fresh processes, real
-// worker threads, real files. The cell module is the CLI's (bindings/sweep/default_cell.ts: the engine
-// churn until the workloads' module lands; CHURN below is the one place that names its parameters).
+// worker threads, real files. The cell module is the CLI's (bindings/sweep/default_cell.ts: sweep/cell.ts's
+// workloads; CHURN below is the one place that names its parameters).
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ const TMP = mkdtempSync(path.join(tmpdir(), "oomlab-sweep-"));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 /** The workload of these runs (the CLI's cell module's churn). */
-const CHURN = { name: "churn", params: { ops: 100_000 } };
+const CHURN = { name: "churn", params: { requests: 100_000 } };
 const SPEC = {
   format: "oomlab-sweep/1",
   name: "cli",
@@ -131,7 +131,7 @@ describe("oomlab sweep", () => {
     const big = file("big.json", {
       ...SPEC,
       name: "big",
-      workload: { ...CHURN, params: { ops: 2_000_000 } },
+      workload: { ...CHURN, params: { requests: 1_000_000 } },
       seeds: 8,
     });
     expect(oomlab("sweep", big, "--out", "big-full", "--workers", "2").status).toBe(0);
