@@ -1,7 +1,8 @@
 // The sweep spec: validation with paths, grid expansion (Cartesian and zipped axes) worked by hand,
 // cell ids, and the seed function.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { WORKLOAD_NAMES } from "../../bindings/sweep/cell.js";
 import { describe, expect, it } from "vitest";
 import { OomlabError } from "../../bindings/errors.js";
 import {
@@ -249,4 +250,17 @@ describe("schemas/sweep.schema.json", () => {
     expect(json.additionalProperties).toBe(false);
     expect(json.required).toEqual(["format", "name", "machine", "workload"]);
   });
+});
+
+describe("the shipped example sweeps", () => {
+  const dir = new URL("../../sweeps/", import.meta.url);
+  const names = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  it("there is at least one", () => expect(names.length).toBeGreaterThan(0));
+  for (const f of names)
+    it(`${f} validates and expands, naming workloads runCell knows`, () => {
+      const spec = validateSweepSpec(JSON.parse(readFileSync(new URL(f, dir), "utf8")));
+      const x = expandSweep(spec);
+      expect(x.cells.length).toBeGreaterThan(0);
+      expect(WORKLOAD_NAMES).toContain(spec.workload.name);
+    });
 });
