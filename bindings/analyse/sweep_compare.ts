@@ -52,7 +52,7 @@ export interface CellMetric extends SampleStats {
 
 export interface MetricComparison {
   name: string;
-  /** Whether some cell's values differ from another's (the text output lists these first). */
+  /** Whether any two of its values differ (any cells, any seeds): the text output lists these first. */
   differs: boolean;
   /** One entry per cell, in the order of Comparison.cells. */
   cells: CellMetric[];
