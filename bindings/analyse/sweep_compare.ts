@@ -16,7 +16,8 @@
 // comma-separated path=value of NAME among its own (NAME "config.COMPACTION=no-compaction"); else the one
 // cell whose id starts with NAME. No match or several: OOMLAB_USAGE listing the cells. Default: the first.
 //
-// Order: cells by their index (the spec's expansion order), metrics sorted by name.
+// Order: cells by their index (the spec's expansion order), metrics sorted by name, dot-separated parts
+// that are whole numbers compared as numbers (attempts.2 before attempts.10).
 
 import { OomlabError } from "../errors.js";
 import { type MannWhitney, mannWhitney, type SampleStats, sampleStats } from "./stats.js";
@@ -168,6 +169,21 @@ function changePct(mean: number | null, base: number | null): number | null {
   return ((mean - base) / Math.abs(base)) * 100;
 }
 
+/** Metric name order: part by part (split at "."), whole-number parts as numbers and before other parts. */
+export function compareMetricNames(a: string, b: string): number {
+  const pa = a.split(".");
+  const pb = b.split(".");
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] === pb[i]) continue;
+    const na = /^\d+$/.test(pa[i]);
+    const nb = /^\d+$/.test(pb[i]);
+    if (na && nb) return Number(pa[i]) - Number(pb[i]) || (pa[i] < pb[i] ? -1 : 1);
+    if (na !== nb) return na ? -1 : 1;
+    return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
 /** Compares every cell of records against the baseline cell (see the header). */
 export function compareResults(records: readonly CompareRecord[], opts: { baseline?: string } = {}): Comparison {
   const cells = cellsOf(records);
@@ -187,7 +203,7 @@ export function compareResults(records: readonly CompareRecord[], opts: { baseli
     }
   }
   const metrics: MetricComparison[] = [];
-  for (const name of [...samples.keys()].sort()) {
+  for (const name of [...samples.keys()].sort(compareMetricNames)) {
     const s = samples.get(name) as number[][];
     const base = s[baseline];
     const baseStats = sampleStats(base);

@@ -54,9 +54,11 @@ function legend(c: Comparison): string[] {
   );
 }
 
-const NOTE =
-  "95% CI: mean ± t(0.975, n-1)·sd/√n; change: of the mean against the baseline's; p: two-sided Mann-Whitney U " +
-  "against the baseline (exact without ties, else normal with tie correction); * p < 0.05; n/a: undefined.";
+const NOTE_LINES = [
+  "95% CI: mean ± t(0.975, n-1)·sd/√n; change: of the mean against the baseline's; n/a: undefined;",
+  "p: two-sided Mann-Whitney U against the baseline (exact without ties, else normal with tie correction); * p < 0.05.",
+];
+const NOTE = NOTE_LINES.join(" ");
 
 /** Text: the legend, the metrics that differ between cells (every cell a row), then the equal ones by name. */
 export function formatCompareText(c: Comparison): string {
@@ -78,7 +80,7 @@ export function formatCompareText(c: Comparison): string {
     }
     out.push(line);
   }
-  out.push("", NOTE);
+  out.push("", ...NOTE_LINES);
   return `${out.join("\n")}\n`;
 }
 

@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
+  compareMetricNames,
   compareResults,
   flattenMetrics,
   parseResults,
@@ -105,8 +106,9 @@ describe("compareResults", () => {
         "equal in every cell (2):",
         "  const=7 per.0=1",
         "",
-        "95% CI: mean ± t(0.975, n-1)·sd/√n; change: of the mean against the baseline's; p: two-sided Mann-Whitney U " +
-          "against the baseline (exact without ties, else normal with tie correction); * p < 0.05; n/a: undefined.",
+        "95% CI: mean ± t(0.975, n-1)·sd/√n; change: of the mean against the baseline's; n/a: undefined;",
+        "p: two-sided Mann-Whitney U against the baseline (exact without ties, else normal with tie correction); " +
+          "* p < 0.05.",
         "",
       ].join("\n"),
     );
@@ -178,6 +180,11 @@ describe("selectMetrics", () => {
       /"compact_stal" is not a metric.*did you mean compact_stall\?/,
     );
     expect(() => selectMetrics(all, ["zzzzzzzzzz"])).toThrow(/is not a metric of these results$/);
+  });
+
+  it("metric names sort part by part, whole numbers as numbers and first", () => {
+    const names = ["a.10", "a.2", "a.b", "a", "a.1.x", "a.1", "b", "a.01"];
+    expect(names.sort(compareMetricNames)).toEqual(["a", "a.01", "a.1", "a.1.x", "a.2", "a.10", "a.b", "b"]);
   });
 
   it("withMetrics keeps the comparison's order", () => {
