@@ -111,6 +111,19 @@ export function uDistribution(n1: number, n2: number): number[] {
   return prev[n2];
 }
 
+/** uDistribution by (min, max) of the sizes (the distribution is the same either way round): a sweep tests
+ *  every metric of every cell with the same seed counts. */
+const DISTRIBUTIONS = new Map<string, readonly number[]>();
+function cachedDistribution(n1: number, n2: number): readonly number[] {
+  const key = `${Math.min(n1, n2)},${Math.max(n1, n2)}`;
+  let d = DISTRIBUTIONS.get(key);
+  if (!d) {
+    d = uDistribution(Math.min(n1, n2), Math.max(n1, n2));
+    DISTRIBUTIONS.set(key, d);
+  }
+  return d;
+}
+
 /** Mid-ranks (1-based) of values, and the tie groups' sizes. */
 function midRanks(values: readonly number[]): { ranks: number[]; ties: number[] } {
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
@@ -137,7 +150,7 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): MannWhi
   const u1 = r1 - (n1 * (n1 + 1)) / 2;
   const u = Math.min(u1, n1 * n2 - u1);
   if (ties.length === 0 && n1 * n2 <= EXACT_MAX_PAIRS) {
-    const dist = uDistribution(n1, n2);
+    const dist = cachedDistribution(n1, n2);
     const total = dist.reduce((a, b) => a + b, 0);
     let le = 0;
     for (let k = 0; k <= u; k++) le += dist[k];

@@ -107,6 +107,28 @@ describe("Mann-Whitney U", () => {
     expect(r.p).toBeCloseTo(0.2, 12);
   });
 
+  it("exact, the smallest p of 4 seeds against 4: 2/C(8,4) = 2/70 = 0.028571", () => {
+    expect(mannWhitney([1, 2, 3, 4], [5, 6, 7, 8])).toMatchObject({ u: 0, method: "exact" });
+    expect(mannWhitney([1, 2, 3, 4], [5, 6, 7, 8]).p).toBeCloseTo(2 / 70, 12);
+  });
+
+  it("exact with unequal sizes either way round, and at 50 x 50 (scipy.stats.mannwhitneyu, method exact)", () => {
+    // x > y: 1 beats none, 3 beats 2, 5 beats 2 4, 7 beats 2 4 6, 9 beats 2 4 6 8: U1 = 10; scipy p 0.26767677
+    const x = [1, 3, 5, 7, 9];
+    const y = [2, 4, 6, 8, 10, 12, 14];
+    expect(mannWhitney(x, y)).toMatchObject({ u1: 10, u: 10, method: "exact" });
+    expect(mannWhitney(x, y).p).toBeCloseTo(0.26767677, 8);
+    expect(mannWhitney(y, x).p).toBeCloseTo(0.26767677, 8);
+    // 0, 2, ..., 98 against 1, 3, ..., 99: U1 = 0 + 1 + ... + 49 = 1225; scipy p 0.86647175
+    const even = Array.from({ length: 50 }, (_, i) => 2 * i);
+    const r = mannWhitney(
+      even,
+      even.map((v) => v + 1),
+    );
+    expect(r).toMatchObject({ u1: 1225, method: "exact" });
+    expect(r.p).toBeCloseTo(0.86647175, 8);
+  });
+
   it("normal with ties: [1,2,2,3] vs [2,4,5,5]: U = 2, p = 0.101591 (scipy asymptotic 0.1015915)", () => {
     // pooled 1 2 2 2 3 4 5 5, mid-ranks 1, 3 3 3, 5, 6, 7.5 7.5; R1 = 1 + 3 + 3 + 5 = 12; U1 = 12 - 10 = 2
     // ties t = 3 and 2: sum(t^3 - t) = 24 + 6 = 30; var = 4*4/12 * (9 - 30/(8*7)) = 11.285714
