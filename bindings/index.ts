@@ -153,3 +153,17 @@ export {
 } from "./sweep/runner.js";
 export { parseShard, type Shard } from "./sweep/shard.js";
 export { mergeResults, readExisting, resultLine, summaryCsv, manifestText } from "./sweep/merge.js";
+export {
+  compareResults,
+  parseResults,
+  selectBaseline,
+  selectMetrics,
+  withMetrics,
+  type CellMetric,
+  type Comparison,
+  type CompareCell,
+  type CompareRecord,
+  type MetricComparison,
+} from "./analyse/sweep_compare.js";
+export { mannWhitney, sampleStats, tQuantile975, type MannWhitney, type SampleStats } from "./analyse/stats.js";
+export { formatCompareHtml, formatCompareMarkdown, formatCompareText } from "./render/sweep_compare.js";

@@ -264,6 +264,42 @@ export const COMMANDS: CommandSpec[] = [
     variadic: true,
   },
   {
+    path: ["compare"],
+    summary:
+      "compare the cells of a sweep (DIR/results.jsonl) against a baseline cell, metric by metric: n, mean, sd, " +
+      "95% CI (Student t), change in %, two-sided Mann-Whitney U p value",
+    options: [
+      {
+        name: "baseline",
+        type: "string",
+        description:
+          "the baseline cell: its id, a path=value[,path=value] every one of which it has, or a unique prefix " +
+          "of its id (default: the first cell)",
+      },
+      {
+        name: "format",
+        type: "string",
+        description: "text, md (markdown) or html (one self-contained page)",
+        default: "text",
+        choices: ["text", "md", "html"],
+      },
+      {
+        name: "metric",
+        type: "string",
+        repeat: true,
+        description: "compare only this metric (NAME, or NAME.* of a per-order or per-key one; repeatable)",
+      },
+      MAX_INPUT_OPT,
+      JSON_OPT,
+    ],
+    positionals: ["DIR"],
+    notes: [
+      "DIR is an 'oomlab sweep' output directory, or a results.jsonl file. Lists are flattened to NAME.0, NAME.1,",
+      "..., objects to NAME.KEY. Text lists the metrics that differ between cells first, then the equal ones.",
+      "Exit status: 0 ok, 2 for usage errors (an unknown --baseline or --metric) and unreadable results.",
+    ],
+  },
+  {
     path: ["machine"],
     summary: "build a machine from a JSON description and print its zones, /proc/buddyinfo and /proc/pagetypeinfo",
     options: [MAX_INPUT_OPT, JSON_OPT],
