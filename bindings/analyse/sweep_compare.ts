@@ -21,6 +21,7 @@
 
 import { OomlabError } from "../errors.js";
 import { type MannWhitney, mannWhitney, type SampleStats, sampleStats } from "./stats.js";
+import { editDistance } from "../include/suggest.js";
 
 /** The fields of a results line compare reads (sweep/merge.ts ResultRecord has more). */
 export interface CompareRecord {
@@ -238,7 +239,7 @@ export function selectMetrics(all: readonly string[], wanted: readonly string[])
     const hits = all.filter((m) => m === w || m.startsWith(`${w}.`));
     if (!hits.length) {
       const near = all
-        .map((m) => ({ m, d: distance(w, m) }))
+        .map((m) => ({ m, d: editDistance(w, m) }))
         .filter(({ m, d }) => d <= Math.max(2, Math.floor(w.length / 3)) || (w.length >= 4 && m.includes(w)))
         .sort((a, b) => a.d - b.d || (a.m < b.m ? -1 : 1))
         .slice(0, 3)
@@ -255,19 +256,4 @@ export function selectMetrics(all: readonly string[], wanted: readonly string[])
 export function withMetrics(c: Comparison, names: readonly string[]): Comparison {
   const keep = new Set(names);
   return { ...c, metrics: c.metrics.filter((m) => keep.has(m.name)) };
-}
-
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length];
 }

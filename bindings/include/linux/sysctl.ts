@@ -7,6 +7,7 @@
 import { OomlabError } from "../../errors.js";
 import { type ThpDefrag, type ThpEnabled, parseThpDefrag, parseThpEnabled } from "./huge_mm.js";
 import { MAX_NR_ZONES } from "./mmzone.js";
+import { editDistance } from "../suggest.js";
 
 /** INT_MAX: the largest C int (include/linux/limits.h; every vm sysctl below is an int). */
 export const INT_MAX = 2 ** 31 - 1;
@@ -325,26 +326,11 @@ export const VM_SYSCTLS_618: readonly VmSysctlSpec[] = [
 
 const SPECS = new Map(VM_SYSCTLS_618.map((s) => [s.name, s]));
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length];
-}
-
 /** The known names closest to name (distance at most a third of its length, at least 2; or one that
  *  contains it). */
 export function suggestSysctl(name: string): string[] {
   const n = name.replace(/^vm\./, "").toLowerCase();
-  const scored = VM_SYSCTLS_618.map((s) => ({ s: s.name, d: distance(n, s.name) }))
+  const scored = VM_SYSCTLS_618.map((s) => ({ s: s.name, d: editDistance(n, s.name) }))
     .filter(({ s, d }) => d <= Math.max(2, Math.floor(n.length / 3)) || (n.length >= 4 && s.includes(n)))
     .sort((a, b) => a.d - b.d);
   return scored.map((x) => x.s);
