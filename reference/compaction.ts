@@ -5,38 +5,25 @@
 // fails only for want of a target.
 
 import { OomlabError } from "../bindings/errors.js";
-import { MigrateType } from "../bindings/include/linux/mmzone.js";
+import { MigrateType, PAGE_ALLOC_COSTLY_ORDER } from "../bindings/include/linux/mmzone.js";
 import {
   COMPACT_RESULT_NAMES,
   CompactResult,
   MIGRATE_MODE_BY_NAME,
   MigrateMode,
   type CompactZoneOptions,
+  type CompactZoneResult,
 } from "../bindings/include/linux/compaction.js";
 import { AllocFlags } from "../bindings/mm/internal.js";
 import type { RefMachine, RefZone } from "./model.js";
 
 const COMPACT_CLUSTER_MAX = 32;
-const PAGE_ALLOC_COSTLY_ORDER = 3;
 
 /** The options of Machine.compactZone (include/linux/compaction.ts CompactZoneOptions). */
 export type RefCompactOptions = CompactZoneOptions;
 
-export interface RefCompactResult {
-  result: number;
-  resultName: string;
-  moves: Int32Array;
-  counters: {
-    compactMigrateScanned: number;
-    compactFreeScanned: number;
-    compactIsolated: number;
-    pgmigrateSuccess: number;
-    pgmigrateFail: number;
-  };
-  capturedPfn: number;
-  migratePfn: number;
-  freePfn: number;
-}
+/** What refCompactZone returns (include/linux/compaction.ts CompactZoneResult). */
+export type RefCompactResult = CompactZoneResult;
 
 /** struct compact_control for one pass. */
 class Control {

@@ -31,9 +31,14 @@ import type {
   ZoneState,
 } from "../include/machine.js";
 import { MigrateType, ZONE_TYPES, type ZoneType } from "../include/linux/mmzone.js";
-import { COMPACT_RESULT_NAMES, MIGRATE_MODE_BY_NAME, type CompactZoneOptions } from "../include/linux/compaction.js";
+import {
+  COMPACT_RESULT_NAMES,
+  MIGRATE_MODE_BY_NAME,
+  type CompactZoneOptions,
+  type CompactZoneResult,
+} from "../include/linux/compaction.js";
 
-export type { CompactZoneOptions };
+export type { CompactZoneOptions, CompactZoneResult };
 
 const NORMAL_IDX = ZONE_TYPES.indexOf("Normal");
 /** Migratetypes a caller may request (CMA and HighAtomic come through allocFlags). */
@@ -100,30 +105,6 @@ export interface ZoneStats {
   nrFreeByType: number[][];
   /** Highest order with a free block, or -1. */
   largestFreeOrder: number;
-}
-
-/** What one compact_zone pass did. */
-export interface CompactZoneResult {
-  /** enum compact_result (CompactResult). */
-  result: number;
-  /** Its kernel name, e.g. "COMPACT_SUCCESS". */
-  resultName: string;
-  /** Every migration in order: (old pfn, new pfn, order) triples. Owners, migratetypes and movable
-   *  bits moved with the blocks; the TypeScript side moves LRU and owner bookkeeping. */
-  moves: Int32Array;
-  /** The /proc/vmstat events of the pass. */
-  counters: {
-    compactMigrateScanned: number;
-    compactFreeScanned: number;
-    compactIsolated: number;
-    pgmigrateSuccess: number;
-    pgmigrateFail: number;
-  };
-  /** The block captured for the requester (allocated to its owner), or -1. */
-  capturedPfn: number;
-  /** cc->migrate_pfn and cc->free_pfn when the pass ended. */
-  migratePfn: number;
-  freePfn: number;
 }
 
 /** A zone's compaction state in struct zone, pfns (null: never set). */

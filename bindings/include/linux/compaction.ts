@@ -89,3 +89,27 @@ export interface CompactZoneOptions {
    *  whose failed migrations forget last_migrated_pfn. Default: the machine's pageblock order. */
   hpageOrder?: number;
 }
+
+/** What one compact_zone pass did. */
+export interface CompactZoneResult {
+  /** enum compact_result (CompactResult). */
+  result: number;
+  /** Its kernel name, e.g. "COMPACT_SUCCESS". */
+  resultName: string;
+  /** Every migration in order: (old pfn, new pfn, order) triples. Owners, migratetypes and movable
+   *  bits moved with the blocks; the TypeScript side moves LRU and owner bookkeeping. */
+  moves: Int32Array;
+  /** The /proc/vmstat events of the pass. */
+  counters: {
+    compactMigrateScanned: number;
+    compactFreeScanned: number;
+    compactIsolated: number;
+    pgmigrateSuccess: number;
+    pgmigrateFail: number;
+  };
+  /** The block captured for the requester (allocated to its owner), or -1. */
+  capturedPfn: number;
+  /** cc->migrate_pfn and cc->free_pfn when the pass ended. */
+  migratePfn: number;
+  freePfn: number;
+}
