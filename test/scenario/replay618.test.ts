@@ -50,7 +50,8 @@ describe("exhaustion-618", () => {
     expect(sel.points).toBe(v.points);
     // java: 73728 anon pages faulted, 144 page-table pages (one per 512 pages), oom_score_adj 0
     expect(v.points).toBeGreaterThanOrEqual(73728 + 144);
-    // postgres (24576 pages, oom_score_adj -500) scores below 0: -500 * (131071 + 16384) / 1000 = -73727
+    // postgres (24576 pages, oom_score_adj -500) scores below 0: oom_badness's `adj *= totalpages / 1000`
+    // divides first (unsigned long): -500 * ((131071 + 16384) / 1000 = 147) = -73500
     const t = {
       pid: 812,
       comm: "postgres",
@@ -66,7 +67,7 @@ describe("exhaustion-618", () => {
       pgtablesBytes: 48 * 4096,
       oomScoreAdj: -500,
     };
-    expect(defaultBadness(t, 131071 + 16384, 4096)).toBe(24576 + 48 - 73727);
+    expect(defaultBadness(t, 131071 + 16384, 4096)).toBe(24576 + 48 - 73500);
   });
 
   it("--json keeps the 2.6.11 fields and adds vmstat, allocFailures and points", async () => {

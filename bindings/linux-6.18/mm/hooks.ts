@@ -166,11 +166,12 @@ export const SIMPLE_COMPACTION: Hooks618["compaction"] = () => ({
 });
 
 /** oom_badness (mm/oom_kill.c 6.18) without its task checks: rss + swap entries + page tables in
- *  pages, plus oom_score_adj * totalpages / 1000; null for OOM_SCORE_ADJ_MIN (never chosen). */
+ *  pages, plus oom_score_adj * (totalpages / 1000) (`adj *= totalpages / 1000`: the unsigned division
+ *  first, as mm/oom_kill.ts oomBadness has it); null for OOM_SCORE_ADJ_MIN (never chosen). */
 export function defaultBadness(t: Task618, totalpages: number, pageSize: number): number | null {
   if (t.oomScoreAdj === -1000 || t.kthread || t.mm === null || t.killed) return null;
   const points = getMmRss(t) + t.swapents + Math.floor(t.pgtablesBytes / pageSize);
-  return points + Math.trunc((t.oomScoreAdj * totalpages) / 1000);
+  return points + t.oomScoreAdj * Math.floor(totalpages / 1000);
 }
 
 /** SIMPLE (stand-in): select_bad_process by defaultBadness (a later task wins ties, as
