@@ -289,7 +289,9 @@ const zoneStateSchema = objectOf(
   "a zone's reclaim state { nrScanActive?, nrScanInactive?, pagesScanned? }",
 );
 
-const scenarioFields = {
+/** The fields every scenario format shares (2.6.11's here, 6.18's in schema618.ts): schema, format
+ *  tag, name, description and where every value comes from. */
+export const SCENARIO_HEADER_FIELDS = {
   $schema: text("the path or URL of this file's JSON Schema").optional(),
   format: z
     .literal(SCENARIO_FORMAT, { error: () => JSON.stringify(SCENARIO_FORMAT) })
@@ -304,6 +306,10 @@ const scenarioFields = {
     },
     "{ fromArticle?, chosen? }: where every value comes from",
   ).optional(),
+};
+
+const scenarioFields = {
+  ...SCENARIO_HEADER_FIELDS,
   machine: machineSchema(
     oneOf(["2.6.11"], "the replay models 2.6.11"),
     "a 2.6.11 machine description { era, nodes, ... }",

@@ -50,7 +50,7 @@ import {
   WHEN_FIELDS_PARSED,
   type SchemaContext,
 } from "../include/schema.js";
-import { SCENARIO_FORMAT } from "./schema.js";
+import { type SCENARIO_FORMAT, SCENARIO_HEADER_FIELDS } from "./schema.js";
 import { KM_FLAGS, type KmemCallerPolicy } from "../sim/xfs_kmem.js";
 
 /** kmem_alloc's caller policies on 6.18 (scenario/kmem618.ts runs them). */
@@ -226,20 +226,7 @@ const eventSchema = z.discriminatedUnion(
 );
 
 const scenario618Fields = {
-  $schema: text("the path or URL of this file's JSON Schema").optional(),
-  format: z
-    .literal(SCENARIO_FORMAT, { error: () => JSON.stringify(SCENARIO_FORMAT) })
-    .meta({ description: "the format tag" })
-    .optional(),
-  name: text("the scenario's name"),
-  description: text("what the scenario shows").optional(),
-  provenance: objectOf(
-    {
-      fromArticle: z.array(text("a value the source gives")).optional(),
-      chosen: z.array(text("a value chosen, and why")).optional(),
-    },
-    "{ fromArticle?, chosen? }: where every value comes from",
-  ).optional(),
+  ...SCENARIO_HEADER_FIELDS,
   machine: machineSchema(oneOf(["6.18"], "a 6.18 scenario"), "a 6.18 machine description { era, nodes, ... }"),
   sysctl: objectOf(
     Object.fromEntries(SCENARIO_SYSCTLS_618.map((n) => [n, sysctlField(n)])),
