@@ -204,8 +204,9 @@ export interface LinearMemory {
   readonly buffer: ArrayBuffer;
 }
 
-/** Typed arrays over engine memory. Growing the memory replaces its buffer; the arrays are made
- *  again only then (sync() compares one reference). */
+/** Typed arrays over engine memory. Growing the memory detaches its buffer (byteLength 0) and gives a
+ *  new one; the arrays are made again only then (sync() reads the held buffer's byteLength, which is
+ *  cheaper than the Memory.buffer getter on every access). */
 export class MemoryViews {
   private buffer: ArrayBuffer;
   private bytes: Uint8Array;
@@ -222,7 +223,7 @@ export class MemoryViews {
   }
 
   private sync(): void {
-    if (this.memory.buffer === this.buffer) return;
+    if (this.buffer.byteLength !== 0) return;
     this.buffer = this.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);
     this.halves = new Uint16Array(this.buffer);

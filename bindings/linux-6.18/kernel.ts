@@ -466,10 +466,11 @@ export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllo
     const base = this.machine.machine.basePfn;
     let n = 0;
     let freed = 0;
-    for (const [pfn, order] of this.machine.ownerBlocks(owner).sort((a, b) => a[0] - b[0])) {
-      if (f.kind[pfn - base] !== FolioKind.Kernel) continue;
+    for (const i of f.headsOwnedBy(owner)) {
+      if (f.kind[i] !== FolioKind.Kernel) continue;
       if (keepEvery > 0 && n++ % keepEvery === 0) continue;
-      this.freePages(pfn, order);
+      const order = f.order[i];
+      this.freePages(i + base, order);
       freed += 2 ** order;
     }
     return freed;
@@ -592,10 +593,11 @@ export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllo
    *  freed, its swap entries are released. Returns the pages freed. */
   killTask(t: Task618): number {
     t.killed = true;
-    const blocks = this.machine.ownerBlocks(t.pid);
+    const base = this.machine.machine.basePfn;
     let pages = 0;
-    for (const [pfn, order] of blocks) {
-      this.freePages(pfn, order);
+    for (const i of this.folios.headsOwnedBy(t.pid)) {
+      const order = this.folios.order[i];
+      this.freePages(i + base, order);
       pages += 2 ** order;
     }
     this.swap.usedPages -= t.swapents;

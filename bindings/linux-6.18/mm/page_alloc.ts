@@ -242,14 +242,25 @@ export class PageAlloc618 {
     if (this.k.defragMode) return flags | AllocFlags.NOFRAGMENT;
     const pref = ac.zonelist[0];
     if (pref === undefined) return flags;
+    let nofragment = this.nofragmentBySlot.get(pref);
+    if (nofragment === undefined) {
+      nofragment = this.nofragmentZone(pref);
+      this.nofragmentBySlot.set(pref, nofragment);
+    }
+    return nofragment ? flags | AllocFlags.NOFRAGMENT : flags;
+  }
+
+  /** Whether a preferred zone gets ALLOC_NOFRAGMENT outside defrag_mode (the machine's zones are fixed,
+   *  so alloc_flags_nofragment's answer is kept per zone). */
+  private readonly nofragmentBySlot = new Map<number, boolean>();
+  private nofragmentZone(pref: number): boolean {
     const z = this.k.machine.zone(pref);
-    if (z.zoneIdx !== ZONE_NORMAL) return flags;
+    if (z.zoneIdx !== ZONE_NORMAL) return false;
     const dma32 = this.k.machine.machine.zones.find((x) => x.node === z.node && x.type === "DMA32");
     const nodes = new Set(this.k.machine.machine.zones.map((x) => x.node)).size;
-    if (nodes > 1 && !(dma32 && dma32.managedPages > 0)) return flags;
+    if (nodes > 1 && !(dma32 && dma32.managedPages > 0)) return false;
     // CONFIG_ZONE_DMA32: a machine without a DMA32 zone anywhere has it off
-    if (!this.k.machine.machine.zones.some((x) => x.type === "DMA32")) return flags;
-    return flags | AllocFlags.NOFRAGMENT;
+    return this.k.machine.machine.zones.some((x) => x.type === "DMA32");
   }
 
   /** __alloc_pages_noprof (mm/page_alloc.c 6.18): the fast path at the low mark with ALLOC_CMA and

@@ -120,6 +120,15 @@ export class Folios {
     this.owner[i] = 0;
   }
 
+  /** The head indices of the blocks an owner holds, ascending (the same blocks Machine.ownerBlocks
+   *  finds in the engine: every block of the kernel model is recorded here when allocated). */
+  headsOwnedBy(owner: number): number[] {
+    const out: number[] = [];
+    const o = this.owner;
+    for (let i = o.indexOf(owner); i >= 0; i = o.indexOf(owner, i + 1)) out.push(i);
+    return out;
+  }
+
   listOf(i: number): number {
     return folioLruList(this.kind[i], this.flags[i]);
   }
