@@ -181,7 +181,9 @@ export const HEADER_SIZE: u32 = H_CHURN + CHURN_STATE_SIZE;
 // +---------------------------------------------------------------+
 // |    allocations served from another migratetype's pageblock    |    76  Z_FALLBACKS
 // +---------------------------------------------------------------+
-// |        lowmem_reserve[MAX_NR_ZONES]: 5 words, 1 spare         |    80  Z_LOWMEM_RESERVE
+// |            lowmem_reserve[MAX_NR_ZONES]: 5 words              |    80  Z_LOWMEM_RESERVE
+// +---------------------------------------------------------------+
+// |  fallbacks from a block below pageblock order (fragmenting)   |   100  Z_FALLBACKS_FRAGMENTING
 // +---------------------------------------------------------------+
 // |    compact_cached_migrate_pfn[0] (async), idx; NIL: unset     |   104  Z_CC_MIGRATE_ASYNC
 // +---------------------------------------------------------------+
@@ -224,6 +226,8 @@ export const Z_FLAGS: u32 = 68;
 export const Z_BOOST_EVENTS: u32 = 72;
 export const Z_FALLBACKS: u32 = 76;
 export const Z_LOWMEM_RESERVE: u32 = 80; // MAX_NR_ZONES x u32
+// mm_page_alloc_extfrag's fragmenting (include/trace/events/kmem.h, 6.18): fallback_order < pageblock_order
+export const Z_FALLBACKS_FRAGMENTING: u32 = 100;
 // struct zone's compaction fields (include/linux/mmzone.h 6.18), in idx units. The kernel boots them
 // at pfn 0, below every zone that does not start at pfn 0; oomlab boots them at NIL ("unset"), which
 // compact_zone's range checks treat the same way.

@@ -8,7 +8,7 @@ import {
   ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK, MOVABLE_BIT,
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_RESERVED_HIGHATOMIC,
-  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_NODE,
+  Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_FALLBACKS_FRAGMENTING, Z_NODE,
   WMARK_HIGH, ZONE_BOOSTED_WATERMARK, zonelistsOff, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, H_LAST_ZONE_SLOT,
   era, maxOrder, pageblockOrder, mobilityDisabled, watermarkBoostFactor, nrPages, hset, nrFreeOff,
   pageInfo, setPageInfo, setPageNext, makeInfo, infoOrder, infoState, infoMt,
@@ -223,7 +223,10 @@ function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
     if (fb == FALLBACK_NONE) continue;
     if (fb == FALLBACK_STOP) break;
     const page = tryToClaimBlock(z, listHead(z, <u32>cur, <u32>fb), <u32>cur, order, startMt, <u32>fb, flags);
-    if (page != NIL) return page;
+    if (page != NIL) {
+      if (cur < <i32>pbOrder) zadd(z, Z_FALLBACKS_FRAGMENTING, 1);
+      return page;
+    }
   }
   return NIL;
 }
@@ -236,6 +239,7 @@ function rmqueueSteal(z: usize, order: u32, startMt: u32): u32 {
     if (fb == FALLBACK_NONE) continue;
     const idx = listHead(z, cur, <u32>fb);
     pageDelAndExpand(z, idx, order, cur, <u32>fb);
+    if (cur < pageblockOrder()) zadd(z, Z_FALLBACKS_FRAGMENTING, 1);
     return idx;
   }
   return NIL;

@@ -62,6 +62,7 @@ export const ABI_NAMES = [
   "Z_FLAGS",
   "Z_BOOST_EVENTS",
   "Z_FALLBACKS",
+  "Z_FALLBACKS_FRAGMENTING",
   "Z_LOWMEM_RESERVE",
   "Z_NR_FREE",
   "Z_LISTS",
@@ -341,6 +342,7 @@ export interface ZoneRecord {
   flags: number;
   boostEvents: number;
   fallbacks: number;
+  fallbacksFragmenting: number;
   lowmemReserve: number[];
   /** nr_free (blocks) per order, orders 0 .. maxOrder - 1. */
   nrFree: number[];
@@ -402,6 +404,7 @@ export class ZoneRecords {
       flags: w(a.Z_FLAGS),
       boostEvents: w(a.Z_BOOST_EVENTS),
       fallbacks: w(a.Z_FALLBACKS),
+      fallbacksFragmenting: w(a.Z_FALLBACKS_FRAGMENTING),
       lowmemReserve: Array.from({ length: a.MAX_NR_ZONES }, (_, i) => w(a.Z_LOWMEM_RESERVE + i * 4)),
       nrFree: Array.from({ length: this.maxOrder }, (_, o) => w(a.Z_NR_FREE + o * 4)),
     };

@@ -98,6 +98,8 @@ export interface ZoneStats {
   boostEvents: number;
   /** Allocations served from another migratetype's free lists (claim or steal). */
   fallbacks: number;
+  /** Of those, the ones taken from a block below pageblock order (mm_page_alloc_extfrag's fragmenting). */
+  fallbacksFragmenting: number;
   lowmemReserve: number[];
   /** nr_free (blocks) per order. */
   nrFree: number[];
@@ -791,6 +793,7 @@ export class Machine implements BuddyEngine {
       watermarkBoost: boost,
       boostEvents: r ? r.boostEvents : 0,
       fallbacks: r ? r.fallbacks : 0,
+      fallbacksFragmenting: r ? r.fallbacksFragmenting : 0,
       lowmemReserve: r ? r.lowmemReserve : [...z.lowmemReserve],
       nrFree: c.nrFree,
       nrFreeByType,

@@ -323,12 +323,14 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   let freePages = 0;
   let hugeBlocks = 0;
   let fallbacks = 0;
+  let fragmenting = 0;
   for (const z of zones) {
     const s = m.stats(z.slot);
     const label = zoneLabel(z);
     freePages += s.freePages;
     hugeBlocks += freeHugeBlocks(s.nrFree, huge);
     fallbacks += s.fallbacks;
+    fragmenting += s.fallbacksFragmenting;
     const info = contigPageInfoByOrder(s.nrFree);
     out[`free_pages.${label}`] = s.freePages;
     out[`nr_free.${label}`] = s.nrFree;
@@ -349,6 +351,8 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   // trace-pagealloc-postprocess's split by change_ownership: claimed pageblocks against steals
   out.extfrag_change_ownership = Math.min(rec.changeOwnership, fallbacks);
   out.extfrag_steal = fallbacks - out.extfrag_change_ownership;
+  // and by fragmenting (fallback_order < pageblock_order): the events that leave a pageblock mixed
+  out.extfrag_fragmenting = fragmenting;
 
   const blocks = o.blocks ?? engineBlocks(m);
   const nrPageblocks = Math.ceil(r.nrPages / 2 ** r.pageblockOrder);

@@ -220,6 +220,9 @@ describe("fallbacks split by change_ownership (mm_page_alloc_extfrag, 6.18)", ()
       rec.checkFallback(claimed); // no new fallback: nothing counted
       const out = cellMetrics(m, rec);
       expect([out.extfrag_fallbacks, out.extfrag_change_ownership, out.extfrag_steal]).toEqual([2, 1, 1]);
+      // fragmenting (fallback_order < pageblock_order 9): the steal took an order-0 block (yes), the
+      // claim an order-9 one (no)
+      expect(out.extfrag_fragmenting).toBe(1);
       // the steal left an Unmovable page in Movable pageblock 0: one mixed block, under Movable
       expect((out.mixed_pageblocks as Record<string, number>).Movable).toBe(1);
     } finally {
