@@ -10,6 +10,8 @@
 //   the seeds' k-th samples, rounded (samples are taken every K operations and at the end, so only the
 //   last can differ between seeds: a run that ends earlier or later); a null (not finite) value is left
 //   out of that point's sample, as in compare;
+// - the charts drawn once per cell (watermarks, free blocks, pageblocks) show the first MAX_PANELS
+//   cells; the heat map at most MAX_HEAT_SAMPLES samples of each (thinned evenly, the last kept);
 // - the pageblock map: seed index 0 of each cell (a final state is not averaged), one row per
 //   pageblock with its class and whether it is wholly free (docs/workloads.md, Pageblock map).
 //
@@ -17,6 +19,20 @@
 
 import type { CompareRecord, Comparison } from "./sweep_compare.js";
 import { sampleStats } from "./stats.js";
+
+/** The most cells the charts drawn once per cell show (the first ones, in spec order): a panel each, so
+ *  that a 64-cell sweep's report stays a few MB (every pageblock is a mark). */
+export const MAX_PANELS = 16;
+/** The most samples of a cell the heat map of free blocks shows (every ceil(samples / this)-th, and the
+ *  last): a column each. */
+export const MAX_HEAT_SAMPLES = 60;
+
+/** Every step-th point and the last, step = ceil(points / max): at most max + 1 points, the first and last kept. */
+export function thinned<T>(points: readonly T[], max: number): T[] {
+  if (points.length <= max) return [...points];
+  const step = Math.ceil(points.length / max);
+  return points.filter((_, k) => k % step === 0 || k === points.length - 1);
+}
 
 /** A cell as the charts name it: "[index] id" (the index of the compare legend; ids can be long or alike). */
 export interface PlotCell {
@@ -87,6 +103,8 @@ export interface PageblockPoint {
 
 export interface SweepPlotData {
   cells: PlotCell[];
+  /** The charts drawn once per cell (watermarks, free blocks, pageblocks) show the first panelCells cells. */
+  panelCells: number;
   successPct: SuccessPoint[];
   /** The zones with watermark rows, sorted. */
   zones: string[];
@@ -230,7 +248,8 @@ export function sweepPlotData(records: readonly CompareRecord[], c: Comparison):
   c.cells.forEach((cell, i) => {
     const rs = byCell[i];
     const name = label.get(cell.index) as string;
-    for (const zone of zones) {
+    const panel = i < MAX_PANELS; // the charts drawn once per cell show the first MAX_PANELS cells
+    for (const zone of panel ? zones : []) {
       const free = seriesMeans(rs, `free_pages.${zone}`);
       const at = (s: string) => new Map(seriesMeans(rs, `${s}.${zone}`).map((p) => [p.sample, p.mean]));
       const min = at("min");
@@ -242,8 +261,9 @@ export function sweepPlotData(records: readonly CompareRecord[], c: Comparison):
         watermarks.push({ cell: name, zone, ops: p.ops, free: p.mean, min: a, low: b, high: h });
       }
     }
-    for (const order of orders)
-      for (const p of seriesMeans(rs, `nr_free.${order}`)) nrFree.push({ cell: name, ops: p.ops, order, mean: p.mean });
+    for (const order of panel ? orders : [])
+      for (const p of thinned(seriesMeans(rs, `nr_free.${order}`), MAX_HEAT_SAMPLES))
+        nrFree.push({ cell: name, ops: p.ops, order, mean: p.mean });
     if (unusableOrder !== null)
       for (const zone of zones)
         for (const { ops, n, mean, ciLow, ciHigh } of seriesMeans(rs, `unusable_index_order${unusableOrder}.${zone}`))
@@ -251,13 +271,14 @@ export function sweepPlotData(records: readonly CompareRecord[], c: Comparison):
   });
 
   const pageblocks: PageblockPoint[] = [];
-  byCell.forEach((rs, i) => {
+  byCell.slice(0, MAX_PANELS).forEach((rs, i) => {
     const first = rs.find((r) => typeof r.pageblocks === "string");
     if (first?.pageblocks) pageblocks.push(...pageblockRows(cells[i].label, first.pageblocks));
   });
   const seen = new Set(pageblocks.map((p) => p.class));
   return {
     cells,
+    panelCells: Math.min(cells.length, MAX_PANELS),
     successPct,
     zones: zones.filter((z) => watermarks.some((p) => p.zone === z)),
     watermarks,

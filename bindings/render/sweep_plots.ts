@@ -45,6 +45,11 @@ function fileSafe(s: string): string {
   return s.replace(/[^\w.-]/g, "_");
 }
 
+/** The subtitle's note when the per-cell charts leave cells out. */
+function panelNote(d: SweepPlotData): string {
+  return d.panelCells < d.cells.length ? `; the first ${d.panelCells} of ${d.cells.length} cells` : "";
+}
+
 /** Success % per order and cell: the mean over seeds as a bar, its 95% interval as a rule. */
 export function successPctSpec(d: SweepPlotData): TopLevelSpec {
   const cell = { field: "cell", type: "nominal", title: "cell", sort: cellSort(d) } as const;
@@ -91,7 +96,7 @@ export function watermarkSpec(d: SweepPlotData, zone: string): TopLevelSpec {
     $schema: SCHEMA,
     title: {
       text: `Free pages against the watermarks: ${zone}`,
-      subtitle: "mean over seeds; shaded: min to high; symlog scale",
+      subtitle: `mean over seeds; shaded: min to high; symlog scale${panelNote(d)}`,
     },
     data: { values: d.watermarks.filter((p) => p.zone === zone) },
     facet: { field: "cell", type: "nominal", title: null, sort: cellSort(d), header: { labelLimit: 0 } },
@@ -145,7 +150,10 @@ export function watermarkSpec(d: SweepPlotData, zone: string): TopLevelSpec {
 export function nrFreeSpec(d: SweepPlotData): TopLevelSpec {
   return {
     $schema: SCHEMA,
-    title: { text: "Free blocks per order over time", subtitle: "mean over seeds, summed over zones" },
+    title: {
+      text: "Free blocks per order over time",
+      subtitle: `mean over seeds, summed over zones${panelNote(d)}`,
+    },
     data: { values: d.nrFree },
     facet: { field: "cell", type: "nominal", title: null, sort: cellSort(d), header: { labelLimit: 0 } },
     columns: COLUMNS,
@@ -153,7 +161,7 @@ export function nrFreeSpec(d: SweepPlotData): TopLevelSpec {
     spec: {
       width: 260,
       height: 150,
-      mark: "rect",
+      mark: { type: "rect", aria: false },
       encoding: {
         x: { field: "ops", type: "ordinal", title: "operations", axis: { labelOverlap: true, labelAngle: -45 } },
         y: { field: "order", type: "ordinal", title: "order", sort: "descending" },
@@ -187,13 +195,16 @@ export function unusableSpec(d: SweepPlotData): TopLevelSpec {
       layer: [
         {
           transform: [{ filter: "isValid(datum.ciLow) && isValid(datum.ciHigh)" }],
-          mark: { type: "area", opacity: 0.2 },
+          mark: { type: "area", opacity: 0.2, aria: false },
           encoding: {
             y: { field: "ciLow", type: "quantitative", title: "unusable index (/1000)" },
             y2: { field: "ciHigh" },
           },
         },
-        { mark: { type: "line", point: true }, encoding: { y: { field: "mean", type: "quantitative" } } },
+        {
+          mark: { type: "line", point: { aria: false }, aria: false },
+          encoding: { y: { field: "mean", type: "quantitative" } },
+        },
       ],
     },
   } as TopLevelSpec;
@@ -207,7 +218,7 @@ export function pageblockSpec(d: SweepPlotData): TopLevelSpec {
     $schema: SCHEMA,
     title: {
       text: "Pageblocks at the end",
-      subtitle: `seed index 0; ${PAGEBLOCKS_PER_ROW} pageblocks a row in pfn order; pale: wholly free`,
+      subtitle: `seed index 0; ${PAGEBLOCKS_PER_ROW} pageblocks a row in pfn order; pale: wholly free${panelNote(d)}`,
     },
     data: { values: d.pageblocks },
     transform: [
@@ -220,7 +231,7 @@ export function pageblockSpec(d: SweepPlotData): TopLevelSpec {
     spec: {
       width: { step: 6 },
       height: { step: 6 },
-      mark: { type: "rect", strokeWidth: 0 },
+      mark: { type: "rect", strokeWidth: 0, aria: false },
       encoding: {
         x: { field: "column", type: "ordinal", axis: null },
         y: { field: "row", type: "ordinal", axis: null },

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { compareResults, type CompareRecord } from "../../bindings/analyse/sweep_compare.js";
-import { pageblockRows, seriesMeans, sweepPlotData } from "../../bindings/analyse/sweep_plots.js";
+import { MAX_PANELS, pageblockRows, seriesMeans, sweepPlotData, thinned } from "../../bindings/analyse/sweep_plots.js";
 
 /** t(0.975, 2) and t(0.975, 1) (analyse/stats.ts T975_TABLE). */
 const T2 = 4.3026527;
@@ -180,5 +180,27 @@ describe("the plots' rows", () => {
       [],
       null,
     ]);
+  });
+});
+
+describe("large sweeps", () => {
+  it("thins a series evenly, keeping the first and the last point", () => {
+    const xs = Array.from({ length: 10 }, (_, i) => i);
+    expect(thinned(xs, 10)).toEqual(xs);
+    // 10 points, at most 4: step ceil(10 / 4) = 3: 0, 3, 6, 9 (9 is also the last)
+    expect(thinned(xs, 4)).toEqual([0, 3, 6, 9]);
+    // 11 points, at most 5: step 3: 0, 3, 6, 9 and the last, 10
+    expect(thinned([...xs, 10], 5)).toEqual([0, 3, 6, 9, 10]);
+  });
+
+  it("draws the per-cell charts for the first MAX_PANELS cells only", () => {
+    const many: CompareRecord[] = [];
+    for (let i = 0; i < MAX_PANELS + 2; i++)
+      many.push(rec(i, `c${i}`, { success_pct: { "0": 100 } }, { ops: [0], "nr_free.0": [i] }, "M"));
+    const d = sweepPlotData(many, compareResults(many));
+    expect([d.cells.length, d.panelCells]).toEqual([MAX_PANELS + 2, MAX_PANELS]);
+    expect(new Set(d.nrFree.map((p) => p.cell)).size).toBe(MAX_PANELS);
+    expect(new Set(d.pageblocks.map((p) => p.cell)).size).toBe(MAX_PANELS);
+    expect(d.successPct).toHaveLength(MAX_PANELS + 2); // one chart for all cells
   });
 });

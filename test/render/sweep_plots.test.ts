@@ -98,7 +98,7 @@ describe("the specs", () => {
     expect(at(w, "spec.layer.0.encoding.y2.field")).toBe("high");
     expect(at(w, "spec.layer.1.transform.0.fold")).toEqual(["free", "min", "low", "high"]);
     const n = nrFreeSpec(D);
-    expect(["spec.mark", "spec.encoding.y.field", "spec.encoding.color.field"].map((k) => at(n, k))).toEqual([
+    expect(["spec.mark.type", "spec.encoding.y.field", "spec.encoding.color.field"].map((k) => at(n, k))).toEqual([
       "rect",
       "order",
       "mean",
