@@ -60,7 +60,7 @@ export function successPctSpec(d: SweepPlotData): TopLevelSpec {
     width: { step: 14 },
     height: 220,
     encoding: {
-      x: { field: "order", type: "ordinal", title: "order" },
+      x: { field: "order", type: "ordinal", title: "order", axis: { labelAngle: 0 } },
       xOffset: { ...cell },
     },
     layer: [
