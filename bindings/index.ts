@@ -167,3 +167,14 @@ export {
 } from "./analyse/sweep_compare.js";
 export { mannWhitney, sampleStats, tQuantile975, type MannWhitney, type SampleStats } from "./analyse/stats.js";
 export { formatCompareHtml, formatCompareMarkdown, formatCompareText } from "./render/sweep_compare.js";
+// The plots of a sweep as Vega-Lite specs (render them with vega-embed in a page, or render/vega_svg.ts's
+// renderSvg, which is left out of the entry so that importing oomlab does not load vega).
+export {
+  pageblockRows,
+  seriesMeans,
+  sweepPlotData,
+  type PlotCell,
+  type SweepPlotData,
+} from "./analyse/sweep_plots.js";
+export { sweepPlotSpecs, type PlotSpec } from "./render/sweep_plots.js";
+export { reportHtml, reportMarkdown, type ReportPlot } from "./render/sweep_report.js";

@@ -30,6 +30,10 @@ export interface CompareRecord {
   seed: number;
   params: Record<string, unknown>;
   metrics: Record<string, unknown>;
+  /** The time series (sampleEvery > 0), as the line holds them; compare ignores them, the plots read them. */
+  series?: Record<string, unknown>;
+  /** The final pageblock map (sweep/metrics.ts pageblockMap), with the series. */
+  pageblocks?: string;
 }
 
 export interface CompareCell {
@@ -96,6 +100,8 @@ export function parseResults(text: string, name: string): CompareRecord[] {
       seed: typeof r.seed === "number" ? r.seed : 0,
       params: r.params && typeof r.params === "object" ? r.params : {},
       metrics: r.metrics as Record<string, unknown>,
+      ...(r.series && typeof r.series === "object" && !Array.isArray(r.series) ? { series: r.series } : {}),
+      ...(typeof r.pageblocks === "string" ? { pageblocks: r.pageblocks } : {}),
     });
   }
   if (!out.length) throw bad(name, "no results");

@@ -226,7 +226,8 @@ export const COMMANDS: CommandSpec[] = [
     path: ["sweep"],
     summary:
       "run a sweep spec (format oomlab-sweep/1): its cells x seeds on worker threads, results in DIR/results.jsonl " +
-      "(byte-identical whatever --workers), DIR/summary.csv, wall times in DIR/timings.jsonl",
+      "(byte-identical whatever --workers), DIR/summary.csv, wall times in DIR/timings.jsonl, plots in DIR/plots, " +
+      "DIR/report.md and DIR/report.html",
     options: [
       {
         name: "workers",
@@ -254,14 +255,39 @@ export const COMMANDS: CommandSpec[] = [
       "Exit status: 0 done, 2 for usage and spec errors (the message names the field), 1 when a cell failed",
       "otherwise, 130 when interrupted (DIR keeps every finished line; --resume continues).",
       "oomlab sweep merge DIR... --out DIR merges the directories of shards (oomlab help sweep merge).",
+      "A shard's run writes no report (its cells lack seeds): the merge does. oomlab sweep report DIR rewrites it.",
     ],
   },
   {
     path: ["sweep", "merge"],
-    summary: "merge the output directories of a sweep's shards into one, byte-identical to the unsharded run",
+    summary:
+      "merge the output directories of a sweep's shards into one, byte-identical to the unsharded run, with its " +
+      "plots and report",
     options: [{ name: "out", type: "string", description: "the merged output directory (required)" }, MAX_INPUT_OPT],
     positionals: ["DIR"],
     variadic: true,
+  },
+  {
+    path: ["sweep", "report"],
+    summary:
+      "(re)write a sweep directory's plots (DIR/plots/*.svg and their Vega-Lite specs *.vl.json), DIR/report.md " +
+      "and a self-contained DIR/report.html from its results.jsonl",
+    options: [
+      {
+        name: "baseline",
+        type: "string",
+        description:
+          "the baseline cell of the report's comparison, as in oomlab compare --baseline (default: the first cell)",
+      },
+      MAX_INPUT_OPT,
+    ],
+    positionals: ["DIR"],
+    notes: [
+      "Plots: success % per order with 95% intervals over seeds; with series (sampleEvery): the unusable free space",
+      "index at the huge order, free pages against the watermarks per zone, free blocks per order as a heat map,",
+      "the final pageblock map (seed index 0). Only the charts whose data the results hold are drawn.",
+      "Exit status: 0 ok, 2 for usage errors (an unknown --baseline) and unreadable results.",
+    ],
   },
   {
     path: ["compare"],

@@ -41,6 +41,7 @@ export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = 
   "trace stats": () => import("./commands/trace.js"),
   sweep: () => import("./commands/sweep.js"),
   "sweep merge": () => import("./commands/sweep.js").then((m) => ({ run: m.runMerge })),
+  "sweep report": () => import("./commands/sweep_report.js"),
   compare: () => import("./commands/compare.js"),
 };
 

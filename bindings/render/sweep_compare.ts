@@ -84,11 +84,14 @@ export function formatCompareText(c: Comparison): string {
   return `${out.join("\n")}\n`;
 }
 
-function mdCell(s: string): string {
+/** Text for a markdown table cell or list item: backslashes and pipes escaped, line breaks joined, and
+ *  &, <, > as entities, so that no text of a results file becomes HTML where the markdown is shown. */
+export function mdCell(s: string): string {
   return s
     .replace(/\\/g, "\\\\")
     .replace(/\|/g, "\\|")
-    .replace(/[\r\n]+/g, " ");
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[&<>]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[ch] as string);
 }
 
 /** Markdown: the legend as a list, every metric in one table (those that differ first). */
@@ -110,23 +113,18 @@ export function escapeHtml(s: string): string {
   );
 }
 
-/** HTML: one self-contained page, the legend and every metric in one table (those that differ first). */
-export function formatCompareHtml(c: Comparison, title = "oomlab compare"): string {
+/** The style sheet of the HTML pages (inline: the pages load nothing). */
+export const HTML_STYLE = [
+  "body{font-family:sans-serif}table{border-collapse:collapse}th,td{padding:2px 8px;border-bottom:1px solid #ddd}",
+  "td.n{text-align:right;font-variant-numeric:tabular-nums}tr.same td{color:#777}",
+];
+
+/** The HTML of a comparison without the page around it: the legend and every metric in one table (those
+ *  that differ first), and the note. */
+export function compareHtmlBody(c: Comparison): string[] {
   const ordered = [...c.metrics.filter((m) => m.differs), ...c.metrics.filter((m) => !m.differs)];
   const e = escapeHtml;
   const out = [
-    "<!DOCTYPE html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    `<title>${e(title)}</title>`,
-    "<style>",
-    "body{font-family:sans-serif}table{border-collapse:collapse}th,td{padding:2px 8px;border-bottom:1px solid #ddd}",
-    "td.n{text-align:right;font-variant-numeric:tabular-nums}tr.same td{color:#777}",
-    "</style>",
-    "</head>",
-    "<body>",
-    `<h1>${e(title)}</h1>`,
     '<ol start="0">',
     ...legend(c).map((l) => `<li>${e(l.replace(/^\[\d+\] /, ""))}</li>`),
     "</ol>",
@@ -140,6 +138,33 @@ export function formatCompareHtml(c: Comparison, title = "oomlab compare"): stri
       const cls = m.differs ? "" : ' class="same"';
       out.push(`<tr${cls}>${r.map((v, k) => `<td${k >= 2 ? ' class="n"' : ""}>${e(v)}</td>`).join("")}</tr>`);
     });
-  out.push("</tbody>", "</table>", `<p>${e(NOTE)}</p>`, "</body>", "</html>");
+  out.push("</tbody>", "</table>", `<p>${e(NOTE)}</p>`);
+  return out;
+}
+
+/** A self-contained HTML page: the title (escaped), the inline style and the body lines as given. */
+export function htmlPage(title: string, body: readonly string[], style: readonly string[] = HTML_STYLE): string {
+  const e = escapeHtml;
+  const out = [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<title>${e(title)}</title>`,
+    "<style>",
+    ...style,
+    "</style>",
+    "</head>",
+    "<body>",
+    `<h1>${e(title)}</h1>`,
+    ...body,
+    "</body>",
+    "</html>",
+  ];
   return `${out.join("\n")}\n`;
+}
+
+/** HTML: one self-contained page, the legend and every metric in one table (those that differ first). */
+export function formatCompareHtml(c: Comparison, title = "oomlab compare"): string {
+  return htmlPage(title, compareHtmlBody(c));
 }

@@ -9,7 +9,7 @@ import type { Kernel618 } from "../linux-6.18/kernel.js";
 import type { Machine } from "../engine/machine.js";
 import { xorshift32 } from "../engine/churn.js";
 import { buildKernel, buildMachine, recordKernel, sampleEvery, type CellInput } from "./env.js";
-import { Recorder, cellMetrics, type MetricValue } from "./metrics.js";
+import { Recorder, cellMetrics, engineBlocks, pageblockMap, type MetricValue } from "./metrics.js";
 import { Params } from "./params.js";
 import type { AnyWorkload } from "./workloads/types.js";
 import { churn } from "./workloads/churn.js";
@@ -24,6 +24,8 @@ export type { CellInput };
 export interface CellResult {
   metrics: Record<string, MetricValue>;
   series?: Record<string, number[]>;
+  /** The final pageblock map (metrics.ts pageblockMap), given with the series (sampleEvery > 0). */
+  pageblocks?: string;
 }
 
 const WORKLOADS: readonly AnyWorkload[] = [churn, fillShuffleFree, pepper, pageCache, thpStorm, kernelBuild];
@@ -79,7 +81,8 @@ export function runCell(input: CellInput): CellResult {
       simMs: kernel ? kernel.clock.nowMs : undefined,
     });
     Object.assign(metrics, out.metrics ?? {});
-    return every > 0 ? { metrics, series: rec.series } : { metrics };
+    if (every === 0) return { metrics };
+    return { metrics, series: rec.series, pageblocks: pageblockMap(machine, out.blocks ?? engineBlocks(machine)) };
   } finally {
     machine.dispose();
   }

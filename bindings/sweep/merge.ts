@@ -4,10 +4,11 @@
 //
 // A results line is one JSON object, keys in this order:
 //   {"cell":ID,"index":CELL_INDEX,"seedIndex":K,"seed":SEED,"params":{PATH:VALUE,...},"metrics":{...},
-//    "series":{...}}
+//    "series":{...},"pageblocks":"UUMm..."}
 // params in the grid's axis order; metrics (and series) sorted by name, a per-key metric's keys
 // sorted too (integer keys, such as orders, first and ascending, as JavaScript orders them); a number
-// that is not finite (0/0) is written null. "series" is left out when the cell gives none. Lines follow
+// that is not finite (0/0) is written null. "series" and "pageblocks" (the final pageblock map, one
+// character per pageblock: sweep/metrics.ts pageblockMap) are left out when the cell gives none. Lines follow
 // the task ordinal (cell index * seeds + seed index), so the bytes do not depend on the workers.
 
 import { OomlabError } from "../errors.js";
@@ -38,6 +39,7 @@ export interface ResultRecord {
   params: Record<string, unknown>;
   metrics: Record<string, MetricValue | null>;
   series?: Record<string, (number | null)[]>;
+  pageblocks?: string;
 }
 
 function bad(message: string): OomlabError {
@@ -90,6 +92,11 @@ export function resultLine(task: SweepTask, result: CellResult): string {
       return metricValue(v, k);
     });
   }
+  if (result.pageblocks !== undefined) {
+    if (typeof result.pageblocks !== "string" || !/^[UMRHCIumrhciX#.?-]*$/.test(result.pageblocks))
+      throw bad("pageblocks is not a pageblock map (one of UMRHCIumrhciX#.?- per pageblock)");
+    rec.pageblocks = result.pageblocks;
+  }
   return JSON.stringify(rec);
 }
 
@@ -113,6 +120,7 @@ export function checkLine(line: string, task: SweepTask, where: string): ResultR
     again = resultLine(task, {
       metrics: rec.metrics as CellResult["metrics"],
       ...(rec.series ? { series: rec.series as never } : {}),
+      ...(rec.pageblocks !== undefined ? { pageblocks: rec.pageblocks } : {}),
     });
   } catch (e) {
     throw bad(`${where}: ${(e as Error).message}`);

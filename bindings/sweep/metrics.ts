@@ -368,3 +368,60 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   if (o.simMs !== undefined) out.sim_ms = o.simMs;
   return out;
 }
+
+/** The letters of the pageblock map, by migratetype number (MIGRATETYPE_NAMES' initials). */
+export const PAGEBLOCK_LETTERS = "UMRHCI";
+
+/**
+ * The final pageblock map: one character per pageblock, pfn order (docs/workloads.md, Pageblock map).
+ * With pageblock migratetypes (6.18, grouping by mobility on): the pageblock's migratetype as a letter
+ * of PAGEBLOCK_LETTERS, lower case when every present page of it is free. Without them (2.6.11, or
+ * mobility off): the letter of the migratetype its allocated blocks were requested with, "X" when they
+ * were requested with two or more, "-" when it is wholly free, "#" when it holds neither an allocated
+ * block nor only free pages (reserved pages). "." for a pageblock with no present page (a hole).
+ * Without pageblock migratetypes the unit is the huge order's block when that is smaller than the
+ * engine's pageblock (2.6.11 has no pageblocks; its engine value is MAX_ORDER - 1), so that the maps of
+ * both eras line up.
+ */
+export function pageblockMap(m: Machine, blocks: (visit: BlockVisitor) => void): string {
+  const r = m.machine;
+  const abi = m.engineAbi;
+  const typed = r.era === "6.18" && !r.mobilityDisabled;
+  const pbOrder = typed ? r.pageblockOrder : Math.min(r.pageblockOrder, hugeOrder(r.pageSize, r.maxOrder));
+  const n = Math.ceil(r.nrPages / 2 ** pbOrder);
+  const present = new Uint32Array(n);
+  const free = new Uint32Array(n);
+  const u16 = m.engineViews.u16;
+  const at = m.engineExports.infoPtr() >>> 1;
+  for (let idx = 0; idx < r.nrPages; idx++) {
+    const info = u16[at + idx];
+    const state = (info >>> abi.STATE_SHIFT) & abi.STATE_MASK;
+    if (state === abi.STATE_HOLE) continue;
+    present[idx >> pbOrder]++;
+    if (state !== abi.STATE_FREE) continue;
+    // a free block's head: its 2^order pages are free (a block of order > pageblock_order spans several)
+    const end = Math.min(idx + 2 ** (info & abi.ORDER_MASK), r.nrPages);
+    for (let p = idx; p < end; p++) free[p >> pbOrder]++;
+  }
+  const types = typed ? m.pageblockTypes() : null;
+  const requested = new Uint8Array(n); // bit mt: a block requested as mt lies in the pageblock
+  if (!typed)
+    blocks((pfn, order, mt) => {
+      const first = (pfn - r.basePfn) >> pbOrder;
+      const last = (pfn - r.basePfn + 2 ** order - 1) >> pbOrder;
+      for (let b = first; b <= last; b++) requested[b] |= 1 << mt;
+    });
+  let out = "";
+  for (let b = 0; b < n; b++) {
+    const wholly = present[b] > 0 && free[b] === present[b];
+    if (present[b] === 0) out += ".";
+    else if (types) {
+      const c = PAGEBLOCK_LETTERS[types[b]] ?? "?";
+      out += wholly ? c.toLowerCase() : c;
+    } else if (wholly) out += "-";
+    else if (requested[b] === 0) out += "#";
+    else if (requested[b] & (requested[b] - 1)) out += "X";
+    else out += PAGEBLOCK_LETTERS[31 - Math.clz32(requested[b])] ?? "?";
+  }
+  return out;
+}

@@ -74,6 +74,8 @@ export type MetricValue = number | number[] | Record<string, number>;
 export interface CellResult {
   metrics: Record<string, MetricValue>;
   series?: Record<string, number[]>;
+  /** One character per pageblock (sweep/metrics.ts pageblockMap), with the series. */
+  pageblocks?: string;
 }
 
 /** A cell function: deterministic, a function of its input alone. */

@@ -67,6 +67,11 @@ describe("oomlab sweep", () => {
     const m = oomlab("sweep", "merge", "s0", "sweep-out/cli.shard-1-of-2", "--out", "merged");
     expect([m.status, m.stderr]).toEqual([0, ""]);
     for (const f of ["results.jsonl", "summary.csv", "sweep.json"]) expect(read("merged", f), f).toBe(read("whole", f));
+    // the report too, plots byte for byte (a shard's run writes none)
+    expect(m.stdout).toContain("report: merged/report.html, merged/report.md, 1 plot\n");
+    for (const f of ["report.md", "report.html", "plots/success-pct.svg", "plots/success-pct.vl.json"])
+      expect(read("merged", f), f).toBe(read("whole", f));
+    expect(existsSync(path.join(TMP, "s0/report.html"))).toBe(false);
     expect(read("merged", "timings.jsonl").split("\n").length - 1).toBe(9);
     const partial = oomlab("sweep", "merge", "s0", "--out", "partial");
     expect(partial.status).toBe(2);

@@ -11,7 +11,9 @@ import {
   freeHugeBlocks,
   hugeOrder,
   mixedPageblocks,
+  pageblockMap,
   pageblocksMultiType,
+  engineBlocks,
   type BlockVisitor,
 } from "../../bindings/sweep/metrics.js";
 import type { MachineSpec } from "../../bindings/include/machine.js";
@@ -323,6 +325,68 @@ describe("a cell's metrics at its end", () => {
       expect(rec.latencyMax?.[9]).toBe(0);
     } finally {
       k.machine.dispose();
+    }
+  });
+});
+
+describe("the pageblock map (docs/workloads.md, Pageblock map)", () => {
+  it("6.18: each pageblock's migratetype, lower case when wholly free", () => {
+    // one Normal zone of 4096 pages: 8 pageblocks of 512, all Movable and free at boot
+    const spec: MachineSpec = {
+      era: "6.18",
+      minFreeKbytes: 0,
+      nodes: [
+        { zones: [{ type: "Normal", startPfn: 0, spannedPages: 4096, watermarks: { min: 0, low: 0, high: 0 } }] },
+      ],
+    };
+    const m = Machine.create(spec);
+    try {
+      const map = () => pageblockMap(m, engineBlocks(m));
+      expect(map()).toBe("mmmmmmmm");
+      const a = m.alloc({ order: 0, migratetype: MigrateType.Movable });
+      expect(a).toBe(0); // pageblock 0 holds an allocated page: upper case
+      expect(map()).toBe("Mmmmmmmm");
+      // an Unmovable page falls back to an order-10 Movable block (pfns 1024..2047, pageblocks 2 and 3)
+      // and claims both pageblocks: pageblock 2 holds the page, pageblock 3 is Unmovable and free
+      expect(m.alloc({ order: 0, migratetype: MigrateType.Unmovable })).toBe(1024);
+      expect(map()).toBe("MmUummmm");
+      m.free(a);
+      expect(map()).toBe("mmUummmm");
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it("2.6.11: the requested migratetypes of the allocated blocks, in 2 MiB units (no pageblocks)", () => {
+    // ZONE_1024: engine pageblock order 10 (MAX_ORDER - 1), huge order 9: two units of 512 pages
+    const m = Machine.create(ZONE_1024);
+    try {
+      expect(m.alloc({ order: 0 })).toBe(0);
+      expect(m.alloc({ order: 0 })).toBe(1);
+      // pfns 0 and 1 requested Unmovable and Movable: unit 0 mixed; unit 1 wholly free
+      expect(
+        pageblockMap(
+          m,
+          blocksOf([
+            [0, 0, MigrateType.Unmovable],
+            [1, 0, MigrateType.Movable],
+          ]),
+        ),
+      ).toBe("X-");
+      // both Movable: "M"
+      expect(
+        pageblockMap(
+          m,
+          blocksOf([
+            [0, 0, MigrateType.Movable],
+            [1, 0, MigrateType.Movable],
+          ]),
+        ),
+      ).toBe("M-");
+      // allocated pages no block visits (the engine's pages, the workload's records say nothing): "#"
+      expect(pageblockMap(m, blocksOf([]))).toBe("#-");
+    } finally {
+      m.dispose();
     }
   });
 });

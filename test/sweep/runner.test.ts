@@ -111,6 +111,24 @@ describe("runSweep", () => {
     expect(line).toContain('"undefinedRatio":null');
   });
 
+  it("writes the pageblock map last, checks its characters, and reads it back", () => {
+    const t = taskAt(X, 4);
+    const line = resultLine(t, { metrics: { n: 1 }, series: { ops: [0] }, pageblocks: "MmU.X-#" });
+    expect(Object.keys(JSON.parse(line))).toEqual([
+      "cell",
+      "index",
+      "seedIndex",
+      "seed",
+      "params",
+      "metrics",
+      "series",
+      "pageblocks",
+    ]);
+    expect(line.endsWith(',"pageblocks":"MmU.X-#"}')).toBe(true);
+    expect(checkLine(line, t, "line").pageblocks).toBe("MmU.X-#");
+    expect(() => resultLine(t, { metrics: {}, pageblocks: "M<" })).toThrow(/pageblocks is not a pageblock map/);
+  });
+
   it("shards: the shares are disjoint, cover every task, and merge to the whole run's bytes", async () => {
     const whole = await run(X, 2);
     for (const n of [2, 3, 5, 18, 40]) {

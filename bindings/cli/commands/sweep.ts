@@ -4,6 +4,8 @@
 //   results.jsonl  one line per task, in task order, appended one whole line per write
 //   timings.jsonl  one line per task with its wall time and worker, in completion order
 //   summary.csv    results.jsonl as a table, written at the end (by rename)
+//   plots/, report.md, report.html   the plots and the report (commands/sweep_report.ts), written at the
+//                  end of a whole run or a merge (a shard's cells lack the other shards' seeds)
 // Nothing is ever half-written in place: an interrupted run leaves whole lines (and at worst one
 // truncated last line, which --resume drops with a warning) and the previous summary or none.
 
@@ -34,6 +36,7 @@ import { type ExpandedSweep, expandSweep, validateSweepSpec } from "../../sweep/
 import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { readJson, type CliIo } from "../io.js";
 import { nodeWorkerFactory } from "../sweep_workers.js";
+import { reportLine, writeReport } from "./sweep_report.js";
 
 const RESULTS = "results.jsonl";
 const TIMINGS = "timings.jsonl";
@@ -161,6 +164,8 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
       `${x.cells.length} cells x ${x.seeds} seeds in ${(summary.elapsedMs / 1000).toFixed(1)} s on ` +
       `${used} worker${used === 1 ? "" : "s"}: ${join(dir, RESULTS)}, ${join(dir, SUMMARY)}\n`,
   );
+  if (shard.count === 1 && results.length)
+    io.out(reportLine(await writeReport(dir, results, { title: `oomlab sweep ${x.spec.name}` })));
 }
 
 export async function runMerge(args: ParsedArgs, io: CliIo): Promise<void> {
@@ -206,4 +211,5 @@ export async function runMerge(args: ParsedArgs, io: CliIo): Promise<void> {
     `sweep ${x.spec.name}: merged ${dirs.length} directories (${dirs.map((d) => basename(d)).join(", ")}), ` +
       `${x.taskCount} tasks: ${join(out, RESULTS)}, ${join(out, SUMMARY)}\n`,
   );
+  io.out(reportLine(await writeReport(out, merged, { title: `oomlab sweep ${x.spec.name}` })));
 }
