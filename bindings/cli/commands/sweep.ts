@@ -18,7 +18,7 @@ import {
   writeSync,
 } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { OomlabError } from "../../errors.js";
 import {
   manifestText,
@@ -34,6 +34,7 @@ import { type ExpandedSweep, expandSweep, validateSweepSpec } from "../../sweep/
 import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { readJson, type CliIo } from "../io.js";
 import { nodeWorkerFactory } from "../sweep_workers.js";
+import { traceFile } from "../trace_load.js";
 
 const RESULTS = "results.jsonl";
 const TIMINGS = "timings.jsonl";
@@ -94,6 +95,11 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const max = maxInputBytes(args);
   const specPath = args.positionals[0];
   const x = await loadSweep(io, specPath, max);
+  // a trace the spec names must exist before any worker starts (the workers load it, once each)
+  for (const c of x.cells) {
+    const t = c.input.workload.name === "trace" ? c.input.workload.params.trace : undefined;
+    if (typeof t === "string") traceFile(t, dirname(specPath));
+  }
   const shard: Shard = o.shard === undefined ? WHOLE : parseShard(o.shard as string);
   const suffix = shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : "";
   const dir = (o.out as string | undefined) ?? join("sweep-out", `${x.spec.name.replace(/[^\w.+-]/g, "_")}${suffix}`);
@@ -131,7 +137,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   let summary: Awaited<ReturnType<typeof runSweep>>;
   try {
     summary = await runSweep(x, {
-      workerFactory: nodeWorkerFactory(),
+      workerFactory: nodeWorkerFactory(undefined, dirname(specPath)),
       workers,
       shard,
       skip,
