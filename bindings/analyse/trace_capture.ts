@@ -295,6 +295,7 @@ export function procState(
       nrFree: nrFree.length ? [...nrFree] : (byType?.[0].map((_, o) => byType.reduce((s, r) => s + r[o], 0)) ?? []),
       nrFreeByType: byType,
       blocksByType: blocks,
+      pcpPages: z.pagesets.length ? z.pagesets.reduce((a, ps) => a + ps.count, 0) : null,
     });
   }
   return { pageblockOrder: pt?.pageblockOrder ?? null, zones };

@@ -88,6 +88,8 @@ export interface TraceProcZone {
   nrFreeByType: number[][] | null;
   /** Pageblocks per migratetype (MIGRATETYPE_NAMES order), from pagetypeinfo; null without it. */
   blocksByType: number[] | null;
+  /** Pages on the zone's per-CPU lists (Σ of zoneinfo's pageset counts); null when none is printed. */
+  pcpPages: number | null;
 }
 
 /** The /proc files of one moment (before-* or after-*). */

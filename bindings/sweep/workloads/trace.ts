@@ -53,6 +53,7 @@ export interface TraceParams {
   events: number;
   watermark: WatermarkName;
   clock: boolean;
+  freePercent: number;
 }
 
 function raw(input: CellInput): Record<string, unknown> {
@@ -106,7 +107,9 @@ function layoutZones(
   m: MachineSpecResolved,
   before: TraceProcState,
   constraints: ((z: ResolvedZone) => LayoutConstraints) | null,
+  freePercent = 100,
 ): ZoneLayout[] {
+  const scale = (n: number) => Math.floor((n * freePercent) / 100);
   const out: ZoneLayout[] = [];
   const top = m.maxOrder - 1;
   const grouped = m.era === "6.18" && !m.mobilityDisabled;
@@ -127,9 +130,11 @@ function layoutZones(
     const blocks: [number, number][] = [];
     let missing = 0;
     for (const run of runs) {
-      const counts = byType
-        ? byType[run.mt].map((n, o) => n + (run.mt === MigrateType.Unmovable ? byType[MigrateType.HighAtomic][o] : 0))
-        : pz.nrFree;
+      const counts = (
+        byType
+          ? byType[run.mt].map((n, o) => n + (run.mt === MigrateType.Unmovable ? byType[MigrateType.HighAtomic][o] : 0))
+          : pz.nrFree
+      ).map(scale);
       const r = freeLayout(Math.max(first, run.start), Math.min(end, run.end), counts, top, c);
       blocks.push(...r.blocks);
       missing += r.missing.reduce((s, n, o) => s + n * 2 ** o, 0);
@@ -161,6 +166,21 @@ function realize(m: Machine, layouts: ZoneLayout[], freeBlocks: (l: ZoneLayout) 
     if (m.machine.era === "6.18") setPageblocks(m, l);
     for (const [pfn, order] of freeBlocks(l)) m.freeStrided(pfn, 1, 2 ** order, 2 ** order);
   }
+}
+
+/** A /proc state with freePercent of its free blocks (floor, per order and migratetype): the start target. */
+function scaledState(s: TraceProcState, freePercent: number): TraceProcState {
+  if (freePercent === 100) return s;
+  const scale = (n: number) => Math.floor((n * freePercent) / 100);
+  return {
+    ...s,
+    zones: s.zones.map((z) => ({
+      ...z,
+      nrFree: z.nrFreeByType
+        ? z.nrFreeByType[0].map((_, o) => (z.nrFreeByType as number[][]).reduce((a, row) => a + scale(row[o]), 0))
+        : z.nrFree.map(scale),
+    })),
+  };
 }
 
 /** Σ over orders of |a - b| * 2^order (pages). */
@@ -196,9 +216,15 @@ function compareWith(
  *  yardstick of after_l1_pages (a replay that changed nothing would be off by this much). */
 function captureChange(cap: TraceCapture, zones: readonly ResolvedZone[], out: Record<string, MetricValue>): void {
   const before = cap.before;
-  if (!before || !cap.after) return;
-  compareWith(cap.after, zones, (z) => procZone(before, z)?.nrFree ?? [], "capture", out);
-  for (const z of zones) delete out[`capture_diff.${zoneLabel(z)}`];
+  const after = cap.after;
+  if (!before || !after) return;
+  compareWith(after, zones, (z) => procZone(before, z)?.nrFree ?? [], "capture", out);
+  for (const z of zones) {
+    delete out[`capture_diff.${zoneLabel(z)}`];
+    const b = procZone(before, z)?.pcpPages;
+    const a = procZone(after, z)?.pcpPages;
+    if (typeof a === "number" && typeof b === "number") out[`pcp_pages_change.${zoneLabel(z)}`] = a - b;
+  }
 }
 
 /** The allocated blocks for the mixed-pageblock metrics: the replay's (with their requested
@@ -231,6 +257,7 @@ function traceCounts(cap: TraceCapture, out: Record<string, MetricValue>): void 
   out.trace_extfrag_change_ownership = c.extfragChangeOwnership;
   out.trace_failed_allocs = c.failedAllocs;
   out.trace_batched_duplicates = c.batchedDuplicates;
+  out.trace_malformed_lines = c.malformed;
 }
 
 /** The default gfp of a migratetype when the trace's gfp text has a name 6.18 does not know. */
@@ -260,10 +287,10 @@ function runRequests(
   const ev = cap.events;
   const before = beforeOf(cap);
   const r = m.machine;
-  const layouts = layoutZones(r, before, null);
+  const layouts = layoutZones(r, before, null, p.freePercent);
   realize(m, layouts, (l) => l.blocks);
   const zones = r.zones.filter((z) => z.managedPages > 0);
-  compareWith(before, zones, (z) => m.counters(z.slot).nrFree, "start", out);
+  compareWith(scaledState(before, p.freePercent), zones, (z) => m.counters(z.slot).nrFree, "start", out);
   out.start_unplaced_pages = layouts.reduce((s, l) => s + l.missing, 0);
 
   const n = p.events > 0 ? Math.min(p.events, ev.count) : ev.count;
@@ -419,7 +446,7 @@ function runPinned(m: Machine, rec: Recorder, p: TraceParams, out: Record<string
       s[Math.min(to - z.startPfn, z.spannedPages)] - s[Math.max(0, from - z.startPfn)];
     return { allocatedIn: (f, t) => at(kp, f, t), wantedIn: (f, t) => at(w, f, t) };
   };
-  const layouts = layoutZones(r, before, constraints);
+  const layouts = layoutZones(r, before, constraints, p.freePercent);
   const ppb = 2 ** r.pageblockOrder;
   const pbMt = new Uint8Array(Math.ceil(r.nrPages / ppb)).fill(MigrateType.Movable);
   for (const l of layouts)
@@ -448,7 +475,7 @@ function runPinned(m: Machine, rec: Recorder, p: TraceParams, out: Record<string
     }
   }
   const zi = (z: ResolvedZone) => zones.indexOf(z);
-  compareWith(before, zones, (z) => buddy.counts(zi(z)), "start", out);
+  compareWith(scaledState(before, p.freePercent), zones, (z) => buddy.counts(zi(z)), "start", out);
   out.start_unplaced_pages = layouts.reduce((s, l) => s + l.missing, 0);
   out.start_forced_free_pages = forced;
   const conflictsAtStart = buddy.conflicts;
@@ -522,6 +549,7 @@ export const trace = defineWorkload<TraceParams>({
       events: p.int("events", 0, 0, 2 ** 31 - 1),
       watermark: p.oneOf("watermark", "low", WATERMARKS),
       clock: p.bool("clock", true),
+      freePercent: p.int("freePercent", 100, 0, 100),
     };
     return out;
   },
