@@ -50,15 +50,16 @@ export function traceFile(name: string, baseDir: string): string {
 
 const loaded = new Map<string, Promise<TraceCapture>>();
 
-/** Loads the capture at path (any name; the /proc files are read from its directory). */
+/** Loads the capture at path (any name; the /proc files are read from its directory); o.cache false
+ *  reads it again even when this process already has it (benchmarks). */
 export async function loadTraceCapture(
   name: string,
   path: string,
-  o: { xzWorker?: boolean } = {},
+  o: { xzWorker?: boolean; cache?: boolean } = {},
 ): Promise<TraceCapture> {
   const digest = await sha256(path);
   const key = `${path}\0${digest}`;
-  let p = loaded.get(key);
+  let p = o.cache === false ? undefined : loaded.get(key);
   if (!p) {
     p = (async () => {
       const b = new TraceCaptureBuilder();
