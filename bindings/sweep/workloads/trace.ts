@@ -54,6 +54,7 @@ export interface TraceParams {
   watermark: WatermarkName;
   clock: boolean;
   freePercent: number;
+  avoidFrom: number;
 }
 
 function raw(input: CellInput): Record<string, unknown> {
@@ -444,7 +445,7 @@ function runPinned(m: Machine, rec: Recorder, p: TraceParams, out: Record<string
     const kp = prefix(keep, z);
     const at = (s: Int32Array, from: number, to: number) =>
       s[Math.min(to - z.startPfn, z.spannedPages)] - s[Math.max(0, from - z.startPfn)];
-    return { allocatedIn: (f, t) => at(kp, f, t), wantedIn: (f, t) => at(w, f, t) };
+    return { allocatedIn: (f, t) => at(kp, f, t), wantedIn: (f, t) => at(w, f, t), avoidWantedFrom: p.avoidFrom };
   };
   const layouts = layoutZones(r, before, constraints, p.freePercent);
   const ppb = 2 ** r.pageblockOrder;
@@ -550,6 +551,7 @@ export const trace = defineWorkload<TraceParams>({
       watermark: p.oneOf("watermark", "low", WATERMARKS),
       clock: p.bool("clock", true),
       freePercent: p.int("freePercent", 100, 0, 100),
+      avoidFrom: p.int("avoidWantedFrom", 16, 0, 16),
     };
     return out;
   },

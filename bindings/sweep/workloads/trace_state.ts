@@ -112,6 +112,9 @@ export function pageblockRuns(
 export interface LayoutConstraints {
   allocatedIn(from: number, to: number): number;
   wantedIn(from: number, to: number): number;
+  /** Orders from which blocks holding wanted pages go last instead of first (the kernel serves most
+   *  small requests from small free blocks: wanted pages belong in those). */
+  avoidWantedFrom: number;
 }
 
 /**
@@ -120,8 +123,8 @@ export interface LayoutConstraints {
  * cut into maximal aligned blocks; at order k (below the top) at most one block of each buddy pair is
  * made free (two free buddies would merge), the other half and the unused blocks are split for the orders
  * below, so every half left keeps an allocated page and nothing merges beyond its order. Blocks are taken
- * in pfn order; with constraints, blocks holding a page that must stay allocated are never freed and
- * blocks holding wanted pages go first.
+ * in pfn order; with constraints, blocks holding a page that must stay allocated are never freed, and
+ * blocks holding wanted pages go first below avoidWantedFrom and last from it.
  */
 export function freeLayout(
   start: number,
@@ -159,15 +162,17 @@ export function freeLayout(
     const usable = (p: number) => !c || c.allocatedIn(p, p + size) === 0;
     const wanted = (p: number) => (c ? c.wantedIn(p, p + size) : 0);
     if (c) {
+      const avoid = k >= c.avoidWantedFrom;
+      const better = (a: number, b: number) => (avoid ? wanted(a) < wanted(b) : wanted(a) > wanted(b));
       for (const q of pick) {
-        // the half with more wanted pages (or the only usable one) is the one to free
-        if (q.other >= 0 && (!usable(q.at) || (usable(q.other) && wanted(q.other) > wanted(q.at)))) {
+        // the half to free: the only usable one, else the one with more wanted pages (fewer when avoiding)
+        if (q.other >= 0 && (!usable(q.at) || (usable(q.other) && better(q.other, q.at)))) {
           const t = q.at;
           q.at = q.other;
           q.other = t;
         }
       }
-      const score = pick.map((q) => (usable(q.at) ? wanted(q.at) : -1));
+      const score = pick.map((q) => (usable(q.at) ? (avoid ? -wanted(q.at) : wanted(q.at)) : Number.NEGATIVE_INFINITY));
       const order = pick.map((_, i) => i).sort((a, b) => score[b] - score[a] || a - b);
       const sorted = order.map((i) => pick[i]);
       pick.length = 0;
