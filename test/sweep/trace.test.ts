@@ -165,6 +165,23 @@ describe("the start state (trace_state.ts)", () => {
       ],
       missing: [0, 0, 0, 0],
     });
+    // constraints: page 3 is wanted free (the trace allocates it first). By default blocks holding wanted
+    // pages go first: order 3 takes 0..7 (holding 3); 8..15 splits down to order 0, where pair (8, 9)
+    // gives 8. With avoidWantedFrom 3 they go last from order 3: order 3 takes 8..15; 0..7 splits down to
+    // order 0, where pair (2, 3) frees its wanted half, 3, and goes first.
+    const want3 = (avoidWantedFrom: number) => ({
+      allocatedIn: () => 0,
+      wantedIn: (f: number, t: number) => (f <= 3 && 3 < t ? 1 : 0),
+      avoidWantedFrom,
+    });
+    expect(freeLayout(0, 16, [1, 0, 0, 1], 3, want3(16)).blocks).toEqual([
+      [0, 3],
+      [8, 0],
+    ]);
+    expect(freeLayout(0, 16, [1, 0, 0, 1], 3, want3(3)).blocks).toEqual([
+      [8, 3],
+      [3, 0],
+    ]);
     // more blocks than the range holds: 7 order-3 blocks in 6 pageblocks
     expect(freeLayout(0, 48, [0, 0, 0, 7], 3).missing).toEqual([0, 0, 0, 1]);
   });
