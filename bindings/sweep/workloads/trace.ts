@@ -256,6 +256,7 @@ function traceCounts(cap: TraceCapture, out: Record<string, MetricValue>): void 
   const c = cap.counts;
   out.trace_extfrag_events = c.mm_page_alloc_extfrag;
   out.trace_extfrag_change_ownership = c.extfragChangeOwnership;
+  out.trace_extfrag_fragmenting = c.extfragFragmenting;
   out.trace_failed_allocs = c.failedAllocs;
   out.trace_batched_duplicates = c.batchedDuplicates;
   out.trace_malformed_lines = c.malformed;
