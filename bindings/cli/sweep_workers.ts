@@ -4,11 +4,12 @@
 import { Worker } from "node:worker_threads";
 import { type CellResponse, type CellWorkerFactory, workerOverPort } from "../sweep/runner.js";
 
-/** Workers that run the cell function of cellModule (a module URL; default sweep/default_cell.js). */
-export function nodeWorkerFactory(cellModule?: string): CellWorkerFactory {
+/** Workers that run the cell function of cellModule (a module URL; default sweep/default_cell.js);
+ *  a `trace` cell's capture path is read relative to baseDir (the spec's directory). */
+export function nodeWorkerFactory(cellModule?: string, baseDir?: string): CellWorkerFactory {
   return (k) => {
     const w = new Worker(new URL("./sweep_worker.js", import.meta.url), {
-      workerData: { cellModule },
+      workerData: { cellModule, baseDir },
       name: `oomlab-sweep-${k}`,
     });
     let ended = false;

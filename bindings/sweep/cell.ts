@@ -18,6 +18,7 @@ import { pepper } from "./workloads/pepper.js";
 import { pageCache } from "./workloads/page-cache.js";
 import { thpStorm } from "./workloads/thp-storm.js";
 import { kernelBuild } from "./workloads/kernel-build.js";
+import { trace } from "./workloads/trace.js";
 
 export type { CellInput };
 
@@ -28,7 +29,7 @@ export interface CellResult {
   pageblocks?: string;
 }
 
-const WORKLOADS: readonly AnyWorkload[] = [churn, fillShuffleFree, pepper, pageCache, thpStorm, kernelBuild];
+const WORKLOADS: readonly AnyWorkload[] = [churn, fillShuffleFree, pepper, pageCache, thpStorm, kernelBuild, trace];
 const BY_NAME = new Map(WORKLOADS.map((w) => [w.name, w]));
 
 /** The workloads a cell can run (docs/workloads.md). */
@@ -51,7 +52,8 @@ function workload(name: unknown): AnyWorkload {
 }
 
 /** Runs one cell. Throws OomlabError for a bad input (naming the field or parameter). */
-export function runCell(input: CellInput): CellResult {
+export function runCell(cell: CellInput): CellResult {
+  let input = cell;
   if (typeof input !== "object" || input === null)
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", "a cell input must be an object");
   if (input.era !== "2.6.11" && input.era !== "6.18")
@@ -60,9 +62,10 @@ export function runCell(input: CellInput): CellResult {
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `seed ${String(input.seed)} must be an integer 0 .. 2^32 - 1`);
   const w = workload(input.workload?.name);
   const every = sampleEvery(input);
+  if (w.machineFor) input = { ...input, machine: w.machineFor(input) };
   let kernel: Kernel618 | null = null;
   let machine: Machine;
-  if (w.runsOn === "kernel") {
+  if ((w.runsOnFor ? w.runsOnFor(input) : w.runsOn) === "kernel") {
     kernel = buildKernel(input);
     machine = kernel.machine;
   } else machine = buildMachine(input);

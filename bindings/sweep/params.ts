@@ -37,6 +37,14 @@ export class Params {
     return v;
   }
 
+  /** A non-empty string (required when dflt is null). */
+  text(name: string, dflt: string | null): string {
+    const v = this.get(name) ?? dflt;
+    if (v === null) throw this.error(name, "is required");
+    if (typeof v !== "string" || v === "") throw this.error(name, "must be a non-empty string");
+    return v;
+  }
+
   bool(name: string, dflt: boolean): boolean {
     const v = this.get(name) ?? dflt;
     if (typeof v !== "boolean") throw this.error(name, "must be true or false");

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { OomlabError } from "../../errors.js";
 import {
   manifestText,
@@ -36,6 +36,7 @@ import { type ExpandedSweep, expandSweep, validateSweepSpec } from "../../sweep/
 import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { readJson, type CliIo } from "../io.js";
 import { nodeWorkerFactory } from "../sweep_workers.js";
+import { traceFile } from "../trace_load.js";
 import { reportLine, writeReport } from "./sweep_report.js";
 
 const RESULTS = "results.jsonl";
@@ -97,6 +98,11 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   const max = maxInputBytes(args);
   const specPath = args.positionals[0];
   const x = await loadSweep(io, specPath, max);
+  // a trace the spec names must exist before any worker starts (the workers load it, once each)
+  for (const c of x.cells) {
+    const t = c.input.workload.name === "trace" ? c.input.workload.params.trace : undefined;
+    if (typeof t === "string") traceFile(t, dirname(specPath));
+  }
   const shard: Shard = o.shard === undefined ? WHOLE : parseShard(o.shard as string);
   const suffix = shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : "";
   const dir = (o.out as string | undefined) ?? join("sweep-out", `${x.spec.name.replace(/[^\w.+-]/g, "_")}${suffix}`);
@@ -134,7 +140,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
   let summary: Awaited<ReturnType<typeof runSweep>>;
   try {
     summary = await runSweep(x, {
-      workerFactory: nodeWorkerFactory(),
+      workerFactory: nodeWorkerFactory(undefined, dirname(specPath)),
       workers,
       shard,
       skip,

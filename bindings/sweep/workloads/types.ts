@@ -5,6 +5,8 @@ import type { Machine } from "../../engine/machine.js";
 import type { Kernel618 } from "../../linux-6.18/kernel.js";
 import type { BlockVisitor, MetricValue, Recorder } from "../metrics.js";
 import type { Params } from "../params.js";
+import type { CellInput } from "../env.js";
+import type { MachineSpec } from "../../include/machine.js";
 
 export interface RunContext {
   machine: Machine;
@@ -30,6 +32,10 @@ export interface Workload<P> {
   /** Reads and checks the parameters against the machine; throws OomlabError naming a bad one. */
   parse(params: Params, machine: { maxOrder: number; pageblockOrder: number; pageSize: number }): P;
   run(ctx: RunContext, p: P): WorkloadOutput;
+  /** Where this cell runs, when it depends on the input (default runsOn). */
+  runsOnFor?(input: CellInput): "machine" | "kernel";
+  /** The machine this cell runs on, when the workload brings its own (a trace's before-zoneinfo). */
+  machineFor?(input: CellInput): MachineSpec;
 }
 
 /** A workload with its parameter type erased, for the registry. */
@@ -38,6 +44,8 @@ export interface AnyWorkload {
   runsOn: "machine" | "kernel";
   parse: Workload<unknown>["parse"];
   run(ctx: RunContext, p: unknown): WorkloadOutput;
+  runsOnFor?(input: CellInput): "machine" | "kernel";
+  machineFor?(input: CellInput): MachineSpec;
 }
 
 export function defineWorkload<P>(w: Workload<P>): AnyWorkload {
