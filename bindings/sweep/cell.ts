@@ -6,18 +6,21 @@
 
 import { OomlabError, isInt } from "../errors.js";
 import type { Kernel618 } from "../linux-6.18/kernel.js";
-import type { Machine } from "../engine/machine.js";
 import { xorshift32 } from "../engine/churn.js";
-import { buildKernel, buildMachine, recordKernel, sampleEvery, type CellInput } from "./env.js";
+import { buildKernel, buildPlacement, recordKernel, sampleEvery, type CellInput } from "./env.js";
 import { Recorder, cellMetrics, type MetricValue } from "./metrics.js";
 import { Params } from "./params.js";
 import type { AnyWorkload } from "./workloads/types.js";
+import { EnginePlacement } from "./policies/engine.js";
+import { PolicyError, callerPolicy, defaultPlacement, placementPolicy } from "./policies/index.js";
+import type { Placement, PlacementPolicy } from "./policies/types.js";
 import { churn } from "./workloads/churn.js";
 import { fillShuffleFree } from "./workloads/fill-shuffle-free.js";
 import { pepper } from "./workloads/pepper.js";
 import { pageCache } from "./workloads/page-cache.js";
 import { thpStorm } from "./workloads/thp-storm.js";
 import { kernelBuild } from "./workloads/kernel-build.js";
+import { kernelBuffers } from "./workloads/kernel-buffers.js";
 
 export type { CellInput };
 
@@ -26,7 +29,15 @@ export interface CellResult {
   series?: Record<string, number[]>;
 }
 
-const WORKLOADS: readonly AnyWorkload[] = [churn, fillShuffleFree, pepper, pageCache, thpStorm, kernelBuild];
+const WORKLOADS: readonly AnyWorkload[] = [
+  churn,
+  fillShuffleFree,
+  pepper,
+  pageCache,
+  thpStorm,
+  kernelBuild,
+  kernelBuffers,
+];
 const BY_NAME = new Map(WORKLOADS.map((w) => [w.name, w]));
 
 /** The workloads a cell can run (docs/workloads.md). */
@@ -48,6 +59,30 @@ function workload(name: unknown): AnyWorkload {
   return w;
 }
 
+/** A cell's workload, placement policy and caller policy, checked against each other (PolicyError
+ *  names the policy and the workload it cannot run). */
+export function cellPolicies(input: Omit<CellInput, "seed">): {
+  workload: AnyWorkload;
+  placement: PlacementPolicy;
+  caller: string | undefined;
+} {
+  const w = workload(input.workload?.name);
+  const placement = placementPolicy(input.policy?.placement ?? defaultPlacement(input.era), w.name, w.runsOn);
+  if (w.engineOnly && !placement.engine)
+    throw new PolicyError(
+      placement.name,
+      w.name,
+      `policy.placement ${placement.name} cannot run workload ${w.name}: it reads the engine's own state`,
+    );
+  const caller = callerPolicy(input.policy?.caller, w.name, w.takesCaller === true);
+  return { workload: w, placement, caller };
+}
+
+/** Checks a cell before anything runs (the sweep CLI calls it on every cell): its workload and policies. */
+export function checkCell(input: Omit<CellInput, "seed">): void {
+  cellPolicies(input);
+}
+
 /** Runs one cell. Throws OomlabError for a bad input (naming the field or parameter). */
 export function runCell(input: CellInput): CellResult {
   if (typeof input !== "object" || input === null)
@@ -56,24 +91,27 @@ export function runCell(input: CellInput): CellResult {
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${String(input.era)} is not 2.6.11 or 6.18`);
   if (!isInt(input.seed) || input.seed < 0 || input.seed > 0xffffffff)
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `seed ${String(input.seed)} must be an integer 0 .. 2^32 - 1`);
-  const w = workload(input.workload?.name);
+  const { workload: w, placement: policy, caller } = cellPolicies(input);
   const every = sampleEvery(input);
   let kernel: Kernel618 | null = null;
-  let machine: Machine;
+  let placement: Placement;
+  let engine: EnginePlacement | null = null;
   if (w.runsOn === "kernel") {
-    kernel = buildKernel(input);
-    machine = kernel.machine;
-  } else machine = buildMachine(input);
+    kernel = buildKernel(input, policy);
+    engine = new EnginePlacement(policy.name, kernel.machine, false);
+    placement = engine;
+  } else placement = buildPlacement(input, policy);
   try {
-    const r = machine.machine;
+    const r = placement.machine;
     const params = new Params(w.name, input.workload.params);
     const p = w.parse(params, { maxOrder: r.maxOrder, pageblockOrder: r.pageblockOrder, pageSize: r.pageSize });
     params.done();
-    const rec = new Recorder(machine, every);
-    if (kernel) recordKernel(kernel, rec);
-    const out = w.run({ machine, kernel, rec, rng: xorshift32(input.seed) }, p);
+    const rec = new Recorder(placement, every);
+    if (kernel && engine) recordKernel(kernel, rec, engine);
+    const ctx = { placement, machine: placement.engine, kernel, rec, rng: xorshift32(input.seed), caller };
+    const out = w.run(ctx, p);
     if (every > 0 && rec.ops % every !== 0) rec.sample(); // the end state, unless just sampled
-    const metrics = cellMetrics(machine, rec, {
+    const metrics = cellMetrics(placement, rec, {
       blocks: out.blocks,
       vm: kernel ? kernel.vmstat() : undefined,
       simMs: kernel ? kernel.clock.nowMs : undefined,
@@ -81,6 +119,7 @@ export function runCell(input: CellInput): CellResult {
     Object.assign(metrics, out.metrics ?? {});
     return every > 0 ? { metrics, series: rec.series } : { metrics };
   } finally {
-    machine.dispose();
+    if (kernel) kernel.machine.dispose();
+    else placement.dispose();
   }
 }

@@ -30,7 +30,7 @@ export const fillShuffleFree = defineWorkload<FillShuffleFreeParams>({
       watermark: p.oneOf("watermark", "min", WATERMARKS),
     };
   },
-  run({ machine: m, rec, rng }, p) {
+  run({ placement: m, rec, rng }, p) {
     const mt = MT_BY_KEY[p.migratetype];
     const live = new LiveSet();
     const fill = Math.floor((managedPages(m) * p.fillPercent) / 100);

@@ -34,7 +34,7 @@ export const pepper = defineWorkload<PepperParams>({
       watermark: p.oneOf("watermark", "low", WATERMARKS),
     };
   },
-  run({ machine: m, rec }, p) {
+  run({ placement: m, rec }, p) {
     const user = new LiveSet();
     const kept = new LiveSet();
     const fill = Math.floor((managedPages(m) * p.fillPercent) / 100);
