@@ -68,7 +68,15 @@ export function buildPlacement(input: CellInput, policy: PlacementPolicy): Place
       "OOMLAB_BAD_ARGUMENT",
       `workload ${input.workload.name} runs on the allocator alone: config and thp settings have no effect`,
     );
-  return policy.create(policy.machineSpec(cellMachine(input, false, policy.era ?? input.era)));
+  const era = policy.era ?? input.era;
+  try {
+    return policy.create(policy.machineSpec(cellMachine(input, false, era)));
+  } catch (e) {
+    // a machine or sysctl of the spec's era that the policy's era does not have: say why
+    if (e instanceof OomlabError && era !== input.era)
+      throw new OomlabError(e.code, `policy.placement ${policy.name} runs the machine as era ${era}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The 6.18 kernel model of a cell, without swap and without recorded events (as in a sweep), on the

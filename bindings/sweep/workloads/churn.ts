@@ -1,9 +1,10 @@
 // churn: the churn benchmark's allocate/free loop (docs/churn-benchmark.md) with its order mix,
-// migratetype mix and lifetimes as parameters, on the engine's fast path (either era). With the
-// benchmark's parameters (orders 0:70 1:15 2:8 3:4 4:2 9:1, one migratetype, allocPercent 50,
-// fillPercent 50, capPercent 60, watermark min) on its machine it makes the benchmark's decisions.
-// Each request is one Machine.alloc or Machine.free call into WASM (about 0.1 us each here), so a
-// million-request cell runs in well under a second without batching.
+// migratetype mix and lifetimes as parameters, on the cell's placement policy (default: the engine's
+// fast path of the era; docs/policies.md). With the benchmark's parameters (orders 0:70 1:15 2:8 3:4
+// 4:2 9:1, one migratetype, allocPercent 50, fillPercent 50, capPercent 60, watermark min) on its
+// machine it makes the benchmark's decisions. On the engine each request is one Machine.alloc or
+// Machine.free call into WASM (about 0.1 us each here), so a million-request cell runs in well under a
+// second without batching.
 
 import type { ResolvedMachine } from "../../include/machine.js";
 import { LiveSet } from "../live.js";
