@@ -7,7 +7,8 @@
 // grouped into trees (TREE_FRAMES = 8 of them, llfree-c's default) with a free counter per tree. The
 // upper allocator gives each CPU a reserved tree and serves its small requests (orders 0 .. 8) from
 // it, first fit in the tree's bit fields, so that a CPU fills one tree before it touches another and
-// the huge frames of the other trees stay whole. When the reserved tree cannot serve a request the CPU
+// the huge frames of the other trees stay whole; inside the tree, partially allocated huge frames are
+// filled before a free one is broken. When the reserved tree cannot serve a request the CPU
 // reserves another, preferring, as LLFree does, a partially allocated tree that is not almost full
 // (at least 1/8 free), then an entirely free tree, then any tree with room. Orders 9 and 10 take whole
 // (aligned) huge frames, searched from the reserved tree onwards.
@@ -129,13 +130,17 @@ export class LLZone {
     return -1;
   }
 
-  /** A small block (order < 9) from tree t, first fit over its huge frames; page index or -1. */
+  /** A small block (order < 9) from tree t, first fit over its partially allocated huge frames, then
+   *  over its free ones (a free huge frame is broken only when no partial one has room); page index
+   *  or -1. */
   private inTree(t: number, order: number): number {
     if (this.treeFree[t] < 1 << order) return -1;
-    for (let f = t * TREE_FRAMES; f < (t + 1) * TREE_FRAMES; f++) {
-      const i = this.inFrame(f, order);
-      if (i >= 0) return i;
-    }
+    for (let pass = 0; pass < 2; pass++)
+      for (let f = t * TREE_FRAMES; f < (t + 1) * TREE_FRAMES; f++) {
+        if ((this.frameFree[f] === FRAME_PAGES) !== (pass === 1)) continue;
+        const i = this.inFrame(f, order);
+        if (i >= 0) return i;
+      }
     return -1;
   }
 
