@@ -910,7 +910,8 @@ export function compactZone(
       if (<i32>freePfn > zcached(z, Z_CC_FREE)) zset(z, Z_CC_FREE, freePfn);
     }
   }
-  markDirty(<usize>cget(CC_LOG_OFF) + <usize>rget(CR_NR_MOVES) * MOVE_RECORD_BYTES);
+  // only a log that was written is dirty: logOff itself may lie past the end of memory
+  if (rget(CR_NR_MOVES) > 0) markDirty(<usize>cget(CC_LOG_OFF) + <usize>rget(CR_NR_MOVES) * MOVE_RECORD_BYTES);
   store<i32>(ioOff() + <usize>CR_RESULT, ret);
   store<u32>(ioOff() + <usize>CR_MIGRATE_PFN, cget(CC_MIGRATE_PFN));
   store<u32>(ioOff() + <usize>CR_FREE_PFN, cget(CC_FREE_PFN));

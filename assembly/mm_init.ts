@@ -35,6 +35,9 @@ export function machineReset(): void {
   if (!tablesAddressable() || !hget(H_INITIALISED)) return;
   let end = scratchOff();
   if (<usize>hget(H_DIRTY_END) > end) end = <usize>hget(H_DIRTY_END);
+  // nothing past the end of memory was written (a dirty mark there must not trap the reset)
+  const have = (<usize>memory.size()) << 16;
+  if (end > have) end = have;
   memory.fill(headerOff(), 0, end - headerOff());
 }
 

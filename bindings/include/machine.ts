@@ -49,6 +49,10 @@ export interface MachineSpec {
   lowmemReserveRatio?: number[];
   /** vm.watermark_boost_factor (6.18 only), default 15000. */
   watermarkBoostFactor?: number;
+  /** Grouping pages by mobility (6.18 only): false forces page_group_by_mobility_disabled, which the
+   *  kernel sets only when memory is below pageblock_nr_pages * MIGRATE_TYPES; true or absent keeps
+   *  the kernel's own rule. */
+  mobilityGrouping?: boolean;
 }
 
 /** A zone after resolution: engine slot (node * 5 + zone index), geometry, watermarks. */

@@ -16,6 +16,7 @@ import {
   type VmSysctl,
 } from "./linux/sysctl.js";
 import {
+  flag,
   intIn,
   intWithin,
   listOf,
@@ -164,6 +165,13 @@ function machineFields<E extends z.ZodType>(era: E) {
       "vm.lowmem_reserve_ratio entries, indexed by zone index",
     ).optional(),
     watermarkBoostFactor: sysctl(WATERMARK_BOOST_FACTOR).optional(),
+    mobilityGrouping: flag()
+      .meta({
+        description:
+          "grouping by mobility (6.18): false forces page_group_by_mobility_disabled (mm/page_alloc.c " +
+          "build_all_zonelists); default the kernel's rule (off below pageblock_nr_pages * MIGRATE_TYPES)",
+      })
+      .optional(),
   };
 }
 
@@ -187,6 +195,13 @@ export function machineSchema<E extends z.ZodType>(era: E, what: string) {
           message: `is not a 2.6.11 setting (${sysctl} exists from Linux ${since}); leave it out`,
           params: SENTENCE,
         });
+    if ((m as { era?: unknown }).era === "2.6.11" && m.mobilityGrouping !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["mobilityGrouping"],
+        message: "is not a 2.6.11 setting (grouping by mobility arrived in 2.6.24); leave it out",
+        params: SENTENCE,
+      });
     const maxOrder = m.maxOrder ?? 11;
     if (m.pageblockOrder !== undefined && m.pageblockOrder >= maxOrder)
       ctx.addIssue({

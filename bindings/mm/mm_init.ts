@@ -140,7 +140,8 @@ export function resolveMachine(input: MachineSpec): ResolvedMachine {
     watermarkBoostFactor: p.hasMigratetypes ? (spec.watermarkBoostFactor ?? 15000) : 0,
     lowmemReserveRatio: [...(spec.lowmemReserveRatio ?? p.lowmemReserveRatio)],
     // build_all_zonelists: vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES (mm/page_alloc.c 6.18)
-    mobilityDisabled: p.hasMigratetypes && totalPages < pb * 6,
+    // (or forced off by the machine's mobilityGrouping: false)
+    mobilityDisabled: p.hasMigratetypes && (totalPages < pb * 6 || spec.mobilityGrouping === false),
     zones,
   };
   m.minFreeKbytes = spec.minFreeKbytes ?? defaultMinFreeKbytes(m, p);

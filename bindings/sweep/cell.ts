@@ -6,12 +6,14 @@
 
 import { OomlabError, isInt } from "../errors.js";
 import type { Kernel618 } from "../linux-6.18/kernel.js";
-import type { Machine } from "../engine/machine.js";
 import { xorshift32 } from "../engine/churn.js";
-import { buildKernel, buildMachine, recordKernel, sampleEvery, type CellInput } from "./env.js";
+import { buildKernel, buildPlacement, recordKernel, sampleEvery, type CellInput } from "./env.js";
 import { Recorder, cellMetrics, engineBlocks, pageblockMap, type MetricValue } from "./metrics.js";
 import { Params } from "./params.js";
 import type { AnyWorkload } from "./workloads/types.js";
+import { EnginePlacement } from "./policies/engine.js";
+import { PolicyError, callerPolicy, defaultPlacement, placementPolicy } from "./policies/index.js";
+import type { Placement, PlacementPolicy } from "./policies/types.js";
 import { churn } from "./workloads/churn.js";
 import { fillShuffleFree } from "./workloads/fill-shuffle-free.js";
 import { pepper } from "./workloads/pepper.js";
@@ -19,6 +21,7 @@ import { pageCache } from "./workloads/page-cache.js";
 import { thpStorm } from "./workloads/thp-storm.js";
 import { kernelBuild } from "./workloads/kernel-build.js";
 import { trace } from "./workloads/trace.js";
+import { kernelBuffers } from "./workloads/kernel-buffers.js";
 
 export type { CellInput };
 
@@ -29,7 +32,16 @@ export interface CellResult {
   pageblocks?: string;
 }
 
-const WORKLOADS: readonly AnyWorkload[] = [churn, fillShuffleFree, pepper, pageCache, thpStorm, kernelBuild, trace];
+const WORKLOADS: readonly AnyWorkload[] = [
+  churn,
+  fillShuffleFree,
+  pepper,
+  pageCache,
+  thpStorm,
+  kernelBuild,
+  kernelBuffers,
+  trace,
+];
 const BY_NAME = new Map(WORKLOADS.map((w) => [w.name, w]));
 
 /** The workloads a cell can run (docs/workloads.md). */
@@ -39,6 +51,12 @@ export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((w) => w.name);
  *  the engine's fast path alone (either era). */
 export function workloadRunsOn(name: string): "machine" | "kernel" {
   return workload(name).runsOn;
+}
+
+/** Where a cell of this workload runs: its runsOnFor(input) when it depends on the input (a trace replayed
+ *  on the engine or on the kernel model), else its runsOn. */
+function runsOn(w: AnyWorkload, input: Omit<CellInput, "seed">): "machine" | "kernel" {
+  return w.runsOnFor ? w.runsOnFor(input) : w.runsOn;
 }
 
 function workload(name: unknown): AnyWorkload {
@@ -51,6 +69,30 @@ function workload(name: unknown): AnyWorkload {
   return w;
 }
 
+/** A cell's workload, placement policy and caller policy, checked against each other (PolicyError
+ *  names the policy and the workload it cannot run). */
+export function cellPolicies(input: Omit<CellInput, "seed">): {
+  workload: AnyWorkload;
+  placement: PlacementPolicy;
+  caller: string | undefined;
+} {
+  const w = workload(input.workload?.name);
+  const placement = placementPolicy(input.policy?.placement ?? defaultPlacement(input.era), w.name, runsOn(w, input));
+  if (w.engineOnly && !placement.engine)
+    throw new PolicyError(
+      placement.name,
+      w.name,
+      `policy.placement ${placement.name} cannot run workload ${w.name}: it reads the engine's own state`,
+    );
+  const caller = callerPolicy(input.policy?.caller, w.name, w.takesCaller === true);
+  return { workload: w, placement, caller };
+}
+
+/** Checks a cell before anything runs (the sweep CLI calls it on every cell): its workload and policies. */
+export function checkCell(input: Omit<CellInput, "seed">): void {
+  cellPolicies(input);
+}
+
 /** Runs one cell. Throws OomlabError for a bad input (naming the field or parameter). */
 export function runCell(cell: CellInput): CellResult {
   let input = cell;
@@ -60,33 +102,39 @@ export function runCell(cell: CellInput): CellResult {
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${String(input.era)} is not 2.6.11 or 6.18`);
   if (!isInt(input.seed) || input.seed < 0 || input.seed > 0xffffffff)
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `seed ${String(input.seed)} must be an integer 0 .. 2^32 - 1`);
-  const w = workload(input.workload?.name);
+  const { workload: w, placement: policy, caller } = cellPolicies(input);
   const every = sampleEvery(input);
   if (w.machineFor) input = { ...input, machine: w.machineFor(input) };
   let kernel: Kernel618 | null = null;
-  let machine: Machine;
-  if ((w.runsOnFor ? w.runsOnFor(input) : w.runsOn) === "kernel") {
-    kernel = buildKernel(input);
-    machine = kernel.machine;
-  } else machine = buildMachine(input);
+  let placement: Placement;
+  let engine: EnginePlacement | null = null;
+  if (runsOn(w, input) === "kernel") {
+    kernel = buildKernel(input, policy);
+    engine = new EnginePlacement(policy.name, kernel.machine, false);
+    placement = engine;
+  } else placement = buildPlacement(input, policy);
   try {
-    const r = machine.machine;
+    const r = placement.machine;
     const params = new Params(w.name, input.workload.params);
     const p = w.parse(params, { maxOrder: r.maxOrder, pageblockOrder: r.pageblockOrder, pageSize: r.pageSize });
     params.done();
-    const rec = new Recorder(machine, every);
-    if (kernel) recordKernel(kernel, rec);
-    const out = w.run({ machine, kernel, rec, rng: xorshift32(input.seed) }, p);
+    const rec = new Recorder(placement, every);
+    if (kernel && engine) recordKernel(kernel, rec, engine);
+    const ctx = { placement, machine: placement.engine, kernel, rec, rng: xorshift32(input.seed), caller };
+    const out = w.run(ctx, p);
     if (every > 0 && rec.ops % every !== 0) rec.sample(); // the end state, unless just sampled
-    const metrics = cellMetrics(machine, rec, {
+    const metrics = cellMetrics(placement, rec, {
       blocks: out.blocks,
       vm: kernel ? kernel.vmstat() : undefined,
       simMs: kernel ? kernel.clock.nowMs : undefined,
     });
     Object.assign(metrics, out.metrics ?? {});
     if (every === 0) return { metrics };
-    return { metrics, series: rec.series, pageblocks: pageblockMap(machine, out.blocks ?? engineBlocks(machine)) };
+    const m = placement.engine;
+    if (!m) return { metrics, series: rec.series }; // a placement policy without the engine: no pageblock map
+    return { metrics, series: rec.series, pageblocks: pageblockMap(m, out.blocks ?? engineBlocks(m)) };
   } finally {
-    machine.dispose();
+    if (kernel) kernel.machine.dispose();
+    else placement.dispose();
   }
 }

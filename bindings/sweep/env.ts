@@ -3,13 +3,14 @@
 // and THP settings as scenario/replay618.ts applies a scenario's. Every allocation the kernel model
 // makes (__alloc_pages through Kernel618.allocFolio, page tables included) is counted per order.
 
-import { Machine } from "../engine/machine.js";
 import { Kernel618 } from "../linux-6.18/kernel.js";
 import { checkSysctl } from "../include/linux/sysctl.js";
 import { THP_DEFRAG, THP_ENABLED, type ThpDefrag, type ThpEnabled } from "../include/linux/huge_mm.js";
-import type { MachineSpec } from "../include/machine.js";
+import type { Era, MachineSpec } from "../include/machine.js";
 import { OomlabError } from "../errors.js";
 import type { Recorder } from "./metrics.js";
+import type { Placement, PlacementPolicy } from "./policies/types.js";
+import type { EnginePlacement } from "./policies/engine.js";
 
 /** The cell's input (the sweep runner's contract: bindings/sweep/cell.ts re-exports it). */
 export interface CellInput {
@@ -19,6 +20,9 @@ export interface CellInput {
   config?: { COMPACTION?: boolean };
   thp?: { enabled?: string; defrag?: string };
   workload: { name: string; params: Record<string, unknown> };
+  /** policy.placement (default from the era: buddy-2.6.11 or buddy-6.18) and policy.caller (the
+   *  caller workloads'): bindings/sweep/policies/, docs/policies.md. */
+  policy?: { placement?: string; caller?: string };
   seed: number;
   sampleEvery?: number;
 }
@@ -30,8 +34,8 @@ const KERNEL_SYSCTLS = ["extfrag_threshold", "compaction_proactiveness", "defrag
 
 /** The machine with the cell's era and watermark sysctls; a sysctl the environment does not read is
  *  refused rather than ignored (a sweep over it would otherwise compare identical runs). */
-export function cellMachine(input: CellInput, kernel: boolean): MachineSpec {
-  const m: MachineSpec = { ...input.machine, era: input.era };
+export function cellMachine(input: CellInput, kernel: boolean, era: Era = input.era): MachineSpec {
+  const m: MachineSpec = { ...input.machine, era };
   for (const [name, value] of Object.entries(input.sysctl ?? {})) {
     const known = (MACHINE_SYSCTLS as readonly string[]).includes(name);
     const kernelOnly = (KERNEL_SYSCTLS as readonly string[]).includes(name);
@@ -46,7 +50,7 @@ export function cellMachine(input: CellInput, kernel: boolean): MachineSpec {
         `sysctl ${name} has no effect on workload ${input.workload.name}: it runs on the engine alone ` +
           "(no reclaim or compaction)",
       );
-    if (input.era === "2.6.11" && name !== "min_free_kbytes")
+    if (era === "2.6.11" && name !== "min_free_kbytes")
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `sysctl ${name} does not exist in 2.6.11`);
     const v = checkSysctl(name, value) as number;
     if (name === "min_free_kbytes") m.minFreeKbytes = v;
@@ -56,23 +60,34 @@ export function cellMachine(input: CellInput, kernel: boolean): MachineSpec {
   return m;
 }
 
-/** The engine machine of a placement cell (config and THP settings do not apply: refused). */
-export function buildMachine(input: CellInput): Machine {
+/** The allocator of a placement cell under its placement policy, on the machine with the policy's
+ *  era (config and THP settings do not apply: refused). */
+export function buildPlacement(input: CellInput, policy: PlacementPolicy): Placement {
   if (input.config !== undefined || input.thp !== undefined)
     throw new OomlabError(
       "OOMLAB_BAD_ARGUMENT",
-      `workload ${input.workload.name} runs on the engine alone: config and thp settings have no effect`,
+      `workload ${input.workload.name} runs on the allocator alone: config and thp settings have no effect`,
     );
-  return Machine.create(cellMachine(input, false));
+  const era = policy.era ?? input.era;
+  try {
+    return policy.create(policy.machineSpec(cellMachine(input, false, era)));
+  } catch (e) {
+    // a machine or sysctl of the spec's era that the policy's era does not have: say why
+    if (e instanceof OomlabError && era !== input.era)
+      throw new OomlabError(e.code, `policy.placement ${policy.name} runs the machine as era ${era}: ${e.message}`);
+    throw e;
+  }
 }
 
-/** The 6.18 kernel model of a cell, without swap and without recorded events (as in a sweep). */
-export function buildKernel(input: CellInput): Kernel618 {
-  if (input.era !== "6.18")
+/** The 6.18 kernel model of a cell, without swap and without recorded events (as in a sweep), on the
+ *  machine the placement policy describes (policy.kernelModel: an engine buddy policy of 6.18). */
+export function buildKernel(input: CellInput, policy: PlacementPolicy): Kernel618 {
+  const era = policy.era ?? input.era;
+  if (era !== "6.18")
     throw new OomlabError(
       "OOMLAB_BAD_ARGUMENT",
       `workload ${input.workload.name} runs on the 6.18 kernel model (reclaim, compaction, THP): ` +
-        `era ${input.era} has none`,
+        `era ${era} has none`,
     );
   const s = input.sysctl ?? {};
   const enabled = input.thp?.enabled;
@@ -84,7 +99,7 @@ export function buildKernel(input: CellInput): Kernel618 {
   const compaction = input.config?.COMPACTION;
   if (compaction !== undefined && typeof compaction !== "boolean")
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", "config.COMPACTION must be true or false");
-  const spec = cellMachine(input, true);
+  const spec = policy.machineSpec(cellMachine(input, true, era));
   return new Kernel618(spec, {
     swappiness: s.swappiness,
     defragMode: s.defrag_mode === 1,
@@ -99,13 +114,13 @@ export function buildKernel(input: CellInput): Kernel618 {
 
 /** Counts every allocation of the kernel model in rec, with the simulated time it took:
  *  Kernel618.allocFolio is the one way in. */
-export function recordKernel(k: Kernel618, rec: Recorder): void {
+export function recordKernel(k: Kernel618, rec: Recorder, placement: EnginePlacement): void {
   const inner = k.allocFolio.bind(k);
   k.allocFolio = (gfp: number, order: number, owner: number, kind: number, flags = 0): number => {
     const t0 = k.clock.nowMs;
     const pfn = inner(gfp, order, owner, kind, flags);
     rec.latency(order, k.clock.nowMs - t0);
-    if (pfn >= 0) rec.checkFallback(pfn);
+    if (pfn >= 0) placement.checkFallback(pfn);
     rec.alloc(order, pfn >= 0);
     return pfn;
   };

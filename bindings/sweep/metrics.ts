@@ -10,6 +10,10 @@ import type { Machine } from "../engine/machine.js";
 import type { ResolvedZone } from "../include/machine.js";
 import { MIGRATETYPE_NAMES, MigrateType, PAGE_ALLOC_COSTLY_ORDER } from "../include/linux/mmzone.js";
 import { contigPageInfoByOrder, extfragForOrder, extfragFromInfo, unusableFromInfo } from "../mm/fragmentation.js";
+import type { BlockVisitor, Placement } from "./policies/types.js";
+
+export type { BlockVisitor };
+export { engineBlocks } from "./policies/engine.js";
 
 export type MetricValue = number | number[] | Record<string, number>;
 
@@ -49,9 +53,6 @@ export function fragmentationScoreNode(
     score += Math.floor((z.presentPages * extfragForOrder(z.nrFree, order)) / (nodePresent + 1));
   return score;
 }
-
-/** An allocated block: head pfn, order, and the migratetype its request asked for (gfp_migratetype). */
-export type BlockVisitor = (pfn: number, order: number, migratetype: number) => void;
 
 /**
  * Mixed pageblocks as mm/page_owner.c pagetypeinfo_showmixedcount_print counts them (6.18): a
@@ -103,32 +104,6 @@ export function pageblocksMultiType(
   return n;
 }
 
-/** Every allocated block head of the engine, with the migratetype the engine recorded (6.18: the
- *  request's; 2.6.11 records Unmovable for all, so 2.6.11 workloads visit their own records). */
-export function engineBlocks(m: Machine): (visit: BlockVisitor) => void {
-  return (visit) => {
-    const abi = m.engineAbi;
-    const u16 = m.engineViews.u16;
-    const at = m.engineExports.infoPtr() >>> 1;
-    const base = m.machine.basePfn;
-    for (let idx = 0; idx < m.machine.nrPages; idx++) {
-      const info = u16[at + idx];
-      if (((info >>> abi.STATE_SHIFT) & abi.STATE_MASK) !== abi.STATE_ALLOC) continue;
-      visit(idx + base, info & abi.ORDER_MASK, (info >>> abi.MT_SHIFT) & abi.MT_MASK);
-    }
-  };
-}
-
-/** Where the engine keeps each zone's fallback counter (allocations served from another
- *  migratetype's free lists, the mm_page_alloc_extfrag events): u32 word indices in engine memory. */
-function fallbackWords(m: Machine): number[] {
-  const abi = m.engineAbi;
-  const base = m.engineExports.zonesPtr() >>> 2;
-  return m.machine.zones
-    .filter((z) => z.spannedPages > 0)
-    .map((z) => base + z.slot * (abi.ZONE_SIZE >>> 2) + (abi.Z_FALLBACKS >>> 2));
-}
-
 /** The populated zones (present pages: populated_zone) of each node, nodes in order. */
 function populatedByNode(zones: readonly ResolvedZone[]): [number, ResolvedZone[]][] {
   const byNode = new Map<number, ResolvedZone[]>();
@@ -148,7 +123,7 @@ export class Recorder {
   private readonly zones: ResolvedZone[];
 
   constructor(
-    private readonly m: Machine,
+    private readonly m: Placement,
     readonly sampleEvery: number,
   ) {
     const orders = m.machine.maxOrder;
@@ -156,7 +131,6 @@ export class Recorder {
     this.successes = new Array<number>(orders).fill(0);
     this.failures = new Array<number>(orders).fill(0);
     this.zones = m.machine.zones.filter((z) => z.managedPages > 0);
-    this.fallbackWords = fallbackWords(m);
     this.nodes = populatedByNode(m.machine.zones);
     this.nextSample = sampleEvery > 0 ? sampleEvery : Number.POSITIVE_INFINITY;
     if (sampleEvery > 0) this.sample();
@@ -200,30 +174,7 @@ export class Recorder {
     if (ms > this.latencyMax[order]) this.latencyMax[order] = ms;
   }
 
-  /** Fallbacks that claimed the pageblock (mm_page_alloc_extfrag with change_ownership=1). */
-  changeOwnership = 0;
-  private fallbacksSeen = 0;
-  private readonly fallbackWords: number[];
   private readonly nodes: [number, ResolvedZone[]][];
-
-  /** After a successful request: when the engine counted a fallback for it, whether the block's
-   *  pageblock now has the migratetype the request asked for (try_to_claim_block claimed it: the
-   *  tracepoint's change_ownership) or kept the fallback type (__rmqueue_steal). */
-  checkFallback(pfn: number): void {
-    const u32 = this.m.engineViews.u32;
-    let now = 0;
-    for (const w of this.fallbackWords) now += u32[w];
-    if (now === this.fallbacksSeen) return;
-    const events = now - this.fallbacksSeen;
-    this.fallbacksSeen = now;
-    const m = this.m;
-    const abi = m.engineAbi;
-    const idx = pfn - m.machine.basePfn;
-    const info = m.engineViews.u16[(m.engineExports.infoPtr() >>> 1) + idx];
-    const mt = (info >>> abi.MT_SHIFT) & abi.MT_MASK;
-    const pb = m.engineViews.u8[m.engineExports.pageblocksPtr() + (idx >> m.machine.pageblockOrder)] & abi.PB_MT_MASK;
-    if (pb === mt) this.changeOwnership += events;
-  }
 
   /** A free (or another request that is not an allocation): counts one operation. */
   free(): void {
@@ -290,7 +241,7 @@ export interface FinalInputs {
 }
 
 /** The metrics of a cell at its end (docs/workloads.md, Metrics). */
-export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Record<string, MetricValue> {
+export function cellMetrics(m: Placement, rec: Recorder, o: FinalInputs = {}): Record<string, MetricValue> {
   const r = m.machine;
   const out: Record<string, MetricValue> = {};
   out.ops = rec.ops;
@@ -325,12 +276,12 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
   let fallbacks = 0;
   let fragmenting = 0;
   for (const z of zones) {
-    const s = m.stats(z.slot);
+    const s = m.counters(z.slot);
     const label = zoneLabel(z);
     freePages += s.freePages;
     hugeBlocks += freeHugeBlocks(s.nrFree, huge);
-    fallbacks += s.fallbacks;
-    fragmenting += s.fallbacksFragmenting;
+    fallbacks += m.zoneFallbacks(z.slot);
+    fragmenting += m.zoneFallbacksFragmenting(z.slot);
     const info = contigPageInfoByOrder(s.nrFree);
     out[`free_pages.${label}`] = s.freePages;
     out[`nr_free.${label}`] = s.nrFree;
@@ -349,16 +300,16 @@ export function cellMetrics(m: Machine, rec: Recorder, o: FinalInputs = {}): Rec
     );
   out.extfrag_fallbacks = fallbacks;
   // trace-pagealloc-postprocess's split by change_ownership: claimed pageblocks against steals
-  out.extfrag_change_ownership = Math.min(rec.changeOwnership, fallbacks);
+  out.extfrag_change_ownership = Math.min(m.fallbacks().changeOwnership, fallbacks);
   out.extfrag_steal = fallbacks - out.extfrag_change_ownership;
   // and by fragmenting (fallback_order < pageblock_order): the events that leave a pageblock mixed
   out.extfrag_fragmenting = fragmenting;
 
-  const blocks = o.blocks ?? engineBlocks(m);
+  const blocks = o.blocks ?? m.blocks() ?? (() => {});
   const nrPageblocks = Math.ceil(r.nrPages / 2 ** r.pageblockOrder);
   out.pageblocks_multi_type = pageblocksMultiType(nrPageblocks, r.pageblockOrder, r.basePfn, blocks);
-  if (r.era === "6.18" && !r.mobilityDisabled)
-    out.mixed_pageblocks = mixedPageblocks(m.pageblockTypes(), r.pageblockOrder, r.basePfn, blocks);
+  const types = m.pageblockTypes();
+  if (types && !r.mobilityDisabled) out.mixed_pageblocks = mixedPageblocks(types, r.pageblockOrder, r.basePfn, blocks);
 
   if (o.vm) {
     for (const [name, v] of Object.entries(o.vm)) out[name] = v;

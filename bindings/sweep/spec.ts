@@ -8,6 +8,7 @@
 //   "sysctl"?: { "min_free_kbytes": 4096, ... },  // 6.18 vm sysctls by kernel name (int ones)
 //   "config"?: { "COMPACTION": true }, "thp"?: { "enabled": "always", "defrag": "madvise" },
 //   "workload": { "name": "churn", "params": { ... } },
+//   "policy"?: { "placement": "buddy-6.18", "caller": "kvmalloc" },   // docs/policies.md
 //   "sampleEvery"?: 10000,                        // time-series sampling, in operations
 //   "grid"?: [ { "path": "sysctl.min_free_kbytes", "values": [1024, 4096, 16384] },          // an axis
 //              { "zip": [ { "path": "machine.era", "values": ["2.6.11", "6.18"] },           // a zipped
@@ -16,7 +17,7 @@
 // }
 //
 // Paths are dotted, into the cell template { machine, sysctl, config, thp, workload: { name, params },
-// sampleEvery } (a list index is a number: machine.nodes.0.zones.0.spannedPages). Cells are the
+// policy, sampleEvery } (a list index is a number: machine.nodes.0.zones.0.spannedPages). Cells are the
 // Cartesian product of the axes, the first axis outermost (it varies slowest); a zipped axis steps its
 // lists together (all of one length). Every cell is validated like the spec itself, so a grid value
 // out of range is refused before anything runs, naming grid[i].values[j] and the field.
@@ -63,6 +64,8 @@ export interface CellInput {
   config?: { COMPACTION?: boolean };
   thp?: { enabled?: string; defrag?: string };
   workload: { name: string; params: Record<string, unknown> };
+  /** policy.placement and policy.caller (docs/policies.md). */
+  policy?: { placement?: string; caller?: string };
   seed: number;
   sampleEvery?: number;
 }
@@ -98,6 +101,7 @@ export interface SweepSpec {
   config?: { COMPACTION?: boolean };
   thp?: { enabled?: string; defrag?: string };
   workload: { name: string; params?: Record<string, unknown> };
+  policy?: { placement?: string; caller?: string };
   sampleEvery?: number;
   grid?: (SweepAxis | { zip: SweepAxis[] })[];
   seeds?: number;
@@ -112,7 +116,7 @@ export const MAX_SEEDS = 10_000;
 export const MAX_AXIS_VALUES = 10_000;
 export const MAX_CELLS = 100_000;
 /** The fields at the top of the cell template that grid paths may start with. */
-export const GRID_ROOTS = ["machine", "sysctl", "config", "thp", "workload", "sampleEvery"] as const;
+export const GRID_ROOTS = ["machine", "sysctl", "config", "thp", "workload", "policy", "sampleEvery"] as const;
 
 /** The 6.18 vm sysctls a sweep may set: VM_SYSCTLS_618's int ones (lowmem_reserve_ratio is a machine
  *  field, machine.lowmemReserveRatio). */
@@ -149,6 +153,15 @@ const workloadSchema = objectOf(
   },
   "a workload { name, params? }",
 );
+const policySchema = objectOf(
+  {
+    placement: text("the placement policy (docs/policies.md): buddy-2.6.11, buddy-6.18, ...").optional(),
+    caller: text(
+      "the caller policy of a caller workload: kmalloc, kvmalloc, pre-bdfb04301fa5, bdfb04301fa5",
+    ).optional(),
+  },
+  "policies { placement?, caller? }",
+);
 const SAMPLE_EVERY = intIn(1, 2 ** 32 - 1, "operations between samples of the time series");
 
 const PATH_SYNTAX = /^[A-Za-z_$][\w$+-]*(\.([\w$+-]+))*$/;
@@ -179,6 +192,7 @@ const sweepFields = {
   config: configSchema.optional(),
   thp: thpSchema.optional(),
   workload: workloadSchema,
+  policy: policySchema.optional(),
   sampleEvery: SAMPLE_EVERY.optional(),
   grid: listOf(gridItemSchema, 0, 64, "axes (Cartesian product, first axis outermost)").optional(),
   seeds: intIn(1, MAX_SEEDS, "seeds per cell; default 1").optional(),
@@ -330,6 +344,7 @@ function template(spec: SweepSpec): Record<string, unknown> {
   if (spec.sysctl) t.sysctl = clone(spec.sysctl);
   if (spec.config) t.config = clone(spec.config);
   if (spec.thp) t.thp = clone(spec.thp);
+  if (spec.policy) t.policy = clone(spec.policy);
   if (spec.sampleEvery !== undefined) t.sampleEvery = spec.sampleEvery;
   return t;
 }
@@ -342,6 +357,7 @@ const cellSchema = objectOf(
     config: configSchema.optional(),
     thp: thpSchema.optional(),
     workload: workloadSchema,
+    policy: policySchema.optional(),
     sampleEvery: SAMPLE_EVERY.optional(),
   },
   "a cell",
@@ -393,6 +409,7 @@ export function expandSweep(spec: SweepSpec, checkCell?: (input: Omit<CellInput,
       config?: { COMPACTION?: boolean };
       thp?: { enabled?: string; defrag?: string };
       workload: { name: string; params?: Record<string, unknown> };
+      policy?: { placement?: string; caller?: string };
       sampleEvery?: number;
     };
     const input: Omit<CellInput, "seed"> = {
@@ -402,6 +419,7 @@ export function expandSweep(spec: SweepSpec, checkCell?: (input: Omit<CellInput,
       ...(parsed.config ? { config: parsed.config } : {}),
       ...(parsed.thp ? { thp: parsed.thp } : {}),
       workload: { name: parsed.workload.name, params: parsed.workload.params ?? {} },
+      ...(parsed.policy ? { policy: parsed.policy } : {}),
       ...(parsed.sampleEvery !== undefined ? { sampleEvery: parsed.sampleEvery } : {}),
     };
     if (checkCell) {

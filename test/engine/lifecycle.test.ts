@@ -179,6 +179,27 @@ describe("fork and the pool", () => {
   });
 });
 
+describe("a pooled instance after a compaction pass that moved nothing", () => {
+  it("is reset and reused: the empty move log, which starts past the end of memory, is not marked dirty", () => {
+    // 16384 pages: the move log would start at scratch + 16384 * 5 bytes (past the churn's live set),
+    // beyond the instance's memory; a pass that moves nothing never grows memory there, so the reset
+    // must not clear up to it (it trapped: memory access out of bounds)
+    const spec = oneZone("6.18", 16384);
+    const m = Machine.create(spec);
+    const slot = m.zone("Normal").slot;
+    m.allocAllOrder0(slot, 0); // every page unmovable: nothing to migrate
+    for (let p = 0; p < 16384; p += 2) m.free(p);
+    const r = m.compactZone(slot, { order: 4, mode: "sync", wholeZone: true, ignoreSkipHint: true });
+    expect(r.moves.length).toBe(0);
+    const engine = m.engineExports;
+    m.dispose();
+    const next = Machine.create(spec);
+    expect(next.engineExports).toBe(engine); // the pooled instance, reset
+    expect(next.alloc({ order: 10 })).toBe(0);
+    next.dispose();
+  });
+});
+
 describe("a machine the engine refuses at boot", () => {
   it("gives its engine instance back: the next machine reuses it", () => {
     // A resolved description is taken as it is (Machine.create skips resolveMachine's checks for

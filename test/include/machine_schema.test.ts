@@ -121,7 +121,8 @@ describe("kernel ranges: rejected with the path, the value and the range", () =>
   it("an unknown key anywhere is an error naming its path and the fields there are", () => {
     expect(thrown(() => resolveMachine(normal({ minFreeKbyte: 2400 })))?.message).toBe(
       "machine.minFreeKbyte is not a field of machine (its fields: $schema, era, nodes, pageSize, maxOrder, " +
-        "pageblockOrder, minFreeKbytes, watermarkScaleFactor, lowmemReserveRatio, watermarkBoostFactor)",
+        "pageblockOrder, minFreeKbytes, watermarkScaleFactor, lowmemReserveRatio, watermarkBoostFactor, " +
+        "mobilityGrouping)",
     );
     expect(thrown(() => resolveMachine(normal({}, { spanedPages: 10 })))?.message).toContain(
       "machine.nodes[0].zones[0].spanedPages is not a field of machine.nodes[0].zones[0] (its fields: type, startPfn,",

@@ -23,8 +23,9 @@ const SMALL_PARAMS: Record<string, Record<string, unknown>> = {
   "page-cache": { cachePercent: 120, thpEvery: 8, writePercent: 30 },
   "thp-storm": { faults: 16, tasks: 2 },
   "kernel-build": { jobs: 6, parallel: 2, anonMinPages: 64, anonMaxPages: 256 },
+  "kernel-buffers": { requests: 24, sizeKb: 64, lifetime: 4, maxRetries: 50 },
 };
-const KERNEL_WORKLOADS = ["page-cache", "thp-storm", "kernel-build"];
+const KERNEL_WORKLOADS = ["page-cache", "thp-storm", "kernel-build", "kernel-buffers"];
 /** The seeded generators (trace replays a capture: test/sweep/trace.test.ts). */
 const SEEDED = WORKLOAD_NAMES.filter((n) => n !== "trace");
 
@@ -48,7 +49,7 @@ function errorOf(f: () => unknown): OomlabError {
 }
 
 describe("runCell", () => {
-  it("offers the six workloads", () => {
+  it("offers the eight workloads", () => {
     expect(WORKLOAD_NAMES).toEqual([
       "churn",
       "fill-shuffle-free",
@@ -56,6 +57,7 @@ describe("runCell", () => {
       "page-cache",
       "thp-storm",
       "kernel-build",
+      "kernel-buffers",
       "trace",
     ]);
   });
@@ -282,6 +284,16 @@ describe("property: valid random parameters on small machines never throw", () =
       readPercent: pct(0, 30),
       objPages: fc.integer({ min: 0, max: 64 }),
     }),
+    "kernel-buffers": fc.record({
+      background: fc.constantFrom("pepper", "page-cache"),
+      sizeKb: fc.constantFrom(4, 64, 128, 256),
+      requests: fc.integer({ min: 0, max: 12 }),
+      lifetime: fc.integer({ min: 0, max: 6 }),
+      keepEvery: fc.integer({ min: 2, max: 64 }),
+      anonPercent: pct(0, 60),
+      mayFail: fc.boolean(),
+      maxRetries: fc.integer({ min: 1, max: 30 }),
+    }),
   };
   const thp = fc.record({
     enabled: fc.constantFrom("always", "madvise", "never"),
@@ -308,6 +320,8 @@ describe("property: valid random parameters on small machines never throw", () =
           };
           if (kernel) Object.assign(input, { thp: thpSettings, config: { COMPACTION: compaction } });
           if (name === "kernel-build") params.anonMaxPages = (params.anonMinPages as number) + 64;
+          if (name === "kernel-buffers")
+            input.policy = { caller: ["kmalloc", "kvmalloc", "pre-bdfb04301fa5", "bdfb04301fa5"][seed % 4] };
           const r = runCell(input);
           expect(r.metrics.ops).toBeTypeOf("number");
         },

@@ -113,6 +113,16 @@ describe("oomlab sweep", () => {
         "oomlab: sweep: cell 1 (machine.pageSize=8192): machine.pageSize 8192 is not 4096, 16384 or 65536",
       ],
       [{ ...SPEC, workload: { name: "nope" } }, 'workload.name "nope" is not one of'],
+      // a placement policy the workload cannot run on, in a grid: the cell, the policy and the workload
+      [
+        {
+          ...SPEC,
+          workload: { name: "thp-storm", params: {} },
+          grid: [{ path: "policy.placement", values: ["buddy-6.18", "llfree"] }],
+        },
+        "oomlab: sweep: cell 1 (policy.placement=llfree): policy.placement llfree cannot run workload thp-storm",
+      ],
+      [{ ...SPEC, policy: { caller: "kvmalloc" } }, 'policy.caller "kvmalloc" has no effect on workload churn'],
       ["{", "is not valid JSON"],
     ];
     cases.forEach(([spec, message], i) => {

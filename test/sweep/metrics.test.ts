@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Machine } from "../../bindings/engine/machine.js";
 import { Kernel618 } from "../../bindings/linux-6.18/kernel.js";
 import { recordKernel } from "../../bindings/sweep/env.js";
+import { EnginePlacement } from "../../bindings/sweep/policies/engine.js";
 import {
   Recorder,
   cellMetrics,
@@ -38,6 +39,9 @@ const ZONE_1024: MachineSpec = {
     },
   ],
 };
+
+/** The engine's buddy allocator over m as the metrics read it (m stays the test's to dispose). */
+const P = (m: Machine) => new EnginePlacement("buddy", m, false);
 
 const blocksOf =
   (list: [number, number, number][]) =>
@@ -113,7 +117,7 @@ describe("the recorder", () => {
   it("counts attempts, successes and failures per order, and operations", () => {
     const m = Machine.create(ZONE_1024);
     try {
-      const rec = new Recorder(m, 0);
+      const rec = new Recorder(P(m), 0);
       rec.alloc(0, true);
       rec.alloc(9, true);
       rec.alloc(9, false);
@@ -128,7 +132,7 @@ describe("the recorder", () => {
       // two order-9 requests of the kernel model took 3 and 1 simulated ms: sum 4, longest 3
       rec.latency(9, 3);
       rec.latency(9, 1);
-      const out = cellMetrics(m, rec, { blocks: () => {} });
+      const out = cellMetrics(P(m), rec, { blocks: () => {} });
       expect((out.alloc_latency_ms_sum as number[])[9]).toBe(4);
       expect((out.alloc_latency_ms_max as number[])[9]).toBe(3);
       expect((out.alloc_latency_ms_max as number[])[0]).toBe(0);
@@ -140,7 +144,7 @@ describe("the recorder", () => {
   it("gives high-order success per phase, for the phases that made high-order requests", () => {
     const m = Machine.create(ZONE_1024);
     try {
-      const rec = new Recorder(m, 0);
+      const rec = new Recorder(P(m), 0);
       rec.alloc(9, true); // before any phase: in the totals only
       rec.phase("load");
       rec.alloc(9, true);
@@ -151,7 +155,7 @@ describe("the recorder", () => {
       rec.alloc(0, true);
       rec.phase("rest");
       rec.alloc(4, true);
-      const out = cellMetrics(m, rec, { blocks: () => {} });
+      const out = cellMetrics(P(m), rec, { blocks: () => {} });
       // load: 1 of 3 -> 33.333 %; rest: 1 of 1 -> 100 %; overall orders > 3: 3 of 5 -> 60 %
       expect(out.high_order_success_pct_by_phase).toEqual({ load: 33.333, rest: 100 });
       expect(out.high_order_success_pct).toBe(60);
@@ -163,7 +167,7 @@ describe("the recorder", () => {
   it("samples at 0 and every K operations: free pages, watermarks, free blocks per order", () => {
     const m = Machine.create(ZONE_1024);
     try {
-      const rec = new Recorder(m, 2);
+      const rec = new Recorder(P(m), 2);
       const pfn = m.alloc({ order: 3 });
       rec.alloc(3, true); // op 1: no sample
       m.free(pfn);
@@ -204,23 +208,24 @@ describe("fallbacks split by change_ownership (mm_page_alloc_extfrag, 6.18)", ()
     try {
       m.allocAllOrder0(m.machine.zones.find((z) => z.type === "Normal")?.slot ?? 0, MigrateType.Movable);
       m.freeRange(100, 1); // one free page in pageblock 0 (Movable)
-      const rec = new Recorder(m, 0);
+      const pl = P(m);
+      const rec = new Recorder(pl, 0);
       // an Unmovable order-0 request finds no Unmovable page: __rmqueue_claim looks at pageblock 0,
       // which has 1 free page and no Unmovable ones, under half of 512: no claim; __rmqueue_steal
       // takes pfn 100 and the block stays Movable (change_ownership 0)
       const stolen = m.alloc({ order: 0, migratetype: MigrateType.Unmovable });
       expect(stolen).toBe(100);
-      rec.checkFallback(stolen);
-      expect(rec.changeOwnership).toBe(0);
+      pl.checkFallback(stolen);
+      expect(pl.fallbacks().changeOwnership).toBe(0);
       m.freeRange(512, 512); // pageblock 1 entirely free: one order-9 Movable block
       // the next Unmovable request falls back to order 9 >= pageblock_order / 2: the whole block is
       // claimed for Unmovable (change_ownership 1)
       const claimed = m.alloc({ order: 0, migratetype: MigrateType.Unmovable });
       expect(claimed >> 9).toBe(1);
-      rec.checkFallback(claimed);
-      expect(rec.changeOwnership).toBe(1);
-      rec.checkFallback(claimed); // no new fallback: nothing counted
-      const out = cellMetrics(m, rec);
+      pl.checkFallback(claimed);
+      expect(pl.fallbacks().changeOwnership).toBe(1);
+      pl.checkFallback(claimed); // no new fallback: nothing counted
+      const out = cellMetrics(pl, rec);
       expect([out.extfrag_fallbacks, out.extfrag_change_ownership, out.extfrag_steal]).toEqual([2, 1, 1]);
       // fragmenting (fallback_order < pageblock_order 9): the steal took an order-0 block (yes), the
       // claim an order-9 one (no)
@@ -241,12 +246,12 @@ describe("a cell's metrics at its end", () => {
       m.freeRange(0, 4); // pfns 0..3 -> one order-2 block
       m.freeRange(8, 1); // pfn 8 -> order 0 (its buddy 9 is allocated)
       m.freeRange(16, 16); // pfns 16..31 -> one order-4 block
-      const rec = new Recorder(m, 0);
+      const rec = new Recorder(P(m), 0);
       rec.alloc(0, true);
       rec.alloc(9, true);
       rec.alloc(9, false);
       rec.alloc(9, false);
-      const out = cellMetrics(m, rec, { blocks: () => {}, vm: { compact_stall: 4, compact_success: 1 } });
+      const out = cellMetrics(P(m), rec, { blocks: () => {}, vm: { compact_stall: 4, compact_success: 1 } });
       // nr_free: order 0 = 1, order 2 = 1, order 4 = 1; free pages 1 + 4 + 16 = 21
       expect(out["nr_free.Normal"]).toEqual([1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
       expect(out.free_pages).toBe(21);
@@ -294,7 +299,7 @@ describe("a cell's metrics at its end", () => {
   it("reads free huge blocks against free pages / 512 on an empty zone", () => {
     const m = Machine.create(ZONE_1024);
     try {
-      const out = cellMetrics(m, new Recorder(m, 0));
+      const out = cellMetrics(P(m), new Recorder(P(m), 0));
       // 1024 free pages: one order-10 block = 2 order-9 blocks; ideal 1024 / 512 = 2; ratio 1
       expect(out.free_huge_blocks).toBe(2);
       expect(out.free_huge_ideal).toBe(2);
@@ -309,8 +314,9 @@ describe("a cell's metrics at its end", () => {
     const spec: MachineSpec = { era: "6.18", nodes: [{ zones: [{ type: "DMA32", startPfn: 0, spannedPages: 8192 }] }] };
     const k = new Kernel618(spec, { recordEvents: false, thpDefrag: "never" });
     try {
-      const rec = new Recorder(k.machine, 0);
-      recordKernel(k, rec);
+      const pl = new EnginePlacement("buddy-6.18", k.machine, false);
+      const rec = new Recorder(pl, 0);
+      recordKernel(k, rec, pl);
       expect(k.readFile(10)).toBe(10); // ten order-0 page-cache folios
       k.addTask({ pid: 1, comm: "t" });
       k.current = k.task(1) ?? null;

@@ -75,7 +75,7 @@ describe("validateSweepSpec", () => {
       ),
     );
     expect(e.message.split("\n")).toEqual([
-      'sweep: grid[0].path "seed" starts with none of machine, sysctl, config, thp, workload, sampleEvery',
+      'sweep: grid[0].path "seed" starts with none of machine, sysctl, config, thp, workload, policy, sampleEvery',
       'sweep: grid[2].zip[0].path "sysctl.swappiness" is varied by another axis too',
       "sweep: grid[2].zip[1].values has 1 values; the zipped axes have 2 each",
       "sweep: grid[3].labels has 1 labels for 2 values",

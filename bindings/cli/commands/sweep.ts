@@ -83,13 +83,14 @@ function progressLine(p: SweepProgress): string {
 /** Loads, validates and expands a spec file; a workload the cell module does not know is refused here. */
 async function loadSweep(io: CliIo, path: string, max: number): Promise<ExpandedSweep> {
   const spec = validateSweepSpec(await readJson(io, path, path, max));
-  const { WORKLOAD_NAMES } = await import("../../sweep/default_cell.js");
+  const { WORKLOAD_NAMES, checkCell } = await import("../../sweep/default_cell.js");
   return expandSweep(spec, (input) => {
     if (!WORKLOAD_NAMES.includes(input.workload.name))
       throw new OomlabError(
         "OOMLAB_BAD_SPEC",
         `workload.name ${JSON.stringify(input.workload.name)} is not one of ${WORKLOAD_NAMES.join(", ")}`,
       );
+    checkCell(input); // the placement and caller policies against the workload (docs/policies.md)
   });
 }
 

@@ -1,36 +1,29 @@
 // churn: the churn benchmark's allocate/free loop (docs/churn-benchmark.md) with its order mix,
-// migratetype mix and lifetimes as parameters, on the engine's fast path (either era). With the
-// benchmark's parameters (orders 0:70 1:15 2:8 3:4 4:2 9:1, one migratetype, allocPercent 50,
-// fillPercent 50, capPercent 60, watermark min) on its machine it makes the benchmark's decisions.
-// Each request is one Machine.alloc or Machine.free call into WASM (about 0.1 us each here), so a
-// million-request cell runs in well under a second without batching.
+// migratetype mix and lifetimes as parameters, on the cell's placement policy (default: the engine's
+// fast path of the era; docs/policies.md). With the benchmark's parameters (orders 0:70 1:15 2:8 3:4
+// 4:2 9:1, one migratetype, allocPercent 50, fillPercent 50, capPercent 60, watermark min) on its
+// machine it makes the benchmark's decisions. On the engine each request is one Machine.alloc or
+// Machine.free call into WASM (about 0.1 us each here), so a million-request cell runs in well under a
+// second without batching.
 
-import { AllocFlags } from "../../mm/internal.js";
-import type { MigrateType } from "../../include/linux/mmzone.js";
-import type { Machine } from "../../engine/machine.js";
+import type { ResolvedMachine } from "../../include/machine.js";
 import { LiveSet } from "../live.js";
 import { WeightedPick } from "../params.js";
 import type { Recorder } from "../metrics.js";
 import { MT_BY_KEY, MT_KEYS, defineWorkload } from "./types.js";
+import { WATERMARKS, type Placement, type WatermarkName } from "../policies/types.js";
 
-export const WATERMARKS = ["min", "low", "high"] as const;
-export type WatermarkName = (typeof WATERMARKS)[number];
-const WMARK_FLAGS: Record<WatermarkName, number> = {
-  min: AllocFlags.WMARK_MIN,
-  low: AllocFlags.WMARK_LOW,
-  high: AllocFlags.WMARK_HIGH,
-};
+export { WATERMARKS, type WatermarkName };
 
-/** One request on the engine's fast path at a watermark, counted in rec; the pfn or -1. */
-export function allocBlock(m: Machine, rec: Recorder, order: number, mt: number, wmark: WatermarkName): number {
-  const pfn = m.alloc({ order, migratetype: mt as MigrateType, allocFlags: WMARK_FLAGS[wmark] });
-  if (pfn >= 0) rec.checkFallback(pfn);
+/** One request to the cell's placement policy at a watermark, counted in rec; the pfn or -1. */
+export function allocBlock(m: Placement, rec: Recorder, order: number, mt: number, wmark: WatermarkName): number {
+  const pfn = m.alloc(order, mt, wmark);
   rec.alloc(order, pfn >= 0);
   return pfn;
 }
 
 /** Managed pages of the machine (the N of the percentages). */
-export function managedPages(m: Machine): number {
+export function managedPages(m: { machine: ResolvedMachine }): number {
   return m.machine.zones.reduce((s, z) => s + z.managedPages, 0);
 }
 
@@ -124,7 +117,7 @@ export const churn = defineWorkload<ChurnParams>({
     }
     return out;
   },
-  run({ machine: m, rec, rng }, p) {
+  run({ placement: m, rec, rng }, p) {
     const orders = new WeightedPick(p.orders, Number);
     const mts = new WeightedPick(p.migratetypes, (k) => MT_BY_KEY[k]);
     // one migratetype: no draw, so the benchmark's stream (and its checksum) is kept

@@ -1,7 +1,8 @@
 // fill-shuffle-free: LLFree's fragmentation rounds (Wrenger et al., "LLFree", USENIX ATC 2023, the
 // "frag" benchmark): fill memory with blocks of one order, shuffle the live blocks, free a share of
 // them (half by default), and repeat; after each round the free huge blocks are counted against
-// free pages / 512, the score LLFree plots. On the engine's fast path, either era.
+// free pages / 512, the score LLFree plots. On the cell's placement policy (default: the engine's
+// fast path of the era; docs/policies.md).
 
 import { LiveSet } from "../live.js";
 import { freeHugeBlocks, hugeOrder } from "../metrics.js";
@@ -30,7 +31,7 @@ export const fillShuffleFree = defineWorkload<FillShuffleFreeParams>({
       watermark: p.oneOf("watermark", "min", WATERMARKS),
     };
   },
-  run({ machine: m, rec, rng }, p) {
+  run({ placement: m, rec, rng }, p) {
     const mt = MT_BY_KEY[p.migratetype];
     const live = new LiveSet();
     const fill = Math.floor((managedPages(m) * p.fillPercent) / 100);

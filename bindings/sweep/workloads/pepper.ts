@@ -3,7 +3,8 @@
 // user memory is then freed (the user exits) and the unmovable pages stay, peppered over memory;
 // then `probes` requests of probeOrder (movable) measure what is left for huge pages. With grouping
 // by mobility (6.18) the unmovable requests keep to unmovable pageblocks while any have room; 2.6.11
-// has no grouping, so the pepper lands wherever the buddy allocator's lists put it. Engine fast path.
+// has no grouping, so the pepper lands wherever the buddy allocator's lists put it. On the cell's
+// placement policy (default: the engine's fast path of the era; docs/policies.md).
 
 import { LiveSet } from "../live.js";
 import { hugeOrder } from "../metrics.js";
@@ -34,7 +35,7 @@ export const pepper = defineWorkload<PepperParams>({
       watermark: p.oneOf("watermark", "low", WATERMARKS),
     };
   },
-  run({ machine: m, rec }, p) {
+  run({ placement: m, rec }, p) {
     const user = new LiveSet();
     const kept = new LiveSet();
     const fill = Math.floor((managedPages(m) * p.fillPercent) / 100);

@@ -28,6 +28,7 @@ import { FolioKind } from "../../linux-6.18/include/linux/mm_inline.js";
 import { GFP_618 } from "../../linux-6.18/mm/page_alloc.js";
 import type { Kernel618 } from "../../linux-6.18/kernel.js";
 import type { CellInput } from "../env.js";
+import { EnginePlacement } from "../policies/engine.js";
 import type { BlockVisitor, MetricValue, Recorder } from "../metrics.js";
 import { zoneLabel } from "../metrics.js";
 import { traceCapture } from "../trace_source.js";
@@ -57,14 +58,14 @@ export interface TraceParams {
   avoidFrom: number;
 }
 
-function raw(input: CellInput): Record<string, unknown> {
+function raw(input: Omit<CellInput, "seed">): Record<string, unknown> {
   const p = input.workload?.params;
   return typeof p === "object" && p !== null ? p : {};
 }
 
 /** The model a cell runs on: pinned replays need no allocator; requests run on the 6.18 kernel model
  *  when asked (model "kernel") or, by default, when the cell sets a setting only the kernel model reads. */
-function modelOf(input: CellInput): "engine" | "kernel" {
+function modelOf(input: Omit<CellInput, "seed">): "engine" | "kernel" {
   const r = raw(input);
   if (r.mode === "pinned") return "engine";
   if (r.model === "kernel" || r.model === "engine") return r.model;
@@ -282,6 +283,7 @@ function runRequests(
   m: Machine,
   k: Kernel618 | null,
   rec: Recorder,
+  onFallback: (pfn: number) => void,
   p: TraceParams,
   out: Record<string, MetricValue>,
 ): (visit: BlockVisitor) => void {
@@ -352,7 +354,7 @@ function runRequests(
         pfn = k.allocFolio(gfp, order, OWNER_TRACE, kind);
         if (pfn >= 0 && lru) k.folios.lruAdd(pfn - base);
       } else {
-        pfn = allocAt(m, rec, order, mt, highestZoneOf(ev.gfp[i]), p.watermark);
+        pfn = allocAt(m, rec, onFallback, order, mt, highestZoneOf(ev.gfp[i]), p.watermark);
       }
       if (pfn >= 0) {
         sim[i] = pfn;
@@ -399,6 +401,7 @@ function runRequests(
 function allocAt(
   m: Machine,
   rec: Recorder,
+  onFallback: (pfn: number) => void,
   order: number,
   mt: number,
   highestZone: ReturnType<typeof gfpZone>,
@@ -407,7 +410,7 @@ function allocAt(
   const allocFlags =
     wmark === "min" ? AllocFlags.WMARK_MIN : wmark === "low" ? AllocFlags.WMARK_LOW : AllocFlags.WMARK_HIGH;
   const pfn = m.alloc({ order, migratetype: mt as MigrateType, highestZone, allocFlags });
-  if (pfn >= 0) rec.checkFallback(pfn);
+  if (pfn >= 0) onFallback(pfn);
   rec.alloc(order, pfn >= 0);
   return pfn;
 }
@@ -532,6 +535,7 @@ function runPinned(m: Machine, rec: Recorder, p: TraceParams, out: Record<string
 export const trace = defineWorkload<TraceParams>({
   name: "trace",
   runsOn: "machine",
+  engineOnly: true,
   runsOnFor: (input) => (modelOf(input) === "kernel" ? "kernel" : "machine"),
   machineFor(input): MachineSpec {
     const cap = captureOf(input);
@@ -556,7 +560,11 @@ export const trace = defineWorkload<TraceParams>({
     };
     return out;
   },
-  run({ machine, kernel, rec }, p) {
+  run({ placement, kernel, rec }, p) {
+    // engineOnly: the placement is the engine's (a buddy policy), which counts the fallbacks
+    if (!(placement instanceof EnginePlacement) || !placement.engine)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", "workload trace runs on the engine's buddy allocator only");
+    const machine = placement.engine;
     const out: Record<string, MetricValue> = {};
     traceCounts(p.capture, out);
     if (p.mode === "pinned") {
@@ -570,7 +578,7 @@ export const trace = defineWorkload<TraceParams>({
       return { metrics: out, blocks };
     }
     rec.phase("replay");
-    const blocks = runRequests(machine, kernel, rec, p, out);
+    const blocks = runRequests(machine, kernel, rec, (pfn) => placement.checkFallback(pfn), p, out);
     return { metrics: out, blocks };
   },
 });

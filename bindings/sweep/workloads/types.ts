@@ -7,14 +7,20 @@ import type { BlockVisitor, MetricValue, Recorder } from "../metrics.js";
 import type { Params } from "../params.js";
 import type { CellInput } from "../env.js";
 import type { MachineSpec } from "../../include/machine.js";
+import type { Placement } from "../policies/types.js";
 
 export interface RunContext {
-  machine: Machine;
+  /** The cell's page-frame allocator (policy.placement): what placement workloads allocate from. */
+  placement: Placement;
+  /** The engine machine under the placement policy (null for a policy that is not the engine's). */
+  machine: Machine | null;
   /** The kernel model, for workloads that run on it (null on the engine alone). */
   kernel: Kernel618 | null;
   rec: Recorder;
   /** The cell's xorshift32 stream (seeded by the cell's seed). */
   rng: () => number;
+  /** policy.caller, for the workloads that take one (takesCaller). */
+  caller?: string;
 }
 
 export interface WorkloadOutput {
@@ -33,9 +39,13 @@ export interface Workload<P> {
   parse(params: Params, machine: { maxOrder: number; pageblockOrder: number; pageSize: number }): P;
   run(ctx: RunContext, p: P): WorkloadOutput;
   /** Where this cell runs, when it depends on the input (default runsOn). */
-  runsOnFor?(input: CellInput): "machine" | "kernel";
+  runsOnFor?(input: Omit<CellInput, "seed">): "machine" | "kernel";
   /** The machine this cell runs on, when the workload brings its own (a trace's before-zoneinfo). */
   machineFor?(input: CellInput): MachineSpec;
+  /** A machine workload that reads the engine itself (refuses placement policies that are not it). */
+  engineOnly?: boolean;
+  /** The caller workloads (kernel buffers through policy.caller); the caller policy is in ctx. */
+  takesCaller?: boolean;
 }
 
 /** A workload with its parameter type erased, for the registry. */
@@ -44,8 +54,10 @@ export interface AnyWorkload {
   runsOn: "machine" | "kernel";
   parse: Workload<unknown>["parse"];
   run(ctx: RunContext, p: unknown): WorkloadOutput;
-  runsOnFor?(input: CellInput): "machine" | "kernel";
+  runsOnFor?(input: Omit<CellInput, "seed">): "machine" | "kernel";
   machineFor?(input: CellInput): MachineSpec;
+  engineOnly?: boolean;
+  takesCaller?: boolean;
 }
 
 export function defineWorkload<P>(w: Workload<P>): AnyWorkload {
