@@ -16,6 +16,8 @@ export interface PlotSpec {
 }
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+/** Cell colours: 20 distinct hues (the default scheme repeats after 10, and a sweep often has more cells). */
+const CELL_COLOURS = "tableau20";
 /** Pageblocks per row of the pageblock map. */
 export const PAGEBLOCKS_PER_ROW = 64;
 /** Facets per row of the charts drawn once per cell. */
@@ -52,7 +54,12 @@ function panelNote(d: SweepPlotData): string {
 
 /** Success % per order and cell: the mean over seeds as a bar, its 95% interval as a rule. */
 export function successPctSpec(d: SweepPlotData): TopLevelSpec {
-  const cell = { field: "cell", type: "nominal", title: "cell", sort: cellSort(d) } as const;
+  const cell = {
+    field: "cell",
+    type: "nominal",
+    title: "cell",
+    sort: cellSort(d),
+  } as const;
   return {
     $schema: SCHEMA,
     title: { text: "Success % per order", subtitle: "mean over seeds, 95% interval (Student t)" },
@@ -68,7 +75,7 @@ export function successPctSpec(d: SweepPlotData): TopLevelSpec {
         mark: "bar",
         encoding: {
           y: { field: "mean", type: "quantitative", title: "success %" },
-          color: { ...cell, legend: { orient: "bottom", columns: 1, labelLimit: 0 } },
+          color: { ...cell, scale: { scheme: CELL_COLOURS }, legend: { orient: "bottom", columns: 1, labelLimit: 0 } },
           tooltip: [
             { field: "cell", type: "nominal" },
             { field: "order", type: "ordinal" },
@@ -179,7 +186,13 @@ export function nrFreeSpec(d: SweepPlotData): TopLevelSpec {
 /** The unusable free space index at the huge order over time, a line per cell with its 95% band. */
 export function unusableSpec(d: SweepPlotData): TopLevelSpec {
   const x = { field: "ops", type: "quantitative", title: "operations" } as const;
-  const cell = { field: "cell", type: "nominal", title: "cell", sort: cellSort(d) } as const;
+  const cell = {
+    field: "cell",
+    type: "nominal",
+    title: "cell",
+    sort: cellSort(d),
+    scale: { scheme: CELL_COLOURS },
+  } as const;
   return {
     $schema: SCHEMA,
     title: {
