@@ -15,7 +15,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  renameSync,
   truncateSync,
   writeSync,
 } from "node:fs";
@@ -37,7 +36,7 @@ import { maxInputBytes, type ParsedArgs } from "../args.js";
 import { readJson, type CliIo } from "../io.js";
 import { nodeWorkerFactory } from "../sweep_workers.js";
 import { traceFile } from "../trace_load.js";
-import { reportLine, writeReport } from "./sweep_report.js";
+import { reportLine, writeAtomic, writeReport } from "./sweep_report.js";
 
 const RESULTS = "results.jsonl";
 const TIMINGS = "timings.jsonl";
@@ -46,18 +45,6 @@ const MANIFEST = "sweep.json";
 
 function usage(message: string): OomlabError {
   return new OomlabError("OOMLAB_USAGE", message);
-}
-
-/** Writes a file whole: to a temporary name, then renamed over the target. */
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 /** A file's text through io (capped), or null when it does not exist. */

@@ -17,7 +17,9 @@ import type { CliIo } from "../io.js";
 
 const PLOTS = "plots";
 
-function writeAtomic(path: string, text: string): void {
+/** Writes a file whole: to a temporary name, then renamed over the target (oomlab sweep writes its
+ *  manifest and summary with it too). */
+export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w");
   try {
