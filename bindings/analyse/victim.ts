@@ -80,8 +80,12 @@ function totalpagesOf(r: ParsedReport, notes: string[]): number | null {
   if (r.kind === "memcg-oom" && mc && mc.limitKb !== null) {
     let swap = 0;
     if (mc.swapLimitKb !== null) swap = Math.min(Math.floor(mc.swapLimitKb / ps), swapPages);
-    else if (mc.memswLimitKb !== null && mc.limitKb !== null)
+    else if (mc.memswLimitKb !== null)
       swap = Math.min(Math.floor(Math.max(0, mc.memswLimitKb - mc.limitKb) / ps), swapPages);
+    if (!m && (mc.swapLimitKb ?? mc.memswLimitKb ?? 0) > 0)
+      notes.push(
+        "total swap is not printed (a memcg OOM prints no Mem-Info): the cgroup's swap is left out of totalpages",
+      );
     return Math.floor(mc.limitKb / ps) + swap;
   }
   if (!m || m.ramPages === null) {
