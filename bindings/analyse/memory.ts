@@ -120,8 +120,9 @@ export function memoryCounters(r: ParsedReport): MemoryCounters {
   set("freeKb", pg("free"));
   set("freePcpKb", pg("free_pcp"));
   set("freeCmaKb", pg("free_cma"));
-  if ("active_anon" in p || "inactive_anon" in p) {
-    set("anonKb", pg("active_anon", "inactive_anon"));
+  if ("active_anon" in p || "Active_anon" in p || "inactive_anon" in p) {
+    // "Active_anon" is 2.6.28 .. 2.6.31's spelling of active_anon
+    set("anonKb", pg("active_anon", "Active_anon", "inactive_anon"));
     set("fileKb", pg("active_file", "inactive_file"));
   } else set("lruKb", pg("Active", "active", "inactive"));
   set("isolatedKb", pg("isolated_anon", "isolated_file"));
@@ -241,18 +242,33 @@ function sentenceOf(r: ParsedReport, b: Omit<MemoryBreakdown, "sentence">): stri
   if (memcg) return memcg;
   if (top && top.ramPermille !== null && top.ramPermille >= 100) {
     const who = top.tasks > 1 ? `${printable(top.name)} (${top.tasks} processes)` : printable(top.name);
-    const rest = b.unaccountedPermille >= 250 ? `; ${percent(b.unaccountedPermille)} of RAM is in no counter` : "";
+    const rest =
+      b.missing.length === 0 && b.unaccountedPermille >= 250
+        ? `; ${percent(b.unaccountedPermille)} of RAM is in no counter`
+        : "";
     return `${who} held ${percent(top.ramPermille)} of RAM${swapWords(top)}${rest}.`;
   }
   const biggest = [...b.parts].sort((x, y) => y.kb - x.kb)[0];
-  if (b.unaccountedPermille >= 250 && (!biggest || b.unaccountedKb > biggest.kb))
+  const countedPermille = permille(b.countedKb, b.totalRamKb);
+  if (b.missing.length && countedPermille < 500)
+    return (
+      `The counters this report prints account for ${percent(countedPermille)} of RAM (it does not print ` +
+      `${b.missing.join(", ")}): where the rest went cannot be told from it.`
+    );
+  if (b.missing.length === 0 && b.unaccountedPermille >= 250 && (!biggest || b.unaccountedKb > biggest.kb))
     return (
       `${percent(b.unaccountedPermille)} of RAM (${b.unaccountedKb} kB) is in no counter the report prints: ` +
       "kernel memory outside slab, stacks and page tables (vmalloc, percpu, drivers)."
     );
   if (biggest) {
     const who = top ? `; the largest process, ${printable(top.name)}, held ${percent(top.ramPermille ?? 0)}` : "";
-    return `The ${biggest.name} held ${percent(biggest.ramPermille)} of RAM${who}.`;
+    const gaps = b.missing.length ? ` (the report does not print ${b.missing.join(", ")})` : "";
+    if (biggest.fields === "free")
+      return (
+        `${percent(biggest.ramPermille)} of RAM was free${who}: the verdict says why the request could not use ` +
+        `it${gaps}.`
+      );
+    return `The ${biggest.name} held ${percent(biggest.ramPermille)} of RAM${who}${gaps}.`;
   }
   return "The report prints too few counters to say where the memory went.";
 }
@@ -270,6 +286,11 @@ export function memoryBreakdown(r: ParsedReport, c: MemoryCounters): MemoryBreak
   }
   if (c.freeKb === undefined) missing.push("free");
   if (c.anonKb === undefined && c.lruKb === undefined) missing.push("the LRU counters");
+  else if (c.anonKb !== undefined) {
+    const p = r.memInfo?.pages ?? {};
+    for (const n of ["inactive_anon", "active_file", "inactive_file"]) if (!(n in p)) missing.push(n);
+    if (!("active_anon" in p) && !("Active_anon" in p)) missing.push("active_anon");
+  }
   if (c.slabKb === undefined && c.slabReclaimableKb === undefined) missing.push("slab");
   if (c.reservedKb === undefined) missing.push("pages reserved");
   const countedKb = parts.reduce((s, p) => s + p.kb, 0);
@@ -280,10 +301,12 @@ export function memoryBreakdown(r: ParsedReport, c: MemoryCounters): MemoryBreak
       `the counted parts exceed RAM by ${-unaccountedKb} kB: the counters were read at different moments ` +
         "(or a reserved page is counted twice)",
     );
-  if ((c.cmaReservedKb ?? 0) > 0 && unaccountedKb > 0)
+  const cmaHeld = (c.cmaReservedKb ?? 0) - (c.freeCmaKb ?? 0);
+  if (cmaHeld > 0 && unaccountedKb > 0 && c.freeCmaKb !== undefined)
     notes.push(
-      `${c.cmaReservedKb} kB of RAM is reserved for CMA (free_cma ${c.freeCmaKb ?? "not printed"} kB): ` +
-        "CMA pages a device driver holds are in no counter and count as unaccounted",
+      `${c.cmaReservedKb} kB of RAM is reserved for CMA and ${cmaHeld} kB of it is not free (free_cma ` +
+        `${c.freeCmaKb} kB): CMA pages a device driver holds are in no counter and count as unaccounted ` +
+        "(movable pages placed there are on the LRU)",
     );
   if (missing.length) notes.push(`not printed, so counted as unaccounted: ${missing.join(", ")}`);
   const base = {

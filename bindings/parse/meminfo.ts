@@ -60,6 +60,8 @@ export function emptyMemInfo(): ParsedMemInfo {
  *  "Active:"/"active:" in 2.6.0 .. 2.6.27, "Free pages:" excluded: it is in kB). */
 const GLOBAL_FIRST = new Set([
   "active_anon",
+  "Active_anon", // 2.6.28 .. 2.6.31: "Active_anon:%lu active_file:%lu inactive_anon:%lu"
+  "inactive_file",
   "active_file",
   "unevictable",
   "slab_reclaimable",

@@ -83,4 +83,19 @@ describe("where the memory went", () => {
       /^php-fpm \(\d+ processes\) held \d+% of the memory cgroup's limit \(31211520 kB\)\.$/,
     );
   });
+
+  it("2.6.28 .. 2.6.31 spell it Active_anon (004); a counter not printed leaves unaccounted out (025)", () => {
+    const { reports } = diagnose(
+      readFileSync(DIR + "004-linux-mm-2.6.31-i386-e100-order5-atomic-fragmentation.log", "utf8"),
+    );
+    // "Active_anon:14778 active_file:10836 inactive_anon:22033" / " inactive_file:11854 unevictable:0 ..."
+    expect([reports[0].memory?.anonKb, reports[0].memory?.fileKb]).toEqual([(14778 + 22033) * 4, (10836 + 11854) * 4]);
+    // 025's mm tree prints "inactive_anon2" (no colon, no value): never guessed
+    const quirk = diagnose(
+      readFileSync(DIR + "025-linux-mm-2.6.26-rc5-mm2-x86_64-oom-lowmem_reserve-dma32-x2.log", "utf8"),
+    ).reports[0];
+    expect(quirk.memoryBreakdown?.missing).toEqual(["inactive_anon"]);
+    expect(quirk.memory?.unaccountedKb).toBeUndefined();
+    expect(quirk.verdict?.headline).toMatch(/\(the report does not print inactive_anon\)\.$/);
+  });
 });
