@@ -109,7 +109,7 @@ export class MemInfoCollector {
 
   /** Feeds one line; true when it held counters this collector keeps. */
   feed(text: string, line: number): boolean {
-    const t = text.trimStart();
+    const t = text.charCodeAt(0) === 0x20 ? text.trimStart() : text;
     const c = t.charCodeAt(0);
     if (c >= 0x30 && c <= 0x39) return this.count(t);
     if (t.startsWith("Node ")) return this.node(t, line);

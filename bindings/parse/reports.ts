@@ -341,7 +341,7 @@ class Segmenter {
       b.current(l) ||
       b.zones.feed(l) ||
       b.oomLine(l) ||
-      b.tasks.feed(l.text.trimStart(), l.line) ||
+      b.tasks.feed(l.text, l.line) ||
       b.mem.feed(l.text, l.line) ||
       isReportBody(l.text)
     );

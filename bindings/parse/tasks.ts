@@ -86,7 +86,9 @@ export class TaskTableCollector {
   }
 
   /** Feeds one line; true when it is the table's header or one of its rows. */
-  feed(text: string, line: number): boolean {
+  feed(raw: string, line: number): boolean {
+    // rows start with "[" (after the indent some pastes keep); most lines are refused on that
+    const text = raw.charCodeAt(0) === 0x20 ? raw.trimStart() : raw;
     if (text.charCodeAt(0) !== 0x5b) return false; // "["
     const h = HEADER.exec(text);
     if (h) return this.header(h[1], line);
