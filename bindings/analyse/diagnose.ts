@@ -21,6 +21,8 @@ import {
   type RecomputedMarks,
   type Verdict,
   type DiagnosedReport,
+  type DiagnosedTask,
+  type DiagnosedVictim,
   type DiagnoseOptions,
   type DiagnoseResult,
   type WhatIf,
@@ -31,9 +33,15 @@ import { parseReports, type ParsedReport, type Warning } from "../parse/reports.
 import { validateWhatIf } from "./what_if.js";
 import { MAX_WARNINGS } from "../parse/warnings.js";
 import { printable } from "../include/printable.js";
+import { memcgSentence, memoryBreakdown, memoryCounters } from "./memory.js";
+import { victimRanking } from "./victim.js";
 
+export type { Consumer, MemoryBreakdown, MemoryCounters, MemoryPart } from "./memory.js";
+export type { RankedTask, VictimRanking } from "./victim.js";
 export type {
   DiagnosedKind,
+  DiagnosedTask,
+  DiagnosedVictim,
   DiagnosedReport,
   DiagnosedZone,
   DiagnoseOptions,
@@ -234,11 +242,50 @@ function whatIfReport(r: ParsedReport, w: WhatIf): WhatIfResult {
   return { ...result(j.verdict, marks), zones: j.zones, outcome: j.outcome };
 }
 
+/** The victim with the kill line's counters (those printed). */
+function victimOut(r: ParsedReport): DiagnosedVictim | null {
+  const v = r.victim;
+  if (!v) return null;
+  const out: DiagnosedVictim = { pid: v.pid, comm: v.comm };
+  if (v.anonRssKb !== null) out.anonRssKb = v.anonRssKb;
+  if (v.fileRssKb !== null) out.fileRssKb = v.fileRssKb;
+  if (v.shmemRssKb !== null) out.shmemRssKb = v.shmemRssKb;
+  if (v.pgtablesKb !== null) out.pgtablesKb = v.pgtablesKb;
+  if (v.oomScoreAdj !== null) out.oomScoreAdj = v.oomScoreAdj;
+  return out;
+}
+
+/** Tasks, Mem-Info counters, the breakdown of RAM and the victim ranking (items 1-3 of issue 12). */
+function memoryParts(
+  r: ParsedReport,
+  earlierVictims: ReadonlySet<number>,
+  warn: (m: string) => void,
+): Pick<DiagnosedReport, "tasks" | "memory" | "memoryBreakdown" | "victimRanking"> {
+  const tasks: DiagnosedTask[] = (r.taskTable?.tasks ?? []).map(({ line: _line, ...t }) => t);
+  const out: Pick<DiagnosedReport, "tasks" | "memory" | "memoryBreakdown" | "victimRanking"> = { tasks };
+  if (r.memInfo) {
+    const memory = memoryCounters(r);
+    const b = memoryBreakdown(r, memory);
+    // unaccounted only when every counter the arithmetic reads was printed (never guessed)
+    if (b && b.missing.length === 0) memory.unaccountedKb = b.unaccountedKb;
+    out.memory = memory;
+    if (b) out.memoryBreakdown = b;
+  }
+  try {
+    const ranking = victimRanking(r, earlierVictims);
+    if (ranking) out.victimRanking = ranking;
+  } catch (e) {
+    warn(`no victim ranking: ${(e as Error).message}`);
+  }
+  return out;
+}
+
 function diagnoseParsed(
   r: ParsedReport,
   parsed: Warning[],
   parsedOmitted: number,
   opts: DiagnoseOptions,
+  earlierVictims: ReadonlySet<number> = new Set(),
 ): DiagnosedReport {
   const own: Warning[] = [];
   const warn = (message: string) => own.push({ line: r.line, message });
@@ -259,10 +306,15 @@ function diagnoseParsed(
     gfpMask: r.gfpMask,
     gfpFlags: r.gfpFlagsPrinted ?? (mask !== null ? namesOf(r, mask) : []),
     zones: r.zones.map(zoneOut),
-    victim: r.victim ? { pid: r.victim.pid, comm: r.victim.comm } : null,
+    victim: victimOut(r),
+    constraint: r.constraint,
+    memcg: r.memcg,
+    ...memoryParts(r, earlierVictims, warn),
     verdict,
     warnings: [],
   };
+  const headline = out.memoryBreakdown?.sentence ?? memcgSentence(r);
+  if (verdict && headline) verdict.headline = headline;
   if (opts.whatIf && Object.keys(opts.whatIf).length) {
     try {
       out.whatIf = whatIfReport(r, opts.whatIf);
@@ -296,6 +348,7 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
   // before it); both lists are sorted by line, so one walk hands them out
   const rs = parsed.reports;
   const reports: DiagnosedReport[] = [];
+  const killed = new Set<number>();
   let w = 0;
   let o = 0;
   for (let i = 0; i < rs.length; i++) {
@@ -305,7 +358,9 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
     let omitted = 0;
     while (o < parsed.omittedWarnings.length && parsed.omittedWarnings[o].line < next)
       omitted += parsed.omittedWarnings[o++].count;
-    reports.push(diagnoseParsed(rs[i], own, omitted, opts));
+    reports.push(diagnoseParsed(rs[i], own, omitted, opts, new Set(killed)));
+    const v = rs[i].victim;
+    if (v?.killed) killed.add(v.pid);
   }
   return { reports };
 }

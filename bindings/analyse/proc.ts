@@ -119,6 +119,8 @@ function fakeReport(zones: ParsedZone[], version: string | null): ParsedReport {
     constraint: null,
     memcg: null,
     zones,
+    taskTable: null,
+    memInfo: null,
     pageSizeKb: 4,
     lines: [],
   };
@@ -169,6 +171,9 @@ export function procReport(kind: DiagnosedKind, t: ProcTexts, whatIf?: ProcWhatI
     gfpFlags: [],
     zones: zones.map(zoneOut),
     victim: null,
+    constraint: null,
+    memcg: null,
+    tasks: [],
     verdict,
     warnings: [...kept, ...own],
     ...(what ? { whatIf: what } : {}),

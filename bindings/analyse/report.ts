@@ -2,13 +2,17 @@
 // module: analyse/ fills them, render/ prints them.
 
 import { contigPageInfoByOrder, extfragFromInfo, unusableFromInfo } from "../mm/fragmentation.js";
-import type { ParsedZone, Warning } from "../parse/reports.js";
+import type { ParsedConstraint, ParsedMemcg, ParsedZone, Warning } from "../parse/reports.js";
+import type { MemoryBreakdown, MemoryCounters } from "./memory.js";
+import type { VictimRanking } from "./victim.js";
 
 /** Why a report failed, in words, with the deciding arithmetic (analyse/verdict.ts). */
 export interface Verdict {
   /** fragmentation, exhaustion, cma-unusable, memcg-limit, ... (null: nothing to judge); a what-if's
    *  verdict says "passes" when the request would have been served under the change. */
   cause: string | null;
+  /** Where the memory went, in one sentence (analyse/memory.ts), when the report prints RAM's counters. */
+  headline?: string;
   summary: string;
   steps: string[];
 }
@@ -122,7 +126,19 @@ export interface DiagnosedReport {
   gfpMask: string | null;
   gfpFlags: string[];
   zones: DiagnosedZone[];
-  victim: { pid: number; comm: string } | null;
+  victim: DiagnosedVictim | null;
+  /** The "oom-kill:constraint=..." line (4.19+), or null. */
+  constraint: ParsedConstraint | null;
+  /** The memory cgroup's usage and limit lines, or null. */
+  memcg: ParsedMemcg | null;
+  /** The task dump, as printed (empty when none was printed). */
+  tasks: DiagnosedTask[];
+  /** Mem-Info's counters in kB (absent counters left out); absent when the report prints none. */
+  memory?: MemoryCounters;
+  /** Where the memory went: RAM's parts, unaccounted memory, top consumers (needs "pages RAM"). */
+  memoryBreakdown?: MemoryBreakdown;
+  /** Every task's badness recomputed with the era's oom_badness, and the kernel's choice in it. */
+  victimRanking?: VictimRanking;
   verdict: Verdict | null;
   /** At most MAX_WARNINGS (parse/warnings.ts): the parser's first ones, then the analysis's own
    *  (always kept). */
@@ -130,6 +146,37 @@ export interface DiagnosedReport {
   /** How many warnings were left out; present only when some were. */
   warningsOmitted?: number;
   whatIf?: WhatIfResult;
+}
+
+/** The victim: the kill line's pid and comm, and its counters when the line prints them. */
+export interface DiagnosedVictim {
+  pid: number;
+  comm: string;
+  anonRssKb?: number;
+  fileRssKb?: number;
+  shmemRssKb?: number;
+  pgtablesKb?: number;
+  oomScoreAdj?: number;
+}
+
+/** A row of the task dump (parse/tasks.ts ParsedTask without its line number). */
+export interface DiagnosedTask {
+  pid: number;
+  uid: number;
+  tgid: number;
+  totalVmPages: number;
+  rssPages: number;
+  rssAnonPages?: number;
+  rssFilePages?: number;
+  rssShmemPages?: number;
+  pgtablesBytes?: number;
+  nrPtes?: number;
+  nrPmds?: number;
+  swapEntries?: number;
+  cpu?: number;
+  oomAdj?: number;
+  oomScoreAdj?: number;
+  name: string;
 }
 
 export interface DiagnoseResult {

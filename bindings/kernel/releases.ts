@@ -7,6 +7,7 @@
 import { OomlabError } from "../errors.js";
 import { parseRelease, type KernelRelease } from "../include/linux/version.js";
 import type { Era } from "../include/machine.js";
+import type { OomBadnessRules } from "./oom_badness.js";
 
 export interface EraProfile {
   era: Era;
@@ -183,4 +184,107 @@ export const WATERMARK_FORMULA_ERAS: readonly WatermarkFormulaEra[] = [
 /** The watermark formulas of a release (WATERMARK_FORMULA_ERAS). */
 export function watermarkProfileFor(release: KernelRelease | number): EraProfile {
   return rowForRelease(WATERMARK_FORMULA_ERAS, release).profile;
+}
+
+/** An era of the OOM killer's badness (kernel/oom_badness.ts, where the sources read are listed). */
+export interface OomBadnessEra extends FromRelease, OomBadnessRules {
+  /** The rule in a few words, with its source. */
+  label: string;
+}
+
+const TOTAL_VM = { form: "total-vm", rootDiscount: false, floorAtOne: false } as const;
+const PAGE_COUNT = { form: "page-count", childShare: null, oomDisable: false } as const;
+
+/** oom_badness by release.
+ *  - 2.6.11: badness() on total_vm, children in full, no OOM_DISABLE (mm/oom_kill.c 2.6.11).
+ *  - 2.6.16: children at total_vm/2 + 1; select_bad_process skips oom_adj OOM_DISABLE (2.6.12+).
+ *  - 2.6.36: a2b4e46f "oom: badness heuristic rewrite": rss + nr_ptes + swap scaled to 1000 by
+ *    totalpages, CAP_SYS_ADMIN -30, + oom_score_adj, within 1 .. 1000.
+ *  - 3.5: page counts, oom_score_adj * totalpages / 1000, CAP_SYS_ADMIN -3%, at least 1 ("mm, oom:
+ *    normalize oom scores to oom_score_adj scale only for userspace", 2012).
+ *  - 4.7: oom_evaluate_task keeps the last of equal scores ("points < chosen_points: next").
+ *  - 4.17: no CAP_SYS_ADMIN discount ("mm, oom: remove 3% bonus for CAP_SYS_ADMIN processes").
+ *  - 5.0: the "Kill process .. score" line is gone (the kill line carries the task's counters).
+ *  - 5.9: no floor at 1 (e642d9be463d "mm, oom: make the calculation of oom badness more accurate");
+ *    this is 6.18's oom_badness (linux-6.18/mm/oom_kill.ts oomBadness). */
+export const OOM_BADNESS_ERAS: readonly OomBadnessEra[] = [
+  {
+    first: "2.6.11",
+    label: "2.6.11 badness(): total_vm, children in full, cpu and run time, nice, capabilities, oom_adj shift",
+    ...TOTAL_VM,
+    childShare: "full",
+    oomDisable: false,
+    ties: "first",
+    printedScore: null,
+  },
+  {
+    first: "2.6.16",
+    label: "2.6.16 .. 2.6.35 badness(): total_vm, children at half, cpu and run time, nice, capabilities, oom_adj",
+    ...TOTAL_VM,
+    childShare: "half",
+    oomDisable: true,
+    ties: "first",
+    printedScore: "points",
+  },
+  {
+    first: "2.6.36",
+    label: "2.6.36 .. 3.4 oom_badness() (a2b4e46f): (rss + nr_ptes + swap) * 1000 / totalpages, root -30, + adj",
+    form: "proportional",
+    childShare: null,
+    oomDisable: false,
+    rootDiscount: false,
+    floorAtOne: true,
+    ties: "first",
+    printedScore: "points",
+  },
+  {
+    first: "3.5",
+    label: "3.5 .. 4.16 oom_badness(): rss + page tables + swap, root -3%, + adj * totalpages / 1000, at least 1",
+    ...PAGE_COUNT,
+    rootDiscount: true,
+    floorAtOne: true,
+    ties: "first",
+    printedScore: "per-mille",
+  },
+  {
+    first: "4.7",
+    label: "4.7 .. 4.16 oom_badness(): rss + page tables + swap, root -3%, + adj * totalpages / 1000, at least 1",
+    ...PAGE_COUNT,
+    rootDiscount: true,
+    floorAtOne: true,
+    ties: "last",
+    printedScore: "per-mille",
+  },
+  {
+    first: "4.17",
+    label: "4.17 .. 5.8 oom_badness(): rss + page tables + swap, + adj * totalpages / 1000, at least 1",
+    ...PAGE_COUNT,
+    rootDiscount: false,
+    floorAtOne: true,
+    ties: "last",
+    printedScore: "per-mille",
+  },
+  {
+    first: "5.0",
+    label: "5.0 .. 5.8 oom_badness(): rss + page tables + swap, + adj * totalpages / 1000, at least 1",
+    ...PAGE_COUNT,
+    rootDiscount: false,
+    floorAtOne: true,
+    ties: "last",
+    printedScore: null,
+  },
+  {
+    first: "5.9",
+    label: "5.9+ oom_badness() (6.18's): rss + page tables + swap + adj * totalpages / 1000",
+    ...PAGE_COUNT,
+    rootDiscount: false,
+    floorAtOne: false,
+    ties: "last",
+    printedScore: null,
+  },
+];
+
+/** The oom_badness of a release (OOM_BADNESS_ERAS). */
+export function oomBadnessFor(release: KernelRelease | number): OomBadnessEra {
+  return rowForRelease(OOM_BADNESS_ERAS, release);
 }

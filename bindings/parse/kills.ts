@@ -51,6 +51,9 @@ export interface ParsedMemcg {
   limitKb: number | null;
   failcnt: number | null;
   swapUsageKb: number | null;
+  /** The limit of the "swap:" line (cgroup v2) and of the "memory+swap:" line (cgroup v1). */
+  swapLimitKb: number | null;
+  memswLimitKb: number | null;
   kmemUsageKb: number | null;
   /** cgroup v1 "Task in %s killed as a result of limit of %s" (2.6.29-4.18). */
   taskCgroup: string | null;
@@ -62,8 +65,9 @@ const INT = (s: string | undefined): number | null => (s === undefined ? null : 
 // "Out of Memory: Killed process %d (%s)." (2.6.11-2.6.15), "%s: Killed process %d (%s)." (2.6.16-2.6.23),
 // "Killed process %d (%s)" (2.6.24-2.6.3x), "Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB,
 // file-rss:%lukB[, shmem-rss:%lukB]" (3.x-4.19), "...[, UID:%u pgtables:%lukB oom_score_adj:%hd]" (5.x+).
+// RHEL 6's 2.6.32 prints "Killed process %d, UID %d, (%s) total-vm:%lukB, anon-rss:%lukB, file-rss:%lukB".
 const KILLED = new RegExp(
-  String.raw`(?:^|: )Killed process (\d{1,10}) \((.{0,64}?)\)(?=\.?\s*$|,? total-vm:)` +
+  String.raw`(?:^|: )Killed process (\d{1,10})(?:, UID (\d{1,10}),)? \((.{0,64}?)\)(?=\.?\s*$|,? total-vm:)` +
     String.raw`(?:,? total-vm:(\d{1,20})kB, anon-rss:(\d{1,20})kB, file-rss:(\d{1,20})kB(?:, shmem-rss:(\d{1,20})kB)?` +
     String.raw`(?:, UID:(\d{1,10}) pgtables:(\d{1,20})kB oom_score_adj:(-?\d{1,5}))?)?`,
 );
@@ -87,15 +91,15 @@ export function parseKilled(text: string): ParsedKill | null {
   if (!m) return null;
   return {
     pid: Number(m[1]),
-    comm: m[2],
-    totalVmKb: INT(m[3]),
-    anonRssKb: INT(m[4]),
-    fileRssKb: INT(m[5]),
-    shmemRssKb: INT(m[6]),
-    uid: INT(m[7]),
-    pgtablesKb: INT(m[8]),
-    oomScoreAdj: INT(m[9]),
-    detailed: m[3] !== undefined,
+    comm: m[3],
+    totalVmKb: INT(m[4]),
+    anonRssKb: INT(m[5]),
+    fileRssKb: INT(m[6]),
+    shmemRssKb: INT(m[7]),
+    uid: INT(m[8]) ?? INT(m[2]),
+    pgtablesKb: INT(m[9]),
+    oomScoreAdj: INT(m[10]),
+    detailed: m[4] !== undefined,
   };
 }
 
@@ -149,6 +153,8 @@ export function emptyMemcg(): ParsedMemcg {
     limitKb: null,
     failcnt: null,
     swapUsageKb: null,
+    swapLimitKb: null,
+    memswLimitKb: null,
     kmemUsageKb: null,
     taskCgroup: null,
     limitCgroup: null,
@@ -177,7 +183,10 @@ export function foldMemcg(m: ParsedMemcg, text: string): boolean {
     m.limitKb = Number(u[3]);
     m.failcnt = Number(u[4]);
   } else if (u[1] === "kmem") m.kmemUsageKb = usage;
-  else if (u[1] === "swap") m.swapUsageKb = usage;
+  else if (u[1] === "swap") {
+    m.swapUsageKb = usage;
+    m.swapLimitKb = Number(u[3]);
+  } else m.memswLimitKb = Number(u[3]);
   return true;
 }
 

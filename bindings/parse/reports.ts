@@ -27,12 +27,16 @@ import {
   type ParsedVictim,
 } from "./kills.js";
 import { forEachLine, type LogLine } from "./lines.js";
+import { MemInfoCollector, type ParsedMemInfo } from "./meminfo.js";
 import { ShowMemCollector, type ParsedZone, type Warning } from "./show_mem.js";
+import { TaskTableCollector, type ParsedTaskTable } from "./tasks.js";
 import { MAX_WARNINGS, echoed } from "./warnings.js";
 
 export { HEADER_FORMATS, type HeaderFormat, type ReportKind } from "./headers.js";
 export type { ParsedConstraint, ParsedMemcg, ParsedVictim } from "./kills.js";
 export type { ParsedPcp, ParsedZone, Warning } from "./show_mem.js";
+export type { ParsedHugepages, ParsedMemInfo } from "./meminfo.js";
+export type { ParsedTask, ParsedTaskTable } from "./tasks.js";
 
 /** The header fields a report keeps as its own (see ParsedHeader for their meaning). */
 type HeaderFields = Pick<
@@ -55,6 +59,10 @@ export interface ParsedReport extends HeaderFields {
   constraint: ParsedConstraint | null;
   memcg: ParsedMemcg | null;
   zones: ParsedZone[];
+  /** The task dump (dump_tasks), or null when none was printed or pasted. */
+  taskTable: ParsedTaskTable | null;
+  /** Mem-Info's counters outside the zones, or null when the report prints none. */
+  memInfo: ParsedMemInfo | null;
   /** Page size from the smallest block of the per-order lines; null when none was printed. */
   pageSizeKb: number | null;
   /** Physical lines attributed to the report, ascending. */
@@ -94,6 +102,8 @@ type Phase = "body" | "tail";
 class Builder {
   readonly r: ParsedReport;
   readonly zones: ShowMemCollector;
+  readonly tasks: TaskTableCollector;
+  readonly mem: MemInfoCollector;
   phase: Phase = "body";
   gap = 0;
   sawMemInfo = false;
@@ -104,6 +114,8 @@ class Builder {
   constructor(kind: ReportKind, first: LogLine, h: ParsedHeader | null, warn: (w: Warning) => void) {
     this.warn = warn;
     this.zones = new ShowMemCollector(warn);
+    this.tasks = new TaskTableCollector(warn);
+    this.mem = new MemInfoCollector(warn);
     this.r = {
       kind,
       format: h?.format ?? null,
@@ -123,6 +135,8 @@ class Builder {
       constraint: null,
       memcg: null,
       zones: [],
+      taskTable: null,
+      memInfo: null,
       pageSizeKb: null,
       lines: [first.line],
     };
@@ -194,6 +208,8 @@ class Builder {
     const r = this.r;
     r.pageSizeKb = this.zones.finish();
     r.zones = this.zones.zones;
+    r.taskTable = this.tasks.table;
+    r.memInfo = this.mem.info.lines > 0 ? this.mem.info : null;
     if (r.kind === "oom" && this.memcgSeen) r.kind = "memcg-oom";
     if (!r.victim && this.selection)
       r.victim = victimFromName(this.selection.pid, this.selection.comm, this.selection.score, r.endLine);
@@ -321,7 +337,14 @@ class Segmenter {
       b.sawMemInfo ||= MEM_INFO_LINE.test(l.text);
       return true;
     }
-    return b.current(l) || b.zones.feed(l) || b.oomLine(l) || isReportBody(l.text);
+    return (
+      b.current(l) ||
+      b.zones.feed(l) ||
+      b.oomLine(l) ||
+      b.tasks.feed(l.text, l.line) ||
+      b.mem.feed(l.text, l.line) ||
+      isReportBody(l.text)
+    );
   }
 
   /** A line outside any report: bare show_mem dumps and header-less kill lines open one. */

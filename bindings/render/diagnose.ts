@@ -47,6 +47,78 @@ function fragRows(zones: DiagnosedZone[]): string[] {
   return out;
 }
 
+/** A per mille share as a whole percent ("<1%" for a small non-zero share). */
+const pct = (pm: number | null) => (pm === null ? "-" : pm > 0 && pm < 5 ? "<1%" : `${Math.round(pm / 10)}%`);
+
+function breakdownLines(r: DiagnosedReport): string[] {
+  const b = r.memoryBreakdown;
+  if (!b) return [];
+  const rows = b.parts.map((p) => [p.name, String(p.kb), pct(p.ramPermille), p.fields]);
+  rows.push(["unaccounted", String(b.unaccountedKb), pct(b.unaccountedPermille), "RAM - the parts above"]);
+  const out = [
+    `Where the memory went (RAM ${b.totalRamKb} kB = "pages RAM" x ${r.pageSizeKb} kB; counted ${b.countedKb} kB):`,
+    ...tableLines([["part", "kB", "of RAM", "report fields"], ...rows]).map((l) => `  ${l}`),
+    ...b.notes.map((n) => `  note: ${n}`),
+  ];
+  if (b.consumers.length) {
+    const crow = b.consumers.map((c) => [
+      c.name,
+      String(c.tasks),
+      String(c.rssKb),
+      String(c.swapKb),
+      String(c.pgtablesKb),
+      String(c.totalKb),
+      pct(c.ramPermille),
+      pct(c.swapPermille),
+    ]);
+    out.push(
+      "Top consumers (task dump, by name; rss + swap + page tables):",
+      ...tableLines([
+        ["name", "tasks", "rss kB", "swap kB", "page tables kB", "total kB", "of RAM", "of swap"],
+        ...crow,
+      ]).map((l) => `  ${l}`),
+    );
+  }
+  return [...out, ""];
+}
+
+function rankingLines(r: DiagnosedReport): string[] {
+  const k = r.victimRanking;
+  if (!k) return [];
+  const who = `pid ${k.chosenPid}${k.killedPid !== k.chosenPid ? ` (killed: pid ${k.killedPid})` : ""}`;
+  const place = k.rank === null ? "not in the table" : `rank ${k.rank} of the table, ${k.points} points`;
+  const score =
+    k.printedScore !== null
+      ? `; the kernel printed score ${k.printedScore}, recomputed ${figure(k.computedScore)}`
+      : "";
+  const out = [
+    `Why this victim (${k.era}; chosen by ${k.eraFrom}; totalpages ${figure(k.totalpages)}):`,
+    `  the kernel chose ${who}: ${place}${score}`,
+    ...(k.reason ? [`  why not the top task: ${k.reason}`] : []),
+    ...tableLines([
+      ["rank", "pid", "name", "points"],
+      ...k.top.map((t, i) => [String(i + 1), String(t.pid), t.name, String(t.points)]),
+    ]).map((l) => `    ${l}`),
+    ...(k.exempt ? [`  ${k.exempt} task(s) exempt (oom_score_adj -1000 or oom_adj -17) are not ranked`] : []),
+    ...k.notes.map((n) => `  note: ${n}`),
+  ];
+  return [...out, ""];
+}
+
+function victimLine(r: DiagnosedReport): string {
+  const v = r.victim;
+  if (!v) return "";
+  const parts = [
+    v.anonRssKb !== undefined ? `anon-rss ${v.anonRssKb} kB` : "",
+    v.fileRssKb !== undefined ? `file-rss ${v.fileRssKb} kB` : "",
+    v.shmemRssKb !== undefined ? `shmem-rss ${v.shmemRssKb} kB` : "",
+    v.pgtablesKb !== undefined ? `page tables ${v.pgtablesKb} kB` : "",
+    v.oomScoreAdj !== undefined ? `oom_score_adj ${v.oomScoreAdj}` : "",
+  ].filter(Boolean);
+  const c = r.constraint ? `; ${r.constraint.constraint || "no constraint printed"}` : "";
+  return `Victim: pid ${v.pid} (${v.comm})${parts.length ? `: ${parts.join(", ")}` : ""}${c}`;
+}
+
 function header(r: DiagnosedReport): string {
   const parts = [`${r.kind} at line ${r.line}`];
   if (r.kernelVersion) parts.push(`Linux ${r.kernelVersion}`);
@@ -58,6 +130,7 @@ function header(r: DiagnosedReport): string {
 
 export function renderReport(r: DiagnosedReport): string {
   const out = [`== ${header(r)}`, ""];
+  if (r.verdict?.headline) out.push(r.verdict.headline);
   out.push(r.verdict ? `${r.verdict.cause ? `[${r.verdict.cause}] ` : ""}${r.verdict.summary}` : "No verdict.", "");
   if (r.zones.length) out.push(`Zones (page size ${r.pageSizeKb} kB):`, ...zoneRows(r.zones).map((l) => `  ${l}`), "");
   if (r.verdict?.steps.length) out.push("Watermark arithmetic (pages):", ...r.verdict.steps.map((s) => `  ${s}`), "");
@@ -67,7 +140,9 @@ export function renderReport(r: DiagnosedReport): string {
       ...fragRows(r.zones),
       "",
     );
-  if (r.victim) out.push(`Victim: pid ${r.victim.pid} (${r.victim.comm})`, "");
+  out.push(...breakdownLines(r));
+  if (r.victim) out.push(victimLine(r), "");
+  out.push(...rankingLines(r));
   if (r.whatIf) {
     const s = r.whatIf.changes.settings;
     out.push(

@@ -142,7 +142,17 @@ describe("the corpus: every file diagnoses; causes where MANIFEST.md settles the
     const r = first("028-");
     expect(r.verdict?.cause).toBe("exhaustion");
     expect(r.verdict?.summary).toMatch(/DMA32: allowed; .*lowmem_reserve 12468\) it has the pages, but lowmem_reserve/);
-    expect(r.victim).toEqual({ pid: 473206, comm: "doxygen" });
+    // "Killed process 473206 (doxygen) total-vm:30290680kB, anon-rss:9234320kB, file-rss:4kB, shmem-rss:0kB,
+    // UID:504 pgtables:59264kB oom_score_adj:0"
+    expect(r.victim).toEqual({
+      pid: 473206,
+      comm: "doxygen",
+      anonRssKb: 9234320,
+      fileRssKb: 4,
+      shmemRssKb: 0,
+      pgtablesKb: 59264,
+      oomScoreAdj: 0,
+    });
   });
 
   it("039 (borderline): judged on NR_FREE_PAGES; DMA32 held back by lowmem_reserve 3854, Normal passes by 28", () => {
@@ -244,14 +254,18 @@ describe("oomlab diagnose", () => {
     expect(await main(["diagnose", "-", "--json", "--what-if", "min_free_kbytes=600"], io)).toBe(0);
     const j = JSON.parse(io.stdout) as { reports: Record<string, unknown>[] };
     expect(Object.keys(j.reports[0]).sort()).toEqual([
+      "constraint",
       "file",
       "gfpFlags",
       "gfpMask",
       "kernelVersion",
       "kind",
       "line",
+      "memcg",
+      "memory",
       "order",
       "pageSizeKb",
+      "tasks",
       "trigger",
       "verdict",
       "victim",

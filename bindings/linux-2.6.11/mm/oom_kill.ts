@@ -19,6 +19,7 @@
 //   wrap modulo 2^32; the values here are exact.
 
 import { OomlabError } from "../../errors.js";
+import { heuristicAdjust26 } from "../../kernel/oom_badness.js";
 import { intSqrt } from "../../mm/mm_init.js";
 import type { KernelLog } from "../../sim/log.js";
 import type { Task } from "../../sim/tasks.js";
@@ -49,9 +50,8 @@ export function shiftHz2611(hz: number): number {
   return row[2];
 }
 
-/** C `x >> n` / `x << n` on unsigned long without JS's 32-bit truncation. */
+/** C `x >> n` on unsigned long without JS's 32-bit truncation. */
 const shr = (x: number, n: number): number => Math.floor(x / 2 ** n);
-const shl = (x: number, n: number): number => x * 2 ** n;
 
 /** Every task's live children (p->children, mm/oom_kill.c 2.6.11 list_for_each) by parent pid,
  *  each list in task-list order (oldest first). */
@@ -101,13 +101,14 @@ export function badness2611(
   if (s) points = Math.floor(points / s);
   s = intSqrt(intSqrt(runTime));
   if (s) points = Math.floor(points / s);
-  if (p.nice > 0) points *= 2; // niced tasks are less important
-  if (p.capSysAdmin || p.uid === 0 || p.euid === 0) points = Math.floor(points / 4); // superuser
-  if (p.capSysRawio) points = Math.floor(points / 4); // direct hardware access
-  // oomkilladj: 2.6.11 has no OOM_DISABLE; -17 is just a shift by 17.
-  if (p.oomkilladj > 0) points = shl(points, p.oomkilladj);
-  else if (p.oomkilladj < 0) points = shr(points, -p.oomkilladj);
-  return points;
+  // nice, superuser, CAP_SYS_RAWIO and the oomkilladj shift (2.6.11 has no OOM_DISABLE; -17 is just a
+  // shift by 17): the end every 2.6.x badness() shares, kernel/oom_badness.ts
+  return heuristicAdjust26(points, {
+    niced: p.nice > 0,
+    superuser: p.capSysAdmin || p.uid === 0 || p.euid === 0,
+    rawio: p.capSysRawio,
+    oomAdj: p.oomkilladj,
+  });
 }
 
 /** A task select_bad_process scored, as the oom-select, oom-skip and oom-panic events record it. */

@@ -19,6 +19,7 @@
 // - LONG_MIN is `null` (oom_badness's "never"), LONG_MAX (oom_task_origin) is OOM_POINTS_MAX.
 
 import { OomlabError } from "../../errors.js";
+import { pageCountBadness } from "../../kernel/oom_badness.js";
 import { decodeGfp, gfpBitsFor, gfpZone } from "../../include/linux/gfp.js";
 import { ___ratelimit, oomRatelimitState, type RatelimitState } from "../lib/ratelimit.js";
 import {
@@ -245,7 +246,7 @@ export function oomBadness(p: OomTask618, totalpages: number, pageSizeKb = 4): n
   // and swap space use": mm_pgtables_bytes(mm) / PAGE_SIZE rounds down.
   const points = getMmRss(mm) + mm.swapEnts + Math.floor(mm.pgtablesBytes / (pageSizeKb * 1024));
   // "Normalize to oom_score_adj units": adj *= totalpages / 1000 (unsigned long division first).
-  return points + p.oomScoreAdj * Math.floor(totalpages / 1000);
+  return pageCountBadness(points, p.oomScoreAdj, totalpages);
 }
 
 const intersects = (a: readonly number[], b: readonly number[]): boolean => a.some((n) => b.includes(n));
