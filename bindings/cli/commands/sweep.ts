@@ -9,15 +9,7 @@
 // Nothing is ever half-written in place: an interrupted run leaves whole lines (and at worst one
 // truncated last line, which --resume drops with a warning) and the previous summary or none.
 
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  truncateSync,
-  writeSync,
-} from "node:fs";
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, truncateSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { OomlabError } from "../../errors.js";
