@@ -31,6 +31,19 @@ export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
     max: MAX_WHAT_IF_ORDER,
     expected: `an integer from 0 to ${MAX_WHAT_IF_ORDER} (an order below MAX_ORDER, at most 16 in any kernel)`,
   },
+  swapKb: {
+    key: "swap_kb",
+    min: 0,
+    max: 2 ** 31 - 1,
+    expected: "an integer from 0 to 2147483647 (kB of swap added, for the 6.18 replay)",
+  },
+  extfragThreshold: {
+    key: "extfrag_threshold",
+    min: 0,
+    max: 1000,
+    expected: "an integer from 0 to 1000 (vm.extfrag_threshold, mm/compaction.c vm_compaction, 6.18)",
+  },
+  compaction: { key: "compaction", min: 0, max: 1, expected: "0 or 1 (CONFIG_COMPACTION off or on)" },
   gfp: {
     key: "gfp",
     min: 0,
@@ -47,8 +60,11 @@ const whatIfSchema = objectOf(
     watermarkScaleFactor: field(WHAT_IF_SETTINGS.watermarkScaleFactor).optional(),
     order: field(WHAT_IF_SETTINGS.order).optional(),
     gfp: field(WHAT_IF_SETTINGS.gfp).optional(),
+    swapKb: field(WHAT_IF_SETTINGS.swapKb).optional(),
+    extfragThreshold: field(WHAT_IF_SETTINGS.extfragThreshold).optional(),
+    compaction: field(WHAT_IF_SETTINGS.compaction).optional(),
   },
-  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp? }",
+  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, swapKb?, extfragThreshold?, compaction? }",
 );
 
 /** Checks DiagnoseOptions.whatIf: an unknown setting or a value out of range is an OOMLAB_BAD_ARGUMENT
