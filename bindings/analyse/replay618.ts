@@ -354,8 +354,11 @@ export function rebuild618(
     const blocks = Math.ceil((rz.presentPages + (rz.startPfn % ppb)) / ppb);
     // the reserved pages at the zone start, and one pageblock of slack for the layout's alignment
     const reserved = rz.presentPages - rz.managedPages + (rz.startPfn % ppb);
+    // a free block below the top order needs its buddy allocated (else they would merge): twice its pages
+    const movableSpan = movableCounts.reduce((a, n, o) => a + n * 2 ** (o < top ? o + 1 : o), 0);
+    const movablePages = Math.max(lruPages + movableFree, movableSpan);
     const movableBlocks =
-      lruPages + movableFree === 0 ? 0 : Math.min(blocks, Math.ceil((reserved + lruPages + movableFree) / ppb) + 1);
+      lruPages + movableFree === 0 ? 0 : Math.min(blocks, Math.ceil((reserved + movablePages) / ppb) + 1);
     const byType = [blocks - movableBlocks, movableBlocks, 0, 0, 0, 0];
     const runs = pageblockRuns({ startPfn: rz.startPfn, present: rz.presentPages, blocksByType: byType }, pbo);
     k.machine.allocAllOrder0(rz.slot, MigrateType.Unmovable, OWNER_REBUILT);
