@@ -180,6 +180,9 @@ function gfp618Of(r: ParsedReport, notes: string[]): { mask: number; names: stri
   return { mask, names: decodeGfp(mask, "6.18").text };
 }
 
+/** The order's free blocks are on the CMA list alone (letter C only). */
+const cmaOnly = (z: ParsedZone, o: number) => z.migratetypes?.[o] === "C";
+
 interface ZonePlan {
   z: ParsedZone;
   spec: ZoneSpec;
@@ -250,6 +253,15 @@ function machineOf(
       },
     };
     if (z.lowmemReserve) spec.lowmemReserve = [...z.lowmemReserve];
+    // orders listed on the CMA list alone get a CMA area at the zone's end, room for their blocks and
+    // their allocated buddies (CMA pageblocks serve movable requests only)
+    const top = maxOrder - 1;
+    const cmaSpan = z.freeAreas.reduce((a, n, o) => a + (cmaOnly(z, o) ? n * 2 ** (o < top ? o + 1 : o) : 0), 0);
+    const ppb = 2 ** pbo;
+    const cmaPages = Math.ceil(cmaSpan / ppb) * ppb;
+    const cmaStart = Math.floor((start + present - cmaPages) / ppb) * ppb;
+    if (cmaPages > 0 && cmaStart >= start + present - managed)
+      spec.cma = [{ startPfn: cmaStart, pages: start + present - cmaStart }];
     at = start + present;
     while (nodes.length <= z.node) nodes.push({ zones: [] });
     nodes[z.node].zones.push(spec);
@@ -274,7 +286,8 @@ export function rebuild618(
     "zones laid out one after another, each ending on a MAX_ORDER block; the printed min/low/high (with any " +
       "boost, as the kernel checked them) are the watermarks",
     "pageblocks: one Movable run holding the zone's LRU pages and the free blocks of orders listed on a " +
-      "Movable list (letter M), the rest Unmovable; the report prints no per-migratetype counts",
+      "Movable list (letter M), a CMA area at the zone's end for orders listed on the CMA list alone (C), the " +
+      "rest Unmovable; the report prints no per-migratetype counts",
     "movable pages are the zone's LRU pages (anon and file), placed on the Movable run first; every other " +
       "allocated page is unmovable kernel memory",
     "MGLRU, memory cgroups, cpusets and per-CPU lists are not modelled",
@@ -346,12 +359,16 @@ export function rebuild618(
     const end = rz.startPfn + rz.presentPages;
     const letters = p.z.migratetypes;
     const areas = trimmedAreas(p.z, pageKb, assumptions);
-    const onMovable = areas.map((_, o) => letters === null || (letters[o] ?? "").includes("M"));
+    const cma = p.spec.cma?.[0] ?? null;
+    const onCma = areas.map((_, o) => cma !== null && cmaOnly(p.z, o));
+    const onMovable = areas.map((_, o) => !onCma[o] && (letters === null || (letters[o] ?? "").includes("M")));
     const movableCounts = areas.map((n, o) => (onMovable[o] ? n : 0));
-    const otherCounts = areas.map((n, o) => (onMovable[o] ? 0 : n));
+    const otherCounts = areas.map((n, o) => (onMovable[o] || onCma[o] ? 0 : n));
+    const cmaCounts = areas.map((n, o) => (onCma[o] ? n : 0));
     const lruPages = p.lru.activeAnon + p.lru.inactiveAnon + p.lru.activeFile + p.lru.inactiveFile;
     const movableFree = movableCounts.reduce((a, n, o) => a + n * 2 ** o, 0);
-    const blocks = Math.ceil((rz.presentPages + (rz.startPfn % ppb)) / ppb);
+    const present = cma ? cma.startPfn - rz.startPfn : rz.presentPages;
+    const blocks = Math.ceil((present + (rz.startPfn % ppb)) / ppb);
     // the reserved pages at the zone start, and one pageblock of slack for the layout's alignment
     const reserved = rz.presentPages - rz.managedPages + (rz.startPfn % ppb);
     // a free block below the top order needs its buddy allocated (else they would merge): twice its pages
@@ -360,17 +377,20 @@ export function rebuild618(
     const movableBlocks =
       lruPages + movableFree === 0 ? 0 : Math.min(blocks, Math.ceil((reserved + movablePages) / ppb) + 1);
     const byType = [blocks - movableBlocks, movableBlocks, 0, 0, 0, 0];
-    const runs = pageblockRuns({ startPfn: rz.startPfn, present: rz.presentPages, blocksByType: byType }, pbo);
+    const runs = pageblockRuns({ startPfn: rz.startPfn, present, blocksByType: byType }, pbo);
     k.machine.allocAllOrder0(rz.slot, MigrateType.Unmovable, OWNER_REBUILT);
     for (const run of runs) {
       const s0 = Math.ceil(run.start / ppb) * ppb;
       const e0 = Math.min(Math.ceil(run.end / ppb) * ppb, Math.floor((rz.startPfn + rz.spannedPages) / ppb) * ppb);
       if (e0 > s0) k.machine.engineExports.zoneSetPageblocks(rz.slot, s0 - rm.basePfn, (e0 - s0) / ppb, run.mt);
     }
+    // the CMA area's pageblocks are CMA from boot (Machine.create)
+    if (cma) runs.push({ mt: MigrateType.CMA, start: cma.startPfn, end });
     const free = new Uint8Array(end - rz.startPfn);
     let unplaced = 0;
     for (const run of runs) {
-      const counts = run.mt === MigrateType.Movable ? movableCounts : otherCounts;
+      const counts =
+        run.mt === MigrateType.Movable ? movableCounts : run.mt === MigrateType.CMA ? cmaCounts : otherCounts;
       if (!counts.some((n) => n > 0)) continue;
       const lay = freeLayout(Math.max(first, run.start), Math.min(end, run.end), counts, top);
       for (const [pfn, order] of lay.blocks) {
@@ -379,8 +399,9 @@ export function rebuild618(
       }
       unplaced += lay.missing.reduce((a, n, o) => a + n * 2 ** o, 0);
     }
-    // folios on allocated pages, Movable run first
-    const order = [...runs].sort((a, b) => Number(b.mt === MigrateType.Movable) - Number(a.mt === MigrateType.Movable));
+    // folios on allocated pages, the Movable run first, then CMA (movable allocations only)
+    const rank = (mt: number) => (mt === MigrateType.Movable ? 0 : mt === MigrateType.CMA ? 1 : 2);
+    const order = [...runs].sort((a, b) => rank(a.mt) - rank(b.mt));
     const want: [number, number, number][] = [
       [p.lru.inactiveAnon, FolioKind.Anon, PG.mapped],
       [p.lru.activeAnon, FolioKind.Anon, PG.mapped | PG.active],
@@ -554,10 +575,10 @@ export function replay618(r: ParsedReport, s: Replay618Settings = {}): Replay618
       pfn >= 0
         ? kills.length
           ? `after ${kills.length} OOM kill${kills.length > 1 ? "s" : ""}`
-          : progress > 0
-            ? "after direct reclaim"
-            : attempts.some((a) => a.ok)
-              ? "after compaction"
+          : attempts.some((a) => a.ok)
+            ? `after ${attempts.find((a) => a.ok)?.early ? "early async" : "direct"} compaction`
+            : progress > 0
+              ? "after direct reclaim"
               : "at once, without reclaim, compaction or a kill: the printed free lists already pass the slow " +
                 "path's mark (the report is printed after the last attempt; frees in between, per-CPU lists)"
         : (nopage ?? "no page"),

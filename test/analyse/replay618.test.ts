@@ -12,6 +12,7 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, im
 const F028 = "028-oomanalyser-archlinux-6.1.1-x86_64-global-oom-doxygen.log";
 const F029 = "029-oomanalyser-proxmox-5.15-pve-x86_64-memcg-v2-oom-lxc-php-fpm.log";
 const F039 = "039-linux-btrfs-5.0.10-kasan-x86_64-vm-gfp-nowait-order0-dm-cache.log";
+const F008 = "008-linux-mips-5.10-rc1-mips32-ingenic-order5-gfpkernel-cma-fragmentation.log";
 const F041 = "041-lkml-6.8.0-x86_64-boot-dma-pool-order9-gfp-dma-zone-too-small.log";
 const F045 = "045-github-rpi-zero2w-6.12.62-arm64-oom-python-swap-cma.log";
 
@@ -96,6 +97,24 @@ describe("replay618 on the corpus", () => {
     expect(p.reclaim?.alreadyMet).toBe(true);
     expect(p.outcome).toBe("success");
     expect(p.oom?.victim).toBeNull();
+  });
+
+  it("008 (5.10 mips32, order 5 GFP_KERNEL): the free blocks of order 5 and up are CMA; compaction forms one", () => {
+    const p = replay618(first(fixture(F008)));
+    // Normal's orders 4 .. 7 are listed on the CMA list alone (C): a CMA area holds them, GFP_KERNEL cannot
+    expect(p.assumptions.some((a) => a.includes("CMA area"))).toBe(true);
+    expect(zone(p, "Normal")).toMatchObject({ freePages: 8311, minPages: 489 });
+    // __compaction_suitable at the min mark: 489 + compact_gap(5) = 2 << 5 = 64, + low - min = 611 - 489 = 122
+    // for a costly order: 675; the fragmentation index is -1000: blocks of order 5 and up are free (on CMA)
+    expect(p.compaction?.suitable[0]).toMatchObject({ zone: "Normal", mark: 675, usable: 8311, fragindex: -1000 });
+    expect(p.compaction?.suitable[0].result).toBe("COMPACT_CONTINUE");
+    // the early async pass gives up on the pageblocks; sync-light migrates the page cache and succeeds
+    expect(p.compaction?.attempts.map((a) => [a.priority, a.ok])).toEqual([
+      ["async", false],
+      ["sync_light", true],
+    ]);
+    expect(p.outcome).toBe("success");
+    expect(p.how).toBe("after direct compaction");
   });
 
   it("029 (5.15 memcg OOM) is not replayed: memory cgroups are not modelled", () => {
