@@ -172,8 +172,12 @@ function orderWords(order: number, from: WhatIfRequest["orderFrom"]): string {
 }
 
 /** The 6.18 replay's settings of a what-if, or null when it sets none. */
-function replaySettings(w: WhatIf): Replay618Settings | null {
+function replaySettings(r: ParsedReport, w: WhatIf, notes: string[]): Replay618Settings | null {
   const s: Replay618Settings = {};
+  if (w.victimOomScoreAdj !== undefined) {
+    if (r.victim) s.oomScoreAdj = { [r.victim.pid]: w.victimOomScoreAdj };
+    else notes.push("victim_oom_score_adj changes nothing: the report names no victim");
+  }
   if (w.swapKb !== undefined) s.swapAddKb = w.swapKb;
   if (w.extfragThreshold !== undefined) s.extfragThreshold = w.extfragThreshold;
   if (w.compaction !== undefined) s.compaction = w.compaction === 1;
@@ -182,9 +186,11 @@ function replaySettings(w: WhatIf): Replay618Settings | null {
 
 function whatIfReport(r: ParsedReport, w: WhatIf): WhatIfResult {
   const out = whatIfVerdict(r, w);
-  const s = replaySettings(w);
+  const s = replaySettings(r, w, out.notes);
   if (s) {
-    out.notes.push("swap_kb, extfrag_threshold and compaction change only the 6.18 replay (replay618)");
+    out.notes.push(
+      "swap_kb, extfrag_threshold, compaction and victim_oom_score_adj change only the 6.18 replay (replay618)",
+    );
     out.replay618 = replay618(r, s);
   }
   return out;

@@ -351,7 +351,9 @@ export function rebuild618(
     );
   let slabLeft = partial ? 0 : (mi?.pages.slab_reclaimable ?? 0);
   const lastSlotOfNode = new Map<number, number>();
-  for (const z of rm.zones) if (z.managedPages > 0) lastSlotOfNode.set(z.node, z.slot);
+  // slab is kernel memory: lowmem, never HighMem or Movable
+  for (const z of rm.zones)
+    if (z.managedPages > 0 && z.type !== "HighMem" && z.type !== "Movable") lastSlotOfNode.set(z.node, z.slot);
   for (const p of plans) {
     const rz = rm.zones.find((z) => z.node === p.z.node && z.type === p.spec.type);
     if (!rz) continue;

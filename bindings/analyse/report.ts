@@ -63,10 +63,12 @@ export interface WhatIf {
   watermarkScaleFactor?: number;
   order?: number;
   gfp?: number;
-  /** Swap added (kB), vm.extfrag_threshold, CONFIG_COMPACTION (0 or 1): the 6.18 replay's what-ifs. */
+  /** Swap added (kB), vm.extfrag_threshold, CONFIG_COMPACTION (0 or 1), the report's victim's
+   *  oom_score_adj: the 6.18 replay's what-ifs. */
   swapKb?: number;
   extfragThreshold?: number;
   compaction?: number;
+  victimOomScoreAdj?: number;
 }
 
 /** A watermark the failing path checks: low (the first attempt), min (the slow path, with the

@@ -44,6 +44,12 @@ export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
     expected: "an integer from 0 to 1000 (vm.extfrag_threshold, mm/compaction.c vm_compaction, 6.18)",
   },
   compaction: { key: "compaction", min: 0, max: 1, expected: "0 or 1 (CONFIG_COMPACTION off or on)" },
+  victimOomScoreAdj: {
+    key: "victim_oom_score_adj",
+    min: -1000,
+    max: 1000,
+    expected: "an integer from -1000 to 1000 (the report's victim's oom_score_adj, for the 6.18 replay)",
+  },
   gfp: {
     key: "gfp",
     min: 0,
@@ -63,8 +69,10 @@ const whatIfSchema = objectOf(
     swapKb: field(WHAT_IF_SETTINGS.swapKb).optional(),
     extfragThreshold: field(WHAT_IF_SETTINGS.extfragThreshold).optional(),
     compaction: field(WHAT_IF_SETTINGS.compaction).optional(),
+    victimOomScoreAdj: field(WHAT_IF_SETTINGS.victimOomScoreAdj).optional(),
   },
-  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, swapKb?, extfragThreshold?, compaction? }",
+  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, " +
+    "swapKb?, extfragThreshold?, compaction?, victimOomScoreAdj? }",
 );
 
 /** Checks DiagnoseOptions.whatIf: an unknown setting or a value out of range is an OOMLAB_BAD_ARGUMENT

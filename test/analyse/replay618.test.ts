@@ -169,6 +169,15 @@ describe("diagnose: replay618 and its what-ifs", () => {
     expect(d.replay618?.compaction?.suitable[0].result).toBe("COMPACT_CONTINUE");
   });
 
+  it("victim_oom_score_adj: 045's python (996) at -1000 is exempt, and 6.18 picks another task", () => {
+    const d = diagnose(fixture(F045), { whatIf: { victimOomScoreAdj: -1000 } }).reports[0];
+    const o = d.whatIf?.replay618?.oom;
+    expect(o?.agrees).toBe(false);
+    expect(o?.victim?.pid).not.toBe(996);
+    // the next by rss + swapents + pgtables / 4096: pid 1025, 12717 + 39520 + 864256 / 4096 = 211: 52448
+    expect(o?.victim).toEqual({ pid: 1025, comm: "python", points: 52448 });
+  });
+
   it("an extfrag_threshold out of range is refused", () => {
     expect(() => diagnose(fixture(F041), { whatIf: { extfragThreshold: 1001 } })).toThrow(/extfragThreshold/);
   });
