@@ -23,7 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   scenario: ["include", "kernel", "mm", "engine", "sim", "linux-*", "errors"],
   sweep: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "errors"],
   parse: ["include"],
-  analyse: ["include", "kernel", "mm", "engine", "parse", "errors"],
+  analyse: ["include", "kernel", "mm", "engine", "sim", "linux-*", "sweep", "parse", "errors"],
   render: ["include", "kernel", "mm", "engine", "sim", "linux-*", "scenario", "parse", "analyse", "errors"],
   cli: [
     "include",

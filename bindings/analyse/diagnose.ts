@@ -35,9 +35,11 @@ import { MAX_WARNINGS } from "../parse/warnings.js";
 import { printable } from "../include/printable.js";
 import { memcgSentence, memoryBreakdown, memoryCounters } from "./memory.js";
 import { victimRanking } from "./victim.js";
+import { replay618, replayApplies, type Replay618Settings } from "./replay618.js";
 
 export type { Consumer, MemoryBreakdown, MemoryCounters, MemoryPart } from "./memory.js";
 export type { RankedTask, VictimRanking } from "./victim.js";
+export type { Replay618, Replay618Compaction, Replay618Settings, Replay618Zone } from "./replay618.js";
 export type {
   DiagnosedKind,
   DiagnosedTask,
@@ -169,7 +171,32 @@ function orderWords(order: number, from: WhatIfRequest["orderFrom"]): string {
   return `order ${order} (the what-if's)`;
 }
 
+/** The 6.18 replay's settings of a what-if, or null when it sets none. */
+function replaySettings(r: ParsedReport, w: WhatIf, notes: string[]): Replay618Settings | null {
+  const s: Replay618Settings = {};
+  if (w.victimOomScoreAdj !== undefined) {
+    if (r.victim) s.oomScoreAdj = { [r.victim.pid]: w.victimOomScoreAdj };
+    else notes.push("victim_oom_score_adj changes nothing: the report names no victim");
+  }
+  if (w.swapKb !== undefined) s.swapAddKb = w.swapKb;
+  if (w.extfragThreshold !== undefined) s.extfragThreshold = w.extfragThreshold;
+  if (w.compaction !== undefined) s.compaction = w.compaction === 1;
+  return Object.keys(s).length ? s : null;
+}
+
 function whatIfReport(r: ParsedReport, w: WhatIf): WhatIfResult {
+  const out = whatIfVerdict(r, w);
+  const s = replaySettings(r, w, out.notes);
+  if (s) {
+    out.notes.push(
+      "swap_kb, extfrag_threshold, compaction and victim_oom_score_adj change only the 6.18 replay (replay618)",
+    );
+    out.replay618 = replay618(r, s);
+  }
+  return out;
+}
+
+function whatIfVerdict(r: ParsedReport, w: WhatIf): WhatIfResult {
   const era = reportEra(r);
   const notes: string[] = [];
   const printedMask = parseMask(r.gfpMask);
@@ -313,6 +340,13 @@ function diagnoseParsed(
     verdict,
     warnings: [],
   };
+  if (opts.replay618 !== false && replayApplies(r)) {
+    try {
+      out.replay618 = replay618(r);
+    } catch (e) {
+      warn(`no 6.18 replay: ${(e as Error).message}`);
+    }
+  }
   const headline = out.memoryBreakdown?.sentence ?? memcgSentence(r);
   if (verdict && headline) verdict.headline = headline;
   if (opts.whatIf && Object.keys(opts.whatIf).length) {

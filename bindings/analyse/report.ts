@@ -5,6 +5,7 @@ import { contigPageInfoByOrder, extfragFromInfo, unusableFromInfo } from "../mm/
 import type { ParsedConstraint, ParsedMemcg, ParsedZone, Warning } from "../parse/reports.js";
 import type { MemoryBreakdown, MemoryCounters } from "./memory.js";
 import type { VictimRanking } from "./victim.js";
+import type { Replay618 } from "./replay618.js";
 
 /** Why a report failed, in words, with the deciding arithmetic (analyse/verdict.ts). */
 export interface Verdict {
@@ -62,6 +63,12 @@ export interface WhatIf {
   watermarkScaleFactor?: number;
   order?: number;
   gfp?: number;
+  /** Swap added (kB), vm.extfrag_threshold, CONFIG_COMPACTION (0 or 1), the report's victim's
+   *  oom_score_adj: the 6.18 replay's what-ifs. */
+  swapKb?: number;
+  extfragThreshold?: number;
+  compaction?: number;
+  victimOomScoreAdj?: number;
 }
 
 /** A watermark the failing path checks: low (the first attempt), min (the slow path, with the
@@ -114,6 +121,8 @@ export interface WhatIfResult {
   outcome: "pass" | "fail" | null;
   /** What the what-if could not change, and why (a setting the report's era lacks, ...). */
   notes: string[];
+  /** The 6.18 replay under swap_kb, extfrag_threshold or compaction (present when one is set). */
+  replay618?: Replay618;
 }
 
 export interface DiagnosedReport {
@@ -139,6 +148,9 @@ export interface DiagnosedReport {
   memoryBreakdown?: MemoryBreakdown;
   /** Every task's badness recomputed with the era's oom_badness, and the kernel's choice in it. */
   victimRanking?: VictimRanking;
+  /** "Would it have helped": the report rebuilt into the 6.18 model and its request replayed (5.x and
+   *  6.x reports; replayed false with the reason when it cannot be). */
+  replay618?: Replay618;
   verdict: Verdict | null;
   /** At most MAX_WARNINGS (parse/warnings.ts): the parser's first ones, then the analysis's own
    *  (always kept). */
@@ -185,6 +197,8 @@ export interface DiagnoseResult {
 
 export interface DiagnoseOptions {
   whatIf?: WhatIf;
+  /** Replay modern reports on the 6.18 model (default true). */
+  replay618?: boolean;
 }
 
 /** The fragmentation indices of every order of nrFree, or null without free lists. */

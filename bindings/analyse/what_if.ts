@@ -31,6 +31,25 @@ export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
     max: MAX_WHAT_IF_ORDER,
     expected: `an integer from 0 to ${MAX_WHAT_IF_ORDER} (an order below MAX_ORDER, at most 16 in any kernel)`,
   },
+  swapKb: {
+    key: "swap_kb",
+    min: 0,
+    max: 2 ** 31 - 1,
+    expected: "an integer from 0 to 2147483647 (kB of swap added, for the 6.18 replay)",
+  },
+  extfragThreshold: {
+    key: "extfrag_threshold",
+    min: 0,
+    max: 1000,
+    expected: "an integer from 0 to 1000 (vm.extfrag_threshold, mm/compaction.c vm_compaction, 6.18)",
+  },
+  compaction: { key: "compaction", min: 0, max: 1, expected: "0 or 1 (CONFIG_COMPACTION off or on)" },
+  victimOomScoreAdj: {
+    key: "victim_oom_score_adj",
+    min: -1000,
+    max: 1000,
+    expected: "an integer from -1000 to 1000 (the report's victim's oom_score_adj, for the 6.18 replay)",
+  },
   gfp: {
     key: "gfp",
     min: 0,
@@ -47,8 +66,13 @@ const whatIfSchema = objectOf(
     watermarkScaleFactor: field(WHAT_IF_SETTINGS.watermarkScaleFactor).optional(),
     order: field(WHAT_IF_SETTINGS.order).optional(),
     gfp: field(WHAT_IF_SETTINGS.gfp).optional(),
+    swapKb: field(WHAT_IF_SETTINGS.swapKb).optional(),
+    extfragThreshold: field(WHAT_IF_SETTINGS.extfragThreshold).optional(),
+    compaction: field(WHAT_IF_SETTINGS.compaction).optional(),
+    victimOomScoreAdj: field(WHAT_IF_SETTINGS.victimOomScoreAdj).optional(),
   },
-  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp? }",
+  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, " +
+    "swapKb?, extfragThreshold?, compaction?, victimOomScoreAdj? }",
 );
 
 /** Checks DiagnoseOptions.whatIf: an unknown setting or a value out of range is an OOMLAB_BAD_ARGUMENT

@@ -490,6 +490,18 @@ export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllo
     return done;
   }
 
+  /** Records a block the engine already holds allocated (a state rebuilt from a report, not allocated
+   *  through the slow path) as a folio: anon and file folios go on their LRU list and become movable,
+   *  reclaimable slab joins the shrinker's list; everything else stays unmovable. */
+  adoptFolio(pfn: number, order: number, kind: number, owner: number, flags = 0): void {
+    const i = pfn - this.machine.machine.basePfn;
+    this.folios.set(i, kind, order, owner, flags);
+    const lru = kind === FolioKind.Anon || kind === FolioKind.File;
+    this.machine.setMovable(pfn, lru);
+    if (lru) this.folios.lruAdd(i);
+    if (kind === FolioKind.SlabReclaimable) this.slabReclaimable[this.folios.nodeOf(i)].push(pfn);
+  }
+
   /** Other unmovable kernel memory (a kernel stack, a driver buffer): one block of an order. */
   allocKernel(order: number, o: { gfp?: number; owner?: number; kind?: number } = {}): number {
     return this.allocFolio(o.gfp ?? GFP_618.GFP_KERNEL, order, o.owner ?? OWNER_618.kernel, o.kind ?? FolioKind.Kernel);

@@ -2,7 +2,7 @@
 // units, the deciding arithmetic, the fragmentation indices the analysis computed (mm/vmstat.c
 // unusable_free_index and __fragmentation_index, 6.18) and the victim. Prints data; computes nothing.
 
-import type { DiagnosedReport, DiagnosedZone } from "../analyse/diagnose.js";
+import type { DiagnosedReport, DiagnosedZone, Replay618 } from "../analyse/diagnose.js";
 import type { SnapshotReport } from "../analyse/snapshot.js";
 import { printableLines } from "../include/printable.js";
 import { tableLines } from "./table.js";
@@ -105,6 +105,29 @@ function rankingLines(r: DiagnosedReport): string[] {
   return [...out, ""];
 }
 
+const reclaimWords = (r: NonNullable<Replay618["reclaim"]>) =>
+  r.alreadyMet ? "mark already met" : r.couldMeetMark ? "could meet the mark" : "could not meet the mark";
+
+/** "Would it have helped": the 6.18 replay's answers, each with its numbers (analyse/replay618.ts). */
+function replayLines(p: Replay618 | undefined, pad: string): string[] {
+  if (!p) return [];
+  if (!p.replayed) return [`${pad}Would it have helped (6.18 replay): not replayed: ${p.skipped}`];
+  const q = p.request;
+  const out = [
+    `${pad}Would it have helped (the report rebuilt into the 6.18 model; order ${q?.order}, ${q?.gfpMask}(${q?.gfp})):`,
+    `${pad}  outcome: ${p.outcome}, ${p.how}`,
+  ];
+  if (p.reclaim) out.push(`${pad}  reclaim: ${reclaimWords(p.reclaim)}: ${p.reclaim.why}`);
+  if (p.compaction)
+    out.push(
+      `${pad}  compaction: ${p.compaction.applies ? "asked" : "not asked"}: ${p.compaction.why}` +
+        `; ${p.compaction.movablePages} movable (LRU) pages`,
+    );
+  if (p.oom) out.push(`${pad}  OOM killer: ${p.oom.note}`);
+  out.push(...p.assumptions.map((a) => `${pad}  assumed: ${a}`));
+  return out;
+}
+
 function victimLine(r: DiagnosedReport): string {
   const v = r.victim;
   if (!v) return "";
@@ -143,6 +166,8 @@ export function renderReport(r: DiagnosedReport): string {
   out.push(...breakdownLines(r));
   if (r.victim) out.push(victimLine(r), "");
   out.push(...rankingLines(r));
+  const replay = replayLines(r.replay618, "");
+  if (replay.length) out.push(...replay, "");
   if (r.whatIf) {
     const s = r.whatIf.changes.settings;
     out.push(
@@ -165,6 +190,7 @@ export function renderReport(r: DiagnosedReport): string {
       v ? `  ${v.cause ? `[${v.cause}] ` : ""}${v.summary}` : "  no verdict",
       ...(v?.steps ?? []).map((l) => `    ${l}`),
       ...(r.whatIf.notes ?? []).map((n) => `  note: ${n}`),
+      ...replayLines(r.whatIf.replay618, "  "),
       "",
     );
   }
