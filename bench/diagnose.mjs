@@ -2,7 +2,9 @@
 // default: `npm run bench:diagnose`, or `node bench/diagnose.mjs --mb 50` for another size.
 // `--only diagnose` skips the separate parse pass, so the peak memory is the diagnose path's alone;
 // `--distinct` makes every repeated zone differ a little (see copy below), so no result is reused;
-// `--cli` also times the command itself on the log written to a temporary file.
+// `--cli` also times the command itself on the log written to a temporary file. The 6.18 replay of
+// modern reports (at most 8 per input by default, seconds for a 64 GiB machine) is left out unless
+// `--replay` is given, so the figure is the parsers' and verdicts' throughput.
 // Prints the date, node version, sizes, timings, and the process's peak RSS and heap.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -18,9 +20,11 @@ const { values } = parseArgs({
     only: { type: "string", default: "parse,diagnose" },
     distinct: { type: "boolean", default: false },
     cli: { type: "boolean", default: false },
+    replay: { type: "boolean", default: false },
   },
 });
 const mb = Number(values.mb);
+const replay = values.replay;
 if (!(mb > 0 && mb <= 1024)) throw new Error(`--mb needs a size in MB from 0 to 1024, got ${values.mb}`);
 const only = new Set(values.only.split(","));
 
@@ -71,7 +75,17 @@ if (values.cli) {
   writeFileSync(file, text);
   const cli = new URL("../dist/bindings/cli/main.js", import.meta.url).pathname;
   for (const json of [false, true]) {
-    const args = ["-f", "%e %M", process.execPath, cli, "diagnose", file, ...(json ? ["--json"] : [])];
+    const args = [
+      "-f",
+      "%e %M",
+      process.execPath,
+      cli,
+      "diagnose",
+      file,
+      "--replay618",
+      replay ? "auto" : "off",
+      ...(json ? ["--json"] : []),
+    ];
     const r = spawnSync("/usr/bin/time", args, { encoding: "utf8", maxBuffer: 1 << 30 });
     if (r.error) throw new Error(`--cli needs GNU time at /usr/bin/time: ${r.error.message}`);
     const [secs, kb] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
@@ -83,7 +97,7 @@ if (values.cli) {
   rmSync(dir, { recursive: true });
 }
 const parsed = only.has("parse") ? time("parse", () => parseReports(text)) : null;
-const diag = only.has("diagnose") ? time("diagnose", () => diagnose(text)) : null;
+const diag = only.has("diagnose") ? time("diagnose", () => diagnose(text, { replay618: replay })) : null;
 console.log(`reports: ${parsed?.reports.length ?? "-"} parsed, ${diag?.reports.length ?? "-"} diagnosed`);
 // The heap is read at the end of each pass (with the pass's result still held); the peak RSS
 // (getrusage maxrss) covers the whole run, the log text included.

@@ -24,6 +24,7 @@ import {
   type DiagnosedTask,
   type DiagnosedVictim,
   type DiagnoseOptions,
+  REPLAY618_AUTO_LIMIT,
   type DiagnoseResult,
   type WhatIf,
   type WhatIfRequest,
@@ -313,6 +314,7 @@ function diagnoseParsed(
   parsedOmitted: number,
   opts: DiagnoseOptions,
   earlierVictims: ReadonlySet<number> = new Set(),
+  replays: { done: number } = { done: 0 },
 ): DiagnosedReport {
   const own: Warning[] = [];
   const warn = (message: string) => own.push({ line: r.line, message });
@@ -341,10 +343,19 @@ function diagnoseParsed(
     warnings: [],
   };
   if (opts.replay618 !== false && replayApplies(r)) {
-    try {
-      out.replay618 = replay618(r);
-    } catch (e) {
-      warn(`no 6.18 replay: ${(e as Error).message}`);
+    const limit = opts.replayLimit ?? REPLAY618_AUTO_LIMIT;
+    if (replays.done >= limit)
+      warn(
+        `no 6.18 replay: the input's first ${limit} replayable reports were replayed ` +
+          "(oomlab diagnose --replay618 all replays every one)",
+      );
+    else {
+      replays.done++;
+      try {
+        out.replay618 = replay618(r);
+      } catch (e) {
+        warn(`no 6.18 replay: ${(e as Error).message}`);
+      }
     }
   }
   const headline = out.memoryBreakdown?.sentence ?? memcgSentence(r);
@@ -383,6 +394,7 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
   const rs = parsed.reports;
   const reports: DiagnosedReport[] = [];
   const killed = new Set<number>();
+  const replays = { done: 0 };
   let w = 0;
   let o = 0;
   for (let i = 0; i < rs.length; i++) {
@@ -392,7 +404,7 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
     let omitted = 0;
     while (o < parsed.omittedWarnings.length && parsed.omittedWarnings[o].line < next)
       omitted += parsed.omittedWarnings[o++].count;
-    reports.push(diagnoseParsed(rs[i], own, omitted, opts, new Set(killed)));
+    reports.push(diagnoseParsed(rs[i], own, omitted, opts, new Set(killed), replays));
     const v = rs[i].victim;
     if (v?.killed) killed.add(v.pid);
   }

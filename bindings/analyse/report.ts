@@ -199,7 +199,13 @@ export interface DiagnoseOptions {
   whatIf?: WhatIf;
   /** Replay modern reports on the 6.18 model (default true). */
   replay618?: boolean;
+  /** At most this many reports of one input are replayed (default REPLAY618_AUTO_LIMIT): a replay
+   *  rebuilds the whole machine (seconds for a 64 GiB one), and a long log holds hundreds of reports. */
+  replayLimit?: number;
 }
+
+/** How many reports of one input diagnose replays on the 6.18 model unless told otherwise. */
+export const REPLAY618_AUTO_LIMIT = 8;
 
 /** The fragmentation indices of every order of nrFree, or null without free lists. */
 export function zoneFragmentation(nrFree: number[]): ZoneFragmentation | null {

@@ -185,6 +185,14 @@ export const COMMANDS: CommandSpec[] = [
         description:
           "re-run the verdict with min_free_kbytes=K, watermark_scale_factor=F, order=N or gfp=MASK (repeatable)",
       },
+      {
+        name: "replay618",
+        type: "string",
+        description:
+          "rebuild modern (5.x, 6.x) reports in the 6.18 model and run their request through the slow path: " +
+          "auto (the first 8 of each input), all, or off",
+        default: "auto",
+      },
       MAX_INPUT_OPT,
       JSON_OPT,
     ],

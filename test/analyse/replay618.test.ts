@@ -182,3 +182,16 @@ describe("diagnose: replay618 and its what-ifs", () => {
     expect(() => diagnose(fixture(F041), { whatIf: { extfragThreshold: 1001 } })).toThrow(/extfragThreshold/);
   });
 });
+
+describe("how many reports of one input are replayed", () => {
+  it("the first replayLimit replayable reports; the others say why not and how to get them", () => {
+    // the same 6.8 report three times in one input: with a limit of 2, the third is not rebuilt
+    const text = [fixture(F041), fixture(F041), fixture(F041)].join("\n");
+    const res = diagnose(text, { replayLimit: 2 });
+    expect(res.reports.length).toBe(3);
+    expect(res.reports.map((r) => r.replay618?.replayed ?? null)).toEqual([true, true, null]);
+    expect(res.reports[2].warnings.some((w) => w.message.includes("--replay618 all"))).toBe(true);
+    // off: none
+    expect(diagnose(text, { replay618: false }).reports.every((r) => r.replay618 === undefined)).toBe(true);
+  });
+});

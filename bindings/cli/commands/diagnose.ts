@@ -54,9 +54,16 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const opts = args.options;
   const whatIf = parseWhatIf((opts["what-if"] as string[] | undefined) ?? []);
   const maxBytes = maxInputBytes(args);
+  const replay = (opts.replay618 as string | undefined) ?? "auto";
+  if (replay !== "auto" && replay !== "all" && replay !== "off")
+    throw new OomlabError("OOMLAB_USAGE", `--replay618 ${printable(replay)}: expected auto, all or off`);
+  const replayOpts = {
+    replay618: replay !== "off",
+    replayLimit: replay === "all" ? Number.POSITIVE_INFINITY : undefined,
+  };
   const all: FiledReport[] = [];
   for (const f of files) {
-    const res = diagnose(await readInput(io, f, maxBytes), { whatIf });
+    const res = diagnose(await readInput(io, f, maxBytes), { whatIf, ...replayOpts });
     if (!res.reports.length)
       io.err(`oomlab: ${printable(f)}: no OOM, allocation-failure, memcg, show_mem or /proc report found\n`);
     for (const r of res.reports) {
