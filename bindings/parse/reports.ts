@@ -412,9 +412,14 @@ export function parseReports(text: string | Uint8Array): ParseResult {
   const seg = new Segmenter();
   const warn = (w: Warning): void => seg.log.hold(w);
   let physical = 0;
+  let html = false;
   forEachLine(text, (l) => {
     if (l.line !== physical) seg.log.commit();
     physical = l.line;
+    if (l.htmlUnescaped && !html) {
+      html = true;
+      warn({ line: l.line, message: "HTML entities unescaped (&gt;, &lt;, &amp;): text copied from a page's source" });
+    }
     seg.line(bounded(l, warn));
   });
   seg.close();

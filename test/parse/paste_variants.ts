@@ -1,0 +1,119 @@
+// Paste variants of a clean kernel log: the shapes a report takes on its way from the machine to a
+// forum, a mail or a container log. Each function maps the clean text to the pasted text; the harness
+// (paste_formats.test.ts) checks that diagnose reads both the same.
+
+/** Splits text into lines without the final empty one. */
+export function linesOf(text: string): string[] {
+  const ls = text.split("\n");
+  if (ls[ls.length - 1] === "") ls.pop();
+  return ls;
+}
+
+const join = (ls: string[]) => `${ls.join("\n")}\n`;
+
+/** Every line prefixed with the same string. */
+export const prefixed = (prefix: string) => (text: string) => join(linesOf(text).map((l) => prefix + l));
+
+/** The prefixes real tools put in front of printk text (each ends where the clean line starts). */
+export const PREFIXES: Record<string, string> = {
+  // rsyslog / syslog-ng "%b %e %T host kernel: " with a host name, and with the host replaced by "..."
+  syslog: "Aug 12 03:54:03 web-01 kernel: ",
+  "syslog-host-elided": "Aug 12 03:54:03 ... kernel: ",
+  // journalctl -k -o short-precise and -o short-iso
+  "journalctl-precise": "Aug 12 03:54:03.123456 web-01 kernel: ",
+  "journalctl-iso": "2025-08-12T03:54:03+0200 web-01 kernel: ",
+  // dmesg -T in the C, German, French, Japanese and Chinese locales (util-linux strftime "%a %b %e %T %Y")
+  "dmesg-T-C": "[Tue Aug 12 03:54:03 2025] ",
+  "dmesg-T-de": "[Di Aug 12 03:54:03 2025] ",
+  "dmesg-T-fr": "[mar. août 12 03:54:03 2025] ",
+  "dmesg-T-ja": "[火  8月 12 03:54:03 2025] ",
+  "dmesg-T-zh": "[二 8月 12 03:54:03 2025] ",
+  // Kubernetes CRI log file "<RFC3339Nano> <stream> <P|F> " (kubelet, containerd, CRI-O)
+  "cri-F": "2024-01-01T00:00:00.000000000Z stderr F ",
+  "cri-stdout": "2024-01-01T12:34:56.789012345+00:00 stdout F ",
+  // kubectl logs --timestamps, docker logs -t
+  "kubectl-timestamps": "2024-01-01T00:00:00.000000000Z ",
+};
+
+/** docker's json-file driver: one JSON object per line, the text with its newline in "log". */
+export function dockerJson(text: string): string {
+  return join(
+    linesOf(text).map(
+      (l) => `{"log":${JSON.stringify(`${l}\n`)},"stream":"stdout","time":"2024-01-01T00:00:00.000000000Z"}`,
+    ),
+  );
+}
+
+export const crlf = (text: string) => join(linesOf(text)).replace(/\n/g, "\r\n");
+
+/** A web page's text copied as HTML source: &, <, > and " escaped. */
+export const htmlEscaped = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** Lines cut hard at width columns (forum software, terminals copied by column). */
+export const hardWrapped = (width: number) => (text: string) => {
+  const out: string[] = [];
+  for (const l of linesOf(text)) {
+    let s = l;
+    while (s.length > width) {
+      out.push(s.slice(0, width));
+      s = s.slice(width);
+    }
+    out.push(s);
+  }
+  return join(out);
+};
+
+/** Lines broken at the last space at or before width (mail clients); the space goes at the break. */
+export const softWrapped = (width: number) => (text: string) => {
+  const out: string[] = [];
+  for (const l of linesOf(text)) {
+    let s = l;
+    while (s.length > width) {
+      const cut = s.lastIndexOf(" ", width);
+      if (cut <= 0 || s.slice(0, cut).trim() === "") break;
+      out.push(s.slice(0, cut));
+      s = s.slice(cut + 1);
+    }
+    out.push(s);
+  }
+  return join(out);
+};
+
+/** Messages of other subsystems that land between a report's lines in a real log. */
+export const FOREIGN: string[] = [
+  "usb 1-1: new high-speed USB device number 3 using xhci_hcd",
+  "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
+  'audit: type=1400 audit(1700000000.123:42): apparmor="DENIED" operation="open" profile="snap"',
+  "nfs: server filer01 not responding, still trying",
+];
+
+/** Every step-th line (from the second) followed by a foreign message with the line's own prefix. */
+export const interleaved =
+  (step = 7) =>
+  (text: string) => {
+    const out: string[] = [];
+    const ls = linesOf(text);
+    let k = 0;
+    for (let i = 0; i < ls.length; i++) {
+      out.push(ls[i]);
+      if (i % step === 1) {
+        const prefix = /^(?:\[[^\]]{1,40}\] ?|[A-Z][a-z]{2} +\d{1,2} [\d:]{8} \S+ kernel: )/.exec(ls[i])?.[0] ?? "";
+        out.push(prefix + FOREIGN[k++ % FOREIGN.length]);
+      }
+    }
+    return join(out);
+  };
+
+export type Variant = (text: string) => string;
+
+/** Every single-format variant by name. */
+export const VARIANTS: Record<string, Variant> = {
+  ...Object.fromEntries(Object.entries(PREFIXES).map(([k, p]) => [k, prefixed(p)])),
+  "docker-json": dockerJson,
+  crlf,
+  "html-escaped": htmlEscaped,
+  ...Object.fromEntries([72, 80, 100, 120].map((w) => [`hard-wrap-${w}`, hardWrapped(w)])),
+  ...Object.fromEntries([72, 80, 100, 120].map((w) => [`soft-wrap-${w}`, softWrapped(w)])),
+  interleaved: interleaved(),
+};
