@@ -94,6 +94,12 @@ const MEMCG_START = /^(?:Task in \S{1,4096} killed as a result of limit of |memo
 // "Mem-info:" / "Mem-Info:" (the show_mem header line; see headers.ts MEM_INFO).
 const MEM_INFO_LINE = /^Mem-/;
 
+// Another CPU's stack printed inside a report: "NMI backtrace for cpu %d" (lib/nmi_backtrace.c, 3.19+),
+// "Sending NMI from CPU %d to CPUs %*pbl:" (same file), soft lockups ("BUG: soft lockup - CPU#%d stuck",
+// kernel/watchdog.c, 2.6.3x+) and RCU stall reports ("INFO: rcu_sched self-detected stall", 3.x+).
+const OTHER_CPU =
+  /^(?:NMI backtrace for cpu \d|Sending NMI from CPU \d|(?:watchdog: )?BUG: soft lockup|INFO: rcu_\w{1,12} (?:self-)?detected stall)/;
+
 /** Unattributed lines tolerated inside a report (interleaved messages of other subsystems). */
 const MAX_GAP = 12;
 
@@ -108,6 +114,8 @@ class Builder {
   gap = 0;
   sawMemInfo = false;
   memcgSeen = false;
+  /** Inside another CPU's stack (OTHER_CPU): its "CPU: .. Comm:" line names neither trigger nor release. */
+  otherCpu = false;
   selection: ParsedSelection | null = null;
   private readonly warn: (w: Warning) => void;
 
@@ -153,6 +161,7 @@ class Builder {
   current(l: LogLine): boolean {
     const c = parseCurrentTask(l.text);
     if (!c) return false;
+    if (this.otherCpu) return true;
     this.r.kernelVersion ??= c.kernelVersion;
     const t = this.r.trigger;
     if (!t) this.r.trigger = { comm: c.comm, pid: c.pid };
@@ -335,16 +344,17 @@ class Segmenter {
   private body(b: Builder, l: LogLine): boolean {
     if (isShowMemStart(l.text)) {
       b.sawMemInfo ||= MEM_INFO_LINE.test(l.text);
+      b.otherCpu = false;
       return true;
     }
-    return (
-      b.current(l) ||
-      b.zones.feed(l) ||
-      b.oomLine(l) ||
-      b.tasks.feed(l.text, l.line) ||
-      b.mem.feed(l.text, l.line) ||
-      isReportBody(l.text)
-    );
+    if (OTHER_CPU.test(l.text)) {
+      b.otherCpu = true;
+      return true;
+    }
+    if (b.current(l)) return true;
+    const own = b.zones.feed(l) || b.oomLine(l) || b.tasks.feed(l.text, l.line) || b.mem.feed(l.text, l.line);
+    if (own) b.otherCpu = false; // the report's own lines again: the other CPU's stack ended
+    return own || isReportBody(l.text);
   }
 
   /** A line outside any report: bare show_mem dumps and header-less kill lines open one. */

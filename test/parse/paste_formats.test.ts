@@ -20,12 +20,13 @@ const REPORTS = readdirSync(FIX)
 /** Warnings a paste format adds on purpose (a joined wrapped line, unescaped HTML): never in a clean paste. */
 const PASTE_WARNING = /^(?:joined a line wrapped at|HTML entities unescaped|docker JSON log lines)/;
 
-/** diagnose's JSON without line numbers: the keys line, endLine and lines, and the paste warnings. */
-function comparable(text: string): unknown {
+/** diagnose's JSON without the paste warnings, and without line numbers (the keys line, endLine and
+ *  lines) unless keepLines. */
+function comparable(text: string, keepLines = false): unknown {
   const out = diagnose(text);
   return JSON.parse(
     JSON.stringify(out, (k, v) => {
-      if (k === "line" || k === "endLine" || k === "lines") return undefined;
+      if (!keepLines && (k === "line" || k === "endLine" || k === "lines")) return undefined;
       if (k === "warnings" && Array.isArray(v))
         return v.filter((w: { message?: string }) => !PASTE_WARNING.test(w.message ?? ""));
       return v;
@@ -36,7 +37,6 @@ function comparable(text: string): unknown {
 /** What the parser does not read yet: variant -> the fixtures (by number) whose JSON still differs. These
  *  run as it.fails, so a fix shows up as a failure here until the entry is removed. */
 const GAPS: Record<string, string[]> = {
-  interleaved: ["028", "045"],
   ...Object.fromEntries(
     ["hard-wrap", "soft-wrap"].flatMap((k) =>
       [72, 80, 100, 120].map((w) => [
@@ -61,5 +61,48 @@ describe("every corpus report reads the same in every paste format", () => {
         expect(comparable(variant(clean))).toEqual(want);
       });
     }
+  }
+});
+
+/** The variants that keep one physical line per clean line: line numbers must not move at all. */
+const SAME_LINES = [...Object.keys(VARIANTS).filter((k) => !/wrap|interleaved/.test(k))];
+
+describe("line numbers refer to the pasted file", () => {
+  for (const f of REPORTS) {
+    const clean = read(f);
+    it(`are the clean paste's where every line stays on its own: ${f}`, () => {
+      const want = comparable(clean, true);
+      for (const name of SAME_LINES) expect(comparable(VARIANTS[name](clean), true), name).toEqual(want);
+    });
+    it(`point at the header's physical line when foreign lines are interleaved: ${f}`, () => {
+      const cleanLines = clean.split("\n");
+      for (const name of ["interleaved", "interleaved-block"]) {
+        const pasted = VARIANTS[name](clean);
+        const pastedLines = pasted.split("\n");
+        const a = diagnose(clean).reports;
+        const b = diagnose(pasted).reports;
+        expect(b.length).toBe(a.length);
+        for (let i = 0; i < a.length; i++) expect(pastedLines[b[i].line - 1], name).toBe(cleanLines[a[i].line - 1]);
+      }
+    });
+  }
+});
+
+describe("several reports of different kinds in one file", () => {
+  const kindOf = (f: string) => diagnose(read(f)).reports[0].kind;
+  // each report fixture followed by the next one of another kind
+  const pairs = REPORTS.map((a, i) => [a, REPORTS.slice(i + 1).find((b) => kindOf(b) !== kindOf(a))]).filter(
+    (p): p is [string, string] => p[1] !== undefined,
+  );
+  it("has pairs of every kind", () => {
+    expect(new Set(pairs.flatMap((p) => p.map(kindOf))).size).toBeGreaterThanOrEqual(4);
+  });
+  for (const [a, b] of pairs) {
+    it(`${a} then ${b} read as each alone`, () => {
+      const both = comparable(read(a) + read(b)) as { reports: unknown[] };
+      const one = comparable(read(a)) as { reports: unknown[] };
+      const two = comparable(read(b)) as { reports: unknown[] };
+      expect(both.reports).toEqual([...one.reports, ...two.reports]);
+    });
   }
 });

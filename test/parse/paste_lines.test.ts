@@ -60,3 +60,26 @@ describe("HTML-escaped text", () => {
     ]);
   });
 });
+
+describe("another CPU's stack inside a report", () => {
+  const own = "CPU: 3 PID: 2733 Comm: python Not tainted 5.10.0 #1";
+  const other = ["NMI backtrace for cpu 1", "CPU: 1 PID: 0 Comm: swapper/1 Not tainted 6.1.1 #1", "Call Trace:"];
+
+  it("names neither the trigger nor the release", () => {
+    // a report without a dump_stack of its own (2.6.x): the NMI block's CPU line is not its trigger
+    const r = parseReports(["oom-killer: gfp_mask=0xd0, order=0", ...other, "Mem-info:"].join("\n")).reports[0];
+    expect(r).toMatchObject({ trigger: null, kernelVersion: null });
+    const s = parseReports([HEADER, ...other, own, "Mem-Info:"].join("\n")).reports[0];
+    // a limit: a CPU line before any line of the report's own ends the block is taken as the block's,
+    // so when the report's own dump_stack follows another CPU's stack its pid stays unknown
+    expect(s.trigger).toEqual({ comm: "python", pid: null });
+  });
+
+  it("ends at the report's own lines", () => {
+    const t = [HEADER, own, ...other, "Mem-Info:", "CPU: 2 PID: 7 Comm: other Not tainted 4.9.0 #1"].join("\n");
+    expect(parseReports(t).reports[0]).toMatchObject({
+      trigger: { comm: "python", pid: 2733 },
+      kernelVersion: "5.10.0",
+    });
+  });
+});

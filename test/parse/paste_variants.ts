@@ -88,6 +88,8 @@ export const FOREIGN: string[] = [
   "nfs: server filer01 not responding, still trying",
 ];
 
+const STAMP = /^(?:\[\s*\d+\.\d+\] |\[[A-Za-z][^\]]{5,40}\] |[A-Z][a-z]{2} +\d{1,2} [\d:]{8} \S+ kernel: )/;
+
 /** Every step-th line (from the second) followed by a foreign message with the line's own prefix. */
 export const interleaved =
   (step = 7) =>
@@ -98,8 +100,41 @@ export const interleaved =
     for (let i = 0; i < ls.length; i++) {
       out.push(ls[i]);
       if (i % step === 1) {
-        const prefix = /^(?:\[[^\]]{1,40}\] ?|[A-Z][a-z]{2} +\d{1,2} [\d:]{8} \S+ kernel: )/.exec(ls[i])?.[0] ?? "";
+        // a dmesg stamp, a dmesg -T stamp or a syslog prefix (never a task row's "[  pid]")
+        const prefix = STAMP.exec(ls[i])?.[0] ?? "";
         out.push(prefix + FOREIGN[k++ % FOREIGN.length]);
+      }
+    }
+    return join(out);
+  };
+
+/** Another CPU's stack (an NMI backtrace) and a SLUB warning, as a block inside a report. */
+export const FOREIGN_BLOCK: string[] = [
+  "NMI backtrace for cpu 1",
+  "CPU: 1 PID: 0 Comm: swapper/1 Not tainted 6.1.1-arch1-1 #1",
+  "Call Trace:",
+  " <IRQ>",
+  " nmi_cpu_backtrace.cold+0x30/0x70",
+  " </IRQ>",
+  "SLUB: Unable to allocate memory on node -1, gfp=0xa20(GFP_ATOMIC)",
+  "  cache: kmalloc-256, object size: 256, buffer size: 256, default order: 1, min order: 0",
+  "  node 0: slabs: 1203, objs: 38496, free: 0",
+  "r8169 0000:03:00.0 enp3s0: rtl_rxtx_empty_cond == 0 (loop: 42, delay: 100).",
+];
+
+/** FOREIGN_BLOCK after the n-th line of every report's body (counted from its header line). */
+export const interleavedBlock =
+  (n = 3) =>
+  (text: string) => {
+    const out: string[] = [];
+    let since = -1;
+    for (const l of linesOf(text)) {
+      out.push(l);
+      if (/invoked oom-killer|page allocation failure|oom-killer: gfp_mask|Mem-[Ii]nfo:/.test(l)) since = 0;
+      else if (since >= 0 && ++since === n) {
+        const prefix = STAMP.exec(l)?.[0] ?? "";
+        for (const f of FOREIGN_BLOCK) out.push(prefix + f);
+        since = -1;
       }
     }
     return join(out);
@@ -116,4 +151,5 @@ export const VARIANTS: Record<string, Variant> = {
   ...Object.fromEntries([72, 80, 100, 120].map((w) => [`hard-wrap-${w}`, hardWrapped(w)])),
   ...Object.fromEntries([72, 80, 100, 120].map((w) => [`soft-wrap-${w}`, softWrapped(w)])),
   interleaved: interleaved(),
+  "interleaved-block": interleavedBlock(),
 };
