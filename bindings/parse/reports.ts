@@ -97,8 +97,10 @@ const MEM_INFO_LINE = /^Mem-/;
 // Another CPU's stack printed inside a report: "NMI backtrace for cpu %d" (lib/nmi_backtrace.c, 3.19+),
 // "Sending NMI from CPU %d to CPUs %*pbl:" (same file), soft lockups ("BUG: soft lockup - CPU#%d stuck",
 // kernel/watchdog.c, 2.6.3x+) and RCU stall reports ("INFO: rcu_sched self-detected stall", 3.x+).
-const OTHER_CPU =
-  /^(?:NMI backtrace for cpu \d|Sending NMI from CPU \d|(?:watchdog: )?BUG: soft lockup|INFO: rcu_\w{1,12} (?:self-)?detected stall)/;
+const OTHER_CPU = new RegExp(
+  String.raw`^(?:NMI backtrace for cpu \d|Sending NMI from CPU \d|(?:watchdog: )?BUG: soft lockup` +
+    String.raw`|INFO: rcu_\w{1,12} (?:self-)?detected stall)`,
+);
 
 /** Unattributed lines tolerated inside a report (interleaved messages of other subsystems). */
 const MAX_GAP = 12;
