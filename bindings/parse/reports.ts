@@ -30,6 +30,7 @@ import { forEachLine, type LogLine } from "./lines.js";
 import { MemInfoCollector, type ParsedMemInfo } from "./meminfo.js";
 import { ShowMemCollector, type ParsedZone, type Warning } from "./show_mem.js";
 import { TaskTableCollector, type ParsedTaskTable } from "./tasks.js";
+import { Unwrapper, wrapWidth } from "./unwrap.js";
 import { MAX_WARNINGS, echoed } from "./warnings.js";
 
 export { HEADER_FORMATS, type HeaderFormat, type ReportKind } from "./headers.js";
@@ -294,7 +295,11 @@ class Segmenter {
     this.cur = null;
   }
 
+  /** Reports opened so far. */
+  opened = 0;
+
   open(kind: ReportKind, l: LogLine, h: ParsedHeader | null): Builder {
+    this.opened++;
     this.close();
     this.log.reportOpened();
     this.cur = new Builder(kind, l, h, this.warn);
@@ -420,12 +425,14 @@ function bounded(l: LogLine, warn: (w: Warning) => void): LogLine {
 
 /** Parses every memory report in a pasted log (string or raw bytes), one line at a time: the lines
  *  are not kept, and each report keeps at most MAX_WARNINGS_PER_REPORT warnings. */
-export function parseReports(text: string | Uint8Array): ParseResult {
+export function parseReports(input: string | Uint8Array): ParseResult {
+  const text = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: false }).decode(input);
   const seg = new Segmenter();
   const warn = (w: Warning): void => seg.log.hold(w);
   let physical = 0;
   let html = false;
-  forEachLine(text, (l) => {
+  let opened = 0;
+  const visit = (l: LogLine): void => {
     if (l.line !== physical) seg.log.commit();
     physical = l.line;
     if (l.htmlUnescaped && !html) {
@@ -433,7 +440,16 @@ export function parseReports(text: string | Uint8Array): ParseResult {
       warn({ line: l.line, message: "HTML entities unescaped (&gt;, &lt;, &amp;): text copied from a page's source" });
     }
     seg.line(bounded(l, warn));
-  });
+    if (seg.opened !== opened) {
+      opened = seg.opened;
+      unwrap?.section();
+    }
+  };
+  // a paste wrapped by mail or forum software: its lines joined back (unwrap.ts), each join warned about
+  const wrap = wrapWidth(text);
+  const unwrap = wrap ? new Unwrapper(wrap, visit, warn) : null;
+  forEachLine(text, unwrap ? (l) => unwrap.push(l) : visit);
+  unwrap?.flush();
   seg.close();
   seg.log.commit();
   if (seg.reports.length === 0 && physical > 0)
