@@ -442,7 +442,7 @@ export function parseReports(input: string | Uint8Array): ParseResult {
     seg.line(bounded(l, warn));
     if (seg.opened !== opened) {
       opened = seg.opened;
-      unwrap?.section();
+      unwrap?.section(l.line);
     }
   };
   // a paste wrapped by mail or forum software: its lines joined back (unwrap.ts), each join warned about

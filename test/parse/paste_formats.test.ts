@@ -34,14 +34,12 @@ function comparable(text: string, keepLines = false): unknown {
   );
 }
 
-/** What the parser does not read yet: variant -> the fixtures (by number) whose JSON still differs. These
- *  run as it.fails, so a fix shows up as a failure here until the entry is removed. */
+/** What the parser does not read: variant -> the fixtures (by number) whose JSON still differs. These run
+ *  as it.fails, so a fix shows up as a failure here until the entry is removed. 001 has one line longer
+ *  than 100 columns and no log prefixes: wrapped at 100, one cut line is too little to call it wrapped. */
 const GAPS: Record<string, string[]> = {
-  "hard-wrap-120": ["044"],
-  "soft-wrap-72": ["004", "009", "020", "021", "022", "023", "028", "029", "045", "046", "seed"],
-  "soft-wrap-80": ["009", "020", "021", "022", "023", "028", "029", "045", "046"],
-  "soft-wrap-100": ["001", "021", "022", "028", "044", "045"],
-  "soft-wrap-120": ["021", "022", "029", "044", "045"],
+  "hard-wrap-100": ["001"],
+  "soft-wrap-100": ["001"],
 };
 const isGap = (variant: string, file: string) =>
   (GAPS[variant] ?? []).some((g) => g === "*" || file.startsWith(`${g}-`));

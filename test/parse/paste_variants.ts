@@ -64,14 +64,17 @@ export const hardWrapped = (width: number) => (text: string) => {
   return join(out);
 };
 
-/** Lines broken at the last space at or before width (mail clients); the space goes at the break. */
+/** Lines broken at the last space at or before width (mail clients), a longer word at the space after
+ *  it; the space at the break is dropped. */
 export const softWrapped = (width: number) => (text: string) => {
   const out: string[] = [];
   for (const l of linesOf(text)) {
     let s = l;
     while (s.length > width) {
-      const cut = s.lastIndexOf(" ", width);
-      if (cut <= 0 || s.slice(0, cut).trim() === "") break;
+      // the last space that fits; a word longer than the line goes on a line of its own
+      let cut = s.lastIndexOf(" ", width);
+      if (cut <= 0 || s.slice(0, cut).trim() === "") cut = s.indexOf(" ", s.length - s.trimStart().length + 1);
+      if (cut <= 0) break;
       out.push(s.slice(0, cut));
       s = s.slice(cut + 1);
     }
