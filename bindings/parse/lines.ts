@@ -12,6 +12,8 @@ export interface LogLine {
   text: string;
   /** Seconds since boot from a "[ s.us]" (or /dev/kmsg) stamp, when the line carries one. */
   time?: number;
+  /** True when a log prefix (timestamp, syslog, container) was stripped from the line. */
+  prefixed?: boolean;
   /** True when HTML entities ("&gt;", "&amp;") were unescaped in the line (text copied from a page's source). */
   htmlUnescaped?: boolean;
 }
@@ -185,7 +187,9 @@ function kernelLines(raw: string, line: number, visit: (l: LogLine) => void): vo
   };
   const first = stripPrefixes(text);
   if (!first.text.includes("#0") && !(docker !== null && first.text.includes("\n"))) {
-    emit(logLine(line, raw, first.text, first.time));
+    const l = logLine(line, raw, first.text, first.time);
+    if (first.text.length !== text.length) l.prefixed = true;
+    emit(l);
     return;
   }
   const parts = expandEscapes(first.text);

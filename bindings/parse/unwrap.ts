@@ -7,7 +7,7 @@
 
 import { isReportBody } from "./body.js";
 import { parseHeader } from "./headers.js";
-import { stripPrefixes, type LogLine } from "./lines.js";
+import { stripPrefixes, unescapeHtml, type LogLine } from "./lines.js";
 import { ShowMemCollector } from "./show_mem.js";
 import type { LineWarning } from "./warnings.js";
 
@@ -75,7 +75,10 @@ function continuationShape(n: string, afterPrefixed: boolean): boolean {
  *  style decides only lines of exactly the width: "hard" (joined without a space) when at least 90% of
  *  the breaks are at the width. */
 export function wrapWidth(text: string): WrapWidth | null {
-  const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const lines = text.split("\n").map((l) => {
+    const s = l.endsWith("\r") ? l.slice(0, -1) : l;
+    return unescapeHtml(s) ?? s; // the columns the reader saw
+  });
   let width = 0;
   for (const l of lines) {
     if (!l.trimStart().includes(" ")) continue; // one word: a wrap leaves it as long as it is
@@ -103,6 +106,9 @@ export function wrapWidth(text: string): WrapWidth | null {
   return { width, style: atWidth >= 9 * wordBreaks ? "hard" : "word" };
 }
 
+/** The columns a physical line takes as its reader saw it: an HTML entity counts as its character. */
+const columns = (l: LogLine) => (l.htmlUnescaped ? (unescapeHtml(l.raw) ?? l.raw).length : l.raw.length);
+
 /** Holds one line back and joins the lines that continue it; calls emit with each whole line. */
 export class Unwrapper {
   private pending: LogLine | null = null;
@@ -126,8 +132,8 @@ export class Unwrapper {
     if (p) {
       const sep = this.continues(p, l);
       if (sep !== null) {
-        this.pending = { ...p, text: p.text + sep + l.raw };
-        this.pieceLength = l.raw.length;
+        this.pending = { ...p, text: p.text + sep + l.text };
+        this.pieceLength = columns(l);
         this.pieceLine = l.line;
         this.joined(p.line, l.line);
         return;
@@ -135,9 +141,9 @@ export class Unwrapper {
       this.emit(p);
     }
     this.pending = l;
-    this.pieceLength = l.raw.length;
+    this.pieceLength = columns(l);
     this.pieceLine = l.line;
-    this.pendingPrefixed = l.raw.length !== l.text.length;
+    this.pendingPrefixed = l.prefixed === true;
   }
 
   flush(): void {
@@ -153,16 +159,20 @@ export class Unwrapper {
 
   /** The separator that joins n to p, or null when n is a line of its own. */
   private continues(p: LogLine, n: LogLine): string | null {
-    // a continuation is the next physical line, as pasted: no prefix, no #012 part, not blank
-    if (n.line !== this.pieceLine + 1 || n.raw !== n.text || n.raw.trim().length === 0) return null;
+    // a continuation is the next physical line, without a log prefix, not blank
+    if (n.line !== this.pieceLine + 1 || n.prefixed || n.raw.trim().length === 0) return null;
     const w = this.wrap.width;
     let sep: string;
     if (this.pieceLength === w) sep = this.wrap.style === "hard" ? "" : " ";
     // a word wrap breaks at a space it drops: the next word (after any spaces of a run) did not fit
-    else if (this.pieceLength + 1 + firstWordEnd(n.raw) > w) sep = " ";
+    else if (this.pieceLength + 1 + firstWordEnd(n.text) > w) sep = " ";
     else return null;
-    if (startsLine(n.raw, this.pendingPrefixed)) return null;
-    if (!knownLine(p.text + sep + n.raw)) return null;
+    const joined = p.text + sep + n.text;
+    if (LINE_START.test(n.text) || (!this.pendingPrefixed && FRAME_START.test(n.text))) return null;
+    // "oom-killer: gfp_mask=.." starts a 2.6.1x header, and the rest of "%s invoked oom-killer: .." cut
+    // after "invoked": the line before decides (alone it is no line the parsers know)
+    if (parseHeader(n.text) && (knownLine(p.text) || parseHeader(joined)?.salvaged !== false)) return null;
+    if (!knownLine(joined)) return null;
     return sep;
   }
 

@@ -155,4 +155,9 @@ export const VARIANTS: Record<string, Variant> = {
   ...Object.fromEntries([72, 80, 100, 120].map((w) => [`soft-wrap-${w}`, softWrapped(w)])),
   interleaved: interleaved(),
   "interleaved-block": interleavedBlock(),
+  // formats stacked as they come: a syslog excerpt from a mail, a forum page's source, a web form's CRLF
+  "syslog+soft-wrap-80": (t) => softWrapped(80)(prefixed(PREFIXES.syslog)(t)),
+  "dmesg-T-de+hard-wrap-100": (t) => hardWrapped(100)(prefixed(PREFIXES["dmesg-T-de"])(t)),
+  "html+crlf+soft-wrap-72": (t) => crlf(htmlEscaped(softWrapped(72)(t))),
+  "interleaved+hard-wrap-120": (t) => hardWrapped(120)(interleavedBlock()(t)),
 };
