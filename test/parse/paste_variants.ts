@@ -160,4 +160,7 @@ export const VARIANTS: Record<string, Variant> = {
   "dmesg-T-de+hard-wrap-100": (t) => hardWrapped(100)(prefixed(PREFIXES["dmesg-T-de"])(t)),
   "html+crlf+soft-wrap-72": (t) => crlf(htmlEscaped(softWrapped(72)(t))),
   "interleaved+hard-wrap-120": (t) => hardWrapped(120)(interleavedBlock()(t)),
+  // a pod that follows the host's kernel log (journalctl -k -f, dmesg -T -w) under Kubernetes or docker
+  "cri+journalctl": (t) => prefixed(PREFIXES["cri-F"] + PREFIXES["journalctl-precise"])(t),
+  "docker-json+dmesg-T-ja": (t) => dockerJson(prefixed(PREFIXES["dmesg-T-ja"])(t)),
 };
