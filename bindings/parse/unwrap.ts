@@ -75,35 +75,49 @@ function continuationShape(n: string, afterPrefixed: boolean): boolean {
  *  style decides only lines of exactly the width: "hard" (joined without a space) when at least 90% of
  *  the breaks are at the width. */
 export function wrapWidth(text: string): WrapWidth | null {
-  const lines = text.split("\n").map((l) => {
-    const s = l.endsWith("\r") ? l.slice(0, -1) : l;
-    return unescapeHtml(s) ?? s; // the columns the reader saw
-  });
   let width = 0;
-  for (const l of lines) {
-    if (!l.trimStart().includes(" ")) continue; // one word: a wrap leaves it as long as it is
-    if (l.length > MAX_WIDTH) return null; // longer than any wrap width
+  let wrapped = true;
+  physicalLines(text, (l) => {
+    if (!l.trimStart().includes(" ")) return true; // one word: a wrap leaves it as long as it is
+    if (l.length > MAX_WIDTH) return (wrapped = false); // longer than any wrap width: a clean paste
     if (l.length > width) width = l.length;
-  }
-  if (width < MIN_WIDTH) return null;
+    return true;
+  });
+  if (!wrapped || width < MIN_WIDTH) return null;
   let atWidth = 0;
   let wordBreaks = 0;
   let prefixBreaks = 0;
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const p = lines[i];
-    const n = lines[i + 1];
-    const pPrefixed = hasPrefix(p);
-    if (p.length > width || !continuationShape(n, pPrefixed)) continue;
-    if (p.length === width) atWidth++;
+  let p: string | null = null;
+  physicalLines(text, (n) => {
+    const prev = p;
+    p = n;
+    if (prev === null || prev.length > width) return true;
+    const pPrefixed = hasPrefix(prev);
+    if (!continuationShape(n, pPrefixed)) return true;
+    if (prev.length === width) atWidth++;
     // (a line that starts with spaces counts only when cut at the width: spaces start many kernel lines)
-    else if (n.charCodeAt(0) !== 0x20 && p.length + 1 + firstWordEnd(n) > width) wordBreaks++;
-    else continue;
+    else if (n.charCodeAt(0) !== 0x20 && prev.length + 1 + firstWordEnd(n) > width) wordBreaks++;
+    else return true;
     if (pPrefixed) prefixBreaks++;
-  }
+    return true;
+  });
   if (atWidth + wordBreaks < 2 && prefixBreaks === 0) return null;
   // a hard cut leaves (nearly) every cut line at the width; word wraps leave many shorter: on the
   // corpus, hard cuts have at least 92% of their breaks at the width, word wraps at most 87%
   return { width, style: atWidth >= 9 * wordBreaks ? "hard" : "word" };
+}
+
+/** Calls visit with each physical line as its reader saw it (CR left out, HTML entities as their
+ *  characters), one at a time, until visit returns false. */
+function physicalLines(text: string, visit: (line: string) => boolean): void {
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    let l = text.slice(start, end);
+    if (l.endsWith("\r")) l = l.slice(0, -1);
+    if (!visit(unescapeHtml(l) ?? l)) return;
+    start = end + 1;
+  }
 }
 
 /** The columns a physical line takes as its reader saw it: an HTML entity counts as its character. */
