@@ -181,6 +181,8 @@ export class Unwrapper {
     // a word wrap breaks at a space it drops: the next word (after any spaces of a run) did not fit
     else if (this.pieceLength + 1 + firstWordEnd(n.text) > w) sep = " ";
     else return null;
+    // a word longer than the rest of the line went to the next line, leaving the log prefix alone
+    if (this.pendingPrefixed && p.text.length === 0) return "";
     const joined = p.text + sep + n.text;
     if (LINE_START.test(n.text) || (!this.pendingPrefixed && FRAME_START.test(n.text))) return null;
     // "oom-killer: gfp_mask=.." starts a 2.6.1x header, and the rest of "%s invoked oom-killer: .." cut
