@@ -87,8 +87,10 @@ describe("a wrapped report", () => {
 
   it("joins a log prefix a word wrap left alone to the word that did not fit", () => {
     // the oom-kill line is one 128-column word: after "[  127.162750]" (14) it fits no line of 101
-    const kill =
-      "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=python,pid=996,uid=1000";
+    const kill = [
+      "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,",
+      "global_oom,task_memcg=/,task=python,pid=996,uid=1000",
+    ].join("");
     const text =
       "[  127.150370] python invoked oom-killer: gfp_mask=0x16080c0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),\n" +
       `order=0, oom_score_adj=0\n[  127.162750]\n${kill}\n`;
