@@ -12,6 +12,10 @@ export interface LogLine {
   text: string;
   /** Seconds since boot from a "[ s.us]" (or /dev/kmsg) stamp, when the line carries one. */
   time?: number;
+  /** True when a log prefix (timestamp, syslog, container) was stripped from the line. */
+  prefixed?: boolean;
+  /** True when HTML entities ("&gt;", "&amp;") were unescaped in the line (text copied from a page's source). */
+  htmlUnescaped?: boolean;
 }
 
 const REPLACEMENT = "\uFFFD";
@@ -36,8 +40,9 @@ const KMSG = /^\d{1,3},\d+,(\d+),[^;]{0,8};/;
 const DMESG_TIME = /^\[\s*(\d{1,10})\.(\d{1,9})\] ?/;
 // CONFIG_PRINTK_CALLER "[    T123] " / "[    C1] " after the timestamp (5.1+).
 const CALLER = /^\[\s*[TC]\d{1,10}\] ?/;
-// dmesg -T "[Mon Jan  1 00:00:00 2024] "; the day and month names follow the locale ("Di Aug").
-const DMESG_WALL = /^\[(?:[^\s\]]{1,12} +)?[^\s\]\d]{1,12} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})? +\d{4}\] ?/;
+// dmesg -T "[Mon Jan  1 00:00:00 2024] "; the day and month names follow the locale ("Di Aug", "mar. août",
+// "火  8月": util-linux's strftime "%a %b %e %H:%M:%S %Y").
+const DMESG_WALL = /^\[(?:[^\s\]]{1,12} +)?[^\s\]]{1,12} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})? +\d{4}\] ?/;
 // syslog / journalctl -o short[-precise] "Jan  1 00:00:00[.us] [host ]kernel[: ]" (host may be absent).
 const SYSLOG = /^[A-Za-z]{3} +\d{1,2} +\d{1,2}:\d\d:\d\d(?:\.\d{1,9})? +(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
 // ISO 8601 stamps: journalctl -o short-iso, rsyslog RFC 3339, dmesg --time-format=iso.
@@ -45,11 +50,48 @@ const ISO = new RegExp(
   String.raw`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?` +
     String.raw` +(?:(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?)?`,
 );
+// Kubernetes CRI log files "<RFC 3339 nano> stdout|stderr P|F " (kubelet's CRI logging format; P marks a
+// line the runtime split at 16 KiB, far beyond any kernel line).
+const CRI = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:stdout|stderr) [PF] /;
 // "host kernel: " left after a journalctl -o short-monotonic "[  123.456789] " stamp.
 const HOST_KERNEL = /^(?:\S{1,255} +)?kernel(?:\[\d{1,10}\])?: ?/;
 
 // rsyslog control-character escape "#ooo" (octal); #012 is LF, #011 is TAB.
 const RSYSLOG_ESCAPE = /#0([0-3][0-7])/g;
+
+// docker's json-file log driver: one object per line, {"log":"<text>\n","stream":"stdout","time":"..."}.
+const DOCKER_JSON = /^\{"log":"((?:[^"\\]|\\.){0,8192})"/;
+
+/** The text of a docker json-file line, or null when the line is not one. */
+function dockerLog(raw: string): string | null {
+  if (!raw.startsWith('{"log":"')) return null;
+  const m = DOCKER_JSON.exec(raw);
+  if (!m) return null;
+  try {
+    const s = JSON.parse(`"${m[1]}"`) as string;
+    return sanitize(s.endsWith("\n") ? s.slice(0, -1) : s).replace(/\r/g, "");
+  } catch {
+    return null;
+  }
+}
+
+// The entities a page's source shows for the characters of kernel text ("->", "<TASK>", "&", quotes).
+const HTML_ENTITY = /&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g;
+const NAMED_ENTITIES: Record<string, string> = { gt: ">", lt: "<", amp: "&", quot: '"', apos: "'", nbsp: " " };
+
+/** Replaces HTML entities once (a kernel line never holds "&gt;" itself); null when there are none. */
+export function unescapeHtml(s: string): string | null {
+  if (!s.includes("&")) return null;
+  let found = false;
+  const out = s.replace(HTML_ENTITY, (e: string) => {
+    found = true;
+    const name = e.slice(1, -1);
+    if (name[0] !== "#") return NAMED_ENTITIES[name];
+    const code = name[1] === "x" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code > 0 && code <= 0x10ffff ? sanitize(String.fromCodePoint(code)) : REPLACEMENT;
+  });
+  return found ? out : null;
+}
 
 /** Decodes bytes as UTF-8 (invalid sequences become U+FFFD); strings pass through. */
 function toText(input: string | Uint8Array): string {
@@ -80,7 +122,7 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isLetter = (c: number) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 /** The prefixes without a stamp, by the character they start with, in the order they are tried. */
 const BRACKET_PREFIXES = [CALLER, DMESG_WALL];
-const DIGIT_PREFIXES = [ISO];
+const DIGIT_PREFIXES = [CRI, ISO];
 const LETTER_PREFIXES = [DMESG_X, SYSLOG];
 
 /** One prefix step: returns null when no prefix applies. Every prefix regex is anchored at a
@@ -134,15 +176,26 @@ function expandEscapes(s: string): string[] {
 
 /** Passes the kernel lines held by one physical line to visit. */
 function kernelLines(raw: string, line: number, visit: (l: LogLine) => void): void {
-  const first = stripPrefixes(raw);
-  if (!first.text.includes("#0")) {
-    visit(logLine(line, raw, first.text, first.time));
+  let text = raw;
+  const docker = dockerLog(raw);
+  if (docker !== null) text = docker;
+  const html = unescapeHtml(text);
+  if (html !== null) text = html;
+  const emit = (l: LogLine) => {
+    if (html !== null) l.htmlUnescaped = true;
+    visit(l);
+  };
+  const first = stripPrefixes(text);
+  if (!first.text.includes("#0") && !(docker !== null && first.text.includes("\n"))) {
+    const l = logLine(line, raw, first.text, first.time);
+    if (first.text.length !== text.length) l.prefixed = true;
+    emit(l);
     return;
   }
   const parts = expandEscapes(first.text);
   for (let i = 0; i < parts.length; i++) {
     const s: Stripped = i === 0 ? { text: parts[0] } : stripPrefixes(parts[i]);
-    visit(logLine(line, raw, s.text, s.time ?? first.time));
+    emit(logLine(line, raw, s.text, s.time ?? first.time));
   }
 }
 

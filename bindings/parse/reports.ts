@@ -30,6 +30,7 @@ import { forEachLine, type LogLine } from "./lines.js";
 import { MemInfoCollector, type ParsedMemInfo } from "./meminfo.js";
 import { ShowMemCollector, type ParsedZone, type Warning } from "./show_mem.js";
 import { TaskTableCollector, type ParsedTaskTable } from "./tasks.js";
+import { Unwrapper, wrapWidth } from "./unwrap.js";
 import { MAX_WARNINGS, echoed } from "./warnings.js";
 
 export { HEADER_FORMATS, type HeaderFormat, type ReportKind } from "./headers.js";
@@ -94,6 +95,14 @@ const MEMCG_START = /^(?:Task in \S{1,4096} killed as a result of limit of |memo
 // "Mem-info:" / "Mem-Info:" (the show_mem header line; see headers.ts MEM_INFO).
 const MEM_INFO_LINE = /^Mem-/;
 
+// Another CPU's stack printed inside a report: "NMI backtrace for cpu %d" (lib/nmi_backtrace.c, 3.19+),
+// "Sending NMI from CPU %d to CPUs %*pbl:" (same file), soft lockups ("BUG: soft lockup - CPU#%d stuck",
+// kernel/watchdog.c, 2.6.3x+) and RCU stall reports ("INFO: rcu_sched self-detected stall", 3.x+).
+const OTHER_CPU = new RegExp(
+  String.raw`^(?:NMI backtrace for cpu \d|Sending NMI from CPU \d|(?:watchdog: )?BUG: soft lockup` +
+    String.raw`|INFO: rcu_\w{1,12} (?:self-)?detected stall)`,
+);
+
 /** Unattributed lines tolerated inside a report (interleaved messages of other subsystems). */
 const MAX_GAP = 12;
 
@@ -108,6 +117,8 @@ class Builder {
   gap = 0;
   sawMemInfo = false;
   memcgSeen = false;
+  /** Inside another CPU's stack (OTHER_CPU): its "CPU: .. Comm:" line names neither trigger nor release. */
+  otherCpu = false;
   selection: ParsedSelection | null = null;
   private readonly warn: (w: Warning) => void;
 
@@ -153,6 +164,7 @@ class Builder {
   current(l: LogLine): boolean {
     const c = parseCurrentTask(l.text);
     if (!c) return false;
+    if (this.otherCpu) return true;
     this.r.kernelVersion ??= c.kernelVersion;
     const t = this.r.trigger;
     if (!t) this.r.trigger = { comm: c.comm, pid: c.pid };
@@ -283,7 +295,11 @@ class Segmenter {
     this.cur = null;
   }
 
+  /** Reports opened so far. */
+  opened = 0;
+
   open(kind: ReportKind, l: LogLine, h: ParsedHeader | null): Builder {
+    this.opened++;
     this.close();
     this.log.reportOpened();
     this.cur = new Builder(kind, l, h, this.warn);
@@ -335,16 +351,17 @@ class Segmenter {
   private body(b: Builder, l: LogLine): boolean {
     if (isShowMemStart(l.text)) {
       b.sawMemInfo ||= MEM_INFO_LINE.test(l.text);
+      b.otherCpu = false;
       return true;
     }
-    return (
-      b.current(l) ||
-      b.zones.feed(l) ||
-      b.oomLine(l) ||
-      b.tasks.feed(l.text, l.line) ||
-      b.mem.feed(l.text, l.line) ||
-      isReportBody(l.text)
-    );
+    if (OTHER_CPU.test(l.text)) {
+      b.otherCpu = true;
+      return true;
+    }
+    if (b.current(l)) return true;
+    const own = b.zones.feed(l) || b.oomLine(l) || b.tasks.feed(l.text, l.line) || b.mem.feed(l.text, l.line);
+    if (own) b.otherCpu = false; // the report's own lines again: the other CPU's stack ended
+    return own || isReportBody(l.text);
   }
 
   /** A line outside any report: bare show_mem dumps and header-less kill lines open one. */
@@ -408,15 +425,31 @@ function bounded(l: LogLine, warn: (w: Warning) => void): LogLine {
 
 /** Parses every memory report in a pasted log (string or raw bytes), one line at a time: the lines
  *  are not kept, and each report keeps at most MAX_WARNINGS_PER_REPORT warnings. */
-export function parseReports(text: string | Uint8Array): ParseResult {
+export function parseReports(input: string | Uint8Array): ParseResult {
+  const text = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: false }).decode(input);
   const seg = new Segmenter();
   const warn = (w: Warning): void => seg.log.hold(w);
   let physical = 0;
-  forEachLine(text, (l) => {
+  let html = false;
+  let opened = 0;
+  const visit = (l: LogLine): void => {
     if (l.line !== physical) seg.log.commit();
     physical = l.line;
+    if (l.htmlUnescaped && !html) {
+      html = true;
+      warn({ line: l.line, message: "HTML entities unescaped (&gt;, &lt;, &amp;): text copied from a page's source" });
+    }
     seg.line(bounded(l, warn));
-  });
+    if (seg.opened !== opened) {
+      opened = seg.opened;
+      unwrap?.section(l.line);
+    }
+  };
+  // a paste wrapped by mail or forum software: its lines joined back (unwrap.ts), each join warned about
+  const wrap = wrapWidth(text);
+  const unwrap = wrap ? new Unwrapper(wrap, visit, warn) : null;
+  forEachLine(text, unwrap ? (l) => unwrap.push(l) : visit);
+  unwrap?.flush();
   seg.close();
   seg.log.commit();
   if (seg.reports.length === 0 && physical > 0)
