@@ -28,7 +28,7 @@ import { parseRelease } from "../include/linux/version.js";
 import type { MachineSpec, ZoneSpec } from "../include/machine.js";
 import type { ParsedReport } from "../parse/reports.js";
 import type { ParsedZone } from "../parse/show_mem.js";
-import type { SimEvent } from "../sim/events.js";
+import type { SimEvent, SimEventFields } from "../sim/events.js";
 import { scaledLogLimits } from "../sim/log.js";
 
 /** The largest machine rebuilt (pages): 16 Mi pages, 64 GiB of 4 KiB pages (16 bytes of folio
@@ -66,17 +66,8 @@ export interface Replay618Zone {
   unplacedFreePages: number;
 }
 
-export interface Replay618Compaction {
-  slot: number;
-  zone: string;
-  order: number;
-  mark: number;
-  usable: number;
-  reserve: number;
-  fragindex: number | null;
-  extfragThreshold: number;
-  result: string;
-}
+/** One answer of compaction_suitable: the fields of its simulation event. */
+export type Replay618Compaction = SimEventFields["compaction_suitable"];
 
 export interface Replay618 {
   /** false: not replayed (skipped says why). */
