@@ -3,6 +3,7 @@
 
 import { contigPageInfoByOrder, extfragFromInfo, unusableFromInfo } from "../mm/fragmentation.js";
 import type { ParsedConstraint, ParsedMemcg, ParsedZone, Warning } from "../parse/reports.js";
+import type { ParsedTask } from "../parse/tasks.js";
 import type { MemoryBreakdown, MemoryCounters } from "./memory.js";
 import type { VictimRanking } from "./victim.js";
 import type { Replay618 } from "./replay618.js";
@@ -172,24 +173,7 @@ export interface DiagnosedVictim {
 }
 
 /** A row of the task dump (parse/tasks.ts ParsedTask without its line number). */
-export interface DiagnosedTask {
-  pid: number;
-  uid: number;
-  tgid: number;
-  totalVmPages: number;
-  rssPages: number;
-  rssAnonPages?: number;
-  rssFilePages?: number;
-  rssShmemPages?: number;
-  pgtablesBytes?: number;
-  nrPtes?: number;
-  nrPmds?: number;
-  swapEntries?: number;
-  cpu?: number;
-  oomAdj?: number;
-  oomScoreAdj?: number;
-  name: string;
-}
+export type DiagnosedTask = Omit<ParsedTask, "line">;
 
 export interface DiagnoseResult {
   reports: DiagnosedReport[];

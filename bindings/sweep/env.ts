@@ -9,23 +9,13 @@ import { THP_DEFRAG, THP_ENABLED, type ThpDefrag, type ThpEnabled } from "../inc
 import type { Era, MachineSpec } from "../include/machine.js";
 import { OomlabError } from "../errors.js";
 import type { Recorder } from "./metrics.js";
+import type { CellInput } from "./spec.js";
 import type { Placement, PlacementPolicy } from "./policies/types.js";
 import type { EnginePlacement } from "./policies/engine.js";
 
-/** The cell's input (the sweep runner's contract: bindings/sweep/cell.ts re-exports it). */
-export interface CellInput {
-  era: "2.6.11" | "6.18";
-  machine: MachineSpec;
-  sysctl?: Record<string, number>;
-  config?: { COMPACTION?: boolean };
-  thp?: { enabled?: string; defrag?: string };
-  workload: { name: string; params: Record<string, unknown> };
-  /** policy.placement (default from the era: buddy-2.6.11 or buddy-6.18) and policy.caller (the
-   *  caller workloads'): bindings/sweep/policies/, docs/policies.md. */
-  policy?: { placement?: string; caller?: string };
-  seed: number;
-  sampleEvery?: number;
-}
+/** The cell's input: the sweep runner's contract, declared once in spec.ts (a type-only import, so a
+ *  worker that loads the cell does not load the spec's schemas). */
+export type { CellInput };
 
 /** Sysctls that set the machine's watermarks (both environments read them). */
 const MACHINE_SYSCTLS = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor"] as const;
