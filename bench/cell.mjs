@@ -7,6 +7,7 @@
 //   cache in 64 KiB files with a THP fault every 16 files, kswapd, direct reclaim and compaction live.
 // Both sample their series every 10,000 operations. Each cell runs twice to show the result is the
 // same byte for byte; the time is the first run's.
+import { x86Machine } from "./machines.mjs";
 import { pathToFileURL } from "node:url";
 
 const argv = process.argv.slice(2);
@@ -20,18 +21,7 @@ const json = argv.includes("--json");
 const { runCell } = await import(new URL("bindings/sweep/cell.js", dist));
 
 const PAGES = 2 ** 20;
-const machine = {
-  era: "6.18",
-  nodes: [
-    {
-      zones: [
-        { type: "DMA", startPfn: 1, spannedPages: 4095 },
-        { type: "DMA32", startPfn: 4096, spannedPages: PAGES / 2 - 4096 },
-        { type: "Normal", startPfn: PAGES / 2, spannedPages: PAGES / 2 },
-      ],
-    },
-  ],
-};
+const machine = x86Machine(PAGES);
 const cells = [
   { name: "churn", params: { requests } },
   { name: "page-cache", params: {} },

@@ -4,6 +4,7 @@
 // the ratio of the two wall times is the speedup the machine itself allows for this work (shared caches,
 // memory bandwidth, a VM's vCPUs), the ceiling for `oomlab sweep --workers 2` (bench/sweep.mjs and
 // bench/sweep64.mjs measure the pool).
+import { x86Machine } from "./machines.mjs";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -17,18 +18,7 @@ const self = fileURLToPath(import.meta.url);
 if (argv[0] === "--child") {
   const { runCell } = await import(new URL("../dist/bindings/sweep/cell.js", import.meta.url));
   const PAGES = 2 ** 20;
-  const machine = {
-    era: "6.18",
-    nodes: [
-      {
-        zones: [
-          { type: "DMA", startPfn: 1, spannedPages: 4095 },
-          { type: "DMA32", startPfn: 4096, spannedPages: PAGES / 2 - 4096 },
-          { type: "Normal", startPfn: PAGES / 2, spannedPages: PAGES / 2 },
-        ],
-      },
-    ],
-  };
+  const machine = x86Machine(PAGES);
   runCell({
     era: "6.18",
     machine,

@@ -13,6 +13,7 @@
 // page is unmapped again 16 THP faults later, so compaction stays active too.
 // The fast path runs in WASM; the slow path, kswapd and the LRU bookkeeping in TypeScript.
 // Events are not recorded (as in a sweep).
+import { x86Machine } from "./machines.mjs";
 import { pathToFileURL } from "node:url";
 
 const argv = process.argv.slice(2);
@@ -29,18 +30,7 @@ let seed = 0x2545f491;
 const { Kernel618 } = await import(new URL("bindings/linux-6.18/kernel.js", dist));
 
 const PAGES = 2 ** 20;
-const spec = {
-  era: "6.18",
-  nodes: [
-    {
-      zones: [
-        { type: "DMA", startPfn: 1, spannedPages: 4095 },
-        { type: "DMA32", startPfn: 4096, spannedPages: PAGES / 2 - 4096 },
-        { type: "Normal", startPfn: PAGES / 2, spannedPages: PAGES / 2 },
-      ],
-    },
-  ],
-};
+const spec = x86Machine(PAGES);
 
 const t0 = performance.now();
 const k = new Kernel618(spec, { swapTotalPages: 262144, recordEvents: false });

@@ -6,6 +6,7 @@
 // (min_free_kbytes, watermark_scale_factor) pair of an 8 x 8 grid, through the real pool
 // (dist/bindings/cli/sweep_workers.js, worker_threads) and the cell oomlab sweep runs. The whole run is
 // timed, worker start included, as `oomlab sweep` would be; requests are summed from the results.
+import { x86Machine } from "./machines.mjs";
 import { availableParallelism, cpus } from "node:os";
 
 const argv = process.argv.slice(2);
@@ -30,18 +31,7 @@ const x = expandSweep(
   validateSweepSpec({
     format: "oomlab-sweep/1",
     name: "bench-sweep64",
-    machine: {
-      era: "6.18",
-      nodes: [
-        {
-          zones: [
-            { type: "DMA", startPfn: 1, spannedPages: 4095 },
-            { type: "DMA32", startPfn: 4096, spannedPages: PAGES / 2 - 4096 },
-            { type: "Normal", startPfn: PAGES / 2, spannedPages: PAGES / 2 },
-          ],
-        },
-      ],
-    },
+    machine: x86Machine(PAGES),
     thp: { enabled: "always", defrag: "madvise" },
     workload: { name: "page-cache", params: { cachePercent } },
     grid: [
