@@ -403,15 +403,10 @@ export function expandSweep(spec: SweepSpec, checkCell?: (input: Omit<CellInput,
       throw bad(`cells ${dup} and ${index} have the same id ${JSON.stringify(id)}: label the values`);
     ids.set(id, index);
     const where = `cell ${index} (${id})`;
-    const parsed = parseWith(cellSchema, t, { ...CONTEXT, prefix: `sweep: ${where}: `, whole: "the cell" }) as {
-      machine: MachineSpec;
-      sysctl?: Record<string, number>;
-      config?: { COMPACTION?: boolean };
-      thp?: { enabled?: string; defrag?: string };
-      workload: { name: string; params?: Record<string, unknown> };
-      policy?: { placement?: string; caller?: string };
-      sampleEvery?: number;
-    };
+    const parsed = parseWith(cellSchema, t, { ...CONTEXT, prefix: `sweep: ${where}: `, whole: "the cell" }) as Pick<
+      SweepSpec,
+      "machine" | "sysctl" | "config" | "thp" | "workload" | "policy" | "sampleEvery"
+    >;
     const input: Omit<CellInput, "seed"> = {
       era: parsed.machine.era,
       machine: parsed.machine,
