@@ -38,3 +38,4 @@ export function parseTraceStats(text: string): Record<string, number>;
 export function parseVmstat(text: string): Map<string, number>;
 export function consoleKills(console: string): { pid: number; name: string }[];
 export function resultJson(run: LabRun, vm: LabVmOutput): Record<string, unknown>;
+export function elfInterpreter(buf: Buffer): string | null;

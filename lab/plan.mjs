@@ -223,3 +223,24 @@ export function resultJson(run, vm) {
   out.runSeconds = Math.round(vm.runSeconds * 10) / 10;
   return out;
 }
+
+/**
+ * The program interpreter an x86-64 ELF file asks for (its PT_INTERP segment, e.g. "/lib64/ld-linux-x86-64.so.2"),
+ * or null for a static executable; throws when the bytes are not a 64-bit little-endian ELF file.
+ */
+export function elfInterpreter(buf) {
+  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1)
+    throw new Error("not a 64-bit little-endian ELF file");
+  const phoff = Number(buf.readBigUInt64LE(32));
+  const phentsize = buf.readUInt16LE(54);
+  const phnum = buf.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * phentsize;
+    if (ph + 56 > buf.length) throw new Error("ELF program headers cut short");
+    if (buf.readUInt32LE(ph) !== 3) continue; // PT_INTERP
+    const off = Number(buf.readBigUInt64LE(ph + 8));
+    const size = Number(buf.readBigUInt64LE(ph + 32));
+    return buf.toString("latin1", off, off + size).replace(/\0.*$/s, "");
+  }
+  return null;
+}

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { checkMd5sums, cpioNewc, readTar } from "./archive.mjs";
-import { kernelInfo, probeJson, resultJson, runScript, validateRuns, workloadJson } from "./plan.mjs";
+import { elfInterpreter, kernelInfo, probeJson, resultJson, runScript, validateRuns, workloadJson } from "./plan.mjs";
 
 const LAB = path.dirname(fileURLToPath(import.meta.url));
 const KREL = "6.1.0-50-amd64";
@@ -50,8 +50,8 @@ function checkTools() {
   const missing = [];
   if (!which("qemu-system-x86_64")) missing.push("qemu-system-x86_64 (apt-get install -y qemu-system-x86)");
   if (!existsSync(BUSYBOX)) missing.push(`${BUSYBOX} (apt-get install -y busybox-static)`);
-  else if (execFileSync("file", ["-L", BUSYBOX], { encoding: "utf8" }).includes("dynamically"))
-    missing.push(`a static ${BUSYBOX} (apt-get install -y busybox-static)`);
+  else if (elfInterpreter(readFileSync(BUSYBOX)) !== null)
+    missing.push(`a static ${BUSYBOX}, not busybox's dynamic one (apt-get install -y busybox-static)`);
   if (!existsSync(KERNEL) || !existsSync(MODDIR))
     missing.push(`${KERNEL} and ${MODDIR} (apt-get install -y linux-image-${KREL}-unsigned)`);
   if (!which("gcc") || !existsSync("/usr/lib/x86_64-linux-gnu/libc.a"))

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   consoleKills,
   DEFAULT_TRACE_KIB,
+  elfInterpreter,
   kernelInfo,
   type LabRun,
   parseTraceStats,
@@ -215,6 +216,33 @@ describe("the run folder's JSON", () => {
     const [run] = validateRuns([mixOom]);
     expect(resultJson(run, { ...vmOut, console })).toMatchObject({ victim: { pid: 212, name: "hog2" } });
     expect(() => resultJson(run, { ...vmOut, console: "oomlab-lab: phase probe-start\n" })).toThrow(/no "Killed/);
+  });
+});
+
+describe("elfInterpreter", () => {
+  /** An ELF64 header (64 bytes) and one program header at 64 (56 bytes) of type `type`, its segment at 120. */
+  function elf(type: number, segment: string): Buffer {
+    const b = Buffer.alloc(120 + segment.length);
+    b.writeUInt32BE(0x7f454c46, 0); // \x7fELF
+    b[4] = 2; // ELFCLASS64
+    b[5] = 1; // ELFDATA2LSB
+    b.writeBigUInt64LE(64n, 32); // e_phoff
+    b.writeUInt16LE(56, 54); // e_phentsize
+    b.writeUInt16LE(1, 56); // e_phnum
+    b.writeUInt32LE(type, 64); // p_type
+    b.writeBigUInt64LE(120n, 64 + 8); // p_offset
+    b.writeBigUInt64LE(BigInt(segment.length), 64 + 32); // p_filesz
+    b.write(segment, 120, "latin1");
+    return b;
+  }
+
+  it("reads PT_INTERP of a dynamic executable and finds none in a static one (PT_LOAD only)", () => {
+    expect(elfInterpreter(elf(3, "/lib64/ld-linux-x86-64.so.2\0"))).toBe("/lib64/ld-linux-x86-64.so.2");
+    expect(elfInterpreter(elf(1, "code"))).toBeNull();
+  });
+
+  it("refuses what is not a 64-bit little-endian ELF file", () => {
+    expect(() => elfInterpreter(Buffer.from("#!/bin/sh\n".padEnd(80)))).toThrow(/not a 64-bit/);
   });
 });
 
