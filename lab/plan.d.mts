@@ -39,3 +39,4 @@ export function parseVmstat(text: string): Map<string, number>;
 export function consoleKills(console: string): { pid: number; name: string }[];
 export function resultJson(run: LabRun, vm: LabVmOutput): Record<string, unknown>;
 export function elfInterpreter(buf: Buffer): string | null;
+export function summaryRow(run: LabRun, result: Record<string, unknown>): string;

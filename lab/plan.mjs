@@ -244,3 +244,30 @@ export function elfInterpreter(buf) {
   }
   return null;
 }
+
+function taskLabel(t) {
+  return t.oomScoreAdj ? `${t.name} (${t.oomScoreAdj})` : t.name;
+}
+
+/** A row of the table `npm run lab` ends with: run, workload, probe, result, boot s, run s. */
+export function summaryRow(run, result) {
+  const p = run.probe;
+  const probe =
+    p.kind === "nr_hugepages"
+      ? `nr_hugepages=${p.value}`
+      : p.kind === "thp-storm"
+        ? `thp-storm ${p.bytes >> 20} MiB`
+        : `oom: ${[...p.tasks, p.then].map(taskLabel).join(", ")}`;
+  const outcome =
+    result.hugepages !== undefined
+      ? `${result.hugepages} huge pages`
+      : result.victim !== undefined
+        ? `victim ${result.victim.name}` + (result.oomKills.length > 1 ? ` (${result.oomKills.length} kills)` : "")
+        : `thp_fault_alloc ${result.thp_fault_alloc}, thp_fault_fallback ${result.thp_fault_fallback}`;
+  const params = Object.entries(run.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const overrun = result.traceOverrun ? " (trace overrun)" : "";
+  const seconds = `${result.bootSeconds} | ${result.runSeconds}`;
+  return `| ${run.name} | ${run.workload} ${params} | ${probe} | ${outcome}${overrun} | ${seconds} |`;
+}

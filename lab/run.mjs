@@ -9,7 +9,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { checkMd5sums, cpioNewc, readTar } from "./archive.mjs";
-import { elfInterpreter, kernelInfo, probeJson, resultJson, runScript, validateRuns, workloadJson } from "./plan.mjs";
+import {
+  elfInterpreter,
+  kernelInfo,
+  probeJson,
+  resultJson,
+  runScript,
+  summaryRow,
+  validateRuns,
+  workloadJson,
+} from "./plan.mjs";
 
 const LAB = path.dirname(fileURLToPath(import.meta.url));
 const KREL = "6.1.0-50-amd64";
@@ -20,6 +29,9 @@ const MEM_MIB = 256;
 const CPUS = 1;
 const OUT_DISK_MIB = 128;
 const WATCHDOG_SECONDS = Number(process.env.OOMLAB_LAB_TIMEOUT ?? 1200);
+// For experiments beside the committed runs: another run list, another folder for the run folders.
+const RUN_LIST = process.env.OOMLAB_LAB_RUNS ?? path.join(LAB, "runs.json");
+const RUNS_DIR = process.env.OOMLAB_LAB_OUT ?? path.join(LAB, "runs");
 // Load order (modules.dep of 6.1.0-50): virtio core, PCI transport, block driver, then ext4 for /dev/vda
 // (ext4_fill_super loads crc32c even for ext2).
 const MODULES = [
@@ -152,7 +164,7 @@ function storeRun(run, vm) {
   const problems = checkMd5sums(sums.toString("utf8"), files);
   if (problems.length) throw new Error(`${run.name}: ${problems.join("; ")}`);
   if (files.has("error")) throw new Error(`${run.name}: ${files.get("error").toString("utf8").trim()}`);
-  const dest = path.join(LAB, "runs", run.name);
+  const dest = path.join(RUNS_DIR, run.name);
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
   for (const phase of ["before", "mid", "after"])
@@ -186,9 +198,9 @@ function storeRun(run, vm) {
 }
 
 async function main() {
-  const runs = validateRuns(JSON.parse(readFileSync(path.join(LAB, "runs.json"), "utf8")));
+  const runs = validateRuns(JSON.parse(readFileSync(RUN_LIST, "utf8")));
   const wanted = process.argv.slice(2);
-  for (const w of wanted) if (!runs.some((r) => r.name === w)) fail(`no run named "${w}" in lab/runs.json`);
+  for (const w of wanted) if (!runs.some((r) => r.name === w)) fail(`no run named "${w}" in ${RUN_LIST}`);
   const selected = wanted.length ? runs.filter((r) => wanted.includes(r.name)) : runs;
   checkTools();
   const dir = mkdtempSync(path.join(tmpdir(), "oomlab-lab-"));
@@ -196,6 +208,7 @@ async function main() {
   const initrd = buildInitramfs(dir, runs);
   const dataImg = buildDataDisk(dir, runs);
   let failed = 0;
+  const rows = ["| run | workload | probe | result | boot s | run s |", "|---|---|---|---|---|---|"];
   for (const run of selected) {
     console.log(`lab: ${run.name} (${run.workload} + ${run.probe.kind})`);
     try {
@@ -203,19 +216,19 @@ async function main() {
       writeFileSync(path.join(dir, `${run.name}.console.log`), vm.console);
       const result = storeRun(run, vm);
       console.log(`lab: ${run.name}: ${JSON.stringify(result)}`);
+      rows.push(summaryRow(run, result));
     } catch (e) {
       failed++;
       console.error(`lab: ${e instanceof Error ? e.message : e}`);
     }
   }
+  console.log(rows.join("\n"));
   if (failed) {
     console.error(`lab: ${failed} run(s) failed; build dir kept: ${dir}`);
     process.exit(1);
   }
   rmSync(dir, { recursive: true, force: true });
-  console.log(
-    `lab: ${selected.length} run(s) stored in lab/runs/: ${readdirSync(path.join(LAB, "runs")).length} in all`,
-  );
+  console.log(`lab: ${selected.length} run(s) stored in ${RUNS_DIR}: ${readdirSync(RUNS_DIR).length} in all`);
 }
 
 await main();

@@ -11,6 +11,7 @@ import {
   probeJson,
   resultJson,
   runScript,
+  summaryRow,
   validateRuns,
   workloadJson,
 } from "../../lab/plan.mjs";
@@ -216,6 +217,28 @@ describe("the run folder's JSON", () => {
     const [run] = validateRuns([mixOom]);
     expect(resultJson(run, { ...vmOut, console })).toMatchObject({ victim: { pid: 212, name: "hog2" } });
     expect(() => resultJson(run, { ...vmOut, console: "oomlab-lab: phase probe-start\n" })).toThrow(/no "Killed/);
+  });
+});
+
+describe("summaryRow", () => {
+  it("writes one table row per probe kind", () => {
+    const [hp, oom] = validateRuns([pepper, mixOom]);
+    const seconds = { traceOverrun: false, bootSeconds: 12.5, runSeconds: 26.7 };
+    expect(summaryRow(hp, { hugepages: 4, ...seconds })).toBe(
+      "| pepper32-hp64 | pepper keepOneIn=32 reserveMiB=16 | nr_hugepages=64 | 4 huge pages | 12.5 | 26.7 |",
+    );
+    const kills = [
+      { pid: 9, name: "hog2" },
+      { pid: 11, name: "grow" },
+    ];
+    expect(summaryRow(oom, { victim: kills[0], oomKills: kills, ...seconds, traceOverrun: true })).toBe(
+      "| mix-oom | mix anonMiB=64 chunkKiB=64 cacheMiB=48 keepOneIn=16 reserveMiB=16 | oom: hog1, hog2 (500), grow | " +
+        "victim hog2 (2 kills) (trace overrun) | 12.5 | 26.7 |",
+    );
+    const thp = validateRuns([{ ...pepper, probe: { kind: "thp-storm", bytes: 67108864 } }])[0];
+    expect(summaryRow(thp, { thp_fault_alloc: 13, thp_fault_fallback: 19, ...seconds })).toContain(
+      "| thp-storm 64 MiB | thp_fault_alloc 13, thp_fault_fallback 19 |",
+    );
   });
 });
 
