@@ -74,6 +74,13 @@ describe("the stored lab runs", () => {
       if (probe.kind === "nr_hugepages") {
         expect(Number.isInteger(result.hugepages)).toBe(true);
         expect(result.hugepages).toBeLessThanOrEqual(probe.value);
+        // vmstat agrees: one buddy allocation per huge page, and growing the pool stops at the first failure
+        // (mm/hugetlb.c set_max_huge_pages, 6.1), so a short pool has exactly one failure.
+        const mid = vmstat(read("mid-vmstat"));
+        const after = vmstat(read("after-vmstat"));
+        const delta = (k: string) => after.get(k)! - mid.get(k)!;
+        expect(delta("htlb_buddy_alloc_success")).toBe(result.hugepages);
+        expect(delta("htlb_buddy_alloc_fail")).toBe(result.hugepages < probe.value ? 1 : 0);
       } else if (probe.kind === "thp-storm") {
         // The deltas are the vmstat copies' own, around the probe.
         const mid = vmstat(read("mid-vmstat"));
