@@ -296,7 +296,7 @@ function replayWorkload(k: Kernel618, capture: TraceCapture, events: number): La
     capture,
     mode: "requests",
     model: "kernel",
-    movableAs: "anon",
+    movableAs: "gfp",
     // events 0 means "all" to the workload: an empty workload replays a capture cut to nothing
     events,
     watermark: "low",
