@@ -273,6 +273,13 @@ function num(v: MetricValue | undefined): number {
 function kernelFor(era: LabEra, capture: TraceCapture, probe: LabProbe, run: string): Kernel618 {
   const spec = traceMachine(beforeOf(capture), { era: "6.18" }, false, `lab predict ${run}`);
   void era;
+  // x86-64's DMA zone spans pfns 1..4095 with the legacy hole inside (pfns 0x9f..0xff, absent: spanned
+  // 4095, present 3998 on the lab's VM) and its free order-10 blocks above it (1024..4095). The engine
+  // keeps a zone's absent pages at its end and its reserved ones at its start, which would cut off the top
+  // order-10 block; counted as reserved (present = spanned), the hole sits at the start with them.
+  for (const node of spec.nodes)
+    for (const z of node.zones)
+      if (z.presentPages !== undefined && z.spannedPages > z.presentPages) z.presentPages = z.spannedPages;
   return new Kernel618(spec, {
     thpEnabled: probe.kind === "thp-storm" ? probe.enabled : undefined,
     thpDefrag: probe.kind === "thp-storm" ? probe.defrag : undefined,
@@ -303,6 +310,7 @@ function replayWorkload(k: Kernel618, capture: TraceCapture, events: number): La
     clock: true,
     freePercent: 100,
     avoidFrom: 16,
+    runOrder: "best-fit",
   };
   const cut: TraceCapture = events === 0 ? { ...capture, events: { ...capture.events, count: 0 } } : capture;
   const out = trace.run({ placement, machine: k.machine, kernel: k, rec, rng: () => 0 }, { ...params, capture: cut })

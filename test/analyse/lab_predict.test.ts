@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import "../helpers.js";
+import { checkLabRuns, parseExpectedMisses } from "../../bindings/analyse/lab_check.js";
 import { compareLab, freeAtOrAbove, labReal, midGoal } from "../../bindings/analyse/lab_compare.js";
 import {
   HUGETLB_POOL_GFP,
@@ -220,5 +221,44 @@ describe("lab compare", () => {
   it("names result.json when it does not read", () => {
     expect(() => real("hand-oom", "[]")).toThrow(/result\.json: must be an object/);
     expect(() => real("hand-oom", "{")).toThrow(/result\.json: not JSON/);
+  });
+});
+
+describe("lab:check's rules", () => {
+  const comparison = (hugeOk: boolean) => {
+    const c = compareLab(predictLab(inputs("hand-hugepages")), real("hand-hugepages"));
+    return { ...c, goals: { ...c.goals, hugepages: { ok: hugeOk, difference: "-5 pages (-50.0%)" } } };
+  };
+  const listed = parseExpectedMisses(
+    JSON.stringify({ misses: { r: { hugepages: { difference: "-4 pages (-40.0%)", reason: "no pcp lists" } } } }),
+  );
+
+  it("passes a met goal that is not listed and a missed goal that is", () => {
+    expect(checkLabRuns([{ name: "r", c: comparison(true) }], {}).problems).toEqual([]);
+    const r = checkLabRuns([{ name: "r", c: comparison(false) }], listed);
+    expect(r.problems).toEqual([]);
+    expect(r.notes).toEqual(["r: hugepages listed as -4 pages (-40.0%), measured -5 pages (-50.0%)"]);
+    expect(r.table.map((t) => t.status)).toEqual(["missed (listed)", "met"]);
+  });
+
+  it("fails an unlisted miss, a listed miss that is met, and a listed run that is not stored", () => {
+    expect(checkLabRuns([{ name: "r", c: comparison(false) }], {}).problems).toEqual([
+      "r: hugepages missed (-5 pages (-50.0%)): fix the model, or list it in lab/expected-misses.json with this " +
+        "difference and the reason",
+    ]);
+    expect(checkLabRuns([{ name: "r", c: comparison(true) }], listed).problems).toEqual([
+      "r: hugepages is met now (-5 pages (-50.0%)): remove it from lab/expected-misses.json",
+    ]);
+    expect(checkLabRuns([], listed).problems).toEqual(["lab/expected-misses.json lists r, which is not in lab/runs"]);
+  });
+
+  it("reads the list strictly", () => {
+    expect(() => parseExpectedMisses("[]")).toThrow(/must be \{"misses"/);
+    expect(() => parseExpectedMisses('{"misses": {"r": {"thp": {"difference": "", "reason": "x"}}}}')).toThrow(
+      /misses\.r\.thp: goals are hugepages, mid, victim/,
+    );
+    expect(() => parseExpectedMisses('{"misses": {"r": {"mid": {"difference": "x", "reason": " "}}}}')).toThrow(
+      /needs "difference"/,
+    );
   });
 });

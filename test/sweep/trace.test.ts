@@ -317,3 +317,34 @@ describe("movableAs", () => {
     expect(movableKind("file", anon)).toBe(FolioKind.File);
   });
 });
+
+describe("runOrder", () => {
+  it("best-fit puts the runs in the order that places every free block", () => {
+    // 64 pages, pageblocks of 8, 8 reserved pages at the start (present 64, managed 56): 1 Unmovable and 7
+    // Movable pageblocks; free: 7 Movable order-3 blocks (56 pages). Movable first (pfns 0..56) leaves room for
+    // 6 (pfns 8..56): one block, 8 pages, unplaced. Unmovable first (0..8, the reserved pages) places all 7.
+    const zoneinfo = ZONEINFO.replace("managed  64", "managed  56").replace("pages free     12", "pages free     56");
+    const pagetypeinfo = PAGETYPEINFO.replace(
+      /type {6}Movable {6}1 {6}1 {6}0 {6}1/,
+      "type      Movable      0      0      0      7",
+    )
+      .replace(/type {4}Unmovable {6}1/, "type    Unmovable      0")
+      .replace(/Normal {12}2 {12}6/, "Normal            1            7");
+    const c = traceCaptureFromText(
+      "fit",
+      [alloc("1.000000", 60, 0, 0, "GFP_KERNEL")],
+      { zoneinfo, buddyinfo: "Node 0, zone   Normal      0      0      0      7 \n", pagetypeinfo },
+      null,
+    );
+    expect(c.before?.zones[0].nrFreeByType?.[1]).toEqual([0, 0, 0, 7]);
+    expect(c.before?.zones[0].blocksByType).toEqual([1, 7, 0, 0, 0, 0]);
+    provideTraceCapture("fit", c);
+    const cell = (runOrder: string) =>
+      runCell({
+        ...cellOf({ mode: "requests", runOrder }),
+        workload: { name: "trace", params: { trace: "fit", runOrder } },
+      }).metrics;
+    expect(cell("movable-first").start_unplaced_pages).toBe(8);
+    expect(cell("best-fit").start_unplaced_pages).toBe(0);
+  });
+});

@@ -35,7 +35,15 @@ import { traceCapture } from "../trace_source.js";
 import { WATERMARKS, type WatermarkName } from "./churn.js";
 import { AllocFlags } from "../../mm/internal.js";
 import { PinnedBuddy } from "./trace_pinned.js";
-import { freeLayout, type LayoutConstraints, pageblockRuns, type Run, traceMachine } from "./trace_state.js";
+import {
+  freeLayout,
+  type LayoutConstraints,
+  pageblockRuns,
+  RUN_ORDER,
+  RUN_ORDERS,
+  type Run,
+  traceMachine,
+} from "./trace_state.js";
 import { defineWorkload } from "./types.js";
 
 /** Owner of the pages allocated before the capture (the occupied part of the start state). */
@@ -57,6 +65,10 @@ export interface TraceParams {
   clock: boolean;
   freePercent: number;
   avoidFrom: number;
+  /** The order of the pageblock runs of the start layout: "movable-first" (trace_state.ts RUN_ORDER), or
+   *  "best-fit", per zone the order that places the most free pages (lab predict: x86's DMA zone has its
+   *  Unmovable pageblock first, under the reserved pages, and its free order-10 blocks at the top). */
+  runOrder: "movable-first" | "best-fit" | readonly number[];
 }
 
 function raw(input: Omit<CellInput, "seed">): Record<string, unknown> {
@@ -111,7 +123,15 @@ function layoutZones(
   before: TraceProcState,
   constraints: ((z: ResolvedZone) => LayoutConstraints) | null,
   freePercent = 100,
+  runOrder: TraceParams["runOrder"] = "movable-first",
 ): ZoneLayout[] {
+  if (runOrder === "best-fit") {
+    // each zone with the order of its migratetype runs that leaves the fewest free pages unplaced (the
+    // first such order of RUN_ORDERS): where the kernel's reserved pages and holes sit is not printed
+    const tries = RUN_ORDERS.map((o) => layoutZones(m, before, constraints, freePercent, o));
+    return tries[0].map((_, i) => tries.reduce((best, t) => (t[i].missing < best[i].missing ? t : best))[i]);
+  }
+  const order = runOrder === "movable-first" ? RUN_ORDER : runOrder;
   const scale = (n: number) => Math.floor((n * freePercent) / 100);
   const out: ZoneLayout[] = [];
   const top = m.maxOrder - 1;
@@ -127,6 +147,7 @@ function layoutZones(
       ? pageblockRuns(
           { startPfn: z.startPfn, present: z.presentPages, blocksByType: pz.blocksByType },
           m.pageblockOrder,
+          order,
         )
       : [{ mt: MigrateType.Movable, start: z.startPfn, end }];
     const c = constraints ? constraints(z) : null;
@@ -301,7 +322,7 @@ function runRequests(
   const ev = cap.events;
   const before = beforeOf(cap);
   const r = m.machine;
-  const layouts = layoutZones(r, before, null, p.freePercent);
+  const layouts = layoutZones(r, before, null, p.freePercent, p.runOrder);
   realize(m, layouts, (l) => l.blocks);
   const zones = r.zones.filter((z) => z.managedPages > 0);
   compareWith(scaledState(before, p.freePercent), zones, (z) => m.counters(z.slot).nrFree, "start", out);
@@ -461,7 +482,7 @@ function runPinned(m: Machine, rec: Recorder, p: TraceParams, out: Record<string
       s[Math.min(to - z.startPfn, z.spannedPages)] - s[Math.max(0, from - z.startPfn)];
     return { allocatedIn: (f, t) => at(kp, f, t), wantedIn: (f, t) => at(w, f, t), avoidWantedFrom: p.avoidFrom };
   };
-  const layouts = layoutZones(r, before, constraints, p.freePercent);
+  const layouts = layoutZones(r, before, constraints, p.freePercent, p.runOrder);
   const ppb = 2 ** r.pageblockOrder;
   const pbMt = new Uint8Array(Math.ceil(r.nrPages / ppb)).fill(MigrateType.Movable);
   for (const l of layouts)
@@ -567,6 +588,7 @@ export const trace = defineWorkload<TraceParams>({
       clock: p.bool("clock", true),
       freePercent: p.int("freePercent", 100, 0, 100),
       avoidFrom: p.int("avoidWantedFrom", 16, 0, 16),
+      runOrder: p.oneOf("runOrder", "movable-first", ["movable-first", "best-fit"] as const),
     };
     return out;
   },
