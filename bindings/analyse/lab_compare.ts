@@ -164,6 +164,7 @@ export interface LabComparison {
 const rel = (p: number, r: number): number | null => (r === 0 ? null : (p - r) / r);
 const pct = (x: number | null): string => (x === null ? "n/a" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`);
 const signed = (x: number): string => `${x >= 0 ? "+" : ""}${x}`;
+const pages = (x: number): string => `${signed(x)} page${Math.abs(x) === 1 ? "" : "s"}`;
 
 function zones(pred: FreeByZone, real: FreeByZone): ZoneFreeComparison[] {
   const out: ZoneFreeComparison[] = [];
@@ -208,7 +209,7 @@ export function midGoal(mid: readonly ZoneFreeComparison[]): GoalResult {
   const r = w.z.realAtOrAbove[w.k];
   return {
     ok: mid.every((z) => z.withinGoal.every(Boolean)),
-    difference: `${w.z.zone} order >= ${w.k}: ${signed(p - r)} pages (${pct(rel(p, r))})`,
+    difference: `${w.z.zone} order >= ${w.k}: ${pages(p - r)} (${pct(rel(p, r))})`,
   };
 }
 
@@ -222,7 +223,7 @@ export function compareLab(pred: LabPrediction, real: LabReal): LabComparison {
       const d = pred.hugepages - real.hugepages;
       hugepages = {
         ok: Math.abs(d) <= Math.max(HUGEPAGES_ABS, HUGEPAGES_REL * real.hugepages),
-        difference: `${signed(d)} pages (${pct(rel(pred.hugepages, real.hugepages))})`,
+        difference: `${pages(d)} (${pct(rel(pred.hugepages, real.hugepages))})`,
       };
     } else hugepages = { ok: false, difference: "result.json has no hugepages" };
   }
