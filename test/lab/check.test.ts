@@ -55,7 +55,7 @@ describe("lab:check", () => {
     for (const name of runs) compared.push({ name, c: await compare(join(RUNS, name)) });
     const r = checkLabRuns(compared, misses);
     const rows = r.table.map(
-      (t) => `  ${t.run.padEnd(28)} ${t.goal.padEnd(10)} ${t.status.padEnd(16)} ${t.difference}`,
+      (t) => `  ${t.run.padEnd(32)} ${t.goal.padEnd(10)} ${t.status.padEnd(16)} ${t.difference}`,
     );
     console.log(
       `lab:check\n${rows.join("\n")}${r.notes.length ? `\nmoved since listed:\n  ${r.notes.join("\n  ")}` : ""}`,
