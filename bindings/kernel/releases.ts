@@ -77,8 +77,32 @@ export const ERA_6_18: EraProfile = {
   },
 };
 
+/** 6.1 (6.1.141 read; Debian's 6.1.0-NN): 6.18's buddy lists, pageblocks and __zone_watermark_ok with
+ *  6.1's __rmqueue_fallback / steal_suitable_fallback, highatomic limits and merging (assembly
+ *  ERA_6_1). __setup_per_zone_wmarks caps highmem's min only (ZONE_MOVABLE from 6.6), and
+ *  sysctl_lowmem_reserve_ratio and the min_free_kbytes clamp are 6.18's (mm/page_alloc.c, 6.1). */
+export const ERA_6_1: EraProfile = {
+  ...ERA_6_18,
+  era: "6.1",
+  release: "Linux 6.1",
+  engineId: 2,
+  cappedMinZones: [ZONE_HIGHMEM],
+};
+
 /** The engine eras, sorted by release. */
-export const ERAS: readonly EraProfile[] = [ERA_2_6_11, ERA_6_18];
+export const ERAS: readonly EraProfile[] = [ERA_2_6_11, ERA_6_1, ERA_6_18];
+
+/** The engine era a release runs on: 6.1 .. 6.2 run ERA_6_1 (6.1.y stable carries 6.3's ALLOC_*
+ *  flags), 6.3 and later ERA_6_18, older releases ERA_2_6_11's engine is not theirs (null). The
+ *  fallback rework (try_to_claim_block, __rmqueue_steal) is 6.15's; releases 6.3 .. 6.14 are run as
+ *  6.18 here, which they are not in that one respect. */
+export function engineEraFor(release: KernelRelease | number): Era | null {
+  const code = typeof release === "number" ? release : release.code;
+  const at = (s: string) => (parseRelease(s) as KernelRelease).code;
+  if (code >= at("6.3")) return "6.18";
+  if (code >= at("6.1")) return "6.1";
+  return null;
+}
 
 export function eraProfile(era: Era): EraProfile {
   const p = ERAS.find((e) => e.era === era);
