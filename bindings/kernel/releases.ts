@@ -92,15 +92,15 @@ export const ERA_6_1: EraProfile = {
 /** The engine eras, sorted by release. */
 export const ERAS: readonly EraProfile[] = [ERA_2_6_11, ERA_6_1, ERA_6_18];
 
-/** The engine era a release runs on: 6.1 .. 6.2 run ERA_6_1 (6.1.y stable carries 6.3's ALLOC_*
- *  flags), 6.3 and later ERA_6_18, older releases ERA_2_6_11's engine is not theirs (null). The
- *  fallback rework (try_to_claim_block, __rmqueue_steal) is 6.15's; releases 6.3 .. 6.14 are run as
- *  6.18 here, which they are not in that one respect. */
+/** The engine era whose fast-path rules a release runs, where oomlab read them: 6.1.y is ERA_6_1
+ *  (6.1.141 read; its stable updates carry 6.3's ALLOC_* flags), 6.18 and later ERA_6_18. Releases
+ *  in between changed the fallback and the free lists' migratetypes in steps that were not read
+ *  here, and older ones are not the engine's modern eras: null. */
 export function engineEraFor(release: KernelRelease | number): Era | null {
   const code = typeof release === "number" ? release : release.code;
   const at = (s: string) => (parseRelease(s) as KernelRelease).code;
-  if (code >= at("6.3")) return "6.18";
-  if (code >= at("6.1")) return "6.1";
+  if (code >= at("6.18")) return "6.18";
+  if (code >= at("6.1") && code < at("6.2")) return "6.1";
   return null;
 }
 
