@@ -8,6 +8,7 @@ import { isScenario618, validateScenario618 } from "../../bindings/scenario/sche
 import type { Kernel618 } from "../../bindings/linux-6.18/kernel.js";
 import { MigrateType } from "../../bindings/include/linux/mmzone.js";
 import { OomlabError } from "../../bindings/errors.js";
+import { formatTrace618 } from "../../bindings/render/trace.js";
 
 const DIR = new URL("../../scenarios/", import.meta.url);
 const load = (name: string) => JSON.parse(readFileSync(new URL(`${name}.json`, DIR), "utf8"));
@@ -46,6 +47,11 @@ describe("machine.era 6.1 in a 6.18 scenario", () => {
     expect(r61.outcome).toBe("failed");
     expect(r61.vmstat).toEqual(r618.vmstat);
     expect(r61.lines).toEqual(r618.lines);
+    // --trace names the rules it ran
+    expect(formatTrace618(r61).split("\n")[0]).toBe(
+      "unmovable-pepper: the 6.18 slow path with Linux 6.1's rules (0 events)",
+    );
+    expect(formatTrace618(r618).split("\n")[0]).toBe("unmovable-pepper: the 6.18 slow path (0 events)");
   });
 
   it("an order-2 GFP_NOWAIT request reserves a HIGHATOMIC pageblock in 6.1 only", () => {
