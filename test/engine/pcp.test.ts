@@ -11,6 +11,7 @@ import {
   MigrateType,
   buddyinfo,
   resolveMachine,
+  zoneinfoPagesets,
   type MachineSpec,
 } from "../../bindings/index.js";
 import type { ResolvedMachine } from "../../bindings/include/machine.js";
@@ -235,6 +236,23 @@ describe("the lists: orders, CPUs, state", () => {
     expect(() => m.setCpu(2)).toThrow(/cpu 2 must be an integer from 0 to 1/);
     expect(m.drainAllPages()).toBe(4);
     expect(m.stats(slot).freePages).toBe(4096);
+  });
+
+  it("/proc/zoneinfo's pagesets: 6.18 with high_min and high_max, 6.1 count, high and batch", () => {
+    const on = machine(oneZone("6.18", 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 2, high: 16, batch: 4 } }));
+    alloc0(on); // CPU 0: a refill of 4, one taken; nr_pcp_alloc clamped pcp->high to 16
+    expect(zoneinfoPagesets(on, on.zone("Normal").slot)).toBe(
+      "  pagesets\n" +
+        "    cpu: 0\n              count:    3\n              high:     16\n              batch:    4\n" +
+        "              high_min: 16\n              high_max: 16\n" +
+        "    cpu: 1\n              count:    0\n              high:     0\n              batch:    4\n" +
+        "              high_min: 16\n              high_max: 16\n",
+    );
+    const fixed = machine(SMALL(16, 4), "fixed");
+    expect(zoneinfoPagesets(fixed, fixed.zone("Normal").slot)).toBe(
+      "  pagesets\n    cpu: 0\n              count: 0\n              high:  16\n              batch: 4\n",
+    );
+    expect(zoneinfoPagesets(machine(oneZone("6.18", 4096)), 2)).toBe("");
   });
 
   it("a page on a list is no allocated block: freeing it again is a double free", () => {
