@@ -3,7 +3,7 @@
 // page array and the lists and compares with the counters.
 
 import {
-  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, STATE_RESERVED, STATE_HOLE,
+  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, STATE_RESERVED, STATE_HOLE, STATE_PCP,
   MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MT_SLOTS_SHIFT, MT_SLOTS, MAX_ORDER_LIMIT, MAX_ZONES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC, LIST_HEAD, LIST_TAIL,
   ioOff,
@@ -11,6 +11,10 @@ import {
   zoneAddr, zget, pageInfo, pageNext, pagePrev, pageblockMt, infoOrder, infoState, infoMt, listAddr,
   zoneSpans,
 } from "./mmzone";
+import {
+  NR_PCP_LISTS, PCP_COUNT, PCP_RULES_FIXED, pcpEnabled, pcpCpus, pcpRules, pcpAddr, pcpListAddr, pindexToOrder,
+  pcpAllowedOrder,
+} from "./pcp";
 
 export const CHECK_OK: i32 = 0;
 export const CHECK_TAIL_AS_HEAD: i32 = 1; // a page inside no block, or an unknown state
@@ -23,6 +27,8 @@ export const CHECK_NR_FREE: i32 = 7; // nr_free counters differ from the recount
 export const CHECK_FREE_PAGES: i32 = 8; // NR_FREE_PAGES / CMA / highatomic differ from the recount
 export const CHECK_UNMERGED: i32 = 9; // two free buddies the era would have merged
 export const CHECK_PAGEBLOCK_MT: i32 = 10; // 6.18: a free block on a list other than its pageblock's type
+export const CHECK_PCP_LIST: i32 = 11; // a per-CPU list entry that is not a STATE_PCP head of the list's order
+export const CHECK_PCP_COUNT: i32 = 12; // pcp->count differs from the lists, or STATE_PCP heads on no list
 
 // The invariant record checkInvariants writes to the IO buffer on a violation:
 //
@@ -34,7 +40,8 @@ export const CHECK_PAGEBLOCK_MT: i32 = 10; // 6.18: a free block on a list other
 // |                           zone slot                           |     4  IR_SLOT
 // +---------------------------------------------------------------+
 // |           page idx (CHECK_NR_FREE: the order;                 |     8  IR_IDX
-// |           CHECK_FREE_PAGES: 0 free, 1 CMA, 2 highatomic)      |
+// |           CHECK_FREE_PAGES: 0 free, 1 CMA, 2 highatomic;      |
+// |           CHECK_PCP_COUNT: the CPU, or NIL for the heads)     |
 // +---------------------------------------------------------------+
 // |                            detail                             |    12  IR_DETAIL
 // +---------------------------------------------------------------+
@@ -64,9 +71,13 @@ function fail(code: i32, slot: u32, idx: u32, detail: u32): i32 {
   return code;
 }
 
+/** STATE_PCP heads walkZone found in the zone it walked (checkPcp compares them with the lists). */
+const pcpHeads = memory.data(4);
+
 /** Checks every populated zone (walkZone recounts the free blocks per order and type from the
- *  page array, then checkLists walks the lists against that recount); returns CHECK_OK or the
- *  first violation (details in the IO buffer: code, zone slot, page idx, extra). */
+ *  page array, then checkLists walks the lists against that recount, and checkPcp the per-CPU
+ *  lists); returns CHECK_OK or the first violation (details in the IO buffer: code, zone slot, page
+ *  idx, extra). */
 export function checkInvariants(): i32 {
   for (let s: u32 = 0; s < MAX_ZONES; s++) {
     const z = zoneAddr(s);
@@ -75,8 +86,42 @@ export function checkInvariants(): i32 {
     if (r != CHECK_OK) return r;
     r = checkLists(s, z);
     if (r != CHECK_OK) return r;
+    r = checkPcp(s, z);
+    if (r != CHECK_OK) return r;
   }
   return CHECK_OK;
+}
+
+/** Every CPU's lists of a zone: each entry a STATE_PCP head of the list's order inside the zone, the
+ *  links consistent, pcp->count the pages on the lists, and every STATE_PCP head of the zone on a list. */
+function checkPcp(s: u32, z: usize): i32 {
+  const heads = load<u32>(pcpHeads);
+  if (!pcpEnabled()) return heads == 0 ? CHECK_OK : fail(CHECK_PCP_COUNT, s, NIL, heads);
+  let listed: u32 = 0;
+  for (let c: u32 = 0; c < pcpCpus(); c++) {
+    const p = pcpAddr(s, c);
+    let pages: u32 = 0;
+    for (let pi: u32 = 0; pi < NR_PCP_LISTS; pi++) {
+      const l = pcpListAddr(p, pi);
+      const order = pindexToOrder(pi);
+      let prev: u32 = NIL;
+      let cur = load<u32>(l);
+      while (cur != NIL) {
+        if (listed >= heads || !zoneSpans(z, cur) || pagePrev(cur) != prev) return fail(CHECK_PCP_LIST, s, cur, pi);
+        const info = pageInfo(cur);
+        if (infoState(info) != STATE_PCP || infoOrder(info) != order || !pcpAllowedOrder(order)) {
+          return fail(CHECK_PCP_LIST, s, cur, info);
+        }
+        pages += 1 << order;
+        listed++;
+        prev = cur;
+        cur = pageNext(cur);
+      }
+      if (load<u32>(l, 4) != prev) return fail(CHECK_PCP_LIST, s, prev, pi);
+    }
+    if (load<i32>(p + <usize>PCP_COUNT) != <i32>pages) return fail(CHECK_PCP_COUNT, s, c, pages);
+  }
+  return listed == heads ? CHECK_OK : fail(CHECK_PCP_COUNT, s, NIL, heads);
 }
 
 function walkZone(s: u32, z: usize): i32 {
@@ -87,6 +132,7 @@ function walkZone(s: u32, z: usize): i32 {
   let free: u32 = 0;
   let cma: u32 = 0;
   let ha: u32 = 0;
+  let pcp: u32 = 0;
   let p = start;
   while (p < end) {
     const info = pageInfo(p);
@@ -95,7 +141,7 @@ function walkZone(s: u32, z: usize): i32 {
       p++;
       continue;
     }
-    if (st != STATE_FREE && st != STATE_ALLOC) return fail(CHECK_TAIL_AS_HEAD, s, p, info);
+    if (st != STATE_FREE && st != STATE_ALLOC && st != STATE_PCP) return fail(CHECK_TAIL_AS_HEAD, s, p, info);
     const order = infoOrder(info);
     const size: u32 = 1 << order;
     if (order >= maxOrder() || ((p - base) & (size - 1)) != 0) return fail(CHECK_MISALIGNED, s, p, order);
@@ -110,15 +156,22 @@ function walkZone(s: u32, z: usize): i32 {
       if (mt == MIGRATE_HIGHATOMIC) ha += size;
       const r = checkFreeBlock(s, z, p, order, mt);
       if (r != CHECK_OK) return r;
+    } else if (st == STATE_PCP) {
+      pcp++;
     }
     p += size;
   }
+  store<u32>(pcpHeads, pcp);
   for (let o: u32 = 0; o < MAX_ORDER_LIMIT; o++) {
     let sum: u32 = 0;
     for (let mt: u32 = 0; mt < MT_SLOTS; mt++) sum += load<u32>(countAddr(o, mt));
     if (zget(z, nrFreeOff(o)) != sum) return fail(CHECK_NR_FREE, s, o, DETAIL_ALL_LISTS);
   }
   if (zget(z, Z_FREE_PAGES) != free) return fail(CHECK_FREE_PAGES, s, 0, free);
+  // 6.1's per-CPU lists free a page with the migratetype it left with, and __free_one_page (6.1) merges
+  // a buddy off any list without moving its pages between the CMA (highatomic) counts: those counts
+  // drift in the kernel too (fixed in 6.10 by the free page accounting rework), so only the total holds
+  if (pcpEnabled() && pcpRules() == PCP_RULES_FIXED) return CHECK_OK;
   if (zget(z, Z_FREE_CMA) != cma) return fail(CHECK_FREE_PAGES, s, 1, cma);
   if (zget(z, Z_FREE_HIGHATOMIC) != ha) return fail(CHECK_FREE_PAGES, s, 2, ha);
   return CHECK_OK;
@@ -130,7 +183,9 @@ function walkZone(s: u32, z: usize): i32 {
 function checkFreeBlock(s: u32, z: usize, p: u32, order: u32, mt: u32): i32 {
   const base = zget(z, Z_ALIGN_BASE);
   const pbOrder = pageblockOrder();
-  if (era() == ERA_6_18) {
+  // 6.1's per-CPU lists give a page back with the migratetype it left with (get_pcppage_migratetype),
+  // which need not be its pageblock's any more: the kernel reaches such lists then
+  if (era() == ERA_6_18 && !(pcpEnabled() && pcpRules() == PCP_RULES_FIXED)) {
     const step: u32 = 1 << pbOrder;
     const n: u32 = order > pbOrder ? 1 << (order - pbOrder) : 1;
     for (let i: u32 = 0; i < n; i++) if (pageblockMt(p + i * step) != mt) return fail(CHECK_PAGEBLOCK_MT, s, p, mt);

@@ -11,6 +11,8 @@ export {
   churnPrefill, churnRun, churnDrain, churnStats,
 } from "./workload";
 export { checkInvariants } from "./debug";
+export { pcpInit, pcpZoneSet, pcpSetCpu, pcpSetReclaimActive } from "./pcp";
+import { pcpEnabled, pcpCpus, pcpAddr, pcpDrainAll } from "./pcp";
 import { compactZone as compactZonePass, resetIsolationSuitable } from "./compaction";
 import {
   MOVABLE_BIT, STATE_ALLOC, MAX_ZONES as ZONES, Z_POPULATED, Z_CC_BLOCKSKIP_FLUSH, nrPages, pageInfo, setPageInfo,
@@ -33,7 +35,13 @@ export {
   STATE_RESERVED, STATE_HOLE, MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC,
   MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_TYPES, MT_SLOTS_SHIFT, MAX_ORDER_LIMIT, MAX_PAGES, MAX_NR_ZONES, MAX_NODES,
   MAX_ZONES, MAX_ZONELISTS, IO_BYTES, NIL, ERA_2_6_11, ERA_6_18, ERA_6_1, MOVABLE_BIT, PB_MT_MASK, PB_MIGRATE_SKIP,
+  STATE_PCP, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE, ZONE_BELOW_HIGH,
 } from "./mmzone";
+// The per-CPU lists (assembly/pcp.ts): rule sets, limits, the struct per_cpu_pages record.
+export {
+  PCP_RULES_FIXED, PCP_RULES_AUTOTUNE, PCP_MAX_CPUS, NR_PCP_LISTS, PCP_COUNT, PCP_HIGH, PCP_HIGH_MIN, PCP_HIGH_MAX,
+  PCP_BATCH, PCP_FLAGS, PCP_ALLOC_FACTOR, PCP_FREE_COUNT, PCP_LISTS, PCP_SIZE,
+} from "./pcp";
 // The zone record, its free lists, the zonelist record, the machine header.
 export {
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_FREE_PAGES, Z_FREE_CMA,
@@ -61,8 +69,8 @@ export {
 } from "./workload";
 export {
   CHECK_OK, CHECK_TAIL_AS_HEAD, CHECK_MISALIGNED, CHECK_OUTSIDE_ZONE, CHECK_OVERLAP, CHECK_LIST_LINK,
-  CHECK_LIST_ENTRY, CHECK_NR_FREE, CHECK_FREE_PAGES, CHECK_UNMERGED, CHECK_PAGEBLOCK_MT, IR_CODE, IR_SLOT, IR_IDX,
-  IR_DETAIL, INVARIANT_RECORD_BYTES,
+  CHECK_LIST_ENTRY, CHECK_NR_FREE, CHECK_FREE_PAGES, CHECK_UNMERGED, CHECK_PAGEBLOCK_MT, CHECK_PCP_LIST,
+  CHECK_PCP_COUNT, IR_CODE, IR_SLOT, IR_IDX, IR_DETAIL, INVARIANT_RECORD_BYTES,
 } from "./debug";
 // The ALLOC_* flags, checked against the TypeScript table (bindings/include/machine.ts AllocFlags) rather
 // than trusted to match.
@@ -96,6 +104,15 @@ export function pageblocksPtr(): usize {
 }
 export function lastZone(): u32 {
   return hget(H_LAST_ZONE_SLOT);
+}
+/** The struct per_cpu_pages record of (zone slot, cpu), or 0 when the machine has no per-CPU lists. */
+export function pcpPtr(slot: u32, cpu: u32): usize {
+  return pcpEnabled() && slot < MAX_ZONES && cpu < pcpCpus() ? pcpAddr(slot, cpu) : 0;
+}
+
+/** drain_all_pages(zone) (slot), or of every zone (slot NIL): pages given back to the buddy lists. */
+export function drainAllPages(slot: u32): u32 {
+  return pcpDrainAll(slot);
 }
 
 /** zone_watermark_ok (mm/page_alloc.c, 2.6.11), on a zone slot. */

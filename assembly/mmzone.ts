@@ -68,6 +68,7 @@ export const STATE_FREE: u32 = 1; // PageBuddy head of a free block
 export const STATE_ALLOC: u32 = 2; // head of an allocated block
 export const STATE_RESERVED: u32 = 3; // PageReserved: present but never handed to the buddy allocator
 export const STATE_HOLE: u32 = 4; // spanned but not present
+export const STATE_PCP: u32 = 5; // head of a block on a per-CPU list (assembly/pcp.ts): neither free nor allocated
 /** The info word of a page inside a block: makeInfo(0, STATE_TAIL, 0). */
 export const TAIL_INFO: u32 = 0;
 
@@ -120,7 +121,9 @@ export const PAGE_META_BYTES: u32 = 10;
 // +---------------------------------------------------------------+
 // |   end of the memory written past the scratch offset (dirty)   |    48  H_DIRTY_END
 // +---------------------------------------------------------------+
-// |                       spare (3 words)                         |    52
+// |    byte offset of the per-CPU page lists (0: none, pcp.ts)    |    52  H_PCP_OFF
+// +---------------------------------------------------------------+
+// |                       spare (2 words)                         |    56
 // +---------------------------------------------------------------+
 // |      the churn benchmark's state (workload.ts), 128 bytes     |    64  H_CHURN
 // +---------------------------------------------------------------+
@@ -141,6 +144,8 @@ export const H_SCRATCH_OFF: u32 = 44;
 /** The churn's live set and compaction's move log lie past the scratch offset; machineReset clears
  *  up to here so that the next machine on a pooled instance starts from zeros. */
 export const H_DIRTY_END: u32 = 48;
+/** Where pcpInit put the per-CPU page lists (assembly/pcp.ts); 0 while the machine has none. */
+export const H_PCP_OFF: u32 = 52;
 export const H_CHURN: u32 = 64;
 export const CHURN_STATE_SIZE: u32 = 128;
 export const HEADER_SIZE: u32 = H_CHURN + CHURN_STATE_SIZE;
@@ -178,7 +183,7 @@ export const HEADER_SIZE: u32 = H_CHURN + CHURN_STATE_SIZE;
 // +---------------------------------------------------------------+
 // |                        watermark_boost                        |    64  Z_BOOST
 // +---------------------------------------------------------------+
-// |                 flags: ZONE_BOOSTED_WATERMARK                 |    68  Z_FLAGS
+// |  flags: ZONE_BOOSTED_WATERMARK, _RECLAIM_ACTIVE, _BELOW_HIGH  |    68  Z_FLAGS
 // +---------------------------------------------------------------+
 // |           times boost_watermark() raised the boost            |    72  Z_BOOST_EVENTS
 // +---------------------------------------------------------------+
@@ -252,6 +257,9 @@ export const WMARK_HIGH: u32 = 2;
 export const WMARK_PROMO: u32 = 3;
 
 export const ZONE_BOOSTED_WATERMARK: u32 = 1;
+// enum zone_flags bits the per-CPU lists read (include/linux/mmzone.h 6.18; oomlab's own bit values)
+export const ZONE_RECLAIM_ACTIVE: u32 = 2; // kswapd may be scanning the zone
+export const ZONE_BELOW_HIGH: u32 = 4; // the zone is below its high watermark
 
 // ---- zonelists: [highest_zoneidx, count, slot...] bytes, the order get_page_from_freelist tries ----
 //

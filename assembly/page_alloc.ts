@@ -20,6 +20,7 @@ import {
   ALLOC_OOM, ALLOC_NON_BLOCK, ALLOC_CMA, ALLOC_NOFRAGMENT, ALLOC_HIGHATOMIC, ALLOC_KSWAPD,
 } from "./internal";
 import { zoneAllows } from "./watermark";
+import { pcpEnabled, pcpNoteBelowHigh, rmqueuePcp } from "./pcp";
 
 
 // ---- buddy arithmetic ----
@@ -215,7 +216,7 @@ function tryToClaimBlock(z: usize, idx: u32, cur: u32, order: u32, startMt: u32,
 }
 
 /** __rmqueue_claim (6.18): largest fallback block first, claiming its pageblock when allowed. */
-function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
+export function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
   const pbOrder = pageblockOrder();
   let minOrder = order;
   if (order < pbOrder && (flags & ALLOC_NOFRAGMENT)) minOrder = pbOrder;
@@ -233,7 +234,7 @@ function rmqueueClaim(z: usize, order: u32, startMt: u32, flags: u32): u32 {
 }
 
 /** __rmqueue_steal (6.18): smallest fallback block; the remainder stays with the fallback type. */
-function rmqueueSteal(z: usize, order: u32, startMt: u32): u32 {
+export function rmqueueSteal(z: usize, order: u32, startMt: u32): u32 {
   const top = maxOrder();
   for (let cur = order; cur < top; cur++) {
     const fb = findSuitableFallback(z, cur, startMt, false);
@@ -247,7 +248,7 @@ function rmqueueSteal(z: usize, order: u32, startMt: u32): u32 {
 }
 
 /** __rmqueue (6.18) for one allocation (rmqueue_mode starts at RMQUEUE_NORMAL). */
-function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
+export function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
   let page: u32 = NIL;
   if ((flags & ALLOC_CMA) && zget(z, Z_FREE_CMA) > zget(z, Z_FREE_PAGES) / 2) {
     page = rmqueueSmallest(z, order, MIGRATE_CMA);
@@ -602,7 +603,8 @@ function freePages618(z: usize, idx: u32, order: u32): void {
  *  __alloc_pages passes are this loop with the pass's watermark and reductions in flags.
  *  6.18: ALLOC_NOFRAGMENT is dropped and the zonelist retried when no zone could serve
  *  (or before leaving the preferred node), as in the kernel. The ZONE_BELOW_HIGH pre-check at the
- *  high mark is not modelled: it only changes which mark a passing zone was tested against. */
+ *  high mark only sets the flag the per-CPU lists read (pcpNoteBelowHigh, with them on); otherwise it
+ *  only changes which mark a passing zone was tested against. */
 export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, owner: u32): u32 {
   const l = zonelistsOff() + <usize>(zl * ZONELIST_SIZE);
   // gfp_migratetype() (include/linux/gfp.h): with grouping by mobility disabled every request is
@@ -620,8 +622,10 @@ export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, ow
       if (noFallback && i > 0 && zget(z, Z_NODE) != prefNode) {
         break; // leaving the preferred node: retry locally without ALLOC_NOFRAGMENT
       }
+      const pcp = pcpEnabled(); // the per-CPU lists (assembly/pcp.ts), modern eras only
+      if (pcp) pcpNoteBelowHigh(z, order, highest, flags);
       if (!zoneAllows(z, order, highest, flags)) continue;
-      const page = rmqueue(z, order, modern ? mt : MIGRATE_UNMOVABLE, flags);
+      const page = pcp ? rmqueuePcp(z, order, mt, flags) : rmqueue(z, order, modern ? mt : MIGRATE_UNMOVABLE, flags);
       if (page == NIL) continue;
       markAllocated(page, order, mt, owner);
       if (modern && order > 0 && (flags & ALLOC_HIGHATOMIC)) reserveHighatomicPageblock(z, page, order);

@@ -34,6 +34,7 @@ import {
 import { E_BAD_ZONE, E_NO_MEMORY, E_OK } from "./mm_init";
 import { getPageFromFreelist, freePages, rmqueue, markAllocated } from "./page_alloc";
 import { zoneAllows } from "./watermark";
+import { pcpEnabled, freeFrozenPages } from "./pcp";
 
 export const BR_OP: u32 = 0;
 export const BR_ARG: u32 = 4;
@@ -62,13 +63,22 @@ export function allocPages(zl: u32, order: u32, mt: u32, flags: u32, owner: u32)
   return <i32>getPageFromFreelist(zl, order, mt, flags, owner);
 }
 
+/** A kernel caller's free (__free_pages, folio_put): through the per-CPU lists when the machine has
+ *  them (free_frozen_pages), else straight to the buddy lists. The rebuild helpers below (freeRange,
+ *  freeStrided) and the churn benchmark always free to the buddy lists. */
+// @ts-ignore: decorator
+@inline function freeKernelPages(z: usize, idx: u32, order: u32): void {
+  if (pcpEnabled()) freeFrozenPages(z, idx, order);
+  else freePages(z, idx, order);
+}
+
 /** Frees an allocated block head; rejects anything else before touching state. */
 export function freeBlock(idx: u32): i32 {
   if (idx >= nrPages()) return E_OUT_OF_RANGE;
   const slot = zoneOfIdx(idx);
   if (slot < 0) return E_OUT_OF_RANGE;
   if (infoState(pageInfo(idx)) != STATE_ALLOC) return E_NOT_ALLOCATED;
-  freePages(zoneAddr(<u32>slot), idx, infoOrder(pageInfo(idx)));
+  freeKernelPages(zoneAddr(<u32>slot), idx, infoOrder(pageInfo(idx)));
   return E_OK;
 }
 
@@ -172,7 +182,7 @@ export function ownerWalk(owner: u32, doFree: bool): u32 {
       const size: u32 = st == STATE_ALLOC || st == STATE_FREE ? 1 << infoOrder(info) : 1;
       if (st == STATE_ALLOC && pageOwner(p) == owner) {
         pages += size;
-        if (doFree) freePages(z, p, infoOrder(info));
+        if (doFree) freeKernelPages(z, p, infoOrder(info));
       }
       p += size;
     }

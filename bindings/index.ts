@@ -23,7 +23,7 @@ export {
   type WatermarkCheckEra,
   type WatermarkFormulaEra,
 } from "./kernel/releases.js";
-export { buddyinfo, pagetypeinfo } from "./mm/vmstat.js";
+export { buddyinfo, pagetypeinfo, zoneinfoPagesets } from "./mm/vmstat.js";
 export { runChurn, churnMachine, type ChurnOptions, type ChurnResult } from "./engine/churn.js";
 export { OomlabError, type OomlabErrorCode } from "./errors.js";
 export * from "./include/machine.js";

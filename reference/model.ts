@@ -92,10 +92,11 @@ export interface RefZone {
 }
 
 /** The members without `private` are also read and written by reference/compaction.ts (the
- *  reference compact_zone), which works on this model's state. */
+ *  reference compact_zone), which works on this model's state; the `protected` ones by
+ *  reference/pcp.ts (the per-CPU lists layered on this model). */
 export class RefMachine implements BuddyEngine {
   readonly machine: ResolvedMachine;
-  private readonly modern: boolean;
+  protected readonly modern: boolean;
   /** Linux 6.1: 6.18's lists with 6.1's fallback, highatomic and merging rules. */
   private readonly v61: boolean;
   readonly maxOrder: number;
@@ -103,10 +104,10 @@ export class RefMachine implements BuddyEngine {
   readonly pbPages: number;
   readonly base: number;
   private readonly nrPages: number;
-  private readonly zones: RefZone[];
+  protected readonly zones: RefZone[];
   private readonly zoneBySlot = new Map<number, RefZone>();
   /** Per page (pfn - base): index of its zone, -1 outside every zone span. */
-  private readonly zoneOf: Int8Array;
+  protected readonly zoneOf: Int8Array;
   readonly state: Uint8Array;
   readonly order: Uint8Array;
   /** Allocated heads: the requested migratetype and the owner. */
@@ -426,7 +427,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** Frees an allocated head (already validated). Returns its pages. */
-  private freeBlock(pfn: number): number {
+  protected freeBlock(pfn: number): number {
     const i = this.idx(pfn);
     const z = this.zones[this.zoneOf[i]];
     const order = this.order[i];
@@ -468,7 +469,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __rmqueue_smallest: head of the smallest non-empty list of mt at or above order. */
-  private rmqueueSmallest(z: RefZone, order: number, mt: number): number {
+  protected rmqueueSmallest(z: RefZone, order: number, mt: number): number {
     for (let cur = order; cur < this.maxOrder; cur++) {
       const pfn = this.listHead(z, cur, mt);
       if (pfn < 0) continue;
@@ -588,7 +589,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __rmqueue_claim (6.18): largest fallback block first, claiming whole pageblocks. */
-  private rmqueueClaim(z: RefZone, order: number, startMt: number, flags: number): number {
+  protected rmqueueClaim(z: RefZone, order: number, startMt: number, flags: number): number {
     let minOrder = order;
     if (order < this.pbOrder && flags & AllocFlags.NOFRAGMENT) minOrder = this.pbOrder;
     for (let cur = this.maxOrder - 1; cur >= minOrder; cur--) {
@@ -603,7 +604,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __rmqueue_steal (6.18): smallest fallback block, remainder stays on the fallback's lists. */
-  private rmqueueSteal(z: RefZone, order: number, startMt: number): number {
+  protected rmqueueSteal(z: RefZone, order: number, startMt: number): number {
     for (let cur = order; cur < this.maxOrder; cur++) {
       const fb = this.findSuitableFallback(z, cur, startMt, false);
       if (fb === -1) continue;
@@ -615,7 +616,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** __rmqueue (6.18) in RMQUEUE_NORMAL mode. */
-  private rmqueue618(z: RefZone, order: number, mt: number, flags: number): number {
+  protected rmqueue618(z: RefZone, order: number, mt: number, flags: number): number {
     let page = -1;
     if (flags & AllocFlags.CMA && z.freeCmaPages > Math.floor(z.freePages / 2)) {
       page = this.rmqueueSmallest(z, order, MigrateType.CMA);
@@ -737,7 +738,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** rmqueue_buddy (6.18) / __rmqueue (2.6.11). */
-  private rmqueue(z: RefZone, order: number, mt: number, flags: number): number {
+  protected rmqueue(z: RefZone, order: number, mt: number, flags: number): number {
     if (!this.modern) return this.rmqueueSmallest(z, order, 0);
     let page = -1;
     if (flags & AllocFlags.HIGHATOMIC) page = this.rmqueueSmallest(z, order, MigrateType.HighAtomic);
@@ -884,7 +885,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** zone_watermark_fast (6.18). */
-  private zoneWatermarkFast(z: RefZone, order: number, mark: number, highestZoneidx: number, flags: number): boolean {
+  protected zoneWatermarkFast(z: RefZone, order: number, mark: number, highestZoneidx: number, flags: number): boolean {
     const free = z.freePages;
     if (order === 0) {
       const reserved = this.unusableFree(z, 0, flags);
@@ -906,7 +907,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** wmark_pages(z, flags & ALLOC_WMARK_MASK): _watermark[i] + watermark_boost. */
-  private wmarkPages(z: RefZone, flags: number): number {
+  protected wmarkPages(z: RefZone, flags: number): number {
     const w = z.cfg.watermarks;
     const i = flags & ALLOC_WMARK_MASK;
     const mark = i === 0 ? w.min : i === 1 ? w.low : i === 2 ? w.high : w.promo;
@@ -914,7 +915,7 @@ export class RefMachine implements BuddyEngine {
   }
 
   /** The per-zone watermark test of get_page_from_freelist. */
-  private zoneAllows(z: RefZone, order: number, flags: number, classzoneIdx: number): boolean {
+  protected zoneAllows(z: RefZone, order: number, flags: number, classzoneIdx: number): boolean {
     const mark = this.wmarkPages(z, flags);
     if (this.modern) return this.zoneWatermarkFast(z, order, mark, classzoneIdx, flags);
     return this.zoneWatermarkOk2611(
@@ -982,7 +983,7 @@ export class RefMachine implements BuddyEngine {
 
   /** One pass of the zonelist. Returns the pfn, -1 when no zone served, -2 when ALLOC_NOFRAGMENT
    *  met a zone of another node. */
-  private tryZones(zl: Zonelist, order: number, mt: number, flags: number, noFallback: boolean): number {
+  protected tryZones(zl: Zonelist, order: number, mt: number, flags: number, noFallback: boolean): number {
     if (zl.slots.length === 0) return -1;
     const firstNode = this.zoneOfSlot(zl.slots[0]).cfg.node;
     for (let k = 0; k < zl.slots.length; k++) {

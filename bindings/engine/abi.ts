@@ -45,6 +45,25 @@ export const ABI_NAMES = [
   "MOVABLE_BIT",
   "PB_MT_MASK",
   "PB_MIGRATE_SKIP",
+  "STATE_PCP",
+  "ZONE_BOOSTED_WATERMARK",
+  "ZONE_RECLAIM_ACTIVE",
+  "ZONE_BELOW_HIGH",
+  // the per-CPU lists (assembly/pcp.ts): rule sets, limits, struct per_cpu_pages
+  "PCP_RULES_FIXED",
+  "PCP_RULES_AUTOTUNE",
+  "PCP_MAX_CPUS",
+  "NR_PCP_LISTS",
+  "PCP_COUNT",
+  "PCP_HIGH",
+  "PCP_HIGH_MIN",
+  "PCP_HIGH_MAX",
+  "PCP_BATCH",
+  "PCP_FLAGS",
+  "PCP_ALLOC_FACTOR",
+  "PCP_FREE_COUNT",
+  "PCP_LISTS",
+  "PCP_SIZE",
   // the zone record and its free lists, the zonelist record, the machine header
   "Z_START",
   "Z_END",
@@ -169,6 +188,8 @@ export const ABI_NAMES = [
   "CHECK_FREE_PAGES",
   "CHECK_UNMERGED",
   "CHECK_PAGEBLOCK_MT",
+  "CHECK_PCP_LIST",
+  "CHECK_PCP_COUNT",
   "IR_CODE",
   "IR_SLOT",
   "IR_IDX",
@@ -545,6 +566,8 @@ const INVARIANT_MESSAGES = {
   CHECK_FREE_PAGES: "free page counter mismatch",
   CHECK_UNMERGED: "unmerged free buddies",
   CHECK_PAGEBLOCK_MT: "free block on the wrong migratetype list",
+  CHECK_PCP_LIST: "bad per-CPU list entry",
+  CHECK_PCP_COUNT: "per-CPU list count mismatch",
 } as const satisfies Partial<Record<AbiName, string>>;
 
 /** The CHECK_* names that report a violation (all but CHECK_OK). */
@@ -588,5 +611,37 @@ export function readCompactRecord(abi: Abi, views: MemoryViews, ioPtr: number): 
     captured: w(abi.CR_CAPTURED),
     migratePfn: w(abi.CR_MIGRATE_PFN),
     freePfn: views.i32[(ioPtr + abi.CR_FREE_PFN) >>> 2],
+  };
+}
+
+/** One CPU's struct per_cpu_pages of a zone (assembly/pcp.ts draws it). */
+export interface PcpRecord {
+  count: number;
+  high: number;
+  highMin: number;
+  highMax: number;
+  batch: number;
+  flags: number;
+  allocFactor: number;
+  /** free_count (6.18) or free_factor (6.1). */
+  freeCount: number;
+  /** The first block (idx) of each list, NIL when empty. */
+  heads: number[];
+}
+
+/** Reads the struct per_cpu_pages at ptr (pcpPtr). */
+export function readPcpRecord(abi: Abi, views: MemoryViews, ptr: number): PcpRecord {
+  const i32 = views.i32;
+  const w = (off: number) => i32[(ptr + off) >>> 2];
+  return {
+    count: w(abi.PCP_COUNT),
+    high: w(abi.PCP_HIGH),
+    highMin: w(abi.PCP_HIGH_MIN),
+    highMax: w(abi.PCP_HIGH_MAX),
+    batch: w(abi.PCP_BATCH),
+    flags: w(abi.PCP_FLAGS),
+    allocFactor: w(abi.PCP_ALLOC_FACTOR),
+    freeCount: w(abi.PCP_FREE_COUNT),
+    heads: Array.from({ length: abi.NR_PCP_LISTS }, (_, i) => views.u32[(ptr + abi.PCP_LISTS + i * 8) >>> 2]),
   };
 }

@@ -5,6 +5,7 @@
 import { OomlabError, check, isInt } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
 import { buildZonelist, maxWatermarkBoost, resolveMachine, type Zonelist } from "../mm/mm_init.js";
+import { zonePcp } from "../mm/pcp.js";
 import { MAX_BOOSTED_WATERMARK_PAGES, MAX_RESERVE_PAGES, MAX_WATERMARK_PAGES } from "../include/machine_schema.js";
 import { copyMemory, instantiate, release, type EngineBuild, type EngineInstance, type WasmExports } from "./wasm.js";
 import {
@@ -15,6 +16,7 @@ import {
   invariantMessage,
   readCompactRecord,
   readInvariantRecord,
+  readPcpRecord,
   writeZonelistRecord,
   type Abi,
   type MemoryViews,
@@ -25,7 +27,9 @@ import type {
   BuddyEngine,
   MachineSpec,
   MachineState,
+  PcpState,
   ResolvedMachine,
+  ResolvedPercpuPagelists,
   ResolvedZone,
   ZoneCounters,
   ZoneState,
@@ -228,6 +232,7 @@ export class Machine implements BuddyEngine {
         engine.zoneSetPageblocks(z.slot, c.startPfn - m.basePfn, c.pages >> m.pageblockOrder, abi.MIGRATE_CMA);
       }
     }
+    if (m.percpuPagelists) this.initPcp(m.percpuPagelists);
     for (const z of m.zones) {
       if (z.spannedPages === 0) continue;
       engine.zonePopulate(z.slot);
@@ -237,6 +242,92 @@ export class Machine implements BuddyEngine {
         engine.zoneSetLowmemReserve(z.slot, i, v);
       });
     }
+  }
+
+  /** pcpInit: the per-CPU lists' area (before any zone is populated), then each zone's sizes. */
+  private initPcp(p: ResolvedPercpuPagelists): void {
+    const { exports: engine, abi } = this;
+    const rules = p.rules === "autotune" ? abi.PCP_RULES_AUTOTUNE : abi.PCP_RULES_FIXED;
+    const rc = engine.pcpInit(p.cpus, rules, p.thpOrder ?? abi.NIL);
+    if (rc === abi.E_NO_MEMORY)
+      throw new OomlabError("OOMLAB_TOO_BIG", `the host refused engine memory for ${p.cpus} CPUs' per-CPU lists`);
+    check(rc === abi.E_OK, `engine rejected ${p.cpus} CPUs' per-CPU lists (code ${rc})`);
+    for (const z of this.machine.zones) if (z.spannedPages > 0 && z.pcp) this.setPcpSizes(z.slot, z.pcp);
+  }
+
+  private setPcpSizes(slot: number, s: { batch: number; highMin: number; highMax: number }): void {
+    const fhb = this.machine.percpuPagelists?.freeHighBatch ? 1 : 0;
+    const rc = this.exports.pcpZoneSet(slot, s.highMin, s.highMax, s.batch, fhb);
+    check(rc === this.abi.E_OK, `engine rejected the per-CPU list sizes of zone slot ${slot} (code ${rc})`);
+  }
+
+  /** Whether the machine keeps per-CPU page lists (MachineSpec.percpuPagelists). */
+  get hasPcp(): boolean {
+    this.live();
+    return this.machine.percpuPagelists !== undefined;
+  }
+
+  private currentCpu = 0;
+
+  /** The CPU whose lists allocations and frees use from now on (smp_processor_id(); 0 at boot). Set it
+   *  before a batch to run that batch on another CPU. */
+  get cpu(): number {
+    this.live();
+    return this.currentCpu;
+  }
+  setCpu(cpu: number): void {
+    this.live();
+    const p = this.machine.percpuPagelists;
+    if (!p) throw new OomlabError("OOMLAB_BAD_ARGUMENT", "this machine has no per-CPU lists (percpuPagelists)");
+    if (!isInt(cpu) || cpu < 0 || cpu >= p.cpus)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `cpu ${String(cpu)} must be an integer from 0 to ${p.cpus - 1}`);
+    this.exports.pcpSetCpu(cpu);
+    this.currentCpu = cpu;
+  }
+
+  /** drain_all_pages (mm/page_alloc.c 6.18): every CPU's lists of one zone (slot) or of every zone back
+   *  to the buddy lists, where they coalesce. Returns the pages drained (0 without per-CPU lists). */
+  drainAllPages(slot?: number): number {
+    this.live();
+    if (slot !== undefined) this.zone(slot);
+    return this.exports.drainAllPages(slot ?? this.abi.NIL);
+  }
+
+  /** Sets ZONE_RECLAIM_ACTIVE of a zone (balance_pgdat while kswapd scans it): nr_pcp_high then keeps
+   *  at most batch * 4 pages on a list. */
+  setReclaimActive(slot: number, on: boolean): void {
+    this.live();
+    this.zone(slot);
+    this.exports.pcpSetReclaimActive(slot, on ? 1 : 0);
+  }
+
+  /** Each CPU's struct per_cpu_pages of a zone, with its lists (pfns per pindex, head first); [] without
+   *  per-CPU lists or for an empty zone. */
+  pcpState(slot: number): PcpState[] {
+    this.live();
+    const p = this.machine.percpuPagelists;
+    if (!p || this.zone(slot).spannedPages === 0) return [];
+    const out: PcpState[] = [];
+    for (let cpu = 0; cpu < p.cpus; cpu++) {
+      const r = readPcpRecord(this.abi, this.views, this.exports.pcpPtr(slot, cpu));
+      const lists = r.heads.map((h) => {
+        const pfns: number[] = [];
+        for (let cur = h; cur !== this.abi.NIL && pfns.length <= this.machine.nrPages; cur = this.pages.next(cur))
+          pfns.push(cur + this.machine.basePfn);
+        return pfns;
+      });
+      out.push({
+        slot,
+        cpu,
+        count: r.count,
+        high: r.high,
+        batch: r.batch,
+        highMin: r.highMin,
+        highMax: r.highMax,
+        lists,
+      });
+    }
+    return out;
   }
 
   /** Reads where machineInit put the per-page arrays. */
@@ -304,6 +395,12 @@ export class Machine implements BuddyEngine {
     check(top <= MAX_BOOSTED_WATERMARK_PAGES, boosted, "OOMLAB_BAD_ARGUMENT");
     z.watermarks = { min: w.min, low: w.low, high: w.high, promo: w.promo ?? 0 };
     this.exports.zoneSetWatermarks(slot, w.min, w.low, w.high, w.promo ?? 0);
+    const pcp = this.machine.percpuPagelists;
+    if (pcp && z.spannedPages > 0) {
+      // setup_per_zone_wmarks ends with zone_pcp_update: high follows the low mark
+      z.pcp = zonePcp(this.machine, z, pcp, pcp.rules);
+      this.setPcpSizes(slot, z.pcp);
+    }
   }
 
   /** The engine id of the zonelist for (node, highest zone), registered on first use. */
@@ -393,6 +490,9 @@ export class Machine implements BuddyEngine {
     const { state, order } = decodePageInfo(abi, this.pages.info(idx));
     if (state === abi.STATE_FREE) {
       return new OomlabError("OOMLAB_DOUBLE_FREE", `double free: pfn ${pfn} is already a free block of order ${order}`);
+    }
+    if (state === abi.STATE_PCP) {
+      return new OomlabError("OOMLAB_DOUBLE_FREE", `double free: pfn ${pfn} is on a per-CPU list (order ${order})`);
     }
     const what =
       state === abi.STATE_TAIL ? "inside a block" : state === abi.STATE_RESERVED ? "a reserved page" : "in a hole";
@@ -854,7 +954,9 @@ export class Machine implements BuddyEngine {
       if (p.state !== abi.STATE_ALLOC) continue;
       allocated.push([idx + this.machine.basePfn, p.order, p.migratetype, this.pages.next(idx)]);
     }
-    return { zones, pageblocks, allocated };
+    const state: MachineState = { zones, pageblocks, allocated };
+    if (this.hasPcp) state.pcp = this.machine.zones.flatMap((z) => this.pcpState(z.slot));
+    return state;
   }
 
   /** Runs the engine's full invariant check; throws OOMLAB_INVARIANT with the details. */

@@ -49,6 +49,12 @@ export interface WasmExports {
   churnDrain(): void;
   churnStats(): void;
   checkInvariants(): number;
+  pcpInit(cpus: number, rules: number, thpOrder: number): number;
+  pcpZoneSet(slot: number, highMin: number, highMax: number, batch: number, freeHighBatch: number): number;
+  pcpSetCpu(cpu: number): number;
+  pcpSetReclaimActive(slot: number, on: number): number;
+  pcpPtr(slot: number, cpu: number): number;
+  drainAllPages(slot: number): number;
   headerPtr(): number;
   ioPtr(): number;
   zonesPtr(): number;

@@ -53,6 +53,33 @@ export interface MachineSpec {
    *  kernel sets only when memory is below pageblock_nr_pages * MIGRATE_TYPES; true or absent keeps
    *  the kernel's own rule. */
   mobilityGrouping?: boolean;
+  /** Per-CPU page lists in the engine (6.18; absent: none, every page goes through the buddy lists). */
+  percpuPagelists?: PercpuPagelistsSpec;
+}
+
+/** The per-CPU page lists of a modern machine (struct per_cpu_pages, assembly/pcp.ts). */
+export interface PercpuPagelistsSpec {
+  /** Online CPUs, each with its lists in every zone; zone_highsize splits the high mark among them. */
+  cpus: number;
+  /** pcp->high of every zone, as vm.percpu_pagelist_high_fraction fixes it (auto-tuning off); default
+   *  zone_highsize with percpu_pagelist_high_fraction 0. */
+  high?: number;
+  /** pcp->batch of every zone; default zone_batchsize. */
+  batch?: number;
+  /** PCPF_FREE_HIGH_BATCH (6.18: the CPU's cache slice holds more than 3 batches); default false. */
+  freeHighBatch?: boolean;
+}
+
+/** The resolved per-CPU lists: which rules, and the THP order pcp_allowed_order admits. */
+export interface ResolvedPercpuPagelists {
+  cpus: number;
+  /** "fixed": pcp->high as set (5.14 .. 6.6, Linux 6.1); "autotune": between high_min and high_max (6.7+). */
+  rules: "fixed" | "autotune";
+  /** HPAGE_PMD_ORDER (6.18) / pageblock_order (6.1) when above PAGE_ALLOC_COSTLY_ORDER, else null. */
+  thpOrder: number | null;
+  freeHighBatch: boolean;
+  high?: number;
+  batch?: number;
 }
 
 /** A zone after resolution: engine slot (node * 5 + zone index), geometry, watermarks. */
@@ -70,6 +97,8 @@ export interface ResolvedZone {
   watermarks: { min: number; low: number; high: number; promo: number };
   /** lowmem_reserve[0..4]. */
   lowmemReserve: number[];
+  /** pcp->batch, high_min and high_max of every CPU (machines with per-CPU lists only). */
+  pcp?: { batch: number; highMin: number; highMax: number };
 }
 
 export interface ResolvedMachine {
@@ -87,6 +116,8 @@ export interface ResolvedMachine {
   lowmemReserveRatio: number[];
   mobilityDisabled: boolean;
   zones: ResolvedZone[];
+  /** Present only on machines with per-CPU lists. */
+  percpuPagelists?: ResolvedPercpuPagelists;
 }
 
 /** One allocation request. */
@@ -136,6 +167,21 @@ export interface MachineState {
   pageblocks: number[];
   /** Allocated blocks, ascending pfn: [pfn, order, migratetype, owner]. */
   allocated: [number, number, number, number][];
+  /** Machines with per-CPU lists: each populated zone's lists per CPU. */
+  pcp?: PcpState[];
+}
+
+/** One CPU's per_cpu_pages of one zone. */
+export interface PcpState {
+  slot: number;
+  cpu: number;
+  count: number;
+  high: number;
+  batch: number;
+  highMin: number;
+  highMax: number;
+  /** Block pfns per pindex (order_to_pindex), head first. */
+  lists: number[][];
 }
 
 /** What both the WASM engine and the reference model implement. */

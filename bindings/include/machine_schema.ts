@@ -49,6 +49,8 @@ export const MAX_BOOSTED_WATERMARK_PAGES = 2 ** 32 - 1;
 export const MAX_ORDER_LIMIT = 16;
 /** CMA areas per zone: CONFIG_CMA_AREAS is at most 20 by default (mm/Kconfig CMA_AREAS, 6.18). */
 export const MAX_CMA_AREAS = 20;
+/** CPUs the engine keeps per-CPU lists for (assembly/pcp.ts PCP_MAX_CPUS). */
+export const MAX_PCP_CPUS = 256;
 /** Page sizes oomlab models (bytes). */
 export const PAGE_SIZES = [4096, 16384, 65536] as const;
 /** The eras the engine simulates. */
@@ -172,6 +174,17 @@ function machineFields<E extends z.ZodType>(era: E) {
           "build_all_zonelists); default the kernel's rule (off below pageblock_nr_pages * MIGRATE_TYPES)",
       })
       .optional(),
+    percpuPagelists: objectOf(
+      {
+        cpus: intIn(1, MAX_PCP_CPUS, "online CPUs with per-CPU lists in every zone"),
+        high: intIn(0, MAX_PAGES, "pcp->high of every zone, pages (auto-tuning off)").optional(),
+        batch: intIn(1, MAX_PAGES, "pcp->batch of every zone, pages").optional(),
+        freeHighBatch: flag()
+          .meta({ description: "PCPF_FREE_HIGH_BATCH (6.18 zone_pcp_update_cacheinfo); default false" })
+          .optional(),
+      },
+      "per-CPU page lists { cpus, high?, batch?, freeHighBatch? }",
+    ).optional(),
   };
 }
 
@@ -195,6 +208,15 @@ export function machineSchema<E extends z.ZodType>(era: E, what: string) {
           message: `is not a 2.6.11 setting (${sysctl} exists from Linux ${since}); leave it out`,
           params: SENTENCE,
         });
+    if ((m as { era?: unknown }).era === "2.6.11" && m.percpuPagelists !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["percpuPagelists"],
+        message:
+          "is not a 2.6.11 engine setting (2.6.11's hot and cold per-CPU lists live in its slow path, " +
+          "bindings/linux-2.6.11); leave it out",
+        params: SENTENCE,
+      });
     if ((m as { era?: unknown }).era === "2.6.11" && m.mobilityGrouping !== undefined)
       ctx.addIssue({
         code: "custom",

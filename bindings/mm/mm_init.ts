@@ -6,6 +6,7 @@
 import { SWAP_CLUSTER_MAX } from "../include/linux/swap.js";
 import { check, isInt, OomlabError } from "../errors.js";
 import { eraProfile, type EraProfile } from "../kernel/releases.js";
+import { setupPcp } from "./pcp.js";
 import type { MachineSpec, ResolvedMachine, ResolvedZone } from "../include/machine.js";
 import { MAX_NR_ZONES, ZONE_TYPES } from "../include/linux/mmzone.js";
 import {
@@ -154,6 +155,7 @@ export function resolveMachine(input: MachineSpec): ResolvedMachine {
     if (s?.lowmemReserve) z.lowmemReserve = Array.from({ length: MAX_NR_ZONES }, (_, i) => s.lowmemReserve?.[i] ?? 0);
     checkEngineMarks(m, z, w !== undefined);
   }
+  setupPcp(m, spec.percpuPagelists); // zone_pcp_update after the watermarks (mm/page_alloc.c)
   return m;
 }
 

@@ -135,3 +135,48 @@ export function pageblockCounts(m: VmstatSource): Map<number, number[]> {
   }
   return out;
 }
+
+/** One CPU's per_cpu_pages as /proc/zoneinfo prints it (engine/machine.ts PcpState has these fields). */
+export interface PagesetRow {
+  cpu: number;
+  count: number;
+  high: number;
+  batch: number;
+  highMin: number;
+  highMax: number;
+}
+
+/** The "pagesets" part of a zone in /proc/zoneinfo (zoneinfo_show_print, mm/vmstat.c): 6.7+ ("autotune")
+ *  pads to "count:    " and adds high_min and high_max; 5.14 .. 6.6 ("fixed", 6.1) print count, high,
+ *  batch. The "vm stats threshold" line that follows each CPU in the kernel is left out (oomlab keeps
+ *  no per-CPU vmstat diffs). */
+export function formatPagesets(rows: PagesetRow[], rules: "fixed" | "autotune"): string {
+  let out = "  pagesets\n";
+  for (const p of rows) {
+    out += `    cpu: ${p.cpu}\n`;
+    if (rules === "autotune") {
+      out += `              count:    ${p.count}\n`;
+      out += `              high:     ${p.high}\n`;
+      out += `              batch:    ${p.batch}\n`;
+      out += `              high_min: ${p.highMin}\n`;
+      out += `              high_max: ${p.highMax}\n`;
+    } else {
+      out += `              count: ${p.count}\n`;
+      out += `              high:  ${p.high}\n`;
+      out += `              batch: ${p.batch}\n`;
+    }
+  }
+  return out;
+}
+
+/** What zoneinfoPagesets reads of a machine (engine/machine.ts Machine provides it). */
+export interface PagesetSource {
+  readonly machine: ResolvedMachine;
+  pcpState(slot: number): PagesetRow[];
+}
+
+/** The pagesets of one zone of a machine with per-CPU lists, as /proc/zoneinfo prints them; "" without. */
+export function zoneinfoPagesets(m: PagesetSource, slot: number): string {
+  const p = m.machine.percpuPagelists;
+  return p ? formatPagesets(m.pcpState(slot), p.rules) : "";
+}

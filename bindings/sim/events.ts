@@ -51,6 +51,7 @@ export const SIM_EVENT_KINDS = [
   "__alloc_pages_direct_compact",
   "__alloc_pages_direct_reclaim",
   "unreserve_highatomic_pageblock",
+  "drain_all_pages",
   "should_reclaim_retry",
   "should_compact_retry",
   "__alloc_pages_may_oom",
@@ -247,6 +248,8 @@ export interface SimEventFields {
   __alloc_pages_direct_reclaim: { order: number; progress: number; drained: boolean; ok: boolean };
   /** 6.18: unreserve_highatomic_pageblock (force: the last try before OOM); pages given back. */
   unreserve_highatomic_pageblock: { force: boolean; pages: number; ok: boolean };
+  /** 6.18 with per-CPU lists: drain_all_pages(NULL) after direct reclaim; pages given back. */
+  drain_all_pages: { pages: number };
   /** 6.18: should_reclaim_retry with each zone's check (MAX_RECLAIM_RETRIES 16). */
   should_reclaim_retry: {
     order: number;

@@ -71,6 +71,10 @@ function callsOn(pfn: number): Record<string, unknown[]> {
     pageblockTypes: [],
     snapshot: [],
     checkInvariants: [],
+    setCpu: [0],
+    drainAllPages: [],
+    setReclaimActive: [slot, true],
+    pcpState: [slot],
   };
 }
 
@@ -90,7 +94,15 @@ describe("a disposed machine throws OOMLAB_DISPOSED on every call", () => {
   it("the table of calls covers every public method of Machine", () => {
     const table = Object.keys(callsOn(0));
     expect(table.sort()).toEqual(members.methods.filter((n) => n !== "dispose").sort());
-    expect(members.getters.sort()).toEqual(["build", "disposed", "engineAbi", "engineExports", "engineViews"]);
+    expect(members.getters.sort()).toEqual([
+      "build",
+      "cpu",
+      "disposed",
+      "engineAbi",
+      "engineExports",
+      "engineViews",
+      "hasPcp",
+    ]);
     // The description is plain data, not the engine: it stays readable.
     expect(members.fields).toEqual(["machine"]);
   });

@@ -122,7 +122,7 @@ describe("kernel ranges: rejected with the path, the value and the range", () =>
     expect(thrown(() => resolveMachine(normal({ minFreeKbyte: 2400 })))?.message).toBe(
       "machine.minFreeKbyte is not a field of machine (its fields: $schema, era, nodes, pageSize, maxOrder, " +
         "pageblockOrder, minFreeKbytes, watermarkScaleFactor, lowmemReserveRatio, watermarkBoostFactor, " +
-        "mobilityGrouping)",
+        "mobilityGrouping, percpuPagelists)",
     );
     expect(thrown(() => resolveMachine(normal({}, { spanedPages: 10 })))?.message).toContain(
       "machine.nodes[0].zones[0].spanedPages is not a field of machine.nodes[0].zones[0] (its fields: type, startPfn,",

@@ -6,8 +6,10 @@
 // __alloc_pages_may_oom, __GFP_NOFAIL's loop and warn_alloc. get_page_from_freelist runs in the
 // engine (Machine.alloc with ALLOC_* flags); each decision here is a typed event with its numbers.
 //
-// Not modelled: cpusets and nodemasks (check_retry_cpuset never restarts), per-CPU lists
-// (drain_all_pages has nothing to drain), PF_DUMPCORE, pm_suspended_storage, memory cgroups.
+// Not modelled: cpusets and nodemasks (check_retry_cpuset never restarts), PF_DUMPCORE,
+// pm_suspended_storage, memory cgroups. Per-CPU lists exist when the machine has them
+// (MachineSpec.percpuPagelists): drain_all_pages then gives their pages back; without them it has
+// nothing to drain.
 
 import type { Machine } from "../../engine/machine.js";
 import type { KernelLog } from "../../sim/log.js";
@@ -358,7 +360,12 @@ export class PageAlloc618 {
       pfn = this.gpff("after reclaim", order, allocFlags, ac, owner);
       if (pfn < 0) {
         this.unreserveHighatomicPageblock(ac, false);
-        drained = true; // drain_all_pages: no per-CPU lists in this model
+        drained = true;
+        // drain_all_pages(NULL): only a machine with per-CPU lists has pages there
+        if (this.k.machine.hasPcp) {
+          const pages = this.k.machine.drainAllPages();
+          this.k.log.event("drain_all_pages", { pages });
+        }
         pfn = this.gpff("after drain", order, allocFlags, ac, owner);
       }
     }

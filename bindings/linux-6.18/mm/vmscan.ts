@@ -584,7 +584,12 @@ export class Vmscan618 {
       kswapd: true,
     };
     let balancedOut = false;
+    // set_reclaim_active / clear_reclaim_active: nr_pcp_high then keeps at most batch * 4 pages listed
+    const reclaimActive = (on: boolean) => {
+      if (m.hasPcp) for (const s of zones) if (m.zone(s).managedPages > 0) m.setReclaimActive(s, on);
+    };
     restart: for (;;) {
+      reclaimActive(true);
       sc.priority = DEF_PRIORITY;
       do {
         const nrReclaimed = sc.nrReclaimed;
@@ -616,6 +621,7 @@ export class Vmscan618 {
       break;
     }
     if (!balancedOut && !sc.nrReclaimed) this.kswapdFailures[node]++;
+    reclaimActive(false);
     if (boosted) {
       zones.forEach((slot, i) => {
         if (zoneBoosts[i]) this.setBoost(slot, Math.max(0, m.counters(slot).watermarkBoost - zoneBoosts[i]));

@@ -126,11 +126,12 @@ describe("__alloc_pages_may_oom's exits", () => {
   });
 });
 
-/** 64 MiB of DMA32 and 64 MiB of Normal, swap of 1024 pages. */
-function small(swapPages = 1024): Kernel618 {
+/** 64 MiB of DMA32 and 64 MiB of Normal, swap of 1024 pages; per-CPU lists when pcp is given. */
+function small(swapPages = 1024, pcp?: { cpus: number }): Kernel618 {
   return new Kernel618(
     {
       era: "6.18",
+      ...(pcp ? { percpuPagelists: pcp } : {}),
       nodes: [
         {
           zones: [
@@ -164,6 +165,30 @@ describe("Kernel618 runs", () => {
     for (const z of retry?.zones ?? []) expect(z.ok).toBe(false);
     expect(eventsOfKind(k.log.events, "__alloc_pages_may_oom").at(-1)?.exit).toBe("out_of_memory");
     expect(k.vm.pswpout).toBe(1024);
+  });
+
+  it("with per-CPU lists, direct reclaim's failed retry drains them (drain_all_pages) before trying again", () => {
+    const run = (pcp?: { cpus: number }) => {
+      const k = small(1024, pcp);
+      k.addTask({ pid: 100, comm: "small" });
+      k.addTask({ pid: 200, comm: "big" });
+      k.readFile(2000);
+      k.faultAnon(100, 3000);
+      k.current = k.task(200) ?? null;
+      k.faultAnon(200, 40000);
+      k.machine.checkInvariants();
+      return k;
+    };
+    const off = run();
+    expect(eventsOfKind(off.log.events, "drain_all_pages")).toEqual([]);
+    const on = run({ cpus: 2 });
+    expect(on.oomKills.map((v) => v.pid)).toEqual([200]);
+    const drainedRetries = eventsOfKind(on.log.events, "__alloc_pages_direct_reclaim").filter((e) => e.drained);
+    const drains = eventsOfKind(on.log.events, "drain_all_pages");
+    expect(drainedRetries.length).toBeGreaterThan(0);
+    expect(drains.length).toBe(drainedRetries.length);
+    // pages were waiting on the lists of CPU 0 (every allocation runs there) and went back to the buddy
+    expect(drains[0].pages).toBeGreaterThan(0);
   });
 
   it("a costly order fails without an OOM kill and warn_alloc reports it", () => {
