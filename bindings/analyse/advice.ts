@@ -630,7 +630,10 @@ function kernelMemoryActions(b: MemoryBreakdown | undefined, d: DiagnosedReport)
   const out: Action[] = [];
   if (!b) return out;
   const m = d.memory ?? {};
-  if (b.unaccountedPermille > UNACCOUNTED_PERMILLE) {
+  // a report missing counters whose parts add up to less than half of RAM cannot tell kernel memory
+  // from what it does not print (memory.ts sentenceOf says so)
+  const unknowable = b.missing.length > 0 && b.countedKb * 2 < b.totalRamKb;
+  if (b.unaccountedPermille > UNACCOUNTED_PERMILLE && !unknowable) {
     const slab = m.slabUnreclaimableKb ?? m.slabKb;
     const counted = [
       slab !== undefined ? `slab${m.slabUnreclaimableKb !== undefined ? " unreclaimable" : ""} ${slab} kB` : "",

@@ -5,6 +5,8 @@
 import { GFP_MASK_MAX, MIN_FREE_KBYTES, WATERMARK_SCALE_FACTOR, sysctlRange } from "../include/linux/sysctl.js";
 import { intWithin, objectOf, parseWith } from "../include/schema.js";
 import { z } from "zod";
+import { OomlabError } from "../errors.js";
+import { printable } from "../include/printable.js";
 import type { ScalarWhatIf, WhatIf } from "./report.js";
 
 /** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too): orders 0 .. 15. */
@@ -75,9 +77,6 @@ export const OOM_SCORE_ADJ_SETTING = {
 
 const field = (s: WhatIfSetting) => intWithin(s.min, s.max, s.expected);
 const { pid: PID, value: ADJ } = OOM_SCORE_ADJ_SETTING;
-const pidKey = z.string().refine((k) => /^\d{1,7}$/.test(k) && Number(k) >= PID.min && Number(k) <= PID.max, {
-  error: () => PID.expected,
-});
 
 const whatIfSchema = objectOf(
   {
@@ -90,7 +89,7 @@ const whatIfSchema = objectOf(
     compaction: field(WHAT_IF_SETTINGS.compaction).optional(),
     victimOomScoreAdj: field(WHAT_IF_SETTINGS.victimOomScoreAdj).optional(),
     victimKilledEarlier: field(WHAT_IF_SETTINGS.victimKilledEarlier).optional(),
-    oomScoreAdj: z.record(pidKey, intWithin(ADJ.min, ADJ.max, ADJ.expected)).optional(),
+    oomScoreAdj: z.record(z.string(), intWithin(ADJ.min, ADJ.max, ADJ.expected)).optional(),
   },
   "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, swapKb?, extfragThreshold?, " +
     "compaction?, victimOomScoreAdj?, victimKilledEarlier?, oomScoreAdj? }",
@@ -99,5 +98,9 @@ const whatIfSchema = objectOf(
 /** Checks DiagnoseOptions.whatIf: an unknown setting or a value out of range is an OOMLAB_BAD_ARGUMENT
  *  naming it (whatIf.minFreeKbytes -5 is out of range: an int from 0 to 2147483647 (...)). */
 export function validateWhatIf(w: WhatIf): WhatIf {
-  return parseWith(whatIfSchema, w, { prefix: "", root: "whatIf", whole: "whatIf", code: "OOMLAB_BAD_ARGUMENT" });
+  const out = parseWith(whatIfSchema, w, { prefix: "", root: "whatIf", whole: "whatIf", code: "OOMLAB_BAD_ARGUMENT" });
+  for (const k of Object.keys(out.oomScoreAdj ?? {}))
+    if (!(/^\d{1,7}$/.test(k) && Number(k) >= PID.min && Number(k) <= PID.max))
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `whatIf.oomScoreAdj: '${printable(k)}' is not ${PID.expected}`);
+  return out;
 }
