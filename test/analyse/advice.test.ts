@@ -5,10 +5,13 @@
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { diagnose, type DiagnosedReport } from "../../bindings/analyse/diagnose.js";
 import { validateWhatIf } from "../../bindings/analyse/what_if.js";
 import { parseWhatIf } from "../../bindings/cli/commands/diagnose.js";
+import { main } from "../../bindings/cli/main.js";
+import { memoryIo } from "../helpers.js";
 import { renderReport } from "../../bindings/render/diagnose.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/", import.meta.url));
@@ -281,5 +284,31 @@ describe("the replay's what-ifs: the victim killed earlier, any task's oom_score
     expect(() => parseWhatIf(["victim_killed_earlier=2"])).toThrow(/victim_killed_earlier: 2 is out of range: 0 or 1/);
     expect(() => validateWhatIf({ oomScoreAdj: { x: 1 } })).toThrow(/pid/);
     expect(() => validateWhatIf({ oomScoreAdj: { 996: -1001 } })).toThrow(/-1000 to 1000/);
+  });
+});
+
+describe("robustness and the CLI", () => {
+  it("any subset of a report's lines: every report still gets a summary, never a failed advice", () => {
+    const lines = text("008").split("\n");
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: lines.length, maxLength: lines.length }), (keep) => {
+        const cut = lines.filter((_, i) => keep[i] || i < 2).join("\n");
+        for (const r of diagnose(cut, { replay618: false }).reports) {
+          if (r.kind === "buddyinfo" || r.kind === "zoneinfo" || r.kind === "pagetypeinfo") continue;
+          expect(typeof r.summary).toBe("string");
+          expect(r.warnings.filter((w) => w.message.startsWith("no summary or actions"))).toEqual([]);
+          for (const a of r.actions ?? []) expect(a.effect).toMatch(/\d/);
+        }
+      }),
+      { numRuns: 40, seed: 0x12c },
+    );
+  });
+
+  it("diagnose --help names the replay's what-ifs", async () => {
+    const io = memoryIo();
+    expect(await main(["diagnose", "--help"], io)).toBe(0);
+    const help = io.stdout.replace(/\s+/g, " ");
+    expect(help).toContain("victim_killed_earlier=1");
+    expect(help).toContain("oom_score_adj:PID=A");
   });
 });
