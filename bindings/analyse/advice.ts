@@ -567,6 +567,15 @@ function exhaustionActions(r: ParsedReport, d: DiagnosedReport, q: Request, ctx:
       top.tasks > 1 ? `${printable(top.name)} (${top.tasks} processes)` : `${printable(top.name)} (pid ${top.pids[0]})`;
     const share = top.ramPermille !== null ? ` = ${percent(top.ramPermille)} of RAM` : "";
     const after = freeKb + top.rssKb;
+    // the 6.18 replay with the victim killed before the request, when the victim is one of them
+    const v = d.victim;
+    let replayed = "";
+    if (v && top.pids.includes(v.pid) && d.replay618?.replayed && ctx.replay) {
+      const k = ctx.replay({ killedFirst: v.pid });
+      replayed =
+        `; the 6.18 replay with ${printable(v.comm)} (${v.pid}) killed before the request ` +
+        `(${k.killedFirst?.freedPages ?? 0} pages freed): ${k.outcome}, ${k.how}`;
+    }
     out.push({
       cause: "exhaustion",
       action:
@@ -576,8 +585,10 @@ function exhaustionActions(r: ParsedReport, d: DiagnosedReport, q: Request, ctx:
         `${who} held rss ${top.rssKb} kB${share}, swap ${top.swapKb} kB, page tables ${top.pgtablesKb} kB; ` +
         `freeing its rss gives ${freeKb} + ${top.rssKb} = ${after} kB free in the zones the request may use, ` +
         `${after > needKb ? "above" : "still at or below"} their ${mark} marks + lowmem_reserve (${needKb} kB) ` +
-        `${after > needKb ? `by ${after - needKb} kB` : `by ${needKb - after} kB`}`,
-      computedBy: "the task table and the zone lines (analyse/memory.ts topConsumers)",
+        `${after > needKb ? `by ${after - needKb} kB` : `by ${needKb - after} kB`}${replayed}`,
+      computedBy:
+        "the task table and the zone lines (analyse/memory.ts topConsumers)" +
+        (replayed ? "; --what-if victim_killed_earlier=1 (the 6.18 replay)" : ""),
     });
   }
   const swapTotal = d.memory?.swapTotalKb;

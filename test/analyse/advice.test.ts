@@ -210,6 +210,8 @@ describe("exhaustion", () => {
       "freeing its rss gives 138516 + 9234324 = 9372840 kB free in the zones the request may use, above their " +
         "high marks + lowmem_reserve (222064 kB) by 9150776 kB",
     );
+    // the victim is doxygen: its rss 9234324 kB / 4 = 2308581 pages freed before the request
+    expect(action(r, /doxygen/).effect).toContain("killed before the request (2308581 pages freed): success, at once");
     // short 222064 - 138516 = 83548 kB, whole MiB: 82 x 1024 = 83968
     const swap = action(r, /Add swap/);
     expect(swap.action).toContain("Add swap (83968 kB");
@@ -231,6 +233,10 @@ describe("exhaustion", () => {
     const r = first("045");
     expect(action(r, /python/).effect).toContain("17380 + 183404 = 200784 kB");
     expect(action(r, /python/).effect).toContain("(24576 kB) by 176208 kB");
+    // the victim is one of them: the replay with pid 996 killed first (anon-rss 122228 kB = 30557 pages)
+    expect(action(r, /python/).effect).toContain(
+      "the 6.18 replay with python (996) killed before the request (30557 pages freed): success, at once",
+    );
     // CMA 262144 kB reserved, free_cma 0: the driver's CMA pages are unaccounted
     expect(action(r, /kernel memory outside/).effect).toContain("CMA reserved 262144 kB, 262144 kB of it not free");
   });
