@@ -122,7 +122,7 @@ function requestWords(r: ParsedReport, d: DiagnosedReport, q: Request, ps: numbe
   const who = r.trigger
     ? ` by ${printable(r.trigger.comm)}${r.trigger.pid !== null ? ` (pid ${r.trigger.pid})` : ""}`
     : "";
-  return `an ${order}${flags} request${who}`.replace(/^an ([^aeiou8])/i, "a $1");
+  return `an ${order}${flags} request${who}`.replace(/ {2,}/g, " ").replace(/^an ([^aeiou8])/i, "a $1");
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
