@@ -605,6 +605,19 @@ function exhaustionActions(r: ParsedReport, d: DiagnosedReport, q: Request, ctx:
         "not free is not anonymous memory waiting for swap",
       computedBy: "Mem-Info's swap lines against the zone lines",
     });
+  } else if (p?.replayed && p.outcome === "success") {
+    // more swap only adds reclaimable pages: a replay that succeeds without it cannot fail with it
+    // (a rebuild costs seconds on a large machine: it is not run again to say so)
+    out.push({
+      cause: "exhaustion",
+      action: "Add swap only if the workload needs it: the replayed state needs none",
+      effect:
+        `the 6.18 replay succeeds without more swap (${p.how}), with ${p.swap?.freePages ?? 0} free swap pages and ` +
+        `${p.zones.reduce((a, z) => a + z.reclaimablePages, 0)} reclaimable pages: more swap cannot change its ` +
+        "answer; " +
+        `the kernel's OOM came from a state the printout (${short} kB short of the ${mark} marks) no longer holds`,
+      computedBy: "the 6.18 replay (reports[].replay618)",
+    });
   } else if (p?.replayed && ctx.replay) {
     // swap for the shortfall, at least 1 MiB, in whole MiB
     const add = Math.max(1, Math.ceil(short / 1024)) * 1024;

@@ -9,6 +9,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { diagnose, type DiagnosedReport } from "../../bindings/analyse/diagnose.js";
 import { validateWhatIf } from "../../bindings/analyse/what_if.js";
+import { advise } from "../../bindings/analyse/advice.js";
+import { replay618, type Replay618 } from "../../bindings/analyse/replay618.js";
+import { parseReports } from "../../bindings/parse/reports.js";
 import { parseWhatIf } from "../../bindings/cli/commands/diagnose.js";
 import { main } from "../../bindings/cli/main.js";
 import { memoryIo } from "../helpers.js";
@@ -213,9 +216,10 @@ describe("exhaustion", () => {
     // the victim is doxygen: its rss 9234324 kB / 4 = 2308581 pages freed before the request
     expect(action(r, /doxygen/).effect).toContain("killed before the request (2308581 pages freed): success, at once");
     // short 222064 - 138516 = 83548 kB, whole MiB: 82 x 1024 = 83968
-    const swap = action(r, /Add swap/);
-    expect(swap.action).toContain("Add swap (83968 kB");
-    expect(swap.effect).toMatch(/^the 6\.18 replay with swap_kb=83968: success/);
+    // the replay succeeds without more swap: more cannot change its answer (not replayed again)
+    const swap = action(r, /Add swap only if/);
+    expect(swap.effect).toMatch(/^the 6\.18 replay succeeds without more swap \(after direct reclaim\)/);
+    expect(swap.effect).toContain("(83548 kB short of the high marks)");
     // 16461600 - 13217408 = 3244192 kB, 19.7% of RAM
     expect(action(r, /kernel memory outside/).effect).toContain(
       "unaccounted = RAM 16461600 - counted 13217408 = 3244192 kB, 20% of RAM",
@@ -239,6 +243,29 @@ describe("exhaustion", () => {
     );
     // CMA 262144 kB reserved, free_cma 0: the driver's CMA pages are unaccounted
     expect(action(r, /kernel memory outside/).effect).toContain("CMA reserved 262144 kB, 262144 kB of it not free");
+  });
+});
+
+describe("swap added, replayed when the replay without it fails (045 with its outcome set to failed)", () => {
+  it("short 6144 - 4345 = 1799 pages = 7196 kB, 8192 kB added: anon 45773 + file 280 = 46053 reclaimable", () => {
+    const t = text("045");
+    const parsed = parseReports(t).reports[0];
+    const d = diagnose(t).reports[0];
+    const failed = { ...d, replay618: { ...(d.replay618 as Replay618), outcome: "failed" as const, how: "no page" } };
+    const a = advise(parsed, failed, {
+      whatIf: () => {
+        throw new Error("not asked for exhaustion");
+      },
+      replay: (s) => replay618(parsed, s),
+      xfsKmemAlloc: () => false,
+    });
+    const swap = action({ ...failed, actions: a.actions }, /Add swap \(/);
+    expect(swap.action).toBe(
+      "Add swap (8192 kB: the 7196 kB the zones the request may use are short of their high marks)",
+    );
+    expect(swap.effect).toMatch(/^the 6\.18 replay with swap_kb=8192: success/);
+    expect(swap.effect).toContain("reclaimable 46053 pages (280 without it)");
+    expect(swap.effect).toContain("without it: failed, no page");
   });
 });
 
