@@ -37,7 +37,9 @@ import { printable } from "../include/printable.js";
 import { memcgSentence, memoryBreakdown, memoryCounters } from "./memory.js";
 import { victimRanking } from "./victim.js";
 import { replay618, replayApplies, type Replay618Settings } from "./replay618.js";
+import { advise, type Advice } from "./advice.js";
 
+export type { Action, Advice } from "./advice.js";
 export type { Consumer, MemoryBreakdown, MemoryCounters, MemoryPart } from "./memory.js";
 export type { RankedTask, VictimRanking } from "./victim.js";
 export type { Replay618, Replay618Compaction, Replay618Settings, Replay618Zone } from "./replay618.js";
@@ -179,6 +181,17 @@ function replaySettings(r: ParsedReport, w: WhatIf, notes: string[]): Replay618S
     if (r.victim) s.oomScoreAdj = { [r.victim.pid]: w.victimOomScoreAdj };
     else notes.push("victim_oom_score_adj changes nothing: the report names no victim");
   }
+  if (w.oomScoreAdj) {
+    const listed = new Set((r.taskTable?.tasks ?? []).map((t) => t.pid));
+    for (const [pid, adj] of Object.entries(w.oomScoreAdj)) {
+      s.oomScoreAdj = { ...s.oomScoreAdj, [Number(pid)]: adj };
+      if (!listed.has(Number(pid))) notes.push(`oom_score_adj:${pid} changes nothing: no task ${pid} in the table`);
+    }
+  }
+  if (w.victimKilledEarlier === 1) {
+    if (r.victim) s.killedFirst = r.victim.pid;
+    else notes.push("victim_killed_earlier changes nothing: the report names no victim");
+  }
   if (w.swapKb !== undefined) s.swapAddKb = w.swapKb;
   if (w.extfragThreshold !== undefined) s.extfragThreshold = w.extfragThreshold;
   if (w.compaction !== undefined) s.compaction = w.compaction === 1;
@@ -190,7 +203,8 @@ function whatIfReport(r: ParsedReport, w: WhatIf): WhatIfResult {
   const s = replaySettings(r, w, out.notes);
   if (s) {
     out.notes.push(
-      "swap_kb, extfrag_threshold, compaction and victim_oom_score_adj change only the 6.18 replay (replay618)",
+      "swap_kb, extfrag_threshold, compaction, victim_oom_score_adj, victim_killed_earlier and oom_score_adj " +
+        "change only the 6.18 replay (replay618)",
     );
     out.replay618 = replay618(r, s);
   }
@@ -315,6 +329,7 @@ function diagnoseParsed(
   opts: DiagnoseOptions,
   earlierVictims: ReadonlySet<number> = new Set(),
   replays: { done: number } = { done: 0 },
+  xfs: ((r: ParsedReport) => boolean) | null = null,
 ): DiagnosedReport {
   const own: Warning[] = [];
   const warn = (message: string) => own.push({ line: r.line, message });
@@ -360,6 +375,17 @@ function diagnoseParsed(
   }
   const headline = out.memoryBreakdown?.sentence ?? memcgSentence(r);
   if (verdict && headline) verdict.headline = headline;
+  let advice: Advice | null = null;
+  try {
+    const replayed = out.replay618?.replayed === true;
+    advice = advise(r, out, {
+      whatIf: (w) => whatIfVerdict(r, w),
+      replay: replayed ? (s) => replay618(r, s) : null,
+      xfsKmemAlloc: () => xfs?.(r) ?? false,
+    });
+  } catch (e) {
+    warn(`no summary or actions: ${(e as Error).message}`);
+  }
   if (opts.whatIf && Object.keys(opts.whatIf).length) {
     try {
       out.whatIf = whatIfReport(r, opts.whatIf);
@@ -368,7 +394,27 @@ function diagnoseParsed(
     }
   }
   Object.assign(out, capWarnings(parsed, parsedOmitted, own));
-  return out;
+  // the summary and the actions first in the JSON, as in the text
+  return advice ? { ...advice, ...out } : out;
+}
+
+/** XFS kmem_alloc's deadlock message ("XFS: possible memory allocation deadlock in kmem_alloc",
+ *  fs/xfs/linux-2.6/kmem.c) or a kmem_alloc stack frame. */
+const XFS_KMEM_ALLOC = /XFS: possible memory allocation deadlock in kmem_alloc|\bkmem_alloc\+0x/;
+/** How far before a report's first line its XFS message is looked for (it precedes the OOM header). */
+const XFS_LOOKBACK_LINES = 200;
+
+/** Whether an XFS kmem_alloc line belongs to each report: from the end of the report before (at most
+ *  XFS_LOOKBACK_LINES before its first line) to its last line. The text is split once, when asked. */
+function xfsLines(text: string, reports: ParsedReport[]): (r: ParsedReport) => boolean {
+  let lines: string[] | null = null;
+  return (r) => {
+    lines ??= text.split("\n");
+    const i = reports.indexOf(r);
+    const from = Math.max(i > 0 ? reports[i - 1].endLine : 0, r.line - 1 - XFS_LOOKBACK_LINES, 0);
+    for (let n = from; n < Math.min(r.endLine, lines.length); n++) if (XFS_KMEM_ALLOC.test(lines[n])) return true;
+    return false;
+  };
 }
 
 function namesOf(r: ParsedReport, mask: number): string[] {
@@ -395,6 +441,7 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
   const reports: DiagnosedReport[] = [];
   const killed = new Set<number>();
   const replays = { done: 0 };
+  const xfs = xfsLines(text, rs);
   let w = 0;
   let o = 0;
   for (let i = 0; i < rs.length; i++) {
@@ -404,7 +451,7 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
     let omitted = 0;
     while (o < parsed.omittedWarnings.length && parsed.omittedWarnings[o].line < next)
       omitted += parsed.omittedWarnings[o++].count;
-    reports.push(diagnoseParsed(rs[i], own, omitted, opts, new Set(killed), replays));
+    reports.push(diagnoseParsed(rs[i], own, omitted, opts, new Set(killed), replays, xfs));
     const v = rs[i].victim;
     if (v?.killed) killed.add(v.pid);
   }

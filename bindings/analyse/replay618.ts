@@ -50,6 +50,9 @@ export interface Replay618Settings {
   compaction?: boolean;
   /** oom_score_adj changed per pid. */
   oomScoreAdj?: Record<number, number>;
+  /** The pid killed before the request (the report's victim killed earlier): its memory freed as
+   *  the OOM killer's kill and the reaper free it (Kernel618.killTask). */
+  killedFirst?: number;
 }
 
 /** One zone of the rebuilt machine (pages). */
@@ -114,6 +117,8 @@ export interface Replay618 {
   outcome?: "success" | "failed" | "panic";
   /** nopage's reason, or how the page came ("after an OOM kill", "after reclaim", ...). */
   how?: string;
+  /** The task killed before the request (settings.killedFirst) and the pages its kill freed. */
+  killedFirst?: { pid: number; comm: string; freedPages: number; swapEntries: number } | null;
 }
 
 const pages = (kb: number | null | undefined, pageKb: number) => Math.floor((kb ?? 0) / pageKb);
@@ -454,7 +459,8 @@ export function replay618(r: ParsedReport, s: Replay618Settings = {}): Replay618
   const { k, zones, assumptions, triggerPid } = rebuild618(r, s);
   assumptions.push(...notes);
   const comm = r.trigger?.comm ?? null;
-  const task = triggerPid === null ? null : (k.task(triggerPid) ?? null);
+  const first = s.killedFirst === undefined ? undefined : killFirst(k, s.killedFirst, triggerPid, assumptions);
+  const task = triggerPid === null || first?.pid === triggerPid ? null : (k.task(triggerPid) ?? null);
   k.current = task;
   const movable = (gfp.mask & GFP_618.__GFP_MOVABLE) !== 0;
   const direct = (gfp.mask & GFP_618.__GFP_DIRECT_RECLAIM) !== 0;
@@ -530,15 +536,26 @@ export function replay618(r: ParsedReport, s: Replay618Settings = {}): Replay618
   const rv = r.victim ? { pid: r.victim.pid, comm: r.victim.comm } : null;
   const agrees = v && rv ? v.pid === rv.pid : null;
   const via = kills.length ? "the slow path's out_of_memory kills" : "select_bad_process on the rebuilt tasks picks";
+  const changed = [
+    first ? `with ${first.comm} (${first.pid}) killed first` : "",
+    s.oomScoreAdj && Object.keys(s.oomScoreAdj).length
+      ? `with oom_score_adj ${Object.entries(s.oomScoreAdj)
+          .map(([pid, adj]) => `${adj} for pid ${pid}`)
+          .join(", ")}`
+      : "",
+  ].filter(Boolean);
   const oomNote =
     v === null
       ? "no task the OOM killer could pick (no task table, or every task unkillable)"
-      : agrees === false
-        ? `${via} ${v.comm} (${v.pid}, ${v.points} points), the report killed ${rv?.comm} (${rv?.pid}): ` +
-          "tasks left out of the table, memory cgroups or a task already exiting can explain it"
-        : agrees
-          ? `${via} the report's victim, ${v.comm} (${v.pid}), with ${v.points} points`
-          : `${via} ${v.comm} (${v.pid}, ${v.points} points); the report killed nobody`;
+      : agrees === false && changed.length
+        ? `${changed.join(" and ")}, ${via} ${v.comm} (${v.pid}, ${v.points} points) instead of the report's ` +
+          `${rv?.comm} (${rv?.pid})`
+        : agrees === false
+          ? `${via} ${v.comm} (${v.pid}, ${v.points} points), the report killed ${rv?.comm} (${rv?.pid}): ` +
+            "tasks left out of the table, memory cgroups or a task already exiting can explain it"
+          : agrees
+            ? `${via} the report's victim, ${v.comm} (${v.pid}), with ${v.points} points`
+            : `${via} ${v.comm} (${v.pid}, ${v.points} points); the report killed nobody`;
   const nopage = eventsOf(ev, "nopage")[0]?.why;
   return {
     replayed: true,
@@ -572,10 +589,37 @@ export function replay618(r: ParsedReport, s: Replay618Settings = {}): Replay618
             ? `after ${attempts.find((a) => a.ok)?.early ? "early async" : "direct"} compaction`
             : progress > 0
               ? "after direct reclaim"
-              : "at once, without reclaim, compaction or a kill: the printed free lists already pass the slow " +
-                "path's mark (the report is printed after the last attempt; frees in between, per-CPU lists)"
+              : first
+                ? `at once, without reclaim, compaction or a kill: the free lists with ${first.comm}'s ` +
+                  `${first.freedPages} freed pages pass the slow path's mark`
+                : "at once, without reclaim, compaction or a kill: the printed free lists already pass the slow " +
+                  "path's mark (the report is printed after the last attempt; frees in between, per-CPU lists)"
         : (nopage ?? "no page"),
+    ...(first !== undefined ? { killedFirst: first } : {}),
   };
+}
+
+/** The report's victim killed before the request (the what-if victim_killed_earlier): Kernel618.killTask
+ *  frees every block it owns and releases its swap entries, as exit_mmap and the oom reaper do after
+ *  __oom_kill_process (mm/oom_kill.c, 6.18). null when the pid is not in the rebuilt task list. */
+function killFirst(k: Kernel618, pid: number, triggerPid: number | null, notes: string[]) {
+  const t = k.task(pid);
+  if (!t) {
+    notes.push(`pid ${pid} is not in the task table: nobody was killed before the request`);
+    return null;
+  }
+  const swapEntries = t.swapents;
+  const freedPages = k.killTask(t);
+  notes.push(
+    `${t.comm} (${pid}) killed before the request: ${freedPages} pages of its rss freed (the anonymous folios ` +
+      `the rebuild gave it) and ${swapEntries} swap entries released`,
+  );
+  if (pid === triggerPid)
+    notes.push(
+      `${t.comm} (${pid}) is also the requesting task: killed first it would not ask; the request is run ` +
+        "without a current task to show what the freed memory does",
+    );
+  return { pid, comm: t.comm, freedPages, swapEntries };
 }
 
 /** select_bad_process over the kernel's tasks, as out_of_memory would call it (mm/oom_kill.c 6.18:

@@ -70,7 +70,14 @@ export interface WhatIf {
   extfragThreshold?: number;
   compaction?: number;
   victimOomScoreAdj?: number;
+  /** 1: the report's victim killed before the request (its memory freed first), for the 6.18 replay. */
+  victimKilledEarlier?: number;
+  /** Any task's oom_score_adj by pid (--what-if oom_score_adj:PID=VALUE), for the 6.18 replay. */
+  oomScoreAdj?: Record<string, number>;
 }
+
+/** The WhatIf fields that hold one number (each with its --what-if KEY=VALUE). */
+export type ScalarWhatIf = Exclude<keyof WhatIf, "oomScoreAdj">;
 
 /** A watermark the failing path checks: low (the first attempt), min (the slow path, with the
  *  mask's reductions), high (the OOM path's last attempt). */
@@ -126,7 +133,24 @@ export interface WhatIfResult {
   replay618?: Replay618;
 }
 
+/** One thing to do about a report (analyse/advice.ts): the cause it answers, the action, its computed
+ *  effect and what computed it. */
+export interface Action {
+  /** memcg-limit, fragmentation, cma-unusable, zone-too-small, exhaustion, unaccounted, kernel-memory. */
+  cause: string;
+  action: string;
+  /** The computed result, with its numbers. */
+  effect: string;
+  /** The computation: a what-if (--what-if KEY=VALUE), the 6.18 replay, or a named sum. */
+  computedBy: string;
+}
+
 export interface DiagnosedReport {
+  /** One paragraph: what happened, the cause with its numbers, who was killed and why (analyse/advice.ts);
+   *  absent for /proc files. */
+  summary?: string;
+  /** What to do, tied to the cause, each with its computed effect (analyse/advice.ts). */
+  actions?: Action[];
   kind: DiagnosedKind;
   line: number;
   kernelVersion: string | null;

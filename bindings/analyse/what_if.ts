@@ -4,7 +4,10 @@
 
 import { GFP_MASK_MAX, MIN_FREE_KBYTES, WATERMARK_SCALE_FACTOR, sysctlRange } from "../include/linux/sysctl.js";
 import { intWithin, objectOf, parseWith } from "../include/schema.js";
-import type { WhatIf } from "./report.js";
+import { z } from "zod";
+import { OomlabError } from "../errors.js";
+import { printable } from "../include/printable.js";
+import type { ScalarWhatIf, WhatIf } from "./report.js";
 
 /** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too): orders 0 .. 15. */
 const MAX_WHAT_IF_ORDER = 15;
@@ -17,8 +20,8 @@ export interface WhatIfSetting {
   expected: string;
 }
 
-/** The settings by WhatIf field. */
-export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
+/** The settings by WhatIf field (oomScoreAdj, one value per pid, is OOM_SCORE_ADJ_SETTING). */
+export const WHAT_IF_SETTINGS: Record<ScalarWhatIf, WhatIfSetting> = {
   minFreeKbytes: { key: "min_free_kbytes", ...MIN_FREE_KBYTES, expected: sysctlRange(MIN_FREE_KBYTES) },
   watermarkScaleFactor: {
     key: "watermark_scale_factor",
@@ -50,6 +53,12 @@ export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
     max: 1000,
     expected: "an integer from -1000 to 1000 (the report's victim's oom_score_adj, for the 6.18 replay)",
   },
+  victimKilledEarlier: {
+    key: "victim_killed_earlier",
+    min: 0,
+    max: 1,
+    expected: "0 or 1 (1: the report's victim killed before the request, for the 6.18 replay)",
+  },
   gfp: {
     key: "gfp",
     min: 0,
@@ -58,7 +67,16 @@ export const WHAT_IF_SETTINGS: Record<keyof WhatIf, WhatIfSetting> = {
   },
 };
 
+/** oom_score_adj:PID=VALUE: a pid (PID_MAX_LIMIT, include/linux/threads.h) and its oom_score_adj
+ *  (OOM_SCORE_ADJ_MIN .. OOM_SCORE_ADJ_MAX, include/uapi/linux/oom.h). */
+export const OOM_SCORE_ADJ_SETTING = {
+  key: "oom_score_adj",
+  pid: { min: 1, max: 4194303, expected: "a pid from 1 to 4194303 (PID_MAX_LIMIT)" },
+  value: { min: -1000, max: 1000, expected: "an integer from -1000 to 1000 (oom_score_adj, for the 6.18 replay)" },
+} as const;
+
 const field = (s: WhatIfSetting) => intWithin(s.min, s.max, s.expected);
+const { pid: PID, value: ADJ } = OOM_SCORE_ADJ_SETTING;
 
 const whatIfSchema = objectOf(
   {
@@ -70,13 +88,19 @@ const whatIfSchema = objectOf(
     extfragThreshold: field(WHAT_IF_SETTINGS.extfragThreshold).optional(),
     compaction: field(WHAT_IF_SETTINGS.compaction).optional(),
     victimOomScoreAdj: field(WHAT_IF_SETTINGS.victimOomScoreAdj).optional(),
+    victimKilledEarlier: field(WHAT_IF_SETTINGS.victimKilledEarlier).optional(),
+    oomScoreAdj: z.record(z.string(), intWithin(ADJ.min, ADJ.max, ADJ.expected)).optional(),
   },
-  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, " +
-    "swapKb?, extfragThreshold?, compaction?, victimOomScoreAdj? }",
+  "what-if settings { minFreeKbytes?, watermarkScaleFactor?, order?, gfp?, swapKb?, extfragThreshold?, " +
+    "compaction?, victimOomScoreAdj?, victimKilledEarlier?, oomScoreAdj? }",
 );
 
 /** Checks DiagnoseOptions.whatIf: an unknown setting or a value out of range is an OOMLAB_BAD_ARGUMENT
  *  naming it (whatIf.minFreeKbytes -5 is out of range: an int from 0 to 2147483647 (...)). */
 export function validateWhatIf(w: WhatIf): WhatIf {
-  return parseWith(whatIfSchema, w, { prefix: "", root: "whatIf", whole: "whatIf", code: "OOMLAB_BAD_ARGUMENT" });
+  const out = parseWith(whatIfSchema, w, { prefix: "", root: "whatIf", whole: "whatIf", code: "OOMLAB_BAD_ARGUMENT" });
+  for (const k of Object.keys(out.oomScoreAdj ?? {}))
+    if (!(/^\d{1,7}$/.test(k) && Number(k) >= PID.min && Number(k) <= PID.max))
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", `whatIf.oomScoreAdj: '${printable(k)}' is not ${PID.expected}`);
+  return out;
 }

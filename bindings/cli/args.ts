@@ -183,7 +183,9 @@ export const COMMANDS: CommandSpec[] = [
         type: "string",
         repeat: true,
         description:
-          "re-run the verdict with min_free_kbytes=K, watermark_scale_factor=F, order=N or gfp=MASK (repeatable)",
+          "re-run the verdict with min_free_kbytes=K, watermark_scale_factor=F, order=N or gfp=MASK; the 6.18 " +
+          "replay with swap_kb=K, extfrag_threshold=N, compaction=0|1, victim_oom_score_adj=A, " +
+          "victim_killed_earlier=1 or oom_score_adj:PID=A (repeatable)",
       },
       {
         name: "replay618",

@@ -151,8 +151,24 @@ function header(r: DiagnosedReport): string {
   return parts.join(", ");
 }
 
+/** "What to do": the actions, numbered, each with its computed effect and what computed it. */
+function actionLines(r: DiagnosedReport): string[] {
+  if (!r.actions?.length) return [];
+  return [
+    "What to do:",
+    ...r.actions.flatMap((a, i) => [
+      `  ${i + 1}. [${a.cause}] ${a.action}.`,
+      `     effect: ${a.effect}.`,
+      `     computed by: ${a.computedBy}`,
+    ]),
+    "",
+  ];
+}
+
 export function renderReport(r: DiagnosedReport): string {
   const out = [`== ${header(r)}`, ""];
+  if (r.summary) out.push(r.summary, "");
+  out.push(...actionLines(r));
   if (r.verdict?.headline) out.push(r.verdict.headline);
   out.push(r.verdict ? `${r.verdict.cause ? `[${r.verdict.cause}] ` : ""}${r.verdict.summary}` : "No verdict.", "");
   if (r.zones.length) out.push(`Zones (page size ${r.pageSizeKb} kB):`, ...zoneRows(r.zones).map((l) => `  ${l}`), "");
@@ -173,8 +189,10 @@ export function renderReport(r: DiagnosedReport): string {
     out.push(
       // as the user typed them: the sysctl's name (min_free_kbytes), a gfp mask in hex
       `What if ${Object.entries(s)
-        .map(
-          ([k, v]) => `${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}=${k === "gfp" ? `0x${v.toString(16)}` : v}`,
+        .flatMap(([k, v]) =>
+          typeof v === "object"
+            ? Object.entries(v).map(([pid, adj]) => `oom_score_adj:${pid}=${adj}`)
+            : [`${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}=${k === "gfp" ? `0x${v.toString(16)}` : v}`],
         )
         .join(", ")}:`,
     );

@@ -254,6 +254,7 @@ describe("oomlab diagnose", () => {
     expect(await main(["diagnose", "-", "--json", "--what-if", "min_free_kbytes=600"], io)).toBe(0);
     const j = JSON.parse(io.stdout) as { reports: Record<string, unknown>[] };
     expect(Object.keys(j.reports[0]).sort()).toEqual([
+      "actions",
       "constraint",
       "file",
       "gfpFlags",
@@ -265,6 +266,7 @@ describe("oomlab diagnose", () => {
       "memory",
       "order",
       "pageSizeKb",
+      "summary",
       "tasks",
       "trigger",
       "verdict",

@@ -17,9 +17,12 @@ describe("diagnose text: where the memory went, why this victim", () => {
   const text = renderReport(r);
   const lines = text.split("\n");
 
-  it("puts the sentence first, above the verdict", () => {
-    expect(lines[2]).toBe(r.verdict?.headline);
-    expect(lines[3]).toMatch(/^\[exhaustion\] /);
+  it("puts the summary first, then what to do, then the sentence above the verdict", () => {
+    expect(lines[2]).toBe(r.summary);
+    expect(lines[4]).toBe("What to do:");
+    const at = lines.indexOf(r.verdict?.headline ?? "-");
+    expect(at).toBeGreaterThan(4);
+    expect(lines[at + 1]).toMatch(/^\[exhaustion\] /);
   });
 
   it("prints each part of RAM with its fields, then unaccounted, then the consumers", () => {
