@@ -568,6 +568,35 @@ export function pcpDrainAll(slot: u32): u32 {
   return pages;
 }
 
+/** decay_pcp_high (6.18), as vmstat_update runs it once a second on each CPU for each populated zone
+ *  (refresh_cpu_vm_stats): pcp->high falls by an eighth toward high_min (not below count - batch << 5),
+ *  and what is listed above it goes back to the buddy lists. 6.1 has no such decay. Returns the number
+ *  of (zone, CPU) pairs with work left or done (the kernel's todo). */
+export function pcpDecayHigh(): u32 {
+  if (!pcpEnabled() || pcpRules() != PCP_RULES_AUTOTUNE) return 0;
+  let todo: u32 = 0;
+  for (let c: u32 = 0; c < pcpCpus(); c++) {
+    for (let s: u32 = 0; s < MAX_ZONES; s++) {
+      if (!zget(zoneAddr(s), Z_POPULATED)) continue;
+      const p = pcpAddr(s, c);
+      const hmin = pget(p, PCP_HIGH_MIN);
+      const batch = pget(p, PCP_BATCH);
+      let high = pget(p, PCP_HIGH);
+      if (high > hmin) {
+        high = imax(imax(pget(p, PCP_COUNT) - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3)), hmin);
+        pset(p, PCP_HIGH, high);
+        if (high > hmin) todo++;
+      }
+      const toDrain = pget(p, PCP_COUNT) - high;
+      if (toDrain > 0) {
+        freePcppagesBulk(zoneAddr(s), toDrain, p, 0);
+        todo++;
+      }
+    }
+  }
+  return todo;
+}
+
 /** Sets or clears ZONE_RECLAIM_ACTIVE (balance_pgdat while kswapd scans the zone). */
 export function pcpSetReclaimActive(slot: u32, on: bool): i32 {
   if (slot >= MAX_ZONES) return -1;

@@ -289,6 +289,27 @@ export class RefPcpMachine extends RefMachine {
     }
   }
 
+  /** decay_pcp_high on every CPU and zone (6.18 rules only). */
+  decayPcpHigh(): number {
+    if (!this.autotune) return 0;
+    let todo = 0;
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      for (const z of [...this.zones].sort((a, b) => a.cfg.slot - b.cfg.slot)) {
+        if (z.cfg.spannedPages === 0) continue;
+        const pcp = this.pcps[z.index][cpu];
+        if (pcp.high > pcp.highMin) {
+          pcp.high = Math.max(pcp.count - pcp.batch * 2 ** SCALE_MAX, pcp.high - (pcp.high >> 3), pcp.highMin);
+          if (pcp.high > pcp.highMin) todo++;
+        }
+        if (pcp.count - pcp.high > 0) {
+          this.bulkFree(z, pcp.count - pcp.high, pcp, 0);
+          todo++;
+        }
+      }
+    }
+    return todo;
+  }
+
   /** drain_all_pages(zone slot) or of every zone; returns the pages drained. */
   drainAllPages(slot?: number): number {
     let pages = 0;

@@ -150,6 +150,39 @@ describe("worked examples, 6.18 rules (auto-tuning; high_min = high_max = 16, ba
   });
 });
 
+describe("decay_pcp_high (6.18, vmstat_update once a second)", () => {
+  it("high falls an eighth toward high_min; what is listed above high goes back", () => {
+    // batch 4: high_min = max(low 4 / 1 CPU, 4 * 4) = 16, high_max = max(4096 / 8, 16) = 512
+    const m = machine(oneZone("6.18", 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 1, batch: 4 } }));
+    const slot = m.zone("Normal").slot;
+    expect(m.machine.zones[0].pcp).toEqual({ batch: 4, highMin: 16, highMax: 512 });
+    // alloc: nr_pcp_alloc clamps high to 16, then raises it by the batch 4 (high_min != high_max, the zone
+    // is not below its high mark): 20; a refill of 4, one taken
+    alloc0(m);
+    expect(m.pcpState(slot)[0]).toMatchObject({ count: 3, high: 20 });
+    // decay: max(3 - (4 << 5), 20 - (20 >> 3) = 18, 16) = 18 > 16: todo 1; 3 - 18 < 0: nothing drained
+    expect(m.decayPcpHigh()).toBe(1);
+    expect(m.pcpState(slot)[0].high).toBe(18);
+    // max(.., 18 - 2 = 16, 16) = 16: no more work
+    expect(m.decayPcpHigh()).toBe(0);
+    expect(m.pcpState(slot)[0]).toMatchObject({ count: 3, high: 16 });
+    // pages freed above high_min: each decay lowers high and drains the excess, until high_min holds
+    const pages = Array.from({ length: 60 }, () => alloc0(m));
+    for (const pfn of pages) m.free(pfn);
+    const before = m.pcpState(slot)[0];
+    expect(before.count).toBeGreaterThan(16);
+    const listedPlusFree = before.count + m.stats(slot).freePages;
+    while (m.decayPcpHigh() > 0);
+    const after = m.pcpState(slot)[0];
+    expect(after.high).toBe(16);
+    expect(after.count).toBeLessThanOrEqual(16);
+    expect(after.count + m.stats(slot).freePages).toBe(listedPlusFree);
+    m.checkInvariants();
+    // 6.1's rules have no decay
+    expect(machine(SMALL(16, 4), "fixed").decayPcpHigh()).toBe(0);
+  });
+});
+
 describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () => {
   it("refills are always batch >> order (at least 2): 4 pages per refill at order 0, 2 at order 1", () => {
     const m = machine(SMALL(16, 4), "fixed");
@@ -348,6 +381,9 @@ function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "f
       const slot = rng() % 3 === 0 ? slots[rng() % slots.length] : undefined;
       label = `drainAllPages ${slot}`;
       expect(w.drainAllPages(slot), label).toBe(r.drainAllPages(slot));
+    } else if (op < 98) {
+      label = "decayPcpHigh";
+      expect(w.decayPcpHigh(), label).toBe(r.decayPcpHigh());
     } else if (op < 99) {
       const cpu = rng() % cpus;
       label = `cpu ${cpu}`;
