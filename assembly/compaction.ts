@@ -48,7 +48,7 @@
 //                                                                      48  COMPACT_RECORD_BYTES
 
 import {
-  ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK, MOVABLE_BIT, MAX_ZONES, MAX_ORDER_LIMIT,
+  ERA_2_6_11, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK, MOVABLE_BIT, MAX_ZONES, MAX_ORDER_LIMIT,
   MIGRATE_MOVABLE, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, Z_START, Z_END, Z_POPULATED, Z_WMARK,
   Z_CC_MIGRATE_ASYNC, Z_CC_MIGRATE_SYNC, Z_CC_FREE, Z_CC_INIT_MIGRATE, Z_CC_INIT_FREE, Z_CC_BLOCKSKIP_FLUSH,
   WMARK_MIN, ioOff, era, maxOrder, pageblockOrder, nrPages, scratchOff, ensureMemory, nrFreeOff,
@@ -808,7 +808,7 @@ function compactFinished(): i32 {
 export function compactZone(
   slot: u32, order: i32, mt: u32, mode: u32, flags: u32, owner: u32, wmarkLow: u32, hpageOrder: u32,
 ): i32 {
-  if (era() != ERA_6_18) return E_BAD_PARAM;
+  if (era() == ERA_2_6_11) return E_BAD_PARAM; // 6.1 machines run 6.18's pass (not 6.1's)
   if (slot >= MAX_ZONES || !zget(zoneAddr(slot), Z_POPULATED)) return E_BAD_ZONE;
   if (order < -1 || order >= <i32>maxOrder() || mt >= MIGRATE_PCPTYPES || mode > MIGRATE_SYNC) return E_BAD_PARAM;
   const z = zoneAddr(slot);

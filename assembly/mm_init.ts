@@ -11,7 +11,7 @@
 // its head, which is what 6.18 produces and what the churn benchmark specifies.
 
 import {
-  ERA_6_18, MAX_PAGES, MAX_ZONES, MAX_NR_ZONES, MAX_NODES, MAX_ORDER_LIMIT, MIGRATE_MOVABLE, MIGRATE_TYPES,
+  ERA_2_6_11, ERA_6_1, MAX_PAGES, MAX_ZONES, MAX_NR_ZONES, MAX_NODES, MAX_ORDER_LIMIT, MIGRATE_MOVABLE, MIGRATE_TYPES,
   STATE_RESERVED, STATE_HOLE, MAX_ZONELISTS, ZONELIST_SIZE, ZL_HIGHEST, ZL_COUNT, ZL_SLOTS, ioOff, zonelistsOff,
   Z_START, Z_END, Z_PRESENT, Z_MANAGED, Z_ALIGN_BASE, Z_TYPE, Z_NODE, Z_POPULATED, Z_WMARK, Z_LOWMEM_RESERVE,
   Z_BOOST, ZONE_SIZE, Z_CC_MIGRATE_ASYNC, Z_CC_INIT_FREE, NIL, Z_LISTS, Z_FREE_PAGES, WMARK_MIN, WMARK_LOW,
@@ -53,7 +53,7 @@ export function machineInit(
 ): i32 {
   if (!ensureMemory(infoOff())) return E_NO_MEMORY;
   if (hget(H_INITIALISED)) return E_BAD_PARAM;
-  if (maxOrderV < 1 || maxOrderV > MAX_ORDER_LIMIT || pbOrder >= maxOrderV || eraV > ERA_6_18) return E_BAD_PARAM;
+  if (maxOrderV < 1 || maxOrderV > MAX_ORDER_LIMIT || pbOrder >= maxOrderV || eraV > ERA_6_1) return E_BAD_PARAM;
   if (pages == 0 || pages > MAX_PAGES) return E_TOO_BIG;
   configureMachine(eraV, maxOrderV, pbOrder, pages, mobilityOff, boostFactor);
   // A fresh instance's memory is zero (WebAssembly zero-fills it), and machineInit runs once per
@@ -82,7 +82,7 @@ export function zoneInit(slot: u32, node: u32, type: u32, start: u32, spanned: u
   zset(z, Z_END, start + spanned);
   zset(z, Z_PRESENT, present);
   zset(z, Z_MANAGED, managed);
-  zset(z, Z_ALIGN_BASE, era() == ERA_6_18 ? 0 : start);
+  zset(z, Z_ALIGN_BASE, era() != ERA_2_6_11 ? 0 : start);
   zset(z, Z_TYPE, type);
   zset(z, Z_NODE, node);
   zset(z, Z_POPULATED, 1);
@@ -91,7 +91,7 @@ export function zoneInit(slot: u32, node: u32, type: u32, start: u32, spanned: u
   const reserved = present - managed;
   for (let i: u32 = 0; i < reserved; i++) setPageInfo(start + i, makeInfo(0, STATE_RESERVED, 0));
   for (let i = start + present; i < start + spanned; i++) setPageInfo(i, makeInfo(0, STATE_HOLE, 0));
-  if (era() == ERA_6_18) {
+  if (era() != ERA_2_6_11) {
     const step: u32 = 1 << pageblockOrder();
     for (let p = start & ~(step - 1); p < start + spanned; p += step) setPageblockMtRaw(p, MIGRATE_MOVABLE);
   }
@@ -138,8 +138,10 @@ export function zonePopulate(slot: u32): i32 {
 
 function freeCore(z: usize, idx: u32, order: u32): void {
   const pbOrder = pageblockOrder();
-  if (era() != ERA_6_18 || order <= pbOrder) {
-    freeOnePage(z, idx, order, era() == ERA_6_18 ? pageblockMt(idx) : 0, true);
+  // 6.1 frees boot memory in MAX_ORDER - 1 chunks of one (MOVABLE) type and CMA a pageblock at a
+  // time (memblock_free_pages, init_cma_reserved_pageblock): the same free lists as 6.18's split.
+  if (era() == ERA_2_6_11 || order <= pbOrder) {
+    freeOnePage(z, idx, order, era() != ERA_2_6_11 ? pageblockMt(idx) : 0, true);
     return;
   }
   const step: u32 = 1 << pbOrder;

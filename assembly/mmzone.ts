@@ -45,6 +45,9 @@ export const NIL: u32 = 0xffffffff;
 // Eras (a profile in bindings/ selects one; only the rules that differ branch on it).
 export const ERA_2_6_11: u32 = 0;
 export const ERA_6_18: u32 = 1;
+/** Linux 6.1 (6.1.141 read): 6.18's lists and pageblocks with 6.1's __rmqueue_fallback and
+ *  steal_suitable_fallback, highatomic limits and free merging (page_alloc.ts, watermark.ts). */
+export const ERA_6_1: u32 = 2;
 
 // enum migratetype, 4.4 .. 6.18 numbering (include/linux/mmzone.h). 2.6.11 has no migratetypes:
 // everything sits on list 0.

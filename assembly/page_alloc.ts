@@ -1,11 +1,12 @@
 // page_alloc: the buddy allocator's fast path. Models mm/page_alloc.c of Linux 2.6.11 and 6.18:
 // __rmqueue_smallest/expand, the 6.18 fallback (__rmqueue_claim, __rmqueue_steal, CMA first,
 // highatomic reserves, watermark boost), __free_one_page for both eras, both watermark checks
-// and get_page_from_freelist over a zonelist. The slow path (reclaim, compaction, OOM) lives in
-// TypeScript and calls back in here.
+// and get_page_from_freelist over a zonelist. ERA_6_1 is 6.18 with 6.1's __rmqueue_fallback /
+// steal_suitable_fallback, highatomic reserve limits and merging (the *61 functions). The slow path
+// (reclaim, compaction, OOM) lives in TypeScript and calls back in here.
 
 import {
-  ERA_2_6_11, ERA_6_18, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK, MOVABLE_BIT,
+  ERA_2_6_11, ERA_6_1, NIL, STATE_FREE, STATE_ALLOC, TAIL_INFO, ORDER_STATE_MASK, MOVABLE_BIT,
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC, MIGRATE_CMA, MIGRATE_PCPTYPES,
   Z_START, Z_END, Z_ALIGN_BASE, Z_MANAGED, Z_FREE_PAGES, Z_FREE_CMA, Z_RESERVED_HIGHATOMIC,
   Z_WMARK, Z_BOOST, Z_FLAGS, Z_BOOST_EVENTS, Z_FALLBACKS, Z_FALLBACKS_FRAGMENTING, Z_NODE,
@@ -271,15 +272,169 @@ export function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
   return page;
 }
 
-/** rmqueue_buddy (6.18): highatomic reserves first for ALLOC_HIGHATOMIC, and as a last resort for
- *  ALLOC_OOM / ALLOC_NON_BLOCK. 2.6.11: __rmqueue on the single list. */
+// ---- 6.1 fallback: __rmqueue_fallback, steal_suitable_fallback (mm/page_alloc.c, 6.1.141) ----
+
+/** can_steal_fallback (6.1): the rule 6.18 renamed should_try_claim_block. */
+// @ts-ignore: decorator
+@inline function canStealFallback61(order: u32, startMt: u32): bool {
+  return shouldTryClaimBlock(order, startMt);
+}
+
+/** move_freepages_block (6.1) with its movable count: every free block from the pageblock's start
+ *  (or from idx when the zone starts inside the pageblock) to its end goes to newMt's lists (tail);
+ *  nothing moves when the zone ends inside it. Returns (movable << 32) | moved. */
+export function moveFreepagesBlock61(z: usize, idx: u32, newMt: u32): u64 {
+  const size: u32 = 1 << pageblockOrder();
+  let p = idx & ~(size - 1);
+  const end = p + size;
+  if (!zoneSpans(z, p)) p = idx;
+  if (!zoneSpans(z, end - 1)) return 0;
+  let moved: u32 = 0;
+  let movable: u32 = 0;
+  while (p < end) {
+    const info = pageInfo(p);
+    const st = infoState(info);
+    if (st == STATE_FREE) {
+      const order = infoOrder(info);
+      moveToFreeList(z, p, order, infoMt(info), newMt);
+      p += 1 << order;
+      moved += 1 << order;
+    } else if (st == STATE_ALLOC) {
+      const n: u32 = 1 << infoOrder(info);
+      if (info & MOVABLE_BIT) movable += n; // PageLRU || __PageMovable, page by page
+      p += n;
+    } else {
+      p++;
+    }
+  }
+  return (<u64>movable << 32) | <u64>moved;
+}
+
+/** steal_suitable_fallback (6.1): a block at or above pageblock_order takes its pageblocks; below,
+ *  the watermark is boosted, and with wholeBlock every free page of the pageblock moves to
+ *  startMt's lists, the pageblock itself changing type only when free + alike pages reach half of
+ *  it; otherwise (or from a HIGHATOMIC pageblock) the block alone moves to startMt's list. Either
+ *  way __rmqueue then takes startMt's smallest block, and a split's remainder stays on startMt's
+ *  lists inside a pageblock of another type. */
+function stealSuitableFallback61(
+  z: usize, idx: u32, cur: u32, listMt: u32, startMt: u32, flags: u32, whole: bool,
+): void {
+  const oldMt = pageblockMt(idx);
+  if (oldMt != MIGRATE_HIGHATOMIC) {
+    if (cur >= pageblockOrder()) {
+      changePageblockRange(idx, cur, startMt);
+    } else {
+      if (boostWatermark(z) && (flags & ALLOC_KSWAPD)) zset(z, Z_FLAGS, zget(z, Z_FLAGS) | ZONE_BOOSTED_WATERMARK);
+      if (whole) {
+        const r = moveFreepagesBlock61(z, idx, startMt);
+        const freePages = <u32>r;
+        const movable = <u32>(r >> 32);
+        const pbPages: u32 = 1 << pageblockOrder();
+        let alike: u32 = 0;
+        if (startMt == MIGRATE_MOVABLE) alike = movable;
+        else if (oldMt == MIGRATE_MOVABLE) alike = pbPages - (freePages + movable);
+        if (freePages != 0) {
+          if (freePages + alike >= pbPages >> 1 || mobilityDisabled()) setPageblockMt(idx & ~(pbPages - 1), startMt);
+          return;
+        }
+      }
+    }
+  }
+  moveToFreeList(z, idx, cur, listMt, startMt); // single_page
+}
+
+/** __rmqueue_fallback (6.1): the largest fallback block first; a movable request that may not steal
+ *  the whole pageblock takes the smallest fallback block instead. True when a block was moved to
+ *  startMt's lists (find_suitable_fallback with only_stealable false). */
+function rmqueueFallback61(z: usize, order: u32, startMt: u32, flags: u32): bool {
+  const pbOrder = pageblockOrder();
+  let minOrder = order;
+  if (order < pbOrder && (flags & ALLOC_NOFRAGMENT)) minOrder = pbOrder;
+  for (let cur = <i32>maxOrder() - 1; cur >= <i32>minOrder; cur--) {
+    let fb = findSuitableFallback(z, <u32>cur, startMt, false);
+    if (fb == FALLBACK_NONE) continue;
+    let steal = canStealFallback61(<u32>cur, startMt);
+    if (!steal && startMt == MIGRATE_MOVABLE && cur > <i32>order) {
+      // find_smallest: a fallback block exists at cur, so the search stops at or below it
+      for (cur = <i32>order; cur < <i32>maxOrder(); cur++) {
+        fb = findSuitableFallback(z, <u32>cur, startMt, false);
+        if (fb != FALLBACK_NONE) break;
+      }
+      steal = canStealFallback61(<u32>cur, startMt);
+    }
+    const idx = listHead(z, <u32>cur, <u32>fb);
+    stealSuitableFallback61(z, idx, <u32>cur, <u32>fb, startMt, flags, steal);
+    // trace_mm_page_alloc_extfrag: fragmenting when the fallback block is below pageblock_order
+    if (cur < <i32>pbOrder) zadd(z, Z_FALLBACKS_FRAGMENTING, 1);
+    zadd(z, Z_FALLBACKS, 1);
+    return true;
+  }
+  return false;
+}
+
+/** __rmqueue (6.1): CMA first when over half the free pages are CMA, the requested lists, CMA, then
+ *  __rmqueue_fallback and the requested lists again (goto retry). */
+function rmqueue61(z: usize, order: u32, mt: u32, flags: u32): u32 {
+  let page: u32 = NIL;
+  if ((flags & ALLOC_CMA) && zget(z, Z_FREE_CMA) > zget(z, Z_FREE_PAGES) / 2) {
+    page = rmqueueSmallest(z, order, MIGRATE_CMA);
+    if (page != NIL) return page;
+  }
+  while (true) {
+    page = rmqueueSmallest(z, order, mt);
+    if (page != NIL) return page;
+    if (flags & ALLOC_CMA) {
+      page = rmqueueSmallest(z, order, MIGRATE_CMA);
+      if (page != NIL) return page;
+    }
+    if (!rmqueueFallback61(z, order, mt, flags)) return NIL;
+  }
+  return NIL;
+}
+
+/** reserve_highatomic_pageblock (6.1): up to 1% of the zone plus one pageblock; the allocated
+ *  page's pageblock (one pageblock, whatever the order) becomes HIGHATOMIC and counts a pageblock,
+ *  then its free pages move (move_freepages_block). */
+function reserveHighatomicPageblock61(z: usize, idx: u32): void {
+  const pbPages: u32 = 1 << pageblockOrder();
+  const maxManaged = zget(z, Z_MANAGED) / 100 + pbPages;
+  if (zget(z, Z_RESERVED_HIGHATOMIC) >= maxManaged) return;
+  if (!mtIsMergeable(pageblockMt(idx))) return;
+  zadd(z, Z_RESERVED_HIGHATOMIC, <i32>pbPages);
+  setPageblockMt(idx & ~(pbPages - 1), MIGRATE_HIGHATOMIC);
+  moveFreepagesBlock61(z, idx, MIGRATE_HIGHATOMIC);
+}
+
+/** unreserve_highatomic_pageblock (6.1) for one zone: the first free HIGHATOMIC block by order; its
+ *  pageblock (if still HIGHATOMIC) takes a pageblock off the reserve, becomes mt and its free pages
+ *  move; a pageblock the zone ends inside moves nothing and the search goes on. */
+function unreserveHighatomicPageblock61(z: usize, mt: u32, force: bool): u32 {
+  const pbPages: u32 = 1 << pageblockOrder();
+  if (!force && zget(z, Z_RESERVED_HIGHATOMIC) <= pbPages) return 0;
+  const top = maxOrder();
+  for (let order: u32 = 0; order < top; order++) {
+    const page = listHead(z, order, MIGRATE_HIGHATOMIC);
+    if (page == NIL) continue;
+    if (pageblockMt(page) == MIGRATE_HIGHATOMIC) {
+      const left = zget(z, Z_RESERVED_HIGHATOMIC);
+      zset(z, Z_RESERVED_HIGHATOMIC, left - (pbPages < left ? pbPages : left));
+    }
+    setPageblockMt(page & ~(pbPages - 1), mt);
+    const moved = <u32>moveFreepagesBlock61(z, page, mt);
+    if (moved > 0) return moved;
+  }
+  return 0;
+}
+
+/** rmqueue_buddy (6.18; the same in 6.1.141): highatomic reserves first for ALLOC_HIGHATOMIC, and as
+ *  a last resort for ALLOC_OOM / ALLOC_NON_BLOCK. 2.6.11: __rmqueue on the single list. */
 // @ts-ignore: decorator
 @inline export function rmqueue(z: usize, order: u32, mt: u32, flags: u32): u32 {
   if (era() == ERA_2_6_11) return rmqueueSmallest(z, order, 0);
   let page: u32 = NIL;
   if (flags & ALLOC_HIGHATOMIC) page = rmqueueSmallest(z, order, MIGRATE_HIGHATOMIC);
   if (page == NIL) {
-    page = rmqueue618(z, order, mt, flags);
+    page = era() == ERA_6_1 ? rmqueue61(z, order, mt, flags) : rmqueue618(z, order, mt, flags);
     if (page == NIL && (flags & (ALLOC_OOM | ALLOC_NON_BLOCK))) page = rmqueueSmallest(z, order, MIGRATE_HIGHATOMIC);
   }
   return page;
@@ -288,6 +443,10 @@ export function rmqueue618(z: usize, order: u32, mt: u32, flags: u32): u32 {
 /** reserve_highatomic_pageblock (6.18): after a successful high-order ALLOC_HIGHATOMIC allocation,
  *  turn its pageblock into a HIGHATOMIC reserve, up to ~1% of the zone. */
 export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void {
+  if (era() == ERA_6_1) {
+    reserveHighatomicPageblock61(z, idx);
+    return;
+  }
   const pbOrder = pageblockOrder();
   const pbPages: u32 = 1 << pbOrder;
   const onePct = zget(z, Z_MANAGED) / 100;
@@ -313,6 +472,7 @@ export function reserveHighatomicPageblock(z: usize, idx: u32, order: u32): void
  *  reserve shrinks by max(pageblock, block) pages. Unless force, one pageblock of reserve is kept.
  *  Returns the pages moved to mt's lists (0: nothing given back). */
 export function unreserveHighatomicPageblock(z: usize, mt: u32, force: bool): u32 {
+  if (era() == ERA_6_1) return unreserveHighatomicPageblock61(z, mt, force);
   const pbOrder = pageblockOrder();
   const pbPages: u32 = 1 << pbOrder;
   const reserved = zget(z, Z_RESERVED_HIGHATOMIC);
@@ -350,7 +510,7 @@ export function unreserveHighatomicPageblock(z: usize, mt: u32, force: bool): u3
 @inline export function freeOnePage(z: usize, idx: u32, order: u32, mt: u32, toTail: bool): void {
   accountFreepages(z, <i32>1 << order, mt);
   const top = maxOrder() - 1;
-  const modern = era() == ERA_6_18;
+  const modern = era() != ERA_2_6_11;
   const base = zget(z, Z_ALIGN_BASE);
   const start = zget(z, Z_START);
   const span = zget(z, Z_END) - start;
@@ -365,6 +525,9 @@ export function unreserveHighatomicPageblock(z: usize, mt: u32, force: bool): u3
     } else {
       delFromFreeList(z, b, order, listMt);
     }
+    // 6.1 leaves free blocks on other types' lists: the buddy's pages now count for mt (only
+    // oomlab's free-HIGHATOMIC count can change; 6.18's buddies are on mt's list or mergeable ones)
+    if (listMt != mt) accountMerge(z, order, listMt, mt);
     if (b < idx) idx = b; // combined_pfn = buddy_pfn & pfn
     order++;
   }
@@ -372,14 +535,20 @@ export function unreserveHighatomicPageblock(z: usize, mt: u32, force: bool): u3
   addToFreeList(z, idx, order, mt, toTail);
 }
 
+/** A merged buddy's pages move from its list's type to the merged block's. */
+function accountMerge(z: usize, order: u32, from: u32, to: u32): void {
+  accountFreepages(z, -(<i32>1 << order), from);
+  accountFreepages(z, <i32>1 << order, to);
+}
+
 /** The 6.18 merge rule above pageblock_order (kept out of line: 2.6.11 never runs it): refuse a
  *  merge between a mergeable and a non-mergeable type; otherwise take the buddy off its list and
- *  retag its pageblocks. */
+ *  retag its pageblocks. 6.1 refuses the same merges and retags nothing (__free_one_page, 6.1). */
 export function mergeAcrossPageblocks(z: usize, b: u32, order: u32, mt: u32, listMt: u32): bool {
   const bmt = pageblockMt(b);
   if (mt != bmt && (!mtIsMergeable(mt) || !mtIsMergeable(bmt))) return false;
   delFromFreeList(z, b, order, listMt);
-  if (bmt != mt) changePageblockRange(b, order, mt);
+  if (bmt != mt && era() != ERA_6_1) changePageblockRange(b, order, mt);
   return true;
 }
 
@@ -406,6 +575,7 @@ export function buddyMergeLikely(z: usize, idx: u32, order: u32): bool {
 @inline export function freePages(z: usize, idx: u32, order: u32): void {
   setPageInfo(idx, TAIL_INFO);
   if (era() == ERA_2_6_11) freeOnePage(z, idx, order, 0, false);
+  else if (era() == ERA_6_1) freeOnePage(z, idx, order, pageblockMt(idx), false); // free_pages_ok, 6.1
   else freePages618(z, idx, order);
 }
 
@@ -442,7 +612,7 @@ export function getPageFromFreelist(zl: u32, order: u32, mt: u32, flags: u32, ow
   if (mobilityDisabled()) mt = MIGRATE_UNMOVABLE;
   const highest = <u32>load<u8>(l + <usize>ZL_HIGHEST);
   const n = <u32>load<u8>(l + <usize>ZL_COUNT);
-  const modern = era() == ERA_6_18;
+  const modern = era() != ERA_2_6_11;
   while (true) {
     const noFallback = modern && (flags & ALLOC_NOFRAGMENT) != 0;
     const prefNode = n > 0 ? zget(zoneAddr(<u32>load<u8>(l + <usize>ZL_SLOTS)), Z_NODE) : 0;

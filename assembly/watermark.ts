@@ -2,8 +2,9 @@
 // __zone_watermark_ok, zone_watermark_fast, __zone_watermark_unusable_free) and wmark_pages().
 
 import {
-  ERA_2_6_11, NIL, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, Z_FREE_PAGES, Z_FREE_CMA, Z_FREE_HIGHATOMIC,
-  Z_LOWMEM_RESERVE, Z_WMARK, Z_BOOST, WMARK_MIN, era, maxOrder, zget, listHead, nrFreeOff,
+  ERA_2_6_11, ERA_6_1, NIL, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, Z_FREE_PAGES, Z_FREE_CMA,
+  Z_FREE_HIGHATOMIC, Z_RESERVED_HIGHATOMIC, Z_LOWMEM_RESERVE, Z_WMARK, Z_BOOST, WMARK_MIN, era, maxOrder, zget,
+  listHead, nrFreeOff,
 } from "./mmzone";
 import {
   ALLOC_WMARK_MASK, ALLOC_NO_WATERMARKS, ALLOC_OOM, ALLOC_NON_BLOCK, ALLOC_MIN_RESERVE, ALLOC_CMA, ALLOC_HIGHATOMIC,
@@ -30,11 +31,12 @@ import {
   return true;
 }
 
-/** __zone_watermark_unusable_free (6.18). */
+/** __zone_watermark_unusable_free (6.18): nr_free_highatomic; 6.1 subtracts the whole reserve,
+ *  nr_reserved_highatomic, free or not ("over-estimate the size of the atomic reserve"). */
 // @ts-ignore: decorator
 @inline function unusableFree(z: usize, order: u32, flags: u32): i64 {
   let u: i64 = (<i64>1 << order) - 1;
-  if (!(flags & ALLOC_RESERVES)) u += <i64>zget(z, Z_FREE_HIGHATOMIC);
+  if (!(flags & ALLOC_RESERVES)) u += <i64>zget(z, era() == ERA_6_1 ? Z_RESERVED_HIGHATOMIC : Z_FREE_HIGHATOMIC);
   if (!(flags & ALLOC_CMA)) u += <i64>zget(z, Z_FREE_CMA);
   return u;
 }
@@ -63,7 +65,9 @@ export function zoneWatermarkOk618(z: usize, order: u32, mark: u32, highestZonei
 }
 
 /** zone_watermark_fast (6.18): the order-0 shortcut, then the full check, then for __GFP_HIGH
- *  order-0 requests at the min mark a retry against the unboosted min watermark. */
+ *  order-0 requests at the min mark a retry against the unboosted min watermark. 6.1 retries for
+ *  __GFP_ATOMIC, which the engine does not see: GFP_ATOMIC's pair ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK
+ *  stands for it (a non-blocking __GFP_HIGH mask without __GFP_ATOMIC is retried here, not in 6.1). */
 export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneidx: u32, flags: u32): bool {
   const lowmem: i64 = <i64>zget(z, Z_LOWMEM_RESERVE + (highestZoneidx << 2));
   if (order == 0) {
@@ -73,7 +77,8 @@ export function zoneWatermarkFast(z: usize, order: u32, mark: u32, highestZoneid
     if (usable > <i64>mark + lowmem) return true;
   }
   if (zoneWatermarkOk618(z, order, mark, highestZoneidx, flags)) return true;
-  if (order == 0 && (flags & ALLOC_MIN_RESERVE) && zget(z, Z_BOOST) != 0 && (flags & ALLOC_WMARK_MASK) == WMARK_MIN) {
+  const atomic = era() == ERA_6_1 ? ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK : ALLOC_MIN_RESERVE;
+  if (order == 0 && (flags & atomic) == atomic && zget(z, Z_BOOST) != 0 && (flags & ALLOC_WMARK_MASK) == WMARK_MIN) {
     return zoneWatermarkOk618(z, order, zget(z, Z_WMARK + (WMARK_MIN << 2)), highestZoneidx, flags);
   }
   return false;

@@ -97,6 +97,8 @@ export interface RefZone {
 export class RefMachine implements BuddyEngine {
   readonly machine: ResolvedMachine;
   protected readonly modern: boolean;
+  /** Linux 6.1: 6.18's lists with 6.1's fallback, highatomic and merging rules. */
+  private readonly v61: boolean;
   readonly maxOrder: number;
   readonly pbOrder: number;
   readonly pbPages: number;
@@ -129,7 +131,8 @@ export class RefMachine implements BuddyEngine {
 
   constructor(machine: ResolvedMachine) {
     this.machine = machine;
-    this.modern = machine.era === "6.18";
+    this.modern = machine.era !== "2.6.11";
+    this.v61 = machine.era === "6.1";
     this.maxOrder = machine.maxOrder;
     this.pbOrder = machine.pageblockOrder;
     this.pbPages = 2 ** machine.pageblockOrder;
@@ -389,8 +392,14 @@ export class RefMachine implements BuddyEngine {
         buddyMt = this.pageblockType(buddy);
         if (mt !== buddyMt && (!isMergeable(mt) || !isMergeable(buddyMt))) break;
       }
+      const listMt = this.listOf[this.idx(buddy)] % NR_MIGRATETYPES;
       this.delFromFreeList(z, buddy, order);
-      if (buddyMt !== mt) this.changePageblockRange(buddy, order, mt);
+      if (listMt !== mt) {
+        // a buddy on another type's list (6.1): its pages now count for mt
+        this.accountFreepages(z, -(2 ** order), listMt);
+        this.accountFreepages(z, 2 ** order, mt);
+      }
+      if (buddyMt !== mt && !this.v61) this.changePageblockRange(buddy, order, mt); // 6.1 retags nothing
       pfn = Math.min(pfn, buddy);
       order++;
     }
@@ -430,7 +439,9 @@ export class RefMachine implements BuddyEngine {
     this.owner[i] = 0;
     const pages = 2 ** order;
     this.ownerTotals.set(owner, (this.ownerTotals.get(owner) ?? 0) - pages);
-    if (this.modern) this.splitLargeBuddy(z, pfn, order, false);
+    if (this.v61)
+      this.freeOne618(z, pfn, order, this.pageblockType(pfn), false); // free_pages_ok (6.1)
+    else if (this.modern) this.splitLargeBuddy(z, pfn, order, false);
     else this.freeOne2611(z, pfn, order, false);
     return pages;
   }
@@ -623,13 +634,116 @@ export class RefMachine implements BuddyEngine {
     return page;
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Linux 6.1's fallback (mm/page_alloc.c 6.1.141)
+
+  /** move_freepages_block (6.1): from the pageblock's start (or pfn, when the zone starts inside the
+   *  pageblock) to its end, every free block to newMt's lists; nothing when the zone ends inside it.
+   *  Counts the pages of allocated movable blocks on the way. */
+  private moveFreepagesBlock61(z: RefZone, pfn: number, newMt: number): { moved: number; movable: number } {
+    let start = this.pageblockStart(pfn);
+    const end = start + this.pbPages - 1;
+    if (start < z.start || start >= z.spanEnd) start = pfn;
+    if (end < z.start || end >= z.spanEnd) return { moved: 0, movable: 0 };
+    let moved = 0;
+    let movable = 0;
+    for (let p = start; p <= end; ) {
+      const i = this.idx(p);
+      if (this.state[i] === PAGE_FREE) {
+        const order = this.order[i];
+        this.moveToFreeList(z, p, order, this.listOf[i] % NR_MIGRATETYPES, newMt);
+        p += 2 ** order;
+        moved += 2 ** order;
+      } else {
+        // a page of an allocated block on an LRU counts (PageLRU of a tail is its head's)
+        if (this.state[i] === PAGE_ALLOCATED && this.movable[i]) {
+          const n = Math.min(2 ** this.order[i], end + 1 - p);
+          movable += n;
+          p += n;
+        } else if (this.state[i] === PAGE_ALLOCATED) p += 2 ** this.order[i];
+        else p++;
+      }
+    }
+    return { moved, movable };
+  }
+
+  /** steal_suitable_fallback (6.1). */
+  private stealSuitableFallback61(
+    z: RefZone,
+    pfn: number,
+    cur: number,
+    listMt: number,
+    startMt: number,
+    whole: boolean,
+  ) {
+    const oldMt = this.pageblockType(pfn);
+    if (oldMt !== MigrateType.HighAtomic) {
+      if (cur >= this.pbOrder) {
+        this.changePageblockRange(pfn, cur, startMt);
+      } else {
+        if (this.boostWatermark(z)) z.boostEvents++;
+        if (whole) {
+          const { moved, movable } = this.moveFreepagesBlock61(z, pfn, startMt);
+          let alike = 0;
+          if (startMt === MigrateType.Movable) alike = movable;
+          else if (oldMt === MigrateType.Movable) alike = this.pbPages - (moved + movable);
+          if (moved > 0) {
+            if (moved + alike >= this.pbPages / 2 || this.machine.mobilityDisabled) this.setPageblockType(pfn, startMt);
+            return;
+          }
+        }
+      }
+    }
+    this.moveToFreeList(z, pfn, cur, listMt, startMt);
+  }
+
+  /** __rmqueue_fallback (6.1): largest fallback block, or for a movable request that cannot steal
+   *  the whole pageblock the smallest one; true when a block went to startMt's lists. */
+  private rmqueueFallback61(z: RefZone, order: number, startMt: number, flags: number): boolean {
+    let minOrder = order;
+    if (order < this.pbOrder && flags & AllocFlags.NOFRAGMENT) minOrder = this.pbOrder;
+    for (let cur = this.maxOrder - 1; cur >= minOrder; cur--) {
+      let fb = this.findSuitableFallback(z, cur, startMt, false);
+      if (fb === -1) continue;
+      let canSteal = this.shouldTryClaimBlock(cur, startMt); // can_steal_fallback
+      if (!canSteal && startMt === MigrateType.Movable && cur > order) {
+        for (cur = order; cur < this.maxOrder; cur++) {
+          fb = this.findSuitableFallback(z, cur, startMt, false);
+          if (fb !== -1) break;
+        }
+        canSteal = this.shouldTryClaimBlock(cur, startMt);
+      }
+      this.stealSuitableFallback61(z, this.listHead(z, cur, fb), cur, fb, startMt, canSteal);
+      return true;
+    }
+    return false;
+  }
+
+  /** __rmqueue (6.1): CMA when over half the free pages are CMA, the request's lists, CMA, then a
+   *  fallback and the request's lists again. */
+  private rmqueue61(z: RefZone, order: number, mt: number, flags: number): number {
+    if (flags & AllocFlags.CMA && z.freeCmaPages > Math.floor(z.freePages / 2)) {
+      const page = this.rmqueueSmallest(z, order, MigrateType.CMA);
+      if (page >= 0) return page;
+    }
+    for (;;) {
+      let page = this.rmqueueSmallest(z, order, mt);
+      if (page >= 0) return page;
+      if (flags & AllocFlags.CMA) {
+        page = this.rmqueueSmallest(z, order, MigrateType.CMA);
+        if (page >= 0) return page;
+      }
+      if (!this.rmqueueFallback61(z, order, mt, flags)) return -1;
+    }
+  }
+
   /** rmqueue_buddy (6.18) / __rmqueue (2.6.11). */
   protected rmqueue(z: RefZone, order: number, mt: number, flags: number): number {
     if (!this.modern) return this.rmqueueSmallest(z, order, 0);
     let page = -1;
     if (flags & AllocFlags.HIGHATOMIC) page = this.rmqueueSmallest(z, order, MigrateType.HighAtomic);
     if (page < 0) {
-      page = this.rmqueue618(z, order, mt, flags);
+      page = this.v61 ? this.rmqueue61(z, order, mt, flags) : this.rmqueue618(z, order, mt, flags);
       if (page < 0 && flags & (AllocFlags.OOM | AllocFlags.NON_BLOCK)) {
         page = this.rmqueueSmallest(z, order, MigrateType.HighAtomic);
       }
@@ -639,6 +753,15 @@ export class RefMachine implements BuddyEngine {
 
   /** reserve_highatomic_pageblock (6.18). */
   private reserveHighatomicPageblock(z: RefZone, pfn: number, order: number): void {
+    if (this.v61) {
+      // reserve_highatomic_pageblock (6.1): 1% + a pageblock; one pageblock, whatever the order
+      if (z.nrReservedHighatomic >= Math.floor(z.cfg.managedPages / 100) + this.pbPages) return;
+      if (!isMergeable(this.pageblockType(pfn))) return;
+      z.nrReservedHighatomic += this.pbPages;
+      this.setPageblockType(pfn, MigrateType.HighAtomic);
+      this.moveFreepagesBlock61(z, pfn, MigrateType.HighAtomic);
+      return;
+    }
     const onePercent = Math.floor(z.cfg.managedPages / 100);
     if (onePercent < this.pbPages) return;
     const max = Math.ceil(onePercent / this.pbPages) * this.pbPages;
@@ -668,6 +791,16 @@ export class RefMachine implements BuddyEngine {
     for (let order = 0; order < this.maxOrder; order++) {
       const pfn = this.listHead(z, order, MigrateType.HighAtomic);
       if (pfn < 0) continue;
+      if (this.v61) {
+        // unreserve_highatomic_pageblock (6.1)
+        if (this.pageblockType(pfn) === MigrateType.HighAtomic) {
+          z.nrReservedHighatomic -= Math.min(this.pbPages, z.nrReservedHighatomic);
+        }
+        this.setPageblockType(pfn, mt);
+        const moved = this.moveFreepagesBlock61(z, pfn, mt).moved;
+        if (moved > 0) return moved;
+        continue;
+      }
       const size = Math.min(Math.max(this.pbPages, 2 ** order), z.nrReservedHighatomic);
       z.nrReservedHighatomic -= size;
       if (order < this.pbOrder) {
@@ -713,7 +846,8 @@ export class RefMachine implements BuddyEngine {
   /** __zone_watermark_unusable_free (6.18). */
   private unusableFree(z: RefZone, order: number, flags: number): number {
     let unusable = 2 ** order - 1;
-    if (!(flags & ALLOC_RESERVES)) unusable += z.nrFreeHighatomic;
+    // 6.1 counts the whole reserve, nr_reserved_highatomic; 6.18 its free pages
+    if (!(flags & ALLOC_RESERVES)) unusable += this.v61 ? z.nrReservedHighatomic : z.nrFreeHighatomic;
     if (!(flags & AllocFlags.CMA)) unusable += z.freeCmaPages;
     return unusable;
   }
@@ -759,9 +893,11 @@ export class RefMachine implements BuddyEngine {
       if (usable > mark + z.cfg.lowmemReserve[highestZoneidx]) return true;
     }
     if (this.zoneWatermarkOk618(z, order, mark, highestZoneidx, flags, free)) return true;
+    // 6.18: __GFP_HIGH (ALLOC_MIN_RESERVE); 6.1: __GFP_ATOMIC, taken as GFP_ATOMIC's two flags
+    const atomic = this.v61 ? AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK : AllocFlags.MIN_RESERVE;
     if (
       order === 0 &&
-      flags & AllocFlags.MIN_RESERVE &&
+      (flags & atomic) === atomic &&
       z.watermarkBoost !== 0 &&
       (flags & ALLOC_WMARK_MASK) === AllocFlags.WMARK_MIN
     ) {

@@ -5,7 +5,7 @@ import { initSync } from "../bindings/engine/wasm.js";
 import { Machine } from "../bindings/engine/machine.js";
 import { resolveMachine } from "../bindings/mm/mm_init.js";
 import { RefMachine } from "../reference/model.js";
-import type { BuddyEngine, MachineSpec } from "../bindings/include/machine.js";
+import type { BuddyEngine, Era, MachineSpec } from "../bindings/include/machine.js";
 import type { CliIo } from "../bindings/cli/main.js";
 
 /** The debug engine (assertions on), which the package does not ship: `npm run build:wasm` writes it
@@ -30,7 +30,7 @@ export { xorshift32 } from "../bindings/engine/churn.js";
 
 /** A single-zone machine. */
 export function oneZone(
-  era: "2.6.11" | "6.18",
+  era: Era,
   pages: number,
   extra: Partial<MachineSpec> = {},
   zone: Record<string, unknown> = {},

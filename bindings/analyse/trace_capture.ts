@@ -16,6 +16,8 @@ import {
   type TraceCapture,
   type TraceCounts,
   type TraceEvents,
+  type TraceMarker,
+  MAX_TRACE_MARKERS,
   type TraceProcState,
   type TraceProcZone,
 } from "../include/trace_capture.js";
@@ -123,9 +125,16 @@ export class TraceCaptureBuilder {
     malformed: 0,
   };
 
+  private readonly markers: TraceMarker[] = [];
+
   line(text: string): void {
     const e = this.parser.line(text);
     if (e) this.event(e);
+    else {
+      const m = this.parser.takeMarker();
+      if (m && this.markers.length < MAX_TRACE_MARKERS)
+        this.markers.push({ text: m.text, events: this.cols.n, line: m.line });
+    }
   }
 
   lines(texts: Iterable<string>): void {
@@ -216,7 +225,7 @@ export class TraceCaptureBuilder {
   }
 
   /** The events and counts; warnings of the capture under `file`. */
-  finish(file: string): Pick<TraceCapture, "events" | "counts" | "minPfn" | "maxPfn" | "warnings"> {
+  finish(file: string): Pick<TraceCapture, "events" | "counts" | "minPfn" | "maxPfn" | "warnings" | "markers"> {
     const s = this.parser.summary();
     this.c.malformed = s.malformed;
     this.c.liveAtEnd = this.liveCount;
@@ -226,6 +235,7 @@ export class TraceCaptureBuilder {
       counts: { ...this.c },
       minPfn: events.count ? this.minPfn : 0,
       maxPfn: this.maxPfn,
+      markers: [...this.markers],
       warnings: s.warnings.map((w) => ({ file, line: w.line, message: w.message })),
     };
   }
@@ -339,6 +349,7 @@ export function finishCapture(
     maxPfn: done.maxPfn,
     before: beforeState,
     after: afterState,
+    markers: done.markers,
     warnings: warnings.slice(0, MAX_TRACE_WARNINGS),
   };
 }

@@ -334,6 +334,55 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   {
+    path: ["lab", "predict"],
+    summary:
+      "predict a lab run (lab/runs/NAME): the machine from before-*, the workload replayed from trace.txt.xz up to " +
+      "the probe-start marker, the probe of probe.json simulated on the kernel model",
+    options: [
+      {
+        name: "era",
+        type: "string",
+        description: "the kernel model's era (6.1 is refused until the model has its profile)",
+        default: "6.18",
+        choices: ["6.18", "6.1"],
+      },
+      MAX_INPUT_OPT,
+      JSON_OPT,
+    ],
+    positionals: ["RUNDIR"],
+    notes: [
+      "Reads before-zoneinfo, before-buddyinfo, before-pagetypeinfo, trace.txt.xz and probe.json, nothing else.",
+      "--json prints {hugepages, thp, vmstat, vmstatWorkload, mid, after, oomKills, replay}: mid and after are",
+      "the free blocks per order of each zone; vmstat the compact_*, thp_*, pgmigrate_* counters over the probe.",
+      "Exit status: 0 ok, 2 when a file is missing or does not read (the message names it).",
+    ],
+  },
+  {
+    path: ["lab", "compare"],
+    summary:
+      "predicted against real for lab runs: huge pages, THP faults, free blocks per order at mid and after, " +
+      "compact_* counters, the OOM victim, and the goals of issue 13",
+    options: [
+      {
+        name: "era",
+        type: "string",
+        description: "the kernel model's era (6.1 is refused until the model has its profile)",
+        default: "6.18",
+        choices: ["6.18", "6.1"],
+      },
+      MAX_INPUT_OPT,
+      JSON_OPT,
+    ],
+    positionals: ["RUNDIR"],
+    variadic: true,
+    notes: [
+      "Reads the inputs as lab predict does, and mid-buddyinfo, after-buddyinfo, before-, mid- and after-vmstat",
+      "and result.json. Goals: huge pages within max(3, 20%); at mid, for every zone and order k, the free pages",
+      "in blocks of order >= k within max(10%, 512 pages); the same OOM victim.",
+      "Exit status: 0 ok (whether or not the goals are met), 2 when a file is missing or does not read.",
+    ],
+  },
+  {
     path: ["machine"],
     summary: "build a machine from a JSON description and print its zones, /proc/buddyinfo and /proc/pagetypeinfo",
     options: [MAX_INPUT_OPT, JSON_OPT],

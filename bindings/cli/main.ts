@@ -43,6 +43,8 @@ export const COMMAND_MODULES: Record<string, () => Promise<{ run: Command }>> = 
   "sweep merge": () => import("./commands/sweep.js").then((m) => ({ run: m.runMerge })),
   "sweep report": () => import("./commands/sweep_report.js"),
   compare: () => import("./commands/compare.js"),
+  "lab predict": () => import("./commands/lab.js"),
+  "lab compare": () => import("./commands/lab.js").then((m) => ({ run: m.runCompare })),
 };
 
 /** Runs the CLI; returns the exit status. */

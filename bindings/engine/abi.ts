@@ -41,6 +41,7 @@ export const ABI_NAMES = [
   "NIL",
   "ERA_2_6_11",
   "ERA_6_18",
+  "ERA_6_1",
   "MOVABLE_BIT",
   "PB_MT_MASK",
   "PB_MIGRATE_SKIP",

@@ -615,8 +615,8 @@ export class Machine implements BuddyEngine {
     const z = this.zone(slot);
     const a = this.abi;
     check(
-      this.machine.era === "6.18",
-      `compaction needs a 6.18 machine, not ${this.machine.era}`,
+      this.machine.era !== "2.6.11",
+      `compaction needs a 6.18 or 6.1 machine, not ${this.machine.era}`,
       "OOMLAB_BAD_ARGUMENT",
     );
     check(z.spannedPages > 0, `zone slot ${slot} has no memory`, "OOMLAB_BAD_ARGUMENT");
@@ -735,7 +735,7 @@ export class Machine implements BuddyEngine {
    *  pages moved to mt's lists, 0 when nothing was given back. */
   unreserveHighatomic(slot: number, mt: number, force: boolean): number {
     this.live();
-    if (this.zone(slot).spannedPages === 0 || this.machine.era !== "6.18") return 0;
+    if (this.zone(slot).spannedPages === 0 || this.machine.era === "2.6.11") return 0;
     if (mt !== MigrateType.Unmovable && mt !== MigrateType.Movable && mt !== MigrateType.Reclaimable)
       throw new OomlabError(
         "OOMLAB_BAD_ARGUMENT",

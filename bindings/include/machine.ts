@@ -4,7 +4,7 @@
 import type { MigrateType, ZoneType } from "./linux/mmzone.js";
 
 /** Kernel eras oomlab simulates. */
-export type Era = "2.6.11" | "6.18";
+export type Era = "2.6.11" | "6.1" | "6.18";
 
 /** A zone as a user describes it. Sizes are in pages unless the field name says kB. */
 export interface ZoneSpec {

@@ -54,7 +54,7 @@ export const MAX_PCP_CPUS = 256;
 /** Page sizes oomlab models (bytes). */
 export const PAGE_SIZES = [4096, 16384, 65536] as const;
 /** The eras the engine simulates. */
-export const ERA_NAMES = ["2.6.11", "6.18"] as const;
+export const ERA_NAMES = ["2.6.11", "6.1", "6.18"] as const;
 
 /** Page counts are checked against the engine's 2^24 page frames with the whole span (OOMLAB_TOO_BIG). */
 const ENGINE_PAGES = "pages; the machine's span must fit the engine's 2^24 page frames";

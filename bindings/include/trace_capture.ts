@@ -98,6 +98,19 @@ export interface TraceProcState {
   zones: TraceProcZone[];
 }
 
+/** A trace_marker line of the capture ("tracing_mark_write: TEXT"): where it fell among the events. */
+export interface TraceMarker {
+  /** The text written ("oomlab: probe-start"). */
+  text: string;
+  /** Events (TraceEvents indices) before it: replaying events [0, events) stops at the marker. */
+  events: number;
+  /** The capture's line number (1-based). */
+  line: number;
+}
+
+/** Markers kept per capture (a capture could be all markers). */
+export const MAX_TRACE_MARKERS = 1000;
+
 export interface TraceCapture {
   /** The name the capture was loaded under (the spec's path). */
   name: string;
@@ -110,6 +123,8 @@ export interface TraceCapture {
   maxPfn: number;
   before: TraceProcState | null;
   after: TraceProcState | null;
+  /** The trace_marker lines, in capture order (the first MAX_TRACE_MARKERS). */
+  markers: TraceMarker[];
   /** The first warnings (line numbers of the capture or of a /proc file). */
   warnings: { file: string; line: number; message: string }[];
 }

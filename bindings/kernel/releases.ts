@@ -77,8 +77,32 @@ export const ERA_6_18: EraProfile = {
   },
 };
 
+/** 6.1 (6.1.141 read; Debian's 6.1.0-NN): 6.18's buddy lists, pageblocks and __zone_watermark_ok with
+ *  6.1's __rmqueue_fallback / steal_suitable_fallback, highatomic limits and merging (assembly
+ *  ERA_6_1). __setup_per_zone_wmarks caps highmem's min only (ZONE_MOVABLE from 6.6), and
+ *  sysctl_lowmem_reserve_ratio and the min_free_kbytes clamp are 6.18's (mm/page_alloc.c, 6.1). */
+export const ERA_6_1: EraProfile = {
+  ...ERA_6_18,
+  era: "6.1",
+  release: "Linux 6.1",
+  engineId: 2,
+  cappedMinZones: [ZONE_HIGHMEM],
+};
+
 /** The engine eras, sorted by release. */
-export const ERAS: readonly EraProfile[] = [ERA_2_6_11, ERA_6_18];
+export const ERAS: readonly EraProfile[] = [ERA_2_6_11, ERA_6_1, ERA_6_18];
+
+/** The engine era whose fast-path rules a release runs, where oomlab read them: 6.1.y is ERA_6_1
+ *  (6.1.141 read; its stable updates carry 6.3's ALLOC_* flags), 6.18 and later ERA_6_18. Releases
+ *  in between changed the fallback and the free lists' migratetypes in steps that were not read
+ *  here, and older ones are not the engine's modern eras: null. */
+export function engineEraFor(release: KernelRelease | number): Era | null {
+  const code = typeof release === "number" ? release : release.code;
+  const at = (s: string) => (parseRelease(s) as KernelRelease).code;
+  if (code >= at("6.18")) return "6.18";
+  if (code >= at("6.1") && code < at("6.2")) return "6.1";
+  return null;
+}
 
 export function eraProfile(era: Era): EraProfile {
   const p = ERAS.find((e) => e.era === era);

@@ -15,7 +15,6 @@ import { KernelLog, DEFAULT_LOG_LIMITS, type LogLimits } from "../sim/log.js";
 import { TimerQueue, type Timer } from "../sim/timers.js";
 import { SimClock } from "../sim/clock.js";
 import type { PageAllocOutcome, ReportingPageAllocator } from "../sim/page_allocator.js";
-import { ERA_6_18 } from "../kernel/releases.js";
 import type { MachineSpec } from "../include/machine.js";
 import { MAX_NR_ZONES } from "../include/linux/mmzone.js";
 import { OomlabError } from "../errors.js";
@@ -29,6 +28,7 @@ import { oomHook618 } from "./mm/oom_kill.js";
 import { reportHook618 } from "./mm/warn_alloc.js";
 import type { CompactionHook, Hooks618, KernelView, NodeState618, OomHook, ReportHook } from "./mm/hooks.js";
 import { MAX_RECLAIM_RETRIES } from "./mm/internal.js";
+import { kernelProfile618, type KernelProfile618 } from "./mm/profile.js";
 
 /** The modules the 6.18 kernel model runs by default: mm/compaction.ts, mm/oom_kill.ts, and the
  *  reports of mm/warn_alloc.ts and mm/show_mem.ts. (mm/hooks.ts SIMPLE_HOOKS are stand-ins for tests.) */
@@ -100,6 +100,8 @@ export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllo
   readonly report: ReportHook;
   readonly swappiness: number;
   readonly defragMode: boolean;
+  /** The release modelled, from the machine's era: 6.18, or 6.1 as an overlay (mm/profile.ts). */
+  readonly profile: KernelProfile618;
   readonly configCompaction: boolean;
   readonly extfragThreshold: number;
   readonly compactionProactiveness: number;
@@ -121,8 +123,12 @@ export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllo
   private readonly kcompactdQueue: { node: number; work: () => void }[] = [];
 
   constructor(spec: MachineSpec, opts: Kernel618Options = {}) {
-    if (spec.era !== ERA_6_18.era)
-      throw new OomlabError("OOMLAB_BAD_SPEC", `the 6.18 kernel model needs era 6.18, got ${spec.era}`);
+    this.profile = kernelProfile618(spec.era);
+    if (opts.defragMode && !this.profile.hasDefragMode)
+      throw new OomlabError(
+        "OOMLAB_BAD_SPEC",
+        `vm.defrag_mode does not exist in Linux ${this.profile.release} (6.15+)`,
+      );
     this.clock = new SimClock(opts.hz ?? HZ_618);
     this.log = new KernelLog(this.clock, opts.logLimits ?? DEFAULT_LOG_LIMITS);
     this.log.recordEvents = opts.recordEvents ?? true;

@@ -30,11 +30,11 @@ export function intSqrt(x: number): number {
   return r;
 }
 
-/** The default pageblock_order: HPAGE_PMD_ORDER (9) with 4 KiB pages in 6.18 (x86-64, arm64 with
- *  hugetlb), else MAX_ORDER-1 (include/linux/pageblock-flags.h). 2.6.11 has no pageblocks; the
+/** The default pageblock_order: HPAGE_PMD_ORDER (9) with 4 KiB pages in 6.18 and 6.1 (x86-64, arm64
+ *  with hugetlb), else MAX_ORDER-1 (include/linux/pageblock-flags.h). 2.6.11 has no pageblocks; the
  *  engine still needs a value. */
 function defaultPageblockOrder(era: string, pageSize: number, maxOrder: number): number {
-  if (era === "6.18" && pageSize === 4096) return Math.min(9, maxOrder - 1);
+  if (era !== "2.6.11" && pageSize === 4096) return Math.min(9, maxOrder - 1);
   return maxOrder - 1;
 }
 

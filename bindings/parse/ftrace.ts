@@ -100,6 +100,18 @@ export interface FtraceSummary {
   warningsOmitted?: number;
 }
 
+/** A trace_marker write ("tracing_mark_write: TEXT", kernel/trace/trace_output.c trace_print_print, 6.18):
+ *  oomlab's lab writes "oomlab: workload-start", "oomlab: probe-start", "oomlab: probe-end" there. */
+export interface FtraceMarker {
+  line: number;
+  time: number;
+  /** The text written, as printed (without the trailing newline). */
+  text: string;
+}
+
+/** Longest marker text kept (TRACE_BUF_SIZE is 1024 in the kernel; the rest is cut). */
+export const MAX_MARKER_CHARS = 1024;
+
 /** Distinct other event names kept; a hostile capture could hold one per line. */
 export const MAX_OTHER_NAMES = 64;
 export const OTHER_NAMES_REST = "(other names)";
@@ -203,6 +215,7 @@ export class FtraceParser {
   private readonly warn = new CappedWarnings();
   private readonly gfpCache = new Map<string, number | null>();
   private readonly maxPageOrder: number;
+  private marker: FtraceMarker | null = null;
 
   constructor(options: FtraceParserOptions = {}) {
     this.maxPageOrder = options.maxPageOrder ?? TRACE_MAX_PAGE_ORDER;
@@ -294,6 +307,8 @@ export class FtraceParser {
       case "mm_page_alloc_extfrag":
         return this.kmem(line, name, text.slice(fieldsAt), task, pid, cpu, flags, time);
       default: {
+        if (name === "tracing_mark_write")
+          this.marker = { line, time, text: text.slice(fieldsAt, fieldsAt + MAX_MARKER_CHARS).trimEnd() };
         const key = this.other.has(name) || this.other.size < MAX_OTHER_NAMES ? name : OTHER_NAMES_REST;
         this.other.set(key, (this.other.get(key) ?? 0) + 1);
         return null;
@@ -367,6 +382,14 @@ export class FtraceParser {
         };
       }
     }
+  }
+
+  /** The marker of the last line when it was a tracing_mark_write (counted with the other events, and
+   *  line() returned null for it), else null; taking it clears it. */
+  takeMarker(): FtraceMarker | null {
+    const m = this.marker;
+    this.marker = null;
+    return m;
   }
 
   /** What was skipped so far, and the warnings. */

@@ -94,6 +94,33 @@ export function parseBuddyinfo(text: string): BuddyinfoResult {
   return settle(out, warn);
 }
 
+// ---- /proc/vmstat -----------------------------------------------------------------------------
+
+export interface VmstatResult extends ProcWarnings {
+  /** Every "name value" line, by name (the first of a repeated name). */
+  counters: Record<string, number>;
+}
+
+// vmstat_show (mm/vmstat.c 6.1, 6.18): "%s %lu\n" per item of vmstat_text.
+const VMSTAT_ROW = /^([a-z0-9_]{1,64}) (\d{1,20})\s*$/;
+
+export function parseVmstat(text: string): VmstatResult {
+  const out: VmstatResult = { counters: {}, warnings: [] };
+  const warn = new CappedWarnings();
+  const seen = new Map<string, number>();
+  forEachProcLine(text, (l, line) => {
+    if (l.trim() === "") return;
+    const m = VMSTAT_ROW.exec(l);
+    if (!m) {
+      warn.add({ line, message: `not a vmstat line: ${quoted(l.slice(0, 80))}` });
+      return;
+    }
+    if (!seen.has(m[1])) seen.set(m[1], Number(m[2]));
+  });
+  out.counters = Object.fromEntries(seen);
+  return settle(out, warn);
+}
+
 // ---- /proc/zoneinfo ----------------------------------------------------------------------------
 
 export interface Pageset {

@@ -352,7 +352,8 @@ const KVMALLOC_EXIT_WORDS: Readonly<Record<string, string>> = {
 };
 
 export function formatTrace618(r: ReplayResult618): string {
-  const out: string[] = [`${r.scenario}: the 6.18 slow path (${r.events.length} events)`];
+  const model = r.era === "6.1" ? "the 6.18 slow path with Linux 6.1's rules" : "the 6.18 slow path";
+  const out: string[] = [`${r.scenario}: ${model} (${r.events.length} events)`];
   // kmem_alloc's attempts (the XFS loop makes thousands): each attempt's lines are a unit, and a unit
   // that repeats the previous one word for word but for its numbers is counted, not printed again.
   let sink = out;

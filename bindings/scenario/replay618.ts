@@ -29,7 +29,7 @@ export interface ReplayOptions618 extends KmemBounds {
 
 export interface ReplayResult618 {
   scenario: string;
-  era: "6.18";
+  era: "6.1" | "6.18";
   /** The kind of the last event that allocated ("alloc_pages", "anon", "thp", ...). */
   request: string;
   /** Bytes the last allocating event asked for per request (PAGE_SIZE << order). */
@@ -204,7 +204,7 @@ export function replay618(input: unknown, o: ReplayOptions618 = {}): ReplayResul
   const dropped = { lines: k.log.droppedLines, events: k.log.droppedEvents };
   return {
     scenario: sc.name,
-    era: "6.18",
+    era: sc.machine.era === "6.1" ? "6.1" : "6.18",
     request: last?.request ?? "none",
     size: last?.size ?? 0,
     outcome: k.panicked

@@ -227,7 +227,10 @@ const eventSchema = z.discriminatedUnion(
 
 const scenario618Fields = {
   ...SCENARIO_HEADER_FIELDS,
-  machine: machineSchema(oneOf(["6.18"], "a 6.18 scenario"), "a 6.18 machine description { era, nodes, ... }"),
+  machine: machineSchema(
+    oneOf(["6.18", "6.1"], "a 6.18 scenario (6.1: the 6.18 model with Linux 6.1's rules)"),
+    "a 6.18 machine description { era, nodes, ... }",
+  ),
   sysctl: objectOf(
     Object.fromEntries(SCENARIO_SYSCTLS_618.map((n) => [n, sysctlField(n)])),
     "vm sysctls by their kernel names { min_free_kbytes?, swappiness?, ... }",
@@ -298,8 +301,9 @@ export function validateScenario618(s: unknown): Scenario618 {
   return parseWith(scenario618Schema, s, CONTEXT) as Scenario618;
 }
 
-/** True when a parsed scenario file is a 6.18 one (machine.era "6.18"). */
+/** True when a parsed scenario file is a 6.18 one (machine.era "6.18", or "6.1": the same model with
+ *  Linux 6.1's rules, linux-6.18/mm/profile.ts). */
 export function isScenario618(s: unknown): boolean {
   const m = (s as { machine?: { era?: unknown } } | null)?.machine;
-  return typeof m === "object" && m !== null && m.era === "6.18";
+  return typeof m === "object" && m !== null && (m.era === "6.18" || m.era === "6.1");
 }

@@ -35,7 +35,7 @@
 
 import { z } from "zod";
 import { OomlabError } from "../errors.js";
-import type { MachineSpec } from "../include/machine.js";
+import type { Era, MachineSpec } from "../include/machine.js";
 import { machineSpecSchema } from "../include/machine_schema.js";
 import { THP_DEFRAG, THP_ENABLED } from "../include/linux/huge_mm.js";
 import { KCONFIG_BOOLS, VM_SYSCTLS_618, vmSysctl } from "../include/linux/sysctl.js";
@@ -58,7 +58,8 @@ export const SWEEP_FORMAT = "oomlab-sweep/1";
 
 /** What one cell runs: the contract of bindings/sweep/cell.ts's runCell (the workloads' module). */
 export interface CellInput {
-  era: "2.6.11" | "6.18";
+  /** "6.1" machines are refused by runCell (sweeps run 2.6.11 and 6.18). */
+  era: Era;
   machine: MachineSpec;
   sysctl?: Record<string, number>;
   config?: { COMPACTION?: boolean };

@@ -100,7 +100,7 @@ describe("help for every command, subcommand and group", () => {
     const groups = [...new Set(COMMANDS.filter((c) => c.path.length > 1).map((c) => group(c).join(" ")))].filter(
       (g) => !COMMANDS.some((c) => c.path.join(" ") === g),
     );
-    expect(groups).toEqual(["bench", "trace"]);
+    expect(groups).toEqual(["bench", "trace", "lab"]);
     const a = io();
     expect(await main(["help", "bench"], a)).toBe(0);
     expect(a.stdout).toContain("Usage: oomlab bench <subcommand> [options]");

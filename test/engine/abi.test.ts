@@ -13,6 +13,7 @@ import type { AllocRequest, MachineSpec } from "../../bindings/include/machine.j
 import { MigrateType } from "../../bindings/include/linux/mmzone.js";
 import { AllocFlags } from "../../bindings/mm/internal.js";
 import { runRefChurn } from "../../reference/churn.js";
+import { ERAS } from "../../bindings/kernel/releases.js";
 import { DEBUG_ENGINE_BYTES, oneZone, wasmMachine, xorshift32 } from "../helpers.js";
 
 const BUILDS: EngineBuild[] = ["release", "debug"];
@@ -34,6 +35,15 @@ describe("the names TypeScript reads are the names the engine exports", () => {
     const { NIL: _nil, ...rest } = constants;
     expect(() => readAbi(rest)).toThrow(OomlabError);
     expect(() => readAbi(rest)).toThrow("the engine does not export NIL");
+  });
+
+  it("each engine era's profile (kernel/releases.ts) names the engine's ERA_* constant", () => {
+    const { abi } = abiOf("release");
+    expect(ERAS.map((e) => [e.era, e.engineId])).toEqual([
+      ["2.6.11", abi.ERA_2_6_11],
+      ["6.1", abi.ERA_6_1],
+      ["6.18", abi.ERA_6_18],
+    ]);
   });
 
   it("return codes keep their sign, everything else reads as a u32", () => {

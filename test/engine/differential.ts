@@ -13,7 +13,8 @@ import { RefMachine } from "../../reference/model.js";
 import { wasmMachine, xorshift32 } from "../helpers.js";
 import type { Machine } from "../../bindings/engine/machine.js";
 
-/** Flag sets a caller could pass, per era (2.6.11 reads 0x10 as can_try_harder, 0x20 as gfp_high). */
+/** Flag sets a caller could pass, per era (2.6.11 reads 0x10 as can_try_harder, 0x20 as gfp_high;
+ *  6.1.141 has 6.18's ALLOC_* bits). */
 const FLAG_SETS: Record<Era, number[]> = {
   "2.6.11": [
     AllocFlags.WMARK_LOW,
@@ -24,6 +25,18 @@ const FLAG_SETS: Record<Era, number[]> = {
     AllocFlags.NO_WATERMARKS,
   ],
   "6.18": [
+    AllocFlags.WMARK_LOW | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_MIN,
+    AllocFlags.WMARK_HIGH,
+    AllocFlags.WMARK_LOW | AllocFlags.CMA,
+    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
+    AllocFlags.WMARK_MIN | AllocFlags.OOM,
+    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK,
+    AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
+    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
+  ],
+  "6.1": [
     AllocFlags.WMARK_LOW | AllocFlags.KSWAPD,
     AllocFlags.WMARK_MIN,
     AllocFlags.WMARK_HIGH,
@@ -69,7 +82,7 @@ export function randomMachine(p: MachineParams): MachineSpec {
         presentPages: present,
         managedPages: managed,
       };
-      if (p.era === "6.18" && rng() % 3 === 0) {
+      if (p.era !== "2.6.11" && rng() % 3 === 0) {
         const first = Math.ceil((pfn + present - managed) / pb) * pb;
         const room = Math.floor((pfn + present - first) / pb);
         if (room >= 2) z.cma = [{ startPfn: first + pb * (rng() % (room - 1)), pages: pb }];
@@ -192,7 +205,7 @@ export function runSequence(spec: MachineSpec, seed: number, o: RunOptions): Cov
       expect(w.freeOwner(owner), label).toBe(r.freeOwner(owner));
       const still = new Set(w.snapshot().allocated.map((b) => b[0]));
       for (let k = live.length - 1; k >= 0; k--) if (!still.has(live[k])) live.splice(k, 1);
-    } else if (spec.era === "6.18" && rng() % 3 === 0) {
+    } else if (spec.era !== "2.6.11" && rng() % 3 === 0) {
       // unreserve_highatomic_pageblock, forced or not, back to a random allocation migratetype
       const slot = slots[rng() % slots.length];
       const mt = rng() % 3;
@@ -247,7 +260,14 @@ export function addCoverage(a: Coverage, b: Coverage): Coverage {
   return a;
 }
 
-export const ERAS: Era[] = ["2.6.11", "6.18"];
+export const ERAS: Era[] = ["2.6.11", "6.1", "6.18"];
+
+/** Seed offsets per era (6.18's and 2.6.11's are the ones used before 6.1 was added). */
+const SEED_OFFSET: Record<Era, { small: number; large: number }> = {
+  "2.6.11": { small: 0, large: 0 },
+  "6.1": { small: 2000, large: 61 },
+  "6.18": { small: 1000, large: 77 },
+};
 
 /** What the differential suites run per era: fast-check runs and seeded small machines
  *  (differential.test.ts), large machines (differential.slow.test.ts). */
@@ -259,7 +279,7 @@ export const PLAN = {
 
 /** The seeded small machine n of an era. */
 export function smallMachine(era: Era, n: number): { spec: MachineSpec; seed: number } {
-  const seed = n * 7919 + (era === "6.18" ? 1000 : 0);
+  const seed = n * 7919 + SEED_OFFSET[era].small;
   const maxOrder = 4 + (n % 8);
   const pageblockOrder = Math.max(1, maxOrder - 1 - (n % 4));
   const spec = randomMachine({
@@ -275,8 +295,8 @@ export function smallMachine(era: Era, n: number): { spec: MachineSpec; seed: nu
 
 /** The seeded large machine n of an era: 2^15 or 2^16 pages a zone, scaled by 0.5 .. 1.5. */
 export function largeMachine(era: Era, n: number): { spec: MachineSpec; seed: number } {
-  const seed = 424242 + n + (era === "6.18" ? 77 : 0);
-  const pageblockOrder = era === "6.18" ? 9 : 10;
+  const seed = 424242 + n + SEED_OFFSET[era].large;
+  const pageblockOrder = era === "2.6.11" ? 10 : 9;
   const spec = randomMachine({
     era,
     maxOrder: 11,

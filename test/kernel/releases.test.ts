@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import {
   ERA_2_6_11,
+  ERA_6_1,
   ERA_6_18,
+  engineEraFor,
   eraProfile,
   rowForRelease,
   WATERMARK_CHECK_ERAS,
@@ -21,7 +23,23 @@ describe("the engine eras", () => {
   it("eraProfile finds 2.6.11 and 6.18 and refuses anything else with a typed error", () => {
     expect(eraProfile("2.6.11")).toBe(ERA_2_6_11);
     expect(eraProfile("6.18")).toBe(ERA_6_18);
+    expect(eraProfile("6.1")).toBe(ERA_6_1);
     expect(() => eraProfile("4.4" as never)).toThrow(OomlabError);
+  });
+
+  it("6.1 is 6.18's profile but for its engine era and highmem-only capped min (ZONE_MOVABLE from 6.6)", () => {
+    const { engineId, cappedMinZones, era, release, ...rest } = ERA_6_1;
+    const { engineId: id618, cappedMinZones: c618, era: e618, release: r618, ...rest618 } = ERA_6_18;
+    expect(rest).toEqual(rest618);
+    expect([engineId, id618]).toEqual([2, 1]);
+    expect([cappedMinZones, c618]).toEqual([[3], [3, 4]]);
+    // the same formulas as the 4.6 .. 6.5 watermark row, which releases 6.1 .. 6.5 use
+    expect(watermarkProfileFor(rel("6.1")).cappedMinZones).toEqual(cappedMinZones);
+  });
+
+  it("engineEraFor: 6.1.y runs ERA_6_1, 6.18 and later ERA_6_18, releases not read none", () => {
+    const releases = ["6.0.19", "6.1", "6.1.141", "6.2.16", "6.12", "6.18", "6.18.2", "6.19"];
+    expect(releases.map((r) => engineEraFor(rel(r)))).toEqual([null, "6.1", "6.1", null, null, "6.18", "6.18", "6.18"]);
   });
 });
 

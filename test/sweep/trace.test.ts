@@ -9,7 +9,16 @@ import { traceCaptureFromText } from "../../bindings/analyse/trace_capture.js";
 import { runCell, type CellInput } from "../../bindings/sweep/cell.js";
 import { clearTraceCaptures, provideTraceCapture } from "../../bindings/sweep/trace_source.js";
 import { freeLayout, inferPagesMin, pageblockRuns } from "../../bindings/sweep/workloads/trace_state.js";
-import { FREE_PAIRED, FREE_PRE_CAPTURE, FREE_UNKNOWN, TRACE_ALLOC } from "../../bindings/include/trace_capture.js";
+import {
+  FREE_PAIRED,
+  FREE_PRE_CAPTURE,
+  FREE_UNKNOWN,
+  TRACE_ALLOC,
+  TRACE_GFP_UNKNOWN,
+} from "../../bindings/include/trace_capture.js";
+import { movableKind } from "../../bindings/sweep/workloads/trace.js";
+import { FolioKind } from "../../bindings/linux-6.18/include/linux/mm_inline.js";
+import { gfpFromTrace } from "../../bindings/parse/ftrace.js";
 
 const ZONEINFO = `Node 0, zone   Normal
   pages free     12
@@ -289,5 +298,53 @@ describe("workload trace, mode pinned (the trace's own pfns)", () => {
   it("refuses time series (its free lists are not the engine's until the end)", () => {
     provideTraceCapture("hand", capture());
     expect(errorOf(() => runCell(cellOf({ mode: "pinned" }, { sampleEvery: 2 }))).message).toContain("sampleEvery");
+  });
+});
+
+describe("movableAs", () => {
+  it("gfp: a zeroed movable request is an anonymous fault, any other is page cache", () => {
+    // as the lab's 6.1 captures print them (an anonymous fault, a dd read through ext2, a mapped file)
+    const anon = gfpFromTrace("GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO") as number;
+    const read = gfpFromTrace(
+      "GFP_NOFS|__GFP_HIGHMEM|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_HARDWALL|__GFP_MOVABLE",
+    );
+    const mapped = gfpFromTrace("GFP_HIGHUSER_MOVABLE|__GFP_COMP") as number;
+    expect(movableKind("gfp", anon)).toBe(FolioKind.Anon);
+    expect(movableKind("gfp", read as number)).toBe(FolioKind.File);
+    expect(movableKind("gfp", mapped)).toBe(FolioKind.File);
+    expect(movableKind("gfp", TRACE_GFP_UNKNOWN)).toBe(FolioKind.File);
+    expect(movableKind("anon", mapped)).toBe(FolioKind.Anon);
+    expect(movableKind("file", anon)).toBe(FolioKind.File);
+  });
+});
+
+describe("runOrder", () => {
+  it("best-fit puts the runs in the order that places every free block", () => {
+    // 64 pages, pageblocks of 8, 8 reserved pages at the start (present 64, managed 56): 1 Unmovable and 7
+    // Movable pageblocks; free: 7 Movable order-3 blocks (56 pages). Movable first (pfns 0..56) leaves room for
+    // 6 (pfns 8..56): one block, 8 pages, unplaced. Unmovable first (0..8, the reserved pages) places all 7.
+    const zoneinfo = ZONEINFO.replace("managed  64", "managed  56").replace("pages free     12", "pages free     56");
+    const pagetypeinfo = PAGETYPEINFO.replace(
+      /type {6}Movable {6}1 {6}1 {6}0 {6}1/,
+      "type      Movable      0      0      0      7",
+    )
+      .replace(/type {4}Unmovable {6}1/, "type    Unmovable      0")
+      .replace(/Normal {12}2 {12}6/, "Normal            1            7");
+    const c = traceCaptureFromText(
+      "fit",
+      [alloc("1.000000", 60, 0, 0, "GFP_KERNEL")],
+      { zoneinfo, buddyinfo: "Node 0, zone   Normal      0      0      0      7 \n", pagetypeinfo },
+      null,
+    );
+    expect(c.before?.zones[0].nrFreeByType?.[1]).toEqual([0, 0, 0, 7]);
+    expect(c.before?.zones[0].blocksByType).toEqual([1, 7, 0, 0, 0, 0]);
+    provideTraceCapture("fit", c);
+    const cell = (runOrder: string) =>
+      runCell({
+        ...cellOf({ mode: "requests", runOrder }),
+        workload: { name: "trace", params: { trace: "fit", runOrder } },
+      }).metrics;
+    expect(cell("movable-first").start_unplaced_pages).toBe(8);
+    expect(cell("best-fit").start_unplaced_pages).toBe(0);
   });
 });

@@ -14,6 +14,7 @@ import type { Machine } from "../../engine/machine.js";
 import { extfragForOrder, extfragIndex } from "../../mm/fragmentation.js";
 import { AllocFlags } from "../../mm/internal.js";
 import { MigrateType, PAGE_ALLOC_COSTLY_ORDER } from "../../include/linux/mmzone.js";
+import { PROFILE_618, type KernelProfile618 } from "./profile.js";
 import {
   COMPACT_RESULT_NAMES,
   CompactPriority,
@@ -77,6 +78,8 @@ export interface CompactionEnv {
   configCompaction?: boolean;
   /** COMPACTION_HPAGE_ORDER (HPAGE_PMD_ORDER); default the machine's pageblock order. */
   hpageOrder?: number;
+  /** The release's rules (profile.ts); default 6.18's. */
+  profile?: KernelProfile618;
   vmstat: CompactionVmstat;
   /** Whether kswapd of a node is running (kswapd_is_running): proactive compaction backs off. */
   kswapdRunning?(node: number): boolean;
@@ -131,6 +134,8 @@ export class CompactionState {
     return n;
   }
 }
+
+const profileOf = (env: CompactionEnv): KernelProfile618 => env.profile ?? PROFILE_618;
 
 function enabled(env: CompactionEnv): boolean {
   return env.configCompaction ?? true;
@@ -224,8 +229,10 @@ export function compactionSuitableWatermark(
   let mark = watermark + compactGap(order);
   if (order > PAGE_ALLOC_COSTLY_ORDER) mark += unboosted.low - unboosted.min;
   // __zone_watermark_ok(zone, 0, mark, highest_zoneidx, ALLOC_CMA, free_pages): at order 0 the
-  // unusable free pages are the highatomic reserve only (no ALLOC_RESERVES flag), CMA counts
-  const usable = freePages - stats.nrFreeHighatomic;
+  // unusable free pages are the highatomic reserve only (no ALLOC_RESERVES flag), CMA counts; 6.1
+  // leaves out the whole reserve (6.1's costly mark, low + gap, is this same sum at the min mark)
+  const reserved = profileOf(env).highatomicUnusable === "reserved";
+  const usable = freePages - (reserved ? stats.nrReservedHighatomic : stats.nrFreeHighatomic);
   const reserve = stats.lowmemReserve[highestZoneidx] ?? 0;
   return { mark, usable, reserve, ok: usable > mark + reserve };
 }
@@ -293,7 +300,12 @@ export function compactionSuitAllocationOrder(
   const m = env.machine;
   const watermark = wmarkPages(env, slot, allocFlags);
   if (m.watermarkOk618(slot, order, watermark, highestZoneidx, allocFlags)) return CompactResult.SUCCESS;
-  if (order > PAGE_ALLOC_COSTLY_ORDER && async && !(allocFlags & AllocFlags.CMA)) {
+  if (
+    profileOf(env).costlyAsyncNonCmaCheck &&
+    order > PAGE_ALLOC_COSTLY_ORDER &&
+    async &&
+    !(allocFlags & AllocFlags.CMA)
+  ) {
     if (!m.watermarkOk618(slot, 0, watermark + compactGap(order), highestZoneidx, 0)) return CompactResult.SKIPPED;
   }
   if (!compactionSuitable(env, slot, order, watermark, highestZoneidx)) return CompactResult.SKIPPED;
@@ -301,18 +313,25 @@ export function compactionSuitAllocationOrder(
 }
 
 /** compaction_zonelist_suitable (6.18), should_compact_retry's test: would any zone pass
- *  __compaction_suitable at the min mark if reclaim freed (reclaimable / order) more pages? */
+ *  __compaction_suitable at the min mark if reclaim freed (reclaimable / order) more pages? In 6.1
+ *  a zone that already passes zone_watermark_ok at the order and allocFlags is COMPACT_SUCCESS there,
+ *  not suitable. */
 export function compactionZonelistSuitable(
   env: CompactionEnv,
   zonelist: readonly number[],
   order: number,
   highestZoneidx: number,
   reclaimablePages: (slot: number) => number,
+  allocFlags: number = AllocFlags.WMARK_MIN,
 ): boolean {
   if (!enabled(env)) return false;
   for (const slot of zonelist) {
     const z = env.machine.zone(slot);
     if (z.zoneIdx > highestZoneidx) continue;
+    if (profileOf(env).zonelistSuitableSkipsReadyZones) {
+      const mark = wmarkPages(env, slot, allocFlags);
+      if (env.machine.watermarkOk618(slot, order, mark, highestZoneidx, allocFlags)) continue;
+    }
     const available = Math.floor(reclaimablePages(slot) / order) + env.machine.stats(slot).freePages;
     const min = env.machine.stats(slot).watermarks.min;
     if (compactionSuitableWatermark(env, slot, order, min, highestZoneidx, available).ok) return true;
@@ -545,11 +564,11 @@ export function fragmentationScoreNode(env: CompactionEnv, node: number): number
   return nodeZones(env, node).reduce((s, z) => s + fragmentationScoreZoneWeighted(env, z.slot), 0);
 }
 
-/** fragmentation_score_wmark: low = 100 - proactiveness; high = low + min(10, low / 2), at most 100. */
+/** fragmentation_score_wmark (the release's, profile.ts): 6.18 low = 100 - proactiveness, high =
+ *  low + min(10, low / 2), at most 100; 6.1 low at least 5, high = low + 10. */
 export function fragmentationScoreWmark(env: CompactionEnv, low: boolean): number {
-  const wmarkLow = 100 - env.sysctl.compactionProactiveness;
-  const leeway = Math.min(10, Math.floor(wmarkLow / 2));
-  return low ? wmarkLow : Math.min(wmarkLow + leeway, 100);
+  const [l, h] = profileOf(env).fragmentationScoreWmarks(env.sysctl.compactionProactiveness);
+  return low ? l : h;
 }
 
 /** should_proactive_compact_node. */
@@ -694,6 +713,7 @@ export function compactionHook618(k: KernelView): CompactionHook {
     machine: k.machine,
     sysctl: { extfragThreshold: k.extfragThreshold, compactionProactiveness: k.compactionProactiveness },
     configCompaction: k.configCompaction,
+    profile: k.profile,
     vmstat: k.vm,
     kswapdRunning: (node) => k.kswapdIsRunning(node),
     onMove: (a, b, order) => k.migrateFolio(a, b, order),
@@ -752,8 +772,15 @@ export function compactionHook618(k: KernelView): CompactionHook {
       });
       return { result: r.result as CompactResult, page: r.capturedPfn };
     },
-    compactionZonelistSuitable: (ac, order) =>
-      compactionZonelistSuitable(env, ac.zonelist, order, ac.highestZoneidx, (slot) => k.zoneReclaimablePages(slot)),
+    compactionZonelistSuitable: (ac, order, allocFlags) =>
+      compactionZonelistSuitable(
+        env,
+        ac.zonelist,
+        order,
+        ac.highestZoneidx,
+        (slot) => k.zoneReclaimablePages(slot),
+        allocFlags,
+      ),
     compactionSuitable: (slot, order, watermark, highestZoneidx) =>
       compactionSuitable(env, slot, order, watermark, highestZoneidx),
     wakeupKcompactd(node, order, highestZoneidx) {

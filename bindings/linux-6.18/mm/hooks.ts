@@ -13,6 +13,7 @@ import type { VmEvents } from "./vmstat.js";
 import { decodeGfp, gfpBitsFor } from "../../include/linux/gfp.js";
 import { COMPACT, type AllocContext, type CompactPriority, type CompactResult } from "./internal.js";
 import { getMmRss, type Task618 } from "../include/linux/mm_types.js";
+import type { KernelProfile618 } from "./profile.js";
 
 const GFP = gfpBitsFor("6.18");
 
@@ -72,6 +73,8 @@ export interface KernelView {
   readonly configCompaction: boolean;
   readonly extfragThreshold: number;
   readonly compactionProactiveness: number;
+  /** The release's rules where 6.1 and 6.18 differ (profile.ts); absent: 6.18. */
+  readonly profile?: KernelProfile618;
   /** kswapd_is_running(pgdat). */
   kswapdIsRunning(node: number): boolean;
   /** zone_reclaimable_pages (mm/vmscan.c 6.18). */

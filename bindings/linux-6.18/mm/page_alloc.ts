@@ -14,12 +14,13 @@
 import type { Machine } from "../../engine/machine.js";
 import type { KernelLog } from "../../sim/log.js";
 import type { ReclaimRetryZone } from "../../sim/events.js";
-import { gfpBitsFor, gfpZone } from "../../include/linux/gfp.js";
+import { gfpBitsFor, gfpZone, type GfpEra } from "../../include/linux/gfp.js";
 import { PAGE_ALLOC_COSTLY_ORDER, MigrateType, ZONE_TYPES } from "../../include/linux/mmzone.js";
 import { AllocFlags } from "../../mm/internal.js";
 import { allocFlagsFor } from "../../mm/page_alloc.js";
 import type { CompactionHook, KernelView, OomHook, ReportHook } from "./hooks.js";
 import type { Vmscan618 } from "./vmscan.js";
+import { PROFILE_618, type KernelProfile618 } from "./profile.js";
 import type { VmEvents } from "./vmstat.js";
 import {
   COMPACT,
@@ -52,13 +53,13 @@ export interface AllocTaskContext {
 
 /** gfp_to_alloc_flags (mm/page_alloc.c 6.18): bindings/mm/page_alloc.ts allocFlagsFor for 6.18
  *  (without the reserve flags, which __gfp_pfmemalloc_flags gives separately), plus ALLOC_NOFRAGMENT
- *  under vm.defrag_mode. */
+ *  under vm.defrag_mode. o.era "6.3" is 6.1.141's (ALLOC_HIGHATOMIC without __GFP_HIGH; profile.ts). */
 export function gfpToAllocFlags(
   gfpMask: number,
   order: number,
-  o: { rtTask?: boolean; defragMode?: boolean } = {},
+  o: { rtTask?: boolean; defragMode?: boolean; era?: GfpEra } = {},
 ): number {
-  const f = allocFlagsFor((gfpMask & ~G.__GFP_MEMALLOC) >>> 0, "6.18", { order, rtTask: o.rtTask });
+  const f = allocFlagsFor((gfpMask & ~G.__GFP_MEMALLOC) >>> 0, o.era ?? "6.18", { order, rtTask: o.rtTask });
   return f.allocFlags6_18 | (o.defragMode ? AllocFlags.NOFRAGMENT : 0);
 }
 
@@ -164,6 +165,8 @@ export interface PageAllocKernel {
   readonly configCompaction: boolean;
   /** vm.defrag_mode. */
   readonly defragMode: boolean;
+  /** The release's rules where 6.1 and 6.18 differ (profile.ts; default PROFILE_618). */
+  readonly profile?: KernelProfile618;
   taskContext(): AllocTaskContext;
   /** wakeup_kswapd(zone, gfp, order, highest_zoneidx). */
   wakeupKswapd(slot: number, gfpMask: number, order: number, highestZoneidx: number): void;
@@ -474,7 +477,11 @@ export class PageAlloc618 {
     const loops = { n: 0 };
     let compactResult: CompactResult = COMPACT.SKIPPED;
     let compactPriority: CompactPriority = DEF_COMPACT_PRIORITY;
-    let allocFlags = gfpToAllocFlags(gfpMask, order, { rtTask: tctx().rtTask, defragMode: k.defragMode });
+    let allocFlags = gfpToAllocFlags(gfpMask, order, {
+      rtTask: tctx().rtTask,
+      defragMode: k.defragMode,
+      era: (k.profile ?? PROFILE_618).allocFlagsEra,
+    });
     let didSomeProgress = 0;
     let nofailLoops = 0;
     k.log.event("__alloc_pages_slowpath", {

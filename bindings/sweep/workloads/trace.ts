@@ -35,7 +35,15 @@ import { traceCapture } from "../trace_source.js";
 import { WATERMARKS, type WatermarkName } from "./churn.js";
 import { AllocFlags } from "../../mm/internal.js";
 import { PinnedBuddy } from "./trace_pinned.js";
-import { freeLayout, type LayoutConstraints, pageblockRuns, type Run, traceMachine } from "./trace_state.js";
+import {
+  freeLayout,
+  type LayoutConstraints,
+  pageblockRuns,
+  RUN_ORDER,
+  RUN_ORDERS,
+  type Run,
+  traceMachine,
+} from "./trace_state.js";
 import { defineWorkload } from "./types.js";
 
 /** Owner of the pages allocated before the capture (the occupied part of the start state). */
@@ -50,12 +58,17 @@ export interface TraceParams {
   capture: TraceCapture;
   mode: "requests" | "pinned";
   model: "auto" | "engine" | "kernel";
-  movableAs: "anon" | "file";
+  /** Movable blocks as anonymous or file LRU folios; "gfp" tells them apart by the request's gfp. */
+  movableAs: "anon" | "file" | "gfp";
   events: number;
   watermark: WatermarkName;
   clock: boolean;
   freePercent: number;
   avoidFrom: number;
+  /** The order of the pageblock runs of the start layout: "movable-first" (trace_state.ts RUN_ORDER), or
+   *  "best-fit", per zone the order that places the most free pages (lab predict: x86's DMA zone has its
+   *  Unmovable pageblock first, under the reserved pages, and its free order-10 blocks at the top). */
+  runOrder: "movable-first" | "best-fit" | readonly number[];
 }
 
 function raw(input: Omit<CellInput, "seed">): Record<string, unknown> {
@@ -110,7 +123,15 @@ function layoutZones(
   before: TraceProcState,
   constraints: ((z: ResolvedZone) => LayoutConstraints) | null,
   freePercent = 100,
+  runOrder: TraceParams["runOrder"] = "movable-first",
 ): ZoneLayout[] {
+  if (runOrder === "best-fit") {
+    // each zone with the order of its migratetype runs that leaves the fewest free pages unplaced (the
+    // first such order of RUN_ORDERS): where the kernel's reserved pages and holes sit is not printed
+    const tries = RUN_ORDERS.map((o) => layoutZones(m, before, constraints, freePercent, o));
+    return tries[0].map((_, i) => tries.reduce((best, t) => (t[i].missing < best[i].missing ? t : best))[i]);
+  }
+  const order = runOrder === "movable-first" ? RUN_ORDER : runOrder;
   const scale = (n: number) => Math.floor((n * freePercent) / 100);
   const out: ZoneLayout[] = [];
   const top = m.maxOrder - 1;
@@ -126,6 +147,7 @@ function layoutZones(
       ? pageblockRuns(
           { startPfn: z.startPfn, present: z.presentPages, blocksByType: pz.blocksByType },
           m.pageblockOrder,
+          order,
         )
       : [{ mt: MigrateType.Movable, start: z.startPfn, end }];
     const c = constraints ? constraints(z) : null;
@@ -270,6 +292,15 @@ function defaultGfp(mt: number): number {
   return GFP_618.GFP_KERNEL;
 }
 
+/** The LRU kind of a movable block. "gfp": an anonymous fault asks for a zeroed page (x86 overrides
+ *  vma_alloc_zeroed_movable_folio, include/linux/highmem.h 6.18, with GFP_HIGHUSER_MOVABLE | __GFP_ZERO in
+ *  its asm/page.h, not read here: the lab's 6.1 captures print GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO
+ *  for them), page cache does not (filemap_alloc_folio with the mapping's gfp, mm/filemap.c): zeroed is anon. */
+export function movableKind(as: TraceParams["movableAs"], gfp: number): number {
+  if (as === "gfp") return gfp !== TRACE_GFP_UNKNOWN && gfp & GFP_618.__GFP_ZERO ? FolioKind.Anon : FolioKind.File;
+  return as === "file" ? FolioKind.File : FolioKind.Anon;
+}
+
 function highestZoneOf(gfp: number): ReturnType<typeof gfpZone> {
   if (gfp === TRACE_GFP_UNKNOWN) return "Normal";
   try {
@@ -291,7 +322,7 @@ function runRequests(
   const ev = cap.events;
   const before = beforeOf(cap);
   const r = m.machine;
-  const layouts = layoutZones(r, before, null, p.freePercent);
+  const layouts = layoutZones(r, before, null, p.freePercent, p.runOrder);
   realize(m, layouts, (l) => l.blocks);
   const zones = r.zones.filter((z) => z.managedPages > 0);
   compareWith(scaledState(before, p.freePercent), zones, (z) => m.counters(z.slot).nrFree, "start", out);
@@ -350,7 +381,7 @@ function runRequests(
       if (k) {
         const gfp = ev.gfp[i] === TRACE_GFP_UNKNOWN ? defaultGfp(mt) : ev.gfp[i];
         const lru = mt === MigrateType.Movable;
-        const kind = lru ? (p.movableAs === "file" ? FolioKind.File : FolioKind.Anon) : FolioKind.Kernel;
+        const kind = lru ? movableKind(p.movableAs, gfp) : FolioKind.Kernel;
         pfn = k.allocFolio(gfp, order, OWNER_TRACE, kind);
         if (pfn >= 0 && lru) k.folios.lruAdd(pfn - base);
       } else {
@@ -451,7 +482,7 @@ function runPinned(m: Machine, rec: Recorder, p: TraceParams, out: Record<string
       s[Math.min(to - z.startPfn, z.spannedPages)] - s[Math.max(0, from - z.startPfn)];
     return { allocatedIn: (f, t) => at(kp, f, t), wantedIn: (f, t) => at(w, f, t), avoidWantedFrom: p.avoidFrom };
   };
-  const layouts = layoutZones(r, before, constraints, p.freePercent);
+  const layouts = layoutZones(r, before, constraints, p.freePercent, p.runOrder);
   const ppb = 2 ** r.pageblockOrder;
   const pbMt = new Uint8Array(Math.ceil(r.nrPages / ppb)).fill(MigrateType.Movable);
   for (const l of layouts)
@@ -551,12 +582,13 @@ export const trace = defineWorkload<TraceParams>({
       capture: traceCapture(name),
       mode,
       model: p.oneOf("model", "auto", ["auto", "engine", "kernel"] as const),
-      movableAs: p.oneOf("movableAs", "anon", ["anon", "file"] as const),
+      movableAs: p.oneOf("movableAs", "anon", ["anon", "file", "gfp"] as const),
       events: p.int("events", 0, 0, 2 ** 31 - 1),
       watermark: p.oneOf("watermark", "low", WATERMARKS),
       clock: p.bool("clock", true),
       freePercent: p.int("freePercent", 100, 0, 100),
       avoidFrom: p.int("avoidWantedFrom", 16, 0, 16),
+      runOrder: p.oneOf("runOrder", "movable-first", ["movable-first", "best-fit"] as const),
     };
     return out;
   },

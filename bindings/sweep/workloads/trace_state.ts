@@ -81,23 +81,34 @@ export interface Run {
   end: number;
 }
 
-/** The zone's pageblocks (from the aligned-down start to start + present) as runs in RUN_ORDER with
+/** Every order of the three rebuilt migratetypes, RUN_ORDER first (a layout may try each: see trace.ts runOrder). */
+export const RUN_ORDERS: readonly (readonly number[])[] = [
+  RUN_ORDER,
+  [MigrateType.Movable, MigrateType.Unmovable, MigrateType.Reclaimable],
+  [MigrateType.Reclaimable, MigrateType.Movable, MigrateType.Unmovable],
+  [MigrateType.Reclaimable, MigrateType.Unmovable, MigrateType.Movable],
+  [MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable],
+  [MigrateType.Unmovable, MigrateType.Reclaimable, MigrateType.Movable],
+];
+
+/** The zone's pageblocks (from the aligned-down start to start + present) as runs in runOrder (RUN_ORDER) with
  *  pagetypeinfo's counts (the last run takes what the counts leave; zero-count types get none). */
 export function pageblockRuns(
   z: { startPfn: number; present: number; blocksByType: number[] | null },
   pageblockOrder: number,
+  runOrder: readonly number[] = RUN_ORDER,
 ): Run[] {
   const ppb = 2 ** pageblockOrder;
   const first = Math.floor(z.startPfn / ppb) * ppb;
   const end = z.startPfn + z.present;
-  const counts = RUN_ORDER.map((mt) => {
+  const counts = runOrder.map((mt) => {
     const b = z.blocksByType;
     if (!b) return mt === MigrateType.Movable ? Number.POSITIVE_INFINITY : 0;
     return mt === MigrateType.Unmovable ? b[MigrateType.Unmovable] + b[MigrateType.HighAtomic] : b[mt];
   });
   const runs: Run[] = [];
   let at = first;
-  RUN_ORDER.forEach((mt, i) => {
+  runOrder.forEach((mt, i) => {
     if (at >= end || counts[i] === 0) return;
     const stop = Math.min(end, at + counts[i] * ppb);
     runs.push({ mt, start: at, end: stop });
