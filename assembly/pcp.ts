@@ -67,9 +67,10 @@ import {
   Z_FLAGS, Z_POPULATED, WMARK_HIGH, ZONE_SIZE, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE, H_PCP_OFF, H_SCRATCH_OFF,
   hget, hset, zonesOff, zoneAddr, zget, zset, zadd, pageNext, pagePrev, setPageNext, setPagePrev, setPageInfo,
   makeInfo, pageInfo, infoMt, pageblockMt, scratchOff, ensureMemory, markDirty, Z_FALLBACKS, Z_FREE_PAGES, Z_FREE_CMA,
+  ERA_6_1, era,
 } from "./mmzone";
 import {
-  rmqueue, rmqueue618, rmqueueSmallest, rmqueueClaim, rmqueueSteal, freePages, freeOnePage,
+  rmqueue, rmqueue61, rmqueue618, rmqueueSmallest, rmqueueClaim, rmqueueSteal, freePages, freeOnePage,
 } from "./page_alloc";
 import { ALLOC_CMA, ALLOC_NOFRAGMENT } from "./internal";
 import { zoneWatermarkOk618, zoneWatermarkFast, wmarkPages } from "./watermark";
@@ -319,7 +320,8 @@ function rmqueueBulk(z: usize, order: u32, count: i32, l: usize, mt: u32, flags:
       page = <u32>r;
       mode = <u32>(r >> 32);
     } else {
-      page = rmqueue618(z, order, mt, flags);
+      // __rmqueue of the era (6.1's on ERA_6_1), from RMQUEUE_NORMAL every time
+      page = era() == ERA_6_1 ? rmqueue61(z, order, mt, flags) : rmqueue618(z, order, mt, flags);
     }
     if (page == NIL) break;
     pcpListAdd(l, page, order, pageblockMt(page) == MIGRATE_CMA ? MIGRATE_CMA : mt, true);

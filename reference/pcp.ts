@@ -162,7 +162,7 @@ export class RefPcpMachine extends RefMachine {
     let i = 0;
     for (; i < count; i++) {
       let pfn = -1;
-      if (!this.autotune) pfn = this.rmqueue618(z, order, mt, flags);
+      if (!this.autotune) pfn = this.v61 ? this.rmqueue61(z, order, mt, flags) : this.rmqueue618(z, order, mt, flags);
       else {
         if (flags & AllocFlags.CMA && z.freeCmaPages > Math.floor(z.freePages / 2))
           pfn = this.rmqueueSmallest(z, order, MigrateType.CMA);

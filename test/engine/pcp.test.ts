@@ -14,30 +14,19 @@ import {
   zoneinfoPagesets,
   type MachineSpec,
 } from "../../bindings/index.js";
-import type { ResolvedMachine } from "../../bindings/include/machine.js";
 import { zoneBatchsize, zoneHighsize } from "../../bindings/mm/pcp.js";
 import { AllocFlags } from "../../bindings/mm/internal.js";
 import { RefPcpMachine } from "../../reference/pcp.js";
 import { oneZone, xorshift32 } from "../helpers.js";
 import { randomMachine } from "./differential.js";
 
-/** A resolved machine with per-CPU lists; "fixed" runs 6.1's rules (pcp->high fixed, free_factor) on it. */
-function resolved(spec: MachineSpec, rules?: "fixed"): ResolvedMachine {
-  const m = resolveMachine(spec);
-  if (rules === "fixed" && m.percpuPagelists) {
-    m.percpuPagelists.rules = "fixed";
-    for (const z of m.zones) if (z.pcp) z.pcp.highMax = z.pcp.highMin;
-  }
-  return m;
+function machine(spec: MachineSpec): Machine {
+  return Machine.create(spec, { build: "debug" });
 }
 
-function machine(spec: MachineSpec, rules?: "fixed"): Machine {
-  return Machine.create(resolved(spec, rules), { build: "debug" });
-}
-
-/** 4096 pages (four order-10 blocks) of 6.18 with one CPU's lists of the given high and batch. */
-const SMALL = (high: number, batch: number): MachineSpec =>
-  oneZone("6.18", 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 1, high, batch } });
+/** 4096 pages (four order-10 blocks) of 6.18 (or 6.1) with one CPU's lists of the given high and batch. */
+const SMALL = (high: number, batch: number, era: "6.18" | "6.1" = "6.18"): MachineSpec =>
+  oneZone(era, 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 1, high, batch } });
 
 const alloc0 = (m: Machine) => m.alloc({ order: 0, migratetype: MigrateType.Unmovable });
 const totalFree = (m: Machine) => m.stats(m.zone("Normal").slot).nrFree.reduce((s, n, o) => s + n * 2 ** o, 0);
@@ -179,13 +168,13 @@ describe("decay_pcp_high (6.18, vmstat_update once a second)", () => {
     expect(after.count + m.stats(slot).freePages).toBe(listedPlusFree);
     m.checkInvariants();
     // 6.1's rules have no decay
-    expect(machine(SMALL(16, 4), "fixed").decayPcpHigh()).toBe(0);
+    expect(machine(SMALL(16, 4, "6.1")).decayPcpHigh()).toBe(0);
   });
 });
 
-describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () => {
+describe("worked examples, Linux 6.1 (fixed high 16, batch 4, free_factor)", () => {
   it("refills are always batch >> order (at least 2): 4 pages per refill at order 0, 2 at order 1", () => {
-    const m = machine(SMALL(16, 4), "fixed");
+    const m = machine(SMALL(16, 4, "6.1"));
     const slot = m.zone("Normal").slot;
     for (let i = 0; i < 20; i++) expect(alloc0(m)).toBe(i); // five refills of 4
     expect(m.pcpState(slot)[0].count).toBe(0);
@@ -197,7 +186,7 @@ describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () 
   });
 
   it("a free reaching high drains batch pages, then batch << free_factor; they coalesce", () => {
-    const m = machine(SMALL(16, 4), "fixed");
+    const m = machine(SMALL(16, 4, "6.1"));
     const slot = m.zone("Normal").slot;
     const pages = Array.from({ length: 20 }, () => alloc0(m));
     // buddy after 0 .. 19 went out: order 2 at 20, order 3 at 24, orders 5 .. 9 at 32 .. 512, three order 10
@@ -222,7 +211,7 @@ describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () 
   });
 
   it("MOVABLE requests without ALLOC_CMA skip the lists (6.1 rmqueue with CONFIG_CMA)", () => {
-    const m = machine(SMALL(16, 4), "fixed");
+    const m = machine(SMALL(16, 4, "6.1"));
     const slot = m.zone("Normal").slot;
     expect(m.alloc({ order: 0, migratetype: MigrateType.Movable })).toBe(0);
     expect(m.pcpState(slot)[0].count).toBe(0);
@@ -281,7 +270,7 @@ describe("the lists: orders, CPUs, state", () => {
         "    cpu: 1\n              count:    0\n              high:     0\n              batch:    4\n" +
         "              high_min: 16\n              high_max: 16\n",
     );
-    const fixed = machine(SMALL(16, 4), "fixed");
+    const fixed = machine(SMALL(16, 4, "6.1"));
     expect(zoneinfoPagesets(fixed, fixed.zone("Normal").slot)).toBe(
       "  pagesets\n    cpu: 0\n              count: 0\n              high:  16\n              batch: 4\n",
     );
@@ -324,9 +313,9 @@ describe("the lists: orders, CPUs, state", () => {
 
 /** Runs a seeded operation sequence on the engine and the reference pcp model, comparing the complete
  *  state (buddy lists, pcp lists, counters) and running the invariant check after every operation. */
-function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "fixed"): void {
-  const w = Machine.create(resolved(spec, rules), { build: "debug" });
-  const r = new RefPcpMachine(resolved(spec, rules));
+function runPcpSequence(spec: MachineSpec, seed: number, ops: number): void {
+  const w = Machine.create(spec, { build: "debug" });
+  const r = new RefPcpMachine(resolveMachine(spec));
   expect(w.snapshot()).toEqual(r.snapshot());
   const rng = xorshift32(seed);
   const cpus = w.machine.percpuPagelists?.cpus ?? 1;
@@ -337,12 +326,7 @@ function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "f
     AllocFlags.WMARK_LOW | AllocFlags.CMA,
     AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT,
     AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
-    // 6.1's lists free a page with the migratetype it left with, so a pageblock reserved as HIGHATOMIC
-    // meanwhile gets pages that nr_free_highatomic (a 6.18 counter, which 6.1's watermark check never
-    // reads) does not count: the 6.1 rules run without highatomic reserves here
-    ...(rules === "fixed"
-      ? []
-      : [AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC]),
+    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC,
   ];
   const live: number[] = [];
   const maxOrder = w.machine.maxOrder;
@@ -405,9 +389,9 @@ function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "f
 }
 
 describe.each([
-  ["6.18 (auto-tuning)", undefined],
-  ["6.1 (fixed high)", "fixed" as const],
-])("WASM engine vs reference pcp model, %s rules", (_name, rules) => {
+  ["6.18", "auto-tuning"],
+  ["6.1", "fixed high"],
+] as const)("WASM engine vs reference pcp model, Linux %s (%s)", (era, _rules) => {
   it("fast-check: random machines with 1-3 CPUs, complete state and invariants after every operation", () => {
     fc.assert(
       fc.property(
@@ -424,7 +408,7 @@ describe.each([
         }),
         (q) => {
           const spec = randomMachine({
-            era: "6.18",
+            era,
             maxOrder: q.maxOrder,
             pageblockOrder: Math.max(0, q.maxOrder - q.pbDelta),
             nodes: q.nodes,
@@ -432,10 +416,10 @@ describe.each([
             seed: q.seed,
           });
           spec.percpuPagelists = { cpus: q.cpus, ...(q.sizes ?? {}) };
-          runPcpSequence(spec, q.seed, 300, rules);
+          runPcpSequence(spec, q.seed, 300);
         },
       ),
-      { numRuns: 25, seed: rules ? 61 : 618 },
+      { numRuns: 25, seed: era === "6.1" ? 61 : 618 },
     );
   });
 });
