@@ -3,6 +3,7 @@
 // that coalesces), the invariant check on pcp pages, the 6.18 slow path's drain, and the engine
 // against the reference pcp model (reference/pcp.ts) under fast-check.
 
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,7 +15,8 @@ import {
   zoneinfoPagesets,
   type MachineSpec,
 } from "../../bindings/index.js";
-import { zoneBatchsize, zoneHighsize } from "../../bindings/mm/pcp.js";
+import { zoneBatchsize, zoneHighsize, zonePcp } from "../../bindings/mm/pcp.js";
+import { parseZoneinfo } from "../../bindings/parse/proc.js";
 import { AllocFlags } from "../../bindings/mm/internal.js";
 import { RefPcpMachine } from "../../reference/pcp.js";
 import { oneZone, xorshift32 } from "../helpers.js";
@@ -56,6 +58,25 @@ describe("sizes (mm/page_alloc.c zone_batchsize, zone_highsize; 6.1 and 6.18)", 
     // high_min = 640 / 2 CPUs = 320; high_max = 65536 / 8 / 2 = 4096
     expect(z.pcp).toEqual({ batch: 15, highMin: 320, highMax: 4096 });
     expect(m.percpuPagelists).toEqual({ cpus: 2, rules: "autotune", thpOrder: 9, freeHighBatch: false });
+  });
+
+  it("agree with a real 6.18 machine's /proc/zoneinfo (2 CPUs): batch, high_min, high_max per zone", () => {
+    // test/fixtures/proc-6.18-x86_64-zoneinfo.txt: each zone's managed pages and low mark (boost 0) give the
+    // printed pagesets, e.g. DMA32: 12237 / 2 = 6118, 772915 / 8 / 2 = 48307, batch 63
+    const text = readFileSync(new URL("../fixtures/proc-6.18-x86_64-zoneinfo.txt", import.meta.url), "utf8");
+    const zones = parseZoneinfo(text).zones.filter((z) => (z.managed ?? 0) > 0);
+    expect(zones.map((z) => z.name)).toEqual(["DMA", "DMA32", "Normal"]);
+    const m = resolveMachine(oneZone("6.18", 4096, { percpuPagelists: { cpus: 2 } }));
+    for (const z of zones) {
+      const zone = {
+        ...m.zones[0],
+        managedPages: z.managed ?? 0,
+        watermarks: { ...m.zones[0].watermarks, low: z.low },
+      };
+      const printed = z.pagesets.map((p) => ({ batch: p.batch, highMin: p.highMin, highMax: p.highMax }));
+      expect(printed).toHaveLength(2);
+      for (const p of printed) expect(zonePcp(m, zone, { cpus: 2 }, "autotune"), z.name).toEqual(p);
+    }
   });
 
   it("a machine without percpuPagelists resolves as before (no new fields)", () => {
