@@ -79,6 +79,28 @@ describe("sizes (mm/page_alloc.c zone_batchsize, zone_highsize; 6.1 and 6.18)", 
     }
   });
 
+  it("agree with the lab's Linux 6.1 VM (/proc/zoneinfo, 1 CPU): high is the low mark, batch per zone", () => {
+    // test/fixtures/lab-6.1-x86_64-zoneinfo.txt: DMA low 236 -> high 236, batch 1; DMA32 low 3012 -> high
+    // 3012, managed 48845: 48845 >> 10 = 47, / 4 = 11, rounddown_pow_of_two(11 + 5) - 1 = 15
+    const text = readFileSync(new URL("../fixtures/lab-6.1-x86_64-zoneinfo.txt", import.meta.url), "utf8");
+    const zones = parseZoneinfo(text).zones.filter((z) => (z.managed ?? 0) > 0);
+    expect(zones.map((z) => z.name)).toEqual(["DMA", "DMA32"]);
+    const m = resolveMachine(oneZone("6.1", 4096, { percpuPagelists: { cpus: 1 } }));
+    for (const z of zones) {
+      const zone = {
+        ...m.zones[0],
+        managedPages: z.managed ?? 0,
+        watermarks: { ...m.zones[0].watermarks, low: z.low },
+      };
+      const [p] = z.pagesets;
+      expect(zonePcp(m, zone, { cpus: 1 }, "fixed"), z.name).toEqual({
+        batch: p.batch,
+        highMin: p.high,
+        highMax: p.high,
+      });
+    }
+  });
+
   it("a machine without percpuPagelists resolves as before (no new fields)", () => {
     const m = resolveMachine(oneZone("6.18", 4096));
     expect("percpuPagelists" in m).toBe(false);
