@@ -11,7 +11,7 @@ export {
   churnPrefill, churnRun, churnDrain, churnStats,
 } from "./workload";
 export { checkInvariants } from "./debug";
-export { pcpInit, pcpZoneSet, pcpSetCpu, pcpSetReclaimActive } from "./pcp";
+export { pcpInit, pcpZoneSet, pcpSetCpu, pcpSetReclaimActive, pcpDecayHigh } from "./pcp";
 import { pcpEnabled, pcpCpus, pcpAddr, pcpDrainAll } from "./pcp";
 import { compactZone as compactZonePass, resetIsolationSuitable } from "./compaction";
 import {

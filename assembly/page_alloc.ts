@@ -374,7 +374,7 @@ function rmqueueFallback61(z: usize, order: u32, startMt: u32, flags: u32): bool
 
 /** __rmqueue (6.1): CMA first when over half the free pages are CMA, the requested lists, CMA, then
  *  __rmqueue_fallback and the requested lists again (goto retry). */
-function rmqueue61(z: usize, order: u32, mt: u32, flags: u32): u32 {
+export function rmqueue61(z: usize, order: u32, mt: u32, flags: u32): u32 {
   let page: u32 = NIL;
   if ((flags & ALLOC_CMA) && zget(z, Z_FREE_CMA) > zget(z, Z_FREE_PAGES) / 2) {
     page = rmqueueSmallest(z, order, MIGRATE_CMA);

@@ -67,9 +67,10 @@ import {
   Z_FLAGS, Z_POPULATED, WMARK_HIGH, ZONE_SIZE, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE, H_PCP_OFF, H_SCRATCH_OFF,
   hget, hset, zonesOff, zoneAddr, zget, zset, zadd, pageNext, pagePrev, setPageNext, setPagePrev, setPageInfo,
   makeInfo, pageInfo, infoMt, pageblockMt, scratchOff, ensureMemory, markDirty, Z_FALLBACKS, Z_FREE_PAGES, Z_FREE_CMA,
+  ERA_6_1, era,
 } from "./mmzone";
 import {
-  rmqueue, rmqueue618, rmqueueSmallest, rmqueueClaim, rmqueueSteal, freePages, freeOnePage,
+  rmqueue, rmqueue61, rmqueue618, rmqueueSmallest, rmqueueClaim, rmqueueSteal, freePages, freeOnePage,
 } from "./page_alloc";
 import { ALLOC_CMA, ALLOC_NOFRAGMENT } from "./internal";
 import { zoneWatermarkOk618, zoneWatermarkFast, wmarkPages } from "./watermark";
@@ -319,7 +320,8 @@ function rmqueueBulk(z: usize, order: u32, count: i32, l: usize, mt: u32, flags:
       page = <u32>r;
       mode = <u32>(r >> 32);
     } else {
-      page = rmqueue618(z, order, mt, flags);
+      // __rmqueue of the era (6.1's on ERA_6_1), from RMQUEUE_NORMAL every time
+      page = era() == ERA_6_1 ? rmqueue61(z, order, mt, flags) : rmqueue618(z, order, mt, flags);
     }
     if (page == NIL) break;
     pcpListAdd(l, page, order, pageblockMt(page) == MIGRATE_CMA ? MIGRATE_CMA : mt, true);
@@ -566,6 +568,35 @@ export function pcpDrainAll(slot: u32): u32 {
     }
   }
   return pages;
+}
+
+/** decay_pcp_high (6.18), as vmstat_update runs it once a second on each CPU for each populated zone
+ *  (refresh_cpu_vm_stats): pcp->high falls by an eighth toward high_min (not below count - batch << 5),
+ *  and what is listed above it goes back to the buddy lists. 6.1 has no such decay. Returns the number
+ *  of (zone, CPU) pairs with work left or done (the kernel's todo). */
+export function pcpDecayHigh(): u32 {
+  if (!pcpEnabled() || pcpRules() != PCP_RULES_AUTOTUNE) return 0;
+  let todo: u32 = 0;
+  for (let c: u32 = 0; c < pcpCpus(); c++) {
+    for (let s: u32 = 0; s < MAX_ZONES; s++) {
+      if (!zget(zoneAddr(s), Z_POPULATED)) continue;
+      const p = pcpAddr(s, c);
+      const hmin = pget(p, PCP_HIGH_MIN);
+      const batch = pget(p, PCP_BATCH);
+      let high = pget(p, PCP_HIGH);
+      if (high > hmin) {
+        high = imax(imax(pget(p, PCP_COUNT) - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3)), hmin);
+        pset(p, PCP_HIGH, high);
+        if (high > hmin) todo++;
+      }
+      const toDrain = pget(p, PCP_COUNT) - high;
+      if (toDrain > 0) {
+        freePcppagesBulk(zoneAddr(s), toDrain, p, 0);
+        todo++;
+      }
+    }
+  }
+  return todo;
 }
 
 /** Sets or clears ZONE_RECLAIM_ACTIVE (balance_pgdat while kswapd scans the zone). */

@@ -98,7 +98,7 @@ export class RefMachine implements BuddyEngine {
   readonly machine: ResolvedMachine;
   protected readonly modern: boolean;
   /** Linux 6.1: 6.18's lists with 6.1's fallback, highatomic and merging rules. */
-  private readonly v61: boolean;
+  protected readonly v61: boolean;
   readonly maxOrder: number;
   readonly pbOrder: number;
   readonly pbPages: number;
@@ -721,7 +721,7 @@ export class RefMachine implements BuddyEngine {
 
   /** __rmqueue (6.1): CMA when over half the free pages are CMA, the request's lists, CMA, then a
    *  fallback and the request's lists again. */
-  private rmqueue61(z: RefZone, order: number, mt: number, flags: number): number {
+  protected rmqueue61(z: RefZone, order: number, mt: number, flags: number): number {
     if (flags & AllocFlags.CMA && z.freeCmaPages > Math.floor(z.freePages / 2)) {
       const page = this.rmqueueSmallest(z, order, MigrateType.CMA);
       if (page >= 0) return page;

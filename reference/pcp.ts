@@ -162,7 +162,7 @@ export class RefPcpMachine extends RefMachine {
     let i = 0;
     for (; i < count; i++) {
       let pfn = -1;
-      if (!this.autotune) pfn = this.rmqueue618(z, order, mt, flags);
+      if (!this.autotune) pfn = this.v61 ? this.rmqueue61(z, order, mt, flags) : this.rmqueue618(z, order, mt, flags);
       else {
         if (flags & AllocFlags.CMA && z.freeCmaPages > Math.floor(z.freePages / 2))
           pfn = this.rmqueueSmallest(z, order, MigrateType.CMA);
@@ -287,6 +287,27 @@ export class RefPcpMachine extends RefMachine {
         this.freeOne618(z, pfn, order, this.autotune || pb === MigrateType.Isolate ? pb : stored, false);
       } while (count > 0 && list.length > 0);
     }
+  }
+
+  /** decay_pcp_high on every CPU and zone (6.18 rules only). */
+  decayPcpHigh(): number {
+    if (!this.autotune) return 0;
+    let todo = 0;
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      for (const z of [...this.zones].sort((a, b) => a.cfg.slot - b.cfg.slot)) {
+        if (z.cfg.spannedPages === 0) continue;
+        const pcp = this.pcps[z.index][cpu];
+        if (pcp.high > pcp.highMin) {
+          pcp.high = Math.max(pcp.count - pcp.batch * 2 ** SCALE_MAX, pcp.high - (pcp.high >> 3), pcp.highMin);
+          if (pcp.high > pcp.highMin) todo++;
+        }
+        if (pcp.count - pcp.high > 0) {
+          this.bulkFree(z, pcp.count - pcp.high, pcp, 0);
+          todo++;
+        }
+      }
+    }
+    return todo;
   }
 
   /** drain_all_pages(zone slot) or of every zone; returns the pages drained. */

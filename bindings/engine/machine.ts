@@ -195,6 +195,7 @@ export class Machine implements BuddyEngine {
     try {
       copyMemory(this.engine, twin.engine);
       twin.zonelists = [...this.zonelists];
+      twin.currentCpu = this.currentCpu; // the engine's P_CPU came with the memory
       twin.nextZonelist = this.nextZonelist;
       twin.mapPages();
     } catch (e) {
@@ -291,6 +292,14 @@ export class Machine implements BuddyEngine {
     this.live();
     if (slot !== undefined) this.zone(slot);
     return this.exports.drainAllPages(slot ?? this.abi.NIL);
+  }
+
+  /** decay_pcp_high (mm/page_alloc.c 6.18) on every CPU and zone, as vmstat_update does once a second:
+   *  pcp->high falls an eighth toward high_min and the pages above it are drained. Returns the kernel's
+   *  todo count (0 without per-CPU lists or under 6.1's rules, which have no decay). */
+  decayPcpHigh(): number {
+    this.live();
+    return this.exports.pcpDecayHigh();
   }
 
   /** Sets ZONE_RECLAIM_ACTIVE of a zone (balance_pgdat while kswapd scans it): nr_pcp_high then keeps

@@ -53,6 +53,7 @@ export interface WasmExports {
   pcpZoneSet(slot: number, highMin: number, highMax: number, batch: number, freeHighBatch: number): number;
   pcpSetCpu(cpu: number): number;
   pcpSetReclaimActive(slot: number, on: number): number;
+  pcpDecayHigh(): number;
   pcpPtr(slot: number, cpu: number): number;
   drainAllPages(slot: number): number;
   headerPtr(): number;

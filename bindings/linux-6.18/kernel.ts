@@ -84,6 +84,9 @@ interface KswapdState {
   pending: boolean;
 }
 
+/** sysctl_stat_interval (mm/vmstat.c 6.18): vmstat_update runs once a second (HZ jiffies). */
+const VMSTAT_INTERVAL_MS = 1000;
+
 export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllocKernel, KernelView {
   readonly clock: SimClock;
   readonly log: KernelLog;
@@ -173,6 +176,15 @@ export class Kernel618 implements ReportingPageAllocator, VmscanKernel, PageAllo
     if (this.compaction.kcompactdTimeout && this.configCompaction && this.compactionProactiveness > 0) {
       for (let node = 0; node < nodes; node++) this.armKcompactdTimer(node, 500);
     }
+    // vmstat_update every sysctl_stat_interval (HZ): decay_pcp_high on each CPU's lists (6.7+ auto-tuning)
+    if (this.machine.machine.percpuPagelists?.rules === "autotune") this.armVmstatTimer(VMSTAT_INTERVAL_MS);
+  }
+
+  private armVmstatTimer(ms: number): void {
+    this.timers.add(this.clock.nowMs + ms, () => {
+      this.machine.decayPcpHigh();
+      this.armVmstatTimer(VMSTAT_INTERVAL_MS);
+    });
   }
 
   private armKcompactdTimer(node: number, ms: number): void {

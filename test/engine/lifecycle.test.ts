@@ -74,6 +74,7 @@ function callsOn(pfn: number): Record<string, unknown[]> {
     setCpu: [0],
     drainAllPages: [],
     setReclaimActive: [slot, true],
+    decayPcpHigh: [],
     pcpState: [slot],
   };
 }

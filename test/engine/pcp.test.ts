@@ -3,6 +3,7 @@
 // that coalesces), the invariant check on pcp pages, the 6.18 slow path's drain, and the engine
 // against the reference pcp model (reference/pcp.ts) under fast-check.
 
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,30 +15,20 @@ import {
   zoneinfoPagesets,
   type MachineSpec,
 } from "../../bindings/index.js";
-import type { ResolvedMachine } from "../../bindings/include/machine.js";
-import { zoneBatchsize, zoneHighsize } from "../../bindings/mm/pcp.js";
+import { zoneBatchsize, zoneHighsize, zonePcp } from "../../bindings/mm/pcp.js";
+import { parseZoneinfo } from "../../bindings/parse/proc.js";
 import { AllocFlags } from "../../bindings/mm/internal.js";
 import { RefPcpMachine } from "../../reference/pcp.js";
 import { oneZone, xorshift32 } from "../helpers.js";
 import { randomMachine } from "./differential.js";
 
-/** A resolved machine with per-CPU lists; "fixed" runs 6.1's rules (pcp->high fixed, free_factor) on it. */
-function resolved(spec: MachineSpec, rules?: "fixed"): ResolvedMachine {
-  const m = resolveMachine(spec);
-  if (rules === "fixed" && m.percpuPagelists) {
-    m.percpuPagelists.rules = "fixed";
-    for (const z of m.zones) if (z.pcp) z.pcp.highMax = z.pcp.highMin;
-  }
-  return m;
+function machine(spec: MachineSpec): Machine {
+  return Machine.create(spec, { build: "debug" });
 }
 
-function machine(spec: MachineSpec, rules?: "fixed"): Machine {
-  return Machine.create(resolved(spec, rules), { build: "debug" });
-}
-
-/** 4096 pages (four order-10 blocks) of 6.18 with one CPU's lists of the given high and batch. */
-const SMALL = (high: number, batch: number): MachineSpec =>
-  oneZone("6.18", 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 1, high, batch } });
+/** 4096 pages (four order-10 blocks) of 6.18 (or 6.1) with one CPU's lists of the given high and batch. */
+const SMALL = (high: number, batch: number, era: "6.18" | "6.1" = "6.18"): MachineSpec =>
+  oneZone(era, 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 1, high, batch } });
 
 const alloc0 = (m: Machine) => m.alloc({ order: 0, migratetype: MigrateType.Unmovable });
 const totalFree = (m: Machine) => m.stats(m.zone("Normal").slot).nrFree.reduce((s, n, o) => s + n * 2 ** o, 0);
@@ -67,6 +58,47 @@ describe("sizes (mm/page_alloc.c zone_batchsize, zone_highsize; 6.1 and 6.18)", 
     // high_min = 640 / 2 CPUs = 320; high_max = 65536 / 8 / 2 = 4096
     expect(z.pcp).toEqual({ batch: 15, highMin: 320, highMax: 4096 });
     expect(m.percpuPagelists).toEqual({ cpus: 2, rules: "autotune", thpOrder: 9, freeHighBatch: false });
+  });
+
+  it("agree with a real 6.18 machine's /proc/zoneinfo (2 CPUs): batch, high_min, high_max per zone", () => {
+    // test/fixtures/proc-6.18-x86_64-zoneinfo.txt: each zone's managed pages and low mark (boost 0) give the
+    // printed pagesets, e.g. DMA32: 12237 / 2 = 6118, 772915 / 8 / 2 = 48307, batch 63
+    const text = readFileSync(new URL("../fixtures/proc-6.18-x86_64-zoneinfo.txt", import.meta.url), "utf8");
+    const zones = parseZoneinfo(text).zones.filter((z) => (z.managed ?? 0) > 0);
+    expect(zones.map((z) => z.name)).toEqual(["DMA", "DMA32", "Normal"]);
+    const m = resolveMachine(oneZone("6.18", 4096, { percpuPagelists: { cpus: 2 } }));
+    for (const z of zones) {
+      const zone = {
+        ...m.zones[0],
+        managedPages: z.managed ?? 0,
+        watermarks: { ...m.zones[0].watermarks, low: z.low },
+      };
+      const printed = z.pagesets.map((p) => ({ batch: p.batch, highMin: p.highMin, highMax: p.highMax }));
+      expect(printed).toHaveLength(2);
+      for (const p of printed) expect(zonePcp(m, zone, { cpus: 2 }, "autotune"), z.name).toEqual(p);
+    }
+  });
+
+  it("agree with the lab's Linux 6.1 VM (/proc/zoneinfo, 1 CPU): high is the low mark, batch per zone", () => {
+    // test/fixtures/lab-6.1-x86_64-zoneinfo.txt: DMA low 236 -> high 236, batch 1; DMA32 low 3012 -> high
+    // 3012, managed 48845: 48845 >> 10 = 47, / 4 = 11, rounddown_pow_of_two(11 + 5) - 1 = 15
+    const text = readFileSync(new URL("../fixtures/lab-6.1-x86_64-zoneinfo.txt", import.meta.url), "utf8");
+    const zones = parseZoneinfo(text).zones.filter((z) => (z.managed ?? 0) > 0);
+    expect(zones.map((z) => z.name)).toEqual(["DMA", "DMA32"]);
+    const m = resolveMachine(oneZone("6.1", 4096, { percpuPagelists: { cpus: 1 } }));
+    for (const z of zones) {
+      const zone = {
+        ...m.zones[0],
+        managedPages: z.managed ?? 0,
+        watermarks: { ...m.zones[0].watermarks, low: z.low },
+      };
+      const [p] = z.pagesets;
+      expect(zonePcp(m, zone, { cpus: 1 }, "fixed"), z.name).toEqual({
+        batch: p.batch,
+        highMin: p.high,
+        highMax: p.high,
+      });
+    }
   });
 
   it("a machine without percpuPagelists resolves as before (no new fields)", () => {
@@ -150,9 +182,42 @@ describe("worked examples, 6.18 rules (auto-tuning; high_min = high_max = 16, ba
   });
 });
 
-describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () => {
+describe("decay_pcp_high (6.18, vmstat_update once a second)", () => {
+  it("high falls an eighth toward high_min; what is listed above high goes back", () => {
+    // batch 4: high_min = max(low 4 / 1 CPU, 4 * 4) = 16, high_max = max(4096 / 8, 16) = 512
+    const m = machine(oneZone("6.18", 4096, { minFreeKbytes: 0, percpuPagelists: { cpus: 1, batch: 4 } }));
+    const slot = m.zone("Normal").slot;
+    expect(m.machine.zones[0].pcp).toEqual({ batch: 4, highMin: 16, highMax: 512 });
+    // alloc: nr_pcp_alloc clamps high to 16, then raises it by the batch 4 (high_min != high_max, the zone
+    // is not below its high mark): 20; a refill of 4, one taken
+    alloc0(m);
+    expect(m.pcpState(slot)[0]).toMatchObject({ count: 3, high: 20 });
+    // decay: max(3 - (4 << 5), 20 - (20 >> 3) = 18, 16) = 18 > 16: todo 1; 3 - 18 < 0: nothing drained
+    expect(m.decayPcpHigh()).toBe(1);
+    expect(m.pcpState(slot)[0].high).toBe(18);
+    // max(.., 18 - 2 = 16, 16) = 16: no more work
+    expect(m.decayPcpHigh()).toBe(0);
+    expect(m.pcpState(slot)[0]).toMatchObject({ count: 3, high: 16 });
+    // pages freed above high_min: each decay lowers high and drains the excess, until high_min holds
+    const pages = Array.from({ length: 60 }, () => alloc0(m));
+    for (const pfn of pages) m.free(pfn);
+    const before = m.pcpState(slot)[0];
+    expect(before.count).toBeGreaterThan(16);
+    const listedPlusFree = before.count + m.stats(slot).freePages;
+    while (m.decayPcpHigh() > 0);
+    const after = m.pcpState(slot)[0];
+    expect(after.high).toBe(16);
+    expect(after.count).toBeLessThanOrEqual(16);
+    expect(after.count + m.stats(slot).freePages).toBe(listedPlusFree);
+    m.checkInvariants();
+    // 6.1's rules have no decay
+    expect(machine(SMALL(16, 4, "6.1")).decayPcpHigh()).toBe(0);
+  });
+});
+
+describe("worked examples, Linux 6.1 (fixed high 16, batch 4, free_factor)", () => {
   it("refills are always batch >> order (at least 2): 4 pages per refill at order 0, 2 at order 1", () => {
-    const m = machine(SMALL(16, 4), "fixed");
+    const m = machine(SMALL(16, 4, "6.1"));
     const slot = m.zone("Normal").slot;
     for (let i = 0; i < 20; i++) expect(alloc0(m)).toBe(i); // five refills of 4
     expect(m.pcpState(slot)[0].count).toBe(0);
@@ -164,7 +229,7 @@ describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () 
   });
 
   it("a free reaching high drains batch pages, then batch << free_factor; they coalesce", () => {
-    const m = machine(SMALL(16, 4), "fixed");
+    const m = machine(SMALL(16, 4, "6.1"));
     const slot = m.zone("Normal").slot;
     const pages = Array.from({ length: 20 }, () => alloc0(m));
     // buddy after 0 .. 19 went out: order 2 at 20, order 3 at 24, orders 5 .. 9 at 32 .. 512, three order 10
@@ -189,7 +254,7 @@ describe("worked examples, 6.1 rules (fixed high 16, batch 4, free_factor)", () 
   });
 
   it("MOVABLE requests without ALLOC_CMA skip the lists (6.1 rmqueue with CONFIG_CMA)", () => {
-    const m = machine(SMALL(16, 4), "fixed");
+    const m = machine(SMALL(16, 4, "6.1"));
     const slot = m.zone("Normal").slot;
     expect(m.alloc({ order: 0, migratetype: MigrateType.Movable })).toBe(0);
     expect(m.pcpState(slot)[0].count).toBe(0);
@@ -248,7 +313,7 @@ describe("the lists: orders, CPUs, state", () => {
         "    cpu: 1\n              count:    0\n              high:     0\n              batch:    4\n" +
         "              high_min: 16\n              high_max: 16\n",
     );
-    const fixed = machine(SMALL(16, 4), "fixed");
+    const fixed = machine(SMALL(16, 4, "6.1"));
     expect(zoneinfoPagesets(fixed, fixed.zone("Normal").slot)).toBe(
       "  pagesets\n    cpu: 0\n              count: 0\n              high:  16\n              batch: 4\n",
     );
@@ -291,9 +356,9 @@ describe("the lists: orders, CPUs, state", () => {
 
 /** Runs a seeded operation sequence on the engine and the reference pcp model, comparing the complete
  *  state (buddy lists, pcp lists, counters) and running the invariant check after every operation. */
-function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "fixed"): void {
-  const w = Machine.create(resolved(spec, rules), { build: "debug" });
-  const r = new RefPcpMachine(resolved(spec, rules));
+function runPcpSequence(spec: MachineSpec, seed: number, ops: number): void {
+  const w = Machine.create(spec, { build: "debug" });
+  const r = new RefPcpMachine(resolveMachine(spec));
   expect(w.snapshot()).toEqual(r.snapshot());
   const rng = xorshift32(seed);
   const cpus = w.machine.percpuPagelists?.cpus ?? 1;
@@ -304,12 +369,7 @@ function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "f
     AllocFlags.WMARK_LOW | AllocFlags.CMA,
     AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT,
     AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
-    // 6.1's lists free a page with the migratetype it left with, so a pageblock reserved as HIGHATOMIC
-    // meanwhile gets pages that nr_free_highatomic (a 6.18 counter, which 6.1's watermark check never
-    // reads) does not count: the 6.1 rules run without highatomic reserves here
-    ...(rules === "fixed"
-      ? []
-      : [AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC]),
+    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC,
   ];
   const live: number[] = [];
   const maxOrder = w.machine.maxOrder;
@@ -348,6 +408,9 @@ function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "f
       const slot = rng() % 3 === 0 ? slots[rng() % slots.length] : undefined;
       label = `drainAllPages ${slot}`;
       expect(w.drainAllPages(slot), label).toBe(r.drainAllPages(slot));
+    } else if (op < 98) {
+      label = "decayPcpHigh";
+      expect(w.decayPcpHigh(), label).toBe(r.decayPcpHigh());
     } else if (op < 99) {
       const cpu = rng() % cpus;
       label = `cpu ${cpu}`;
@@ -369,9 +432,9 @@ function runPcpSequence(spec: MachineSpec, seed: number, ops: number, rules?: "f
 }
 
 describe.each([
-  ["6.18 (auto-tuning)", undefined],
-  ["6.1 (fixed high)", "fixed" as const],
-])("WASM engine vs reference pcp model, %s rules", (_name, rules) => {
+  ["6.18", "auto-tuning"],
+  ["6.1", "fixed high"],
+] as const)("WASM engine vs reference pcp model, Linux %s (%s)", (era, _rules) => {
   it("fast-check: random machines with 1-3 CPUs, complete state and invariants after every operation", () => {
     fc.assert(
       fc.property(
@@ -388,7 +451,7 @@ describe.each([
         }),
         (q) => {
           const spec = randomMachine({
-            era: "6.18",
+            era,
             maxOrder: q.maxOrder,
             pageblockOrder: Math.max(0, q.maxOrder - q.pbDelta),
             nodes: q.nodes,
@@ -396,10 +459,10 @@ describe.each([
             seed: q.seed,
           });
           spec.percpuPagelists = { cpus: q.cpus, ...(q.sizes ?? {}) };
-          runPcpSequence(spec, q.seed, 300, rules);
+          runPcpSequence(spec, q.seed, 300);
         },
       ),
-      { numRuns: 25, seed: rules ? 61 : 618 },
+      { numRuns: 25, seed: era === "6.1" ? 61 : 618 },
     );
   });
 });

@@ -688,8 +688,12 @@ export function kcompactdDoWork(env: CompactionEnv, state: CompactionState, node
         true,
       );
       if (r.result === CompactResult.SUCCESS) compactionDeferReset(d, order, false);
-      else if (r.result === CompactResult.PARTIAL_SKIPPED || r.result === CompactResult.COMPLETE)
+      else if (r.result === CompactResult.PARTIAL_SKIPPED || r.result === CompactResult.COMPLETE) {
+        // buddy pages stranded on the per-CPU lists could coalesce: drain_all_pages(zone) (a machine
+        // without per-CPU lists has nothing there)
+        if (env.machine.hasPcp) env.machine.drainAllPages(z.slot);
         deferCompaction(d, order);
+      }
     }
   }
   if (n.kcompactdMaxOrder <= order) n.kcompactdMaxOrder = 0;

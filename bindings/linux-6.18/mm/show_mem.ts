@@ -298,7 +298,9 @@ export function showMem618(s: ShowMemState618, f: ShowMemFilter): string[] {
 
 /** The ShowMemState618 of the 6.18 kernel model: every node's counters (NodeState618), every zone's
  *  free lists, watermarks (without boost), boost, highatomic reserve, LRU sizes and lowmem_reserve.
- *  Not modelled, printed as 0: per-CPU lists (one CPU, free_pcp 0), mlock, CMA, shmem, bounce,
+ *  free_pcp and local_pcp are the per-CPU lists' counts on a machine with them (percpuPagelists; the
+ *  CPU running show_mem is the machine's current one), else 0 (one CPU). Not modelled, printed as 0:
+ *  mlock, CMA, shmem, bounce,
  *  balloon, swap cache; hugetlb pools are empty. A 64-bit machine (no HighMem zone) prints the
  *  x86-64 zones DMA, DMA32, Normal, Movable and five lowmem_reserve entries (ZONE_DEVICE's equals
  *  Movable's); a 32-bit one DMA, Normal, HighMem, Movable and four. */
@@ -363,7 +365,7 @@ export function showMemState618(k: KernelView): ShowMemState618 {
         unevictable: 0,
         writePending: lru.writePending,
         mlocked: 0,
-        pcpCount: [0],
+        pcpCount: k.machine.hasPcp ? k.machine.pcpState(z.slot).map((p) => p.count) : [0],
         freeCma: st.freeCmaPages,
         lowmemReserve: reserveIdx.map((i) => st.lowmemReserve[i] ?? 0),
         freeArea: st.nrFree.map((nrFree, o) => ({
@@ -404,7 +406,7 @@ export function showMemState618(k: KernelView): ShowMemState618 {
   return {
     pageSizeKb: m.pageSize / 1024,
     nodes,
-    cpu: 0,
+    cpu: k.machine.hasPcp ? k.machine.cpu : 0,
     swap: { cachePages: 0, freePages: k.swapFreePages, totalPages: k.swapTotalPages },
     totalcmaPages: 0,
     hwpoisonedPages: 0,

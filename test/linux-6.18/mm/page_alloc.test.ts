@@ -127,10 +127,10 @@ describe("__alloc_pages_may_oom's exits", () => {
 });
 
 /** 64 MiB of DMA32 and 64 MiB of Normal, swap of 1024 pages; per-CPU lists when pcp is given. */
-function small(swapPages = 1024, pcp?: { cpus: number }): Kernel618 {
+function small(swapPages = 1024, pcp?: { cpus: number }, era: "6.18" | "6.1" = "6.18"): Kernel618 {
   return new Kernel618(
     {
-      era: "6.18",
+      era,
       ...(pcp ? { percpuPagelists: pcp } : {}),
       nodes: [
         {
@@ -168,8 +168,8 @@ describe("Kernel618 runs", () => {
   });
 
   it("with per-CPU lists, direct reclaim's failed retry drains them (drain_all_pages) before trying again", () => {
-    const run = (pcp?: { cpus: number }) => {
-      const k = small(1024, pcp);
+    const run = (pcp?: { cpus: number }, era: "6.18" | "6.1" = "6.18") => {
+      const k = small(1024, pcp, era);
       k.addTask({ pid: 100, comm: "small" });
       k.addTask({ pid: 200, comm: "big" });
       k.readFile(2000);
@@ -189,6 +189,12 @@ describe("Kernel618 runs", () => {
     expect(drains.length).toBe(drainedRetries.length);
     // pages were waiting on the lists of CPU 0 (every allocation runs there) and went back to the buddy
     expect(drains[0].pages).toBeGreaterThan(0);
+    // Linux 6.1's lists (fixed high, no decay) on the same run: the same victim, drained the same way
+    const on61 = run({ cpus: 2 }, "6.1");
+    expect(on61.oomKills.map((v) => v.pid)).toEqual([200]);
+    const drained61 = eventsOfKind(on61.log.events, "__alloc_pages_direct_reclaim").filter((e) => e.drained);
+    expect(eventsOfKind(on61.log.events, "drain_all_pages").length).toBe(drained61.length);
+    expect(drained61.length).toBeGreaterThan(0);
   });
 
   it("a costly order fails without an OOM kill and warn_alloc reports it", () => {
