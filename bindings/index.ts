@@ -55,7 +55,7 @@ export {
   MAX_WATERMARK_PAGES,
   MAX_BOOSTED_WATERMARK_PAGES,
 } from "./include/machine_schema.js";
-export { validateWhatIf, WHAT_IF_SETTINGS } from "./analyse/what_if.js";
+export { parseWhatIf, validateWhatIf, WHAT_IF_SETTINGS } from "./analyse/what_if.js";
 export { buildKernel } from "./scenario/build.js";
 export { Kernel2611, OWNER } from "./linux-2.6.11/kernel.js";
 export { badness2611, selectBadProcess2611 } from "./linux-2.6.11/mm/oom_kill.js";
@@ -75,6 +75,9 @@ export {
 } from "./sim/events.js";
 export {
   diagnose,
+  diagnoseFile,
+  filedJson,
+  type FiledReport,
   type DiagnoseResult,
   type DiagnosedReport,
   type DiagnoseOptions,

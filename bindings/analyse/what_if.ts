@@ -4,6 +4,7 @@
 
 import { GFP_MASK_MAX, MIN_FREE_KBYTES, WATERMARK_SCALE_FACTOR, sysctlRange } from "../include/linux/sysctl.js";
 import { intWithin, objectOf, parseWith } from "../include/schema.js";
+import { OomlabError } from "../errors.js";
 import type { WhatIf } from "./report.js";
 
 /** MAX_ORDER is at most 16 in any kernel oomlab reads (the engine's limit too): orders 0 .. 15. */
@@ -79,4 +80,32 @@ const whatIfSchema = objectOf(
  *  naming it (whatIf.minFreeKbytes -5 is out of range: an int from 0 to 2147483647 (...)). */
 export function validateWhatIf(w: WhatIf): WhatIf {
   return parseWith(whatIfSchema, w, { prefix: "", root: "whatIf", whole: "whatIf", code: "OOMLAB_BAD_ARGUMENT" });
+}
+
+/** The --what-if keys, as the kernel names them, by WhatIf field. */
+const WHAT_IF_KEYS = Object.fromEntries(
+  (Object.entries(WHAT_IF_SETTINGS) as [keyof WhatIf, WhatIfSetting][]).map(([field, s]) => [s.key, field]),
+) as Record<string, keyof WhatIf>;
+
+/** "--what-if min_free_kbytes=600" -> { minFreeKbytes: 600 } (the CLI's items; the web page sends the same).
+ *  VALUE is a decimal or 0x hex integer within the key's range; anything else is a usage error naming it. */
+export function parseWhatIf(items: string[]): WhatIf {
+  const w: WhatIf = {};
+  for (const it of items) {
+    const m = /^([a-z_]+)=(.*)$/is.exec(it);
+    const key = m && Object.hasOwn(WHAT_IF_KEYS, m[1]) ? WHAT_IF_KEYS[m[1]] : undefined;
+    if (!m || !key) {
+      const keys = Object.keys(WHAT_IF_KEYS).join(", ");
+      throw new OomlabError("OOMLAB_USAGE", `--what-if needs KEY=VALUE with KEY one of ${keys}, got '${it}'`);
+    }
+    const s = WHAT_IF_SETTINGS[key];
+    const raw = m[2];
+    const v = /^0x[0-9a-f]+$/i.test(raw) ? Number.parseInt(raw, 16) : /^[-+]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(Number.isSafeInteger(v) && v >= s.min && v <= s.max)) {
+      const what = Number.isNaN(v) ? `'${raw}' is not ${s.expected}` : `${raw} is out of range: ${s.expected}`;
+      throw new OomlabError("OOMLAB_USAGE", `--what-if ${s.key}: ${what}`);
+    }
+    w[key] = v;
+  }
+  return w;
 }
