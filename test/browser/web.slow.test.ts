@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -229,6 +229,20 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
     await page.close();
   });
 
+  it("works opened from disk (file://), as the built folder is, with Node's JSON", async () => {
+    const page = await browser.newPage();
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(path.join(SITE, "index.html")).href);
+    await page.waitForSelector("body[data-ready]");
+    await page.fill("#report", SEED.text);
+    await page.click("#run");
+    expect(await answer(page, "")).toBe(nodeJson([{ file: "-", text: SEED.text }]));
+    // the style sheet loaded too (body's max-width: 72rem = 1152 px)
+    expect(await page.evaluate(() => getComputedStyle(document.body).maxWidth)).toBe("1152px");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("fetches only its own files, and nothing after load", async () => {
     const requests: { url: string; loaded: boolean }[] = [];
     const page = await browser.newPage();
@@ -247,7 +261,10 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
     expect(requests.filter((r) => r.loaded)).toEqual([]);
     const during = requests.map((r) => r.url);
     expect(during.length).toBeGreaterThan(0);
-    expect(during.filter((u) => !u.startsWith(`${origin}/`))).toEqual([]);
+    // the page's files, and its worker: the worker's script is inlined in the page and started from a
+    // blob: URL of the page's own origin
+    expect(during.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith(`blob:${origin}/`))).toEqual([]);
+    expect(during.filter((u) => u.startsWith("blob:"))).toHaveLength(1);
     await page.close();
   });
 

@@ -4,8 +4,11 @@ import { mountDiagnose } from "./diagnose.js";
 import { byId } from "./dom.js";
 import type { Answer, DiagnoseAnswer, DiagnoseRequest, Input, ReplayAnswer, ReplayRequest } from "./protocol.js";
 import { mountReplay } from "./replay.js";
+import EngineWorker from "./worker.ts?worker&inline";
 
-const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+// the worker's script is inlined in this one (a blob: URL at run time): the folder then also works
+// opened from disk (file://), where a page may load no module script or worker from a file
+const worker = new EngineWorker();
 let nextId = 1;
 let latestDiagnosis = 0;
 const waiting = new Map<number, (a: Answer) => void>();
