@@ -38,6 +38,13 @@ export {
   type ReplayResult,
   type CompareRow,
 } from "./scenario/replay.js";
+// A 6.1/6.18 scenario (machine.era; isScenario618 tells) replayed on the 6.18 model, as `oomlab replay` does.
+export {
+  replay618 as replayScenario618,
+  type ReplayOptions618,
+  type ReplayResult618,
+} from "./scenario/replay618.js";
+export { isScenario618 } from "./scenario/schema618.js";
 export { formatCompare } from "./render/compare.js";
 export {
   validateScenario,

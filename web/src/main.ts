@@ -36,10 +36,10 @@ async function diagnose(inputs: Input[], whatIf: string[]): Promise<DiagnoseAnsw
   return id === latestDiagnosis ? a : null;
 }
 
-async function replaySeed(): Promise<ReplayAnswer> {
-  return (await ask({ kind: "replay", scenario: "seed" }).answer) as ReplayAnswer;
+async function replayScenario(scenario: string): Promise<ReplayAnswer> {
+  return (await ask({ kind: "replay", scenario }).answer) as ReplayAnswer;
 }
 
 mountDiagnose(byId(document, "diagnose"), diagnose);
-mountReplay(byId(document, "replay"), replaySeed);
+mountReplay(byId(document, "replay"), replayScenario);
 document.body.dataset.ready = "true";

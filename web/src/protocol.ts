@@ -29,8 +29,9 @@ export interface DiagnoseAnswer {
 
 /** One moment of a replay. */
 export interface ReplayFrame {
-  /** Simulated ms. */
+  /** Simulated ms, and kernel events so far (a 6.18 scenario's clock may not move). */
   t: number;
+  events: number;
   /** Kernel log lines printed by then. */
   lines: number;
   /** Every page from the machine's first pfn: 0 free, 1 + migratetype allocated. */
@@ -44,10 +45,13 @@ export interface ReplayFrames {
   scenario: string;
   outcome: string;
   simMs: number;
+  events: number;
   /** The replay's printk lines (ReplayResult.lines, as `oomlab replay seed` prints them). */
   lines: string[];
   nrPages: number;
   pageblockOrder: number;
+  /** The kernel groups pages by mobility (2.6.24+): free pages are tinted by their pageblock's type. */
+  migratetypes: boolean;
   frames: ReplayFrame[];
   /** Milliseconds the worker spent replaying and recording. */
   ms: number;
@@ -56,7 +60,8 @@ export interface ReplayFrames {
 export interface ReplayRequest {
   kind: "replay";
   id: number;
-  scenario: "seed";
+  /** A name of replay_frames.ts SCENARIOS. */
+  scenario: string;
 }
 
 export interface ReplayAnswer {

@@ -4,13 +4,29 @@
 import { byId, fill } from "./dom.js";
 import type { ReplayAnswer, ReplayFrame, ReplayFrames } from "./protocol.js";
 
-/** Allocated pages by migratetype (unmovable, movable, reclaimable, highatomic, CMA, isolate). */
-const MT_COLOURS = ["#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#4d4d4d"];
+/** Allocated pages by migratetype (unmovable, movable, reclaimable, highatomic, CMA, isolate), as RGB. */
+const MT_RGB: [number, number, number][] = [
+  [178, 24, 43],
+  [33, 102, 172],
+  [27, 120, 55],
+  [118, 42, 131],
+  [224, 130, 20],
+  [77, 77, 77],
+];
 const MT_NAMES = ["unmovable", "movable", "reclaimable", "highatomic", "CMA", "isolate"];
-const FREE = "#e8e8e8";
-const CELL = 6;
+const FREE_RGB: [number, number, number] = [232, 232, 232];
+/** The map's largest side in pixels: a page is a square of MAP_PX / side pixels (at least one). */
+const MAP_PX = 512;
+const css = ([r, g, b]: [number, number, number]) => `rgb(${r} ${g} ${b})`;
+/** A free page in a pageblock of this type: the type's colour faded towards white. */
+const tint = ([r, g, b]: [number, number, number]): [number, number, number] => [
+  Math.round(r + (255 - r) * 0.8),
+  Math.round(g + (255 - g) * 0.8),
+  Math.round(b + (255 - b) * 0.8),
+];
 
-export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>): void {
+export function mountReplay(root: HTMLElement, load: (scenario: string) => Promise<ReplayAnswer>): void {
+  const scenario = byId<HTMLSelectElement>(root, "replay-scenario");
   const loadButton = byId<HTMLButtonElement>(root, "replay-load");
   const play = byId<HTMLButtonElement>(root, "replay-play");
   const step = byId<HTMLButtonElement>(root, "replay-step");
@@ -32,14 +48,15 @@ export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>
     if (!data) return;
     index = Math.max(0, Math.min(data.frames.length - 1, i));
     const f = data.frames[index];
-    simNow = f.t;
+    simNow = index;
     slider.value = String(index);
-    const z = f.zones[0];
+    const z = f.zones[mainZone(data)];
     clock.textContent =
-      `t = ${f.t} ms of ${data.simMs} ms, frame ${index + 1} of ${data.frames.length}` +
+      `t = ${f.t} ms of ${data.simMs} ms, event ${f.events} of ${data.events}, ` +
+      `frame ${index + 1} of ${data.frames.length}` +
       (z ? `; ${z.name}: ${z.freePages} free pages (min ${z.min}, low ${z.low}, high ${z.high})` : "");
     root.dataset.frame = String(index);
-    drawMap(map, f, data.nrPages);
+    drawMap(map, f, data);
     drawFree(chart, data, index);
     story.textContent = data.lines.slice(0, f.lines).join("\n");
     const box = story.parentElement;
@@ -57,12 +74,12 @@ export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>
     }
   };
 
+  // speed: frames per second (frames are spaced evenly in kernel events)
   const tick = (now: number): void => {
     if (!playing || !data) return;
     simNow += ((now - lastTick) / 1000) * Number(speed.value);
     lastTick = now;
-    let i = index;
-    while (i + 1 < data.frames.length && data.frames[i + 1].t <= simNow) i++;
+    const i = Math.min(data.frames.length - 1, Math.floor(simNow));
     if (i !== index) show(i);
     if (index >= data.frames.length - 1) setPlaying(false);
     else requestAnimationFrame(tick);
@@ -70,8 +87,9 @@ export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>
 
   loadButton.addEventListener("click", async () => {
     loadButton.disabled = true;
-    fill(status, "Replaying the seed scenario in the worker…");
-    const a = await load();
+    fill(status, `Replaying ${scenario.value} in the worker…`);
+    setPlaying(false);
+    const a = await load(scenario.value);
     loadButton.disabled = false;
     if (!a.replay) {
       fill(status, `Error: ${a.error ?? "no answer"}`);
@@ -79,8 +97,9 @@ export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>
     }
     data = a.replay;
     const side = Math.ceil(Math.sqrt(data.nrPages));
-    map.width = side * CELL;
-    map.height = Math.ceil(data.nrPages / side) * CELL;
+    const cell = Math.max(1, Math.floor(MAP_PX / side));
+    map.width = side * cell;
+    map.height = Math.ceil(data.nrPages / side) * cell;
     slider.max = String(data.frames.length - 1);
     for (const c of controls) c.disabled = false;
     fill(
@@ -103,7 +122,11 @@ export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>
   const legend = byId<HTMLElement>(root, "replay-legend");
   fill(
     legend,
-    ...[["free", FREE], ...MT_NAMES.slice(0, 3).map((n, i) => [`allocated, ${n}`, MT_COLOURS[i]])].map(([n, c]) => {
+    ...[
+      ["free", css(FREE_RGB)],
+      ...MT_NAMES.slice(0, 3).map((n, i) => [`free, ${n} pageblock (6.x)`, css(tint(MT_RGB[i]))]),
+      ...MT_NAMES.slice(0, 3).map((n, i) => [`allocated, ${n}`, css(MT_RGB[i])]),
+    ].map(([n, c]) => {
       const li = document.createElement("li");
       const sw = document.createElement("span");
       sw.className = "swatch";
@@ -114,39 +137,59 @@ export function mountReplay(root: HTMLElement, load: () => Promise<ReplayAnswer>
   );
 }
 
-/** Every page as a CELL-pixel square, row by row from the first pfn. */
-function drawMap(canvas: HTMLCanvasElement, f: ReplayFrame, nrPages: number): void {
+/** Every page as one pixel of a side x side image (row by row from the first pfn), scaled to the canvas. */
+function drawMap(canvas: HTMLCanvasElement, f: ReplayFrame, data: ReplayFrames): void {
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
-  const side = Math.ceil(Math.sqrt(nrPages));
-  ctx.fillStyle = FREE;
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  for (let mt = 0; mt < MT_COLOURS.length; mt++) {
-    ctx.fillStyle = MT_COLOURS[mt];
-    for (let p = 0; p < nrPages; p++) {
-      if (f.pages[p] !== mt + 1) continue;
-      ctx.fillRect((p % side) * CELL, Math.floor(p / side) * CELL, CELL - 1, CELL - 1);
-    }
+  const n = data.nrPages;
+  const side = Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / side);
+  const img = new ImageData(side, rows);
+  const px = img.data;
+  const shift = data.pageblockOrder;
+  const tints = MT_RGB.map(tint);
+  for (let p = 0; p < n; p++) {
+    const s = f.pages[p];
+    const rgb = s > 0 ? MT_RGB[s - 1] : data.migratetypes ? tints[f.pageblocks[p >> shift]] : FREE_RGB;
+    const o = p * 4;
+    px[o] = rgb[0];
+    px[o + 1] = rgb[1];
+    px[o + 2] = rgb[2];
+    px[o + 3] = 255;
   }
+  const off = new OffscreenCanvas(side, rows);
+  off.getContext("2d")?.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
 }
 
-/** The first zone's free pages over the whole replay, min/low/high as lines, the current frame as a cursor. */
+/** The zone the charts follow: the one with the highest high mark at the end (the largest, in practice). */
+function mainZone(data: ReplayFrames): number {
+  const zones = data.frames[data.frames.length - 1].zones;
+  let best = 0;
+  for (let i = 1; i < zones.length; i++) if (zones[i].high > zones[best].high) best = i;
+  return best;
+}
+
+/** The main zone's free pages over the whole replay, min/low/high as lines, the current frame as a cursor. */
 function drawFree(canvas: HTMLCanvasElement, data: ReplayFrames, index: number): void {
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
   const { width: w, height: h } = canvas;
-  const zs = data.frames.map((f) => f.zones[0]);
+  const zi = mainZone(data);
+  const zs = data.frames.map((f) => f.zones[zi]);
   const top = Math.max(1, ...zs.map((z) => Math.max(z.freePages, z.high))) * 1.1;
-  const x = (t: number) => 40 + ((w - 50) * t) / Math.max(1, data.simMs);
+  const x = (i: number) => 40 + ((w - 50) * i) / Math.max(1, data.frames.length - 1);
   const y = (v: number) => h - 20 - ((h - 30) * v) / top;
   ctx.clearRect(0, 0, w, h);
   ctx.font = "11px sans-serif";
   const line = (colour: string, value: (i: number) => number, label: string) => {
     ctx.strokeStyle = colour;
     ctx.beginPath();
-    data.frames.forEach((f, i) => {
-      if (i === 0) ctx.moveTo(x(f.t), y(value(i)));
-      else ctx.lineTo(x(f.t), y(value(i)));
+    data.frames.forEach((_, i) => {
+      if (i === 0) ctx.moveTo(x(i), y(value(i)));
+      else ctx.lineTo(x(i), y(value(i)));
     });
     ctx.stroke();
     ctx.fillStyle = colour;
@@ -158,10 +201,10 @@ function drawFree(canvas: HTMLCanvasElement, data: ReplayFrames, index: number):
   line("#2166ac", (i) => zs[i].freePages, "free");
   ctx.strokeStyle = "#000";
   ctx.beginPath();
-  ctx.moveTo(x(data.frames[index].t), 5);
-  ctx.lineTo(x(data.frames[index].t), h - 20);
+  ctx.moveTo(x(index), 5);
+  ctx.lineTo(x(index), h - 20);
   ctx.stroke();
   ctx.fillStyle = "#1a1a1a";
-  ctx.fillText("0 ms", 40, h - 5);
-  ctx.fillText(`${data.simMs} ms`, w - 60, h - 5);
+  ctx.fillText("event 0", 40, h - 5);
+  ctx.fillText(`event ${data.events}`, w - 80, h - 5);
 }

@@ -2,7 +2,7 @@
 // package's own entry ("oomlab", bindings/index.ts): the same code as `oomlab diagnose --json`.
 import { diagnoseFile, type FiledReport, filedJson, init, parseWhatIf } from "oomlab";
 import type { Answer, DiagnoseRequest, Request } from "./protocol.js";
-import { seedFrames } from "./replay_frames.js";
+import { scenarioFrames } from "./replay_frames.js";
 
 interface Scope {
   onmessage: ((e: MessageEvent<Request>) => void) | null;
@@ -32,7 +32,7 @@ function diagnoseAll(req: DiagnoseRequest): Answer {
 function answer(req: Request): Answer {
   if (req.kind === "diagnose") return diagnoseAll(req);
   try {
-    return { kind: "replay", id: req.id, replay: seedFrames(), error: null };
+    return { kind: "replay", id: req.id, replay: scenarioFrames(req.scenario), error: null };
   } catch (e) {
     return { kind: "replay", id: req.id, replay: null, error: e instanceof Error ? e.message : String(e) };
   }
