@@ -38,6 +38,13 @@ export {
   type ReplayResult,
   type CompareRow,
 } from "./scenario/replay.js";
+// A 6.1/6.18 scenario (machine.era; isScenario618 tells) replayed on the 6.18 model, as `oomlab replay` does.
+export {
+  replay618 as replayScenario618,
+  type ReplayOptions618,
+  type ReplayResult618,
+} from "./scenario/replay618.js";
+export { isScenario618 } from "./scenario/schema618.js";
 export { formatCompare } from "./render/compare.js";
 export {
   validateScenario,
@@ -55,7 +62,7 @@ export {
   MAX_WATERMARK_PAGES,
   MAX_BOOSTED_WATERMARK_PAGES,
 } from "./include/machine_schema.js";
-export { validateWhatIf, WHAT_IF_SETTINGS } from "./analyse/what_if.js";
+export { parseWhatIf, validateWhatIf, WHAT_IF_SETTINGS } from "./analyse/what_if.js";
 export { buildKernel } from "./scenario/build.js";
 export { Kernel2611, OWNER } from "./linux-2.6.11/kernel.js";
 export { badness2611, selectBadProcess2611 } from "./linux-2.6.11/mm/oom_kill.js";
@@ -75,6 +82,9 @@ export {
 } from "./sim/events.js";
 export {
   diagnose,
+  diagnoseFile,
+  filedJson,
+  type FiledReport,
   type DiagnoseResult,
   type DiagnosedReport,
   type DiagnoseOptions,

@@ -457,3 +457,17 @@ export function diagnose(text: string, opts: DiagnoseOptions = {}): DiagnoseResu
   }
   return { reports };
 }
+
+/** A report with the input it came from: the path as given ("-" for standard input or pasted text). */
+export type FiledReport = { file: string } & DiagnosedReport;
+
+/** diagnose's reports of one input, each with the input's name: the rows of `oomlab diagnose --json`
+ *  and of the web page's JSON. */
+export function diagnoseFile(file: string, text: string, opts: DiagnoseOptions = {}): FiledReport[] {
+  return diagnose(text, opts).reports.map((r) => ({ file, ...r }));
+}
+
+/** The JSON text of `oomlab diagnose --json` (without its newline) for these reports. */
+export function filedJson(reports: FiledReport[]): string {
+  return JSON.stringify({ reports });
+}

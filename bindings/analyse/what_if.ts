@@ -104,3 +104,44 @@ export function validateWhatIf(w: WhatIf): WhatIf {
       throw new OomlabError("OOMLAB_BAD_ARGUMENT", `whatIf.oomScoreAdj: '${printable(k)}' is not ${PID.expected}`);
   return out;
 }
+
+/** The --what-if keys, as the kernel names them, by WhatIf field. */
+const WHAT_IF_KEYS = Object.fromEntries(
+  (Object.entries(WHAT_IF_SETTINGS) as [ScalarWhatIf, WhatIfSetting][]).map(([field, s]) => [s.key, field]),
+) as Record<string, ScalarWhatIf>;
+
+/** A decimal or 0x hex integer within the range, or a usage error naming `what` and the range. */
+function intArg(raw: string, s: { min: number; max: number; expected: string }, what: string): number {
+  const v = /^0x[0-9a-f]+$/i.test(raw) ? Number.parseInt(raw, 16) : /^[-+]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(Number.isSafeInteger(v) && v >= s.min && v <= s.max)) {
+    const why = Number.isNaN(v) ? `'${raw}' is not ${s.expected}` : `${raw} is out of range: ${s.expected}`;
+    throw new OomlabError("OOMLAB_USAGE", `--what-if ${what}: ${why}`);
+  }
+  return v;
+}
+
+/** "--what-if min_free_kbytes=600" -> { minFreeKbytes: 600 }; "oom_score_adj:PID=VALUE" sets one task's
+ *  value (the CLI's items; the web page sends the same). VALUE is a decimal or 0x hex integer within the
+ *  key's range; anything else is a usage error naming the key's range. */
+export function parseWhatIf(items: string[]): WhatIf {
+  const w: WhatIf = {};
+  const adj = OOM_SCORE_ADJ_SETTING;
+  for (const it of items) {
+    // oom_score_adj:PID=VALUE: one task's oom_score_adj
+    const a = new RegExp(`^${adj.key}:([^=]*)=(.*)$`, "is").exec(it);
+    if (a) {
+      const pid = intArg(a[1], adj.pid, `${adj.key}:PID`);
+      w.oomScoreAdj = { ...w.oomScoreAdj, [pid]: intArg(a[2], adj.value, `${adj.key}:${pid}`) };
+      continue;
+    }
+    const m = /^([a-z_]+)=(.*)$/is.exec(it);
+    const key = m && Object.hasOwn(WHAT_IF_KEYS, m[1]) ? WHAT_IF_KEYS[m[1]] : undefined;
+    if (!m || !key) {
+      const keys = [...Object.keys(WHAT_IF_KEYS), `${adj.key}:PID`].join(", ");
+      throw new OomlabError("OOMLAB_USAGE", `--what-if needs KEY=VALUE with KEY one of ${keys}, got '${it}'`);
+    }
+    const s = WHAT_IF_SETTINGS[key];
+    w[key] = intArg(m[2], s, s.key);
+  }
+  return w;
+}

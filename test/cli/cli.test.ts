@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { COMMAND_MODULES, main } from "../../bindings/cli/main.js";
 import { COMMANDS, parseArgs } from "../../bindings/cli/args.js";
 import { memoryIo as io } from "../helpers.js";
+import { diagnoseFile, filedJson, parseWhatIf } from "../../bindings/index.js";
 
 describe("parseArgs", () => {
   it("takes everything after the first '=' of --name=value as the value", () => {
@@ -282,6 +283,23 @@ describe("oomlab diagnose: the file of each report, and inputs without one", () 
       ["-", "oom"],
     ]);
     expect(Object.keys(reports[0])[0]).toBe("file");
+  });
+
+  it("--json is the library's filedJson of diagnoseFile per input, byte for byte (as the web page)", async () => {
+    const a = withStdin({ "a.log": report, "dir/b.log": report + report }, report);
+    const whatIf = ["min_free_kbytes=600", "order=3"];
+    const args = whatIf.flatMap((w) => ["--what-if", w]);
+    expect(await main(["diagnose", "a.log", "dir/b.log", "-", "--json", ...args], a)).toBe(0);
+    const w = parseWhatIf(whatIf);
+    const inputs: [string, string][] = [
+      ["a.log", report],
+      ["dir/b.log", report + report],
+      ["-", report],
+    ];
+    expect(a.stdout).toBe(filedJson(inputs.flatMap(([f, t]) => diagnoseFile(f, t, { whatIf: w }))) + "\n");
+    // one report's JSON, by hand: {"reports":[{"file":"a.log","kind":"oom",...}]}
+    expect(filedJson(diagnoseFile("a.log", report))).toMatch(/^\{"reports":\[\{"file":"a\.log","kind":"oom","line":/);
+    expect(w).toEqual({ minFreeKbytes: 600, order: 3 });
   });
 
   it.each([

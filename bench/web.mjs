@@ -1,0 +1,74 @@
+// Times the web page (web/, issue 14) from its built folder on a local static server, in Debian's
+// Chromium: `npm run bench:web` (builds first). Prints, as medians over --runs fresh pages:
+//   interactive: navigation start to the panel wired (body[data-ready], the main script has run);
+//   engine ready: navigation start to the first diagnosis answered (the worker has compiled the WASM);
+//   seed diagnose: request to drawn answer for the seed report, measured in the page (data-drawn-ms: the
+//   worker, both messages and the DOM built), first and warm, and the worker's own time (data-ms).
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+
+const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
+const RUNS = Number(values.runs);
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const SITE = path.join(ROOT, "web", "dist");
+if (!existsSync(path.join(SITE, "index.html"))) throw new Error("web/dist is missing: run `npm run web:build`");
+const SEED = readFileSync(path.join(ROOT, "test", "fixtures", "seed-article-oom-report.txt"), "utf8");
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+
+const server = createServer((req, res) => {
+  const rel = req.url === "/" ? "/index.html" : decodeURIComponent(new URL(req.url, "http://x").pathname);
+  const file = path.resolve(SITE, `.${rel}`);
+  if (!file.startsWith(SITE + path.sep) || !existsSync(file)) return res.writeHead(404).end();
+  res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+  res.end(readFileSync(file));
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const origin = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const done = (prev) =>
+  document.getElementById("diagnose")?.dataset.state === "done" && document.getElementById("json").textContent !== prev;
+const rows = { interactive: [], engineReady: [], seedFirst: [], seedWall: [], seedWorker: [] };
+for (let i = 0; i < RUNS; i++) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/`, { waitUntil: "commit" });
+  await page.waitForSelector("body[data-ready]");
+  const nav = await page.evaluate(() => performance.now());
+  rows.interactive.push(nav);
+  await page.fill("#report", SEED);
+  await page.click("#run");
+  await page.waitForFunction(done, "");
+  rows.engineReady.push(await page.evaluate(() => performance.now()));
+  rows.seedFirst.push(Number(await page.getAttribute("#diagnose", "data-drawn-ms")));
+  for (let k = 0; k < 5; k++) {
+    const prev = await page.textContent("#json");
+    await page.evaluate(() => {
+      document.getElementById("json").textContent = "";
+    });
+    await page.click("#run");
+    await page.waitForFunction(done, "");
+    if ((await page.textContent("#json")) !== prev) throw new Error("the seed's JSON changed between runs");
+    rows.seedWall.push(Number(await page.getAttribute("#diagnose", "data-drawn-ms")));
+    rows.seedWorker.push(Number(await page.getAttribute("#diagnose", "data-ms")));
+  }
+  await page.close();
+}
+await browser.close();
+server.close();
+const version = (await import("node:child_process")).execFileSync("/usr/bin/chromium", ["--version"], {
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "ignore"],
+});
+console.log(`${new Date().toISOString()}  ${version.trim()}  node ${process.version}  runs ${RUNS}`);
+console.log(`interactive (navigation -> panel wired):       ${median(rows.interactive).toFixed(0)} ms`);
+console.log(`engine ready (navigation -> first diagnosis):  ${median(rows.engineReady).toFixed(0)} ms`);
+console.log(`seed diagnose, request -> drawn, first:        ${median(rows.seedFirst).toFixed(1)} ms`);
+console.log(`seed diagnose, request -> drawn, warm:         ${median(rows.seedWall).toFixed(1)} ms`);
+console.log(`seed diagnose, in the worker:                  ${median(rows.seedWorker).toFixed(1)} ms`);
