@@ -297,8 +297,10 @@ describe("oomlab diagnose: the file of each report, and inputs without one", () 
       ["-", report],
     ];
     expect(a.stdout).toBe(filedJson(inputs.flatMap(([f, t]) => diagnoseFile(f, t, { whatIf: w }))) + "\n");
-    // one report's JSON, by hand: {"reports":[{"file":"a.log","kind":"oom",...}]}
-    expect(filedJson(diagnoseFile("a.log", report))).toMatch(/^\{"reports":\[\{"file":"a\.log","kind":"oom","line":/);
+    // one report's JSON, by hand: {"reports":[{"file":"a.log","summary":"...","actions":[...],"kind":"oom",...}]}
+    expect(filedJson(diagnoseFile("a.log", report))).toMatch(
+      /^\{"reports":\[\{"file":"a\.log","summary":"An order-5-or-larger [^"]*","actions":\[\{"cause":.*\],"kind":"oom","line":/,
+    );
     expect(w).toEqual({ minFreeKbytes: 600, order: 3 });
   });
 
