@@ -74,6 +74,7 @@ function callsOn(pfn: number): Record<string, unknown[]> {
     setCpu: [0],
     drainAllPages: [],
     setReclaimActive: [slot, true],
+    setZonePcp: [slot, { batch: 1, highMin: 4, highMax: 4 }],
     pcpState: [slot],
   };
 }
