@@ -9,7 +9,7 @@
 //   order-9 blocks changes nr_free[9] by 2 and nr_free[10] by 1 without changing what is free at
 //   order >= 9; counts at the top orders are a handful of blocks, where 10% is less than one block.
 //   The 512-page floor (one pageblock, 2 MiB) is the resolution below which the comparison is noise: the
-//   pages the real kernel holds on its per-CPU lists (not in buddyinfo, not modelled) are of that size;
+//   pages the real kernel holds on its per-CPU lists (not in buddyinfo) are of that size;
 // - the OOM victim: the same command name (comm, 15 characters).
 // Pure.
 

@@ -8,6 +8,9 @@
 // - thp-storm: anonymous faults through the THP fault path under the probe's enabled and defrag settings;
 // - oom: the probe's processes as tasks, faulting their memory in, then the growing one until the OOM
 //   killer picks a victim.
+// The era is --era's, else that of workload.json's vm.kernel (6.1 for the lab's Debian 6.1.0-NN), else
+// 6.18; the per-CPU lists (unless --pcp off) have vm.cpus CPUs and each zone's high and batch as
+// before-zoneinfo's pagesets print them, with the pages they held at the before state put on them.
 // Pure (no node:*): the CLI reads the files (cli/commands/lab.ts) and hands their texts here.
 
 import { OomlabError, isInt } from "../errors.js";
@@ -15,6 +18,8 @@ import { THP_DEFRAG, THP_ENABLED, type ThpDefrag, type ThpEnabled } from "../inc
 import type { ResolvedZone } from "../include/machine.js";
 import type { TraceCapture, TraceProcState } from "../include/trace_capture.js";
 import { FolioKind } from "../linux-6.18/include/linux/mm_inline.js";
+import { parseRelease } from "../include/linux/version.js";
+import { engineEraFor } from "../kernel/releases.js";
 import { Kernel618 } from "../linux-6.18/kernel.js";
 import { GFP_618 } from "../linux-6.18/mm/page_alloc.js";
 import type { MetricValue } from "../sweep/metrics.js";
@@ -27,10 +32,13 @@ import { traceMachine } from "../sweep/workloads/trace_state.js";
  *  probe starts). */
 export const PROBE_START_MARKER = "oomlab: probe-start";
 
-/** Eras `lab predict --era` names; LAB_PREDICT_ERAS those this build can run. */
+/** Eras `lab predict --era` names; LAB_PREDICT_ERAS those this build can run (the kernel model's
+ *  profiles, linux-6.18/mm/profile.ts). */
 export const LAB_ERAS = ["6.18", "6.1"] as const;
 export type LabEra = (typeof LAB_ERAS)[number];
-export const LAB_PREDICT_ERAS: readonly LabEra[] = ["6.18"];
+export const LAB_PREDICT_ERAS: readonly LabEra[] = ["6.18", "6.1"];
+/** The era of a run whose workload.json names no kernel the model has a profile of. */
+export const LAB_DEFAULT_ERA: LabEra = "6.18";
 
 /** hugetlb's huge page order on x86-64 (HPAGE_PMD_ORDER, 2 MiB). */
 export const HUGETLB_ORDER = 9;
@@ -166,18 +174,40 @@ export function parseLabProbe(text: string, file = "probe.json"): LabProbe {
   }
 }
 
-/** The era of --era; 6.1 is refused until the kernel model has its profile. */
+/** The era of --era (absent: LAB_DEFAULT_ERA); OOMLAB_USAGE for an era lab predict does not run. */
 export function labEra(era: string | undefined): LabEra {
-  const e = era ?? "6.18";
+  const e = era ?? LAB_DEFAULT_ERA;
   if (!(LAB_ERAS as readonly string[]).includes(e))
     throw new OomlabError("OOMLAB_USAGE", `--era ${e}: lab predict knows ${LAB_ERAS.join(" and ")}`);
   if (!LAB_PREDICT_ERAS.includes(e as LabEra))
     throw new OomlabError(
       "OOMLAB_USAGE",
       `--era ${e}: the kernel model has no ${e} profile in this build yet (the lab's kernel is 6.1; predict with ` +
-        "--era 6.18, the default, meanwhile)",
+        "--era 6.18 meanwhile)",
     );
   return e as LabEra;
+}
+
+/** What lab predict reads of workload.json (LABFORMAT): the VM's kernel release and CPUs. */
+export interface LabWorkload {
+  /** vm.kernel ("6.1.0-50-amd64"), or null when absent. */
+  kernel: string | null;
+  /** The engine era of vm.kernel (kernel/releases.ts engineEraFor) when lab predict runs it, else null. */
+  era: LabEra | null;
+  /** vm.cpus (default 1). */
+  cpus: number;
+}
+
+/** workload.json -> the VM's kernel and CPUs; OOMLAB_BAD_ARGUMENT naming the field that does not read. */
+export function parseLabWorkload(text: string, file = "workload.json"): LabWorkload {
+  const o = obj(parseJsonText(text, file), file, "the workload");
+  const vm = o.vm === undefined ? {} : obj(o.vm, file, "vm");
+  const kernel = vm.kernel ?? null;
+  if (kernel !== null && typeof kernel !== "string") throw bad(file, "vm.kernel must be a string");
+  const rel = parseRelease(kernel);
+  const e = rel ? engineEraFor(rel) : null;
+  const era = e !== null && (LAB_PREDICT_ERAS as readonly string[]).includes(e) ? (e as LabEra) : null;
+  return { kernel, era, cpus: nat(vm, "cpus", `${file}: vm`, 1, 1) };
 }
 
 /** Free blocks per order of each zone with managed pages, keyed "DMA32" (node 0) or "node1.Normal". */
@@ -198,11 +228,15 @@ export interface LabReplay {
   /** Frees of pages allocated before the capture (not replayed). */
   precaptureFrees: number;
   reclaimedBeforeFree: number;
+  /** Pages put on the per-CPU lists at the start (before-zoneinfo's pageset counts; 0 without pcp). */
+  startPcpPages: number;
 }
 
 export interface LabPrediction {
   run: string;
   era: LabEra;
+  /** The per-CPU lists the machine ran with, or null (--pcp off, or no pageset printed). */
+  pcp: LabPcp | null;
   probe: LabProbe;
   /** nr_hugepages probes: the pool's size after the write; else null. */
   hugepages: number | null;
@@ -225,6 +259,9 @@ export interface LabInputs {
   capture: TraceCapture;
   /** probe.json's text. */
   probe: string;
+  /** workload.json's text (the era's default and the CPUs of the per-CPU lists); absent: era
+   *  LAB_DEFAULT_ERA, one CPU. */
+  workload?: string;
 }
 
 const COUNTER = /^(compact_|thp_|pgmigrate_|oom_kill$|allocstall_|pgscan_|pgsteal_)/;
@@ -269,10 +306,31 @@ function num(v: MetricValue | undefined): number {
   return typeof v === "number" ? v : 0;
 }
 
-/** The kernel model of an era on a machine (one place to wire another era's profile). */
-function kernelFor(era: LabEra, capture: TraceCapture, probe: LabProbe, run: string): Kernel618 {
-  const spec = traceMachine(beforeOf(capture), { era: "6.18" }, false, `lab predict ${run}`);
-  void era;
+/** The per-CPU lists of a lab machine: cpus from workload.json, and each zone's pcp->high and
+ *  pcp->batch as before-zoneinfo's pagesets print them (cpu 0's; 6.1's are one per zone, every CPU
+ *  alike: zone_set_pageset_high_and_batch). Null when the zoneinfo prints no pageset. */
+export interface LabPcp {
+  cpus: number;
+  /** Per zone ("DMA32"): high and batch as printed. */
+  zones: Record<string, { high: number; batch: number }>;
+}
+
+/** LabPcp from a before-state; null when no zone prints a pageset. */
+export function labPcp(before: TraceProcState, cpus: number): LabPcp | null {
+  const zones: LabPcp["zones"] = {};
+  for (const z of before.zones) {
+    const ps = z.pagesets?.find((p) => p.cpu === 0) ?? z.pagesets?.[0];
+    if (ps && z.managed > 0)
+      zones[z.node === 0 ? z.name : `node${z.node}.${z.name}`] = { high: ps.high, batch: ps.batch };
+  }
+  return Object.keys(zones).length ? { cpus, zones } : null;
+}
+
+/** The kernel model of an era on a machine (one place to wire another era's profile): the era's
+ *  profile (Kernel618 runs 6.1's from the machine's era) and, with pcp, per-CPU lists of the era's
+ *  rule set (6.1: a fixed pcp->high; 6.18: auto-tuning) sized as the run's zoneinfo printed them. */
+function kernelFor(era: LabEra, capture: TraceCapture, probe: LabProbe, run: string, pcp: LabPcp | null): Kernel618 {
+  const spec = traceMachine(beforeOf(capture), { era }, false, `lab predict ${run}`);
   // x86-64's DMA zone spans pfns 1..4095 with the legacy hole inside (pfns 0x9f..0xff, absent: spanned
   // 4095, present 3998 on the lab's VM) and its free order-10 blocks above it (1024..4095). The engine
   // keeps a zone's absent pages at its end and its reserved ones at its start, which would cut off the top
@@ -280,15 +338,25 @@ function kernelFor(era: LabEra, capture: TraceCapture, probe: LabProbe, run: str
   for (const node of spec.nodes)
     for (const z of node.zones)
       if (z.presentPages !== undefined && z.spannedPages > z.presentPages) z.presentPages = z.spannedPages;
-  return new Kernel618(spec, {
+  if (pcp) spec.percpuPagelists = { cpus: pcp.cpus };
+  const k = new Kernel618(spec, {
     thpEnabled: probe.kind === "thp-storm" ? probe.enabled : undefined,
     thpDefrag: probe.kind === "thp-storm" ? probe.defrag : undefined,
     recordEvents: false,
   });
+  if (pcp)
+    for (const z of k.machine.machine.zones as readonly ResolvedZone[]) {
+      const printed = pcp.zones[zoneLabel(z)];
+      // the printed high is the fixed high (6.1) or, under 6.18's rules, the tuned one between
+      // high_min and high_max: it stands for both
+      if (printed && z.spannedPages > 0)
+        k.machine.setZonePcp(z.slot, { batch: printed.batch, highMin: printed.high, highMax: printed.high });
+    }
+  return k;
 }
 
 /** Replays the workload's events on the kernel (the `trace` workload's requests mode). */
-function replayWorkload(k: Kernel618, capture: TraceCapture, events: number): LabReplay {
+function replayWorkload(k: Kernel618, capture: TraceCapture, events: number, pcpStart: boolean): LabReplay {
   const placement = new EnginePlacement("buddy-6.18", k.machine, false);
   const rec = new Recorder(placement, 0);
   let failed = 0;
@@ -311,6 +379,7 @@ function replayWorkload(k: Kernel618, capture: TraceCapture, events: number): La
     freePercent: 100,
     avoidFrom: 16,
     runOrder: "best-fit",
+    pcpStart,
   };
   const cut: TraceCapture = events === 0 ? { ...capture, events: { ...capture.events, count: 0 } } : capture;
   const out = trace.run({ placement, machine: k.machine, kernel: k, rec, rng: () => 0 }, { ...params, capture: cut })
@@ -326,6 +395,7 @@ function replayWorkload(k: Kernel618, capture: TraceCapture, events: number): La
     startUnplacedPages: num(out.start_unplaced_pages),
     precaptureFrees: num(out.trace_precapture_frees),
     reclaimedBeforeFree: num(out.trace_reclaimed_before_free),
+    startPcpPages: num(out.start_pcp_pages),
   };
 }
 
@@ -386,14 +456,16 @@ function oomProbe(k: Kernel618, p: LabProbeOom): void {
 }
 
 /** Predicts a lab run (see the header). */
-export function predictLab(inp: LabInputs, o: { era?: string } = {}): LabPrediction {
-  const era = labEra(o.era);
+export function predictLab(inp: LabInputs, o: { era?: string; pcp?: boolean } = {}): LabPrediction {
+  const workload = inp.workload === undefined ? null : parseLabWorkload(inp.workload);
+  const era = labEra(o.era ?? workload?.era ?? undefined);
   const probe = parseLabProbe(inp.probe);
   const events = probeStart(inp.capture);
-  const k = kernelFor(era, inp.capture, probe, inp.run);
+  const pcp = o.pcp === false ? null : labPcp(beforeOf(inp.capture), workload?.cpus ?? 1);
+  const k = kernelFor(era, inp.capture, probe, inp.run, pcp);
   try {
     const v0 = counters(k);
-    const replay = replayWorkload(k, inp.capture, events);
+    const replay = replayWorkload(k, inp.capture, events, pcp !== null);
     const mid = freeByZone(k);
     const v1 = counters(k);
     let hugepages: number | null = null;
@@ -408,6 +480,7 @@ export function predictLab(inp: LabInputs, o: { era?: string } = {}): LabPredict
     return {
       run: inp.run,
       era,
+      pcp,
       probe,
       hugepages,
       thp,

@@ -306,6 +306,9 @@ export function procState(
       nrFreeByType: byType,
       blocksByType: blocks,
       pcpPages: z.pagesets.length ? z.pagesets.reduce((a, ps) => a + ps.count, 0) : null,
+      pagesets: z.pagesets
+        .filter((ps) => ps.pcp === undefined || ps.pcp === 0)
+        .map((ps) => ({ cpu: ps.cpu, count: ps.count, high: ps.high, batch: ps.batch })),
     });
   }
   return { pageblockOrder: pt?.pageblockOrder ?? null, zones };

@@ -344,16 +344,25 @@ export const COMMANDS: CommandSpec[] = [
       {
         name: "era",
         type: "string",
-        description: "the kernel model's era (6.1 is refused until the model has its profile)",
-        default: "6.18",
+        description:
+          "the kernel model's era (default: the era of workload.json's vm.kernel, 6.1 for the lab's runs; else 6.18)",
         choices: ["6.18", "6.1"],
+      },
+      {
+        name: "pcp",
+        type: "string",
+        description:
+          "per-CPU page lists (vm.cpus of workload.json, high and batch from before-zoneinfo's pagesets): on or off",
+        default: "on",
+        choices: ["on", "off"],
       },
       MAX_INPUT_OPT,
       JSON_OPT,
     ],
     positionals: ["RUNDIR"],
     notes: [
-      "Reads before-zoneinfo, before-buddyinfo, before-pagetypeinfo, trace.txt.xz and probe.json, nothing else.",
+      "Reads before-zoneinfo, before-buddyinfo, before-pagetypeinfo, trace.txt.xz, probe.json and workload.json",
+      "(vm.kernel: the default era; vm.cpus: the per-CPU lists), nothing else.",
       "--json prints {hugepages, thp, vmstat, vmstatWorkload, mid, after, oomKills, replay}: mid and after are",
       "the free blocks per order of each zone; vmstat the compact_*, thp_*, pgmigrate_* counters over the probe.",
       "Exit status: 0 ok, 2 when a file is missing or does not read (the message names it).",
@@ -368,9 +377,17 @@ export const COMMANDS: CommandSpec[] = [
       {
         name: "era",
         type: "string",
-        description: "the kernel model's era (6.1 is refused until the model has its profile)",
-        default: "6.18",
+        description:
+          "the kernel model's era (default: the era of workload.json's vm.kernel, 6.1 for the lab's runs; else 6.18)",
         choices: ["6.18", "6.1"],
+      },
+      {
+        name: "pcp",
+        type: "string",
+        description:
+          "per-CPU page lists (vm.cpus of workload.json, high and batch from before-zoneinfo's pagesets): on or off",
+        default: "on",
+        choices: ["on", "off"],
       },
       MAX_INPUT_OPT,
       JSON_OPT,

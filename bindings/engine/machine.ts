@@ -262,6 +262,22 @@ export class Machine implements BuddyEngine {
     check(rc === this.abi.E_OK, `engine rejected the per-CPU list sizes of zone slot ${slot} (code ${rc})`);
   }
 
+  /** Sets pcp->batch, high_min and high_max of a zone (every CPU), as a zoneinfo's pagesets print
+   *  them; setWatermarks recomputes them from the low mark (zone_pcp_update). */
+  setZonePcp(slot: number, s: { batch: number; highMin: number; highMax: number }): void {
+    this.live();
+    const z = this.zone(slot);
+    if (!this.machine.percpuPagelists)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", "this machine has no per-CPU lists (percpuPagelists)");
+    for (const v of [s.batch, s.highMin, s.highMax])
+      if (!isInt(v) || v < 0 || v > MAX_WATERMARK_PAGES)
+        throw new OomlabError("OOMLAB_BAD_ARGUMENT", `per-CPU list size ${String(v)} is out of range`);
+    if (s.batch < 1 || s.highMin > s.highMax)
+      throw new OomlabError("OOMLAB_BAD_ARGUMENT", "per-CPU lists need batch >= 1 and high_min <= high_max");
+    this.setPcpSizes(slot, s);
+    z.pcp = { ...s };
+  }
+
   /** Whether the machine keeps per-CPU page lists (MachineSpec.percpuPagelists). */
   get hasPcp(): boolean {
     this.live();

@@ -90,6 +90,8 @@ export interface TraceProcZone {
   blocksByType: number[] | null;
   /** Pages on the zone's per-CPU lists (Σ of zoneinfo's pageset counts); null when none is printed. */
   pcpPages: number | null;
+  /** zoneinfo's pagesets, one per CPU (count, high and batch as printed); absent or empty when none. */
+  pagesets?: { cpu: number; count: number; high: number; batch: number }[];
 }
 
 /** The /proc files of one moment (before-* or after-*). */

@@ -9,7 +9,9 @@ import { compareLab, freeAtOrAbove, labReal, midGoal } from "../../bindings/anal
 import {
   HUGETLB_POOL_GFP,
   type LabPrediction,
+  labEra,
   parseLabProbe,
+  parseLabWorkload,
   predictLab,
   probeStart,
 } from "../../bindings/analyse/lab_predict.js";
@@ -21,7 +23,7 @@ const dir = (run: string) => new URL(`../fixtures/lab/${run}/`, import.meta.url)
 const text = (run: string, f: string) => readFileSync(new URL(f, dir(run)), "utf8");
 
 const traces: Record<string, string> = {};
-const RUNS = ["hand-hugepages", "hand-oom", "mixed-thp"];
+const RUNS = ["hand-hugepages", "hand-oom", "mixed-thp", "hand-pcp"];
 
 beforeAll(async () => {
   for (const run of RUNS) {
@@ -143,6 +145,53 @@ describe("lab predict: thp-storm on mixed-thp (6.18-mixed-1 cut to 3,000 events)
   });
 });
 
+describe("lab predict: per-CPU lists on hand-pcp (6.1)", () => {
+  // before: the hand-hugepages zone (16384 pages, min/low/high 128/160/192) with Movable 1 x order 9 and
+  // 1 x order 10 free in buddyinfo (1536 pages), and zoneinfo's pageset of cpu 0: count 4, high 8, batch 2.
+  // workload.json: kernel 6.1.0-hand, 1 CPU. Workload: 4 order-0 GFP_HIGHUSER_MOVABLE allocations, no free;
+  // probe: nr_hugepages 0 (mid is the point).
+  const withWorkload = () => ({ ...inputs("hand-pcp"), workload: text("hand-pcp", "workload.json") });
+
+  it("sizes the lists from the pageset and puts its 4 pages on them: the 4 requests take them", () => {
+    const p = predictLab(withWorkload());
+    expect(p.era).toBe("6.1");
+    expect(p.pcp).toEqual({ cpus: 1, zones: { Normal: { high: 8, batch: 2 } } });
+    expect(p.replay).toMatchObject({ requests: 4, failedRequests: 0, startL1Pages: 0, startPcpPages: 4 });
+    // the 4 pages come off the per-CPU list (4 - 4 = 0 left, no refill): the buddy lists are untouched
+    expect(p.mid).toEqual({ Normal: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1] });
+  });
+
+  it("with an empty pageset, refills of batch 2 split the order-9 block", () => {
+    // rmqueue_bulk(batch 2) twice (mm/page_alloc.c 6.1): __rmqueue_smallest splits the order-9 block
+    // (one page taken, 1 + 2 + .. + 256 = 511 left at orders 0..8), then takes the order-0 one; the third
+    // request's refill splits the order-1 block and takes both halves: 512 - 4 = 508 = 4 + 8 + .. + 256
+    const zi = text("hand-pcp", "before-zoneinfo").replace(/count: +4/, "count:    0");
+    const inp = withWorkload();
+    const capture = traceCaptureFromText(
+      "hand-pcp",
+      traces["hand-pcp"].split("\n"),
+      {
+        zoneinfo: zi,
+        buddyinfo: text("hand-pcp", "before-buddyinfo"),
+        pagetypeinfo: text("hand-pcp", "before-pagetypeinfo"),
+      },
+      null,
+    );
+    const p = predictLab({ ...inp, capture });
+    expect(p.replay.startPcpPages).toBe(0);
+    expect(p.mid).toEqual({ Normal: [0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1] });
+  });
+
+  it("without per-CPU lists (--pcp off) each request splits from the buddy lists: the same 508 pages", () => {
+    // 1st: order 9 -> 0..8 left (511); 2nd takes the order-0 (510); 3rd splits order 1 (509: 0, 2..8);
+    // 4th takes that order-0 (508: 2..8)
+    const p = predictLab(withWorkload(), { pcp: false });
+    expect(p.pcp).toBeNull();
+    expect(p.replay.startPcpPages).toBe(0);
+    expect(p.mid).toEqual({ Normal: [0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1] });
+  });
+});
+
 describe("probe.json and --era", () => {
   it("names the file and the field", () => {
     expect(() => parseLabProbe("{", "x/probe.json")).toThrow(/x\/probe\.json: not JSON/);
@@ -152,9 +201,32 @@ describe("probe.json and --era", () => {
     expect(() => parseLabProbe('{"kind": "oom", "tasks": [], "then": 3}')).toThrow(/then \(\{name, stepBytes\}\)/);
   });
 
-  it("refuses 6.1 until the model has the profile", () => {
-    expect(() => predictLab(inputs("hand-hugepages"), { era: "6.1" })).toThrow(/no 6\.1 profile/);
-    expect(() => predictLab(inputs("hand-hugepages"), { era: "5.10" })).toThrow(/knows 6\.18 and 6\.1/);
+  it("runs 6.1 and 6.18, and refuses any other era with a typed usage error", () => {
+    expect(predictLab(inputs("hand-hugepages"), { era: "6.1" }).era).toBe("6.1");
+    expect(predictLab(inputs("hand-hugepages"), { era: "6.18" }).era).toBe("6.18");
+    expect(() => predictLab(inputs("hand-hugepages"), { era: "5.10" })).toThrow(
+      expect.objectContaining({
+        code: "OOMLAB_USAGE",
+        message: expect.stringMatching(/--era 5\.10: .*knows 6\.18 and 6\.1/),
+      }),
+    );
+    expect(() => labEra("6.2")).toThrow(expect.objectContaining({ code: "OOMLAB_USAGE" }));
+  });
+
+  it("takes the era and the CPUs from workload.json: vm.kernel 6.1.y is 6.1, others 6.18", () => {
+    expect(parseLabWorkload('{"vm": {"kernel": "6.1.0-50-amd64", "cpus": 2}}')).toEqual({
+      kernel: "6.1.0-50-amd64",
+      era: "6.1",
+      cpus: 2,
+    });
+    expect(parseLabWorkload('{"vm": {"kernel": "6.18.2"}}')).toMatchObject({ era: "6.18", cpus: 1 });
+    expect(parseLabWorkload('{"vm": {"kernel": "5.10.0"}}').era).toBeNull();
+    expect(parseLabWorkload("{}")).toEqual({ kernel: null, era: null, cpus: 1 });
+    expect(() => parseLabWorkload('{"vm": {"cpus": 0}}')).toThrow(/workload\.json: vm: cpus must be an integer >= 1/);
+    const hand = { ...inputs("hand-hugepages"), workload: text("hand-pcp", "workload.json") };
+    expect(predictLab(hand).era).toBe("6.1");
+    expect(predictLab(hand, { era: "6.18" }).era).toBe("6.18"); // --era wins
+    expect(predictLab(inputs("hand-hugepages")).era).toBe("6.18"); // no workload.json
   });
 });
 

@@ -82,10 +82,24 @@ describe("oomlab lab predict", () => {
     expect(r.stderr).toContain(`${join(d, "trace.txt.xz")} is not an ftrace kmem capture`);
   });
 
-  it("refuses --era 6.1 with the reason", async () => {
-    const r = await run("lab", "predict", join(FIXTURES, "hand-hugepages"), "--era", "6.1");
+  it("runs the era of workload.json's kernel (hand-pcp: 6.1.0-hand) unless --era says otherwise", async () => {
+    const era = async (...a: string[]) => {
+      const r = await run("lab", "predict", join(FIXTURES, "hand-pcp"), "--json", ...a);
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as { era: string; pcp: unknown; replay: { startPcpPages: number } };
+    };
+    const p = await era();
+    expect(p.era).toBe("6.1");
+    expect(p.replay.startPcpPages).toBe(4);
+    expect((await era("--era", "6.18")).era).toBe("6.18");
+    const off = await era("--pcp", "off");
+    expect([off.pcp, off.replay.startPcpPages]).toEqual([null, 0]);
+  });
+
+  it("refuses an era it does not know, exit 2", async () => {
+    const r = await run("lab", "predict", join(FIXTURES, "hand-hugepages"), "--era", "5.10");
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("no 6.1 profile");
+    expect(r.stderr).toContain("--era must be one of 6.18, 6.1");
   });
 });
 

@@ -75,6 +75,7 @@ function callsOn(pfn: number): Record<string, unknown[]> {
     drainAllPages: [],
     setReclaimActive: [slot, true],
     decayPcpHigh: [],
+    setZonePcp: [slot, { batch: 1, highMin: 4, highMax: 4 }],
     pcpState: [slot],
   };
 }

@@ -64,12 +64,13 @@ async function readCapture(io: CliIo, dir: string, max: number): Promise<TraceCa
 
 async function predictRun(args: ParsedArgs, io: CliIo, dir: string): Promise<LabPrediction> {
   const max = maxInputBytes(args);
-  const era = labEra(args.options.era as string | undefined);
+  const era = args.options.era === undefined ? undefined : labEra(args.options.era as string);
   const capture = await readCapture(io, dir, max);
   for (const w of capture.warnings) io.err(printable(`oomlab: ${w.file}:${w.line}: ${w.message}\n`));
   const probe = await need(io, dir, "probe.json", max);
+  const workload = await optional(io, dir, "workload.json", max);
   try {
-    return predictLab({ run: dir, capture, probe }, { era });
+    return predictLab({ run: dir, capture, probe, workload }, { era, pcp: args.options.pcp !== "off" });
   } catch (e) {
     throw inRun(dir, e);
   }
@@ -83,7 +84,7 @@ export async function run(args: ParsedArgs, io: CliIo): Promise<void> {
 export async function runCompare(args: ParsedArgs, io: CliIo): Promise<void> {
   const max = maxInputBytes(args);
   const out: LabComparison[] = [];
-  labEra(args.options.era as string | undefined);
+  if (args.options.era !== undefined) labEra(args.options.era as string);
   for (const dir of args.positionals) {
     const p = await predictRun(args, io, dir);
     const texts = {

@@ -119,12 +119,12 @@ export class EnginePlacement implements Placement {
   }
 
   pageblockTypes(): ArrayLike<number> | null {
-    return this.machine.era === "6.18" ? this.engine.pageblockTypes() : null;
+    return this.machine.era !== "2.6.11" ? this.engine.pageblockTypes() : null;
   }
 
   blocks(): ((visit: BlockVisitor) => void) | null {
     // 2.6.11 records every block as Unmovable: the workload's own records are the requests'
-    return this.machine.era === "6.18" ? engineBlocks(this.engine) : null;
+    return this.machine.era !== "2.6.11" ? engineBlocks(this.engine) : null;
   }
 
   dispose(): void {

@@ -69,6 +69,9 @@ export interface TraceParams {
    *  "best-fit", per zone the order that places the most free pages (lab predict: x86's DMA zone has its
    *  Unmovable pageblock first, under the reserved pages, and its free order-10 blocks at the top). */
   runOrder: "movable-first" | "best-fit" | readonly number[];
+  /** Machines with per-CPU lists: put before-zoneinfo's pageset counts on the lists at the start
+   *  (seedPcp); absent or false: the lists start empty. */
+  pcpStart?: boolean;
 }
 
 function raw(input: Omit<CellInput, "seed">): Record<string, unknown> {
@@ -135,7 +138,7 @@ function layoutZones(
   const scale = (n: number) => Math.floor((n * freePercent) / 100);
   const out: ZoneLayout[] = [];
   const top = m.maxOrder - 1;
-  const grouped = m.era === "6.18" && !m.mobilityDisabled;
+  const grouped = m.era !== "2.6.11" && !m.mobilityDisabled;
   for (const z of m.zones) {
     if (z.managedPages === 0) continue;
     const pz = procZone(before, z);
@@ -187,9 +190,53 @@ function setPageblocks(m: Machine, l: ZoneLayout): void {
 function realize(m: Machine, layouts: ZoneLayout[], freeBlocks: (l: ZoneLayout) => Iterable<[number, number]>): void {
   for (const l of layouts) {
     m.allocAllOrder0(l.zone.slot, MigrateType.Unmovable, OWNER_PRE_CAPTURE);
-    if (m.machine.era === "6.18") setPageblocks(m, l);
+    if (m.machine.era !== "2.6.11") setPageblocks(m, l);
     for (const [pfn, order] of freeBlocks(l)) m.freeStrided(pfn, 1, 2 ** order, 2 ** order);
   }
+}
+
+/**
+ * The pages on the per-CPU lists at the before state (zoneinfo's pagesets, `count` per CPU): free to the
+ * kernel but in neither buddyinfo nor NR_FREE_PAGES (free_unref_page_commit adds to pcp->count only;
+ * free_pcppages_bulk puts them back in the buddy lists, mm/page_alloc.c 6.1), so the layout holds them
+ * as pre-capture pages; here each CPU's count of them is freed through the per-CPU free path
+ * (freeFrozenPages) onto that CPU's lists, the first order-0 requests then take them as the kernel's
+ * did. Which pfns they were is not printed: taken from the zone's top down, Movable pageblocks first
+ * (where the kernel's recent frees of page cache and anonymous memory sit), one page of each aligned
+ * pair whose other page stays allocated, so a drain gives back order-0 pages and merges nothing the
+ * kernel's buddyinfo could not show. Returns the pages put on the lists.
+ */
+function seedPcp(m: Machine, layouts: readonly ZoneLayout[], before: TraceProcState): number {
+  if (!m.hasPcp) return 0;
+  const cpus = m.machine.percpuPagelists?.cpus ?? 1;
+  const prev = m.cpu;
+  let seeded = 0;
+  for (const l of layouts) {
+    const sets = procZone(before, l.zone)?.pagesets ?? [];
+    const want = sets.filter((ps) => ps.cpu < cpus && ps.count > 0);
+    if (want.length === 0) continue;
+    const pre = (pfn: number) => m.blockAt(pfn)?.owner === OWNER_PRE_CAPTURE;
+    const runs = [...l.runs].sort(
+      (a, b) => Number(b.mt === MigrateType.Movable) - Number(a.mt === MigrateType.Movable),
+    );
+    const lo = l.zone.startPfn + (l.zone.presentPages - l.zone.managedPages);
+    const pick: number[] = [];
+    const need = want.reduce((s, ps) => s + ps.count, 0);
+    for (const run of runs) {
+      const top = Math.min(run.end, l.zone.startPfn + l.zone.presentPages);
+      for (let pfn = (top - 2) & ~1; pfn >= Math.max(run.start, lo) && pick.length < need; pfn -= 2)
+        if (pre(pfn) && pre(pfn + 1)) pick.push(pfn);
+      if (pick.length >= need) break;
+    }
+    let i = 0;
+    for (const ps of want) {
+      m.setCpu(ps.cpu);
+      for (let n = 0; n < ps.count && i < pick.length; n++, i++) m.free(pick[i]);
+    }
+    seeded += i;
+  }
+  if (seeded > 0) m.setCpu(prev);
+  return seeded;
 }
 
 /** A /proc state with freePercent of its free blocks (floor, per order and migratetype): the start target. */
@@ -324,6 +371,7 @@ function runRequests(
   const r = m.machine;
   const layouts = layoutZones(r, before, null, p.freePercent, p.runOrder);
   realize(m, layouts, (l) => l.blocks);
+  if (p.pcpStart) out.start_pcp_pages = seedPcp(m, layouts, before);
   const zones = r.zones.filter((z) => z.managedPages > 0);
   compareWith(scaledState(before, p.freePercent), zones, (z) => m.counters(z.slot).nrFree, "start", out);
   out.start_unplaced_pages = layouts.reduce((s, l) => s + l.missing, 0);
