@@ -36,6 +36,25 @@ export interface CommandSpec {
 
 const JSON_OPT: OptionSpec = { name: "json", type: "boolean", description: "print one JSON object instead of text" };
 
+/** The kernel model of lab predict and lab compare. */
+const LAB_MODEL_OPTS: OptionSpec[] = [
+  {
+    name: "era",
+    type: "string",
+    description:
+      "the kernel model's era (default: the era of workload.json's vm.kernel, 6.1 for the lab's runs; else 6.18)",
+    choices: ["6.18", "6.1"],
+  },
+  {
+    name: "pcp",
+    type: "string",
+    description:
+      "per-CPU page lists (vm.cpus of workload.json, high and batch from before-zoneinfo's pagesets): on or off",
+    default: "on",
+    choices: ["on", "off"],
+  },
+];
+
 /** Bytes in a MiB: the unit of --max-input-mb. */
 export const MIB = 2 ** 20;
 /** The option that caps every input a command reads (files, standard input, /proc files). */
@@ -340,25 +359,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       "predict a lab run (lab/runs/NAME): the machine from before-*, the workload replayed from trace.txt.xz up to " +
       "the probe-start marker, the probe of probe.json simulated on the kernel model",
-    options: [
-      {
-        name: "era",
-        type: "string",
-        description:
-          "the kernel model's era (default: the era of workload.json's vm.kernel, 6.1 for the lab's runs; else 6.18)",
-        choices: ["6.18", "6.1"],
-      },
-      {
-        name: "pcp",
-        type: "string",
-        description:
-          "per-CPU page lists (vm.cpus of workload.json, high and batch from before-zoneinfo's pagesets): on or off",
-        default: "on",
-        choices: ["on", "off"],
-      },
-      MAX_INPUT_OPT,
-      JSON_OPT,
-    ],
+    options: [...LAB_MODEL_OPTS, MAX_INPUT_OPT, JSON_OPT],
     positionals: ["RUNDIR"],
     notes: [
       "Reads before-zoneinfo, before-buddyinfo, before-pagetypeinfo, trace.txt.xz, probe.json and workload.json",
@@ -373,25 +374,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       "predicted against real for lab runs: huge pages, THP faults, free blocks per order at mid and after, " +
       "compact_* counters, the OOM victim, and the goals of issue 13",
-    options: [
-      {
-        name: "era",
-        type: "string",
-        description:
-          "the kernel model's era (default: the era of workload.json's vm.kernel, 6.1 for the lab's runs; else 6.18)",
-        choices: ["6.18", "6.1"],
-      },
-      {
-        name: "pcp",
-        type: "string",
-        description:
-          "per-CPU page lists (vm.cpus of workload.json, high and batch from before-zoneinfo's pagesets): on or off",
-        default: "on",
-        choices: ["on", "off"],
-      },
-      MAX_INPUT_OPT,
-      JSON_OPT,
-    ],
+    options: [...LAB_MODEL_OPTS, MAX_INPUT_OPT, JSON_OPT],
     positionals: ["RUNDIR"],
     variadic: true,
     notes: [
