@@ -182,6 +182,12 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
     console.log(`web: seed report diagnosed in the worker in ${await page.getAttribute("#diagnose", "data-ms")} ms`);
     expect(seed).toBe(nodeJson([{ file: "-", text: SEED.text }]));
     expect(JSON.parse(seed).reports).toHaveLength(1);
+    // the summary and "What to do" come first, as in the CLI's text: the library's sentences, as text
+    const rep = JSON.parse(seed).reports[0];
+    expect(await page.textContent(".report-summary")).toBe(rep.summary);
+    const effects = await page.$$eval(".actions li .effect", (ps) => ps.map((p) => p.textContent));
+    expect(effects).toEqual(rep.actions.map((a: { effect: string }) => `effect: ${a.effect}`));
+    expect(effects.length).toBeGreaterThan(0);
 
     // the what-if re-runs by itself (debounced) as the field changes
     await page.fill("#wi-min-free", "600");

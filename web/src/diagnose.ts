@@ -120,6 +120,8 @@ function reportView(r: FiledReport, i: number): HTMLElement {
       ...pair("gfp mask", r.gfpMask ? `${r.gfpMask} ${r.gfpFlags.length ? `(${r.gfpFlags.join("|")})` : ""}` : "–"),
       ...pair("Victim", r.victim ? `${r.victim.comm} (pid ${r.victim.pid})` : "–"),
     ),
+    r.summary ? h("p", { class: "report-summary" }, r.summary) : null,
+    r.actions?.length ? actionsView(r.actions, id) : null,
     verdictView("Verdict", r.verdict),
     zonesView(r.zones),
     r.whatIf ? whatIfView(r.whatIf) : null,
@@ -134,6 +136,28 @@ function reportView(r: FiledReport, i: number): HTMLElement {
           h("ul", {}, ...r.warnings.map((w) => h("li", {}, `line ${w.line}: ${w.message}`))),
         )
       : null,
+  );
+}
+
+/** "What to do": each action tied to the cause, with its computed effect (analyse/advice.ts). */
+function actionsView(actions: NonNullable<DiagnosedReport["actions"]>, id: string): HTMLElement {
+  return h(
+    "section",
+    { class: "actions", "aria-labelledby": `${id}-actions` },
+    h("h4", { id: `${id}-actions` }, "What to do"),
+    h(
+      "ol",
+      {},
+      ...actions.map((a) =>
+        h(
+          "li",
+          {},
+          h("p", {}, `[${a.cause}] ${a.action}`),
+          h("p", { class: "effect" }, `effect: ${a.effect}`),
+          h("p", { class: "computed-by" }, `computed by: ${a.computedBy}`),
+        ),
+      ),
+    ),
   );
 }
 
