@@ -13,6 +13,20 @@ import { RefMachine } from "../../reference/model.js";
 import { wasmMachine, xorshift32 } from "../helpers.js";
 import type { Machine } from "../../bindings/engine/machine.js";
 
+/** 6.1.141 has 6.18's ALLOC_* bits: one list for both. */
+const MODERN_FLAG_SETS: number[] = [
+  AllocFlags.WMARK_LOW | AllocFlags.KSWAPD,
+  AllocFlags.WMARK_MIN,
+  AllocFlags.WMARK_HIGH,
+  AllocFlags.WMARK_LOW | AllocFlags.CMA,
+  AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD,
+  AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
+  AllocFlags.WMARK_MIN | AllocFlags.OOM,
+  AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK,
+  AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
+  AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
+];
+
 /** Flag sets a caller could pass, per era (2.6.11 reads 0x10 as can_try_harder, 0x20 as gfp_high;
  *  6.1.141 has 6.18's ALLOC_* bits). */
 const FLAG_SETS: Record<Era, number[]> = {
@@ -24,30 +38,8 @@ const FLAG_SETS: Record<Era, number[]> = {
     AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK | AllocFlags.MIN_RESERVE,
     AllocFlags.NO_WATERMARKS,
   ],
-  "6.18": [
-    AllocFlags.WMARK_LOW | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN,
-    AllocFlags.WMARK_HIGH,
-    AllocFlags.WMARK_LOW | AllocFlags.CMA,
-    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN | AllocFlags.OOM,
-    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK,
-    AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
-    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
-  ],
-  "6.1": [
-    AllocFlags.WMARK_LOW | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN,
-    AllocFlags.WMARK_HIGH,
-    AllocFlags.WMARK_LOW | AllocFlags.CMA,
-    AllocFlags.WMARK_LOW | AllocFlags.NOFRAGMENT | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE | AllocFlags.NON_BLOCK | AllocFlags.HIGHATOMIC | AllocFlags.KSWAPD,
-    AllocFlags.WMARK_MIN | AllocFlags.OOM,
-    AllocFlags.WMARK_MIN | AllocFlags.NON_BLOCK,
-    AllocFlags.NO_WATERMARKS | AllocFlags.CMA,
-    AllocFlags.WMARK_MIN | AllocFlags.MIN_RESERVE,
-  ],
+  "6.18": MODERN_FLAG_SETS,
+  "6.1": MODERN_FLAG_SETS,
 };
 
 interface MachineParams {
