@@ -1,5 +1,5 @@
-// The web page (web/, issue 14) in Chromium: the site is built once with Vite's JS API, served from
-// web/dist by a tiny static server on 127.0.0.1 and driven by playwright-core. The Diagnose panel must
+// The web page (web/, issue 14) in Chromium: the site is built once into a folder of this file's own,
+// served on 127.0.0.1 and driven by playwright-core (test/browser/site.ts). The Diagnose panel must
 // work by keyboard alone, give `oomlab diagnose --json`'s bytes (the library's diagnoseFile/filedJson,
 // computed here), keep every pasted payload inert text, fetch nothing after load, and pass axe-core
 // without a serious or critical violation. A screenshot of the panel goes to docs/web/diagnose.png.
@@ -7,13 +7,10 @@
 // Needs Debian's Chromium at /usr/bin/chromium and the embedded engine (`npm run build`); skipped
 // without Chromium, except under CI, where it fails.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import { pathToFileURL } from "node:url";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   diagnoseFile,
@@ -23,12 +20,8 @@ import {
   replay,
   replayScenario618,
 } from "../../bindings/index.js";
+import { axeViolations, ROOT, SKIP, type Site, STEP_MS, startSite, tabTo } from "./site.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SKIP = !HAVE_CHROMIUM && !process.env.CI;
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const SITE = path.join(ROOT, "web", "dist");
 const FIXTURES = path.join(ROOT, "test", "fixtures");
 const fixture = (prefix: string): { name: string; text: string } => {
   const name = readdirSync(FIXTURES).find((f) => f.startsWith(prefix)) as string;
@@ -40,34 +33,6 @@ const CORPUS = fixture("028-");
 const PAYLOADS = [`<script>window.__x=1</script>`, `<img src=x onerror="window.__x=1">`, `<svg onload="window.__x=1">`];
 const SEED_SCENARIO = JSON.parse(readFileSync(path.join(ROOT, "scenarios", "seed.json"), "utf8"));
 const WHAT_IF_INPUTS = ["wi-min-free", "wi-wsf", "wi-order", "wi-gfp"];
-const STEP_MS = 60_000;
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-};
-
-/** web/dist's files, nothing outside it. */
-function startServer(): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const rel = url.pathname === "/" ? "/index.html" : decodeURIComponent(url.pathname);
-    const file = path.resolve(SITE, `.${rel}`);
-    const type = TYPES[path.extname(file)];
-    if (!file.startsWith(SITE + path.sep) || !type || !existsSync(file)) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-      return;
-    }
-    res.writeHead(200, { "content-type": type, "cache-control": "no-store" }).end(readFileSync(file));
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () =>
-      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    );
-  });
-}
 
 /** Node's answer: the JSON `oomlab diagnose --json` prints for these inputs (without its newline). */
 function nodeJson(inputs: { file: string; text: string }[], whatIf: string[] = []): string {
@@ -76,47 +41,19 @@ function nodeJson(inputs: { file: string; text: string }[], whatIf: string[] = [
 }
 
 describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () => {
-  let browser: Browser;
-  let server: Server;
+  let site: Site;
   let origin = "";
-  const errors: string[] = [];
+  let errors: string[] = [];
+  const open = (bypassCSP = false): Promise<Page> => site.open({ bypassCSP });
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: install chromium (see .ci/run)`);
-    const t0 = performance.now();
-    await build({ configFile: path.join(ROOT, "web", "vite.config.ts"), logLevel: "warn" });
-    console.log(`web: vite build ${(performance.now() - t0).toFixed(0)} ms`);
-    ({ server, origin } = await startServer());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      timeout: 30_000,
-    });
+    site = await startSite("web");
+    ({ origin, errors } = site);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await site?.close();
   });
-
-  /** A fresh page, loaded until the panel is wired (body[data-ready]); its load time is logged. */
-  async function open(bypassCSP = false): Promise<Page> {
-    // axe-core is injected as an inline script, which the page's Content-Security-Policy forbids
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, bypassCSP });
-    page.setDefaultTimeout(STEP_MS);
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    const t0 = performance.now();
-    await page.goto(`${origin}/`);
-    await page.waitForSelector("body[data-ready]");
-    console.log(`web: interactive ${(performance.now() - t0).toFixed(0)} ms after navigation`);
-    return page;
-  }
 
   /** Clicks Diagnose (or not: the caller may have pressed it) and waits for the answer after `before`. */
   async function answer(page: Page, before: string | null): Promise<string> {
@@ -131,15 +68,6 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
       { timeout: STEP_MS },
     );
     return (await page.textContent("#json")) ?? "";
-  }
-
-  /** Presses Tab until the element with this id has the focus (at most 60 presses). */
-  async function tabTo(page: Page, selector: string): Promise<void> {
-    for (let i = 0; i < 60; i++) {
-      if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
-      await page.keyboard.press("Tab");
-    }
-    throw new Error(`Tab never reached ${selector}`);
   }
 
   it("works by keyboard alone: paste, run, sort the process table", async () => {
@@ -243,9 +171,9 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
   });
 
   it("works opened from disk (file://), as the built folder is, with Node's JSON", async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(path.join(SITE, "index.html")).href);
+    await page.goto(pathToFileURL(path.join(site.dir, "index.html")).href);
     await page.waitForSelector("body[data-ready]");
     await page.fill("#report", SEED.text);
     await page.click("#run");
@@ -258,7 +186,7 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
 
   it("fetches only its own files, and nothing after load", async () => {
     const requests: { url: string; loaded: boolean }[] = [];
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     let loaded = false;
     page.on("request", (r) => requests.push({ url: r.url(), loaded }));
     await page.goto(`${origin}/`);
@@ -286,14 +214,7 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
     await page.fill("#report", CORPUS.text);
     await page.click("#run");
     await answer(page, "");
-    const axe = readFileSync(path.join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
-    await page.addScriptTag({ content: axe });
-    const violations = (await page.evaluate(async () => {
-      const run = (window as unknown as { axe: { run: (c: unknown) => Promise<{ violations: unknown[] }> } }).axe.run;
-      return (await run(document)).violations;
-    })) as { id: string; impact: string; nodes: unknown[] }[];
-    const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(bad.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     mkdirSync(path.join(ROOT, "docs", "web"), { recursive: true });
     // the inputs, the verdict, the zones and the memory chart (the process table continues below)
     const clip = { x: 0, y: 0, width: 1100, height: 2300 };
@@ -336,14 +257,7 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
       return coloured;
     });
     expect(drawn).toBeGreaterThan(1000);
-    const axe = readFileSync(path.join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
-    await page.addScriptTag({ content: axe });
-    const violations = (await page.evaluate(async () => {
-      const run = (window as unknown as { axe: { run: (c: unknown) => Promise<{ violations: unknown[] }> } }).axe.run;
-      return (await run(document)).violations;
-    })) as { id: string; impact: string; nodes: unknown[] }[];
-    const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(bad.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await page.locator("#replay").screenshot({ path: path.join(ROOT, "docs", "web", "replay.png") });
 
     // a 6.18 scenario: chosen by keyboard, the last frame reached with the slider's End key
