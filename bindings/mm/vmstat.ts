@@ -4,7 +4,7 @@
 
 import { OomlabError } from "../errors.js";
 import { eraProfile } from "../kernel/releases.js";
-import type { ResolvedMachine } from "../include/machine.js";
+import type { PcpState, ResolvedMachine } from "../include/machine.js";
 import { MIGRATETYPE_NAMES, type ZoneType } from "../include/linux/mmzone.js";
 
 /** What the /proc views read of a zone (engine/machine.ts ZoneStats has these fields). */
@@ -137,14 +137,8 @@ export function pageblockCounts(m: VmstatSource): Map<number, number[]> {
 }
 
 /** One CPU's per_cpu_pages as /proc/zoneinfo prints it (engine/machine.ts PcpState has these fields). */
-export interface PagesetRow {
-  cpu: number;
-  count: number;
-  high: number;
-  batch: number;
-  highMin: number;
-  highMax: number;
-}
+/** One CPU's pageset as zoneinfo prints it: the engine's PcpState without its slot and lists. */
+export type PagesetRow = Pick<PcpState, "cpu" | "count" | "high" | "batch" | "highMin" | "highMax">;
 
 /** The "pagesets" part of a zone in /proc/zoneinfo (zoneinfo_show_print, mm/vmstat.c): 6.7+ ("autotune")
  *  pads to "count:    " and adds high_min and high_max; 5.14 .. 6.6 ("fixed", 6.1) print count, high,
