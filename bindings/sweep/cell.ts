@@ -47,7 +47,7 @@ const BY_NAME = new Map(WORKLOADS.map((w) => [w.name, w]));
 /** The workloads a cell can run (docs/workloads.md). */
 export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((w) => w.name);
 
-/** Whether a workload runs on the 6.18 kernel model (reclaim, compaction, THP: era 6.18 only) or on
+/** Whether a workload runs on the kernel model (reclaim, compaction, THP: eras 6.1 and 6.18) or on
  *  the engine's fast path alone (either era). */
 export function workloadRunsOn(name: string): "machine" | "kernel" {
   return workload(name).runsOn;
@@ -98,8 +98,8 @@ export function runCell(cell: CellInput): CellResult {
   let input = cell;
   if (typeof input !== "object" || input === null)
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", "a cell input must be an object");
-  if (input.era !== "2.6.11" && input.era !== "6.18")
-    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${String(input.era)} is not 2.6.11 or 6.18`);
+  if (input.era !== "2.6.11" && input.era !== "6.1" && input.era !== "6.18")
+    throw new OomlabError("OOMLAB_BAD_ARGUMENT", `era ${String(input.era)} is not 2.6.11, 6.1 or 6.18`);
   if (!isInt(input.seed) || input.seed < 0 || input.seed > 0xffffffff)
     throw new OomlabError("OOMLAB_BAD_ARGUMENT", `seed ${String(input.seed)} must be an integer 0 .. 2^32 - 1`);
   const { workload: w, placement: policy, caller } = cellPolicies(input);

@@ -69,14 +69,15 @@ export function buildPlacement(input: CellInput, policy: PlacementPolicy): Place
   }
 }
 
-/** The 6.18 kernel model of a cell, without swap and without recorded events (as in a sweep), on the
- *  machine the placement policy describes (policy.kernelModel: an engine buddy policy of 6.18). */
+/** The kernel model of a cell, without swap and without recorded events (as in a sweep), on the
+ *  machine the placement policy describes (policy.kernelModel: an engine buddy policy of 6.1 or 6.18).
+ *  Era 6.1 runs the model with 6.1's profile (linux-6.18/mm/profile.ts), as `lab predict --era 6.1`. */
 export function buildKernel(input: CellInput, policy: PlacementPolicy): Kernel618 {
   const era = policy.era ?? input.era;
-  if (era !== "6.18")
+  if (era === "2.6.11")
     throw new OomlabError(
       "OOMLAB_BAD_ARGUMENT",
-      `workload ${input.workload.name} runs on the 6.18 kernel model (reclaim, compaction, THP): ` +
+      `workload ${input.workload.name} runs on the kernel model of 6.1 and 6.18 (reclaim, compaction, THP): ` +
         `era ${era} has none`,
     );
   const s = input.sysctl ?? {};

@@ -325,7 +325,7 @@ export const PAGEBLOCK_LETTERS = "UMRHCI";
 
 /**
  * The final pageblock map: one character per pageblock, pfn order (docs/workloads.md, Pageblock map).
- * With pageblock migratetypes (6.18, grouping by mobility on): the pageblock's migratetype as a letter
+ * With pageblock migratetypes (6.1 and 6.18, grouping by mobility on): the pageblock's migratetype as a letter
  * of PAGEBLOCK_LETTERS, lower case when every present page of it is free. Without them (2.6.11, or
  * mobility off): the letter of the migratetype its allocated blocks were requested with, "X" when they
  * were requested with two or more, "-" when it is wholly free, "#" when it holds neither an allocated
@@ -337,7 +337,7 @@ export const PAGEBLOCK_LETTERS = "UMRHCI";
 export function pageblockMap(m: Machine, blocks: (visit: BlockVisitor) => void): string {
   const r = m.machine;
   const abi = m.engineAbi;
-  const typed = r.era === "6.18" && !r.mobilityDisabled;
+  const typed = r.era !== "2.6.11" && !r.mobilityDisabled;
   const pbOrder = typed ? r.pageblockOrder : Math.min(r.pageblockOrder, hugeOrder(r.pageSize, r.maxOrder));
   const n = Math.ceil(r.nrPages / 2 ** pbOrder);
   const present = new Uint32Array(n);

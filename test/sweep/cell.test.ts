@@ -139,6 +139,55 @@ describe("runCell", () => {
   });
 });
 
+describe("era 6.1: the engine's 6.1 rules, and the kernel model with 6.1's profile", () => {
+  const at = (era: "6.1" | "6.18", name: string, params: Record<string, unknown>, pages = 8192): CellInput => ({
+    era,
+    machine: { era, nodes: [{ zones: [{ type: "DMA32", startPfn: 0, spannedPages: pages }] }] },
+    workload: { name, params },
+    seed: 42,
+  });
+
+  it("runs every seeded workload, deterministically, as buddy-6.1 by default", () => {
+    for (const name of SEEDED) {
+      const c = at("6.1", name, SMALL_PARAMS[name]);
+      expect(JSON.stringify(runCell(c)), name).toBe(JSON.stringify(runCell(c)));
+      // the default placement of era 6.1 is buddy-6.1: naming it changes nothing
+      expect(JSON.stringify(runCell({ ...c, policy: { placement: "buddy-6.1" } })), name).toBe(
+        JSON.stringify(runCell(c)),
+      );
+    }
+  });
+
+  it("differs from 6.18 where the fallback rules differ (__rmqueue_fallback against __rmqueue_claim/steal)", () => {
+    // 2^16 pages under uniform-lifetime churn: fallbacks happen on both; 6.1's steal_suitable_fallback
+    // takes the largest fallback block and claims its pageblock when half of it is alike, 6.18's
+    // __rmqueue_steal takes the smallest without claiming when try_to_claim_block fails (mm/page_alloc.c,
+    // 6.1.141 and 6.18), so the two leave different free lists behind
+    const params = { requests: 200_000, lifetime: "uniform" };
+    const a = runCell(at("6.1", "churn", params, 65536)).metrics;
+    const b = runCell(at("6.18", "churn", params, 65536)).metrics;
+    expect(a.extfrag_fallbacks as number).toBeGreaterThan(0);
+    expect(b.extfrag_fallbacks as number).toBeGreaterThan(0);
+    expect(a.extfrag_fallbacks).not.toBe(b.extfrag_fallbacks);
+    expect(a["nr_free.DMA32"]).not.toEqual(b["nr_free.DMA32"]);
+    // a 6.1 machine under buddy-6.18 is a 6.18 machine: the policy's era decides
+    const c = runCell({ ...at("6.1", "churn", params, 65536), policy: { placement: "buddy-6.18" } }).metrics;
+    expect(JSON.stringify(c)).toBe(JSON.stringify(b));
+  });
+
+  it("runs kernel workloads on the model with 6.1's profile: vm.defrag_mode (6.15+) does not exist", () => {
+    for (const name of KERNEL_WORKLOADS) {
+      const r = runCell(at("6.1", name, SMALL_PARAMS[name]));
+      expect(r.metrics.sim_ms, name).toBeTypeOf("number");
+    }
+    const pc = at("6.1", "page-cache", SMALL_PARAMS["page-cache"]);
+    expect(errorOf(() => runCell({ ...pc, sysctl: { defrag_mode: 1 } })).message).toContain(
+      "vm.defrag_mode does not exist in Linux 6.1",
+    );
+    expect(() => runCell({ ...pc, era: "6.18", machine: small("6.18"), sysctl: { defrag_mode: 1 } })).not.toThrow();
+  });
+});
+
 describe("bad input is an OomlabError naming it", () => {
   const bad: [string, Record<string, unknown>, string][] = [
     ["churn", { requests: -1 }, "requests"],
@@ -195,7 +244,7 @@ describe("bad input is an OomlabError naming it", () => {
     ).toContain("does not exist in 2.6.11");
     const k = cell("page-cache", "6.18");
     expect(errorOf(() => runCell({ ...k, era: "2.6.11", machine: small("2.6.11") })).message).toContain(
-      "runs on the 6.18 kernel model",
+      "runs on the kernel model of 6.1 and 6.18",
     );
     expect(errorOf(() => runCell({ ...k, thp: { defrag: "sometimes" } })).message).toContain("thp.defrag sometimes");
     expect(errorOf(() => runCell({ ...k, sysctl: { compaction_proactiveness: 101 } })).message).toContain(

@@ -66,8 +66,14 @@ function errorOf(f: () => unknown): OomlabError {
 }
 
 describe("the registry", () => {
-  it("lists the four placement policies", () => {
-    expect(PLACEMENT_POLICY_NAMES).toEqual(["buddy-2.6.11", "buddy-6.18", "buddy-6.18-nomobility", "llfree"]);
+  it("lists the five placement policies", () => {
+    expect(PLACEMENT_POLICY_NAMES).toEqual([
+      "buddy-2.6.11",
+      "buddy-6.1",
+      "buddy-6.18",
+      "buddy-6.18-nomobility",
+      "llfree",
+    ]);
   });
 });
 
@@ -270,7 +276,7 @@ describe("refusals name the policy and the workload", () => {
     expect(e).toBeInstanceOf(PolicyError);
     expect([(e as PolicyError).policy, (e as PolicyError).workload]).toEqual(["llfree", "page-cache"]);
     expect(e.code).toBe("OOMLAB_BAD_SPEC");
-    expect(e.message).toContain("buddy-6.18, buddy-6.18-nomobility");
+    expect(e.message).toContain("buddy-6.1, buddy-6.18, buddy-6.18-nomobility");
     expect(() =>
       checkCell({ ...base, workload: { name: "thp-storm", params: {} }, policy: { placement: "buddy-2.6.11" } }),
     ).toThrow(PolicyError);
@@ -278,7 +284,7 @@ describe("refusals name the policy and the workload", () => {
 
   it("refuses unknown names and a caller policy on a workload that takes none", () => {
     expect(errorOf(() => checkCell({ ...base, policy: { placement: "slab" } })).message).toContain(
-      'policy.placement "slab" is not one of buddy-2.6.11, buddy-6.18, buddy-6.18-nomobility, llfree',
+      'policy.placement "slab" is not one of buddy-2.6.11, buddy-6.1, buddy-6.18, buddy-6.18-nomobility, llfree',
     );
     const e = errorOf(() => checkCell({ ...base, policy: { caller: "kvmalloc" } }));
     expect([(e as PolicyError).policy, (e as PolicyError).workload]).toEqual(["kvmalloc", "churn"]);
@@ -304,15 +310,16 @@ describe("a grid over policy.placement", () => {
     );
     expect(x.cells.map((c) => c.id)).toEqual(PLACEMENT_POLICY_NAMES.map((n) => `policy.placement=${n}`));
     const m = x.cells.map((c) => runCell({ ...c.input, seed: 1 }).metrics);
-    // only 6.18 with grouping keeps pageblock migratetypes worth a mixed count
-    expect(m.map((r) => r.mixed_pageblocks !== undefined)).toEqual([false, true, false, false]);
-    // only the 6.18 buddy allocators fall back between migratetype lists
+    // only 6.1 and 6.18 with grouping keep pageblock migratetypes worth a mixed count
+    expect(m.map((r) => r.mixed_pageblocks !== undefined)).toEqual([false, true, true, false, false]);
+    // only the 6.1 and 6.18 buddy allocators fall back between migratetype lists
     expect(m[0].extfrag_fallbacks).toBe(0);
-    expect(m[3].extfrag_fallbacks).toBe(0);
+    expect(m[4].extfrag_fallbacks).toBe(0);
     expect(m[1].extfrag_fallbacks as number).toBeGreaterThan(0);
+    expect(m[2].extfrag_fallbacks as number).toBeGreaterThan(0);
     // every policy serves the same requests of the pepper phase from the same memory
     for (const r of m) expect(r.free_pages).toBeTypeOf("number");
-    expect(JSON.stringify(runCell({ ...x.cells[3].input, seed: 1 }).metrics)).toBe(JSON.stringify(m[3]));
+    expect(JSON.stringify(runCell({ ...x.cells[4].input, seed: 1 }).metrics)).toBe(JSON.stringify(m[4]));
   });
 });
 

@@ -1,5 +1,5 @@
 // The policy registry (docs/policies.md). A cell chooses `policy.placement` (the page-frame allocator;
-// default from the machine's era: buddy-2.6.11 or buddy-6.18) and, for the caller workloads,
+// default from the machine's era: buddy-2.6.11, buddy-6.1 or buddy-6.18) and, for the caller workloads,
 // `policy.caller`. To add a placement policy: write one module exporting a PlacementPolicy (types.ts)
 // whose create() returns a Placement, and list it in PLACEMENT_POLICIES below; nothing else changes.
 
@@ -7,6 +7,7 @@ import { OomlabError } from "../../errors.js";
 import type { Era } from "../../include/machine.js";
 import type { PlacementPolicy } from "./types.js";
 import { buddy2611 } from "./buddy-2.6.11.js";
+import { buddy61 } from "./buddy-6.1.js";
 import { buddy618 } from "./buddy-6.18.js";
 import { buddy618NoMobility } from "./buddy-6.18-nomobility.js";
 import { llfree } from "./llfree.js";
@@ -17,7 +18,13 @@ export { WATERMARKS } from "./types.js";
 export { CALLER_POLICIES, CALLER_POLICY_NAMES };
 
 /** Every placement policy, by name. */
-export const PLACEMENT_POLICIES: readonly PlacementPolicy[] = [buddy2611, buddy618, buddy618NoMobility, llfree];
+export const PLACEMENT_POLICIES: readonly PlacementPolicy[] = [
+  buddy2611,
+  buddy61,
+  buddy618,
+  buddy618NoMobility,
+  llfree,
+];
 export const PLACEMENT_POLICY_NAMES: readonly string[] = PLACEMENT_POLICIES.map((p) => p.name);
 
 /** A policy a workload cannot run on (or an unknown one): names the policy and the workload. */
@@ -34,10 +41,10 @@ export class PolicyError extends OomlabError {
 
 /** The placement policy a machine of an era runs by default. */
 export function defaultPlacement(era: Era): string {
-  return era === "2.6.11" ? "buddy-2.6.11" : "buddy-6.18";
+  return era === "2.6.11" ? "buddy-2.6.11" : era === "6.1" ? "buddy-6.1" : "buddy-6.18";
 }
 
-/** The named placement policy, checked against the workload: one that runs on the 6.18 kernel model
+/** The named placement policy, checked against the workload: one that runs on the kernel model
  *  needs a policy the kernel model runs on. */
 export function placementPolicy(name: unknown, workload: string, runsOn: "machine" | "kernel"): PlacementPolicy {
   const p = PLACEMENT_POLICIES.find((x) => x.name === name);
@@ -51,8 +58,8 @@ export function placementPolicy(name: unknown, workload: string, runsOn: "machin
     throw new PolicyError(
       p.name,
       workload,
-      `policy.placement ${p.name} cannot run workload ${workload}: it runs on the 6.18 kernel model ` +
-        `(reclaim, compaction, OOM), which runs on ${PLACEMENT_POLICIES.filter((x) => x.kernelModel)
+      `policy.placement ${p.name} cannot run workload ${workload}: it runs on the kernel model of ` +
+        `6.1 and 6.18 (reclaim, compaction, OOM), which runs on ${PLACEMENT_POLICIES.filter((x) => x.kernelModel)
           .map((x) => x.name)
           .join(", ")}`,
     );

@@ -89,7 +89,7 @@ function modelOf(input: Omit<CellInput, "seed">): "engine" | "kernel" {
     Object.keys(input.sysctl ?? {}).some((s) => KERNEL_SYSCTLS.includes(s)) ||
     input.config !== undefined ||
     input.thp !== undefined;
-  return input.era === "6.18" && kernelSetting ? "kernel" : "engine";
+  return input.era !== "2.6.11" && kernelSetting ? "kernel" : "engine";
 }
 
 function captureOf(input: CellInput): TraceCapture {
