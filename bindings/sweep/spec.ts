@@ -156,7 +156,7 @@ const workloadSchema = objectOf(
 );
 const policySchema = objectOf(
   {
-    placement: text("the placement policy (docs/policies.md): buddy-2.6.11, buddy-6.18, ...").optional(),
+    placement: text("the placement policy (docs/policies.md): buddy-2.6.11, buddy-6.1, buddy-6.18, ...").optional(),
     caller: text(
       "the caller policy of a caller workload: kmalloc, kvmalloc, pre-bdfb04301fa5, bdfb04301fa5",
     ).optional(),
