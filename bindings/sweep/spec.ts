@@ -4,7 +4,7 @@
 //
 // {
 //   "format": "oomlab-sweep/1", "name": "mfk-x-wsf", "description"?,
-//   "machine": MachineSpec,                       // era "2.6.11" or "6.18" inside
+//   "machine": MachineSpec,                       // era "2.6.11", "6.1" or "6.18" inside
 //   "sysctl"?: { "min_free_kbytes": 4096, ... },  // 6.18 vm sysctls by kernel name (int ones)
 //   "config"?: { "COMPACTION": true }, "thp"?: { "enabled": "always", "defrag": "madvise" },
 //   "workload": { "name": "churn", "params": { ... } },
