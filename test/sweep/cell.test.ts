@@ -160,9 +160,10 @@ describe("era 6.1: the engine's 6.1 rules, and the kernel model with 6.1's profi
 
   it("differs from 6.18 where the fallback rules differ (__rmqueue_fallback against __rmqueue_claim/steal)", () => {
     // 2^16 pages under uniform-lifetime churn: fallbacks happen on both; 6.1's steal_suitable_fallback
-    // takes the largest fallback block and claims its pageblock when half of it is alike, 6.18's
-    // __rmqueue_steal takes the smallest without claiming when try_to_claim_block fails (mm/page_alloc.c,
-    // 6.1.141 and 6.18), so the two leave different free lists behind
+    // moves every free page of the largest fallback block's pageblock to the request's list even when it
+    // cannot claim the pageblock, 6.18 moves them only when try_to_claim_block claims it and otherwise
+    // __rmqueue_steal takes the smallest block alone (mm/page_alloc.c, 6.1.141 and 6.18): 240 fallbacks
+    // against 721, and different free lists behind
     const params = { requests: 200_000, lifetime: "uniform" };
     const a = runCell(at("6.1", "churn", params, 65536)).metrics;
     const b = runCell(at("6.18", "churn", params, 65536)).metrics;
