@@ -1,0 +1,92 @@
+// The Diagnose and Replay panels' pieces of the link (share.ts's registry), read from and written to the
+// panels' own controls: a restored value is set in its field and the panel is driven as a user would (the
+// Diagnose button, the Replay button, the frame slider's input event), so the panels need no API of their own.
+import { WHAT_IF_FIELDS } from "./diagnose.js";
+import { byId } from "./dom.js";
+import { packText, quoted, registerState, unpackText } from "./share.js";
+
+/** A what-if value as parseWhatIf takes it (analyse/what_if.ts intArg: decimal or 0x hex); the worker checks
+ *  the range and names it, as for a typed value. */
+const WHAT_IF_VALUE = /^([-+]?\d{1,19}|0x[0-9a-f]{1,16})$/i;
+
+/** Resolves once pred() holds (checked every 50 ms); rejects after ms. */
+function until(pred: () => boolean, ms = 180_000): Promise<void> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (pred()) resolve();
+      else if (performance.now() - t0 > ms) reject(new Error("the panel did not answer in time"));
+      else setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
+/** The what-ifs (by their --what-if keys) and, when the box is ticked, the pasted report (key "report",
+ *  compressed). Chosen or dropped files are never in the link. Restoring a report ticks the box and runs
+ *  the diagnosis with the restored what-ifs (they are registered first, so they are set first). */
+export function shareDiagnose(root: HTMLElement, include: HTMLInputElement): void {
+  for (const f of WHAT_IF_FIELDS) {
+    const input = byId<HTMLInputElement>(root, f.id);
+    registerState(
+      f.key,
+      () => input.value.trim() || null,
+      (v) => {
+        if (!WHAT_IF_VALUE.test(v)) throw new Error(`${quoted(v)} is not a decimal or 0x hex integer`);
+        input.value = v;
+      },
+    );
+  }
+  const text = byId<HTMLTextAreaElement>(root, "report");
+  registerState(
+    "report",
+    () => (include.checked && text.value.trim() ? packText(text.value) : null),
+    async (v) => {
+      const report = await unpackText(v);
+      text.value = report;
+      include.checked = true;
+      byId<HTMLButtonElement>(root, "run").click();
+      await until(() => root.dataset.state !== "busy");
+    },
+  );
+}
+
+/** The replayed scenario and its frame (the frame only once a replay is loaded). Restoring loads the
+ *  scenario with the Replay button, then moves the frame slider. */
+export function shareReplay(root: HTMLElement): void {
+  const select = byId<HTMLSelectElement>(root, "replay-scenario");
+  const load = byId<HTMLButtonElement>(root, "replay-load");
+  const slider = byId<HTMLInputElement>(root, "replay-frame");
+  const initial = select.value;
+  let loaded: string | null = null;
+  // the scenario of the replay on show: the select's value when Replay was pressed
+  load.addEventListener("click", () => {
+    loaded = select.value;
+  });
+  const replay = async (): Promise<void> => {
+    load.click();
+    await until(() => !load.disabled);
+    if (root.dataset.state !== "loaded") throw new Error("the replay did not load");
+  };
+  registerState(
+    "scenario",
+    () => loaded ?? (select.value !== initial ? select.value : null),
+    async (v) => {
+      if (![...select.options].some((o) => o.value === v))
+        throw new Error(`${quoted(v)} is not a scenario of the page`);
+      select.value = v;
+      await replay();
+    },
+  );
+  registerState(
+    "frame",
+    () => (root.dataset.state === "loaded" ? slider.value : null),
+    async (v) => {
+      if (!/^\d{1,9}$/.test(v)) throw new Error(`${quoted(v)} is not a frame number`);
+      if (root.dataset.state !== "loaded") await replay();
+      if (Number(v) > Number(slider.max)) throw new Error(`${v} is past the last frame, ${slider.max}`);
+      slider.value = v;
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+  );
+}
