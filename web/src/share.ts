@@ -130,7 +130,7 @@ export function mountShare(root: HTMLElement): void {
   const copy = byId<HTMLButtonElement>(root, "share-copy");
   const size = byId<HTMLElement>(root, "share-size");
   const status = byId<HTMLElement>(root, "share-status");
-  const sections = (): HTMLElement[] => [...document.querySelectorAll<HTMLElement>("main > section[id]")];
+  const sections = (): HTMLElement[] => Array.from(document.querySelectorAll<HTMLElement>("main > section[id]"));
 
   // the section in view: the last whose top is above a third of the window (the first one is left out)
   const view = (): string | null => {
