@@ -6,7 +6,7 @@
 // Needs Debian's Chromium at /usr/bin/chromium and the embedded engine (`npm run build`); skipped
 // without Chromium, except under CI, where it fails.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deflateRawSync } from "node:zlib";
 import type { Page } from "playwright-core";
@@ -136,6 +136,9 @@ describe.skipIf(SKIP)("Share: the page's state in the link (web/, Chromium via p
       new RegExp(`^The link is ${long.length.toLocaleString("en-US")} characters; report takes [0-9,]+ of them\\.$`),
     );
 
+    mkdirSync(path.join(ROOT, "docs", "web"), { recursive: true });
+    await page.locator("#share").screenshot({ path: path.join(ROOT, "docs", "web", "share.png") });
+
     const full = await openLink(lfrag);
     expect(await full.inputValue("#report")).toBe(SEED.text);
     expect(await full.isChecked("#share-report")).toBe(true);
@@ -212,7 +215,15 @@ describe.skipIf(SKIP)("Share: the page's state in the link (web/, Chromium via p
       });
       expect(sel).toEqual([0, l.length]);
     }
-    expect(await axeViolations(await openLink("#order=3", true))).toEqual([]);
+    // a fragment edited in the address bar (hashchange) is restored too
+    await page.evaluate(() => {
+      location.hash = "order=4&min_free_kbytes=700";
+    });
+    await expect.poll(() => page.inputValue("#wi-order")).toBe("4");
+    expect(await page.inputValue("#wi-min-free")).toBe("700");
+    const axe = await openLink("#order=3", true);
+    expect(await axeViolations(axe)).toEqual([]);
+    await axe.close();
     expect(errors).toEqual([]);
     await page.close();
   });

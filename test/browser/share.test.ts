@@ -1,4 +1,4 @@
-// web/src/share.ts's codec and fragment parser, in Node (CompressionStream and Blob are Node's too): a
+// web/src/share.ts's registry, codec and fragment parser, in Node (CompressionStream and Blob are Node's too): a
 // packed text comes back unchanged and is base64url; Node's own zlib output unpacks; a truncated, corrupt or
 // oversized value is refused with a message; parsing a fragment never throws, whatever the characters.
 
@@ -6,8 +6,16 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { deflateRawSync } from "node:zlib";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { packText, parseFragment, unpackText } from "../../web/src/share.js";
+import { describe, expect, it, vi } from "vitest";
+import {
+  applyFragment,
+  fragmentParts,
+  packText,
+  parseFragment,
+  quoted,
+  registerState,
+  unpackText,
+} from "../../web/src/share.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SEED = readFileSync(path.join(ROOT, "test", "fixtures", "seed-article-oom-report.txt"), "utf8");
@@ -73,5 +81,57 @@ describe("parseFragment", () => {
         },
       ),
     );
+  });
+});
+
+describe("the registry (registerState, applyFragment, fragmentParts)", () => {
+  it("restores in registration order, names a bad value's key, ignores unknown keys, serves a late key", async () => {
+    const log: string[] = [];
+    let a = "1";
+    registerState(
+      "t.a",
+      () => a,
+      (v) => {
+        log.push(`a=${v}`);
+        a = v;
+      },
+    );
+    registerState(
+      "t.b",
+      () => null,
+      (v) => {
+        log.push(`b=${v}`);
+        if (v !== "ok") throw new Error(`${quoted(v)} is not ok`);
+      },
+    );
+    expect(await fragmentParts(null)).toEqual(["t.a=1"]);
+    const hash = "#t.b=<svg onload=x>&zz=1&t.late=7&t.a=2&view=replay";
+    expect(await applyFragment(hash, ["diagnose", "replay"])).toEqual({
+      view: "replay",
+      problems: ["t.b: '<svg onload=x>' is not ok", "ignored unknown keys 'zz', 't.late'"],
+    });
+    // t.a was registered first: set first, though the fragment names it last
+    expect(log).toEqual(["a=2", "b=<svg onload=x>"]);
+    // a panel registering after the page was restored gets its value from the fragment
+    registerState(
+      "t.late",
+      () => "x y&z",
+      (v) => void log.push(`late=${v}`),
+    );
+    await vi.waitFor(() => expect(log).toContain("late=7"));
+    expect(await fragmentParts("replay")).toEqual(["view=replay", "t.a=2", "t.late=x%20y%26z"]);
+    // a section that is not one of the page's
+    expect((await applyFragment("#view=nowhere", ["replay"])).problems).toEqual([
+      "view: 'nowhere' is not a section of the page",
+    ]);
+  });
+
+  it("refuses a bad, reserved or duplicate key", () => {
+    const none = (): null => null;
+    const ignore = (): void => undefined;
+    expect(() => registerState("Bad Key", none, ignore)).toThrow("bad or duplicate key");
+    expect(() => registerState("view", none, ignore)).toThrow("bad or duplicate key");
+    registerState("t.once", none, ignore);
+    expect(() => registerState("t.once", none, ignore)).toThrow("bad or duplicate key");
   });
 });

@@ -123,6 +123,57 @@ export function parseFragment(hash: string): { pairs: [string, string][]; proble
   return { pairs, problems };
 }
 
+/** The link's "key=value" parts: the section in view (null: the first, left out), then every registered
+ *  field with a value, in the order they were registered. A get() that throws leaves its key out. */
+export async function fragmentParts(view: string | null): Promise<string[]> {
+  const parts = view ? [`view=${encodeURIComponent(view)}`] : [];
+  for (const [key, f] of fields) {
+    let value: string | null = null;
+    try {
+      value = await f.get();
+    } catch {
+      value = null;
+    }
+    if (value !== null) parts.push(`${key}=${encodeURIComponent(value)}`);
+  }
+  return parts;
+}
+
+/** Restores the registered fields from a fragment, in the order they were registered (a panel's settings
+ *  before the field that runs it), whatever the fragment's order; a key registered later picks its value
+ *  up then. Returns the problems (each naming its key) and the section to show, if one of `sections`. */
+export async function applyFragment(
+  hash: string,
+  sections: string[],
+): Promise<{ problems: string[]; view: string | null }> {
+  const { pairs, problems } = parseFragment(hash);
+  const values = new Map<string, string>();
+  const unknown: string[] = [];
+  let view: string | null = null;
+  pending.clear();
+  for (const [key, value] of pairs) {
+    if (key === "view") {
+      if (sections.includes(value)) view = value;
+      else problems.push(`view: ${quoted(value)} is not a section of the page`);
+    } else if (fields.has(key)) values.set(key, value);
+    else {
+      if (KEY.test(key)) pending.set(key, value);
+      unknown.push(quoted(key));
+    }
+  }
+  for (const [key, f] of fields) {
+    const value = values.get(key);
+    if (value === undefined) continue;
+    try {
+      await f.set(value);
+    } catch (e) {
+      problems.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (unknown.length) problems.push(`ignored unknown key${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}`);
+  return { problems, view };
+}
+
 /** Mounts the Share block (Copy link, the link's field and size, the status) and restores the page from
  *  the URL's fragment. Panels register their fields before or after: a late one is restored on registering. */
 export function mountShare(root: HTMLElement): void {
@@ -143,18 +194,7 @@ export function mountShare(root: HTMLElement): void {
   let seq = 0;
   const update = async (): Promise<void> => {
     const mine = ++seq;
-    const parts: string[] = [];
-    const v = view();
-    if (v) parts.push(`view=${encodeURIComponent(v)}`);
-    for (const [key, f] of fields) {
-      let value: string | null = null;
-      try {
-        value = await f.get();
-      } catch {
-        value = null;
-      }
-      if (value !== null) parts.push(`${key}=${encodeURIComponent(value)}`);
-    }
+    const parts = await fragmentParts(view());
     if (mine !== seq) return; // a newer update started while this one compressed
     const frag = parts.join("&");
     const url = new URL(location.href);
@@ -188,32 +228,11 @@ export function mountShare(root: HTMLElement): void {
   const restore = async (hash: string): Promise<void> => {
     restoring = true;
     root.dataset.restored = "false";
-    const { pairs, problems } = parseFragment(hash);
-    const values = new Map<string, string>();
-    const unknown: string[] = [];
-    let wanted: string | null = null;
-    for (const [key, value] of pairs) {
-      if (key === "view") {
-        if (sections().some((s) => s.id === value)) wanted = value;
-        else problems.push(`view: ${quoted(value)} is not a section of the page`);
-      } else if (fields.has(key)) values.set(key, value);
-      else {
-        if (KEY.test(key)) pending.set(key, value);
-        unknown.push(quoted(key));
-      }
-    }
-    // in the order the fields were registered (a panel's settings before the field that runs it)
-    for (const [key, f] of fields) {
-      const value = values.get(key);
-      if (value === undefined) continue;
-      try {
-        await f.set(value);
-      } catch (e) {
-        problems.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    const { problems, view: wanted } = await applyFragment(
+      hash,
+      sections().map((s) => s.id),
+    );
     if (wanted) document.getElementById(wanted)?.scrollIntoView();
-    if (unknown.length) problems.push(`ignored unknown key${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}`);
     fill(status, problems.length ? `Parts of the link were not restored: ${problems.join("; ")}.` : "");
     restoring = false;
     await update();

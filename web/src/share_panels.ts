@@ -2,12 +2,20 @@
 // panels' own controls: a restored value is set in its field and the panel is driven as a user would (the
 // Diagnose button, the Replay button, the frame slider's input event), so the panels need no API of their own.
 import { WHAT_IF_FIELDS } from "./diagnose.js";
-import { byId } from "./dom.js";
 import { packText, quoted, registerState, unpackText } from "./share.js";
 
 /** A what-if value as parseWhatIf takes it (analyse/what_if.ts intArg: decimal or 0x hex); the worker checks
  *  the range and names it, as for a typed value. */
 const WHAT_IF_VALUE = /^([-+]?\d{1,19}|0x[0-9a-f]{1,16})$/i;
+
+/** The panel's controls by id, or null (and a warning) when one is missing: the panel then stays out of
+ *  the link rather than stopping the page (its markup belongs to another module, and may change). */
+function controls(root: HTMLElement, ids: string[]): HTMLElement[] | null {
+  const els = ids.map((id) => root.querySelector<HTMLElement>(`#${id}`));
+  const missing = ids.filter((_, i) => !els[i]);
+  if (missing.length) console.warn(`share: #${missing.join(", #")} missing: #${root.id} stays out of the link`);
+  return missing.length ? null : (els as HTMLElement[]);
+}
 
 /** Resolves once pred() holds (checked every 50 ms); rejects after ms. */
 function until(pred: () => boolean, ms = 180_000): Promise<void> {
@@ -26,8 +34,11 @@ function until(pred: () => boolean, ms = 180_000): Promise<void> {
  *  compressed). Chosen or dropped files are never in the link. Restoring a report ticks the box and runs
  *  the diagnosis with the restored what-ifs (they are registered first, so they are set first). */
 export function shareDiagnose(root: HTMLElement, include: HTMLInputElement): void {
-  for (const f of WHAT_IF_FIELDS) {
-    const input = byId<HTMLInputElement>(root, f.id);
+  const els = controls(root, [...WHAT_IF_FIELDS.map((f) => f.id), "report", "run"]);
+  if (!els) return;
+  const [text, run] = els.slice(-2) as [HTMLTextAreaElement, HTMLButtonElement];
+  for (const [i, f] of WHAT_IF_FIELDS.entries()) {
+    const input = els[i] as HTMLInputElement;
     registerState(
       f.key,
       () => input.value.trim() || null,
@@ -37,7 +48,6 @@ export function shareDiagnose(root: HTMLElement, include: HTMLInputElement): voi
       },
     );
   }
-  const text = byId<HTMLTextAreaElement>(root, "report");
   registerState(
     "report",
     () => (include.checked && text.value.trim() ? packText(text.value) : null),
@@ -45,7 +55,7 @@ export function shareDiagnose(root: HTMLElement, include: HTMLInputElement): voi
       const report = await unpackText(v);
       text.value = report;
       include.checked = true;
-      byId<HTMLButtonElement>(root, "run").click();
+      run.click();
       await until(() => root.dataset.state !== "busy");
     },
   );
@@ -54,9 +64,9 @@ export function shareDiagnose(root: HTMLElement, include: HTMLInputElement): voi
 /** The replayed scenario and its frame (the frame only once a replay is loaded). Restoring loads the
  *  scenario with the Replay button, then moves the frame slider. */
 export function shareReplay(root: HTMLElement): void {
-  const select = byId<HTMLSelectElement>(root, "replay-scenario");
-  const load = byId<HTMLButtonElement>(root, "replay-load");
-  const slider = byId<HTMLInputElement>(root, "replay-frame");
+  const els = controls(root, ["replay-scenario", "replay-load", "replay-frame"]);
+  if (!els) return;
+  const [select, load, slider] = els as [HTMLSelectElement, HTMLButtonElement, HTMLInputElement];
   const initial = select.value;
   let loaded: string | null = null;
   // the scenario of the replay on show: the select's value when Replay was pressed
