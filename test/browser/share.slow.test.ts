@@ -8,6 +8,7 @@
 
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { deflateRawSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -224,6 +225,23 @@ describe.skipIf(SKIP)("Share: the page's state in the link (web/, Chromium via p
     const axe = await openLink("#order=3", true);
     expect(await axeViolations(axe)).toEqual([]);
     await axe.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("restores and writes the link from disk (file://) too", async () => {
+    const page = await site.browser.newPage();
+    page.on("pageerror", (e) => errors.push(e.message));
+    const file = pathToFileURL(path.join(site.dir, "index.html")).href;
+    await page.goto(`${file}#order=3&nothing=1`);
+    await page.waitForSelector("#share[data-restored=true]");
+    expect(await page.inputValue("#wi-order")).toBe("3");
+    expect(await page.textContent("#share-status")).toBe(
+      "Parts of the link were not restored: ignored unknown key 'nothing'.",
+    );
+    await page.fill("#wi-gfp", "0xd0");
+    await expect.poll(() => page.inputValue("#share-link")).toBe(`${file}#order=3&gfp=0xd0`);
+    expect(page.url()).toBe(`${file}#order=3&gfp=0xd0`);
     expect(errors).toEqual([]);
     await page.close();
   });
