@@ -202,6 +202,7 @@ describe.skipIf(SKIP)("Share: the page's state in the link (web/, Chromium via p
     await page.keyboard.press("Enter");
     await expect.poll(() => page.textContent("#share-status")).not.toBe("");
     const status = (await page.textContent("#share-status")) ?? "";
+    console.log(`web: Copy link: ${status}`);
     const l = await page.inputValue("#share-link");
     expect(l).toBe(`${site.origin}/#order=3`);
     if (status.startsWith("Link copied")) {

@@ -228,6 +228,7 @@ export function mountShare(root: HTMLElement): void {
   const restore = async (hash: string): Promise<void> => {
     restoring = true;
     root.dataset.restored = "false";
+    if (hash.replace(/^#/, "")) fill(status, "Restoring the page from the link…");
     const { problems, view: wanted } = await applyFragment(
       hash,
       sections().map((s) => s.id),

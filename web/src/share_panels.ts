@@ -48,9 +48,15 @@ export function shareDiagnose(root: HTMLElement, include: HTMLInputElement): voi
       },
     );
   }
+  // the last text compressed: the link is rebuilt on every change of the page, the report seldom changes
+  let packed = { text: "", value: Promise.resolve("") };
+  const pack = (t: string): Promise<string> => {
+    if (packed.text !== t) packed = { text: t, value: packText(t) };
+    return packed.value;
+  };
   registerState(
     "report",
-    () => (include.checked && text.value.trim() ? packText(text.value) : null),
+    () => (include.checked && text.value.trim() ? pack(text.value) : null),
     async (v) => {
       const report = await unpackText(v);
       text.value = report;
