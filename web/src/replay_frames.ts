@@ -29,7 +29,7 @@ export const SCENARIOS: Record<string, unknown> = {
   "kvmalloc-618": kvmalloc618,
   "nic-atomic": nicAtomic,
   "thp-compaction": thpCompaction,
-  "exhaustion-618-4g": scaleScenario618(exhaustion618, LARGE_FACTOR),
+  "exhaustion-618-4g": scaleScenario618(exhaustion618, LARGE_FACTOR, "exhaustion-618-4g"),
 };
 
 /** Frames kept at most: a frame every `stride` kernel events, the stride doubling (and every other
