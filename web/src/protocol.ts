@@ -30,6 +30,8 @@ export interface DiagnoseAnswer {
 /** One zone at one moment: free pages, the watermarks (boost included), and its free lists' blocks. */
 export interface ZoneFrame {
   name: string;
+  /** Pages the zone spans (0: an empty zone, which the free-blocks view leaves out). */
+  spannedPages: number;
   freePages: number;
   min: number;
   low: number;

@@ -46,6 +46,7 @@ interface Kernel {
     pageblockTypes(): Uint8Array;
     allStats(): {
       type: string;
+      spannedPages: number;
       freePages: number;
       watermarks: { min: number; low: number; high: number };
       nrFree: number[];
@@ -177,6 +178,7 @@ export function scenarioFrames(name: string): ReplayFrames {
       }
       const zones: ZoneFrame[] = m.allStats().map((z) => ({
         name: z.type,
+        spannedPages: z.spannedPages,
         freePages: z.freePages,
         min: z.watermarks.min,
         low: z.watermarks.low,

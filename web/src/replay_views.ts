@@ -8,10 +8,13 @@ import type { ReplayFrame, ReplayFrames } from "./protocol.js";
 /** /proc/pagetypeinfo's names of the migratetype lists, in list order (include/linux/mmzone.h, 6.18). */
 export const PAGETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"];
 
+/** The bars' colour where the era has one free list per order (2.6.11). */
+const ONE_LIST = "#1d5fa6";
+
 /** Updates the free-blocks tables to a frame. */
 export type FreeBlocksView = (f: ReplayFrame) => void;
 
-/** One table per zone: order, nr_free, a bar (split by migratetype list on 6.x) and the lists' counts.
+/** One table per zone that has pages: order, nr_free, a bar (split by migratetype list on 6.x) and the lists' counts.
  *  Bars share one scale per zone: the most blocks any order held in any frame. */
 export function mountFreeBlocks(box: HTMLElement, data: ReplayFrames, colours: string[]): FreeBlocksView {
   const last = data.frames[data.frames.length - 1];
@@ -22,14 +25,15 @@ export function mountFreeBlocks(box: HTMLElement, data: ReplayFrames, colours: s
         data.frames.some((f) => f.zones.some((z) => z.nrFreeByType.some((row) => (row[mt] ?? 0) > 0))),
       )
     : [];
-  const updates: FreeBlocksView[] = last.zones.map((z0, zi) => {
+  const updates: FreeBlocksView[] = last.zones.flatMap((z0, zi) => {
+    if (!z0.spannedPages) return [];
     const most = Math.max(1, ...data.frames.flatMap((f) => f.zones[zi].nrFree));
     const cells: { total: HTMLElement; bar: HTMLElement[]; types: HTMLElement[] }[] = [];
     const rows = Array.from({ length: orders }, (_, o) => {
       const total = h("td", { class: "nr-free" });
       const segs = (data.migratetypes ? types : [0]).map((mt) => {
         const seg = h("span", { class: "seg" });
-        seg.style.background = colours[mt];
+        seg.style.background = data.migratetypes ? colours[mt] : ONE_LIST;
         return seg;
       });
       const typeCells = types.map((mt) => h("td", { "data-mt": PAGETYPE_NAMES[mt] }));
@@ -62,7 +66,7 @@ export function mountFreeBlocks(box: HTMLElement, data: ReplayFrames, colours: s
       h("tbody", {}, ...rows),
     );
     box.append(table);
-    return (f: ReplayFrame) => {
+    const update = (f: ReplayFrame): void => {
       const z = f.zones[zi];
       for (let o = 0; o < orders; o++) {
         const c = cells[o];
@@ -74,6 +78,7 @@ export function mountFreeBlocks(box: HTMLElement, data: ReplayFrames, colours: s
         });
       }
     };
+    return [update];
   });
   return (f) => {
     for (const u of updates) u(f);
