@@ -96,14 +96,17 @@ function setCount(cell: HTMLElement, n: number): boolean {
 /** Moves the story's highlight to a frame. */
 export type StoryView = (f: ReplayFrame) => void;
 
-/** The story as a list; entries after the frame are dimmed, the frame's latest one is marked current
+/** The story as a list, each entry with its simulated time (or its event number: the clock's "event N");
+ *  entries after the frame are dimmed, the frame's latest one is marked current
  *  (aria-current) and scrolled into the middle of its box. */
 export function mountStory(list: HTMLOListElement, data: ReplayFrames): StoryView {
+  // when the simulated clock never moved (a 6.18 scenario without sleeps), the event's number tells when
+  const when = (t: number, at: number) => (data.simMs > 0 ? `${num(t)} ms` : `#${num(at)}`);
   const items = data.story.map((e) =>
     h(
       "li",
       { "data-at": e.at, "data-kind": e.kind, class: "future" },
-      h("span", { class: "when" }, `${num(e.t)} ms`),
+      h("span", { class: "when" }, when(e.t, e.at)),
       " ",
       e.text,
       e.times > 1 ? h("span", { class: "times" }, ` (${num(e.times)} times)`) : null,
