@@ -59,7 +59,16 @@ class PageCursor {
   }
 }
 
-export function mountReplay(root: HTMLElement, load: (scenario: string) => Promise<ReplayAnswer>): void {
+/** What other parts of the page (the URL) may ask of the panel. */
+export interface ReplayPanel {
+  /** Chooses a scenario of the select and replays it, as the Replay button does, then shows a frame
+   *  (default the first); false when the select has no such scenario or the replay failed. */
+  open(scenario: string, frame?: number): Promise<boolean>;
+  /** The scenario replayed (its select value) and the frame shown; null before any replay. */
+  current(): { scenario: string; frame: number } | null;
+}
+
+export function mountReplay(root: HTMLElement, load: (scenario: string) => Promise<ReplayAnswer>): ReplayPanel {
   const scenario = byId<HTMLSelectElement>(root, "replay-scenario");
   const loadButton = byId<HTMLButtonElement>(root, "replay-load");
   const play = byId<HTMLButtonElement>(root, "replay-play");
@@ -136,7 +145,8 @@ export function mountReplay(root: HTMLElement, load: (scenario: string) => Promi
     else requestAnimationFrame(tick);
   };
 
-  loadButton.addEventListener("click", async () => {
+  let loaded: string | null = null;
+  const replayChosen = async (): Promise<boolean> => {
     loadButton.disabled = true;
     fill(status, `Replaying ${scenario.value} in the worker…`);
     setPlaying(false);
@@ -144,8 +154,9 @@ export function mountReplay(root: HTMLElement, load: (scenario: string) => Promi
     loadButton.disabled = false;
     if (!a.replay) {
       fill(status, `Error: ${a.error ?? "no answer"}`);
-      return;
+      return false;
     }
+    loaded = scenario.value;
     data = a.replay;
     cursor = new PageCursor(data);
     painter = new MapPainter(map, data);
@@ -165,7 +176,9 @@ export function mountReplay(root: HTMLElement, load: (scenario: string) => Promi
     root.dataset.recordMs = data.recordMs.toFixed(1);
     root.dataset.ms = data.ms.toFixed(1);
     show(0);
-  });
+    return true;
+  };
+  loadButton.addEventListener("click", () => void replayChosen());
   play.addEventListener("click", () => setPlaying(!playing));
   step.addEventListener("click", () => {
     setPlaying(false);
@@ -193,6 +206,16 @@ export function mountReplay(root: HTMLElement, load: (scenario: string) => Promi
       return li;
     }),
   );
+  return {
+    async open(name, frame = 0) {
+      if (![...scenario.options].some((o) => o.value === name)) return false;
+      scenario.value = name;
+      if (!(await replayChosen())) return false;
+      show(frame);
+      return true;
+    },
+    current: () => (data && loaded !== null ? { scenario: loaded, frame: index } : null),
+  };
 }
 
 /** Every page as one pixel of a side x side image (row by row from the first pfn): the canvas has one
