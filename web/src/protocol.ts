@@ -27,6 +27,21 @@ export interface DiagnoseAnswer {
   ms: number;
 }
 
+/** One zone at one moment: free pages, the watermarks (boost included), and its free lists' blocks. */
+export interface ZoneFrame {
+  name: string;
+  /** Pages the zone spans (0: an empty zone, which the free-blocks view leaves out). */
+  spannedPages: number;
+  freePages: number;
+  min: number;
+  low: number;
+  high: number;
+  /** nr_free (blocks) per order: the engine's counters (free_area[order].nr_free). */
+  nrFree: number[];
+  /** Blocks per order per migratetype list, walked as /proc/pagetypeinfo does (2.6.11: list 0 only). */
+  nrFreeByType: number[][];
+}
+
 /** One moment of a replay. */
 export interface ReplayFrame {
   /** Simulated ms, and kernel events so far (a 6.18 scenario's clock may not move). */
@@ -34,11 +49,26 @@ export interface ReplayFrame {
   events: number;
   /** Kernel log lines printed by then. */
   lines: number;
-  /** Every page from the machine's first pfn: 0 free, 1 + migratetype allocated. */
-  pages: Uint8Array;
+  /** Every page from the machine's first pfn (0 free, 1 + migratetype allocated, 7 on a per-CPU list,
+   *  8 reserved or a hole), or null when the frame holds only the changes (runs). */
+  keyframe: Uint8Array | null;
+  /** The pages changed since the previous frame, as [first page, pages, state] triples sorted by page
+   *  (null in a keyframe). */
+  runs: Uint32Array | null;
   /** Every pageblock's migratetype. */
   pageblocks: Uint8Array;
-  zones: { name: string; freePages: number; min: number; low: number; high: number }[];
+  zones: ZoneFrame[];
+}
+
+/** One kernel event told in plain words (replay_story.ts). */
+export interface StoryEntry {
+  /** Simulated ms; the event's number (the first frame whose events reach it shows it). */
+  t: number;
+  at: number;
+  kind: string;
+  text: string;
+  /** Times it happened in a row. */
+  times: number;
 }
 
 export interface ReplayFrames {
@@ -48,13 +78,17 @@ export interface ReplayFrames {
   events: number;
   /** The replay's printk lines (ReplayResult.lines, as `oomlab replay seed` prints them). */
   lines: string[];
+  /** The kernel's decisions, in order, in plain words; storyMore: entries left out past the limit. */
+  story: StoryEntry[];
+  storyMore: number;
   nrPages: number;
   pageblockOrder: number;
   /** The kernel groups pages by mobility (2.6.24+): free pages are tinted by their pageblock's type. */
   migratetypes: boolean;
   frames: ReplayFrame[];
-  /** Milliseconds the worker spent replaying and recording. */
+  /** Milliseconds the worker spent replaying and recording, and of those, recording the frames. */
   ms: number;
+  recordMs: number;
 }
 
 export interface ReplayRequest {

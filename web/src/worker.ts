@@ -2,11 +2,11 @@
 // package's own entry ("oomlab", bindings/index.ts): the same code as `oomlab diagnose --json`.
 import { diagnoseFile, type FiledReport, filedJson, init, parseWhatIf } from "oomlab";
 import type { Answer, DiagnoseRequest, Request } from "./protocol.js";
-import { scenarioFrames } from "./replay_frames.js";
+import { frameBuffers, scenarioFrames } from "./replay_frames.js";
 
 interface Scope {
   onmessage: ((e: MessageEvent<Request>) => void) | null;
-  postMessage(m: Answer): void;
+  postMessage(m: Answer, transfer?: Transferable[]): void;
 }
 const scope = self as unknown as Scope;
 const ready = init();
@@ -40,7 +40,11 @@ function answer(req: Request): Answer {
 
 scope.onmessage = (e) => {
   void ready.then(
-    () => scope.postMessage(answer(e.data)),
+    () => {
+      const a = answer(e.data);
+      // a replay's frames are transferred, not copied (replay_frames.ts frameBuffers)
+      scope.postMessage(a, a.kind === "replay" && a.replay ? frameBuffers(a.replay) : []);
+    },
     (err: unknown) =>
       scope.postMessage({ kind: "diagnose", id: e.data.id, json: null, empty: [], error: String(err), ms: 0 }),
   );
