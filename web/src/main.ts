@@ -4,6 +4,7 @@ import { mountDiagnose } from "./diagnose.js";
 import { byId } from "./dom.js";
 import type { Answer, DiagnoseAnswer, DiagnoseRequest, Input, ReplayAnswer, ReplayRequest } from "./protocol.js";
 import { mountReplay } from "./replay.js";
+import { mountSweep } from "./sweep.js";
 import EngineWorker from "./worker.ts?worker&inline";
 
 // the worker's script is inlined in this one (a blob: URL at run time): the folder then also works
@@ -42,4 +43,5 @@ async function replayScenario(scenario: string): Promise<ReplayAnswer> {
 
 mountDiagnose(byId(document, "diagnose"), diagnose);
 mountReplay(byId(document, "replay"), replayScenario);
+mountSweep(byId(document, "sweep"));
 document.body.dataset.ready = "true";
