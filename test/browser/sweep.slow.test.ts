@@ -1,6 +1,7 @@
 // The Sweep panel of the web page (web/src/sweep.ts, issue 14 item 4) in Chromium: a spec typed into the
 // page and run on 2 Web Workers gives `oomlab sweep SPEC --out DIR --workers 2`'s DIR/results.jsonl byte for
-// byte (the CLI run here, from dist/), downloaded by keyboard alone; payloads in the spec's name, labels and
+// byte (the CLI run here, from dist/), downloaded by keyboard alone, and its plots are the CLI's
+// DIR/plots/NAME.svg byte for byte; payloads in the spec's name, labels and
 // values stay inert text; a bad spec gives an error naming the problem; axe-core finds no serious or
 // critical violation; nothing is fetched after load. A screenshot of the panel goes to docs/web/sweep.png.
 //
@@ -8,7 +9,7 @@
 // Chromium, except under CI, where it fails.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -95,6 +96,23 @@ describe.skipIf(SKIP)("the Sweep panel (web/src/sweep.ts, Chromium via playwrigh
     expect(table).toContain("sysctl.min_free_kbytes=2048");
     expect(table).toContain("base");
 
+    // the plots: the CLI's charts, each the bytes of its DIR/plots/NAME.svg (decoded from the img's data: URL)
+    const plots = await page.$$eval("#sweep-plots img", (imgs) =>
+      imgs.map((i) => ({
+        name: i.getAttribute("data-plot") ?? "",
+        alt: i.getAttribute("alt") ?? "",
+        src: i.getAttribute("src") ?? "",
+      })),
+    );
+    const cliPlots = readdirSync(path.join(cliDir, "plots")).filter((f) => f.endsWith(".svg"));
+    expect(plots.map((p) => `${p.name}.svg`).sort()).toEqual(cliPlots.sort());
+    for (const p of plots) {
+      expect(p.alt.length, p.name).toBeGreaterThan(0);
+      const svg = Buffer.from(p.src.replace(/^data:image\/svg\+xml;base64,/, ""), "base64");
+      expect(svg.equals(readFileSync(path.join(cliDir, "plots", `${p.name}.svg`))), p.name).toBe(true);
+    }
+    expect(await page.$$("#sweep-plots .error")).toEqual([]);
+
     await tabTo(page, 'a[download="results.jsonl"]');
     const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
     const got = readFileSync((await download.path()) as string);
@@ -123,6 +141,7 @@ describe.skipIf(SKIP)("the Sweep panel (web/src/sweep.ts, Chromium via playwrigh
     const table = (await page.textContent("#sweep-table")) ?? "";
     expect(table).toContain(`sysctl.min_free_kbytes=${PAYLOADS[1]}`);
     expect(table).toContain(`sysctl.min_free_kbytes=${PAYLOADS[2]}`);
+    expect((await page.$$("#sweep-plots img")).length).toBeGreaterThan(0); // labels reach the plots' legends
     // a value carrying a payload: the workload refuses the parameter, and the error names it as text
     const badValue = { ...smallSpec("values"), grid: [{ path: "workload.params.note", values: PAYLOADS }] };
     await page.fill("#sweep-spec", JSON.stringify(badValue));

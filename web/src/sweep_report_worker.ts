@@ -5,7 +5,9 @@
 // - report: from a run's results.jsonl text, the comparison (analyse/sweep_compare.ts), the plots
 //   (analyse/sweep_plots.ts's rows, render/sweep_plots.ts's specs) drawn to SVG by the CLI's own renderer
 //   (render/vega_svg.ts renderSvg: vega without a DOM), and report.md/report.html (render/sweep_report.ts):
-//   what `oomlab sweep` writes after its run (cli/commands/sweep_report.ts writeReport).
+//   what `oomlab sweep` writes after its run (cli/commands/sweep_report.ts writeReport). The page's
+//   Content-Security-Policy (no 'unsafe-eval', inherited by this worker) forbids vega's compiled
+//   expressions: they are interpreted by vega-interpreter instead, which draws the same bytes.
 import {
   compareResults,
   expandSweep,
@@ -17,6 +19,7 @@ import {
   sweepPlotSpecs,
   validateSweepSpec,
 } from "oomlab";
+import { expressionInterpreter } from "vega-interpreter";
 import { renderSvg } from "../../bindings/render/vega_svg.js";
 import { checkCell, WORKLOAD_NAMES } from "../../bindings/sweep/default_cell.js";
 import type { CheckAnswer, HelperAnswer, HelperRequest, ReportAnswer, ReportRequest } from "./sweep_protocol.js";
@@ -27,6 +30,8 @@ interface Scope {
 }
 const scope = self as unknown as Scope;
 
+/** renderSvg's option for a page without 'unsafe-eval'. */
+const CSP_SAFE = { expr: expressionInterpreter };
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The spec's problem, or null: the checks of cli/commands/sweep.ts loadSweep, then the page's own. */
@@ -66,7 +71,12 @@ async function report(req: ReportRequest): Promise<ReportAnswer> {
     let plotError: string | null = null;
     for (const p of sweepPlotSpecs(sweepPlotData(records, comparison))) {
       try {
-        plots.push({ name: p.name, title: p.title, question: p.question, svg: await renderSvg(p.spec) });
+        plots.push({
+          name: p.name,
+          title: p.title,
+          question: p.question,
+          svg: await renderSvg(p.spec, undefined, CSP_SAFE),
+        });
       } catch (e) {
         plotError ??= `plot ${p.name}: ${message(e)}`;
       }
