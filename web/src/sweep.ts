@@ -2,8 +2,9 @@
 // and run as `oomlab sweep SPEC` runs it: the library's runner (sweep/runner.ts runSweep) on a pool of
 // Web Workers (src/sweep_worker.ts, each answering with serveCell and the CLI's cell function), the
 // results lines in task order, so results.jsonl is byte for byte the CLI's DIR/results.jsonl. The spec
-// check and the report (the comparison, the CLI's plots drawn by its own renderer, report.md/html) run in
-// a helper worker (src/sweep_report_worker.ts); this thread only moves text and builds the DOM. Every text
+// is checked in a cell worker (src/sweep_check.ts), the report (the comparison, the CLI's plots drawn by
+// its own renderer, report.md/html) made in a report worker (src/sweep_report_worker.ts); this thread only
+// moves text and builds the DOM. Every text
 // from the spec or the results goes in through textContent or an attribute; the plots are SVG shown as
 // <img> from a data: URL, which never runs script.
 import {
@@ -24,8 +25,8 @@ import placementChurn from "../../sweeps/placement-churn.json";
 import placementPepper from "../../sweeps/placement-pepper.json";
 import thpMfk from "../../sweeps/thp-mfk.json";
 import { byId, fill, h } from "./dom.js";
-import type { HelperAnswer, HelperRequest, ReportAnswer, SweepPlot } from "./sweep_protocol.js";
-import HelperWorker from "./sweep_report_worker.ts?worker&inline";
+import type { CheckAnswer, CheckRequest, ReportAnswer, ReportRequest, SweepPlot } from "./sweep_protocol.js";
+import ReportWorker from "./sweep_report_worker.ts?worker&inline";
 import CellWorkerScript from "./sweep_worker.ts?worker&inline";
 
 /** The repository's example specs that run in a browser in seconds (sweeps/; the others simulate 4 GiB
@@ -156,25 +157,30 @@ export function mountSweep(root: HTMLElement): void {
   workersBox.max = String(MAX_WORKERS);
   workersBox.value = String(cores);
 
-  // the helper worker: started on first use, kept
-  let helper: Worker | null = null;
+  // a cell worker that checks specs, and the report worker: each started on first use, then kept
   let nextId = 1;
-  const waiting = new Map<number, (a: HelperAnswer) => void>();
-  const ask = <A extends HelperAnswer>(req: HelperRequest): Promise<A> => {
-    if (!helper) {
-      helper = new HelperWorker();
-      helper.addEventListener("message", (e: MessageEvent<HelperAnswer>) => {
-        const resolve = waiting.get(e.data.id);
-        waiting.delete(e.data.id);
-        resolve?.(e.data);
+  const asker = <Q extends { id: number }, A extends { id: number }>(make: () => Worker) => {
+    let w: Worker | null = null;
+    const waiting = new Map<number, (a: A) => void>();
+    return (req: Omit<Q, "id">): Promise<A> => {
+      if (!w) {
+        w = make();
+        w.addEventListener("message", (e: MessageEvent<A>) => {
+          const resolve = waiting.get(e.data.id);
+          waiting.delete(e.data.id);
+          resolve?.(e.data);
+        });
+      }
+      const id = nextId++;
+      const worker = w;
+      return new Promise<A>((resolve) => {
+        waiting.set(id, resolve);
+        worker.postMessage({ ...req, id });
       });
-    }
-    const w = helper;
-    return new Promise<A>((resolve) => {
-      waiting.set(req.id, resolve as (a: HelperAnswer) => void);
-      w.postMessage(req);
-    });
+    };
   };
+  const check = asker<CheckRequest, CheckAnswer>(() => new CellWorkerScript());
+  const report = asker<ReportRequest, ReportAnswer>(() => new ReportWorker());
 
   let urls: string[] = [];
   let running: AbortController | null = null;
@@ -232,7 +238,7 @@ export function mountSweep(root: HTMLElement): void {
       return;
     }
     say("checking", "Checking the spec…");
-    const checked = await ask<Extract<HelperAnswer, { kind: "check" }>>({ kind: "check", id: nextId++, text });
+    const checked = await check({ kind: "check", text });
     if (checked.error !== null) {
       say("error", `Error: ${checked.error}`);
       return;
@@ -277,18 +283,16 @@ export function mountSweep(root: HTMLElement): void {
         },
       });
       const current = { x, results: lines.join(""), title: `oomlab sweep ${x.spec.name}` };
+      root.dataset.runMs = summary.elapsedMs.toFixed(1); // for bench/web-sweep.mjs
+      const reportStart = performance.now();
       say(
         "reporting",
         `Ran ${summary.ran} tasks in ${(summary.elapsedMs / 1000).toFixed(1)} s on ${Math.min(workers, summary.ran)} ` +
           "workers; drawing the report…",
       );
-      const r = await ask<ReportAnswer>({
-        kind: "report",
-        id: nextId++,
-        results: current.results,
-        title: current.title,
-      });
+      const r = await report({ kind: "report", results: current.results, title: current.title });
       showReport(r, x, current.results);
+      root.dataset.reportMs = (performance.now() - reportStart).toFixed(1);
       last = current;
       if (r.error === null)
         say(
@@ -316,9 +320,8 @@ export function mountSweep(root: HTMLElement): void {
     const shown = last;
     if (!shown || running) return;
     say("reporting", "Comparing against the new baseline…");
-    const r = await ask<ReportAnswer>({
+    const r = await report({
       kind: "report",
-      id: nextId++,
       results: shown.results,
       title: shown.title,
       baseline: baselineBox.value,

@@ -1,6 +1,5 @@
-// What the Sweep panel (src/sweep.ts) and its helper worker (src/sweep_report_worker.ts: the spec check and
-// the report) say to each other.
-// (The cell workers speak the library's own protocol, sweep/protocol.ts.)
+// What the Sweep panel (src/sweep.ts) says to its workers besides the library's own cell protocol
+// (sweep/protocol.ts): a spec to check (src/sweep_worker.ts) and a report to draw (src/sweep_report_worker.ts).
 import type { Comparison } from "oomlab";
 
 /** A spec's text to check as `oomlab sweep` does before it runs anything. */
@@ -47,6 +46,3 @@ export interface ReportAnswer {
   html: string;
   error: string | null;
 }
-
-export type HelperRequest = CheckRequest | ReportRequest;
-export type HelperAnswer = CheckAnswer | ReportAnswer;
