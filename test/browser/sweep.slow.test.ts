@@ -79,6 +79,11 @@ describe.skipIf(SKIP)("the Sweep panel (web/src/sweep.ts, Chromium via playwrigh
     page.on("request", (r) => {
       if (/^https?:/.test(r.url())) requests.push(r.url());
     });
+    // the examples: the first is thp-mfk, shown on load; the arrow key picks the next one
+    expect(JSON.parse(await page.inputValue("#sweep-spec")).name).toBe("thp-mfk");
+    await tabTo(page, "#sweep-example");
+    await page.keyboard.press("ArrowDown");
+    expect(JSON.parse(await page.inputValue("#sweep-spec")).name).toBe("eras-churn");
     await typeSpec(page, SMALL);
     await tabTo(page, "#sweep-workers");
     await page.keyboard.press("ControlOrMeta+A");
@@ -95,6 +100,17 @@ describe.skipIf(SKIP)("the Sweep panel (web/src/sweep.ts, Chromium via playwrigh
     expect(table).toContain("sysctl.min_free_kbytes=1024");
     expect(table).toContain("sysctl.min_free_kbytes=2048");
     expect(table).toContain("base");
+
+    // another baseline, by keyboard: the second cell becomes "base", the first gets a change
+    const baseRow = () =>
+      page.$$eval("#sweep-table tbody tr", (rows) =>
+        rows.slice(0, 2).map((r) => r.querySelectorAll("td")[6]?.textContent ?? ""),
+      );
+    expect(await baseRow()).toEqual(["base", expect.stringMatching(/%$|^n\/a$/)]);
+    await tabTo(page, "#sweep-baseline");
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction(() => document.getElementById("sweep-status")?.textContent?.startsWith("Compared"));
+    expect(await baseRow()).toEqual([expect.stringMatching(/%$|^n\/a$/), "base"]);
 
     // the plots: the CLI's charts, each the bytes of its DIR/plots/NAME.svg (decoded from the img's data: URL)
     const plots = await page.$$eval("#sweep-plots img", (imgs) =>
@@ -162,6 +178,15 @@ describe.skipIf(SKIP)("the Sweep panel (web/src/sweep.ts, Chromium via playwrigh
     expect(inert.handlers).toBe(0);
     expect(inert.svgs).toBe(0);
     for (const src of inert.imgs) expect(src).toBe("data:image/svg+xml;base64,");
+
+    // a spec file chosen: its text fills the box
+    await page.setInputFiles("#sweep-file", {
+      name: "x.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(SMALL),
+    });
+    await page.waitForFunction(() => document.getElementById("sweep-status")?.textContent === "Loaded x.json");
+    expect(await page.inputValue("#sweep-spec")).toBe(SMALL);
 
     // bad specs: not JSON, a workload the cells do not know, a schema error
     await page.fill("#sweep-spec", "{ not json");
