@@ -7,7 +7,8 @@
 //   page report: the helper worker's comparison, plots (vega-interpreter) and report, to drawn;
 //   CLI run: the runner's time `oomlab sweep` prints ("in X s": fresh worker threads, then the cells);
 //   CLI process: the whole command's wall time (Node's start, the run, summary.csv, the plots and report).
-// Each page run's results.jsonl is checked against the CLI's bytes.
+// Runs alternate (CLI, page; 1 then 2 workers) so that the machine's load drifts alike for both. Each page
+// run's results.jsonl is checked against the CLI's bytes.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -33,24 +34,7 @@ const WORKERS = [1, 2];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = mkdtempSync(path.join(tmpdir(), "oomlab-bench-web-sweep-"));
 
-// the CLI
-const cli = {};
-let want = null;
-for (const w of WORKERS) {
-  cli[w] = { run: [], wall: [] };
-  for (let i = 0; i < RUNS; i++) {
-    const out = path.join(tmp, `cli-${w}-${i}`);
-    const t0 = performance.now();
-    const text = execFileSync(process.execPath, [CLI, "sweep", SPEC_PATH, "--out", out, "--workers", String(w)], {
-      encoding: "utf8",
-    });
-    cli[w].wall.push(performance.now() - t0);
-    cli[w].run.push(Number(/ in ([\d.]+) s on /.exec(text)[1]) * 1000);
-    want ??= readFileSync(path.join(out, "results.jsonl"));
-  }
-}
-
-// the page
+// the page, from the built folder on a local static server
 const server = createServer((req, res) => {
   const rel = req.url === "/" ? "/index.html" : decodeURIComponent(new URL(req.url, "http://x").pathname);
   const file = path.resolve(SITE, `.${rel}`);
@@ -64,30 +48,59 @@ const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
 });
+
+let want = null;
+/** One CLI run on w workers: the runner's time it prints and the process's wall time (ms). */
+function cliRun(w, i) {
+  const out = path.join(tmp, `cli-${w}-${i}`);
+  const t0 = performance.now();
+  const text = execFileSync(process.execPath, [CLI, "sweep", SPEC_PATH, "--out", out, "--workers", String(w)], {
+    encoding: "utf8",
+  });
+  const wall = performance.now() - t0;
+  want ??= readFileSync(path.join(out, "results.jsonl"));
+  return { run: Number(/ in ([\d.]+) s on /.exec(text)[1]) * 1000, wall };
+}
+
+/** One page run on w workers, in a fresh page: the run's and the report's times (ms). */
+async function pageRun(w) {
+  const p = await browser.newPage({ acceptDownloads: true });
+  await p.goto(`${origin}/`);
+  await p.waitForSelector("body[data-ready]");
+  await p.fill("#sweep-spec", SPEC);
+  await p.fill("#sweep-workers", String(w));
+  await p.click("#sweep-run");
+  await p.waitForFunction(
+    () => ["done", "error", "cancelled"].includes(document.getElementById("sweep").dataset.state),
+    null,
+    { timeout: 600_000 },
+  );
+  const state = await p.getAttribute("#sweep", "data-state");
+  if (state !== "done") throw new Error(`the page's run ended ${state}: ${await p.textContent("#sweep-status")}`);
+  const run = Number(await p.getAttribute("#sweep", "data-run-ms"));
+  const report = Number(await p.getAttribute("#sweep", "data-report-ms"));
+  const [download] = await Promise.all([p.waitForEvent("download"), p.click('a[download="results.jsonl"]')]);
+  if (!readFileSync(await download.path()).equals(want)) throw new Error("the page's results.jsonl is not the CLI's");
+  await p.close();
+  return { run, report };
+}
+
+// interleaved (CLI, page, for each worker count, run after run), so that the machine's load drifts alike
+const cli = {};
 const page = {};
 for (const w of WORKERS) {
+  cli[w] = { run: [], wall: [] };
   page[w] = { run: [], report: [] };
-  for (let i = 0; i < RUNS; i++) {
-    const p = await browser.newPage({ acceptDownloads: true });
-    await p.goto(`${origin}/`);
-    await p.waitForSelector("body[data-ready]");
-    await p.fill("#sweep-spec", SPEC);
-    await p.fill("#sweep-workers", String(w));
-    await p.click("#sweep-run");
-    await p.waitForFunction(
-      () => ["done", "error", "cancelled"].includes(document.getElementById("sweep").dataset.state),
-      null,
-      { timeout: 600_000 },
-    );
-    const state = await p.getAttribute("#sweep", "data-state");
-    if (state !== "done") throw new Error(`the page's run ended ${state}: ${await p.textContent("#sweep-status")}`);
-    page[w].run.push(Number(await p.getAttribute("#sweep", "data-run-ms")));
-    page[w].report.push(Number(await p.getAttribute("#sweep", "data-report-ms")));
-    const [download] = await Promise.all([p.waitForEvent("download"), p.click('a[download="results.jsonl"]')]);
-    if (!readFileSync(await download.path()).equals(want)) throw new Error("the page's results.jsonl is not the CLI's");
-    await p.close();
-  }
 }
+for (let i = 0; i < RUNS; i++)
+  for (const w of WORKERS) {
+    const c = cliRun(w, i);
+    cli[w].run.push(c.run);
+    cli[w].wall.push(c.wall);
+    const p = await pageRun(w);
+    page[w].run.push(p.run);
+    page[w].report.push(p.report);
+  }
 await browser.close();
 server.close();
 rmSync(tmp, { recursive: true, force: true });
