@@ -1,33 +1,22 @@
 // The Sweep panel: a sweep spec (typed, loaded from a file or one of the repository's examples) checked
-// and run as `oomlab sweep SPEC` runs it: the library's runner (sweep/runner.ts runSweep) on a pool of
-// Web Workers (src/sweep_worker.ts, each answering with serveCell and the CLI's cell function), the
-// results lines in task order, so results.jsonl is byte for byte the CLI's DIR/results.jsonl. The spec
-// is checked in a cell worker (src/sweep_check.ts), the report (the comparison, the CLI's plots drawn by
-// its own renderer, report.md/html) made in a report worker (src/sweep_report_worker.ts); this thread only
-// moves text and builds the DOM. Every text
+// and run as `oomlab sweep SPEC` runs it, in a run worker (src/sweep_run_worker.ts): the library's runner
+// (sweep/runner.ts runSweep) on a pool of cell workers (src/sweep_worker.ts, each answering with serveCell
+// and the CLI's cell function), the results lines in task order, so results.jsonl is byte for byte the
+// CLI's DIR/results.jsonl. The report (the comparison, the CLI's plots drawn by its own renderer,
+// report.md/html) is made in a report worker (src/sweep_report_worker.ts); this thread loads none of the
+// library's code, only moves text and builds the DOM. Every text
 // from the spec or the results goes in through textContent or an attribute; the plots are SVG shown as
 // <img> from a data: URL, which never runs script.
-import {
-  type CellWorker,
-  type CellWorkerFactory,
-  type Comparison,
-  type ExpandedSweep,
-  expandSweep,
-  runSweep,
-  type SweepProgress,
-  summaryCsv,
-  validateSweepSpec,
-  webWorkerFactory,
-} from "oomlab";
+import type { Comparison, SweepProgress } from "oomlab";
 import { formatNumber } from "../../bindings/render/sweep_compare.js";
 import erasChurn from "../../sweeps/eras-churn.json";
 import placementChurn from "../../sweeps/placement-churn.json";
 import placementPepper from "../../sweeps/placement-pepper.json";
 import thpMfk from "../../sweeps/thp-mfk.json";
 import { byId, fill, h } from "./dom.js";
-import type { CheckAnswer, CheckRequest, ReportAnswer, ReportRequest, SweepPlot } from "./sweep_protocol.js";
+import type { ReportAnswer, ReportRequest, RunEvent, RunRequest, SweepPlot } from "./sweep_protocol.js";
 import ReportWorker from "./sweep_report_worker.ts?worker&inline";
-import CellWorkerScript from "./sweep_worker.ts?worker&inline";
+import RunWorker from "./sweep_run_worker.ts?worker&inline";
 
 /** The repository's example specs that run in a browser in seconds (sweeps/; the others simulate 4 GiB
  *  machines, run longer, or replay a capture file). The first is the one the panel starts with. */
@@ -157,35 +146,45 @@ export function mountSweep(root: HTMLElement): void {
   workersBox.max = String(MAX_WORKERS);
   workersBox.value = String(cores);
 
-  // a cell worker that checks specs, and the report worker: each started on first use, then kept
+  // the report worker: started on first use, then kept
   let nextId = 1;
-  const asker = <Q extends { id: number }, A extends { id: number }>(make: () => Worker) => {
-    let w: Worker | null = null;
-    const waiting = new Map<number, (a: A) => void>();
-    return (req: Omit<Q, "id">): Promise<A> => {
-      if (!w) {
-        w = make();
-        w.addEventListener("message", (e: MessageEvent<A>) => {
-          const resolve = waiting.get(e.data.id);
-          waiting.delete(e.data.id);
-          resolve?.(e.data);
-        });
-      }
-      const id = nextId++;
-      const worker = w;
-      return new Promise<A>((resolve) => {
-        waiting.set(id, resolve);
-        worker.postMessage({ ...req, id });
+  let reporter: Worker | null = null;
+  const waiting = new Map<number, (a: ReportAnswer) => void>();
+  const report = (req: Omit<ReportRequest, "id">): Promise<ReportAnswer> => {
+    if (!reporter) {
+      reporter = new ReportWorker();
+      reporter.addEventListener("message", (e: MessageEvent<ReportAnswer>) => {
+        const resolve = waiting.get(e.data.id);
+        waiting.delete(e.data.id);
+        resolve?.(e.data);
       });
-    };
+    }
+    const id = nextId++;
+    const w = reporter;
+    return new Promise((resolve) => {
+      waiting.set(id, resolve);
+      w.postMessage({ ...req, id });
+    });
   };
-  const check = asker<CheckRequest, CheckAnswer>(() => new CellWorkerScript());
-  const report = asker<ReportRequest, ReportAnswer>(() => new ReportWorker());
+  // the run worker: started on first use, then kept; its events go to the run in progress
+  let runner: Worker | null = null;
+  let onEvent: ((e: RunEvent) => void) | null = null;
+  const send = (req: RunRequest) => {
+    if (!runner) {
+      runner = new RunWorker();
+      runner.addEventListener("message", (e: MessageEvent<RunEvent>) => onEvent?.(e.data));
+      runner.addEventListener("error", (e) => {
+        const error = `the sweep's run worker failed: ${e.message}`;
+        onEvent?.({ kind: "failed", error, cancelled: false, done: 0, tasks: 0 });
+      });
+    }
+    runner.postMessage(req);
+  };
 
   let urls: string[] = [];
-  let running: AbortController | null = null;
-  /** The last finished run: its expanded spec, results.jsonl and report title. */
-  let last: { x: ExpandedSweep; results: string; title: string } | null = null;
+  let running = false;
+  /** The last finished run: its results.jsonl, summary.csv and report title. */
+  let last: { results: string; csv: string; title: string } | null = null;
 
   function say(state: string, text: string): void {
     root.dataset.state = state;
@@ -198,7 +197,7 @@ export function mountSweep(root: HTMLElement): void {
     return h("a", { href: url, download: name }, name);
   }
 
-  function showReport(r: ReportAnswer, x: ExpandedSweep, resultsText: string): void {
+  function showReport(r: ReportAnswer, shown: { results: string; csv: string }): void {
     if (r.error !== null || !r.comparison) {
       say("error", `Error: ${r.error}`);
       return;
@@ -207,8 +206,8 @@ export function mountSweep(root: HTMLElement): void {
     for (const u of urls) URL.revokeObjectURL(u);
     urls = [];
     const files = [
-      link("results.jsonl", resultsText, "application/x-ndjson"),
-      link("summary.csv", summaryCsv(x, resultsText), "text/csv"),
+      link("results.jsonl", shown.results, "application/x-ndjson"),
+      link("summary.csv", shown.csv, "text/csv"),
       link("report.html", r.html, "text/html"),
       link("report.md", r.markdown, "text/markdown"),
     ];
@@ -238,73 +237,50 @@ export function mountSweep(root: HTMLElement): void {
       return;
     }
     say("checking", "Checking the spec…");
-    const checked = await check({ kind: "check", text });
-    if (checked.error !== null) {
-      say("error", `Error: ${checked.error}`);
-      return;
-    }
-    const x = expandSweep(validateSweepSpec(JSON.parse(text)));
-    const controller = new AbortController();
-    running = controller;
+    running = true;
     runButton.disabled = true;
-    cancelButton.disabled = false;
     results.hidden = true;
-    progress.max = x.taskCount;
     progress.value = 0;
-    progressLabel.textContent = progressText({ done: 0, total: x.taskCount, ops: 0, elapsedMs: 0 });
-    say("running", `Running ${x.spec.name}: ${x.cells.length} cells x ${x.seeds} seeds on ${workers} workers…`);
-    // the pool's workers, so that Cancel can end the cells in flight too
-    const pool: CellWorker[] = [];
-    const base = webWorkerFactory("sweep_worker", () => new CellWorkerScript() as never);
-    const factory: CellWorkerFactory = (k) => {
-      const w = base(k);
-      pool.push(w);
-      return w;
-    };
-    controller.signal.addEventListener("abort", () => {
-      for (const w of pool) w.terminate();
-    });
-    const lines: string[] = [];
+    progressLabel.textContent = "";
     let lastDraw = 0;
-    try {
-      const summary = await runSweep(x, {
-        workerFactory: factory,
-        workers,
-        signal: controller.signal,
-        onLine: (line) => {
-          lines.push(`${line}\n`); // as the CLI appends it to results.jsonl
-        },
-        onProgress: (p) => {
+    const end = await new Promise<Extract<RunEvent, { kind: "done" | "failed" }>>((resolve) => {
+      onEvent = (e) => {
+        if (e.kind === "started") {
+          progress.max = e.tasks;
+          cancelButton.disabled = false;
+          progressLabel.textContent = progressText({ done: 0, total: e.tasks, ops: 0, elapsedMs: 0 });
+          say("running", `Running ${e.name}: ${e.cells} cells x ${e.seeds} seeds on ${workers} workers…`);
+        } else if (e.kind === "progress") {
+          const p = e.progress;
           const now = performance.now();
           if (now - lastDraw < 100 && p.done < p.total) return;
           lastDraw = now;
           progress.value = p.done;
           progressLabel.textContent = progressText(p);
-        },
-      });
-      const current = { x, results: lines.join(""), title: `oomlab sweep ${x.spec.name}` };
-      root.dataset.runMs = summary.elapsedMs.toFixed(1); // for bench/web-sweep.mjs
+        } else resolve(e);
+      };
+      send({ kind: "run", text, workers });
+    });
+    onEvent = null;
+    try {
+      if (end.kind === "failed") {
+        if (end.cancelled) say("cancelled", `Cancelled after ${end.done} of ${end.tasks} tasks.`);
+        else say("error", `Error: ${end.error}`);
+        return;
+      }
+      const current = { results: end.results, csv: end.csv, title: `oomlab sweep ${end.name}` };
+      const used = Math.min(workers, end.ran);
+      const took = `${end.ran} tasks in ${(end.elapsedMs / 1000).toFixed(1)} s on ${used} workers`;
+      root.dataset.runMs = end.elapsedMs.toFixed(1); // for bench/web-sweep.mjs
       const reportStart = performance.now();
-      say(
-        "reporting",
-        `Ran ${summary.ran} tasks in ${(summary.elapsedMs / 1000).toFixed(1)} s on ${Math.min(workers, summary.ran)} ` +
-          "workers; drawing the report…",
-      );
+      say("reporting", `Ran ${took}; drawing the report…`);
       const r = await report({ kind: "report", results: current.results, title: current.title });
-      showReport(r, x, current.results);
+      showReport(r, current);
       root.dataset.reportMs = (performance.now() - reportStart).toFixed(1);
       last = current;
-      if (r.error === null)
-        say(
-          "done",
-          `Done: ${summary.ran} tasks in ${(summary.elapsedMs / 1000).toFixed(1)} s on ` +
-            `${Math.min(workers, summary.ran)} workers, ${r.plots.length} plots.`,
-        );
-    } catch (e) {
-      if (controller.signal.aborted) say("cancelled", `Cancelled after ${lines.length} of ${x.taskCount} tasks.`);
-      else say("error", `Error: ${message(e)}`);
+      if (r.error === null) say("done", `Done: ${took}, ${r.plots.length} plots.`);
     } finally {
-      running = null;
+      running = false;
       runButton.disabled = false;
       cancelButton.disabled = true;
     }
@@ -314,7 +290,7 @@ export function mountSweep(root: HTMLElement): void {
     void start().catch((e: unknown) => say("error", `Error: ${message(e)}`));
   });
   cancelButton.addEventListener("click", () => {
-    running?.abort(new Error("cancelled"));
+    if (running) send({ kind: "cancel" });
   });
   baselineBox.addEventListener("change", async () => {
     const shown = last;
@@ -327,7 +303,7 @@ export function mountSweep(root: HTMLElement): void {
       baseline: baselineBox.value,
     });
     if (shown !== last) return; // a newer run replaced it
-    showReport(r, shown.x, shown.results);
+    showReport(r, shown);
     if (r.error === null) say("done", `Compared against ${baselineBox.value}.`);
   });
 }

@@ -1,6 +1,6 @@
 // What the Sweep panel (src/sweep.ts) says to its workers besides the library's own cell protocol
 // (sweep/protocol.ts): a spec to check (src/sweep_worker.ts) and a report to draw (src/sweep_report_worker.ts).
-import type { Comparison } from "oomlab";
+import type { Comparison, SweepProgress } from "oomlab";
 
 /** A spec's text to check as `oomlab sweep` does before it runs anything. */
 export interface CheckRequest {
@@ -46,3 +46,15 @@ export interface ReportAnswer {
   html: string;
   error: string | null;
 }
+
+/** The page to the run worker (src/sweep_run_worker.ts): run a spec's text on this many cell workers, or
+ *  cancel the run. */
+export type RunRequest = { kind: "run"; text: string; workers: number } | { kind: "cancel" };
+
+/** The run worker to the page, in this order: the spec's problem (failed), or started, progress..., then done
+ *  or failed (cancelled when the page asked). */
+export type RunEvent =
+  | { kind: "started"; name: string; cells: number; seeds: number; tasks: number }
+  | { kind: "progress"; progress: SweepProgress }
+  | { kind: "done"; name: string; results: string; csv: string; ran: number; elapsedMs: number }
+  | { kind: "failed"; error: string; cancelled: boolean; done: number; tasks: number };
