@@ -155,6 +155,27 @@ describe.skipIf(SKIP)("Share: the page's state in the link (web/, Chromium via p
     await page.close();
   });
 
+  it("restores the Sweep panel's example and, once edited, its spec (compressed), without running it", async () => {
+    const page = await openLink("");
+    await page.selectOption("#sweep-example", "eras-churn");
+    const l1 = await link(page, (l) => l.includes("sweep-example=eras-churn"));
+    expect(l1).not.toContain("sweep-spec=");
+    const edited = (await page.inputValue("#sweep-spec")).replace('"seeds": 4', '"seeds": 3');
+    expect(edited).toContain('"seeds": 3');
+    await page.fill("#sweep-spec", edited);
+    const l2 = await link(page, (l) => l.includes("sweep-spec="));
+    // compressed: the spec's text is not in the link
+    expect(l2).not.toContain("seeds");
+    const again = await openLink(new URL(l2).hash);
+    expect(await again.inputValue("#sweep-example")).toBe("eras-churn");
+    expect(await again.inputValue("#sweep-spec")).toBe(edited);
+    // restored, not run: no results yet
+    expect(await again.textContent("#sweep-downloads")).toBe("");
+    expect(errors).toEqual([]);
+    await page.close();
+    await again.close();
+  });
+
   it("leaves a broken or hostile fragment inert: unknown keys ignored, bad values named, page working", async () => {
     // a real compressed report, cut in half (at a whole base64 quantum, and one character after it)
     const cut = deflateRawSync(SEED.text).toString("base64url");

@@ -15,6 +15,7 @@ import {
 } from "../../bindings/render/sweep_plots.js";
 import { reportHtml, reportMarkdown } from "../../bindings/render/sweep_report.js";
 import { renderSvg } from "../../bindings/render/vega_svg.js";
+import { expressionInterpreter } from "vega-interpreter";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
@@ -149,6 +150,19 @@ describe("the SVG", () => {
       expect(svg, p.name).not.toContain("<img");
     }
   }, 30_000);
+
+  it("draws the same bytes with vega-interpreter (the web page's CSP forbids eval) as compiled", async () => {
+    // every chart, so that each kind of expression (encode, parameter, operator) goes through the interpreter
+    for (const p of sweepPlotSpecs(D)) {
+      const compiled = await renderSvg(p.spec);
+      expect(await renderSvg(p.spec, undefined, { expr: expressionInterpreter }), p.name).toBe(compiled);
+    }
+    // and the interpreter is used: with an interpreter that cannot evaluate, nothing is drawn
+    const broken = { ...expressionInterpreter, encode: () => () => false };
+    expect(await renderSvg(successPctSpec(D), undefined, { expr: broken })).not.toBe(
+      await renderSvg(successPctSpec(D)),
+    );
+  }, 60_000);
 
   it("is the same bytes for the same spec, whatever was drawn before", async () => {
     const a = await renderSvg(pageblockSpec(D));

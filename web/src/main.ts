@@ -5,7 +5,8 @@ import { byId } from "./dom.js";
 import type { Answer, DiagnoseAnswer, DiagnoseRequest, Input, ReplayAnswer, ReplayRequest } from "./protocol.js";
 import { mountReplay } from "./replay.js";
 import { mountShare } from "./share.js";
-import { shareDiagnose, shareReplay } from "./share_panels.js";
+import { shareDiagnose, shareReplay, shareSweep } from "./share_panels.js";
+import { mountSweep } from "./sweep.js";
 import EngineWorker from "./worker.ts?worker&inline";
 
 // the worker's script is inlined in this one (a blob: URL at run time): the folder then also works
@@ -44,9 +45,11 @@ async function replayScenario(scenario: string): Promise<ReplayAnswer> {
 
 mountDiagnose(byId(document, "diagnose"), diagnose);
 mountReplay(byId(document, "replay"), replayScenario);
+mountSweep(byId(document, "sweep"));
 // --- Share (issue 14, item 5): the page's state in the URL's fragment (share.ts, share_panels.ts) ---
 shareDiagnose(byId(document, "diagnose"), byId(document, "share-report"));
 shareReplay(byId(document, "replay"));
+shareSweep(byId(document, "sweep"));
 mountShare(byId(document, "share"));
 // --- end of Share ---
 document.body.dataset.ready = "true";

@@ -1,6 +1,6 @@
 // Share (issue 14): the page's state in the URL's fragment ("#key=value&..."), which a browser never sends
 // to a server. Panels register their fields with registerState(key, get, set) (share_panels.ts registers
-// Diagnose's and Replay's; the Sweep panel registers its own); this module writes the fragment with
+// Diagnose's, Replay's and Sweep's); this module writes the fragment with
 // history.replaceState as the controls change (no history entries), shows the link in a read-only field with
 // a Copy link button, and restores the fields from the fragment when the page loads or the fragment is
 // edited. A pasted report goes in the link only when the user ticks the box (share_panels.ts), compressed

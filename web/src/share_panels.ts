@@ -106,3 +106,41 @@ export function shareReplay(root: HTMLElement): void {
     },
   );
 }
+
+/** The Sweep panel's spec: the example chosen (key "sweep-example", when not the first) and, when the
+ *  spec was edited or loaded from a file, its text (key "sweep-spec", compressed). Restoring chooses the
+ *  example, then puts the text in the box; it does not run the sweep (Run does). */
+export function shareSweep(root: HTMLElement): void {
+  const els = controls(root, ["sweep-example", "sweep-spec"]);
+  if (!els) return;
+  const [select, spec] = els as [HTMLSelectElement, HTMLTextAreaElement];
+  const initial = select.value;
+  // the example's text as the panel shows it: the panel's own change listener (registered first) has
+  // already filled the box when this one runs
+  let shown = spec.value;
+  select.addEventListener("change", () => {
+    shown = spec.value;
+  });
+  let packed = { text: "", value: Promise.resolve("") };
+  registerState(
+    "sweep-example",
+    () => (select.value !== initial ? select.value : null),
+    (v) => {
+      if (![...select.options].some((o) => o.value === v))
+        throw new Error(`${quoted(v)} is not an example of the page`);
+      select.value = v;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+  );
+  registerState(
+    "sweep-spec",
+    () => {
+      if (spec.value === shown) return null;
+      if (packed.text !== spec.value) packed = { text: spec.value, value: packText(spec.value) };
+      return packed.value;
+    },
+    async (v) => {
+      spec.value = await unpackText(v);
+    },
+  );
+}
