@@ -9,34 +9,15 @@
 //   playing: frames per second while the replay plays at its fastest speed (60 frames per second),
 //     requestAnimationFrame timing from the first to the last frame shown, and the median time to draw
 //     one frame (data-draw-ms: the page states moved and the page map painted).
-import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { openSite } from "./web-site.mjs";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "5" }, scenario: { type: "string", default: "exhaustion-618-4g" } },
 });
 const RUNS = Number(values.runs);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const SITE = path.join(ROOT, "web", "dist");
-if (!existsSync(path.join(SITE, "index.html"))) throw new Error("web/dist is missing: run `npm run web:build`");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 
-const server = createServer((req, res) => {
-  const rel = req.url === "/" ? "/index.html" : decodeURIComponent(new URL(req.url, "http://x").pathname);
-  const file = path.resolve(SITE, `.${rel}`);
-  if (!file.startsWith(SITE + path.sep) || !existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-  res.end(readFileSync(file));
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const { origin, browser, close } = await openSite();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = { idle: [], worker: [], record: [], load: [], fps: [], draw: [], all: [], frames: [], pages: [] };
@@ -95,8 +76,7 @@ for (let i = 0; i < RUNS; i++) {
   rows.all.push(median(played.map((s) => s.all)));
   await page.close();
 }
-await browser.close();
-server.close();
+await close();
 const version = (await import("node:child_process")).execFileSync("/usr/bin/chromium", ["--version"], {
   encoding: "utf8",
   stdio: ["ignore", "pipe", "ignore"],

@@ -11,43 +11,25 @@
 // run's results.jsonl is checked against the CLI's bytes.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { openSite, ROOT } from "./web-site.mjs";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "3" }, spec: { type: "string", default: "sweeps/thp-mfk.json" } },
 });
 const RUNS = Number(values.runs);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const SITE = path.join(ROOT, "web", "dist");
 const CLI = path.join(ROOT, "dist", "bindings", "cli", "main.js");
-if (!existsSync(path.join(SITE, "index.html"))) throw new Error("web/dist is missing: run `npm run web:build`");
 if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npm run build`");
 const SPEC_PATH = path.resolve(ROOT, values.spec);
 const SPEC = readFileSync(SPEC_PATH, "utf8");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 const WORKERS = [1, 2];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = mkdtempSync(path.join(tmpdir(), "oomlab-bench-web-sweep-"));
 
-// the page, from the built folder on a local static server
-const server = createServer((req, res) => {
-  const rel = req.url === "/" ? "/index.html" : decodeURIComponent(new URL(req.url, "http://x").pathname);
-  const file = path.resolve(SITE, `.${rel}`);
-  if (!file.startsWith(SITE + path.sep) || !existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-  res.end(readFileSync(file));
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const { origin, browser, close } = await openSite();
 
 let want = null;
 /** One CLI run on w workers: the runner's time it prints and the process's wall time (ms). */
@@ -101,8 +83,7 @@ for (let i = 0; i < RUNS; i++)
     page[w].run.push(p.run);
     page[w].report.push(p.report);
   }
-await browser.close();
-server.close();
+await close();
 rmSync(tmp, { recursive: true, force: true });
 
 const version = execFileSync("/usr/bin/chromium", ["--version"], {

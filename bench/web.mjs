@@ -4,33 +4,16 @@
 //   engine ready: navigation start to the first diagnosis answered (the worker has compiled the WASM);
 //   seed diagnose: request to drawn answer for the seed report, measured in the page (data-drawn-ms: the
 //   worker, both messages and the DOM built), first and warm, and the worker's own time (data-ms).
-import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { openSite, ROOT } from "./web-site.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
 const RUNS = Number(values.runs);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const SITE = path.join(ROOT, "web", "dist");
-if (!existsSync(path.join(SITE, "index.html"))) throw new Error("web/dist is missing: run `npm run web:build`");
 const SEED = readFileSync(path.join(ROOT, "test", "fixtures", "seed-article-oom-report.txt"), "utf8");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 
-const server = createServer((req, res) => {
-  const rel = req.url === "/" ? "/index.html" : decodeURIComponent(new URL(req.url, "http://x").pathname);
-  const file = path.resolve(SITE, `.${rel}`);
-  if (!file.startsWith(SITE + path.sep) || !existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-  res.end(readFileSync(file));
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const { origin, browser, close } = await openSite();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const done = (prev) =>
@@ -60,8 +43,7 @@ for (let i = 0; i < RUNS; i++) {
   }
   await page.close();
 }
-await browser.close();
-server.close();
+await close();
 const version = (await import("node:child_process")).execFileSync("/usr/bin/chromium", ["--version"], {
   encoding: "utf8",
   stdio: ["ignore", "pipe", "ignore"],
