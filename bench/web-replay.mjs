@@ -10,7 +10,7 @@
 //     requestAnimationFrame timing from the first to the last frame shown, and the median time to draw
 //     one frame (data-draw-ms: the page states moved and the page map painted).
 import { parseArgs } from "node:util";
-import { openSite } from "./web-site.mjs";
+import { headerLine, median, openSite } from "./web-site.mjs";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "5" }, scenario: { type: "string", default: "exhaustion-618-4g" } },
@@ -19,7 +19,6 @@ const RUNS = Number(values.runs);
 
 const { origin, browser, close } = await openSite();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = { idle: [], worker: [], record: [], load: [], fps: [], draw: [], all: [], frames: [], pages: [] };
 for (let i = 0; i < RUNS; i++) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -77,11 +76,7 @@ for (let i = 0; i < RUNS; i++) {
   await page.close();
 }
 await close();
-const version = (await import("node:child_process")).execFileSync("/usr/bin/chromium", ["--version"], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "ignore"],
-});
-console.log(`${new Date().toISOString()}  ${version.trim()}  node ${process.version}  runs ${RUNS}`);
+console.log(headerLine(RUNS));
 console.log(`scenario ${values.scenario}: ${median(rows.frames)} frames, page map ${median(rows.pages)} pixels`);
 console.log(`replay in the worker:                 ${median(rows.worker).toFixed(0)} ms`);
 console.log(`  of it taking frames:                ${median(rows.record).toFixed(0)} ms`);

@@ -1,6 +1,7 @@
 // The built web page for the web benchmarks (web.mjs, web-replay.mjs, web-sweep.mjs): web/dist served
 // from 127.0.0.1 by a tiny static server (its files, nothing outside it) and Debian's Chromium driven by
 // playwright-core with the flags the tests use.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
@@ -33,4 +34,16 @@ export async function openSite() {
       server.close();
     },
   };
+}
+
+/** The median of a list of numbers (the upper one of an even list). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The first line a web bench prints: when, which Chromium and Node, how many runs. */
+export function headerLine(runs) {
+  const version = execFileSync("/usr/bin/chromium", ["--version"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  return `${new Date().toISOString()}  ${version.trim()}  node ${process.version}  runs ${runs}`;
 }

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openSite, ROOT } from "./web-site.mjs";
+import { headerLine, median, openSite, ROOT } from "./web-site.mjs";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "3" }, spec: { type: "string", default: "sweeps/thp-mfk.json" } },
@@ -26,7 +26,6 @@ const SPEC_PATH = path.resolve(ROOT, values.spec);
 const SPEC = readFileSync(SPEC_PATH, "utf8");
 const WORKERS = [1, 2];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = mkdtempSync(path.join(tmpdir(), "oomlab-bench-web-sweep-"));
 
 const { origin, browser, close } = await openSite();
@@ -86,12 +85,8 @@ for (let i = 0; i < RUNS; i++)
 await close();
 rmSync(tmp, { recursive: true, force: true });
 
-const version = execFileSync("/usr/bin/chromium", ["--version"], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "ignore"],
-});
 const tasks = want.toString().split("\n").filter(Boolean).length;
-console.log(`${new Date().toISOString()}  ${version.trim()}  node ${process.version}  runs ${RUNS}`);
+console.log(headerLine(RUNS));
 console.log(`spec ${path.relative(ROOT, SPEC_PATH)}: ${tasks} tasks; medians in s (results.jsonl identical)`);
 console.log("workers  page run  page report  CLI run  CLI process");
 const s = (ms) => (ms / 1000).toFixed(2).padStart(8);

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openSite, ROOT } from "./web-site.mjs";
+import { headerLine, median, openSite, ROOT } from "./web-site.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
 const RUNS = Number(values.runs);
@@ -15,7 +15,6 @@ const SEED = readFileSync(path.join(ROOT, "test", "fixtures", "seed-article-oom-
 
 const { origin, browser, close } = await openSite();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const done = (prev) =>
   document.getElementById("diagnose")?.dataset.state === "done" && document.getElementById("json").textContent !== prev;
 const rows = { interactive: [], engineReady: [], seedFirst: [], seedWall: [], seedWorker: [] };
@@ -44,11 +43,7 @@ for (let i = 0; i < RUNS; i++) {
   await page.close();
 }
 await close();
-const version = (await import("node:child_process")).execFileSync("/usr/bin/chromium", ["--version"], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "ignore"],
-});
-console.log(`${new Date().toISOString()}  ${version.trim()}  node ${process.version}  runs ${RUNS}`);
+console.log(headerLine(RUNS));
 console.log(`interactive (navigation -> panel wired):       ${median(rows.interactive).toFixed(0)} ms`);
 console.log(`engine ready (navigation -> first diagnosis):  ${median(rows.engineReady).toFixed(0)} ms`);
 console.log(`seed diagnose, request -> drawn, first:        ${median(rows.seedFirst).toFixed(1)} ms`);
