@@ -6,23 +6,17 @@
 // Needs Debian's Chromium at /usr/bin/chromium and the embedded engine (`npm run build`); skipped
 // without Chromium, except under CI, where it fails.
 
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { deflateRawSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnoseFile, filedJson, parseWhatIf } from "../../bindings/index.js";
-import { axeViolations, ROOT, SKIP, type Site, STEP_MS, startSite, tabTo } from "./site.js";
+import { axeViolations, fixture, PAYLOADS, ROOT, SKIP, type Site, STEP_MS, startSite, tabTo } from "./site.js";
 
-const FIXTURES = path.join(ROOT, "test", "fixtures");
-const fixture = (prefix: string): { name: string; text: string } => {
-  const name = readdirSync(FIXTURES).find((f) => f.startsWith(prefix)) as string;
-  return { name, text: readFileSync(path.join(FIXTURES, name), "utf8") };
-};
 const SEED = fixture("seed-article-oom-report");
 const CORPUS = fixture("028-");
-const PAYLOADS = [`<script>window.__x=1</script>`, `<img src=x onerror="window.__x=1">`, `<svg onload="window.__x=1">`];
 /** The what-ifs the test sets: field id, --what-if key, value. */
 const WHAT_IFS = [
   ["wi-min-free", "min_free_kbytes", "600"],

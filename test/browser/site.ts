@@ -3,7 +3,7 @@
 // would be emptied under the other), serves it from 127.0.0.1 with a tiny static server, and drives
 // Debian's Chromium with playwright-core. Not a test file: test/browser/*.slow.test.ts import it.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -132,3 +132,18 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
 }
+
+/** The first file of test/fixtures whose name starts with prefix: its name and text. */
+export function fixture(prefix: string): { name: string; text: string } {
+  const dir = path.join(ROOT, "test", "fixtures");
+  const name = readdirSync(dir).find((f) => f.startsWith(prefix));
+  if (!name) throw new Error(`no fixture ${prefix}* in test/fixtures`);
+  return { name, text: readFileSync(path.join(dir, name), "utf8") };
+}
+
+/** Script, img and svg-onload payloads: each would set window.__x if the page ran it. */
+export const PAYLOADS = [
+  `<script>window.__x=1</script>`,
+  `<img src=x onerror="window.__x=1">`,
+  `<svg onload="window.__x=1">`,
+];

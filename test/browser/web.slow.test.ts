@@ -7,7 +7,7 @@
 // Needs Debian's Chromium at /usr/bin/chromium and the embedded engine (`npm run build`); skipped
 // without Chromium, except under CI, where it fails.
 
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
@@ -20,17 +20,11 @@ import {
   replay,
   replayScenario618,
 } from "../../bindings/index.js";
-import { axeViolations, ROOT, SKIP, type Site, STEP_MS, startSite, tabTo } from "./site.js";
+import { axeViolations, fixture, PAYLOADS, ROOT, SKIP, type Site, STEP_MS, startSite, tabTo } from "./site.js";
 
-const FIXTURES = path.join(ROOT, "test", "fixtures");
-const fixture = (prefix: string): { name: string; text: string } => {
-  const name = readdirSync(FIXTURES).find((f) => f.startsWith(prefix)) as string;
-  return { name, text: readFileSync(path.join(FIXTURES, name), "utf8") };
-};
 const SEED = fixture("seed-article-oom-report");
 /** A 6.1 global OOM with a task dump and Mem-Info (the sortable table, the memory chart). */
 const CORPUS = fixture("028-");
-const PAYLOADS = [`<script>window.__x=1</script>`, `<img src=x onerror="window.__x=1">`, `<svg onload="window.__x=1">`];
 const SEED_SCENARIO = JSON.parse(readFileSync(path.join(ROOT, "scenarios", "seed.json"), "utf8"));
 const WHAT_IF_INPUTS = ["wi-min-free", "wi-wsf", "wi-order", "wi-gfp"];
 
