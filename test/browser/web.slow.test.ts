@@ -137,6 +137,39 @@ describe.skipIf(SKIP)("the web page (web/, Chromium via playwright-core)", () =>
     await page.close();
   });
 
+  /** Waits until the page shows this JSON (fails at the step timeout otherwise). */
+  async function shows(page: Page, want: string): Promise<void> {
+    await page.waitForFunction((w) => document.getElementById("json")?.textContent === w, want, {
+      timeout: STEP_MS,
+    });
+  }
+
+  it("re-checks as a what-if slider moves, by keyboard: the field takes the slider's value", async () => {
+    const page = await open();
+    await page.fill("#report", SEED.text);
+    await page.click("#run");
+    const first = await answer(page, "");
+    // the order slider: Home is order 0, three ArrowRight presses order 3 (the field follows each step,
+    // the check runs once the keys stop: 250 ms)
+    await tabTo(page, "#wi-order-slider");
+    await page.keyboard.press("Home");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+    expect(await page.inputValue("#wi-order")).toBe("3");
+    // (under load a check may run between two presses: wait for the answer to order 3 itself)
+    const order3 = nodeJson([{ file: "-", text: SEED.text }], ["order=3"]);
+    expect(order3).not.toBe(first);
+    await shows(page, order3);
+    // min_free_kbytes by powers of two from 64 kB: End is 2^20 kB; typing a value the slider has moves it
+    await tabTo(page, "#wi-min-free-slider");
+    await page.keyboard.press("End");
+    expect(await page.inputValue("#wi-min-free")).toBe("1048576");
+    await shows(page, nodeJson([{ file: "-", text: SEED.text }], ["min_free_kbytes=1048576", "order=3"]));
+    await page.fill("#wi-wsf", "200");
+    expect(await page.inputValue("#wi-wsf-slider")).toBe("7");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("keeps pasted script, img and svg payloads inert text in every input", async () => {
     const page = await open();
     for (const p of PAYLOADS) {

@@ -17,6 +17,46 @@ export const WHAT_IF_FIELDS = [
   { id: "wi-gfp", key: "gfp", label: "gfp mask", hint: "e.g. 0x2dc2" },
 ] as const;
 
+/** The values each what-if slider steps through (a slider moves its text field, which stays the one source
+ *  of the value: typing, the link and the tests read the field). min_free_kbytes by powers of two from
+ *  64 kB to 1 GiB; watermark_scale_factor over its range 1 .. 3000 (mm/page_alloc.c, 6.18); orders 0 .. 10. */
+export const WHAT_IF_SLIDERS: Record<string, readonly number[]> = {
+  "wi-min-free": Array.from({ length: 15 }, (_, k) => 2 ** (k + 6)),
+  "wi-wsf": [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 3000],
+  "wi-order": Array.from({ length: 11 }, (_, k) => k),
+};
+
+/** A range input after each what-if field with a slider: moving it writes the value into the field and
+ *  sends the field's input event (so the check re-runs, debounced, as for typing); typing a value the
+ *  slider has moves the slider. */
+function mountSliders(root: HTMLElement): void {
+  for (const f of WHAT_IF_FIELDS) {
+    const values = WHAT_IF_SLIDERS[f.id];
+    if (!values) continue;
+    const field = byId<HTMLInputElement>(root, f.id);
+    const slider = h("input", {
+      id: `${f.id}-slider`,
+      type: "range",
+      min: 0,
+      max: values.length - 1,
+      step: 1,
+      value: 0,
+      "aria-label": `${f.label}: ${values[0]} to ${values[values.length - 1]}`,
+    });
+    slider.addEventListener("input", () => {
+      const v = String(values[Number(slider.value)]);
+      slider.setAttribute("aria-valuetext", v);
+      field.value = v;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    field.addEventListener("input", () => {
+      const k = values.indexOf(Number(field.value.trim()));
+      if (k >= 0 && field.value.trim() !== "") slider.value = String(k);
+    });
+    field.after(" ", slider);
+  }
+}
+
 /** The page's worker link: posts a diagnosis, resolves with the latest answer (older ones are dropped). */
 export type Diagnoser = (inputs: Input[], whatIf: string[]) => Promise<DiagnoseAnswer | null>;
 
@@ -78,6 +118,7 @@ export function mountDiagnose(root: HTMLElement, run: Diagnoser): void {
     if (inputs().length) void go();
   }, 250);
   for (const f of WHAT_IF_FIELDS) byId<HTMLInputElement>(root, f.id).addEventListener("input", again);
+  mountSliders(root);
 
   const take = async (list: FileList | null): Promise<void> => {
     chosen = await Promise.all([...(list ?? [])].map(async (f) => ({ file: f.name, text: await f.text() })));
