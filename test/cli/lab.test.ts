@@ -7,30 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import "../helpers.js";
-import { main } from "../../bindings/cli/main.js";
-import { nodeIo } from "../../bindings/cli/io.js";
-import { fileLines } from "../../bindings/cli/text_lines.js";
+import { runOnDisk } from "./on_disk.js";
 
 const FIXTURES = new URL("../fixtures/lab/", import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "oomlab-lab-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  const io = await nodeIo();
-  let stdout = "";
-  let stderr = "";
-  const status = await main(argv, {
-    ...io,
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    readLines: (p) => fileLines(p, { xzWorker: false }),
-  });
-  return { status, stdout, stderr };
-}
+const run = (...argv: string[]) => runOnDisk(argv);
 
 /** A copy of a fixture run to break. */
 function copy(name: string): string {

@@ -11,9 +11,7 @@ import { describe, expect, it } from "vitest";
 import "../helpers.js";
 import { checkLabRuns, parseExpectedMisses } from "../../bindings/analyse/lab_check.js";
 import type { LabComparison } from "../../bindings/analyse/lab_compare.js";
-import { nodeIo } from "../../bindings/cli/io.js";
-import { main } from "../../bindings/cli/main.js";
-import { fileLines } from "../../bindings/cli/text_lines.js";
+import { runOnDisk } from "../cli/on_disk.js";
 
 const LAB = new URL("../../lab/", import.meta.url).pathname;
 const RUNS = join(LAB, "runs");
@@ -26,19 +24,7 @@ const runs = existsSync(RUNS)
   : [];
 
 async function compare(dir: string): Promise<LabComparison> {
-  const io = await nodeIo();
-  let stdout = "";
-  let stderr = "";
-  const status = await main(["lab", "compare", dir, "--json"], {
-    ...io,
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    readLines: (p) => fileLines(p, { xzWorker: false }),
-  });
+  const { status, stdout, stderr } = await runOnDisk(["lab", "compare", dir, "--json"]);
   if (status !== 0) throw new Error(`oomlab lab compare ${dir} exited ${status}: ${stderr}`);
   return (JSON.parse(stdout) as LabComparison[])[0];
 }
